@@ -1,0 +1,563 @@
+// Package application is a lawyer's application to review a case's files:
+// its checks (all problems reported at once, 一次性告知补正), its states, and
+// the rule that every application ends with a reply (件件有回复).
+package application
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+// Status is where an application stands.
+type Status string
+
+// The states. Submitted and PendingReview wait for a clerk; Refused and
+// Expired are ends; every end carries a reply.
+const (
+	Submitted     Status = "submitted"
+	PendingReview Status = "pending_review"
+	Approved      Status = "approved"
+	Ready         Status = "ready" // dossier assembled, link issued
+	Refused       Status = "refused"
+	Expired       Status = "expired"
+)
+
+// Live reports whether the application is still open or usable.
+func (s Status) Live() bool { return s != Refused && s != Expired }
+
+var transitions = map[Status][]Status{
+	Submitted:     {PendingReview, Refused},
+	PendingReview: {Approved, Refused},
+	Approved:      {Ready, Refused},
+	Ready:         {Expired, Refused, Ready}, // Ready→Ready: a new copy after the case changed
+}
+
+// CanMove reports whether from→to is allowed.
+func CanMove(from, to Status) bool { return slices.Contains(transitions[from], to) }
+
+// Kind is who applies.
+type Kind string
+
+// Kinds of applicant. Victims' agents always need explicit clerk permission.
+const (
+	Defence     Kind = "defence"
+	VictimAgent Kind = "victim_agent"
+)
+
+// Channel is how the application arrived.
+type Channel string
+
+// Channels: online by the lawyer, or registered by a clerk from the 12309
+// hotline or the 12309 service centre on the lawyer's behalf.
+const (
+	Online  Channel = "online"
+	Hotline Channel = "hotline"
+	Centre  Channel = "centre"
+)
+
+// Lawyer identifies the applicant.
+type Lawyer struct {
+	Name    string `json:"name"`
+	License string `json:"license"` // 执业证号
+	Firm    string `json:"firm"`
+	Phone   string `json:"phone"`
+}
+
+// Reply is the written answer to an application.
+type Reply struct {
+	Decision string    `json:"decision"` // approve | reject
+	Reason   string    `json:"reason"`
+	By       string    `json:"by"`
+	ByName   string    `json:"byName,omitempty"`
+	At       time.Time `json:"at"`
+	// Contact is whom to call about it (the case handler).
+	Contact *casefile.Handler `json:"contact,omitempty"`
+}
+
+// Transition is one recorded state change.
+type Transition struct {
+	From   Status    `json:"from,omitempty"`
+	To     Status    `json:"to"`
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// Application is one lawyer's request to review one case.
+type Application struct {
+	ID          string   `json:"id"`
+	CaseID      string   `json:"caseId"`
+	CaseNo      string   `json:"caseNo"`
+	Unit        string   `json:"unit"`
+	Client      string   `json:"client"`
+	Kind        Kind     `json:"kind"`
+	Channel     Channel  `json:"channel"`
+	Lawyer      Lawyer   `json:"lawyer"`
+	Attachments []string `json:"attachments"`
+	Status      Status   `json:"status"`
+	// Flags are warnings a clerk should see (e.g. a legacy 12-digit
+	// certificate number); they do not block the application.
+	Flags       []string  `json:"flags,omitempty"`
+	SubmittedAt time.Time `json:"submittedAt"`
+	// Deadline is the statutory reply date (Asia/Shanghai civil date).
+	Deadline          string       `json:"deadline"`
+	DeadlineUncertain bool         `json:"deadlineUncertain,omitempty"`
+	Reply             *Reply       `json:"reply,omitempty"`
+	CopyKey           string       `json:"copyKey,omitempty"`
+	LinkID            string       `json:"linkId,omitempty"`
+	History           []Transition `json:"history"`
+
+	rev int64
+}
+
+// Move changes the status, recording who did it and why.
+func (a *Application) Move(to Status, by, reason string, at time.Time) error {
+	if !CanMove(a.Status, to) {
+		return fmt.Errorf("%w: %s → %s", ErrTransition, a.Status, to)
+	}
+	a.History = append(a.History, Transition{From: a.Status, To: to, At: at, By: by, Reason: reason})
+	a.Status = to
+	return nil
+}
+
+// ErrTransition is returned for a state change the rules forbid.
+var ErrTransition = errors.New("application: transition not allowed")
+
+// AttachmentKind names a supporting document.
+type AttachmentKind string
+
+// Attachment kinds.
+const (
+	PracticeCertificate AttachmentKind = "practice_certificate"
+	FirmLetter          AttachmentKind = "firm_letter"
+	PowerOfAttorney     AttachmentKind = "power_of_attorney"
+	LegalAidLetter      AttachmentKind = "legal_aid_letter"
+)
+
+// Valid reports whether k is known.
+func (k AttachmentKind) Valid() bool {
+	return k == PracticeCertificate || k == FirmLetter || k == PowerOfAttorney || k == LegalAidLetter
+}
+
+// Attachment is a lawyer's uploaded supporting document.
+type Attachment struct {
+	ID          string         `json:"id"`
+	Kind        AttachmentKind `json:"kind"`
+	Filename    string         `json:"filename"`
+	Owner       string         `json:"owner"` // license no. of the uploading lawyer, or clerk id
+	Uploaded    bool           `json:"uploaded"`
+	ContentType string         `json:"contentType,omitempty"` // sniffed from the bytes
+	Size        int64          `json:"size,omitempty"`
+	Key         string         `json:"-"`
+	CreatedAt   time.Time      `json:"createdAt"`
+}
+
+var (
+	license17 = regexp.MustCompile(`^[0-9]{17}$`)
+	license12 = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// Problem is one thing the applicant must fix.
+type Problem = casefile.Problem
+
+// Problems lists them all at once.
+type Problems = casefile.Problems
+
+// Check is everything validation looks at.
+type Check struct {
+	App *Application
+	// SignedName is the lawyer's name from the token, or for a clerk
+	// registering on a lawyer's behalf, empty (not compared).
+	SignedName string
+	Case       *casefile.Case // nil if the case number is unknown
+	// Attachments are the records for App.Attachments, in order; nil
+	// entries for ids that do not exist or belong to someone else.
+	Attachments []*Attachment
+}
+
+var allowedTypes = []string{"application/pdf", "image/jpeg", "image/png"}
+
+// Validate returns every problem with the application, or nil. It also
+// normalises fields and sets App.Flags.
+func Validate(c Check) Problems {
+	a := c.App
+	var ps Problems
+	add := func(f, m string) { ps = append(ps, Problem{Field: f, Message: m}) }
+	a.Lawyer.Name = strings.TrimSpace(a.Lawyer.Name)
+	a.Lawyer.License = strings.TrimSpace(a.Lawyer.License)
+	a.Lawyer.Firm = strings.TrimSpace(a.Lawyer.Firm)
+	a.Lawyer.Phone = strings.TrimSpace(a.Lawyer.Phone)
+	a.Client = strings.TrimSpace(a.Client)
+	a.CaseNo = strings.TrimSpace(a.CaseNo)
+	a.Flags = nil
+
+	switch {
+	case license17.MatchString(a.Lawyer.License):
+	case license12.MatchString(a.Lawyer.License):
+		a.Flags = append(a.Flags, "legacy_license_12_digits")
+	default:
+		add("lawyer.license", "执业证号应为 17 位数字（旧版 12 位亦可） (practice certificate number must be 17 digits; legacy 12-digit numbers are accepted)")
+	}
+	if a.Lawyer.Name == "" {
+		add("lawyer.name", "请填写律师姓名 (lawyer name is required)")
+	} else if c.SignedName != "" && a.Lawyer.Name != c.SignedName {
+		add("lawyer.name", fmt.Sprintf("律师姓名“%s”与登录身份“%s”不一致 (the name does not match the signed-in lawyer)", a.Lawyer.Name, c.SignedName))
+	}
+	if a.Lawyer.Firm == "" {
+		add("lawyer.firm", "请填写所在律师事务所 (law firm is required)")
+	}
+	if a.Lawyer.Phone == "" {
+		add("lawyer.phone", "请填写联系电话，以便告知办理结果 (a phone number is required so we can tell you the result)")
+	}
+	if a.Kind == "" {
+		a.Kind = Defence
+	}
+	if a.Kind != Defence && a.Kind != VictimAgent {
+		add("kind", "申请人类型应为 defence（辩护人）或 victim_agent（诉讼代理人） (kind must be defence or victim_agent)")
+	}
+	if a.Channel == "" {
+		a.Channel = Online
+	}
+	if a.CaseNo == "" {
+		add("caseNo", "请填写案号 (case number is required)")
+	} else if c.Case == nil {
+		add("caseNo", fmt.Sprintf("未找到案号为“%s”的案件，请核对案号 (no case with this number; check it against the notice you received)", a.CaseNo))
+	} else if !c.Case.Stage.Reviewable() {
+		add("caseNo", "案件尚未进入审查起诉阶段，辩护律师自审查起诉之日起方可查阅案卷材料 (the case is not yet at the prosecution-review stage; defence lawyers may review files from that stage on)")
+	}
+	if a.Client == "" {
+		add("client", "请填写委托人（犯罪嫌疑人/被告人）姓名 (name your client)")
+	} else if c.Case != nil && a.Kind == Defence && !c.Case.HasDefendant(a.Client) {
+		add("client", fmt.Sprintf("“%s”不是本案犯罪嫌疑人/被告人，请核对委托人姓名 (the client is not a defendant of this case)", a.Client))
+	}
+
+	have := map[AttachmentKind]bool{}
+	for i, id := range a.Attachments {
+		var at *Attachment
+		if i < len(c.Attachments) {
+			at = c.Attachments[i]
+		}
+		field := fmt.Sprintf("attachments[%d]", i)
+		switch {
+		case at == nil:
+			add(field, fmt.Sprintf("附件 %s 不存在或不属于您 (attachment not found)", id))
+		case !at.Uploaded:
+			add(field, fmt.Sprintf("附件“%s”尚未上传完成 (the file was never uploaded; PUT it to its uploadUrl first)", at.Filename))
+		case !slices.Contains(allowedTypes, at.ContentType):
+			add(field, fmt.Sprintf("附件“%s”不是 PDF、JPEG 或 PNG 文件（检测为 %s） (attachment must be a PDF, JPEG or PNG)", at.Filename, at.ContentType))
+		default:
+			have[at.Kind] = true
+		}
+	}
+	if !have[PracticeCertificate] {
+		add("attachments", "缺少律师执业证 (attach your practice certificate: kind practice_certificate)")
+	}
+	if !have[FirmLetter] {
+		add("attachments", "缺少律师事务所证明（律所函） (attach the law firm letter: kind firm_letter)")
+	}
+	if !have[PowerOfAttorney] && !have[LegalAidLetter] {
+		add("attachments", "缺少授权委托书或法律援助公函 (attach the power of attorney or the legal-aid letter)")
+	}
+	if len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
+// Ineligible returns a refusal reason if the case may not be reviewed over
+// the internet, or "" if it may. The lawyer is pointed to on-site review.
+func Ineligible(c *casefile.Case) string {
+	var why []string
+	for _, e := range c.Exclusions {
+		why = append(why, e.Text())
+	}
+	if !c.OnlineReview && len(why) == 0 {
+		why = append(why, "本案未开通互联网阅卷")
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("本案%s，不适用互联网阅卷。请携带执业证、律师事务所证明和授权委托书到本院案件管理部门现场阅卷，或致电 12309 预约。承办人：%s，电话 %s。",
+		strings.Join(why, "、"), c.Handler.Name, c.Handler.Phone)
+}
+
+// Repo keeps applications and attachments in a store table.
+type Repo struct {
+	T   store.Table
+	Now func() time.Time
+}
+
+func (r *Repo) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func appKey(id string) (string, string) { return "app#" + id, "app" }
+func liveKey(license, caseID string) (string, string) {
+	return "live#" + license + "#" + caseID, "live"
+}
+
+func (r *Repo) put(ctx context.Context, a *Application) error {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	pk, sk := appKey(a.ID)
+	it := store.Item{PK: pk, SK: sk, Version: a.rev, Data: data,
+		GSI1PK: "lawyer#" + a.Lawyer.License, GSI1SK: a.SubmittedAt.Format(time.RFC3339Nano) + "#" + a.ID,
+		GSI2PK: "unit#" + a.Unit + "#apps", GSI2SK: a.Deadline + "#" + a.SubmittedAt.Format(time.RFC3339Nano) + "#" + a.ID}
+	v, err := r.T.Put(ctx, it)
+	if err != nil {
+		return fmt.Errorf("application: save %s: %w", a.ID, err)
+	}
+	a.rev = v
+	return nil
+}
+
+// Create stores a new application, or, if the same lawyer already has a
+// live application for the same case, returns that one and created=false.
+// It is safe under concurrent submits: a conditional write on a per-lawyer,
+// per-case key decides which submit wins.
+func (r *Repo) Create(ctx context.Context, a *Application) (got *Application, created bool, err error) {
+	lpk, lsk := liveKey(a.Lawyer.License, a.CaseID)
+	for range 50 {
+		if a.ID == "" {
+			a.ID = casefile.NewID()
+		}
+		_, err := r.T.Put(ctx, store.Item{PK: lpk, SK: lsk, Data: []byte(a.ID)})
+		if err == nil {
+			if err := r.put(ctx, a); err != nil {
+				return nil, false, err
+			}
+			return a, true, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return nil, false, fmt.Errorf("application: claim live key: %w", err)
+		}
+		it, err := r.T.Get(ctx, lpk, lsk)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // released meanwhile; try again
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		existing, err := r.Get(ctx, string(it.Data))
+		if errors.Is(err, store.ErrNotFound) {
+			// The winner has claimed the key but not yet written the
+			// application, or died in between; wait for it, then reclaim.
+			if time.Since(r.liveAge(it)) > 30*time.Second {
+				_ = r.T.Delete(ctx, lpk, lsk, it.Version)
+				continue
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if existing.Status.Live() {
+			return existing, false, nil
+		}
+		_ = r.T.Delete(ctx, lpk, lsk, it.Version) // stale marker of an ended application
+	}
+	return nil, false, errors.New("application: create: could not settle a concurrent submission, please retry")
+}
+
+// liveAge is the creation time encoded in the application's ULID.
+func (r *Repo) liveAge(it store.Item) time.Time {
+	if t, ok := casefile.IDTime(string(it.Data)); ok {
+		return t
+	}
+	return time.Time{}
+}
+
+// Get returns the application with id.
+func (r *Repo) Get(ctx context.Context, id string) (*Application, error) {
+	pk, sk := appKey(id)
+	it, err := r.T.Get(ctx, pk, sk)
+	if err != nil {
+		return nil, fmt.Errorf("application %s: %w", id, err)
+	}
+	var a Application
+	if err := json.Unmarshal(it.Data, &a); err != nil {
+		return nil, fmt.Errorf("application: decode %s: %w", id, err)
+	}
+	a.rev = it.Version
+	return &a, nil
+}
+
+// Update applies fn to the stored application and saves it, retrying on
+// concurrent writes. When the application ends, its live key is released so
+// that the lawyer can apply again.
+func (r *Repo) Update(ctx context.Context, id string, fn func(*Application) error) (*Application, error) {
+	for range 20 {
+		a, err := r.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		wasLive := a.Status.Live()
+		if err := fn(a); err != nil {
+			return nil, err
+		}
+		err = r.put(ctx, a)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if wasLive && !a.Status.Live() {
+			lpk, lsk := liveKey(a.Lawyer.License, a.CaseID)
+			if it, err := r.T.Get(ctx, lpk, lsk); err == nil && string(it.Data) == a.ID {
+				_ = r.T.Delete(ctx, lpk, lsk, it.Version)
+			}
+		}
+		return a, nil
+	}
+	return nil, fmt.Errorf("application: update %s: too much contention", id)
+}
+
+func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Application) bool) ([]*Application, error) {
+	var out []*Application
+	for {
+		p, err := r.T.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("application: list: %w", err)
+		}
+		for _, it := range p.Items {
+			var a Application
+			if err := json.Unmarshal(it.Data, &a); err != nil {
+				return nil, err
+			}
+			a.rev = it.Version
+			if keep == nil || keep(&a) {
+				out = append(out, &a)
+			}
+		}
+		if p.Next == "" {
+			return out, nil
+		}
+		q.Cursor = p.Next
+	}
+}
+
+// ByLawyer returns a lawyer's applications, newest first.
+func (r *Repo) ByLawyer(ctx context.Context, license string) ([]*Application, error) {
+	return r.list(ctx, store.Query{Index: store.GSI1, PK: "lawyer#" + license, Desc: true}, nil)
+}
+
+// ByUnit returns a unit's applications by deadline, earliest first; with
+// open=true only those still waiting for a decision.
+func (r *Repo) ByUnit(ctx context.Context, unit string, open bool) ([]*Application, error) {
+	var keep func(*Application) bool
+	if open {
+		keep = func(a *Application) bool { return a.Status == Submitted || a.Status == PendingReview }
+	}
+	return r.list(ctx, store.Query{Index: store.GSI2, PK: "unit#" + unit + "#apps"}, keep)
+}
+
+func attKey(id string) (string, string) { return "att#" + id, "att" }
+
+// PutAttachment creates or replaces an attachment record.
+func (r *Repo) PutAttachment(ctx context.Context, at *Attachment) error {
+	data, err := json.Marshal(struct {
+		*Attachment
+		Key string `json:"key"`
+	}{at, at.Key})
+	if err != nil {
+		return err
+	}
+	pk, sk := attKey(at.ID)
+	for range 20 {
+		var ver int64
+		if old, err := r.T.Get(ctx, pk, sk); err == nil {
+			ver = old.Version
+		}
+		_, err = r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: ver, Data: data})
+		if !errors.Is(err, store.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("application: save attachment %s: %w", at.ID, err)
+	}
+	return nil
+}
+
+// GetAttachment returns an attachment record.
+func (r *Repo) GetAttachment(ctx context.Context, id string) (*Attachment, error) {
+	pk, sk := attKey(id)
+	it, err := r.T.Get(ctx, pk, sk)
+	if err != nil {
+		return nil, fmt.Errorf("attachment %s: %w", id, err)
+	}
+	var aux struct {
+		Attachment
+		Key string `json:"key"`
+	}
+	if err := json.Unmarshal(it.Data, &aux); err != nil {
+		return nil, err
+	}
+	at := aux.Attachment
+	at.Key = aux.Key
+	return &at, nil
+}
+
+// Pending work: an approved application whose dossier is not yet made is
+// listed under one partition, so a scheduler can re-queue it after a crash
+// or a lost message without scanning every application.
+const workPK = "work#assemble"
+
+// MarkWork lists the application as awaiting its dossier.
+func (r *Repo) MarkWork(ctx context.Context, id string) error {
+	_, err := r.T.Put(ctx, store.Item{PK: workPK, SK: id, Data: []byte(r.now().Format(time.RFC3339))})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("application: mark work %s: %w", id, err)
+	}
+	return nil
+}
+
+// ClearWork removes the application from the pending work list.
+func (r *Repo) ClearWork(ctx context.Context, id string) error {
+	it, err := r.T.Get(ctx, workPK, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.T.Delete(ctx, workPK, id, it.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	return nil
+}
+
+// PendingWork lists applications awaiting their dossier.
+func (r *Repo) PendingWork(ctx context.Context) ([]string, error) {
+	var ids []string
+	q := store.Query{PK: workPK}
+	for {
+		p, err := r.T.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("application: pending work: %w", err)
+		}
+		for _, it := range p.Items {
+			ids = append(ids, it.SK)
+		}
+		if p.Next == "" {
+			return ids, nil
+		}
+		q.Cursor = p.Next
+	}
+}

@@ -1,0 +1,213 @@
+// Package blob opens the object stores yuejuan keeps scans and dossiers in.
+//
+// The portable type is gocloud.dev's *blob.Bucket: its drivers give us
+// atomic writes (an object is visible only after Close succeeds), ranged
+// reads and signed URLs on the local filesystem and on S3 alike. This package
+// adds what the service needs on top: opening a local bucket whose signed
+// URLs this process itself serves (so a local upload works exactly like an
+// S3 presigned PUT), and the HTTP handler that serves them.
+package blob
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	gblob "gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	"gocloud.dev/gcerrors"
+)
+
+// Bucket is the portable bucket type.
+type Bucket = gblob.Bucket
+
+// IsNotFound reports whether err means the object does not exist.
+func IsNotFound(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound }
+
+// Local is a filesystem bucket plus the signer of its URLs.
+type Local struct {
+	*Bucket
+	Signer *fileblob.URLSignerHMAC
+}
+
+// OpenLocal opens (creating) a bucket in dir whose signed URLs point at
+// base (e.g. http://127.0.0.1:8080/blob). The HMAC secret is kept in
+// secretFile, created on first use.
+func OpenLocal(dir string, base *url.URL, secretFile string) (*Local, error) {
+	secret, err := loadSecret(secretFile)
+	if err != nil {
+		return nil, err
+	}
+	signer := fileblob.NewURLSignerHMAC(base, secret)
+	b, err := fileblob.OpenBucket(dir, &fileblob.Options{
+		URLSigner:   signer,
+		CreateDir:   true,
+		DirFileMode: 0o750,
+		// Temporary files next to the data, so the final rename never
+		// crosses a mount point (and stays atomic).
+		NoTempDir: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blob: open %s: %w", dir, err)
+	}
+	return &Local{Bucket: b, Signer: signer}, nil
+}
+
+func loadSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("blob: read URL secret: %w", err)
+	}
+	s := make([]byte, 32)
+	if _, err := rand.Read(s); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blob: create URL secret: %w", err)
+	}
+	if _, err := f.Write(s); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, f.Close()
+}
+
+// PutNotifier is told of every object written through a signed PUT, as S3
+// tells an ObjectCreated event.
+type PutNotifier func(ctx context.Context, key string, size int64)
+
+// Handler serves signed GET and PUT URLs of a local bucket. It checks the
+// signature, the expiry and that the method is the one signed. A PUT larger
+// than maxBytes is refused with 413 and leaves nothing behind: the object is
+// written through the bucket's atomic writer and aborted on any error.
+func (l *Local) Handler(maxBytes int64, notify PutNotifier) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, err := l.Signer.KeyFromURL(r.Context(), r.URL)
+		if err != nil {
+			httpError(w, http.StatusForbidden, "SignatureDoesNotMatch", "签名链接无效或已过期，请重新获取上传/下载链接 (the signed URL is invalid or expired; request a new one)")
+			return
+		}
+		signed := r.URL.Query().Get("method")
+		if r.Method != signed && !(r.Method == http.MethodHead && signed == http.MethodGet) {
+			httpError(w, http.StatusForbidden, "MethodNotAllowed", "this URL was signed for "+signed+", not "+r.Method)
+			return
+		}
+		switch r.Method {
+		case http.MethodPut:
+			l.servePut(w, r, key, maxBytes, notify)
+		case http.MethodGet, http.MethodHead:
+			l.serveGet(w, r, key)
+		default:
+			httpError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "use GET or PUT")
+		}
+	})
+}
+
+func (l *Local) servePut(w http.ResponseWriter, r *http.Request, key string, maxBytes int64, notify PutNotifier) {
+	if r.ContentLength > maxBytes {
+		httpError(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("文件超过 %d MiB 上限，请拆分后上传 (the file is larger than the %d MiB limit; split it)", maxBytes>>20, maxBytes>>20))
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	bw, err := l.NewWriter(ctx, key, &gblob.WriterOptions{ContentType: "application/octet-stream"})
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "InternalError", "cannot store the object")
+		return
+	}
+	n, err := io.Copy(bw, http.MaxBytesReader(w, r.Body, maxBytes))
+	if err != nil {
+		cancel() // abort: the partial object never becomes visible
+		_ = bw.Close()
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			httpError(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("文件超过 %d MiB 上限 (the file is larger than the %d MiB limit)", maxBytes>>20, maxBytes>>20))
+			return
+		}
+		httpError(w, http.StatusBadRequest, "IncompleteBody", "the upload was interrupted; send the file again")
+		return
+	}
+	if err := bw.Close(); err != nil {
+		httpError(w, http.StatusInternalServerError, "InternalError", "cannot store the object")
+		return
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(n, 10)))
+	w.WriteHeader(http.StatusOK)
+	if notify != nil {
+		notify(context.WithoutCancel(r.Context()), key, n)
+	}
+}
+
+func (l *Local) serveGet(w http.ResponseWriter, r *http.Request, key string) {
+	rd, err := l.NewReader(r.Context(), key, nil)
+	if err != nil {
+		if IsNotFound(err) {
+			httpError(w, http.StatusNotFound, "NoSuchKey", "the object does not exist")
+			return
+		}
+		httpError(w, http.StatusInternalServerError, "InternalError", "cannot read the object")
+		return
+	}
+	defer rd.Close()
+	w.Header().Set("Cache-Control", "private, no-store")
+	if fn := r.URL.Query().Get("filename"); fn != "" {
+		w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(fn))
+	}
+	ct := rd.ContentType()
+	if ct == "" || ct == "application/octet-stream" {
+		ct = "application/pdf"
+	}
+	w.Header().Set("Content-Type", ct)
+	// ServeContent handles Range and HEAD for us.
+	http.ServeContent(w, r, "", rd.ModTime(), rd)
+}
+
+func httpError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message></Error>\n", code, xmlEscape(msg))
+}
+
+func xmlEscape(s string) string {
+	var b []byte
+	for _, r := range s {
+		switch r {
+		case '<':
+			b = append(b, "&lt;"...)
+		case '>':
+			b = append(b, "&gt;"...)
+		case '&':
+			b = append(b, "&amp;"...)
+		default:
+			b = append(b, string(r)...)
+		}
+	}
+	return string(b)
+}
+
+// SignedURL returns a URL that allows method on key for ttl.
+func SignedURL(ctx context.Context, b *Bucket, key, method string, ttl time.Duration) (string, error) {
+	u, err := b.SignedURL(ctx, key, &gblob.SignedURLOptions{Method: method, Expiry: ttl})
+	if err != nil {
+		return "", fmt.Errorf("blob: sign %s %s: %w", method, key, err)
+	}
+	return u, nil
+}

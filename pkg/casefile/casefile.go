@@ -1,0 +1,453 @@
+// Package casefile holds the criminal case (卷宗) as the procuratorate
+// registers it, and the scanned materials its clerks upload by volume.
+package casefile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+// Stage is the procedural stage a case is at.
+type Stage string
+
+// The stages, in procedural order.
+const (
+	Investigation     Stage = "investigation"
+	ArrestReview      Stage = "arrest_review"
+	ProsecutionReview Stage = "prosecution_review" // 审查起诉
+	Trial             Stage = "trial"
+	Closed            Stage = "closed"
+)
+
+var stageOrder = []Stage{Investigation, ArrestReview, ProsecutionReview, Trial, Closed}
+
+// Valid reports whether s is a known stage.
+func (s Stage) Valid() bool { return slices.Contains(stageOrder, s) }
+
+// Reviewable reports whether defence lawyers may review files at stage s:
+// from 审查起诉 on, not during investigation or arrest review.
+func (s Stage) Reviewable() bool {
+	return slices.Index(stageOrder, s) >= slices.Index(stageOrder, ProsecutionReview)
+}
+
+// Exclusion is a category that bars internet review of a case.
+type Exclusion string
+
+// Known exclusions; each sends the lawyer to on-site review instead.
+const (
+	StateSecrets         Exclusion = "state_secrets"
+	Minor                Exclusion = "minor"
+	CoOffendersAtLarge   Exclusion = "co_offenders_at_large"
+	WitnessProtection    Exclusion = "witness_protection"
+	OtherSensitiveReason Exclusion = "other"
+)
+
+var exclusionText = map[Exclusion]string{
+	StateSecrets:         "涉及国家秘密",
+	Minor:                "涉及未成年人",
+	CoOffendersAtLarge:   "有同案犯在逃",
+	WitnessProtection:    "涉及证人保护",
+	OtherSensitiveReason: "其他不宜网上阅卷的情形",
+}
+
+// Text is the exclusion's reason in Chinese, for replies.
+func (e Exclusion) Text() string {
+	if t, ok := exclusionText[e]; ok {
+		return t
+	}
+	return string(e)
+}
+
+// Handler is the prosecutor handling the case (承办人).
+type Handler struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+// Case is a registered case.
+type Case struct {
+	ID           string      `json:"id"`
+	CaseNo       string      `json:"caseNo"`
+	Title        string      `json:"title"`
+	Unit         string      `json:"unit"`
+	Stage        Stage       `json:"stage"`
+	OnlineReview bool        `json:"onlineReview"`
+	Exclusions   []Exclusion `json:"exclusions,omitempty"`
+	Handler      Handler     `json:"handler"`
+	Defendants   []string    `json:"defendants"`
+	// ContentVersion increases whenever the set of accepted materials
+	// changes; a base dossier is built once per content version.
+	ContentVersion int       `json:"contentVersion"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+
+	rev int64
+}
+
+// Problem is one thing wrong with a request, with the field it concerns.
+type Problem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problems is a list of problems, reported all at once.
+type Problems []Problem
+
+func (p Problems) Error() string {
+	msgs := make([]string, len(p))
+	for i, x := range p {
+		msgs[i] = x.Field + ": " + x.Message
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Validate checks a case as a clerk registers it.
+func (c *Case) Validate() error {
+	var ps Problems
+	c.CaseNo = strings.TrimSpace(c.CaseNo)
+	c.Title = strings.TrimSpace(c.Title)
+	if c.CaseNo == "" {
+		ps = append(ps, Problem{"caseNo", "请填写案号 (case number is required)"})
+	} else if len([]rune(c.CaseNo)) > 64 {
+		ps = append(ps, Problem{"caseNo", "案号过长，最多 64 字 (case number is longer than 64 characters)"})
+	}
+	if c.Title == "" {
+		ps = append(ps, Problem{"title", "请填写案件名称 (case title is required)"})
+	}
+	if !c.Stage.Valid() {
+		ps = append(ps, Problem{"stage", fmt.Sprintf("诉讼阶段 %q 无效，应为 investigation、arrest_review、prosecution_review、trial 或 closed (unknown stage)", c.Stage)})
+	}
+	if strings.TrimSpace(c.Handler.Name) == "" || strings.TrimSpace(c.Handler.Phone) == "" {
+		ps = append(ps, Problem{"handler", "请填写承办人姓名和联系电话 (handler name and phone are required: lawyers are told whom to contact)"})
+	}
+	var defs []string
+	for _, d := range c.Defendants {
+		if d = strings.TrimSpace(d); d != "" {
+			defs = append(defs, d)
+		}
+	}
+	c.Defendants = defs
+	if len(defs) == 0 {
+		ps = append(ps, Problem{"defendants", "请至少填写一名犯罪嫌疑人/被告人 (at least one defendant is required)"})
+	}
+	for _, e := range c.Exclusions {
+		if _, ok := exclusionText[e]; !ok {
+			ps = append(ps, Problem{"exclusions", fmt.Sprintf("未知的排除情形 %q (unknown exclusion; use state_secrets, minor, co_offenders_at_large, witness_protection or other)", e)})
+		}
+	}
+	if len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
+// HasDefendant reports whether name is a defendant of the case.
+func (c *Case) HasDefendant(name string) bool {
+	return slices.Contains(c.Defendants, strings.TrimSpace(name))
+}
+
+// MaterialStatus is where an uploaded file stands.
+type MaterialStatus string
+
+// Material statuses.
+const (
+	AwaitingUpload MaterialStatus = "awaiting_upload"
+	Processing     MaterialStatus = "processing"
+	Accepted       MaterialStatus = "accepted"
+	Rejected       MaterialStatus = "rejected"
+)
+
+// Material is one scanned file of a case volume.
+type Material struct {
+	ID          string         `json:"id"`
+	CaseID      string         `json:"caseId"`
+	Volume      int            `json:"volume"`
+	VolumeTitle string         `json:"volumeTitle"`
+	Seq         int            `json:"seq"`
+	Title       string         `json:"title"`
+	Filename    string         `json:"filename"`
+	Status      MaterialStatus `json:"status"`
+	Reason      string         `json:"reason,omitempty"`
+	Pages       int            `json:"pages,omitempty"`
+	Kind        string         `json:"kind,omitempty"`
+	UploadKey   string         `json:"-"`
+	PDFKey      string         `json:"-"`
+	CreatedAt   time.Time      `json:"createdAt"`
+	UpdatedAt   time.Time      `json:"updatedAt"`
+
+	rev int64
+}
+
+// Validate checks a material's description before its upload URL is issued.
+func (m *Material) Validate() error {
+	var ps Problems
+	m.Title = strings.TrimSpace(m.Title)
+	m.Filename = strings.TrimSpace(m.Filename)
+	if m.Volume < 1 || m.Volume > 999 {
+		ps = append(ps, Problem{"volume", "卷号应为 1 至 999 (volume must be 1..999)"})
+	}
+	if m.Seq < 1 || m.Seq > 9999 {
+		ps = append(ps, Problem{"seq", "卷内顺序号应为 1 至 9999 (seq must be 1..9999)"})
+	}
+	if m.Title == "" {
+		ps = append(ps, Problem{"title", "请填写文件标题，用于卷内目录 (title is required: it goes into the table of contents)"})
+	}
+	if m.Filename == "" || strings.ContainsAny(m.Filename, "/\\\x00") {
+		ps = append(ps, Problem{"filename", "请填写不含路径的文件名 (filename is required and must not contain a path)"})
+	}
+	if len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
+// ErrDuplicate is returned when a case number is already registered.
+var ErrDuplicate = errors.New("casefile: case number already registered")
+
+// Repo keeps cases and materials in a store table.
+type Repo struct {
+	T   store.Table
+	Now func() time.Time
+}
+
+func (r *Repo) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now().UTC()
+}
+
+// NewID returns a new sortable unique id.
+func NewID() string { return strings.ToLower(ulid.Make().String()) }
+
+func caseKey(id string) (string, string) { return "case#" + id, "case" }
+
+// Create registers c, rejecting a case number already in use.
+func (r *Repo) Create(ctx context.Context, c *Case) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	now := r.now()
+	c.ID = NewID()
+	c.CreatedAt, c.UpdatedAt = now, now
+	// The case number is unique: claim it first with a conditional write.
+	idx := store.Item{PK: "caseno#" + c.CaseNo, SK: "caseno", Data: []byte(c.ID)}
+	if _, err := r.T.Put(ctx, idx); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("%w: %s", ErrDuplicate, c.CaseNo)
+		}
+		return fmt.Errorf("casefile: claim case number: %w", err)
+	}
+	return r.put(ctx, c)
+}
+
+func (r *Repo) put(ctx context.Context, c *Case) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	pk, sk := caseKey(c.ID)
+	v, err := r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: c.rev, Data: data,
+		GSI1PK: "unit#" + c.Unit + "#cases", GSI1SK: c.CreatedAt.Format(time.RFC3339Nano) + "#" + c.ID})
+	if err != nil {
+		return fmt.Errorf("casefile: save case %s: %w", c.ID, err)
+	}
+	c.rev = v
+	return nil
+}
+
+// Get returns the case with id (store.ErrNotFound if none).
+func (r *Repo) Get(ctx context.Context, id string) (*Case, error) {
+	pk, sk := caseKey(id)
+	it, err := r.T.Get(ctx, pk, sk)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: case %s: %w", id, err)
+	}
+	var c Case
+	if err := json.Unmarshal(it.Data, &c); err != nil {
+		return nil, fmt.Errorf("casefile: decode case %s: %w", id, err)
+	}
+	c.rev = it.Version
+	return &c, nil
+}
+
+// GetByNo returns the case registered under case number no.
+func (r *Repo) GetByNo(ctx context.Context, no string) (*Case, error) {
+	it, err := r.T.Get(ctx, "caseno#"+strings.TrimSpace(no), "caseno")
+	if err != nil {
+		return nil, fmt.Errorf("casefile: case number %s: %w", no, err)
+	}
+	return r.Get(ctx, string(it.Data))
+}
+
+// ListByUnit returns a unit's cases, newest first.
+func (r *Repo) ListByUnit(ctx context.Context, unit string) ([]*Case, error) {
+	var out []*Case
+	q := store.Query{Index: store.GSI1, PK: "unit#" + unit + "#cases", Desc: true}
+	for {
+		p, err := r.T.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("casefile: list cases of %s: %w", unit, err)
+		}
+		for _, it := range p.Items {
+			var c Case
+			if err := json.Unmarshal(it.Data, &c); err != nil {
+				return nil, err
+			}
+			c.rev = it.Version
+			out = append(out, &c)
+		}
+		if p.Next == "" {
+			return out, nil
+		}
+		q.Cursor = p.Next
+	}
+}
+
+// Update applies fn to the stored case and saves it, retrying on concurrent
+// writes so that no update is lost.
+func (r *Repo) Update(ctx context.Context, id string, fn func(*Case) error) (*Case, error) {
+	for range 20 {
+		c, err := r.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(c); err != nil {
+			return nil, err
+		}
+		c.UpdatedAt = r.now()
+		err = r.put(ctx, c)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		return c, err
+	}
+	return nil, fmt.Errorf("casefile: update case %s: too much contention", id)
+}
+
+func matKey(caseID, id string) (string, string) { return "case#" + caseID, "mat#" + id }
+
+// AddMaterial records a new material awaiting its upload.
+func (r *Repo) AddMaterial(ctx context.Context, m *Material) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	now := r.now()
+	m.ID = NewID()
+	m.Status = AwaitingUpload
+	m.CreatedAt, m.UpdatedAt = now, now
+	return r.putMaterial(ctx, m)
+}
+
+func (r *Repo) putMaterial(ctx context.Context, m *Material) error {
+	data, err := json.Marshal(struct {
+		*Material
+		UploadKey string `json:"uploadKey"`
+		PDFKey    string `json:"pdfKey,omitempty"`
+	}{m, m.UploadKey, m.PDFKey})
+	if err != nil {
+		return err
+	}
+	pk, sk := matKey(m.CaseID, m.ID)
+	v, err := r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: m.rev, Data: data})
+	if err != nil {
+		return fmt.Errorf("casefile: save material %s: %w", m.ID, err)
+	}
+	m.rev = v
+	return nil
+}
+
+func decodeMaterial(it store.Item) (*Material, error) {
+	var aux struct {
+		Material
+		UploadKey string `json:"uploadKey"`
+		PDFKey    string `json:"pdfKey"`
+	}
+	if err := json.Unmarshal(it.Data, &aux); err != nil {
+		return nil, fmt.Errorf("casefile: decode material: %w", err)
+	}
+	m := aux.Material
+	m.UploadKey, m.PDFKey, m.rev = aux.UploadKey, aux.PDFKey, it.Version
+	return &m, nil
+}
+
+// GetMaterial returns one material of a case.
+func (r *Repo) GetMaterial(ctx context.Context, caseID, id string) (*Material, error) {
+	pk, sk := matKey(caseID, id)
+	it, err := r.T.Get(ctx, pk, sk)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: material %s: %w", id, err)
+	}
+	return decodeMaterial(it)
+}
+
+// Materials returns a case's materials in paper-file order (volume, seq).
+func (r *Repo) Materials(ctx context.Context, caseID string) ([]*Material, error) {
+	var out []*Material
+	q := store.Query{PK: "case#" + caseID, SKPrefix: "mat#"}
+	for {
+		p, err := r.T.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("casefile: list materials of %s: %w", caseID, err)
+		}
+		for _, it := range p.Items {
+			m, err := decodeMaterial(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+		if p.Next == "" {
+			break
+		}
+		q.Cursor = p.Next
+	}
+	slices.SortStableFunc(out, func(a, b *Material) int {
+		if a.Volume != b.Volume {
+			return a.Volume - b.Volume
+		}
+		if a.Seq != b.Seq {
+			return a.Seq - b.Seq
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// UpdateMaterial applies fn to the stored material and saves it, retrying on
+// concurrent writes.
+func (r *Repo) UpdateMaterial(ctx context.Context, caseID, id string, fn func(*Material) error) (*Material, error) {
+	for range 20 {
+		m, err := r.GetMaterial(ctx, caseID, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(m); err != nil {
+			return nil, err
+		}
+		m.UpdatedAt = r.now()
+		err = r.putMaterial(ctx, m)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		return m, err
+	}
+	return nil, fmt.Errorf("casefile: update material %s: too much contention", id)
+}
+
+// IDTime returns the creation time encoded in an id made by NewID.
+func IDTime(id string) (time.Time, bool) {
+	u, err := ulid.ParseStrict(strings.ToUpper(id))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return ulid.Time(u.Time()), true
+}

@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	gblob "gocloud.dev/blob"
+
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/link"
+)
+
+func (a *API) presignTTL() time.Duration {
+	d := a.PresignTTL
+	if d <= 0 {
+		d = 120 * time.Second
+	}
+	return min(max(d, 60*time.Second), 300*time.Second)
+}
+
+// refusal is one distinct answer to a link that cannot be used.
+type refusal struct {
+	status int
+	code   string
+	zh, en string
+}
+
+var refusals = map[error]refusal{
+	link.ErrExpired:   {http.StatusGone, "link_expired", "下载链接已过期。如仍需阅卷，请重新提交申请或致电 12309。", "The link has expired; apply again or call 12309."},
+	link.ErrRevoked:   {http.StatusGone, "link_revoked", "下载链接已被撤销（申请已撤回或被终止）。如有疑问请联系承办人或致电 12309。", "The link was revoked; contact the case handler or call 12309."},
+	link.ErrExhausted: {http.StatusForbidden, "link_exhausted", "下载次数已用完。如需再次下载，请联系承办人。", "The download limit has been reached; contact the case handler."},
+	link.ErrTampered:  {http.StatusBadRequest, "link_invalid", "下载链接不完整或已被改动，请从申请页面重新复制完整链接。", "The link is damaged or altered; copy the whole link again from your application page."},
+	link.ErrForeign:   {http.StatusUnauthorized, "link_foreign", "该链接不是本系统签发的下载链接。", "This link was not issued by this service."},
+	link.ErrNotFound:  {http.StatusGone, "link_revoked", "下载链接已失效。", "The link is no longer valid."},
+}
+
+var previewUA = regexp.MustCompile(`(?i)(bot|crawler|spider|preview|facebookexternalhit|slack|whatsapp|telegram|discord|skypeuripreview|embedly|quora link)`)
+
+// download is GET/HEAD /d/{token}: verify the token, check the link and the
+// application are live, count the download atomically, audit it, and
+// redirect to a short-lived presigned URL. HEAD, link-preview fetchers and
+// resumed ranges do not use up a download.
+func (a *API) download(w http.ResponseWriter, r *http.Request) {
+	claims, err := a.Signer.Parse(r.PathValue("token"))
+	if err != nil {
+		a.refuse(w, r, nil, err)
+		return
+	}
+	l, err := a.Links.Check(r.Context(), claims.ID)
+	if err == nil && (l.ApplicationID != claims.ApplicationID || l.Lawyer != claims.Subject) {
+		err = link.ErrTampered
+	}
+	if err == nil {
+		err = a.applicationLive(r, l)
+	}
+	if err != nil {
+		a.refuse(w, r, l, err)
+		return
+	}
+	a.serveLink(w, r, l, claims.Subject, "link")
+}
+
+func (a *API) applicationLive(r *http.Request, l *link.Link) error {
+	app, err := a.Apps.Get(r.Context(), l.ApplicationID)
+	if err != nil {
+		return err
+	}
+	if app.Status != application.Ready || app.LinkID != l.ID {
+		return link.ErrRevoked
+	}
+	return nil
+}
+
+// serveLink answers a usable link.
+func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, actor, via string) {
+	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", "application/pdf")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if previewUA.MatchString(r.UserAgent()) {
+		a.page(w, http.StatusOK, "阅卷材料下载", "这是一个需本人打开的下载链接，预览不会消耗下载次数。", "This is a personal download link; previews do not use a download.")
+		return
+	}
+	resume := strings.HasPrefix(r.Header.Get("Range"), "bytes=") && !strings.HasPrefix(r.Header.Get("Range"), "bytes=0-")
+	var err error
+	if resume && l.Used > 0 {
+		// A resumed transfer of a download already counted.
+	} else {
+		l, err = a.Links.Consume(r.Context(), l.ID)
+		if err != nil {
+			a.refuse(w, r, l, err)
+			return
+		}
+	}
+	u, err := a.Dossiers.SignedURL(r.Context(), l.CopyKey, &gblob.SignedURLOptions{Method: http.MethodGet, Expiry: a.presignTTL()})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	u = withFilename(u, l.Filename)
+	// The record comes before the redirect: no download without its trace.
+	if err := a.mustRecord(r, auth.Identity{}, audit.Event{Actor: actor, Role: string(auth.Lawyer), Action: "link.download",
+		CaseID: l.CaseID, ApplicationID: l.ApplicationID, Target: l.ID, Result: audit.OK,
+		Detail: map[string]string{"via": via, "downloadsLeft": fmt.Sprint(l.Left()), "resume": fmt.Sprint(resume)}}); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, u, http.StatusFound)
+}
+
+func withFilename(u, name string) string {
+	if name == "" {
+		return u
+	}
+	p, err := url.Parse(u)
+	if err != nil || p.Query().Get("obj") == "" {
+		return u // S3 URLs carry the name in the object's metadata instead
+	}
+	q := p.Query()
+	q.Set("filename", name)
+	p.RawQuery = q.Encode()
+	return p.String()
+}
+
+func (a *API) refuse(w http.ResponseWriter, r *http.Request, l *link.Link, err error) {
+	var rf refusal
+	found := false
+	for e, x := range refusals {
+		if errors.Is(err, e) {
+			rf, found = x, true
+			break
+		}
+	}
+	if !found {
+		a.fail(w, r, err)
+		return
+	}
+	ev := audit.Event{Actor: "anonymous", Role: "none", Action: "link.refuse", Result: audit.Denied, Detail: map[string]string{"reason": rf.code}}
+	if l != nil {
+		ev.Actor, ev.Role, ev.CaseID, ev.ApplicationID, ev.Target = l.Lawyer, string(auth.Lawyer), l.CaseID, l.ApplicationID, l.ID
+	}
+	a.record(r, auth.Identity{}, ev)
+	if wantsHTML(r) {
+		a.page(w, rf.status, "无法下载", rf.zh, rf.en)
+		return
+	}
+	writeError(w, rf.status, rf.code, rf.zh+" ("+rf.en+")")
+}
+
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+var pageTmpl = template.Must(template.New("p").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} · 阅卷</title>
+<style>body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.6;color:#222}h1{font-size:1.4rem}.en{color:#666}</style>
+</head><body><h1>{{.Title}}</h1><p>{{.Zh}}</p><p class="en" lang="en">{{.En}}</p><p>人民检察院 12309 检察服务中心</p></body></html>`))
+
+func (a *API) page(w http.ResponseWriter, status int, title, zh, en string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.WriteHeader(status)
+	_ = pageTmpl.Execute(w, map[string]string{"Title": title, "Zh": zh, "En": en})
+}
+
+// downloadLoggedIn lets a signed-in lawyer download their own ready dossier
+// without the token, through the same counted, audited path.
+func (a *API) downloadLoggedIn(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	app, ok := a.ownApplication(w, r, id)
+	if !ok {
+		return
+	}
+	if app.Status != application.Ready || app.LinkID == "" {
+		writeError(w, http.StatusConflict, "not_ready", "阅卷材料尚未生成，请在申请状态为 ready 后下载 (the dossier is not ready yet)")
+		return
+	}
+	l, err := a.Links.Check(r.Context(), app.LinkID)
+	if err != nil {
+		a.refuse(w, r, l, err)
+		return
+	}
+	a.serveLink(w, r, l, id.Subject, "login")
+}

@@ -1,0 +1,276 @@
+// Package httpapi is the service's HTTP JSON API under /api/v1 and the
+// download door /d/{token}. The same handler serves the local all-in-one
+// server and, through an API Gateway adapter, the Lambda functions; each
+// route checks the caller's role and ownership of what it touches.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/blob"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/deadline"
+	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+// Verifier checks a bearer token.
+type Verifier interface {
+	Verify(ctx context.Context, raw string) (auth.Identity, error)
+}
+
+// API holds the handler's dependencies. Zero durations take defaults.
+type API struct {
+	Cases    *casefile.Repo
+	Apps     *application.Repo
+	Links    *link.Repo
+	Audit    *audit.Log
+	Auth     Verifier
+	Signer   *link.Signer
+	Uploads  *blob.Bucket
+	Dossiers *blob.Bucket
+	Queue    queue.Queue
+	Calendar *deadline.Calendar
+	// PublicURL is the service's external base URL, for download links.
+	PublicURL string
+	// UploadTTL is how long an upload URL is valid (default 1h);
+	// PresignTTL how long a dossier's presigned GET lives (60–300 s).
+	UploadTTL  time.Duration
+	PresignTTL time.Duration
+	// MaxJSON caps request bodies (default 1 MiB).
+	MaxJSON int64
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+func (a *API) now() time.Time {
+	if a.Now != nil {
+		return a.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (a *API) log() *slog.Logger {
+	if a.Log != nil {
+		return a.Log
+	}
+	return slog.Default()
+}
+
+// Handler returns the routes.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("POST /api/v1/cases", a.role(a.createCase, auth.Clerk))
+	mux.Handle("GET /api/v1/cases", a.role(a.listCases, auth.Clerk))
+	mux.Handle("GET /api/v1/cases/{id}", a.role(a.getCase, auth.Clerk, auth.Auditor))
+	mux.Handle("POST /api/v1/cases/{id}/materials", a.role(a.createMaterial, auth.Clerk))
+	mux.Handle("GET /api/v1/cases/{id}/materials", a.role(a.listMaterials, auth.Clerk))
+	mux.Handle("GET /api/v1/cases/{id}/materials/{mid}", a.role(a.getMaterial, auth.Clerk))
+	mux.Handle("POST /api/v1/attachments", a.role(a.createAttachment, auth.Lawyer, auth.Clerk))
+	mux.Handle("GET /api/v1/attachments/{id}", a.role(a.getAttachment, auth.Lawyer, auth.Clerk))
+	mux.Handle("POST /api/v1/applications", a.role(a.createApplication, auth.Lawyer, auth.Clerk))
+	mux.Handle("GET /api/v1/applications", a.role(a.listApplications, auth.Lawyer, auth.Clerk))
+	mux.Handle("GET /api/v1/applications/{id}", a.role(a.getApplication, auth.Lawyer, auth.Clerk, auth.Auditor))
+	mux.Handle("POST /api/v1/applications/{id}/decision", a.role(a.decide, auth.Clerk))
+	mux.Handle("GET /api/v1/applications/{id}/download", a.role(a.downloadLoggedIn, auth.Lawyer))
+	mux.Handle("GET /api/v1/audit/events", a.role(a.auditEvents, auth.Auditor))
+	mux.Handle("GET /api/v1/audit/verify", a.role(a.auditVerify, auth.Auditor))
+	mux.HandleFunc("GET /d/{token}", a.download)
+	mux.HandleFunc("HEAD /d/{token}", a.download)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "没有这个接口 (no such route: see the API section of the README)")
+	})
+	return a.middleware(mux)
+}
+
+type reqInfo struct {
+	id, ip, ua string
+}
+
+type reqKey struct{}
+
+func info(ctx context.Context) reqInfo {
+	ri, _ := ctx.Value(reqKey{}).(reqInfo)
+	return ri
+}
+
+// middleware adds a request id, security headers, panic recovery and a
+// structured access log line without any secret (no tokens, no bodies).
+func (a *API) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		ri := reqInfo{id: hex.EncodeToString(b[:]), ip: clientIP(r), ua: r.UserAgent()}
+		w.Header().Set("X-Request-Id", ri.id)
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cache-Control", "no-store")
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		defer func() {
+			if p := recover(); p != nil {
+				a.log().Error("panic", "requestId", ri.id, "panic", fmt.Sprint(p))
+				writeError(sw, http.StatusInternalServerError, "internal", "服务器内部错误，请稍后重试 (internal error; try again)")
+			}
+			path := r.URL.Path
+			if strings.HasPrefix(path, "/d/") {
+				path = "/d/…" // the token is a secret: never log it
+			}
+			a.log().Info("request", "requestId", ri.id, "method", r.Method, "path", path,
+				"status", sw.status, "ms", time.Since(start).Milliseconds(), "ip", ri.ip)
+		}()
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqKey{}, ri)))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(c int) { s.status = c; s.ResponseWriter.WriteHeader(c) }
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// role authenticates the bearer token and admits only the given roles.
+// Failures are answered 401/403 and written to the audit log.
+func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), roles ...auth.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || raw == "" {
+			a.record(r, auth.Identity{}, audit.Event{Action: "auth.fail", Result: audit.Denied, Detail: map[string]string{"reason": "no bearer token", "route": r.Pattern}})
+			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan"`)
+			writeError(w, http.StatusUnauthorized, "unauthenticated", "请先登录：请求需要 Authorization: Bearer <token> (sign in: send Authorization: Bearer <token>)")
+			return
+		}
+		id, err := a.Auth.Verify(r.Context(), strings.TrimSpace(raw))
+		if err != nil {
+			a.record(r, auth.Identity{}, audit.Event{Action: "auth.fail", Result: audit.Denied, Detail: map[string]string{"reason": "invalid token", "route": r.Pattern}})
+			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "invalid_token", "登录凭证无效或已过期，请重新登录 (the token is invalid or expired; sign in again)")
+			return
+		}
+		for _, ro := range roles {
+			if id.Role == ro {
+				h(w, r.WithContext(auth.WithIdentity(r.Context(), id)), id)
+				return
+			}
+		}
+		a.record(r, id, audit.Event{Action: "access.deny", Result: audit.Denied, Detail: map[string]string{"route": r.Pattern}})
+		writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("您的角色（%s）无权执行此操作 (role %s may not do this)", id.Role, id.Role))
+	})
+}
+
+// record appends an audit event filled with the request's context. A
+// failure to audit is logged loudly; callers that must not proceed without
+// the record use mustRecord.
+func (a *API) record(r *http.Request, id auth.Identity, e audit.Event) {
+	if err := a.mustRecord(r, id, e); err != nil {
+		a.log().Error("audit append failed", "action", e.Action, "err", err)
+	}
+}
+
+func (a *API) mustRecord(r *http.Request, id auth.Identity, e audit.Event) error {
+	ri := info(r.Context())
+	if e.Actor == "" {
+		e.Actor, e.Role = id.Subject, string(id.Role)
+		if e.Actor == "" {
+			e.Actor, e.Role = "anonymous", "none"
+		}
+	}
+	e.IP, e.UserAgent, e.RequestID = ri.ip, ri.ua, ri.id
+	_, err := a.Audit.Append(r.Context(), e)
+	return err
+}
+
+// apiError is the JSON error body.
+type apiError struct {
+	Code     string              `json:"code"`
+	Message  string              `json:"message"`
+	Problems []casefile.Problem  `json:"problems,omitempty"`
+	Existing *application.Status `json:"-"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]apiError{"error": {Code: code, Message: msg}})
+}
+
+func writeProblems(w http.ResponseWriter, ps casefile.Problems) {
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]apiError{"error": {
+		Code: "invalid", Message: "请一次性补正以下问题后重新提交 (fix all of the following and submit again): " + ps.Error(), Problems: ps}})
+}
+
+// decode reads a JSON body strictly: unknown fields and trailing data are
+// errors that name the problem.
+func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	limit := a.MaxJSON
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooBig):
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("请求体超过 %d 字节 (request body larger than %d bytes)", limit, limit))
+		case errors.As(err, &syn):
+			writeError(w, http.StatusBadRequest, "bad_json", fmt.Sprintf("JSON 格式错误，位置 %d (malformed JSON at byte %d)", syn.Offset, syn.Offset))
+		case errors.As(err, &typ):
+			writeError(w, http.StatusBadRequest, "bad_json", fmt.Sprintf("字段 %s 类型错误，应为 %s (field %s must be a %s)", typ.Field, typ.Type, typ.Field, typ.Type))
+		default:
+			writeError(w, http.StatusBadRequest, "bad_json", "请求体不是有效的 JSON："+err.Error()+" (the body is not valid JSON for this route)")
+		}
+		return false
+	}
+	if dec.More() {
+		writeError(w, http.StatusBadRequest, "bad_json", "请求体只能包含一个 JSON 对象 (send exactly one JSON object)")
+		return false
+	}
+	return true
+}
+
+// fail answers an unexpected error without leaking internals.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "not_found", "未找到 (not found)")
+		return
+	}
+	a.log().Error("request failed", "requestId", info(r.Context()).id, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal", "服务器内部错误，请稍后重试；如持续出现请致电 12309 (internal error; try again)")
+}

@@ -1,0 +1,221 @@
+// Package link is the lawyer's download link: our own signed token bound to
+// one application, one lawyer and one dossier copy, with an expiry and a
+// download limit kept in the metadata store (design decision 1). The token
+// alone never grants access: the link record must also be live.
+package link
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+// Audience is the JWT audience of download tokens; login tokens carry a
+// different one, so neither can stand in for the other.
+const Audience = "yuejuan-download"
+
+// Refusal reasons, each with its own answer to the lawyer.
+var (
+	ErrExpired   = errors.New("link expired")
+	ErrRevoked   = errors.New("link revoked")
+	ErrExhausted = errors.New("download limit reached")
+	ErrTampered  = errors.New("link is damaged or forged")
+	ErrForeign   = errors.New("link was not issued by this service")
+	ErrNotFound  = errors.New("link not found")
+)
+
+// Link is one issued download link.
+type Link struct {
+	ID            string    `json:"id"`
+	ApplicationID string    `json:"applicationId"`
+	CaseID        string    `json:"caseId"`
+	Lawyer        string    `json:"lawyer"` // practice certificate no.
+	CopyKey       string    `json:"copyKey"`
+	Filename      string    `json:"filename"`
+	ExpiresAt     time.Time `json:"expiresAt"`
+	MaxDownloads  int       `json:"maxDownloads"`
+	Used          int       `json:"used"`
+	Revoked       bool      `json:"revoked"`
+	CreatedAt     time.Time `json:"createdAt"`
+}
+
+// Left is how many downloads remain.
+func (l *Link) Left() int { return max(0, l.MaxDownloads-l.Used) }
+
+// Claims is a download token's body; ID is the link id.
+type Claims struct {
+	ApplicationID string `json:"app"`
+	jwt.RegisteredClaims
+}
+
+// Signer mints and verifies download tokens.
+type Signer struct {
+	Keys   *auth.KeySet
+	Issuer string
+}
+
+// Token returns the signed token for l.
+func (s *Signer) Token(l *Link) (string, error) {
+	return s.Keys.Sign(Claims{
+		ApplicationID: l.ApplicationID,
+		RegisteredClaims: jwt.RegisteredClaims{
+			ID:        l.ID,
+			Subject:   l.Lawyer,
+			Issuer:    s.Issuer,
+			Audience:  jwt.ClaimStrings{Audience},
+			IssuedAt:  jwt.NewNumericDate(l.CreatedAt),
+			ExpiresAt: jwt.NewNumericDate(l.ExpiresAt),
+		},
+	})
+}
+
+// Parse verifies raw and returns its claims, or one of ErrExpired,
+// ErrTampered, ErrForeign.
+func (s *Signer) Parse(raw string) (*Claims, error) {
+	var c Claims
+	err := s.Keys.Parse(raw, s.Issuer, Audience, &c)
+	switch {
+	case err == nil:
+		if c.ID == "" || c.ApplicationID == "" || c.Subject == "" {
+			return nil, ErrTampered
+		}
+		return &c, nil
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, ErrExpired
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer), errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return nil, ErrForeign
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return nil, ErrForeign // unknown key id
+	default:
+		return nil, ErrTampered
+	}
+}
+
+// Repo keeps link records.
+type Repo struct {
+	T   store.Table
+	Now func() time.Time
+}
+
+func (r *Repo) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func key(id string) (string, string) { return "link#" + id, "link" }
+
+// Create stores a new link, filling CreatedAt, and ID unless set. With a
+// preset ID that already exists it returns an error for which
+// errors.Is(err, store.ErrConflict) holds.
+func (r *Repo) Create(ctx context.Context, l *Link) error {
+	if l.ID == "" {
+		l.ID = casefile.NewID()
+	}
+	l.CreatedAt = r.now()
+	return r.save(ctx, l, 0)
+}
+
+func (r *Repo) save(ctx context.Context, l *Link, ver int64) error {
+	data, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	pk, sk := key(l.ID)
+	// The record outlives the link by 90 days so a late click still gets
+	// "expired", not "not found"; the audit log keeps the history forever.
+	_, err = r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: ver, Data: data, ExpiresAt: l.ExpiresAt.Add(90 * 24 * time.Hour)})
+	if err != nil {
+		return fmt.Errorf("link: save %s: %w", l.ID, err)
+	}
+	return nil
+}
+
+func (r *Repo) get(ctx context.Context, id string) (*Link, int64, error) {
+	pk, sk := key(id)
+	it, err := r.T.Get(ctx, pk, sk)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("link %s: %w", id, err)
+	}
+	var l Link
+	if err := json.Unmarshal(it.Data, &l); err != nil {
+		return nil, 0, fmt.Errorf("link: decode %s: %w", id, err)
+	}
+	return &l, it.Version, nil
+}
+
+// Get returns the link with id.
+func (r *Repo) Get(ctx context.Context, id string) (*Link, error) {
+	l, _, err := r.get(ctx, id)
+	return l, err
+}
+
+// Check returns the link if it may be used now, without using it.
+func (r *Repo) Check(ctx context.Context, id string) (*Link, error) {
+	l, _, err := r.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return l, r.usable(l)
+}
+
+func (r *Repo) usable(l *Link) error {
+	switch {
+	case l.Revoked:
+		return ErrRevoked
+	case !r.now().Before(l.ExpiresAt):
+		return ErrExpired
+	case l.Used >= l.MaxDownloads:
+		return ErrExhausted
+	}
+	return nil
+}
+
+// Consume uses one download atomically: of two concurrent calls on the last
+// download, exactly one succeeds and the other gets ErrExhausted.
+func (r *Repo) Consume(ctx context.Context, id string) (*Link, error) {
+	for range 50 {
+		l, ver, err := r.get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.usable(l); err != nil {
+			return l, err
+		}
+		l.Used++
+		err = r.save(ctx, l, ver)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		return l, err
+	}
+	return nil, fmt.Errorf("link: consume %s: too much contention", id)
+}
+
+// Revoke disables a link at once.
+func (r *Repo) Revoke(ctx context.Context, id string) error {
+	for range 50 {
+		l, ver, err := r.get(ctx, id)
+		if err != nil {
+			return err
+		}
+		l.Revoked = true
+		err = r.save(ctx, l, ver)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		return err
+	}
+	return fmt.Errorf("link: revoke %s: too much contention", id)
+}
