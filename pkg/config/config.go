@@ -1,0 +1,112 @@
+// Package config reads the service's settings from the environment, one
+// place for every variable the README lists, with defaults for a laptop and
+// errors that name the variable and the expected form.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the service's configuration.
+type Config struct {
+	Addr         string        // YUEJUAN_ADDR
+	DataDir      string        // YUEJUAN_DATA
+	PublicURL    string        // YUEJUAN_PUBLIC_URL
+	Issuer       string        // YUEJUAN_ISSUER
+	Audience     string        // YUEJUAN_AUDIENCE
+	LinkTTL      time.Duration // YUEJUAN_LINK_TTL
+	MaxDownloads int           // YUEJUAN_MAX_DOWNLOADS
+	PresignTTL   time.Duration // YUEJUAN_PRESIGN_TTL
+	MaxUpload    int64         // YUEJUAN_MAX_UPLOAD_MB (in MiB)
+	Holidays     string        // YUEJUAN_HOLIDAYS
+	Workers      int           // YUEJUAN_WORKERS
+	LogLevel     string        // YUEJUAN_LOG_LEVEL
+}
+
+// Vars documents every variable, for --help and the README.
+var Vars = [][2]string{
+	{"YUEJUAN_ADDR", "listen address of the local server (default 127.0.0.1:8080)"},
+	{"YUEJUAN_DATA", "data directory: keys, SQLite database, objects (default ./data)"},
+	{"YUEJUAN_PUBLIC_URL", "external base URL used in links (default http://<ADDR>)"},
+	{"YUEJUAN_ISSUER", "JWT issuer of login tokens (default yuejuan-local)"},
+	{"YUEJUAN_AUDIENCE", "JWT audience of login tokens (default yuejuan)"},
+	{"YUEJUAN_LINK_TTL", "lifetime of a download link, Go duration (default 168h)"},
+	{"YUEJUAN_MAX_DOWNLOADS", "downloads allowed per link (default 5)"},
+	{"YUEJUAN_PRESIGN_TTL", "lifetime of the presigned object URL behind a download, 60s-300s (default 120s)"},
+	{"YUEJUAN_MAX_UPLOAD_MB", "largest accepted upload in MiB (default 512)"},
+	{"YUEJUAN_HOLIDAYS", "optional JSON file with holiday data that replaces or extends the built-in years"},
+	{"YUEJUAN_WORKERS", "background workers of the local queue (default 2)"},
+	{"YUEJUAN_LOG_LEVEL", "debug, info, warn or error (default info)"},
+}
+
+// FromEnv reads the configuration using getenv (os.Getenv if nil).
+func FromEnv(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var errs []string
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	dur := func(k string, def time.Duration) time.Duration {
+		v := get(k, "")
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Sprintf("%s=%q: want a positive Go duration such as 168h or 90s", k, v))
+			return def
+		}
+		return d
+	}
+	num := func(k string, def int) int {
+		v := get(k, "")
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Sprintf("%s=%q: want a positive whole number", k, v))
+			return def
+		}
+		return n
+	}
+	c := Config{
+		Addr:         get("YUEJUAN_ADDR", "127.0.0.1:8080"),
+		DataDir:      get("YUEJUAN_DATA", "data"),
+		Issuer:       get("YUEJUAN_ISSUER", "yuejuan-local"),
+		Audience:     get("YUEJUAN_AUDIENCE", "yuejuan"),
+		LinkTTL:      dur("YUEJUAN_LINK_TTL", 168*time.Hour),
+		MaxDownloads: num("YUEJUAN_MAX_DOWNLOADS", 5),
+		PresignTTL:   dur("YUEJUAN_PRESIGN_TTL", 120*time.Second),
+		MaxUpload:    int64(num("YUEJUAN_MAX_UPLOAD_MB", 512)) << 20,
+		Holidays:     get("YUEJUAN_HOLIDAYS", ""),
+		Workers:      num("YUEJUAN_WORKERS", 2),
+		LogLevel:     get("YUEJUAN_LOG_LEVEL", "info"),
+	}
+	c.PublicURL = strings.TrimRight(get("YUEJUAN_PUBLIC_URL", "http://"+c.Addr), "/")
+	if c.PresignTTL < 60*time.Second || c.PresignTTL > 300*time.Second {
+		errs = append(errs, fmt.Sprintf("YUEJUAN_PRESIGN_TTL=%s: must be between 60s and 300s", c.PresignTTL))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Sprintf("YUEJUAN_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}

@@ -1,0 +1,224 @@
+// Package server wires the whole service into one process on embedded
+// defaults: SQLite metadata, filesystem object stores whose signed URLs this
+// process serves, an in-process job queue and a scheduler. It runs the same
+// handlers as the Lambda functions.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/assemble"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/blob"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/config"
+	"github.com/yuejuan/yuejuan/pkg/deadline"
+	"github.com/yuejuan/yuejuan/pkg/dossier"
+	"github.com/yuejuan/yuejuan/pkg/httpapi"
+	"github.com/yuejuan/yuejuan/pkg/ingest"
+	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
+)
+
+// Server is the all-in-one service.
+type Server struct {
+	Config   config.Config
+	API      *httpapi.API
+	Queue    *queue.Local
+	Auth     *auth.Authority
+	Uploads  *blob.Local
+	Dossiers *blob.Local
+	Log      *slog.Logger
+
+	table   *sqlitestore.Table
+	ingest  *ingest.Worker
+	builder *assemble.Worker
+}
+
+// LoginKeyPath is where the login token key lives in a data dir.
+func LoginKeyPath(dataDir string) string { return filepath.Join(dataDir, "keys", "login-ed25519.pem") }
+
+// Authority returns the login token authority of a data dir (used by the
+// token command and by the server).
+func Authority(cfg config.Config) (*auth.Authority, error) {
+	k, err := auth.LoadOrCreateKey(LoginKeyPath(cfg.DataDir))
+	if err != nil {
+		return nil, err
+	}
+	return &auth.Authority{Keys: auth.NewKeySet(k), Issuer: cfg.Issuer, Audience: cfg.Audience}, nil
+}
+
+// New builds the server from cfg, creating the data dir on first run.
+func New(cfg config.Config, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("server: data dir: %w", err)
+	}
+	if err := dossier.Setup(filepath.Join(cfg.DataDir, "pdfcpu")); err != nil {
+		return nil, fmt.Errorf("server: set up PDF fonts: %w", err)
+	}
+	cal := deadline.Default()
+	if cfg.Holidays != "" {
+		c, err := deadline.LoadFile(cfg.Holidays)
+		if err != nil {
+			return nil, fmt.Errorf("server: YUEJUAN_HOLIDAYS: %w", err)
+		}
+		cal = c
+	}
+	if w := cal.Warning(deadline.DateOf(time.Now())); w != "" {
+		log.Warn("holiday data running out", "warning", w)
+	}
+	tbl, err := sqlitestore.Open(filepath.Join(cfg.DataDir, "meta.db"))
+	if err != nil {
+		return nil, err
+	}
+	authority, err := Authority(cfg)
+	if err != nil {
+		return nil, err
+	}
+	linkKey, err := auth.LoadOrCreateKey(filepath.Join(cfg.DataDir, "keys", "link-ed25519.pem"))
+	if err != nil {
+		return nil, err
+	}
+	base, err := url.Parse(cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("server: YUEJUAN_PUBLIC_URL: %w", err)
+	}
+	secret := filepath.Join(cfg.DataDir, "keys", "blob-url.secret")
+	uploads, err := blob.OpenLocal(filepath.Join(cfg.DataDir, "objects", "uploads"), base.JoinPath("blob", "uploads"), secret)
+	if err != nil {
+		return nil, err
+	}
+	dossiers, err := blob.OpenLocal(filepath.Join(cfg.DataDir, "objects", "dossiers"), base.JoinPath("blob", "dossiers"), secret)
+	if err != nil {
+		return nil, err
+	}
+	tmp := filepath.Join(cfg.DataDir, "tmp")
+	if err := os.MkdirAll(tmp, 0o750); err != nil {
+		return nil, err
+	}
+	s := &Server{Config: cfg, Auth: authority, Uploads: uploads, Dossiers: dossiers, Log: log, table: tbl}
+	cases := &casefile.Repo{T: tbl}
+	apps := &application.Repo{T: tbl}
+	links := &link.Repo{T: tbl}
+	alog := &audit.Log{T: tbl}
+	s.ingest = &ingest.Worker{Cases: cases, Apps: apps, Audit: alog, Uploads: uploads.Bucket, Limits: dossier.DefaultLimits(), TempDir: tmp}
+	s.builder = &assemble.Worker{Cases: cases, Apps: apps, Links: links, Audit: alog, Uploads: uploads.Bucket, Dossiers: dossiers.Bucket,
+		LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp}
+	s.Queue = queue.NewLocal(cfg.Workers, queue.Mux{
+		queue.IngestMaterial: func(ctx context.Context, j queue.Job) error {
+			var p struct{ CaseID, ID string }
+			if err := json.Unmarshal(j.Payload, &p); err != nil {
+				return err
+			}
+			return s.ingest.Material(ctx, p.CaseID, p.ID)
+		},
+		queue.IngestAttachment: func(ctx context.Context, j queue.Job) error { return s.ingest.Attachment(ctx, j.Key) },
+		queue.Assemble:         func(ctx context.Context, j queue.Job) error { return s.builder.Application(ctx, j.Key) },
+	}.Handle)
+	s.Queue.Log = log
+	s.API = &httpapi.API{Cases: cases, Apps: apps, Links: links, Audit: alog, Auth: authority,
+		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads.Bucket, Dossiers: dossiers.Bucket,
+		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, Log: log}
+	return s, nil
+}
+
+// Notify routes an uploaded object to its ingest job, as an S3
+// ObjectCreated event does on AWS.
+func (s *Server) Notify(ctx context.Context, key string, _ int64) {
+	kind, caseID, id, ok := ingest.ParseKey(key)
+	if !ok {
+		return
+	}
+	var j queue.Job
+	switch kind {
+	case "material":
+		if _, err := s.API.Cases.UpdateMaterial(ctx, caseID, id, func(m *casefile.Material) error {
+			if m.Status == casefile.AwaitingUpload {
+				m.Status = casefile.Processing
+			}
+			return nil
+		}); err != nil {
+			s.Log.Error("mark material processing", "material", id, "err", err)
+		}
+		p, _ := json.Marshal(map[string]string{"CaseID": caseID, "ID": id})
+		j = queue.Job{Kind: queue.IngestMaterial, Key: id, Payload: p}
+	case "attachment":
+		j = queue.Job{Kind: queue.IngestAttachment, Key: id}
+	}
+	if err := s.Queue.Send(ctx, j); err != nil {
+		s.Log.Error("queue ingest", "key", key, "err", err)
+	}
+}
+
+// Handler is the whole HTTP surface: the API plus the signed object URLs.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/blob/uploads", s.Uploads.Handler(s.Config.MaxUpload, s.Notify))
+	mux.Handle("/blob/dossiers", s.Dossiers.Handler(0, nil))
+	mux.Handle("/", s.API.Handler())
+	return mux
+}
+
+// Reconcile re-queues work a crash or a lost message left behind.
+func (s *Server) Reconcile(ctx context.Context) {
+	ids, err := s.API.Apps.PendingWork(ctx)
+	if err != nil {
+		s.Log.Error("reconcile", "err", err)
+		return
+	}
+	for _, id := range ids {
+		_ = s.Queue.Send(ctx, queue.Job{Kind: queue.Assemble, Key: id})
+	}
+}
+
+// Run serves on ln until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() {
+		s.Reconcile(ctx)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.Reconcile(ctx)
+			}
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	s.Queue.Close()
+	if cerr := s.table.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
