@@ -109,12 +109,15 @@ type Application struct {
 	Flags       []string  `json:"flags,omitempty"`
 	SubmittedAt time.Time `json:"submittedAt"`
 	// Deadline is the statutory reply date (Asia/Shanghai civil date).
-	Deadline          string       `json:"deadline"`
-	DeadlineUncertain bool         `json:"deadlineUncertain,omitempty"`
-	Reply             *Reply       `json:"reply,omitempty"`
-	CopyKey           string       `json:"copyKey,omitempty"`
-	LinkID            string       `json:"linkId,omitempty"`
-	History           []Transition `json:"history"`
+	Deadline          string `json:"deadline"`
+	DeadlineUncertain bool   `json:"deadlineUncertain,omitempty"`
+	Reply             *Reply `json:"reply,omitempty"`
+	// Reminded and OverdueNotified record what the deadline job has sent.
+	Reminded        bool         `json:"reminded,omitempty"`
+	OverdueNotified bool         `json:"overdueNotified,omitempty"`
+	CopyKey         string       `json:"copyKey,omitempty"`
+	LinkID          string       `json:"linkId,omitempty"`
+	History         []Transition `json:"history"`
 
 	rev int64
 }
@@ -322,7 +325,7 @@ func (r *Repo) put(ctx context.Context, a *Application) error {
 		return fmt.Errorf("application: save %s: %w", a.ID, err)
 	}
 	a.rev = v
-	return nil
+	return r.trackOpen(ctx, a)
 }
 
 // Create stores a new application, or, if the same lawyer already has a

@@ -29,7 +29,9 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/httpapi"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/reminder"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
@@ -43,9 +45,11 @@ type Server struct {
 	Dossiers *blob.Local
 	Log      *slog.Logger
 
-	table   *sqlitestore.Table
-	ingest  *ingest.Worker
-	builder *assemble.Worker
+	table    *sqlitestore.Table
+	ingest   *ingest.Worker
+	builder  *assemble.Worker
+	reminder *reminder.Job
+	Outbox   *notify.Outbox
 }
 
 // LoginKeyPath is where the login token key lives in a data dir.
@@ -132,6 +136,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		queue.Assemble:         func(ctx context.Context, j queue.Job) error { return s.builder.Application(ctx, j.Key) },
 	}.Handle)
 	s.Queue.Log = log
+	s.Outbox = &notify.Outbox{T: tbl}
+	s.reminder = &reminder.Job{Apps: apps, Audit: alog, Notify: s.Outbox}
 	s.API = &httpapi.API{Cases: cases, Apps: apps, Links: links, Audit: alog, Auth: authority,
 		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads.Bucket, Dossiers: dossiers.Bucket,
 		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, Log: log}
@@ -175,6 +181,16 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
+// Tick is one run of the scheduler: the deadline job, then Reconcile.
+func (s *Server) Tick(ctx context.Context) {
+	if sum, err := s.reminder.Run(ctx); err != nil {
+		s.Log.Error("deadline job", "err", err)
+	} else if sum.Reminded+sum.Overdue > 0 {
+		s.Log.Info("deadline job", "reminded", sum.Reminded, "overdue", sum.Overdue)
+	}
+	s.Reconcile(ctx)
+}
+
 // Reconcile re-queues work a crash or a lost message left behind.
 func (s *Server) Reconcile(ctx context.Context) {
 	ids, err := s.API.Apps.PendingWork(ctx)
@@ -191,7 +207,7 @@ func (s *Server) Reconcile(ctx context.Context) {
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
-		s.Reconcile(ctx)
+		s.Tick(ctx)
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
@@ -199,7 +215,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				s.Reconcile(ctx)
+				s.Tick(ctx)
 			}
 		}
 	}()

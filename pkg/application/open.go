@@ -1,0 +1,73 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+// Open applications (waiting for a clerk's decision) are also listed under
+// one partition sorted by deadline, so the scheduled deadline job finds the
+// ones due without scanning every unit.
+const openPK = "open#apps"
+
+func openSK(a *Application) string { return a.Deadline + "#" + a.ID }
+
+// Open reports whether the application waits for a decision.
+func (a *Application) Open() bool { return a.Status == Submitted || a.Status == PendingReview }
+
+// trackOpen keeps the open list in step with a just-saved application.
+func (r *Repo) trackOpen(ctx context.Context, a *Application) error {
+	sk := openSK(a)
+	if a.Open() {
+		_, err := r.T.Put(ctx, store.Item{PK: openPK, SK: sk, Data: []byte(a.ID)})
+		if err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("application: track open %s: %w", a.ID, err)
+		}
+		return nil
+	}
+	it, err := r.T.Get(ctx, openPK, sk)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.T.Delete(ctx, openPK, sk, it.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	return nil
+}
+
+// OpenDueBy returns the open applications whose deadline is on or before
+// date (YYYY-MM-DD), earliest first.
+func (r *Repo) OpenDueBy(ctx context.Context, date string) ([]*Application, error) {
+	var out []*Application
+	q := store.Query{PK: openPK, SKFrom: "0", SKTo: date + "#~"}
+	for {
+		p, err := r.T.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("application: open list: %w", err)
+		}
+		for _, it := range p.Items {
+			a, err := r.Get(ctx, string(it.Data))
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if a.Open() {
+				out = append(out, a)
+			} else {
+				_ = r.trackOpen(ctx, a) // stale entry from a crash between writes
+			}
+		}
+		if p.Next == "" {
+			return out, nil
+		}
+		q.Cursor = p.Next
+	}
+}
