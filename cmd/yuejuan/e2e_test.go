@@ -372,6 +372,16 @@ func TestEndToEnd(t *testing.T) {
 	in.call(otherClerk, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusNotFound, nil)
 	in.call(clerk, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve", "reason": "符合条件"}, http.StatusOK, nil)
 
+	// The unit's on-time record counts the answer.
+	var st struct {
+		Submitted, Answered, OnTime, Late int
+		OnTimeRate                        float64
+	}
+	in.call(clerk, "GET", "/api/v1/applications/stats", nil, http.StatusOK, &st)
+	if st.Submitted != 1 || st.Answered != 1 || st.OnTime != 1 || st.OnTimeRate != 1 {
+		t.Errorf("stats = %+v, want one application answered on time", st)
+	}
+
 	// The dossier is assembled and stamped; the link appears.
 	waitFor(t, "the dossier to be ready", func() bool {
 		in.call(lawyer, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &app)

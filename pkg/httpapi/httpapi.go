@@ -87,6 +87,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/v1/attachments/{id}", a.role(a.getAttachment, auth.Lawyer, auth.Clerk))
 	mux.Handle("POST /api/v1/applications", a.role(a.createApplication, auth.Lawyer, auth.Clerk))
 	mux.Handle("GET /api/v1/applications", a.role(a.listApplications, auth.Lawyer, auth.Clerk))
+	mux.Handle("GET /api/v1/applications/stats", a.role(a.stats, auth.Clerk, auth.Auditor))
 	mux.Handle("GET /api/v1/applications/{id}", a.role(a.getApplication, auth.Lawyer, auth.Clerk, auth.Auditor))
 	mux.Handle("POST /api/v1/applications/{id}/decision", a.role(a.decide, auth.Clerk))
 	mux.Handle("GET /api/v1/applications/{id}/download", a.role(a.downloadLoggedIn, auth.Lawyer))
