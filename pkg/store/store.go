@@ -24,7 +24,8 @@ var ErrNotFound = errors.New("store: item not found")
 // re-read and retry, or give up. Test with errors.Is.
 var ErrConflict = errors.New("store: conditional write failed")
 
-// Item is one record. PK and SK form its primary key. Data is an opaque
+// Item is one record. PK and SK form its primary key; both must be
+// non-empty. Data is an opaque
 // document (JSON by convention) the store never interprets.
 type Item struct {
 	PK, SK string
@@ -38,7 +39,8 @@ type Item struct {
 	GSI2PK, GSI2SK string
 	// ExpiresAt, when non-zero, is when the item stops existing: reads and
 	// queries must not return it after that instant even if the backend has
-	// not yet physically deleted it (DynamoDB TTL deletes lazily).
+	// not yet physically deleted it (DynamoDB TTL deletes lazily). It is
+	// kept to whole seconds.
 	ExpiresAt time.Time
 }
 
@@ -56,11 +58,14 @@ type Query struct {
 	PK    string // partition key value on that index; required
 	// SKPrefix restricts to sort keys starting with it.
 	SKPrefix string
-	// SKFrom and SKTo, when set, bound the sort key inclusively.
+	// SKFrom and SKTo, when set, bound the sort key inclusively. Use either
+	// SKPrefix or a range, not both: DynamoDB allows one key condition.
 	SKFrom, SKTo string
 	Desc         bool
 	// Limit caps the number of items per page; 0 means the driver's default
-	// (at most 1000).
+	// (at most 1000). A page may hold fewer items than Limit even when more
+	// follow (DynamoDB caps pages at 1 MB and filters expired items late):
+	// only an empty Next means the end.
 	Limit int
 	// Cursor continues a previous query; it is the Next of the prior Page and
 	// opaque to callers.
@@ -88,7 +93,9 @@ type Table interface {
 	// Delete removes the item if its stored version equals version
 	// (ErrConflict otherwise, ErrNotFound if absent).
 	Delete(ctx context.Context, pk, sk string, version int64) error
-	// Query returns one page of items matching q.
+	// Query returns one page of items matching q. Secondary index queries
+	// may be eventually consistent (as on DynamoDB): read by primary key
+	// when a just-written item must be seen.
 	Query(ctx context.Context, q Query) (Page, error)
 	// Close releases the driver's resources.
 	Close() error
