@@ -1,0 +1,570 @@
+package dossier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// Layout of the generated pages (A4 portrait, points).
+const (
+	tocRowsPerPage = 26
+	tocTop         = 715.0 // top of the table
+	tocHeaderH     = 26.0
+	tocRowH        = 24.0
+	tocLeft        = 56.0
+	tocColSeq      = 101.0 // right edge of 序号
+	tocColTitle    = 459.0 // right edge of 文件名称
+	tocRight       = 539.0
+	fontKey        = "F0"
+)
+
+// AssembleBase writes the base dossier for a case to dst: a cover page, then
+// per volume its 卷内目录 (table of contents, one clickable row per document
+// with its page range) followed by the volume's documents in Seq order;
+// bookmarks volume → document; "第 N 页 / 共 M 页" at the top right of every
+// page; and metadata (Title, Subject with the case number, Creator yuejuan).
+// Page numbers count every page of the dossier, cover included.
+//
+// Documents must be PDFs written by Ingest. If some cannot be used,
+// AssembleBase either fails with an *AssembleError listing every one of them
+// or, with opt.Placeholders, puts a slip-sheet page in each one's place that
+// names the file and the reason. The output depends only on the inputs
+// (dates come from info.Date), so building twice gives identical bytes.
+func AssembleBase(ctx context.Context, info CaseInfo, docs []Document, dst string, opt AssembleOptions) (Manifest, error) {
+	if err := ensureSetup(); err != nil {
+		return Manifest{}, err
+	}
+	if len(docs) == 0 {
+		return Manifest{}, errors.New("dossier: no documents")
+	}
+	sorted := make([]Document, len(docs))
+	copy(sorted, docs)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if sorted[i].Volume != sorted[j].Volume {
+			return sorted[i].Volume < sorted[j].Volume
+		}
+		return sorted[i].Seq < sorted[j].Seq
+	})
+	m, err := guarded(ctx, func(c context.Context) (Manifest, error) {
+		return assemble(c, info, sorted, dst, opt)
+	})
+	var pe *panicError
+	if errors.As(err, &pe) {
+		return Manifest{}, fmt.Errorf("dossier: assembling failed: %v", pe.value)
+	}
+	return m, err
+}
+
+type volume struct {
+	num      int
+	title    string
+	docs     []Document
+	tocPages []types.IndirectRef
+}
+
+type docResult struct {
+	doc       Document
+	first     int // 1-based page numbers in the dossier
+	last      int
+	rejection *Rejection
+}
+
+func groupVolumes(docs []Document) []*volume {
+	var vols []*volume
+	for _, d := range docs {
+		if len(vols) == 0 || vols[len(vols)-1].num != d.Volume {
+			vols = append(vols, &volume{num: d.Volume})
+		}
+		v := vols[len(vols)-1]
+		if v.title == "" {
+			v.title = d.VolumeTitle
+		}
+		v.docs = append(v.docs, d)
+	}
+	return vols
+}
+
+// loadDocument reads an ingested PDF, turning any failure into a rejection.
+func loadDocument(c context.Context, d Document) (pc *model.Context, n int, err error) {
+	name := filepath.Base(d.Path)
+	defer func() {
+		if p := recover(); p != nil {
+			pc, n, err = nil, 0, corruptPDF(name)
+		}
+	}()
+	f, err := os.Open(d.Path)
+	if err != nil {
+		return nil, 0, reject(name, CodeUnreadable, "文件无法打开（%v），请重新上传 (the file cannot be opened: %v; upload it again)", errors.Unwrap(err), errors.Unwrap(err))
+	}
+	defer f.Close()
+	head := make([]byte, 1024)
+	k, _ := f.Read(head)
+	if sniff(head[:k]) != "pdf" {
+		return nil, 0, reject(name, CodeUnknownFormat, "文件不是 PDF，需先经过导入处理 (the file is not a PDF; it has to be ingested first)")
+	}
+	lim := DefaultLimits()
+	pc, pgs, err := readPDF(c, f, name, lim)
+	if err != nil {
+		return nil, 0, err
+	}
+	return pc, len(pgs), nil
+}
+
+func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt AssembleOptions) (Manifest, error) {
+	conf := configuration()
+	pc, err := pdfcpu.CreateContextWithXRefTable(conf, types.PaperSize["A4"])
+	if err != nil {
+		return Manifest{}, err
+	}
+	pc.Read = &model.ReadContext{ObjectStreams: types.IntSet{}, XRefStreams: types.IntSet{}}
+	xt := pc.XRefTable
+	if root, err := xt.Pages(); err == nil {
+		if rd, err := xt.DereferenceDict(*root); err == nil {
+			delete(rd, "MediaBox") // keep the root neutral so merging does not nest it
+		}
+	}
+	tk, err := newTextKit(xt, "base")
+	if err != nil {
+		return Manifest{}, err
+	}
+	fontRes, err := xt.IndRefForNewObject(types.Dict{"Font": types.Dict{fontKey: tk.fontRef}})
+	if err != nil {
+		return Manifest{}, err
+	}
+	newPage := func() (types.IndirectRef, error) {
+		return appendPage(pc, types.Dict{
+			"Type":      types.Name("Page"),
+			"MediaBox":  types.Array{types.Integer(0), types.Integer(0), types.Float(a4.w()), types.Float(a4.h())},
+			"Resources": *fontRes,
+		})
+	}
+
+	// Page tree: cover, then per volume its table of contents and documents.
+	cover, err := newPage()
+	if err != nil {
+		return Manifest{}, err
+	}
+	vols := groupVolumes(docs)
+	var results []*docResult
+	var rejections []*Rejection
+	slips := map[*docResult]types.IndirectRef{}
+	for _, v := range vols {
+		n := (len(v.docs) + tocRowsPerPage - 1) / tocRowsPerPage
+		for i := 0; i < n; i++ {
+			ref, err := newPage()
+			if err != nil {
+				return Manifest{}, err
+			}
+			v.tocPages = append(v.tocPages, ref)
+		}
+		for _, d := range v.docs {
+			if err := c.Err(); err != nil {
+				return Manifest{}, err
+			}
+			r := &docResult{doc: d, first: pc.PageCount + 1}
+			results = append(results, r)
+			src, n, err := loadDocument(c, d)
+			if err != nil {
+				var rej *Rejection
+				if !errors.As(err, &rej) {
+					return Manifest{}, err
+				}
+				if d.Title != "" {
+					rej.File = d.Title + "（" + rej.File + "）"
+				}
+				r.rejection = rej
+				rejections = append(rejections, rej)
+				if !opt.Placeholders {
+					continue
+				}
+				ref, err := newPage()
+				if err != nil {
+					return Manifest{}, err
+				}
+				slips[r] = ref
+				r.last = r.first
+				continue
+			}
+			if err := mergeDocument(src, pc); err != nil {
+				return Manifest{}, fmt.Errorf("dossier: merging %s: %w", d.Path, err)
+			}
+			r.last = r.first + n - 1
+			if pc.PageCount != r.last {
+				return Manifest{}, fmt.Errorf("dossier: merging %s: page count %d, want %d", d.Path, pc.PageCount, r.last)
+			}
+		}
+	}
+	if len(rejections) > 0 && !opt.Placeholders {
+		return Manifest{}, &AssembleError{Rejections: rejections}
+	}
+
+	pgs, err := pages(xt)
+	if err != nil {
+		return Manifest{}, err
+	}
+	total := len(pgs)
+	if total != pc.PageCount {
+		return Manifest{}, fmt.Errorf("dossier: page tree has %d pages, want %d", total, pc.PageCount)
+	}
+	man := Manifest{Pages: total}
+	ri := 0
+	for _, v := range vols {
+		ve := VolumeEntry{Volume: v.num, Title: v.title}
+		for _, d := range v.docs {
+			r := results[ri]
+			ri++
+			e := TOCEntry{Title: d.Title, FirstPage: r.first, LastPage: r.last}
+			if r.rejection != nil {
+				e.Placeholder = r.rejection.Reason
+			}
+			ve.Docs = append(ve.Docs, e)
+		}
+		man.Volumes = append(man.Volumes, ve)
+	}
+	byRef := map[int]int{} // page object number -> page number
+	for i, p := range pgs {
+		byRef[int(p.ref.ObjectNumber)] = i + 1
+	}
+	for i, v := range vols {
+		man.Volumes[i].TOCPage = byRef[int(v.tocPages[0].ObjectNumber)]
+	}
+
+	// Generated pages.
+	if err := drawCover(xt, tk, cover, info, len(vols), total); err != nil {
+		return Manifest{}, err
+	}
+	for i, v := range vols {
+		if err := drawTOC(xt, tk, v, man.Volumes[i], info, pgs); err != nil {
+			return Manifest{}, err
+		}
+	}
+	for _, r := range results {
+		if ref, ok := slips[r]; ok {
+			if err := drawSlip(xt, tk, ref, r); err != nil {
+				return Manifest{}, err
+			}
+		}
+	}
+
+	// Page numbers on every page.
+	ov, err := newOverlayer(xt)
+	if err != nil {
+		return Manifest{}, err
+	}
+	for i, p := range pgs {
+		if i%64 == 0 {
+			if err := c.Err(); err != nil {
+				return Manifest{}, err
+			}
+		}
+		w, h := p.displaySize()
+		s := fmt.Sprintf("第 %d 页 / 共 %d 页", i+1, total)
+		var b strings.Builder
+		b.WriteString("0.25 g\n")
+		size := 9.0
+		tk.show(&b, fontKey, s, size, w-20-tk.width(s, size), h-22)
+		form, err := newForm(xt, []byte(b.String()), w, h, *fontRes)
+		if err != nil {
+			return Manifest{}, err
+		}
+		if err := ov.add(p, form, "YJpn"); err != nil {
+			return Manifest{}, fmt.Errorf("page %d: %w", i+1, err)
+		}
+	}
+
+	if err := addOutline(xt, man, pgs); err != nil {
+		return Manifest{}, err
+	}
+	if err := tk.finish(); err != nil {
+		return Manifest{}, err
+	}
+	root, err := xt.Catalog()
+	if err != nil {
+		return Manifest{}, err
+	}
+	root["PageMode"] = types.Name("UseOutlines")
+	root["Lang"] = types.StringLiteral("zh-CN")
+	root["ViewerPreferences"] = types.Dict{"DisplayDocTitle": types.Boolean(true)}
+
+	date := types.DateString(info.Date)
+	title := info.Title
+	if title == "" {
+		title = info.CaseNo
+	}
+	meta := types.Dict{
+		"Title":        textString(title),
+		"Subject":      textString(fmt.Sprintf("电子卷宗 案号 %s (case file %s)", info.CaseNo, info.CaseNo)),
+		"Keywords":     textString(info.CaseNo),
+		"Creator":      textString("yuejuan"),
+		"Producer":     textString("yuejuan (pdfcpu " + model.VersionStr + ")"),
+		"CreationDate": types.StringLiteral(date),
+		"ModDate":      types.StringLiteral(date),
+	}
+	if info.Unit != "" {
+		meta["Author"] = textString(info.Unit)
+	}
+	if err := writePDFFile(c, xt, *pc.Root, meta, dst); err != nil {
+		return Manifest{}, err
+	}
+	return man, nil
+}
+
+// mergeDocument appends src's pages to dst.
+func mergeDocument(src, dst *model.Context) error {
+	return pdfcpu.MergeXRefTables("", src, dst, false, false)
+}
+
+func setContents(xt *model.XRefTable, page types.IndirectRef, content string) error {
+	ref, err := newStream(xt, []byte(content), nil)
+	if err != nil {
+		return err
+	}
+	d, err := xt.DereferenceDict(page)
+	if err != nil {
+		return err
+	}
+	d["Contents"] = ref
+	return nil
+}
+
+func center(tk *textKit, b *strings.Builder, s string, size, y float64) {
+	tk.show(b, fontKey, s, size, (a4.w()-tk.width(s, size))/2, y)
+}
+
+func drawCover(xt *model.XRefTable, tk *textKit, page types.IndirectRef, info CaseInfo, vols, total int) error {
+	var b strings.Builder
+	b.WriteString("0 g\n")
+	if info.Unit != "" {
+		center(tk, &b, tk.fit(info.Unit, 20, 480), 20, 745)
+	}
+	center(tk, &b, "电子卷宗", 40, 640)
+	b.WriteString("0.6 w 120 610 m 475.28 610 l S\n")
+	size := 15.0
+	label := "案件名称："
+	x := 110.0
+	vx := x + tk.width(label, size)
+	maxW := a4.w() - 80 - vx
+	y := 540.0
+	line := func(l, v string) {
+		tk.show(&b, fontKey, l, size, x, y)
+		lines := tk.wrap(v, size, maxW)
+		if len(lines) == 0 {
+			lines = []string{""}
+		}
+		for i, s := range lines {
+			if i > 0 {
+				y -= 24
+			}
+			tk.show(&b, fontKey, s, size, vx, y)
+		}
+		y -= 36
+	}
+	line("案　　号：", info.CaseNo)
+	line("案件名称：", info.Title)
+	line("承办单位：", info.Unit)
+	line("卷　　数：", fmt.Sprintf("共 %d 卷", vols))
+	line("总 页 数：", fmt.Sprintf("共 %d 页", total))
+	line("日　　期：", fmt.Sprintf("%d年%d月%d日", info.Date.Year(), int(info.Date.Month()), info.Date.Day()))
+	return setContents(xt, page, b.String())
+}
+
+func pageRange(first, last int) string {
+	if first == last {
+		return fmt.Sprint(first)
+	}
+	return fmt.Sprintf("%d-%d", first, last)
+}
+
+func drawTOC(xt *model.XRefTable, tk *textKit, v *volume, ve VolumeEntry, info CaseInfo, pgs []*page) error {
+	for pi, ref := range v.tocPages {
+		var b strings.Builder
+		b.WriteString("0 g\n")
+		center(tk, &b, "卷内目录", 22, 780)
+		sub := fmt.Sprintf("第 %d 卷", v.num)
+		if v.title != "" {
+			sub += "　" + v.title
+		}
+		if pi > 0 {
+			sub += "（续）"
+		}
+		center(tk, &b, tk.fit(sub, 13, 480), 13, 752)
+		tk.show(&b, fontKey, tk.fit("案号："+info.CaseNo, 10, 330), 10, tocLeft, 727)
+		count := fmt.Sprintf("共 %d 件", len(v.docs))
+		tk.show(&b, fontKey, count, 10, tocRight-tk.width(count, 10), 727)
+
+		rows := ve.Docs[pi*tocRowsPerPage:]
+		if len(rows) > tocRowsPerPage {
+			rows = rows[:tocRowsPerPage]
+		}
+		bottom := tocTop - tocHeaderH - tocRowH*float64(len(rows))
+		// grid
+		b.WriteString("0.6 w\n")
+		fmt.Fprintf(&b, "%s %s m %s %s l S\n", ff(tocLeft), ff(tocTop), ff(tocRight), ff(tocTop))
+		for i := 0; i <= len(rows); i++ {
+			y := tocTop - tocHeaderH - tocRowH*float64(i)
+			fmt.Fprintf(&b, "%s %s m %s %s l S\n", ff(tocLeft), ff(y), ff(tocRight), ff(y))
+		}
+		for _, x := range []float64{tocLeft, tocColSeq, tocColTitle, tocRight} {
+			fmt.Fprintf(&b, "%s %s m %s %s l S\n", ff(x), ff(tocTop), ff(x), ff(bottom))
+		}
+		hy := tocTop - 17.5
+		cell := func(s string, size, l, r, y float64) {
+			tk.show(&b, fontKey, s, size, l+(r-l-tk.width(s, size))/2, y)
+		}
+		cell("序号", 11, tocLeft, tocColSeq, hy)
+		cell("文件名称", 11, tocColSeq, tocColTitle, hy)
+		cell("页号", 11, tocColTitle, tocRight, hy)
+
+		var annots types.Array
+		for i, e := range rows {
+			top := tocTop - tocHeaderH - tocRowH*float64(i)
+			y := top - 16.5
+			cell(fmt.Sprint(pi*tocRowsPerPage+i+1), 11, tocLeft, tocColSeq, y)
+			title := e.Title
+			if e.Placeholder != "" {
+				title += "（未纳入，见占位页）"
+			}
+			size := 11.0
+			maxW := tocColTitle - tocColSeq - 12
+			for size > 8 && tk.width(title, size) > maxW {
+				size -= 0.5
+			}
+			tk.show(&b, fontKey, tk.fit(title, size, maxW), size, tocColSeq+6, y)
+			cell(pageRange(e.FirstPage, e.LastPage), 11, tocColTitle, tocRight, y)
+			target := pgs[e.FirstPage-1].ref
+			annots = append(annots, types.Dict{
+				"Type":    types.Name("Annot"),
+				"Subtype": types.Name("Link"),
+				"Rect":    types.Array{types.Float(tocLeft), types.Float(top - tocRowH), types.Float(tocRight), types.Float(top)},
+				"Border":  types.Array{types.Integer(0), types.Integer(0), types.Integer(0)},
+				"Dest":    types.Array{target, types.Name("XYZ"), nil, nil, nil},
+			})
+		}
+		if err := setContents(xt, ref, b.String()); err != nil {
+			return err
+		}
+		d, err := xt.DereferenceDict(ref)
+		if err != nil {
+			return err
+		}
+		if len(annots) > 0 {
+			d["Annots"] = annots
+		}
+	}
+	return nil
+}
+
+func ff(f float64) string { return formatFloat(f) }
+
+func drawSlip(xt *model.XRefTable, tk *textKit, page types.IndirectRef, r *docResult) error {
+	var b strings.Builder
+	b.WriteString("0 g\n")
+	center(tk, &b, "此处文件未能纳入电子卷宗", 22, 660)
+	center(tk, &b, "(this document could not be included in the dossier)", 11, 636)
+	b.WriteString("0.6 w 80 615 m 515.28 615 l S\n")
+	x, y, size := 80.0, 580.0, 13.0
+	maxW := a4.w() - 2*x
+	put := func(s string, sz float64) {
+		for _, l := range tk.wrap(s, sz, maxW) {
+			tk.show(&b, fontKey, l, sz, x, y)
+			y -= sz * 1.7
+		}
+	}
+	vol := fmt.Sprintf("第 %d 卷", r.doc.Volume)
+	if r.doc.VolumeTitle != "" {
+		vol += "　" + r.doc.VolumeTitle
+	}
+	put("卷　　次："+vol, size)
+	put("文件名称："+r.doc.Title, size)
+	put("文　　件："+filepath.Base(r.doc.Path), size)
+	put("原　　因："+r.rejection.Reason, size)
+	y -= 20
+	put("请联系案件管理部门补充该文件。(Contact the case management office for this document.)", 11)
+	return setContents(xt, page, b.String())
+}
+
+// addOutline writes the bookmarks: volume (→ its table of contents) → document.
+func addOutline(xt *model.XRefTable, man Manifest, pgs []*page) error {
+	root, err := xt.Catalog()
+	if err != nil {
+		return err
+	}
+	outlines := types.Dict{"Type": types.Name("Outlines")}
+	oref, err := xt.IndRefForNewObject(outlines)
+	if err != nil {
+		return err
+	}
+	dest := func(pageNr int) types.Array {
+		return types.Array{pgs[pageNr-1].ref, types.Name("XYZ"), nil, nil, nil}
+	}
+	// create items first, link them afterwards
+	type item struct {
+		ref  types.IndirectRef
+		d    types.Dict
+		kids []*item
+	}
+	newItem := func(title string, page int, parent types.IndirectRef) (*item, error) {
+		d := types.Dict{"Title": textString(title), "Parent": parent, "Dest": dest(page)}
+		ref, err := xt.IndRefForNewObject(d)
+		if err != nil {
+			return nil, err
+		}
+		return &item{ref: *ref, d: d}, nil
+	}
+	link := func(parent types.Dict, items []*item) {
+		for i, it := range items {
+			if i > 0 {
+				it.d["Prev"] = items[i-1].ref
+			}
+			if i+1 < len(items) {
+				it.d["Next"] = items[i+1].ref
+			}
+		}
+		if len(items) > 0 {
+			parent["First"] = items[0].ref
+			parent["Last"] = items[len(items)-1].ref
+		}
+	}
+	var top []*item
+	visible := 0
+	for _, v := range man.Volumes {
+		title := fmt.Sprintf("第 %d 卷", v.Volume)
+		if v.Title != "" {
+			title += " " + v.Title
+		}
+		vi, err := newItem(title, v.TOCPage, *oref)
+		if err != nil {
+			return err
+		}
+		for _, e := range v.Docs {
+			t := e.Title
+			if e.Placeholder != "" {
+				t += "（未纳入）"
+			}
+			di, err := newItem(t, e.FirstPage, vi.ref)
+			if err != nil {
+				return err
+			}
+			vi.kids = append(vi.kids, di)
+		}
+		link(vi.d, vi.kids)
+		if len(vi.kids) > 0 {
+			vi.d["Count"] = types.Integer(len(vi.kids))
+		}
+		visible += 1 + len(vi.kids)
+		top = append(top, vi)
+	}
+	link(outlines, top)
+	outlines["Count"] = types.Integer(visible)
+	root["Outlines"] = *oref
+	return nil
+}

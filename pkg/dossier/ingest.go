@@ -1,0 +1,510 @@
+package dossier
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"golang.org/x/image/tiff"
+)
+
+// Ingest validates the uploaded file at src and writes it to dst as a
+// normalised PDF: PDF pages are kept as they are (with their /Rotate and
+// boxes); images become A4 pages (landscape A4 for landscape images) showing
+// the image at its real size when it has a resolution and fits, otherwise
+// scaled to fit; every page of a multi-page TIFF becomes a page.
+//
+// A file the clerk has to fix gives a *Rejection (see the Code constants).
+// Panics in pdfcpu or the image decoders become rejections too. When ctx is
+// done Ingest returns ctx.Err() at once; dst is then left untouched.
+func Ingest(ctx context.Context, src string, dst string, lim Limits) (Info, error) {
+	if err := ensureSetup(); err != nil {
+		return Info{}, err
+	}
+	lim = lim.orDefaults()
+	name := filepath.Base(src)
+	f, err := os.Open(src)
+	if err != nil {
+		return Info{}, fmt.Errorf("dossier: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Info{}, fmt.Errorf("dossier: %w", err)
+	}
+	if st.Size() > lim.MaxBytes {
+		return Info{}, reject(name, CodeTooLarge, "文件过大（%s，上限 %s），请拆分后分别上传 (the file is too large: %s, the limit is %s; split it and upload the parts)",
+			sizeString(st.Size()), sizeString(lim.MaxBytes), sizeString(st.Size()), sizeString(lim.MaxBytes))
+	}
+	if st.Size() == 0 {
+		return Info{}, reject(name, CodeUnknownFormat, "文件是空的，请重新上传扫描件 (the file is empty; upload the scan again)")
+	}
+	head := make([]byte, 2048)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return Info{}, fmt.Errorf("dossier: %w", err)
+	}
+	kind := sniff(head[:n])
+	switch {
+	case kind == "":
+		return Info{}, reject(name, CodeUnknownFormat, "文件不是 PDF、JPEG、PNG 或 TIFF 格式，请上传这些格式的扫描件 (the file is not a PDF, JPEG, PNG or TIFF file; upload the scan in one of these formats)")
+	case strings.HasPrefix(kind, "image:"):
+		f := strings.TrimPrefix(kind, "image:")
+		return Info{}, reject(name, CodeUnsupportedImage, "不支持 %s 格式的图片，请转换为 JPEG、PNG 或 TIFF 后上传 (%s images are not supported; convert the image to JPEG, PNG or TIFF)", f, f)
+	}
+	info, err := guarded(ctx, func(c context.Context) (Info, error) {
+		if kind == "pdf" {
+			return ingestPDF(c, f, st.Size(), name, dst, lim)
+		}
+		return ingestImage(c, f, st.Size(), kind, name, dst, lim)
+	})
+	if err != nil {
+		var pe *panicError
+		if errors.As(err, &pe) {
+			if kind == "pdf" {
+				return Info{}, corruptPDF(name)
+			}
+			return Info{}, corruptImage(name)
+		}
+		return Info{}, err
+	}
+	return info, nil
+}
+
+func (l Limits) orDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxPages <= 0 {
+		l.MaxPages = d.MaxPages
+	}
+	if l.MaxPixels <= 0 {
+		l.MaxPixels = d.MaxPixels
+	}
+	return l
+}
+
+func sizeString(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+}
+
+func corruptPDF(name string) *Rejection {
+	return reject(name, CodeCorruptPDF, "PDF 文件已损坏或不完整，无法读取，请重新扫描或重新上传 (the PDF is damaged or incomplete and cannot be read; rescan it or upload it again)")
+}
+
+func corruptImage(name string) *Rejection {
+	return reject(name, CodeCorruptImage, "图片文件已损坏或不完整，无法读取，请重新扫描或重新上传 (the image is damaged or incomplete and cannot be read; rescan it or upload it again)")
+}
+
+func encryptedPDF(name string) *Rejection {
+	return reject(name, CodeEncrypted, "文件已加密，请提供未加密的扫描件 (the PDF is encrypted; upload an unencrypted scan)")
+}
+
+func noPages(name string) *Rejection {
+	return reject(name, CodeNoPages, "文件中没有任何页面，请检查扫描件后重新上传 (the file has no pages; check the scan and upload it again)")
+}
+
+func tooManyPages(name string, max int) *Rejection {
+	return reject(name, CodeTooManyPages, "页数过多（超过 %d 页的上限），请拆分后分别上传 (too many pages: the limit is %d; split the file and upload the parts)", max, max)
+}
+
+func tooManyPixels(name string, w, h int, max int64) *Rejection {
+	return reject(name, CodeTooManyPixels, "图片尺寸过大（%d×%d 像素，上限 %d 万像素），请用较低的分辨率重新扫描 (the image is too large: %d×%d pixels, the limit is %.0f megapixels; rescan at a lower resolution)",
+		w, h, max/10000, w, h, float64(max)/1e6)
+}
+
+// readPDF reads and checks a PDF. Problems with the file come back as a
+// *Rejection.
+func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*page, error) {
+	conf := configuration()
+	conf.Limits.MaxImagePixels = lim.MaxPixels
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, err
+	}
+	pc, err := pdfcpu.ReadWithContext(c, rs, conf)
+	if err != nil {
+		if c.Err() != nil {
+			return nil, nil, c.Err()
+		}
+		if errors.Is(err, pdfcpu.ErrWrongPassword) || trailerHasEncrypt(rs) {
+			return nil, nil, encryptedPDF(name)
+		}
+		return nil, nil, corruptPDF(name)
+	}
+	if pc.Encrypt != nil || pc.E != nil {
+		return nil, nil, encryptedPDF(name)
+	}
+	if err := api.ValidateContext(pc); err != nil {
+		if c.Err() != nil {
+			return nil, nil, c.Err()
+		}
+		return nil, nil, corruptPDF(name)
+	}
+	pgs, err := pages(pc.XRefTable)
+	if err != nil {
+		return nil, nil, corruptPDF(name)
+	}
+	if len(pgs) == 0 {
+		return nil, nil, noPages(name)
+	}
+	if len(pgs) > lim.MaxPages {
+		return nil, nil, tooManyPages(name, lim.MaxPages)
+	}
+	// A truncated file can still parse (pdfcpu repairs the xref table), so
+	// make sure every page's content is there and decodes.
+	for i, p := range pgs {
+		if i%64 == 0 && c.Err() != nil {
+			return nil, nil, c.Err()
+		}
+		if err := checkContents(pc.XRefTable, p); err != nil {
+			return nil, nil, corruptPDF(name)
+		}
+	}
+	pc.PageCount = len(pgs)
+	return pc, pgs, nil
+}
+
+func checkContents(xt *model.XRefTable, p *page) error {
+	c, ok := p.dict.Find("Contents")
+	if !ok || c == nil {
+		return nil // a blank page
+	}
+	var refs types.Array
+	switch v := c.(type) {
+	case types.IndirectRef:
+		o, err := xt.Dereference(v)
+		if err != nil {
+			return err
+		}
+		switch o := o.(type) {
+		case types.Array:
+			refs = o
+		case types.StreamDict:
+			refs = types.Array{v}
+		default:
+			return errors.New("missing content stream")
+		}
+	case types.Array:
+		refs = v
+	default:
+		return errors.New("bad contents")
+	}
+	for _, r := range refs {
+		sd, _, err := xt.DereferenceStreamDict(r)
+		if err != nil {
+			return err
+		}
+		if sd == nil {
+			return errors.New("missing content stream")
+		}
+		cp := *sd
+		if err := cp.Decode(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trailerHasEncrypt looks for an /Encrypt entry near the end of the file,
+// for PDFs pdfcpu cannot open at all.
+func trailerHasEncrypt(rs io.ReadSeeker) bool {
+	end, err := rs.Seek(0, io.SeekEnd)
+	if err != nil {
+		return false
+	}
+	off := end - 8192
+	if off < 0 {
+		off = 0
+	}
+	if _, err := rs.Seek(off, io.SeekStart); err != nil {
+		return false
+	}
+	b, _ := io.ReadAll(io.LimitReader(rs, 8192))
+	return bytes.Contains(b, []byte("/Encrypt"))
+}
+
+func ingestPDF(c context.Context, f *os.File, size int64, name, dst string, lim Limits) (Info, error) {
+	pc, pgs, err := readPDF(c, f, name, lim)
+	if err != nil {
+		return Info{}, err
+	}
+	root, err := pc.Catalog()
+	if err != nil {
+		return Info{}, corruptPDF(name)
+	}
+	// Scans have no business running code when a lawyer opens the dossier.
+	delete(root, "OpenAction")
+	delete(root, "AA")
+	info := types.Dict{"Producer": textString("yuejuan")}
+	if err := writePDFFile(c, pc.XRefTable, *pc.Root, info, dst); err != nil {
+		return Info{}, err
+	}
+	return Info{Pages: len(pgs), Kind: "pdf"}, nil
+}
+
+func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst string, lim Limits) (Info, error) {
+	conf := configuration()
+	pc, err := pdfcpu.CreateContextWithXRefTable(conf, types.PaperSize["A4"])
+	if err != nil {
+		return Info{}, err
+	}
+	xt := pc.XRefTable
+	var n int
+	switch kind {
+	case "jpeg", "png":
+		data, err := io.ReadAll(io.NewSectionReader(f, 0, size))
+		if err != nil {
+			return Info{}, err
+		}
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+		if err != nil || format != kind {
+			return Info{}, corruptImage(name)
+		}
+		if int64(cfg.Width)*int64(cfg.Height) > lim.MaxPixels {
+			return Info{}, tooManyPixels(name, cfg.Width, cfg.Height, lim.MaxPixels)
+		}
+		fr := frame{w: cfg.Width, h: cfg.Height, orient: 1}
+		var img types.Object
+		if kind == "jpeg" {
+			var adobe bool
+			var clean []byte
+			fr.dpiX, fr.dpiY, fr.orient, adobe, clean, err = jpegInspect(data)
+			if err != nil {
+				return Info{}, corruptImage(name)
+			}
+			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+				return Info{}, imageDecodeRejection(name, err)
+			}
+			img, err = jpegXObject(xt, clean, cfg, adobe)
+			if err != nil {
+				return Info{}, err
+			}
+		} else {
+			fr.dpiX, fr.dpiY = pngDPI(data)
+			m, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				return Info{}, imageDecodeRejection(name, err)
+			}
+			if img, err = rawXObject(xt, m); err != nil {
+				return Info{}, err
+			}
+		}
+		if err := addImagePage(pc, img, fr); err != nil {
+			return Info{}, err
+		}
+		n = 1
+	case "tiff":
+		tp, err := tiffPages(f, lim.MaxPages)
+		if errors.Is(err, errTooManyFrames) {
+			return Info{}, tooManyPages(name, lim.MaxPages)
+		}
+		if err != nil {
+			return Info{}, corruptImage(name)
+		}
+		if len(tp) == 0 {
+			return Info{}, noPages(name)
+		}
+		// Check every page's size before decoding any of them.
+		for _, p := range tp {
+			if int64(p.w)*int64(p.h) > lim.MaxPixels {
+				return Info{}, tooManyPixels(name, p.w, p.h, lim.MaxPixels)
+			}
+		}
+		var head [8]byte
+		f.ReadAt(head[:], 0)
+		bo, _ := tiffByteOrder(head[:])
+		for _, p := range tp {
+			if err := c.Err(); err != nil {
+				return Info{}, err
+			}
+			r := &firstIFDReader{r: f}
+			bo.PutUint32(r.first[:], p.offset)
+			m, err := tiff.Decode(r)
+			if err != nil {
+				return Info{}, imageDecodeRejection(name, err)
+			}
+			if b := m.Bounds(); b.Dx() != p.w || b.Dy() != p.h {
+				return Info{}, corruptImage(name)
+			}
+			img, err := rawXObject(xt, m)
+			if err != nil {
+				return Info{}, err
+			}
+			if err := addImagePage(pc, img, p.frame); err != nil {
+				return Info{}, err
+			}
+		}
+		n = len(tp)
+	}
+	info := types.Dict{"Producer": textString("yuejuan")}
+	if err := writePDFFile(c, xt, *pc.Root, info, dst); err != nil {
+		return Info{}, err
+	}
+	return Info{Pages: n, Kind: kind}, nil
+}
+
+func imageDecodeRejection(name string, err error) error {
+	var ue tiff.UnsupportedError
+	if errors.As(err, &ue) || strings.Contains(err.Error(), "unsupported") {
+		return reject(name, CodeUnsupportedImage, "图片使用了不支持的编码（%s），请转换为 JPEG、PNG 或普通 TIFF 后上传 (the image uses an unsupported encoding: %s; convert it to JPEG, PNG or a plain TIFF)", err, err)
+	}
+	return corruptImage(name)
+}
+
+func jpegXObject(xt *model.XRefTable, data []byte, cfg image.Config, adobe bool) (types.Object, error) {
+	cs := "DeviceRGB"
+	switch cfg.ColorModel {
+	case color.GrayModel:
+		cs = "DeviceGray"
+	case color.CMYKModel:
+		cs = "DeviceCMYK"
+	}
+	d := types.Dict{
+		"Type":             types.Name("XObject"),
+		"Subtype":          types.Name("Image"),
+		"Width":            types.Integer(cfg.Width),
+		"Height":           types.Integer(cfg.Height),
+		"BitsPerComponent": types.Integer(8),
+		"ColorSpace":       types.Name(cs),
+		"Filter":           types.Name("DCTDecode"),
+	}
+	if cs == "DeviceCMYK" && adobe {
+		// Adobe CMYK JPEGs store inverted values.
+		d["Decode"] = types.NewIntegerArray(1, 0, 1, 0, 1, 0, 1, 0)
+	}
+	sd := types.StreamDict{Dict: d, Raw: data, FilterPipeline: []types.PDFFilter{{Name: "DCTDecode"}}}
+	ref, err := xt.IndRefForNewObject(sd)
+	if err != nil {
+		return nil, err
+	}
+	return *ref, nil
+}
+
+func rawXObject(xt *model.XRefTable, img image.Image) (types.Object, error) {
+	data, cs, bpc := rawPixels(img)
+	b := img.Bounds()
+	d := types.Dict{
+		"Type":             types.Name("XObject"),
+		"Subtype":          types.Name("Image"),
+		"Width":            types.Integer(b.Dx()),
+		"Height":           types.Integer(b.Dy()),
+		"BitsPerComponent": types.Integer(bpc),
+		"ColorSpace":       types.Name(cs),
+	}
+	ref, err := newStream(xt, data, d)
+	if err != nil {
+		return nil, err
+	}
+	return ref, nil
+}
+
+// imagePlacement computes the page size (A4, landscape for landscape
+// images) and the image matrix for a frame.
+func imagePlacement(fr frame) (pw, ph float64, m [6]float64) {
+	swap := fr.orient >= 5 && fr.orient <= 8
+	// Displayed size in pixels and the resolution along each displayed axis.
+	dw, dh := float64(fr.w), float64(fr.h)
+	rx, ry := fr.dpiX, fr.dpiY
+	if swap {
+		dw, dh = dh, dw
+		rx, ry = ry, rx
+	}
+	pw, ph = a4.w(), a4.h()
+	if dw > dh {
+		pw, ph = ph, pw
+	}
+	var W, H float64 // displayed size in points
+	if rx >= 50 && ry >= 50 && rx <= 4800 && ry <= 4800 {
+		W, H = dw/rx*72, dh/ry*72
+		// Real size, scaled down only if it does not fit.
+		if W > pw || H > ph {
+			s := math.Min(pw/W, ph/H)
+			W, H = W*s, H*s
+		}
+	} else {
+		s := math.Min(pw/dw, ph/dh)
+		W, H = dw*s, dh*s
+	}
+	x, y := (pw-W)/2, (ph-H)/2
+	switch fr.orient {
+	case 2:
+		m = [6]float64{-W, 0, 0, H, x + W, y}
+	case 3:
+		m = [6]float64{-W, 0, 0, -H, x + W, y + H}
+	case 4:
+		m = [6]float64{W, 0, 0, -H, x, y + H}
+	case 5:
+		m = [6]float64{0, -H, -W, 0, x + W, y + H}
+	case 6:
+		m = [6]float64{0, -H, W, 0, x, y + H}
+	case 7:
+		m = [6]float64{0, H, W, 0, x, y}
+	case 8:
+		m = [6]float64{0, H, -W, 0, x + W, y}
+	default:
+		m = [6]float64{W, 0, 0, H, x, y}
+	}
+	return pw, ph, m
+}
+
+func addImagePage(pc *model.Context, img types.Object, fr frame) error {
+	xt := pc.XRefTable
+	pw, ph, m := imagePlacement(fr)
+	content := fmt.Sprintf("q %s cm /Im0 Do Q\n", matrixString(m))
+	cref, err := newStream(xt, []byte(content), nil)
+	if err != nil {
+		return err
+	}
+	_, err = appendPage(pc, types.Dict{
+		"Type":      types.Name("Page"),
+		"MediaBox":  types.Array{types.Integer(0), types.Integer(0), types.Float(pw), types.Float(ph)},
+		"Resources": types.Dict{"XObject": types.Dict{"Im0": img}},
+		"Contents":  cref,
+	})
+	return err
+}
+
+// appendPage adds a page dictionary at the end of the root page tree node.
+func appendPage(pc *model.Context, d types.Dict) (types.IndirectRef, error) {
+	xt := pc.XRefTable
+	root, err := xt.Pages()
+	if err != nil {
+		return types.IndirectRef{}, err
+	}
+	rd, err := xt.DereferenceDict(*root)
+	if err != nil {
+		return types.IndirectRef{}, err
+	}
+	d["Parent"] = *root
+	ref, err := xt.IndRefForNewObject(d)
+	if err != nil {
+		return types.IndirectRef{}, err
+	}
+	kids, _ := xt.DereferenceArray(rd["Kids"])
+	rd["Kids"] = append(kids, *ref)
+	cnt := 0
+	if v, err := xt.DereferenceInteger(rd["Count"]); err == nil && v != nil {
+		cnt = v.Value()
+	}
+	rd["Count"] = types.Integer(cnt + 1)
+	pc.PageCount++
+	return *ref, nil
+}
