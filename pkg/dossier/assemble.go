@@ -172,7 +172,14 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 			}
 			r := &docResult{doc: d, first: pc.PageCount + 1}
 			results = append(results, r)
-			src, n, err := loadDocument(c, d)
+			var src *model.Context
+			var n int
+			var err error
+			if d.Rejected != "" {
+				err = &Rejection{File: filepath.Base(d.Path), Reason: d.Rejected}
+			} else {
+				src, n, err = loadDocument(c, d)
+			}
 			if err != nil {
 				var rej *Rejection
 				if !errors.As(err, &rej) {

@@ -121,7 +121,7 @@ func pages(xt *model.XRefTable) ([]*page, error) {
 		if o, ok := d.Find("Rotate"); ok {
 			v, err := xt.DereferenceInteger(o)
 			if err == nil && v != nil {
-				inh.rotate = ((v.Value()%360)+360)%360/90*90 // invalid values snap down
+				inh.rotate = ((v.Value() % 360) + 360) % 360 / 90 * 90 // invalid values snap down
 			}
 		}
 		if o, ok := d.Find("Resources"); ok && o != nil {

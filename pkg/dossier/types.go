@@ -74,6 +74,10 @@ type Document struct {
 	Seq         int    // order inside the volume
 	Title       string // document title for the 卷内目录
 	Path        string // an ingested PDF (output of Ingest)
+	// Rejected, if set, is why the file was refused at ingest (a
+	// Rejection's Reason); AssembleBase then treats the document as unusable
+	// without reading Path.
+	Rejected string
 }
 
 // AssembleOptions tunes AssembleBase.
