@@ -260,9 +260,22 @@ type Report struct {
 	Problem  string `json:"problem,omitempty"`
 }
 
-// Verify walks the whole chain, recomputing every hash and link.
+// Verify walks the whole chain, recomputing every hash and link, and checks
+// it against the head hint, so that removing or replacing the newest records
+// (which no later record links to) is caught too.
 func (l *Log) Verify(ctx context.Context) (Report, error) {
 	var r Report
+	// Read the head before the records: a record is written before the head
+	// moves to it, so every record the head names is already there.
+	var h head
+	switch it, err := l.T.Get(ctx, pk, headSK); {
+	case err == nil:
+		if err := json.Unmarshal(it.Data, &h); err != nil {
+			return r, fmt.Errorf("audit: verify: decode head: %w", err)
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return r, fmt.Errorf("audit: verify: read head: %w", err)
+	}
 	prev := ""
 	var want int64 = 1
 	q := store.Query{PK: pk, SKPrefix: seqPref, Limit: 1000}
@@ -289,6 +302,9 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 			if e.ComputeHash() != e.Hash {
 				return bad("hash does not match the record's content (the record was altered)")
 			}
+			if e.Seq == h.Seq && e.Hash != h.Hash {
+				return bad("hash does not match the one the chain head recorded (the newest records were replaced)")
+			}
 			prev = e.Hash
 			r.Records = want
 			want++
@@ -297,6 +313,11 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 			break
 		}
 		q.Cursor = p.Next
+	}
+	if h.Seq > r.Records {
+		r.FirstBad = r.Records + 1
+		r.Problem = fmt.Sprintf("record missing: the chain head says the log reaches seq %d, but the last record is seq %d (records were removed from the end)", h.Seq, r.Records)
+		return r, nil
 	}
 	r.OK, r.HeadHash = true, prev
 	return r, nil
