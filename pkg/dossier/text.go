@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf16"
 
 	"github.com/pdfcpu/pdfcpu/pkg/font"
 	pdffont "github.com/pdfcpu/pdfcpu/pkg/pdfcpu/font"
@@ -38,7 +39,7 @@ type textKit struct {
 	xt      *model.XRefTable
 	ttf     *font.TTFLight
 	fontRef types.IndirectRef
-	used    map[uint16]bool
+	used    map[uint16]rune // glyph id -> the character it was drawn for
 	tag     string // stem of the subset tag, distinguishes base and stamp fonts
 }
 
@@ -51,7 +52,7 @@ func newTextKit(xt *model.XRefTable, tag string) (*textKit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("font dictionary: %w", err)
 	}
-	return &textKit{xt: xt, ttf: ttf, fontRef: *ref, used: map[uint16]bool{}, tag: tag}, nil
+	return &textKit{xt: xt, ttf: ttf, fontRef: *ref, used: map[uint16]rune{}, tag: tag}, nil
 }
 
 func (k *textKit) gid(r rune) uint16 {
@@ -81,7 +82,13 @@ func (k *textKit) hex(s string) string {
 	b := make([]byte, 0, 2*len(s))
 	for _, r := range s {
 		g := k.gid(r)
-		k.used[g] = true
+		if _, ok := k.used[g]; !ok {
+			if _, mapped := k.ttf.Chars[uint32(r)]; mapped {
+				k.used[g] = r
+			} else {
+				k.used[g] = '?'
+			}
+		}
 		b = binary.BigEndian.AppendUint16(b, g)
 	}
 	return "<" + hex.EncodeToString(b) + ">"
@@ -142,7 +149,7 @@ func (k *textKit) wrap(s string, size, maxW float64) []string {
 // glyphs used (pdfcpu picks a random one), keeping the output reproducible.
 func (k *textKit) finish() error {
 	if len(k.used) == 0 {
-		k.used[k.gid(' ')] = true
+		k.used[k.gid(' ')] = ' '
 	}
 	xt := k.xt
 	gids := xt.UsedGIDs[FontName]
@@ -189,5 +196,42 @@ func (k *textKit) finish() error {
 			}
 		}
 	}
+	// pdfcpu's ToUnicode CMap lists only the first 100 glyphs (bf() in
+	// pdfcpu/font/fontDict.go stops after one bfchar block), which makes
+	// the rest of the text unextractable: write a complete one.
+	cmap, err := newStream(xt, toUnicode(k.used), nil)
+	if err != nil {
+		return err
+	}
+	d["ToUnicode"] = cmap
 	return nil
+}
+
+// toUnicode writes a ToUnicode CMap for an Identity-H font.
+func toUnicode(used map[uint16]rune) []byte {
+	gids := make([]int, 0, len(used))
+	for g := range used {
+		gids = append(gids, int(g))
+	}
+	sort.Ints(gids)
+	var b strings.Builder
+	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n" +
+		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n" +
+		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
+		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
+	for len(gids) > 0 {
+		n := min(len(gids), 100)
+		fmt.Fprintf(&b, "%d beginbfchar\n", n)
+		for _, g := range gids[:n] {
+			fmt.Fprintf(&b, "<%04X> <", g)
+			for _, u := range utf16.Encode([]rune{used[uint16(g)]}) {
+				fmt.Fprintf(&b, "%04X", u)
+			}
+			b.WriteString(">\n")
+		}
+		b.WriteString("endbfchar\n")
+		gids = gids[n:]
+	}
+	b.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	return []byte(b.String())
 }
