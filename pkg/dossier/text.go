@@ -40,7 +40,7 @@ type textKit struct {
 	ttf     *font.TTFLight
 	fontRef types.IndirectRef
 	used    map[uint16]rune // glyph id -> the character it was drawn for
-	tag     string // stem of the subset tag, distinguishes base and stamp fonts
+	tag     string          // stem of the subset tag, distinguishes base and stamp fonts
 }
 
 func newTextKit(xt *model.XRefTable, tag string) (*textKit, error) {
