@@ -256,13 +256,18 @@ func (r *Repo) put(ctx context.Context, c *Case) error {
 	}
 	pk, sk := caseKey(c.ID)
 	v, err := r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: c.rev, Data: data,
-		GSI1PK: "unit#" + c.Unit + "#cases", GSI1SK: c.CreatedAt.Format(time.RFC3339Nano) + "#" + c.ID})
+		GSI1PK: "unit#" + c.Unit + "#cases", GSI1SK: sortTime(c.CreatedAt) + "#" + c.ID})
 	if err != nil {
 		return fmt.Errorf("casefile: save case %s: %w", c.ID, err)
 	}
 	c.rev = v
 	return nil
 }
+
+// sortTime formats t for a sort key: UTC and fixed width, so that keys sort
+// as the times do (RFC3339Nano drops trailing zeros, and "…:00Z" would sort
+// after "…:00.5Z").
+func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 // Get returns the case with id (store.ErrNotFound if none).
 func (r *Repo) Get(ctx context.Context, id string) (*Case, error) {
