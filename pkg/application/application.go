@@ -311,6 +311,11 @@ func liveKey(license, caseID string) (string, string) {
 	return "live#" + license + "#" + caseID, "live"
 }
 
+// sortTime formats t for a sort key: UTC and fixed width, so that keys sort
+// as the times do (RFC3339Nano drops trailing zeros, and "…:00Z" would sort
+// after "…:00.5Z").
+func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
 func (r *Repo) put(ctx context.Context, a *Application) error {
 	data, err := json.Marshal(a)
 	if err != nil {
@@ -318,8 +323,8 @@ func (r *Repo) put(ctx context.Context, a *Application) error {
 	}
 	pk, sk := appKey(a.ID)
 	it := store.Item{PK: pk, SK: sk, Version: a.rev, Data: data,
-		GSI1PK: "lawyer#" + a.Lawyer.License, GSI1SK: a.SubmittedAt.Format(time.RFC3339Nano) + "#" + a.ID,
-		GSI2PK: "unit#" + a.Unit + "#apps", GSI2SK: a.Deadline + "#" + a.SubmittedAt.Format(time.RFC3339Nano) + "#" + a.ID}
+		GSI1PK: "lawyer#" + a.Lawyer.License, GSI1SK: sortTime(a.SubmittedAt) + "#" + a.ID,
+		GSI2PK: "unit#" + a.Unit + "#apps", GSI2SK: a.Deadline + "#" + sortTime(a.SubmittedAt) + "#" + a.ID}
 	v, err := r.T.Put(ctx, it)
 	if err != nil {
 		return fmt.Errorf("application: save %s: %w", a.ID, err)
