@@ -48,6 +48,9 @@ type Local struct {
 	idle     sync.Cond
 	inflight int
 	closed   bool
+	// senders counts Sends between their closed check and their channel
+	// send; Close waits for them before closing the channel.
+	senders sync.WaitGroup
 	// MaxAttempts bounds retries of a failing job (default 8).
 	MaxAttempts int
 	Log         *slog.Logger
@@ -81,7 +84,9 @@ func (q *Local) Send(ctx context.Context, j Job) error {
 	}
 	q.waiting[id] = true
 	q.inflight++
+	q.senders.Add(1)
 	q.mu.Unlock()
+	defer q.senders.Done()
 	select {
 	case q.ch <- j:
 		return nil
@@ -166,6 +171,9 @@ func (q *Local) Close() {
 	}
 	q.closed = true
 	q.mu.Unlock()
+	// No Send can start now; let those under way finish (the workers keep
+	// draining, so they do), or closing the channel would make them panic.
+	q.senders.Wait()
 	close(q.ch)
 	q.wg.Wait()
 }
