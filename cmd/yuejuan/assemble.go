@@ -51,9 +51,10 @@ stamped for that lawyer is written too (--stamp-out, default FILE-stamped.pdf).`
 			if stamping && (stampName == "" || stampLicense == "" || stampRef == "") {
 				return errors.New("stamping needs all of --stamp-name, --stamp-license and --stamp-ref")
 			}
-			day := time.Now()
+			beijing := time.FixedZone("CST", 8*3600)
+			day := time.Now().In(beijing)
 			if date != "" {
-				t, err := time.ParseInLocation("2006-01-02", date, time.Local)
+				t, err := time.ParseInLocation("2006-01-02", date, beijing)
 				if err != nil {
 					return fmt.Errorf("--date %q: want YYYY-MM-DD", date)
 				}
@@ -148,7 +149,7 @@ stamped for that lawyer is written too (--stamp-out, default FILE-stamped.pdf).`
 	f.StringVar(&caseNo, "case-no", "", "case number (案号) for the cover")
 	f.StringVar(&title, "title", "", "case name (案件名称) for the cover; default: the name of DIR")
 	f.StringVar(&unit, "unit", "", "handling unit (承办单位) for the cover")
-	f.StringVar(&date, "date", "", "dossier date YYYY-MM-DD (default today); fixes the PDF dates, so equal inputs give equal files")
+	f.StringVar(&date, "date", "", "dossier date YYYY-MM-DD, Beijing time (default today); fixes the PDF dates, so equal inputs give equal files")
 	f.StringVar(&stampName, "stamp-name", "", "lawyer's name for a stamped copy")
 	f.StringVar(&stampLicense, "stamp-license", "", "lawyer's practice certificate number (执业证号)")
 	f.StringVar(&stampRef, "stamp-ref", "", "application reference printed in the stamp")

@@ -200,22 +200,21 @@ func TestIngestImages(t *testing.T) {
 		size     []string // page sizes
 		ppi      float64  // expected resolution of the image on page 1 (0: skip)
 		kind     string
-		textNone bool
 	}{
 		// 1200×800 at 300 dpi: 4×2.67 in, real size on landscape A4
-		{"jpeg landscape 300dpi", withJFIF(encodeJPEG(t, scanImage(1200, 800, false)), 300), "jpg", 1, []string{"841.89 x 595.28"}, 300, "jpeg", true},
+		{"jpeg landscape 300dpi", withJFIF(encodeJPEG(t, scanImage(1200, 800, false)), 300), "jpg", 1, []string{"841.89 x 595.28"}, 300, "jpeg"},
 		// no resolution: fitted to portrait A4 (height 841.89 pt for 900 px)
-		{"jpeg no dpi", encodeJPEG(t, scanImage(600, 900, false)), "jpg", 1, []string{"595.28 x 841.89"}, 900 / (841.89 / 72), "jpeg", true},
+		{"jpeg no dpi", encodeJPEG(t, scanImage(600, 900, false)), "jpg", 1, []string{"595.28 x 841.89"}, 900 / (841.89 / 72), "jpeg"},
 		// A3 at 150 dpi does not fit A4: scaled down
-		{"jpeg A3", withJFIF(encodeJPEG(t, scanImage(1754, 2480, true)), 150), "jpg", 1, []string{"595.28 x 841.89"}, 2480 / (841.89 / 72), "jpeg", true},
+		{"jpeg A3", withJFIF(encodeJPEG(t, scanImage(1754, 2480, true)), 150), "jpg", 1, []string{"595.28 x 841.89"}, 2480 / (841.89 / 72), "jpeg"},
 		// stored landscape, EXIF orientation 6: shown portrait
-		{"jpeg exif rotated", withExifOrientation(withJFIF(encodeJPEG(t, scanImage(900, 600, false)), 200), 6), "jpg", 1, []string{"595.28 x 841.89"}, 200, "jpeg", true},
-		{"png 150dpi", withPHYs(encodePNG(t, scanImage(600, 400, false)), 150), "png", 1, []string{"841.89 x 595.28"}, 150, "png", true},
+		{"jpeg exif rotated", withExifOrientation(withJFIF(encodeJPEG(t, scanImage(900, 600, false)), 200), 6), "jpg", 1, []string{"595.28 x 841.89"}, 200, "jpeg"},
+		{"png 150dpi", withPHYs(encodePNG(t, scanImage(600, 400, false)), 150), "png", 1, []string{"841.89 x 595.28"}, 150, "png"},
 		{"tiff multipage", makeTIFF(
 			tiffFrame{w: 300, h: 400, dpi: 100, pix: grayPix(300, 400, 1)},
 			tiffFrame{w: 400, h: 300, dpi: 100, pix: grayPix(400, 300, 2)},
 			tiffFrame{w: 300, h: 400, dpi: 100, pix: grayPix(300, 400, 3)}),
-			"tif", 3, []string{"595.28 x 841.89", "841.89 x 595.28", "595.28 x 841.89"}, 100, "tiff", true},
+			"tif", 3, []string{"595.28 x 841.89", "841.89 x 595.28", "595.28 x 841.89"}, 100, "tiff"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,97 @@
+package dossier
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/font"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+func TestSetupIdempotent(t *testing.T) {
+	dir := setupDir
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- Setup(dir)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Setup(t.TempDir()); err == nil {
+		t.Error("switching the pdfcpu config dir should fail")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pdfcpu", "fonts", FontName+".gob")); err != nil {
+		t.Errorf("font not installed in the config dir: %v", err)
+	}
+	if font.UserFontDir != filepath.Join(dir, "pdfcpu", "fonts") {
+		t.Errorf("pdfcpu font dir %s", font.UserFontDir)
+	}
+}
+
+func TestTTCFace(t *testing.T) {
+	if _, err := ttcFace([]byte("not a collection"), 0); err == nil {
+		t.Error("want an error")
+	}
+}
+
+// The tests below pin pdfcpu v0.15.0 bugs this package works around. If one
+// fails after a pdfcpu upgrade, the bug is fixed and the workaround (see the
+// comment named) may go.
+
+// pdfcpu's stamp/watermark drops /Rotate and bakes the rotation into the
+// content, and ignores an offset box origin when doing so, so the page
+// content moves (see StampCopy, which draws its own overlay).
+func TestPdfcpuStampBakesRotation(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.pdf")
+	makePDF(t, in, testPage{marker: "R", rotate: 90, media: []float64{100, 100, 695, 942}, crop: []float64{150, 150, 645, 892}})
+	wm, err := api.TextWatermark("stamp", "font:Helvetica, points:24, op:0.3", true, false, types.POINTS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.pdf")
+	if err := api.AddWatermarksFile(in, out, nil, wm, configuration()); err != nil {
+		t.Fatal(err)
+	}
+	if rot := pdfInfo(t, out, 1)["Page 1 rot"]; rot != "0" {
+		t.Skipf("pdfcpu keeps /Rotate %s now: StampCopy's own overlay may be unnecessary", rot)
+	}
+}
+
+// pdfcpu's ToUnicode CMap covers only the first 100 glyphs of a subset;
+// textKit.finish writes a complete one. Regression test: text with many
+// distinct characters stays extractable.
+func TestToUnicodeBeyond100Glyphs(t *testing.T) {
+	dir := t.TempDir()
+	var docs []Document
+	title := "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥金木水火土日月星辰山川河海风雨雷电春夏秋冬东南西北上下左右前后"
+	for i := 0; i < 4; i++ {
+		p := filepath.Join(dir, "d"+itoa(i)+".pdf")
+		makePDF(t, p, testPage{marker: "M"})
+		docs = append(docs, Document{Volume: 1, Seq: i, Title: string([]rune(title)[i*13 : i*13+13]), Path: p})
+	}
+	out := filepath.Join(dir, "base.pdf")
+	if _, err := AssembleBase(context.Background(), testCase, docs, out, AssembleOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	text := squash(pageText(t, out, 2))
+	for _, d := range docs {
+		if !strings.Contains(text, d.Title) {
+			t.Errorf("TOC text lacks %s: %s", d.Title, text)
+		}
+	}
+}
