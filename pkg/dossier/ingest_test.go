@@ -193,13 +193,13 @@ func pageSize(t *testing.T, file string, n int) string {
 func TestIngestImages(t *testing.T) {
 	dir := t.TempDir()
 	cases := []struct {
-		name     string
-		data     []byte
-		ext      string
-		pages    int
-		size     []string // page sizes
-		ppi      float64  // expected resolution of the image on page 1 (0: skip)
-		kind     string
+		name  string
+		data  []byte
+		ext   string
+		pages int
+		size  []string // page sizes
+		ppi   float64  // expected resolution of the image on page 1 (0: skip)
+		kind  string
 	}{
 		// 1200×800 at 300 dpi: 4×2.67 in, real size on landscape A4
 		{"jpeg landscape 300dpi", withJFIF(encodeJPEG(t, scanImage(1200, 800, false)), 300), "jpg", 1, []string{"841.89 x 595.28"}, 300, "jpeg"},
