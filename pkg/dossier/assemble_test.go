@@ -262,3 +262,35 @@ func contains(ss []string, s string) bool {
 }
 
 func itoa(n int) string { return strings.TrimSpace(types.Integer(n).String()) }
+
+func TestTOCContinues(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "one.pdf")
+	makePDF(t, src, testPage{marker: "ONE"})
+	var docs []Document
+	for i := 1; i <= 30; i++ {
+		docs = append(docs, Document{Volume: 1, VolumeTitle: "诉讼文书卷", Seq: i, Title: "文书" + itoa(i), Path: src})
+	}
+	out := filepath.Join(dir, "base.pdf")
+	man, err := AssembleBase(context.Background(), testCase, docs, out, AssembleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if man.Pages != 33 || man.Volumes[0].TOCPage != 2 || man.Volumes[0].Docs[0].FirstPage != 4 {
+		t.Fatalf("manifest %+v", man)
+	}
+	p3 := squash(pageText(t, out, 3))
+	if !strings.Contains(p3, "（续）") || !strings.Contains(p3, "文书27") || strings.Contains(p3, "文书26") {
+		t.Errorf("second TOC page: %s", p3)
+	}
+	pc, err := api.ReadContextFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := tocLinks(t, pc, 2); len(l) != 26 || l[0] != "4" {
+		t.Errorf("page 2 links %v", l)
+	}
+	if l := tocLinks(t, pc, 3); strings.Join(l, ",") != "30,31,32,33" {
+		t.Errorf("page 3 links %v", l)
+	}
+}

@@ -68,7 +68,7 @@ func Ingest(ctx context.Context, src string, dst string, lim Limits) (Info, erro
 	}
 	info, err := guarded(ctx, func(c context.Context) (Info, error) {
 		if kind == "pdf" {
-			return ingestPDF(c, f, st.Size(), name, dst, lim)
+			return ingestPDF(c, f, name, dst, lim)
 		}
 		return ingestImage(c, f, st.Size(), kind, name, dst, lim)
 	})
@@ -241,7 +241,7 @@ func trailerHasEncrypt(rs io.ReadSeeker) bool {
 	return bytes.Contains(b, []byte("/Encrypt"))
 }
 
-func ingestPDF(c context.Context, f *os.File, size int64, name, dst string, lim Limits) (Info, error) {
+func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Info, error) {
 	pc, pgs, err := readPDF(c, f, name, lim)
 	if err != nil {
 		return Info{}, err

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Limits bounds what Ingest accepts.
+// Limits bounds what Ingest accepts. Zero fields take the DefaultLimits value.
 type Limits struct {
 	MaxBytes  int64 // largest accepted file
 	MaxPages  int   // most pages (PDF pages or TIFF frames)
