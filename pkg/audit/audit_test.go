@@ -247,7 +247,9 @@ func TestVerifyFindsTampering(t *testing.T) {
 }
 
 func TestConcurrentAppendsNeitherForkNorLose(t *testing.T) {
-	for name, open := range map[string]func(*testing.T) store.Table{"memory": memTable, "file": fileTable} {
+	// A file database: readers and the writer on separate connections, as
+	// in the local server.
+	for name, open := range map[string]func(*testing.T) store.Table{"file": fileTable} {
 		t.Run(name, func(t *testing.T) {
 			l := &Log{T: open(t)}
 			const writers, each = 16, 25
@@ -452,7 +454,7 @@ func TestQuery(t *testing.T) {
 func TestQueryLargeLog(t *testing.T) {
 	// More records than one store page (the log reads 500 at a time).
 	l := &Log{T: memTable(t), Now: clock()}
-	const n = 1003
+	const n = 620
 	for i := range n {
 		actor := "clerk-1"
 		if i%3 == 0 {
@@ -462,7 +464,7 @@ func TestQueryLargeLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []Filter{{Limit: 5000}, {Actor: "clerk-2", Limit: 150}, {Action: "x", Limit: 0}} {
+	for _, f := range []Filter{{Limit: 5000}, {Limit: 499}, {Actor: "clerk-2", Limit: 150}, {Action: "x", Limit: 0}} {
 		seen := map[int64]int{}
 		var last int64
 		for {
