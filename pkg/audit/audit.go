@@ -9,12 +9,14 @@ package audit
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -78,10 +80,26 @@ const (
 
 func seqSK(n int64) string { return fmt.Sprintf("%s%015d", seqPref, n) }
 
+// RecordKey is the store key of record seq, and HeadKey that of the head
+// hint; they are exported for tamper tests (package audittest), not for
+// writing.
+func RecordKey(seq int64) (string, string) { return pk, seqSK(seq) }
+
+// HeadKey is the store key of the chain head hint.
+func HeadKey() (string, string) { return pk, headSK }
+
 // Log appends to and reads the chain.
 type Log struct {
 	T   store.Table
 	Now func() time.Time
+	// Anchors, when set, is where signed chain heads are kept (see Anchor);
+	// Verify then checks them with AnchorKeys, the anchor public keys by
+	// key id (keep retired keys here so their anchors still verify).
+	Anchors    Anchors
+	AnchorKeys map[string]ed25519.PublicKey
+
+	anchorMu   sync.Mutex
+	lastAnchor Anchor
 }
 
 func (l *Log) now() time.Time {
@@ -258,15 +276,26 @@ type Report struct {
 	// Problem says how.
 	FirstBad int64  `json:"firstBad,omitempty"`
 	Problem  string `json:"problem,omitempty"`
+	// Anchors is how many signed anchors were checked, LastAnchor the
+	// newest; BadAnchor names the first anchor that fails its own check
+	// (a line of the anchor file or an object key), with Problem saying how.
+	Anchors    int     `json:"anchors"`
+	LastAnchor *Anchor `json:"lastAnchor,omitempty"`
+	BadAnchor  string  `json:"badAnchor,omitempty"`
 }
 
 // Verify walks the whole chain, recomputing every hash and link, and checks
 // it against the head hint, so that removing or replacing the newest records
-// (which no later record links to) is caught too.
+// (which no later record links to) is caught too. With an anchor store it
+// also checks every anchor: its signature, that the record at its seq has
+// its hash, and that the chain still reaches the newest anchor — which
+// catches a chain rewritten from some record on, or cut short with the head
+// hint moved back, by someone who can write the table but not the anchors.
 func (l *Log) Verify(ctx context.Context) (Report, error) {
 	var r Report
-	// Read the head before the records: a record is written before the head
-	// moves to it, so every record the head names is already there.
+	// Read the head and the anchors before the records: a record is written
+	// before the head moves to it or an anchor names it, so every record
+	// they name is already there.
 	var h head
 	switch it, err := l.T.Get(ctx, pk, headSK); {
 	case err == nil:
@@ -276,43 +305,73 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 	case !errors.Is(err, store.ErrNotFound):
 		return r, fmt.Errorf("audit: verify: read head: %w", err)
 	}
-	prev := ""
-	var want int64 = 1
-	q := store.Query{PK: pk, SKPrefix: seqPref, Limit: 1000}
-	for {
-		p, err := l.T.Query(ctx, q)
-		if err != nil {
-			return r, fmt.Errorf("audit: verify: %w", err)
+	anchored := map[int64][]Anchor{}
+	var lastAnchor *Anchor
+	if l.Anchors != nil {
+		all, err := l.Anchors.List(ctx)
+		var bad *BadAnchorError
+		if errors.As(err, &bad) {
+			r.BadAnchor, r.Problem = bad.Where, "anchor "+bad.Err.Error()
+			return r, nil
 		}
-		for _, it := range p.Items {
-			var e Event
-			bad := func(msg string) (Report, error) {
-				r.FirstBad, r.Problem = want, msg
+		if err != nil {
+			return r, fmt.Errorf("audit: verify: read anchors: %w", err)
+		}
+		for i, a := range all {
+			if err := a.CheckSignature(l.AnchorKeys); err != nil {
+				r.BadAnchor, r.Problem = a.name(), "anchor "+err.Error()
 				return r, nil
 			}
-			if err := json.Unmarshal(it.Data, &e); err != nil {
-				return bad("record cannot be decoded: " + err.Error())
-			}
-			if it.SK != seqSK(want) || e.Seq != want {
-				return bad(fmt.Sprintf("record missing or out of place: expected seq %d, found %d", want, e.Seq))
-			}
-			if e.PrevHash != prev {
-				return bad("prevHash does not match the previous record's hash (a record was removed or inserted)")
-			}
-			if e.ComputeHash() != e.Hash {
-				return bad("hash does not match the record's content (the record was altered)")
-			}
-			if e.Seq == h.Seq && e.Hash != h.Hash {
-				return bad("hash does not match the one the chain head recorded (the newest records were replaced)")
-			}
-			prev = e.Hash
-			r.Records = want
-			want++
+			anchored[a.Seq] = append(anchored[a.Seq], a)
+			lastAnchor = &all[i]
 		}
-		if p.Next == "" {
-			break
+		r.Anchors = len(all)
+		r.LastAnchor = lastAnchor
+	}
+	prev := ""
+	var want int64 = 1
+	err := l.scan(ctx, 1, func(sk string, e Event, derr error) bool {
+		bad := func(msg string) bool {
+			r.FirstBad, r.Problem = want, msg
+			return false
 		}
-		q.Cursor = p.Next
+		if derr != nil {
+			return bad("record cannot be decoded: " + derr.Error())
+		}
+		if sk != seqSK(want) || e.Seq != want {
+			return bad(fmt.Sprintf("record missing or out of place: expected seq %d, found %d", want, e.Seq))
+		}
+		if e.PrevHash != prev {
+			return bad("prevHash does not match the previous record's hash (a record was removed or inserted)")
+		}
+		if e.ComputeHash() != e.Hash {
+			return bad("hash does not match the record's content (the record was altered)")
+		}
+		for _, a := range anchored[e.Seq] {
+			if a.Hash != e.Hash {
+				return bad(fmt.Sprintf("hash does not match the one signed in %s at %s (this or an earlier record was rewritten)",
+					a.name(), a.Time.Format(time.RFC3339)))
+			}
+		}
+		if e.Seq == h.Seq && e.Hash != h.Hash {
+			return bad("hash does not match the one the chain head recorded (the newest records were replaced)")
+		}
+		prev = e.Hash
+		r.Records = want
+		want++
+		return true
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("audit: verify: %w", err)
+	}
+	if r.FirstBad != 0 {
+		return r, nil
+	}
+	if lastAnchor != nil && lastAnchor.Seq > r.Records {
+		r.FirstBad = r.Records + 1
+		r.Problem = fmt.Sprintf("record missing: the chain was truncated — %s, signed at %s, says the log reached seq %d, but the last record is seq %d",
+			lastAnchor.name(), lastAnchor.Time.Format(time.RFC3339), lastAnchor.Seq, r.Records)
+		return r, nil
 	}
 	if h.Seq > r.Records {
 		r.FirstBad = r.Records + 1
@@ -321,4 +380,26 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 	}
 	r.OK, r.HeadHash = true, prev
 	return r, nil
+}
+
+// Each calls fn with every record matching f (ignoring f.Limit and starting
+// after f.Cursor), in sequence order, page by page, so that an export of the
+// whole log runs in constant memory. It stops at fn's first error.
+func (l *Log) Each(ctx context.Context, f Filter, fn func(Event) error) error {
+	f.Limit = 1000
+	for {
+		p, err := l.Query(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, e := range p.Events {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if p.Next == "" {
+			return nil
+		}
+		f.Cursor = p.Next
+	}
 }
