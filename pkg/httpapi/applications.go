@@ -124,8 +124,14 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 		writeJSON(w, http.StatusOK, a.present(r, got))
 		return
 	}
+	// One record per transition: submitted, then validated (pending review)
+	// or refused as ineligible.
 	a.record(r, id, audit.Event{Action: "application.submit", CaseID: c.ID, ApplicationID: got.ID, Result: audit.OK,
 		Detail: map[string]string{"channel": string(got.Channel), "kind": string(got.Kind), "deadline": got.Deadline, "lawyer": got.Lawyer.License}})
+	if got.Status == application.PendingReview {
+		a.record(r, auth.Identity{}, audit.Event{Actor: "system", Role: "system", Action: "application.validate", CaseID: c.ID, ApplicationID: got.ID, Result: audit.OK,
+			Detail: map[string]string{"flags": strings.Join(got.Flags, ",")}})
+	}
 	if got.Status == application.Refused {
 		a.record(r, auth.Identity{}, audit.Event{Actor: "system", Role: "system", Action: "application.refuse", CaseID: c.ID, ApplicationID: got.ID, Result: audit.OK,
 			Detail: map[string]string{"reason": got.Reply.Reason}})
