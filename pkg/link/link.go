@@ -29,6 +29,9 @@ var (
 	ErrTampered  = errors.New("link is damaged or forged")
 	ErrForeign   = errors.New("link was not issued by this service")
 	ErrNotFound  = errors.New("link not found")
+	// ErrNotResumable means a resumed transfer must be counted as a new
+	// download (see Resume).
+	ErrNotResumable = errors.New("transfer cannot be resumed without counting a download")
 )
 
 // Link is one issued download link.
@@ -44,7 +47,21 @@ type Link struct {
 	Used          int       `json:"used"`
 	Revoked       bool      `json:"revoked"`
 	CreatedAt     time.Time `json:"createdAt"`
+	// LastUsedAt is when a download was last counted; Resumes how many
+	// resumed transfers (ranges not starting at byte 0) were let through
+	// without counting.
+	LastUsedAt time.Time `json:"lastUsedAt,omitzero"`
+	Resumes    int       `json:"resumes,omitempty"`
 }
+
+// Resumed transfers are free, within limits: at most ResumesPerDownload per
+// counted download, and only within ResumeWindow of the last counted one.
+// Past that a "resume" counts as a download, so that a client cannot fetch
+// the file forever by never asking for byte 0.
+const (
+	ResumesPerDownload = 4
+	ResumeWindow       = 24 * time.Hour
+)
 
 // Left is how many downloads remain.
 func (l *Link) Left() int { return max(0, l.MaxDownloads-l.Used) }
@@ -77,22 +94,30 @@ func (s *Signer) Token(l *Link) (string, error) {
 }
 
 // Parse verifies raw and returns its claims, or one of ErrExpired,
-// ErrTampered, ErrForeign.
+// ErrTampered, ErrForeign. With ErrExpired it returns the claims too: the
+// signature, issuer and audience were good (jwt checks the signature before
+// the expiry), so the refusal can name the lawyer and the application.
 func (s *Signer) Parse(raw string) (*Claims, error) {
 	var c Claims
 	err := s.Keys.Parse(raw, s.Issuer, Audience, &c)
+	complete := c.ID != "" && c.ApplicationID != "" && c.Subject != ""
 	switch {
 	case err == nil:
-		if c.ID == "" || c.ApplicationID == "" || c.Subject == "" {
+		if !complete {
 			return nil, ErrTampered
 		}
 		return &c, nil
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, ErrExpired
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return nil, ErrForeign // unknown key id, or no usable algorithm
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenMalformed):
+		return nil, ErrTampered
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer), errors.Is(err, jwt.ErrTokenInvalidAudience):
 		return nil, ErrForeign
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		return nil, ErrForeign // unknown key id
+	case errors.Is(err, jwt.ErrTokenExpired):
+		if !complete {
+			return nil, ErrTampered
+		}
+		return &c, ErrExpired
 	default:
 		return nil, ErrTampered
 	}
@@ -194,6 +219,7 @@ func (r *Repo) Consume(ctx context.Context, id string) (*Link, error) {
 			return l, err
 		}
 		l.Used++
+		l.LastUsedAt = r.now()
 		err = r.save(ctx, l, ver)
 		if errors.Is(err, store.ErrConflict) {
 			continue
@@ -201,6 +227,35 @@ func (r *Repo) Consume(ctx context.Context, id string) (*Link, error) {
 		return l, err
 	}
 	return nil, fmt.Errorf("link: consume %s: too much contention", id)
+}
+
+// Resume lets a resumed transfer (a range not starting at byte 0) through
+// without counting a download, atomically recording it. It returns
+// ErrNotResumable when the transfer must count as a new download instead:
+// nothing was counted yet, the allowance of ResumesPerDownload per counted
+// download is used up, or the last counted download is older than
+// ResumeWindow. A revoked or expired link is refused as by Consume; an
+// exhausted one may still resume its last download.
+func (r *Repo) Resume(ctx context.Context, id string) (*Link, error) {
+	for range 50 {
+		l, ver, err := r.get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.usable(l); err != nil && !errors.Is(err, ErrExhausted) {
+			return l, err
+		}
+		if l.Used == 0 || l.Resumes >= ResumesPerDownload*l.Used || r.now().Sub(l.LastUsedAt) > ResumeWindow {
+			return l, ErrNotResumable
+		}
+		l.Resumes++
+		err = r.save(ctx, l, ver)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		return l, err
+	}
+	return nil, fmt.Errorf("link: resume %s: too much contention", id)
 }
 
 // Revoke disables a link at once.

@@ -140,7 +140,13 @@ func TestSignerRefuses(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Errorf("Parse = %+v, %v; want %v", c, err, tc.want)
 			}
-			if c != nil {
+			// Only an expired token, whose signature was good, yields
+			// its claims with the error (for the audit record).
+			if tc.want == ErrExpired {
+				if c == nil || c.ID != "01jmlink" || c.Subject != lawyerNo {
+					t.Errorf("Parse of an expired token returned claims %+v, want the link's", c)
+				}
+			} else if c != nil {
 				t.Errorf("Parse returned claims %+v with its error", c)
 			}
 		})
@@ -337,5 +343,62 @@ func TestRepoLateClickIsToldExpired(t *testing.T) {
 	}
 	if _, err := r.Consume(t.Context(), l.ID); !errors.Is(err, ErrExpired) {
 		t.Errorf("Consume of a link that expired 30 days ago: %v, want ErrExpired", err)
+	}
+}
+
+func TestRepoResume(t *testing.T) {
+	now := time.Now().UTC()
+	r := newRepo(t, &now)
+	l := testLink(now) // 3 downloads
+	if err := r.Create(t.Context(), l); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing counted yet: a "resume" must count as the first download.
+	if _, err := r.Resume(t.Context(), l.ID); !errors.Is(err, ErrNotResumable) {
+		t.Fatalf("Resume before any download: %v, want ErrNotResumable", err)
+	}
+	for range 3 {
+		if _, err := r.Consume(t.Context(), l.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The limit is reached, but the last download may still be resumed,
+	// ResumesPerDownload times per counted download, without counting.
+	for i := range ResumesPerDownload * 3 {
+		got, err := r.Resume(t.Context(), l.ID)
+		if err != nil {
+			t.Fatalf("resume %d: %v", i+1, err)
+		}
+		if got.Used != 3 {
+			t.Fatalf("resume %d counted a download: used %d", i+1, got.Used)
+		}
+	}
+	if _, err := r.Resume(t.Context(), l.ID); !errors.Is(err, ErrNotResumable) {
+		t.Errorf("resume past the allowance: %v, want ErrNotResumable", err)
+	}
+
+	// A resume long after the last counted download counts again.
+	l2 := testLink(now)
+	l2.ID = "01jmlink2"
+	if err := r.Create(t.Context(), l2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Consume(t.Context(), l2.ID); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(ResumeWindow + time.Minute)
+	if _, err := r.Resume(t.Context(), l2.ID); !errors.Is(err, ErrNotResumable) {
+		t.Errorf("resume a day later: %v, want ErrNotResumable", err)
+	}
+	// Revoked and expired links are refused as such.
+	if err := r.Revoke(t.Context(), l2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Resume(t.Context(), l2.ID); !errors.Is(err, ErrRevoked) {
+		t.Errorf("resume of a revoked link: %v, want ErrRevoked", err)
+	}
+	now = now.Add(72 * time.Hour)
+	if _, err := r.Resume(t.Context(), l.ID); !errors.Is(err, ErrExpired) {
+		t.Errorf("resume of an expired link: %v, want ErrExpired", err)
 	}
 }
