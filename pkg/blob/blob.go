@@ -58,6 +58,7 @@ func OpenLocal(dir string, base *url.URL, secretFile string) (*Local, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob: open %s: %w", dir, err)
 	}
+	localBuckets.Store(b, struct{}{})
 	return &Local{Bucket: b, Signer: signer}, nil
 }
 
