@@ -33,6 +33,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
+	"github.com/yuejuan/yuejuan/pkg/web"
 )
 
 // Server is the all-in-one service.
@@ -177,7 +178,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/blob/uploads", s.Uploads.Handler(s.Config.MaxUpload, s.Notify))
 	mux.Handle("/blob/dossiers", s.Dossiers.Handler(0, nil))
-	mux.Handle("/", s.API.Handler())
+	mux.Handle("/", web.Handler(s.API.Handler())) // pages at /, /lawyer, /clerk, /auditor, /static/; the rest to the API
 	return mux
 }
 

@@ -1,0 +1,349 @@
+// common.js: what every page shares: the token in sessionStorage, the
+// language switch, the JSON API client, XHR uploads with progress, and
+// small DOM helpers. Everything user- or server-supplied goes into the page
+// through textContent or attribute setters, never as HTML markup.
+'use strict';
+
+(function () {
+  var TOKEN_KEY = 'yuejuan.token';
+  var LANG_KEY = 'yuejuan.lang';
+
+  // ---- messages ---------------------------------------------------------
+  var dict = {
+    appName: ['阅卷 · 互联网阅卷服务', 'Yuejuan · online case-file review'],
+    signOut: ['退出登录', 'Sign out'],
+    langSwitch: ['English', '中文'],
+    roleLawyer: ['律师', 'Lawyer'],
+    roleClerk: ['案管', 'Clerk'],
+    roleAuditor: ['审计', 'Auditor'],
+    loading: ['加载中…', 'Loading…'],
+    refresh: ['刷新', 'Refresh'],
+    none: ['暂无', 'None'],
+    fixAll: ['请一次性补正以下问题后重新提交：', 'Fix all of the following and submit again:'],
+    networkError: ['网络连接失败，请检查网络后重试', 'Network error: check your connection and try again'],
+    sessionExpired: ['登录凭证无效或已过期，请退出后重新登录', 'Your sign-in token is invalid or has expired: sign out and sign in again'],
+    forbidden: ['您的角色无权执行此操作', 'Your role may not do this'],
+    serverError: ['服务器出错（{0}），请稍后重试；如持续出现请致电 12309', 'Server error ({0}); try again later, or call 12309'],
+    // statuses
+    st_submitted: ['已提交', 'Submitted'],
+    st_pending_review: ['待审查', 'Pending review'],
+    st_approved: ['已批准，卷宗生成中', 'Approved, dossier being prepared'],
+    st_ready: ['可下载', 'Ready to download'],
+    st_refused: ['不予许可', 'Refused'],
+    st_expired: ['已过期', 'Expired'],
+    ms_awaiting_upload: ['等待上传', 'Awaiting upload'],
+    ms_processing: ['检查中', 'Checking'],
+    ms_accepted: ['已接收', 'Accepted'],
+    ms_rejected: ['已退回', 'Rejected'],
+    daysLeft: ['剩 {0} 个工作日', '{0} working day(s) left'],
+    dueToday: ['今日到期', 'Due today'],
+    overdue: ['已超期', 'Overdue'],
+    deadline: ['答复期限', 'Reply due'],
+    deadlineUncertain: ['（节假日数据未覆盖，期限待核实）', '(holiday data missing: check the date)'],
+    submittedAt: ['提交时间', 'Submitted'],
+    uploading: ['上传中 {0}%', 'Uploading {0}%'],
+    uploadFailed: ['上传失败：{0}', 'Upload failed: {0}'],
+    uploadDone: ['已上传', 'Uploaded']
+  };
+
+  function lang() {
+    try {
+      return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+    } catch (e) {
+      return 'zh';
+    }
+  }
+
+  function addMessages(more) {
+    Object.keys(more).forEach(function (k) { dict[k] = more[k]; });
+  }
+
+  // t returns the message for key in the current language with {0}, {1}, …
+  // replaced by the arguments.
+  function t(key) {
+    var m = dict[key];
+    var s = m ? m[lang() === 'en' ? 1 : 0] : key;
+    for (var i = 1; i < arguments.length; i++) {
+      s = s.split('{' + (i - 1) + '}').join(String(arguments[i]));
+    }
+    return s;
+  }
+
+  // apiText picks the language out of the API's bilingual messages, which
+  // read "中文说明 (English explanation)".
+  function apiText(m) {
+    if (typeof m !== 'string') return '';
+    var match = /^([\s\S]*?\S)\s*\(([\x20-\x7e]+)\)\s*$/.exec(m);
+    if (!match || !/[^\x00-\x7f]/.test(match[1])) return m;
+    return lang() === 'en' ? match[2] : match[1];
+  }
+
+  function applyI18n(root) {
+    root = root || document;
+    document.documentElement.lang = lang() === 'en' ? 'en' : 'zh-CN';
+    root.querySelectorAll('[data-i18n]').forEach(function (n) {
+      n.textContent = t(n.getAttribute('data-i18n'));
+    });
+    root.querySelectorAll('[data-i18n-placeholder]').forEach(function (n) {
+      n.setAttribute('placeholder', t(n.getAttribute('data-i18n-placeholder')));
+    });
+    root.querySelectorAll('[data-i18n-title]').forEach(function (n) {
+      n.setAttribute('title', t(n.getAttribute('data-i18n-title')));
+    });
+    if (dict.pageTitle) document.title = t('pageTitle');
+  }
+
+  var langListeners = [];
+  function onLang(fn) { langListeners.push(fn); }
+  function setLang(l) {
+    try { localStorage.setItem(LANG_KEY, l); } catch (e) { /* private mode */ }
+    applyI18n();
+    langListeners.forEach(function (fn) { fn(); });
+  }
+
+  // ---- token ------------------------------------------------------------
+  function token() {
+    try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+  }
+  function setToken(v) { sessionStorage.setItem(TOKEN_KEY, v); }
+  function clearToken() { try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ } }
+
+  // claims decodes a JWT's payload. Only to choose the pages: the server
+  // verifies the signature on every call.
+  function claims(raw) {
+    var parts = String(raw || '').split('.');
+    if (parts.length !== 3) return null;
+    try {
+      var b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+      while (b64.length % 4) b64 += '=';
+      var bin = atob(b64);
+      var bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      var c = JSON.parse(new TextDecoder('utf-8').decode(bytes));
+      return c && typeof c === 'object' ? c : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function expired(c) {
+    return typeof c.exp === 'number' && c.exp * 1000 <= Date.now();
+  }
+
+  // requireRole sends the visitor to the sign-in page unless the stored
+  // token is for role; it returns the token's claims.
+  function requireRole(role) {
+    var c = claims(token());
+    if (!c || c.role !== role || expired(c)) {
+      location.replace('/');
+      return null;
+    }
+    return c;
+  }
+
+  function signOut() {
+    clearToken();
+    location.assign('/');
+  }
+
+  // ---- DOM --------------------------------------------------------------
+  function $(sel, root) { return (root || document).querySelector(sel); }
+
+  // el builds an element: attrs are set with setAttribute (or as
+  // properties for a few), children are nodes or strings (text nodes).
+  function el(tag, attrs) {
+    var n = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === null || v === undefined || v === false) return;
+        if (k === 'text') n.textContent = v;
+        else if (k === 'className') n.className = v;
+        else if (k === 'on') Object.keys(v).forEach(function (ev) { n.addEventListener(ev, v[ev]); });
+        else if (k === 'value') n.value = v;
+        else n.setAttribute(k, v === true ? '' : String(v));
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var ch = arguments[i];
+      if (ch === null || ch === undefined || ch === false) continue;
+      n.appendChild(typeof ch === 'string' || typeof ch === 'number' ? document.createTextNode(String(ch)) : ch);
+    }
+    return n;
+  }
+
+  function clear(n) { while (n.firstChild) n.removeChild(n.firstChild); }
+
+  function fmtTime(iso) {
+    if (!iso) return '';
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return String(iso);
+    var p = function (x) { return (x < 10 ? '0' : '') + x; };
+    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' + p(d.getMinutes());
+  }
+
+  function fmtSize(n) {
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(0) + ' KB';
+    return (n / 1024 / 1024).toFixed(1) + ' MB';
+  }
+
+  // deadlineNode shows the deadline, the working days left, or overdue.
+  function deadlineNode(app) {
+    var box = el('span', { className: 'deadline' }, t('deadline') + ' ' + (app.deadline || '—'));
+    if (app.deadlineUncertain) box.appendChild(el('span', { className: 'muted' }, ' ' + t('deadlineUncertain')));
+    if (app.overdue) {
+      box.appendChild(el('span', { className: 'badge badge-overdue' }, t('overdue')));
+    } else if (typeof app.daysLeft === 'number') {
+      box.appendChild(el('span', { className: app.daysLeft <= 0 ? 'badge badge-warn' : 'badge' },
+        app.daysLeft <= 0 ? t('dueToday') : t('daysLeft', app.daysLeft)));
+    }
+    return box;
+  }
+
+  // ---- errors -----------------------------------------------------------
+  function ApiError(status, body) {
+    var e = (body && body.error) || {};
+    this.status = status;
+    this.code = e.code || '';
+    this.problems = Array.isArray(e.problems) ? e.problems : [];
+    if (status === 0) this.message = t('networkError');
+    else if (status === 401) this.message = t('sessionExpired');
+    else if (e.message) this.message = apiText(e.message);
+    else if (status === 403) this.message = t('forbidden');
+    else this.message = t('serverError', status);
+  }
+
+  // showProblems puts every problem next to its field: an element with
+  // data-error-for="<field>" inside form; "attachments[2]" goes to
+  // "attachments". Problems without a place go to the form's
+  // [data-error-for="_"] box. Returns the number shown.
+  function clearProblems(form) {
+    form.querySelectorAll('[data-error-for]').forEach(function (n) { clear(n); n.hidden = true; });
+    form.querySelectorAll('[aria-invalid]').forEach(function (n) { n.removeAttribute('aria-invalid'); });
+  }
+
+  function showProblems(form, err) {
+    clearProblems(form);
+    var general = form.querySelector('[data-error-for="_"]');
+    var add = function (box, text) {
+      box.appendChild(el('div', null, text));
+      box.hidden = false;
+    };
+    var problems = err.problems || [];
+    if (problems.length) {
+      if (general && !err.quiet) add(general, t('fixAll'));
+    } else if (general) {
+      add(general, err.message);
+    }
+    problems.forEach(function (p) {
+      var field = String(p.field || '');
+      var base = field.replace(/\[\d+\]$/, '');
+      var box = form.querySelector('[data-error-for="' + CSS.escape(field) + '"]') ||
+        form.querySelector('[data-error-for="' + CSS.escape(base) + '"]') || general;
+      if (box) add(box, apiText(p.message));
+      var input = form.querySelector('[name="' + CSS.escape(base) + '"]');
+      if (input) input.setAttribute('aria-invalid', 'true');
+    });
+    var first = form.querySelector('[data-error-for]:not([hidden])');
+    if (first && first.scrollIntoView) first.scrollIntoView({ block: 'center' });
+    return problems.length;
+  }
+
+  // ---- API ---------------------------------------------------------------
+  function api(method, path, body) {
+    var opts = { method: method, headers: { 'Authorization': 'Bearer ' + token(), 'Accept': 'application/json' }, cache: 'no-store' };
+    if (body !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    return fetch('/api/v1' + path, opts).then(function (resp) {
+      return resp.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        if (!resp.ok) {
+          var err = new ApiError(resp.status, data);
+          if (resp.status === 401) showSessionBanner();
+          throw err;
+        }
+        return data;
+      });
+    }, function () {
+      throw new ApiError(0, null);
+    });
+  }
+
+  // upload PUTs file to a signed URL, reporting progress 0..100.
+  function upload(url, file, onProgress) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open('PUT', url);
+      xhr.upload.addEventListener('progress', function (ev) {
+        if (ev.lengthComputable && onProgress) onProgress(Math.round(ev.loaded * 100 / ev.total));
+      });
+      xhr.addEventListener('load', function () {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          if (onProgress) onProgress(100);
+          resolve();
+          return;
+        }
+        // The object store answers S3-style XML; pick its <Message>.
+        var m = /<Message>([\s\S]*?)<\/Message>/.exec(xhr.responseText || '');
+        var text = m ? m[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&') : 'HTTP ' + xhr.status;
+        reject(new Error(apiText(text)));
+      });
+      xhr.addEventListener('error', function () { reject(new Error(t('networkError'))); });
+      xhr.addEventListener('abort', function () { reject(new Error(t('networkError'))); });
+      xhr.send(file);
+    });
+  }
+
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  // ---- page frame ---------------------------------------------------------
+  function showSessionBanner() {
+    var b = $('#session-banner');
+    if (!b) return;
+    clear(b);
+    b.appendChild(el('span', null, t('sessionExpired') + ' '));
+    b.appendChild(el('button', { type: 'button', className: 'link', on: { click: signOut } }, t('signOut')));
+    b.hidden = false;
+  }
+
+  // frame wires the header: who is signed in, the language switch and
+  // sign-out.
+  function frame(c) {
+    var who = $('#who');
+    var roleKey = { lawyer: 'roleLawyer', clerk: 'roleClerk', auditor: 'roleAuditor' };
+    var paint = function () {
+      if (who && c) {
+        who.textContent = (c.name || c.sub || '') + ' · ' + t(roleKey[c.role] || c.role) + (c.unit ? ' · ' + c.unit : '');
+      }
+      var ls = $('#lang');
+      if (ls) ls.textContent = t('langSwitch');
+    };
+    var ls = $('#lang');
+    if (ls) ls.addEventListener('click', function () { setLang(lang() === 'en' ? 'zh' : 'en'); });
+    var so = $('#signout');
+    if (so) so.addEventListener('click', signOut);
+    onLang(paint);
+    applyI18n();
+    paint();
+  }
+
+  function status(n, text, kind) {
+    clear(n);
+    if (!text) { n.hidden = true; return; }
+    n.className = 'notice' + (kind ? ' notice-' + kind : '');
+    n.appendChild(el('span', null, text));
+    n.hidden = false;
+  }
+
+  window.YJ = {
+    t: t, lang: lang, setLang: setLang, onLang: onLang, addMessages: addMessages, applyI18n: applyI18n, apiText: apiText,
+    token: token, setToken: setToken, clearToken: clearToken, claims: claims, expired: expired,
+    requireRole: requireRole, signOut: signOut, frame: frame,
+    $: $, el: el, clear: clear, fmtTime: fmtTime, fmtSize: fmtSize, deadlineNode: deadlineNode, status: status,
+    api: api, ApiError: ApiError, upload: upload, sleep: sleep, showProblems: showProblems, clearProblems: clearProblems
+  };
+})();

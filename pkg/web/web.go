@@ -1,0 +1,136 @@
+// Package web serves the pages lawyers, clerks and auditors use: a sign-in
+// page where a login token is pasted, and one page per role. The pages are
+// static HTML in Simplified Chinese (English is a switch in the page) with a
+// little vanilla JavaScript that talks to the JSON API under /api/v1 with an
+// Authorization: Bearer header. There is no build step: the files under
+// pages/ and static/ are embedded as they are.
+//
+// Security: no cookies (the token lives in the tab's sessionStorage), so
+// there is no CSRF surface; every page is sent with a strict
+// Content-Security-Policy (scripts and styles from this origin only, no
+// inline code, no framing), and the scripts build the DOM with textContent,
+// never innerHTML.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed pages/*.html static/*
+var files embed.FS
+
+// Options adjust the handler.
+type Options struct {
+	// ConnectSrc lists extra origins the pages' scripts may send requests
+	// to, such as the S3 endpoint that upload URLs point to on AWS. The
+	// local server's upload URLs are on its own origin and need none.
+	ConnectSrc []string
+}
+
+// Handler serves the pages and their assets, and passes every other request
+// (the API, download links, signed object URLs) to next.
+func Handler(next http.Handler) http.Handler { return New(next, Options{}) }
+
+type asset struct {
+	body  []byte
+	ctype string
+	etag  string
+}
+
+// pages maps a route to its HTML file.
+var pages = map[string]string{
+	"/":        "pages/index.html",
+	"/lawyer":  "pages/lawyer.html",
+	"/clerk":   "pages/clerk.html",
+	"/auditor": "pages/auditor.html",
+}
+
+// New is Handler with options.
+func New(next http.Handler, o Options) http.Handler {
+	if next == nil {
+		next = http.NotFoundHandler()
+	}
+	csp := CSP(o.ConnectSrc...)
+	load := func(name string) asset {
+		b, err := fs.ReadFile(files, name)
+		if err != nil {
+			panic("web: embedded file missing: " + name)
+		}
+		sum := sha256.Sum256(b)
+		ct := mime.TypeByExtension(path.Ext(name))
+		switch path.Ext(name) { // do not depend on the host's mime tables
+		case ".html":
+			ct = "text/html; charset=utf-8"
+		case ".js":
+			ct = "text/javascript; charset=utf-8"
+		case ".css":
+			ct = "text/css; charset=utf-8"
+		case ".svg":
+			ct = "image/svg+xml"
+		}
+		return asset{body: b, ctype: ct, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	}
+	static := map[string]asset{}
+	entries, _ := fs.ReadDir(files, "static")
+	for _, e := range entries {
+		if !e.IsDir() {
+			static["/static/"+e.Name()] = load("static/" + e.Name())
+		}
+	}
+	serve := func(w http.ResponseWriter, r *http.Request, a asset) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		h.Set("Content-Type", a.ctype)
+		h.Set("ETag", a.etag)
+		h.Set("Cache-Control", "no-cache") // revalidate: the ETag makes it cheap
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+	}
+	mux := http.NewServeMux()
+	for route, name := range pages {
+		a := load(name)
+		pattern := "GET " + route
+		if route == "/" {
+			pattern = "GET /{$}"
+		}
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { serve(w, r, a) })
+	}
+	mux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
+		a, ok := static[r.URL.Path]
+		if !ok {
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			http.Error(w, "404 未找到 (not found)", http.StatusNotFound)
+			return
+		}
+		serve(w, r, a)
+	})
+	mux.Handle("/", next)
+	return mux
+}
+
+// CSP is the Content-Security-Policy of the pages: everything from this
+// origin only, no inline script or style, no plugins, no framing.
+func CSP(connectSrc ...string) string {
+	connect := "'self'"
+	for _, s := range connectSrc {
+		s = strings.TrimSpace(s)
+		if s != "" && !strings.ContainsAny(s, ";,\r\n") {
+			connect += " " + s
+		}
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src " + connect +
+		"; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+}
