@@ -38,6 +38,9 @@ type Worker struct {
 	MaxDownloads int
 	TempDir      string
 	Now          func() time.Time
+	// OnReady, when set, runs once the link is issued and the application
+	// is ready (the lawyer's notice; an error fails the job).
+	OnReady func(ctx context.Context, a *application.Application, l *link.Link) error
 }
 
 func (w *Worker) now() time.Time {
@@ -145,6 +148,9 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 	_, err = w.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: "link.issue",
 		CaseID: c.ID, ApplicationID: a.ID, Target: l.ID, Result: audit.OK,
 		Detail: map[string]string{"expiresAt": l.ExpiresAt.UTC().Format(time.RFC3339), "maxDownloads": fmt.Sprint(l.MaxDownloads)}})
+	if err == nil && w.OnReady != nil {
+		err = w.OnReady(ctx, a, l)
+	}
 	return err
 }
 

@@ -88,6 +88,10 @@ type Case struct {
 	ContentVersion int       `json:"contentVersion"`
 	CreatedAt      time.Time `json:"createdAt"`
 	UpdatedAt      time.Time `json:"updatedAt"`
+	// Concluded marks the case concluded (办结), see Conclude.
+	Concluded   bool       `json:"concluded,omitempty"`
+	ConcludedAt *time.Time `json:"concludedAt,omitempty"`
+	ConcludedBy string     `json:"concludedBy,omitempty"`
 
 	rev int64
 }

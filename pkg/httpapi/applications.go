@@ -135,6 +135,7 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 	if got.Status == application.Refused {
 		a.record(r, auth.Identity{}, audit.Event{Actor: "system", Role: "system", Action: "application.refuse", CaseID: c.ID, ApplicationID: got.ID, Result: audit.OK,
 			Detail: map[string]string{"reason": got.Reply.Reason}})
+		a.sendApplicationDecided(r, got)
 	}
 	w.Header().Set("Location", "/api/v1/applications/"+got.ID)
 	writeJSON(w, http.StatusCreated, a.present(r, got))
@@ -282,5 +283,6 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if to == application.Refused && app.LinkID != "" {
 		_ = a.Links.Revoke(r.Context(), app.LinkID)
 	}
+	a.sendApplicationDecided(r, updated)
 	writeJSON(w, http.StatusOK, a.present(r, updated))
 }

@@ -55,6 +55,8 @@ type API struct {
 	MaxJSON int64
 	Log     *slog.Logger
 	Now     func() time.Time
+	// LawyerService: notices, complaints and opinions (notices.go).
+	LawyerService
 }
 
 func (a *API) now() time.Time {
@@ -91,6 +93,23 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/v1/applications/{id}", a.role(a.getApplication, auth.Lawyer, auth.Clerk, auth.Auditor))
 	mux.Handle("POST /api/v1/applications/{id}/decision", a.role(a.decide, auth.Clerk))
 	mux.Handle("GET /api/v1/applications/{id}/download", a.role(a.downloadLoggedIn, auth.Lawyer))
+	mux.Handle("GET /api/v1/notices", a.role(a.listNotices, auth.Lawyer, auth.Clerk))
+	mux.Handle("POST /api/v1/cases/{id}/decisions", a.role(a.recordDecision, auth.Clerk))
+	mux.Handle("GET /api/v1/cases/{id}/decisions", a.role(a.listDecisions, auth.Clerk, auth.Auditor))
+	mux.Handle("POST /api/v1/cases/{id}/lawyers", a.role(a.bindLawyer, auth.Clerk))
+	mux.Handle("GET /api/v1/cases/{id}/lawyers", a.role(a.listLawyers, auth.Clerk))
+	mux.Handle("DELETE /api/v1/cases/{id}/lawyers/{license}", a.role(a.unbindLawyer, auth.Clerk))
+	mux.Handle("POST /api/v1/cases/{id}/opinions", a.role(a.createOpinion, auth.Lawyer))
+	mux.Handle("GET /api/v1/cases/{id}/opinions", a.role(a.listCaseOpinions, auth.Clerk, auth.Auditor))
+	mux.Handle("POST /api/v1/cases/{id}/conclude", a.role(a.concludeCase, auth.Clerk))
+	mux.Handle("GET /api/v1/opinions", a.role(a.listOpinions, auth.Lawyer, auth.Clerk))
+	mux.Handle("GET /api/v1/opinions/{id}", a.role(a.getOpinion, auth.Lawyer, auth.Clerk, auth.Auditor))
+	mux.Handle("POST /api/v1/opinions/{id}/reply", a.role(a.replyOpinion, auth.Clerk))
+	mux.Handle("POST /api/v1/complaints", a.role(a.createComplaint, auth.Lawyer))
+	mux.Handle("GET /api/v1/complaints", a.role(a.listComplaints, auth.Lawyer, auth.Clerk))
+	mux.Handle("GET /api/v1/complaints/stats", a.role(a.complaintStats, auth.Clerk, auth.Auditor))
+	mux.Handle("GET /api/v1/complaints/{id}", a.role(a.getComplaint, auth.Lawyer, auth.Clerk, auth.Auditor))
+	mux.Handle("POST /api/v1/complaints/{id}/answer", a.role(a.answerComplaint, auth.Clerk))
 	mux.Handle("GET /api/v1/audit/events", a.role(a.auditEvents, auth.Auditor))
 	mux.Handle("GET /api/v1/audit/verify", a.role(a.auditVerify, auth.Auditor))
 	mux.HandleFunc("GET /d/{token}", a.download)

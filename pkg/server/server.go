@@ -23,6 +23,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/config"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
@@ -30,6 +31,8 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/notify"
+	"github.com/yuejuan/yuejuan/pkg/opinion"
+	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
@@ -51,6 +54,9 @@ type Server struct {
 	builder  *assemble.Worker
 	reminder *reminder.Job
 	Outbox   *notify.Outbox
+	// Notices records notices and delivers them through Outbox, retrying
+	// failed deliveries on each Tick.
+	Notices *notify.Dispatcher
 }
 
 // LoginKeyPath is where the login token key lives in a data dir.
@@ -138,10 +144,21 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}.Handle)
 	s.Queue.Log = log
 	s.Outbox = &notify.Outbox{T: tbl}
-	s.reminder = &reminder.Job{Apps: apps, Audit: alog, Notify: s.Outbox}
+	s.Notices = &notify.Dispatcher{T: tbl, Channel: s.Outbox, Audit: alog, Log: log}
+	complaints := &complaint.Repo{T: tbl}
+	watch := &reminder.LinkWatch{T: tbl}
+	s.builder.OnReady = func(ctx context.Context, a *application.Application, l *link.Link) error {
+		if _, err := s.Notices.Send(ctx, procedure.LinkReady(a, l)); err != nil {
+			return err
+		}
+		return watch.Add(ctx, a.ID, l)
+	}
+	s.reminder = &reminder.Job{Apps: apps, Audit: alog, Notify: s.Notices, Complaints: complaints, Links: links, Watch: watch}
 	s.API = &httpapi.API{Cases: cases, Apps: apps, Links: links, Audit: alog, Auth: authority,
 		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads.Bucket, Dossiers: dossiers.Bucket,
-		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, Log: log}
+		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, Log: log,
+		LawyerService: httpapi.LawyerService{Notices: s.Notices, Decisions: &procedure.Repo{T: tbl},
+			Lawyers: &procedure.Lawyers{Cases: cases, Apps: apps}, Complaints: complaints, Opinions: &opinion.Repo{T: tbl, Cases: cases}}}
 	return s, nil
 }
 
@@ -186,8 +203,9 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) Tick(ctx context.Context) {
 	if sum, err := s.reminder.Run(ctx); err != nil {
 		s.Log.Error("deadline job", "err", err)
-	} else if sum.Reminded+sum.Overdue > 0 {
-		s.Log.Info("deadline job", "reminded", sum.Reminded, "overdue", sum.Overdue)
+	} else if sum.Reminded+sum.Overdue+sum.ComplaintsReminded+sum.ComplaintsOverdue+sum.LinksExpiring > 0 || sum.Retried != (notify.RetrySummary{}) {
+		s.Log.Info("deadline job", "reminded", sum.Reminded, "overdue", sum.Overdue, "complaintsReminded", sum.ComplaintsReminded,
+			"complaintsOverdue", sum.ComplaintsOverdue, "linksExpiring", sum.LinksExpiring, "noticesRetried", sum.Retried)
 	}
 	s.Reconcile(ctx)
 }

@@ -1,0 +1,424 @@
+// Package complaint is a lawyer's complaint (控告申诉) that a procuratorate
+// or its staff obstructed the lawyer's rights: its deadline from the policy
+// table (ten days; urgent ones three working days; an obstructed meeting
+// five working days), its queue, and the rule that it closes only with a
+// written answer.
+package complaint
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/deadline"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+// Kind is what the complaint is about.
+type Kind string
+
+// The kinds.
+const (
+	ObstructedReview  Kind = "obstructed_review"  // 阅卷受阻
+	ObstructedMeeting Kind = "obstructed_meeting" // 会见受阻
+	Other             Kind = "other"
+)
+
+var kindLabel = map[Kind]string{
+	ObstructedReview:  "阅卷权受阻",
+	ObstructedMeeting: "会见权受阻",
+	Other:             "其他阻碍依法行使诉讼权利",
+}
+
+// Valid reports whether k is known.
+func (k Kind) Valid() bool { _, ok := kindLabel[k]; return ok }
+
+// Label is the kind in Chinese.
+func (k Kind) Label() string {
+	if l, ok := kindLabel[k]; ok {
+		return l
+	}
+	return string(k)
+}
+
+// Status is where a complaint stands.
+type Status string
+
+// The states: open until answered in writing.
+const (
+	Open     Status = "open"
+	Answered Status = "answered"
+)
+
+// Lawyer is the complainant.
+type Lawyer struct {
+	License string `json:"license"`
+	Name    string `json:"name"`
+	Firm    string `json:"firm,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+}
+
+// Answer is the written answer that closes a complaint.
+type Answer struct {
+	Text   string    `json:"text"`
+	By     string    `json:"by"`
+	ByName string    `json:"byName,omitempty"`
+	At     time.Time `json:"at"`
+	// Contact is whom to call about it (the case handler, if the
+	// complaint concerns a registered case).
+	Contact *casefile.Handler `json:"contact,omitempty"`
+}
+
+// Complaint is one lawyer's complaint to one unit.
+type Complaint struct {
+	ID          string    `json:"id"`
+	CaseID      string    `json:"caseId,omitempty"`
+	CaseNo      string    `json:"caseNo,omitempty"`
+	Unit        string    `json:"unit"`
+	Kind        Kind      `json:"kind"`
+	Urgent      bool      `json:"urgent"`
+	Description string    `json:"description"`
+	Attachments []string  `json:"attachments"`
+	Lawyer      Lawyer    `json:"lawyer"`
+	Status      Status    `json:"status"`
+	SubmittedAt time.Time `json:"submittedAt"`
+	// Period is the key of the policy period that sets the deadline;
+	// Deadline the last day to answer (Asia/Shanghai civil date).
+	Period            string  `json:"period"`
+	PeriodLabel       string  `json:"periodLabel"`
+	Deadline          string  `json:"deadline"`
+	DeadlineUncertain bool    `json:"deadlineUncertain,omitempty"`
+	Answer            *Answer `json:"answer,omitempty"`
+	// Reminded and OverdueMarked record what the deadline job has done.
+	Reminded      bool `json:"reminded,omitempty"`
+	OverdueMarked bool `json:"overdueMarked,omitempty"`
+
+	rev int64
+}
+
+// Periods returns the policy periods that apply to a complaint: ten days;
+// three working days if urgent; five working days for an obstructed
+// meeting. The complaint is due at the earliest of them.
+func Periods(kind Kind, urgent bool) []deadline.Period {
+	ps := []deadline.Period{deadline.Complaint}
+	if kind == ObstructedMeeting {
+		ps = append(ps, deadline.ObstructedMeeting)
+	}
+	if urgent {
+		ps = append(ps, deadline.UrgentComplaint)
+	}
+	return ps
+}
+
+// Due computes the deadline of a complaint submitted at submitted: the
+// earliest end of the periods that apply, counted from the day of
+// submission (not counted itself) under CPL Art. 105.
+func Due(cal *deadline.Calendar, submitted time.Time, kind Kind, urgent bool) (deadline.Period, deadline.Result) {
+	start := deadline.DateOf(submitted)
+	var best deadline.Period
+	var res deadline.Result
+	for i, p := range Periods(kind, urgent) {
+		r := cal.Due(start, p)
+		if i == 0 || r.Due.Before(res.Due) {
+			best, res = p, r
+		}
+	}
+	return best, res
+}
+
+// Validate checks a complaint as the lawyer submits it. caseKnown says
+// whether CaseNo names a registered case.
+func (c *Complaint) Validate(caseKnown bool) casefile.Problems {
+	var ps casefile.Problems
+	add := func(f, m string) { ps = append(ps, casefile.Problem{Field: f, Message: m}) }
+	c.CaseNo = strings.TrimSpace(c.CaseNo)
+	c.Unit = strings.TrimSpace(c.Unit)
+	c.Description = strings.TrimSpace(c.Description)
+	c.Lawyer.Phone = strings.TrimSpace(c.Lawyer.Phone)
+	c.Lawyer.Firm = strings.TrimSpace(c.Lawyer.Firm)
+	if !c.Kind.Valid() {
+		add("kind", fmt.Sprintf("申诉控告类型 %q 无效，应为 obstructed_review（阅卷受阻）、obstructed_meeting（会见受阻）或 other (unknown kind)", c.Kind))
+	}
+	if c.Description == "" {
+		add("description", "请写明被阻碍的情况：时间、地点、经过 (describe what happened: when, where, how)")
+	} else if n := len([]rune(c.Description)); n > 5000 {
+		add("description", fmt.Sprintf("情况说明最多 5000 字，现为 %d 字 (description is longer than 5000 characters)", n))
+	}
+	switch {
+	case c.CaseNo != "" && !caseKnown:
+		add("caseNo", fmt.Sprintf("未找到案号为“%s”的案件；如案件未在本系统登记，请不填案号并用 unit 指定受理单位 (no such case; leave caseNo empty and name the unit instead)", c.CaseNo))
+	case c.CaseNo == "" && c.Unit == "":
+		add("unit", "未填写案号时，请用 unit 指定受理的检察院 (without a caseNo, name the unit that should handle the complaint)")
+	}
+	if c.Lawyer.Phone == "" {
+		add("phone", "请填写联系电话，以便告知办理结果 (a phone number is required so we can tell you the answer)")
+	}
+	if len(c.Attachments) > 20 {
+		add("attachments", "附件最多 20 个 (at most 20 attachments)")
+	}
+	return ps
+}
+
+// ErrAnswered is returned when answering a complaint that already has an answer.
+var ErrAnswered = errors.New("complaint: already answered")
+
+// Repo keeps complaints in a store table.
+type Repo struct {
+	T   store.Table
+	Now func() time.Time
+}
+
+func (r *Repo) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func key(id string) (string, string) { return "complaint#" + id, "complaint" }
+
+func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// Open complaints are listed under one partition by deadline, for the
+// deadline job.
+const openPK = "open#complaints"
+
+func openSK(c *Complaint) string { return c.Deadline + "#" + c.ID }
+
+func (r *Repo) put(ctx context.Context, c *Complaint) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	pk, sk := key(c.ID)
+	v, err := r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: c.rev, Data: data,
+		GSI1PK: "lawyer#" + c.Lawyer.License + "#complaints", GSI1SK: sortTime(c.SubmittedAt) + "#" + c.ID,
+		GSI2PK: "unit#" + c.Unit + "#complaints", GSI2SK: c.Deadline + "#" + sortTime(c.SubmittedAt) + "#" + c.ID})
+	if err != nil {
+		return fmt.Errorf("complaint: save %s: %w", c.ID, err)
+	}
+	c.rev = v
+	return r.trackOpen(ctx, c)
+}
+
+func (r *Repo) trackOpen(ctx context.Context, c *Complaint) error {
+	sk := openSK(c)
+	if c.Status == Open {
+		if _, err := r.T.Put(ctx, store.Item{PK: openPK, SK: sk, Data: []byte(c.ID)}); err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("complaint: track open %s: %w", c.ID, err)
+		}
+		return nil
+	}
+	it, err := r.T.Get(ctx, openPK, sk)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.T.Delete(ctx, openPK, sk, it.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	return nil
+}
+
+// Create stores a new complaint (ID filled if empty). Deadline, Period and
+// Status must be set by the caller (see Due).
+func (r *Repo) Create(ctx context.Context, c *Complaint) error {
+	if c.ID == "" {
+		c.ID = casefile.NewID()
+	}
+	if c.SubmittedAt.IsZero() {
+		c.SubmittedAt = r.now()
+	}
+	if c.Attachments == nil {
+		c.Attachments = []string{}
+	}
+	c.rev = 0
+	return r.put(ctx, c)
+}
+
+// Get returns the complaint with id.
+func (r *Repo) Get(ctx context.Context, id string) (*Complaint, error) {
+	pk, sk := key(id)
+	it, err := r.T.Get(ctx, pk, sk)
+	if err != nil {
+		return nil, fmt.Errorf("complaint %s: %w", id, err)
+	}
+	var c Complaint
+	if err := json.Unmarshal(it.Data, &c); err != nil {
+		return nil, fmt.Errorf("complaint: decode %s: %w", id, err)
+	}
+	c.rev = it.Version
+	return &c, nil
+}
+
+// Update applies fn to the stored complaint and saves it, retrying on
+// concurrent writes.
+func (r *Repo) Update(ctx context.Context, id string, fn func(*Complaint) error) (*Complaint, error) {
+	for range 20 {
+		c, err := r.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(c); err != nil {
+			return nil, err
+		}
+		err = r.put(ctx, c)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	return nil, fmt.Errorf("complaint: update %s: too much contention", id)
+}
+
+// AnswerWith closes the complaint with a written answer (ErrAnswered if it
+// already has one).
+func (r *Repo) AnswerWith(ctx context.Context, id string, a Answer) (*Complaint, error) {
+	a.Text = strings.TrimSpace(a.Text)
+	if a.Text == "" {
+		return nil, casefile.Problems{{Field: "answer", Message: "必须书面答复后方可办结 (a written answer is required to close a complaint)"}}
+	}
+	if a.At.IsZero() {
+		a.At = r.now()
+	}
+	return r.Update(ctx, id, func(c *Complaint) error {
+		if c.Status != Open {
+			return ErrAnswered
+		}
+		c.Status, c.Answer = Answered, &a
+		return nil
+	})
+}
+
+func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Complaint) bool) ([]*Complaint, error) {
+	var out []*Complaint
+	for {
+		p, err := r.T.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("complaint: list: %w", err)
+		}
+		for _, it := range p.Items {
+			var c Complaint
+			if err := json.Unmarshal(it.Data, &c); err != nil {
+				return nil, err
+			}
+			c.rev = it.Version
+			if keep == nil || keep(&c) {
+				out = append(out, &c)
+			}
+		}
+		if p.Next == "" {
+			return out, nil
+		}
+		q.Cursor = p.Next
+	}
+}
+
+// ByLawyer returns a lawyer's complaints, newest first.
+func (r *Repo) ByLawyer(ctx context.Context, license string) ([]*Complaint, error) {
+	return r.list(ctx, store.Query{Index: store.GSI1, PK: "lawyer#" + license + "#complaints", Desc: true}, nil)
+}
+
+// ByUnit returns a unit's complaints by deadline, earliest first; with
+// open=true only those not yet answered.
+func (r *Repo) ByUnit(ctx context.Context, unit string, open bool) ([]*Complaint, error) {
+	var keep func(*Complaint) bool
+	if open {
+		keep = func(c *Complaint) bool { return c.Status == Open }
+	}
+	return r.list(ctx, store.Query{Index: store.GSI2, PK: "unit#" + unit + "#complaints"}, keep)
+}
+
+// OpenDueBy returns the open complaints whose deadline is on or before
+// date (YYYY-MM-DD), earliest first.
+func (r *Repo) OpenDueBy(ctx context.Context, date string) ([]*Complaint, error) {
+	var out []*Complaint
+	q := store.Query{PK: openPK, SKFrom: "0", SKTo: date + "#~"}
+	for {
+		p, err := r.T.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("complaint: open list: %w", err)
+		}
+		for _, it := range p.Items {
+			c, err := r.Get(ctx, string(it.Data))
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if c.Status == Open {
+				out = append(out, c)
+			} else {
+				_ = r.trackOpen(ctx, c) // stale entry from a crash between writes
+			}
+		}
+		if p.Next == "" {
+			return out, nil
+		}
+		q.Cursor = p.Next
+	}
+}
+
+// Stats is a unit's on-time record for complaints submitted in a period.
+type Stats struct {
+	Unit        string         `json:"unit"`
+	From        string         `json:"from,omitempty"`
+	To          string         `json:"to,omitempty"`
+	Submitted   int            `json:"submitted"`
+	Answered    int            `json:"answered"`
+	OnTime      int            `json:"onTime"`
+	Late        int            `json:"late"`
+	Open        int            `json:"open"`
+	OpenOverdue int            `json:"openOverdue"`
+	OnTimeRate  float64        `json:"onTimeRate"` // onTime / (answered + openOverdue); 1 when nothing was due
+	ByKind      map[string]int `json:"byKind"`
+	Urgent      int            `json:"urgent"`
+}
+
+// Tally computes Stats over cs for complaints submitted in [from, to) (zero
+// bounds are open), as of today.
+func Tally(cs []*Complaint, from, to time.Time, today deadline.Date) Stats {
+	st := Stats{ByKind: map[string]int{}}
+	for _, c := range cs {
+		if (!from.IsZero() && c.SubmittedAt.Before(from)) || (!to.IsZero() && !c.SubmittedAt.Before(to)) {
+			continue
+		}
+		st.Submitted++
+		st.ByKind[string(c.Kind)]++
+		if c.Urgent {
+			st.Urgent++
+		}
+		due, err := deadline.ParseDate(c.Deadline)
+		if err != nil {
+			continue
+		}
+		if c.Answer == nil {
+			st.Open++
+			if today.After(due) {
+				st.OpenOverdue++
+			}
+			continue
+		}
+		st.Answered++
+		if deadline.DateOf(c.Answer.At).After(due) {
+			st.Late++
+		} else {
+			st.OnTime++
+		}
+	}
+	st.OnTimeRate = 1
+	if d := st.Answered + st.OpenOverdue; d > 0 {
+		st.OnTimeRate = float64(st.OnTime) / float64(d)
+	}
+	return st
+}

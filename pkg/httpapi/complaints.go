@@ -1,0 +1,281 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/complaint"
+	"github.com/yuejuan/yuejuan/pkg/deadline"
+	"github.com/yuejuan/yuejuan/pkg/notify"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+type complaintIn struct {
+	CaseNo      string         `json:"caseNo"`
+	Unit        string         `json:"unit"`
+	Kind        complaint.Kind `json:"kind"`
+	Urgent      bool           `json:"urgent"`
+	Description string         `json:"description"`
+	Attachments []string       `json:"attachments"`
+	Phone       string         `json:"phone"`
+	Firm        string         `json:"firm"`
+}
+
+type complaintOut struct {
+	*complaint.Complaint
+	DaysLeft *int `json:"daysLeft,omitempty"`
+	Overdue  bool `json:"overdue,omitempty"`
+}
+
+func (a *API) presentComplaint(c *complaint.Complaint) complaintOut {
+	out := complaintOut{Complaint: c}
+	if c.Status == complaint.Open {
+		if due, err := deadline.ParseDate(c.Deadline); err == nil {
+			today := deadline.DateOf(a.now())
+			n, _ := a.calendar().WorkingDaysLeft(today, due)
+			out.DaysLeft = &n
+			out.Overdue = today.After(due)
+		}
+	}
+	return out
+}
+
+// ownAttachments checks that every id is an uploaded attachment of the
+// caller, and returns a problem per one that is not.
+func (a *API) ownAttachments(r *http.Request, id auth.Identity, ids []string) casefile.Problems {
+	var ps casefile.Problems
+	for i, aid := range ids {
+		at, err := a.Apps.GetAttachment(r.Context(), aid)
+		field := fmt.Sprintf("attachments[%d]", i)
+		switch {
+		case err != nil || at.Owner != owner(id):
+			ps = append(ps, casefile.Problem{Field: field, Message: fmt.Sprintf("附件 %s 不存在或不属于您 (attachment not found)", aid)})
+		case !at.Uploaded:
+			ps = append(ps, casefile.Problem{Field: field, Message: fmt.Sprintf("附件“%s”尚未上传完成 (the file was never uploaded; PUT it to its uploadUrl first)", at.Filename)})
+		}
+	}
+	return ps
+}
+
+// createComplaint is POST /complaints: a lawyer's complaint of obstruction.
+// The deadline follows the policy table; without a caseNo the lawyer names
+// the unit.
+func (a *API) createComplaint(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	var in complaintIn
+	if !a.decode(w, r, &in) {
+		return
+	}
+	c := &complaint.Complaint{CaseNo: in.CaseNo, Unit: in.Unit, Kind: in.Kind, Urgent: in.Urgent, Description: in.Description,
+		Attachments: in.Attachments, Lawyer: complaint.Lawyer{License: id.Subject, Name: id.Name, Firm: in.Firm, Phone: in.Phone}}
+	var cs *casefile.Case
+	if no := strings.TrimSpace(in.CaseNo); no != "" {
+		got, err := a.Cases.GetByNo(r.Context(), no)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			a.fail(w, r, err)
+			return
+		}
+		cs = got
+	}
+	ps := c.Validate(cs != nil)
+	if cs != nil {
+		if c.Unit != "" && c.Unit != cs.Unit {
+			ps = append(ps, casefile.Problem{Field: "unit", Message: "所填单位与案件承办单位不一致；填写案号时可不填单位 (the unit is not the case's unit; with a caseNo, leave unit empty)"})
+		}
+		c.CaseID, c.CaseNo, c.Unit = cs.ID, cs.CaseNo, cs.Unit
+	} else if c.CaseNo == "" && c.Unit != "" {
+		// A unit is known once it has registered a case here.
+		known, err := a.Cases.ListByUnit(r.Context(), c.Unit)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if len(known) == 0 {
+			ps = append(ps, casefile.Problem{Field: "unit", Message: fmt.Sprintf("未找到受理单位“%s”，请核对单位名称或致电 12309 (unknown unit; check its name or call 12309)", c.Unit)})
+		}
+	}
+	ps = append(ps, a.ownAttachments(r, id, c.Attachments)...)
+	if len(ps) > 0 {
+		a.record(r, id, audit.Event{Action: "complaint.validate", CaseID: c.CaseID, Result: audit.Invalid, Detail: map[string]string{"problems": ps.Error()}})
+		writeProblems(w, ps)
+		return
+	}
+	now := a.now()
+	c.SubmittedAt, c.Status = now, complaint.Open
+	p, res := complaint.Due(a.calendar(), now, c.Kind, c.Urgent)
+	c.Period, c.PeriodLabel = p.Key, p.Label+"（"+periodText(p)+"）"
+	c.Deadline, c.DeadlineUncertain = res.Due.String(), res.Uncertain
+	if err := a.Complaints.Create(r.Context(), c); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.record(r, id, audit.Event{Action: "complaint.submit", CaseID: c.CaseID, Target: c.ID, Result: audit.OK,
+		Detail: map[string]string{"complaint": c.ID, "kind": string(c.Kind), "urgent": fmt.Sprint(c.Urgent), "unit": c.Unit, "deadline": c.Deadline, "period": c.Period}})
+	about := "未登记案件"
+	if c.CaseNo != "" {
+		about = "案号 " + c.CaseNo
+	}
+	urgent := ""
+	if c.Urgent {
+		urgent = "（紧急）"
+	}
+	a.notifyAll(r, notify.Notice{ID: "complaint-received-" + c.ID, To: notify.Unit(c.Unit), Kind: "complaint.received",
+		Subject: "收到律师申诉控告" + urgent,
+		Body: fmt.Sprintf("%s，律师 %s（%s，电话 %s）就%s提出申诉控告%s，请于 %s 前办结并书面答复。",
+			about, c.Lawyer.Name, c.Lawyer.Firm, c.Lawyer.Phone, c.Kind.Label(), urgent, c.Deadline),
+		Unit: c.Unit, CaseID: c.CaseID, CaseNo: c.CaseNo, ComplaintID: c.ID})
+	w.Header().Set("Location", "/api/v1/complaints/"+c.ID)
+	writeJSON(w, http.StatusCreated, a.presentComplaint(c))
+}
+
+func periodText(p deadline.Period) string {
+	if p.Unit == deadline.WorkingDays {
+		return fmt.Sprintf("%d 个工作日", p.Days)
+	}
+	return fmt.Sprintf("%d 日", p.Days)
+}
+
+// listComplaints is GET /complaints: a lawyer's own, newest first; a
+// clerk's unit's queue by deadline (?status=open for the unanswered).
+func (a *API) listComplaints(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	var cs []*complaint.Complaint
+	var err error
+	if id.Role == auth.Lawyer {
+		cs, err = a.Complaints.ByLawyer(r.Context(), id.Subject)
+	} else {
+		cs, err = a.Complaints.ByUnit(r.Context(), id.Unit, r.URL.Query().Get("status") == "open")
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]complaintOut, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, a.presentComplaint(c))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"complaints": out})
+}
+
+// ownComplaint loads a complaint the caller may see: a lawyer their own, a
+// clerk their unit's, an auditor any. Others get 404 and an audit record.
+func (a *API) ownComplaint(w http.ResponseWriter, r *http.Request, id auth.Identity) (*complaint.Complaint, bool) {
+	c, err := a.Complaints.Get(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "complaint_not_found", "未找到该申诉控告 (no such complaint)")
+		return nil, false
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return nil, false
+	}
+	allowed := id.Role == auth.Auditor ||
+		(id.Role == auth.Lawyer && c.Lawyer.License == id.Subject) ||
+		(id.Role == auth.Clerk && c.Unit == id.Unit)
+	if !allowed {
+		a.record(r, id, audit.Event{Action: "access.deny", CaseID: c.CaseID, Target: c.ID, Result: audit.Denied,
+			Detail: map[string]string{"reason": "not the owner", "complaint": c.ID}})
+		writeError(w, http.StatusNotFound, "complaint_not_found", "未找到该申诉控告 (no such complaint)")
+		return nil, false
+	}
+	return c, true
+}
+
+func (a *API) getComplaint(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownComplaint(w, r, id)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, a.presentComplaint(c))
+}
+
+type complaintAnswerIn struct {
+	Answer string `json:"answer"`
+}
+
+// answerComplaint is POST /complaints/{id}/answer: the written answer that
+// closes the complaint; the lawyer is told.
+func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownComplaint(w, r, id)
+	if !ok {
+		return
+	}
+	var in complaintAnswerIn
+	if !a.decode(w, r, &in) {
+		return
+	}
+	ans := complaint.Answer{Text: in.Answer, By: id.Subject, ByName: id.Name, At: a.now()}
+	if c.CaseID != "" {
+		if cs, err := a.Cases.Get(r.Context(), c.CaseID); err == nil {
+			h := cs.Handler
+			ans.Contact = &h
+		}
+	}
+	updated, err := a.Complaints.AnswerWith(r.Context(), c.ID, ans)
+	var ps casefile.Problems
+	switch {
+	case errors.As(err, &ps):
+		writeProblems(w, ps)
+		return
+	case errors.Is(err, complaint.ErrAnswered):
+		writeError(w, http.StatusConflict, "already_answered", "该申诉控告已答复办结，不能重复答复 (the complaint was already answered)")
+		return
+	case err != nil:
+		a.fail(w, r, err)
+		return
+	}
+	due, _ := deadline.ParseDate(updated.Deadline)
+	onTime := !deadline.DateOf(updated.Answer.At).After(due)
+	a.record(r, id, audit.Event{Action: "complaint.answer", CaseID: c.CaseID, Target: c.ID, Result: audit.OK,
+		Detail: map[string]string{"complaint": c.ID, "deadline": updated.Deadline, "onTime": fmt.Sprint(onTime)}})
+	n := notify.Notice{ID: "complaint-answered-" + c.ID, To: notify.Lawyer(c.Lawyer.License), Phone: c.Lawyer.Phone,
+		Kind: "complaint.answered", Subject: "申诉控告答复",
+		Body: fmt.Sprintf("您于 %s 提出的关于%s的申诉控告已办结。答复：%s", updated.SubmittedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"),
+			c.Kind.Label(), updated.Answer.Text),
+		Unit: c.Unit, CaseID: c.CaseID, CaseNo: c.CaseNo, ComplaintID: c.ID, Contact: ans.Contact}
+	a.notifyAll(r, n)
+	writeJSON(w, http.StatusOK, a.presentComplaint(updated))
+}
+
+// complaintStats is GET /complaints/stats?from=&to=[&unit=]: a clerk gets
+// their own unit, an auditor names one.
+func (a *API) complaintStats(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	q := r.URL.Query()
+	unit := id.Unit
+	if id.Role == auth.Auditor {
+		unit = q.Get("unit")
+		if unit == "" {
+			writeError(w, http.StatusBadRequest, "bad_query", "请用 unit 参数指定单位 (auditors name the unit: ?unit=)")
+			return
+		}
+	}
+	var from, to time.Time
+	for _, name := range []string{"from", "to"} {
+		v := q.Get(name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_query", name+" 应为 RFC 3339 时间 ("+name+" must be an RFC 3339 time, e.g. 2026-01-01T00:00:00+08:00)")
+			return
+		}
+		if name == "from" {
+			from = t
+		} else {
+			to = t
+		}
+	}
+	cs, err := a.Complaints.ByUnit(r.Context(), unit, false)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	st := complaint.Tally(cs, from, to, deadline.DateOf(a.now()))
+	st.Unit, st.From, st.To = unit, q.Get("from"), q.Get("to")
+	writeJSON(w, http.StatusOK, st)
+}

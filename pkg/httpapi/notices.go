@@ -1,0 +1,278 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/complaint"
+	"github.com/yuejuan/yuejuan/pkg/notify"
+	"github.com/yuejuan/yuejuan/pkg/opinion"
+	"github.com/yuejuan/yuejuan/pkg/procedure"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+// LawyerService is what the lawyer-service routes need: procedural
+// notices, complaints and opinions. It is embedded in API.
+type LawyerService struct {
+	// Notices records and delivers notices (nil: no notices are sent).
+	Notices    *notify.Dispatcher
+	Decisions  *procedure.Repo
+	Lawyers    *procedure.Lawyers
+	Complaints *complaint.Repo
+	Opinions   *opinion.Repo
+}
+
+// notifyAll sends notices and logs what it cannot record: a notice never
+// fails the request that caused it (a failed delivery is retried later).
+func (a *API) notifyAll(r *http.Request, ns ...notify.Notice) []*notify.Delivery {
+	out := make([]*notify.Delivery, 0, len(ns))
+	if a.Notices == nil {
+		return out
+	}
+	for _, n := range ns {
+		d, err := a.Notices.Send(r.Context(), n)
+		if err != nil {
+			a.log().Error("notice not recorded", "requestId", info(r.Context()).id, "notice", n.ID, "kind", n.Kind, "err", err)
+			d = &notify.Delivery{Notice: n, Status: "unrecorded"}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// noticeOut is a notice as its recipient sees it.
+type noticeOut struct {
+	notify.Notice
+	Status    notify.Status `json:"status"`
+	Attempts  int           `json:"attempts"`
+	LastError string        `json:"lastError,omitempty"`
+	SentAt    string        `json:"sentAt,omitempty"`
+}
+
+func presentNotice(d *notify.Delivery, withError bool) noticeOut {
+	out := noticeOut{Notice: d.Notice, Status: d.Status, Attempts: d.Attempts}
+	if withError {
+		out.LastError = d.LastError
+	}
+	if !d.SentAt.IsZero() {
+		out.SentAt = d.SentAt.UTC().Format("2006-01-02T15:04:05Z07:00")
+	}
+	return out
+}
+
+// listNotices is GET /notices: a lawyer's own notices, or a clerk's unit's
+// (to its clerks and its supervisors), newest first.
+func (a *API) listNotices(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if a.Notices == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"notices": []noticeOut{}})
+		return
+	}
+	limit := 200
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, "bad_query", "limit 应为 1 至 1000 (limit must be 1..1000)")
+			return
+		}
+		limit = n
+	}
+	var to []string
+	if id.Role == auth.Lawyer {
+		to = []string{notify.Lawyer(id.Subject)}
+	} else {
+		to = []string{notify.Unit(id.Unit), notify.Supervisors(id.Unit)}
+	}
+	ds, err := a.Notices.Inbox(r.Context(), limit, to...)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]noticeOut, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, presentNotice(d, id.Role == auth.Clerk))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notices": out})
+}
+
+type decisionRecordIn struct {
+	Kind procedure.Kind `json:"kind"`
+	Text string         `json:"text"`
+}
+
+type decisionOut struct {
+	*procedure.Decision
+	Deliveries []noticeOut `json:"deliveries"`
+}
+
+// recordDecision is POST /cases/{id}/decisions: the clerk records a
+// procedural decision and every lawyer bound to the case is told, with the
+// handler's name and phone.
+func (a *API) recordDecision(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	var in decisionRecordIn
+	if !a.decode(w, r, &in) {
+		return
+	}
+	bound, err := a.Lawyers.Bound(r.Context(), c)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d := &procedure.Decision{ID: casefile.NewID(), CaseID: c.ID, CaseNo: c.CaseNo, Unit: c.Unit, Kind: in.Kind, Text: in.Text,
+		Handler: c.Handler, By: id.Subject, ByName: id.Name, At: a.now()}
+	for _, b := range bound {
+		d.Notices = append(d.Notices, procedure.NoticeID(d.ID, b.License))
+	}
+	err = a.Decisions.Create(r.Context(), d)
+	var ps casefile.Problems
+	if errors.As(err, &ps) {
+		writeProblems(w, ps)
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.mustRecord(r, id, audit.Event{Action: "decision.record", CaseID: c.ID, Target: d.ID, Result: audit.OK,
+		Detail: map[string]string{"kind": string(d.Kind), "recipients": strconv.Itoa(len(bound))}}); err != nil {
+		a.log().Error("audit append failed", "action", "decision.record", "err", err)
+	}
+	ns := make([]notify.Notice, 0, len(bound))
+	for _, b := range bound {
+		ns = append(ns, procedure.DecisionNotice(d, b))
+	}
+	out := decisionOut{Decision: d, Deliveries: []noticeOut{}}
+	for _, x := range a.notifyAll(r, ns...) {
+		out.Deliveries = append(out.Deliveries, presentNotice(x, true))
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+c.ID+"/decisions")
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// listDecisions is GET /cases/{id}/decisions, with each notice's delivery.
+func (a *API) listDecisions(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	ds, err := a.Decisions.List(r.Context(), c.ID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]decisionOut, 0, len(ds))
+	for _, d := range ds {
+		o := decisionOut{Decision: d, Deliveries: []noticeOut{}}
+		for _, nid := range d.Notices {
+			if a.Notices == nil {
+				break
+			}
+			x, err := a.Notices.Get(r.Context(), nid)
+			if errors.Is(err, store.ErrNotFound) {
+				o.Deliveries = append(o.Deliveries, noticeOut{Notice: notify.Notice{ID: nid}, Status: "unrecorded"})
+				continue
+			}
+			if err != nil {
+				a.fail(w, r, err)
+				return
+			}
+			o.Deliveries = append(o.Deliveries, presentNotice(x, id.Role == auth.Clerk))
+		}
+		out = append(out, o)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"decisions": out})
+}
+
+type bindingIn struct {
+	License string `json:"license"`
+	Name    string `json:"name"`
+	Firm    string `json:"firm"`
+	Phone   string `json:"phone"`
+	Client  string `json:"client"`
+}
+
+// bindLawyer is POST /cases/{id}/lawyers: the clerk records that a lawyer
+// defends on the case (e.g. before the review stage, when there is no
+// application), so that the lawyer is told of procedural decisions.
+func (a *API) bindLawyer(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	var in bindingIn
+	if !a.decode(w, r, &in) {
+		return
+	}
+	b := &casefile.Binding{License: in.License, Name: in.Name, Firm: in.Firm, Phone: in.Phone, Client: in.Client, By: owner(id), At: a.now()}
+	if b.Client != "" && !c.HasDefendant(b.Client) {
+		writeProblems(w, casefile.Problems{{Field: "client", Message: "委托人不是本案犯罪嫌疑人/被告人 (the client is not a defendant of this case)"}})
+		return
+	}
+	err := a.Cases.Bind(r.Context(), c.ID, b)
+	var ps casefile.Problems
+	if errors.As(err, &ps) {
+		writeProblems(w, ps)
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.record(r, id, audit.Event{Action: "case.bind", CaseID: c.ID, Target: notify.Lawyer(b.License), Result: audit.OK,
+		Detail: map[string]string{"client": b.Client}})
+	writeJSON(w, http.StatusCreated, b)
+}
+
+// listLawyers is GET /cases/{id}/lawyers: everyone bound to the case.
+func (a *API) listLawyers(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	bs, err := a.Lawyers.Bound(r.Context(), c)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if bs == nil {
+		bs = []casefile.Binding{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lawyers": bs})
+}
+
+// unbindLawyer is DELETE /cases/{id}/lawyers/{license}: it ends an
+// explicit binding (one through a live application ends with it).
+func (a *API) unbindLawyer(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	lic := strings.TrimSpace(r.PathValue("license"))
+	err := a.Cases.Unbind(r.Context(), c.ID, lic)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "binding_not_found", "该律师未由案管登记为本案辩护人 (no explicit binding of this lawyer; a binding through an application ends with the application)")
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.record(r, id, audit.Event{Action: "case.unbind", CaseID: c.ID, Target: notify.Lawyer(lic), Result: audit.OK})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// sendApplicationDecided tells the lawyer an application was decided.
+func (a *API) sendApplicationDecided(r *http.Request, app *application.Application) {
+	if app.Reply != nil {
+		a.notifyAll(r, procedure.ApplicationDecided(app))
+	}
+}

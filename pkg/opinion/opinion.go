@@ -1,0 +1,316 @@
+// Package opinion is a defence lawyer's written opinion on a case (Art.
+// 9–10 of the working opinion): the lawyer submits it, the handler records
+// whether it was adopted and why, the lawyer sees the answer, and the case
+// cannot be concluded while an opinion on it is unanswered.
+//
+// Opinions live in their case's partition, so that listing a case's
+// opinions is a strongly consistent read; Submit and casefile.Conclude are
+// ordered by a conditional write on the case (see casefile.CheckOpen), so
+// no opinion slips in unseen while a case is being concluded.
+package opinion
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+// Status is where an opinion stands.
+type Status string
+
+// The states. Withdrawn: the case was concluded while the opinion was being
+// submitted, and the submission was refused.
+const (
+	Unanswered Status = "unanswered"
+	Answered   Status = "answered"
+	Withdrawn  Status = "withdrawn"
+)
+
+// Lawyer is the author.
+type Lawyer struct {
+	License string `json:"license"`
+	Name    string `json:"name"`
+	Firm    string `json:"firm,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+}
+
+// Reply is the handler's answer: adopted or not, and why.
+type Reply struct {
+	Adopted bool      `json:"adopted"`
+	Reason  string    `json:"reason"`
+	By      string    `json:"by"`
+	ByName  string    `json:"byName,omitempty"`
+	At      time.Time `json:"at"`
+	// Contact is whom to call about it (the case handler).
+	Contact *casefile.Handler `json:"contact,omitempty"`
+}
+
+// Opinion is one written opinion on one case.
+type Opinion struct {
+	ID          string    `json:"id"`
+	CaseID      string    `json:"caseId"`
+	CaseNo      string    `json:"caseNo"`
+	Unit        string    `json:"unit"`
+	Lawyer      Lawyer    `json:"lawyer"`
+	Text        string    `json:"text"`
+	Attachments []string  `json:"attachments"`
+	Status      Status    `json:"status"`
+	SubmittedAt time.Time `json:"submittedAt"`
+	Reply       *Reply    `json:"reply,omitempty"`
+
+	rev int64
+}
+
+// Validate checks an opinion as the lawyer submits it.
+func (o *Opinion) Validate() casefile.Problems {
+	var ps casefile.Problems
+	o.Text = strings.TrimSpace(o.Text)
+	if o.Text == "" && len(o.Attachments) == 0 {
+		ps = append(ps, casefile.Problem{Field: "text", Message: "请填写意见内容或附上书面意见 (write the opinion or attach it)"})
+	}
+	if n := len([]rune(o.Text)); n > 20000 {
+		ps = append(ps, casefile.Problem{Field: "text", Message: fmt.Sprintf("意见内容最多 20000 字，现为 %d 字；较长的意见请作为附件提交 (text is longer than 20000 characters; attach long opinions)", n)})
+	}
+	if len(o.Attachments) > 20 {
+		ps = append(ps, casefile.Problem{Field: "attachments", Message: "附件最多 20 个 (at most 20 attachments)"})
+	}
+	return ps
+}
+
+// Errors.
+var (
+	ErrAnswered = errors.New("opinion: already answered")
+	ErrNotOpen  = errors.New("opinion: withdrawn")
+)
+
+// Repo keeps opinions.
+type Repo struct {
+	T     store.Table
+	Cases *casefile.Repo
+	Now   func() time.Time
+}
+
+func (r *Repo) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// locator maps an opinion id to its case.
+func locKey(id string) (string, string)          { return "opinion#" + id, "opinion" }
+func itemKey(caseID, id string) (string, string) { return "case#" + caseID, "opinion#" + id }
+
+func (r *Repo) put(ctx context.Context, o *Opinion) error {
+	data, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	pk, sk := itemKey(o.CaseID, o.ID)
+	v, err := r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: o.rev, Data: data,
+		GSI1PK: "lawyer#" + o.Lawyer.License + "#opinions", GSI1SK: sortTime(o.SubmittedAt) + "#" + o.ID,
+		GSI2PK: "unit#" + o.Unit + "#opinions", GSI2SK: sortTime(o.SubmittedAt) + "#" + o.ID})
+	if err != nil {
+		return fmt.Errorf("opinion: save %s: %w", o.ID, err)
+	}
+	o.rev = v
+	return nil
+}
+
+// Submit validates and stores a new opinion on a case the caller has
+// loaded (CaseID, CaseNo and Unit set). It returns casefile.ErrConcluded if
+// the case is concluded, also when Conclude wins a race with it.
+func (r *Repo) Submit(ctx context.Context, o *Opinion) error {
+	if ps := o.Validate(); len(ps) > 0 {
+		return ps
+	}
+	if o.ID == "" {
+		o.ID = casefile.NewID()
+	}
+	if o.SubmittedAt.IsZero() {
+		o.SubmittedAt = r.now()
+	}
+	if o.Attachments == nil {
+		o.Attachments = []string{}
+	}
+	o.Status, o.Reply, o.rev = Unanswered, nil, 0
+	lpk, lsk := locKey(o.ID)
+	if _, err := r.T.Put(ctx, store.Item{PK: lpk, SK: lsk, Data: []byte(o.CaseID)}); err != nil {
+		return fmt.Errorf("opinion: claim id %s: %w", o.ID, err)
+	}
+	// Written before the case check: a Conclude that reads the case after
+	// our check succeeds lists this opinion.
+	if err := r.put(ctx, o); err != nil {
+		return err
+	}
+	err := r.Cases.CheckOpen(ctx, o.CaseID)
+	if err == nil {
+		return nil
+	}
+	// Refused or failed: take it back so it blocks nothing.
+	if _, uerr := r.update(ctx, o.CaseID, o.ID, func(x *Opinion) error { x.Status = Withdrawn; return nil }); uerr != nil {
+		return errors.Join(err, uerr)
+	}
+	o.Status = Withdrawn
+	return err
+}
+
+// Get returns the opinion with id.
+func (r *Repo) Get(ctx context.Context, id string) (*Opinion, error) {
+	lpk, lsk := locKey(id)
+	it, err := r.T.Get(ctx, lpk, lsk)
+	if err != nil {
+		return nil, fmt.Errorf("opinion %s: %w", id, err)
+	}
+	return r.get(ctx, string(it.Data), id)
+}
+
+func (r *Repo) get(ctx context.Context, caseID, id string) (*Opinion, error) {
+	pk, sk := itemKey(caseID, id)
+	it, err := r.T.Get(ctx, pk, sk)
+	if err != nil {
+		return nil, fmt.Errorf("opinion %s: %w", id, err)
+	}
+	return decode(it)
+}
+
+func decode(it store.Item) (*Opinion, error) {
+	var o Opinion
+	if err := json.Unmarshal(it.Data, &o); err != nil {
+		return nil, fmt.Errorf("opinion: decode %s: %w", it.SK, err)
+	}
+	o.rev = it.Version
+	return &o, nil
+}
+
+func (r *Repo) update(ctx context.Context, caseID, id string, fn func(*Opinion) error) (*Opinion, error) {
+	for range 20 {
+		o, err := r.get(ctx, caseID, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(o); err != nil {
+			return nil, err
+		}
+		err = r.put(ctx, o)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return o, nil
+	}
+	return nil, fmt.Errorf("opinion: update %s: too much contention", id)
+}
+
+// Answer records the handler's reply. The reason is required, adopted or
+// not. ErrAnswered if already answered.
+func (r *Repo) Answer(ctx context.Context, id string, rep Reply) (*Opinion, error) {
+	rep.Reason = strings.TrimSpace(rep.Reason)
+	if rep.Reason == "" {
+		return nil, casefile.Problems{{Field: "reason", Message: "请说明采纳或不采纳的理由 (give the reason, whether adopted or not)"}}
+	}
+	if rep.At.IsZero() {
+		rep.At = r.now()
+	}
+	o, err := r.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.update(ctx, o.CaseID, id, func(x *Opinion) error {
+		switch x.Status {
+		case Answered:
+			return ErrAnswered
+		case Withdrawn:
+			return ErrNotOpen
+		}
+		x.Status, x.Reply = Answered, &rep
+		return nil
+	})
+}
+
+// ByCase returns a case's opinions in submission order (a strongly
+// consistent read).
+func (r *Repo) ByCase(ctx context.Context, caseID string) ([]*Opinion, error) {
+	var out []*Opinion
+	q := store.Query{PK: "case#" + caseID, SKPrefix: "opinion#"}
+	for {
+		p, err := r.T.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("opinion: opinions of %s: %w", caseID, err)
+		}
+		for _, it := range p.Items {
+			o, err := decode(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, o)
+		}
+		if p.Next == "" {
+			return out, nil
+		}
+		q.Cursor = p.Next
+	}
+}
+
+// Unanswered returns a case's opinions still awaiting an answer.
+func (r *Repo) Unanswered(ctx context.Context, caseID string) ([]*Opinion, error) {
+	all, err := r.ByCase(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Opinion
+	for _, o := range all {
+		if o.Status == Unanswered {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Opinion) bool) ([]*Opinion, error) {
+	var out []*Opinion
+	for {
+		p, err := r.T.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("opinion: list: %w", err)
+		}
+		for _, it := range p.Items {
+			o, err := decode(it)
+			if err != nil {
+				return nil, err
+			}
+			if o.Status != Withdrawn && (keep == nil || keep(o)) {
+				out = append(out, o)
+			}
+		}
+		if p.Next == "" {
+			return out, nil
+		}
+		q.Cursor = p.Next
+	}
+}
+
+// ByLawyer returns a lawyer's opinions, newest first.
+func (r *Repo) ByLawyer(ctx context.Context, license string) ([]*Opinion, error) {
+	return r.list(ctx, store.Query{Index: store.GSI1, PK: "lawyer#" + license + "#opinions", Desc: true}, nil)
+}
+
+// ByUnit returns a unit's opinions, oldest first; with unanswered=true only
+// those awaiting an answer.
+func (r *Repo) ByUnit(ctx context.Context, unit string, unanswered bool) ([]*Opinion, error) {
+	var keep func(*Opinion) bool
+	if unanswered {
+		keep = func(o *Opinion) bool { return o.Status == Unanswered }
+	}
+	return r.list(ctx, store.Query{Index: store.GSI2, PK: "unit#" + unit + "#opinions"}, keep)
+}
