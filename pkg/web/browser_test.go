@@ -356,6 +356,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "zh-CN"), // the browser's own widgets (file pickers, date fields) as users see them
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 800),
 	)
@@ -610,6 +611,10 @@ func TestBrowser(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(csvData)), "\r\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], `"actor"`) || !strings.Contains(lines[1], `"`+license+`"`) || !strings.Contains(lines[1], `"link.download"`) {
 		t.Errorf("CSV export = %q, want a header and the one download", lines)
+	}
+	// A cell a spreadsheet would run as a formula is exported as text.
+	if got := eval[string](auditor, `YJAudit.csv([{seq: 1, actor: '=HYPERLINK("x")', detail: {k: '张'}}]).split('\r\n')[1]`); !strings.HasPrefix(got, `"1","","'=HYPERLINK(""x"")"`) || !strings.Contains(got, `"k=张"`) {
+		t.Errorf("CSV row = %q, want the formula quoted as text and the detail kept", got)
 	}
 	auditor.do("verify", chromedp.Click(chromedp.CSS("#verify")))
 	auditor.wait("the verification result", `document.querySelector('#verify-result').hasAttribute('data-ok')`, 30*time.Second)

@@ -93,7 +93,7 @@
         el('td', null, e.result || ''),
         el('td', { className: 'mono' }, e.caseId || ''),
         el('td', { className: 'mono' }, e.applicationId || ''),
-        el('td', { className: 'mono' }, e.ip || ''),
+        el('td', { className: 'mono ip' }, e.ip || ''),
         el('td', { className: 'detail' }, detailText(e.detail))));
     });
     var st = YJ.$('#result-status');
@@ -201,8 +201,8 @@
       box.className = 'notice ' + (rep.ok ? 'notice-ok' : 'notice-error');
       box.setAttribute('data-ok', rep.ok ? 'true' : 'false');
       box.appendChild(el('div', { className: 'verdict' }, rep.ok ? t('verifyOK', rep.records) : t('verifyBad', rep.firstBad)));
-      if (!rep.ok && rep.problem) box.appendChild(el('div', null, t('verifyProblem') + '：' + YJ.apiText(rep.problem)));
-      if (rep.headHash) box.appendChild(el('div', { className: 'mono' }, t('verifyHead') + '：' + rep.headHash));
+      if (!rep.ok && rep.problem) box.appendChild(el('div', null, t('verifyProblem') + YJ.colon() + YJ.apiText(rep.problem)));
+      if (rep.headHash) box.appendChild(el('div', { className: 'mono' }, t('verifyHead') + YJ.colon() + rep.headHash));
       box.hidden = false;
     }, function (err) {
       YJ.status(box, err.message, 'error');

@@ -92,6 +92,11 @@
 
   function renderQueue(apps) {
     var list = YJ.$('#queue');
+    // Keep reasons being written across a refresh.
+    var typed = {};
+    list.querySelectorAll('li[data-id] textarea').forEach(function (ta) {
+      if (ta.value) typed[ta.closest('li').getAttribute('data-id')] = ta.value;
+    });
     YJ.clear(list);
     if (!apps.length) {
       list.appendChild(el('li', { className: 'muted' }, t('queueEmpty')));
@@ -118,7 +123,7 @@
       var form = el('form', { className: 'decide', novalidate: true });
       var reasonId = 'reason-' + a.id;
       form.appendChild(el('label', { for: reasonId, className: 'muted' }, t('refuseReason')));
-      form.appendChild(el('textarea', { id: reasonId, name: 'reason', rows: '2' }));
+      form.appendChild(el('textarea', { id: reasonId, name: 'reason', rows: '2', value: typed[a.id] || '' }));
       form.appendChild(el('div', { className: 'error', 'data-error-for': 'reason', hidden: true }));
       form.appendChild(el('div', { className: 'form-error', 'data-error-for': '_', hidden: true }));
       var approve = el('button', { type: 'button', className: 'approve' }, t('approve'));
@@ -159,9 +164,9 @@
       });
       var j = JSON.stringify(apps);
       if (j === queueJSON) return;
-      // Do not wipe a reason being typed: re-render only when nobody is typing.
+      // Do not re-render under the clerk's cursor; the next refresh will.
       var active = document.activeElement;
-      if (active && active.closest && active.closest('#queue') && active.tagName === 'TEXTAREA' && queueJSON) return;
+      if (active && active.closest && active.closest('#queue') && active.tagName === 'TEXTAREA' && queueJSON && keepNotice) return;
       queueJSON = j;
       queueApps = apps;
       renderQueue(apps);
@@ -239,7 +244,7 @@
           el('td', { className: 'mono' }, m.filename),
           el('td', { className: 'nowrap' }, el('span', { className: 'status status-' + m.status }, t('ms_' + m.status))),
           el('td', null, m.pages ? String(m.pages) : ''),
-          el('td', null, m.reason ? YJ.apiText(m.reason) : '')));
+          el('td', { className: 'reason' }, m.reason ? YJ.apiText(m.reason) : '')));
       });
       box.appendChild(el('div', { className: 'table-wrap' }, el('table', null,
         el('thead', null, el('tr', null, el('th', null, t('colSeq')), el('th', null, t('colTitle')), el('th', null, t('colFile')),

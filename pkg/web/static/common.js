@@ -19,7 +19,7 @@
     loading: ['加载中…', 'Loading…'],
     refresh: ['刷新', 'Refresh'],
     none: ['暂无', 'None'],
-    fixAll: ['请一次性补正以下问题后重新提交：', 'Fix all of the following and submit again:'],
+    fixAll: ['共有 {0} 处需要补正，已在上方各项下标出，请一次性改正后重新提交。', '{0} thing(s) to fix, each marked above; fix them all and submit again.'],
     networkError: ['网络连接失败，请检查网络后重试', 'Network error: check your connection and try again'],
     sessionExpired: ['登录凭证无效或已过期，请退出后重新登录', 'Your sign-in token is invalid or has expired: sign out and sign in again'],
     forbidden: ['您的角色无权执行此操作', 'Your role may not do this'],
@@ -77,6 +77,8 @@
     if (!match || !/[^\x00-\x7f]/.test(match[1])) return m;
     return lang() === 'en' ? match[2] : match[1];
   }
+
+  function colon() { return lang() === 'en' ? ': ' : '：'; }
 
   function applyI18n(root) {
     root = root || document;
@@ -232,7 +234,7 @@
     };
     var problems = err.problems || [];
     if (problems.length) {
-      if (general && !err.quiet) add(general, t('fixAll'));
+      if (general && !err.quiet) add(general, t('fixAll', problems.length));
     } else if (general) {
       add(general, err.message);
     }
@@ -340,7 +342,7 @@
   }
 
   window.YJ = {
-    t: t, lang: lang, setLang: setLang, onLang: onLang, addMessages: addMessages, applyI18n: applyI18n, apiText: apiText,
+    t: t, lang: lang, colon: colon, setLang: setLang, onLang: onLang, addMessages: addMessages, applyI18n: applyI18n, apiText: apiText,
     token: token, setToken: setToken, clearToken: clearToken, claims: claims, expired: expired,
     requireRole: requireRole, signOut: signOut, frame: frame,
     $: $, el: el, clear: clear, fmtTime: fmtTime, fmtSize: fmtSize, deadlineNode: deadlineNode, status: status,

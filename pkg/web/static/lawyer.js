@@ -200,10 +200,10 @@
         var box = el('div', { className: 'reply' + (r.decision === 'reject' ? ' reply-refused' : '') });
         box.appendChild(el('div', null, el('strong', null, r.decision === 'reject' ? t('refusedBy') : t('approvedBy')),
           ' ' + YJ.fmtTime(r.at) + (r.byName ? ' · ' + r.byName : '')));
-        if (r.reason) box.appendChild(el('div', { className: 'reply-reason' }, el('span', { className: 'k' }, t('reason') + '：'), r.reason));
+        if (r.reason) box.appendChild(el('div', { className: 'reply-reason' }, el('span', { className: 'k' }, t('reason') + YJ.colon()), r.reason));
         if (r.contact && (r.contact.name || r.contact.phone)) {
           var tel = (r.contact.phone || '').replace(/[^0-9+]/g, '');
-          box.appendChild(el('div', { className: 'reply-contact' }, el('span', { className: 'k' }, t('contact') + '：'),
+          box.appendChild(el('div', { className: 'reply-contact' }, el('span', { className: 'k' }, t('contact') + YJ.colon()),
             (r.contact.name || '') + ' ',
             tel ? el('a', { href: 'tel:' + tel }, r.contact.phone) : (r.contact.phone || '')));
         }
