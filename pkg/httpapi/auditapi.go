@@ -9,19 +9,42 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
-func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+// auditFilter reads the auditor's filters shared by the events list and
+// the export: actor, case, application, action, from, to (RFC 3339) and
+// cursor. It answers 400 itself and returns false on a bad value.
+func auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter, bool) {
 	q := r.URL.Query()
 	f := audit.Filter{Actor: q.Get("actor"), CaseID: q.Get("case"), ApplicationID: q.Get("application"),
 		Action: q.Get("action"), Cursor: q.Get("cursor")}
-	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+	for _, name := range []string{"from", "to"} {
+		dst := map[string]*time.Time{"from": &f.From, "to": &f.To}[name]
 		if v := q.Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
 				writeError(w, http.StatusBadRequest, "bad_query", name+" 应为 RFC 3339 时间，如 2026-11-27T09:00:00+08:00 ("+name+" must be an RFC 3339 time)")
-				return
+				return f, false
 			}
 			*dst = t
 		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		writeError(w, http.StatusBadRequest, "bad_query", "from 应早于 to (from must be before to)")
+		return f, false
+	}
+	if f.Cursor != "" {
+		if n, err := strconv.ParseInt(f.Cursor, 10, 64); err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "bad_query", "cursor 无效，请使用上一页返回的 next 值 (bad cursor: pass back the previous page's next)")
+			return f, false
+		}
+	}
+	return f, true
+}
+
+func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	q := r.URL.Query()
+	f, ok := auditFilter(w, r)
+	if !ok {
+		return
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := parseIntParam(v)
@@ -50,7 +73,11 @@ func (a *API) auditVerify(w http.ResponseWriter, r *http.Request, id auth.Identi
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "audit.verify", Result: audit.OK, Detail: map[string]string{"ok": fmtBool(rep.OK), "records": fmtInt(rep.Records)}})
+	d := map[string]string{"ok": fmtBool(rep.OK), "records": fmtInt(rep.Records), "anchors": strconv.Itoa(rep.Anchors)}
+	if !rep.OK {
+		d["firstBad"], d["badAnchor"], d["problem"] = fmtInt(rep.FirstBad), rep.BadAnchor, rep.Problem
+	}
+	a.record(r, id, audit.Event{Action: "audit.verify", Result: audit.OK, Detail: d})
 	writeJSON(w, http.StatusOK, rep)
 }
 

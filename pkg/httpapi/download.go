@@ -16,6 +16,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 func (a *API) presignTTL() time.Duration {
@@ -46,20 +47,26 @@ var previewUA = regexp.MustCompile(`(?i)(bot|crawler|spider|preview|facebookexte
 
 // download is GET/HEAD /d/{token}: verify the token, check the link and the
 // application are live, count the download atomically, audit it, and
-// redirect to a short-lived presigned URL. HEAD, link-preview fetchers and
-// resumed ranges do not use up a download.
+// redirect to a short-lived presigned URL. HEAD, prefetches, link-preview
+// fetchers and resumed ranges do not use up a download.
 func (a *API) download(w http.ResponseWriter, r *http.Request) {
 	claims, err := a.Signer.Parse(r.PathValue("token"))
 	if err != nil {
-		a.refuse(w, r, nil, err)
+		var l *link.Link
+		if claims != nil {
+			// Expired, but genuinely ours: name the lawyer and the
+			// application in the audit record.
+			if got, gerr := a.Links.Get(r.Context(), claims.ID); gerr == nil && got.ApplicationID == claims.ApplicationID && got.Lawyer == claims.Subject {
+				l = got
+			}
+		}
+		a.refuse(w, r, l, err)
 		return
 	}
-	l, err := a.Links.Check(r.Context(), claims.ID)
+	l, err := a.checkLink(r, claims.ID)
 	if err == nil && (l.ApplicationID != claims.ApplicationID || l.Lawyer != claims.Subject) {
-		err = link.ErrTampered
-	}
-	if err == nil {
-		err = a.applicationLive(r, l)
+		// Validly signed, but not for this link record.
+		l, err = nil, link.ErrTampered
 	}
 	if err != nil {
 		a.refuse(w, r, l, err)
@@ -68,38 +75,90 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) {
 	a.serveLink(w, r, l, claims.Subject, "link")
 }
 
+// checkLink returns the link if it may be used now (without using it): the
+// link record is live and so is its application. An exhausted link passes
+// for a resumed transfer, which may finish the last download.
+func (a *API) checkLink(r *http.Request, id string) (*link.Link, error) {
+	l, err := a.Links.Check(r.Context(), id)
+	if errors.Is(err, link.ErrExhausted) && isResume(r) {
+		err = nil
+	}
+	if err == nil {
+		err = a.applicationLive(r, l)
+	}
+	return l, err
+}
+
 func (a *API) applicationLive(r *http.Request, l *link.Link) error {
 	app, err := a.Apps.Get(r.Context(), l.ApplicationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return link.ErrRevoked
+	}
 	if err != nil {
 		return err
 	}
-	if app.Status != application.Ready || app.LinkID != l.ID {
+	switch {
+	case app.Status == application.Expired:
+		return link.ErrExpired
+	case app.Status != application.Ready || app.LinkID != l.ID:
+		// Refused (revoked by the clerk), or superseded by a newer copy.
 		return link.ErrRevoked
 	}
 	return nil
+}
+
+// isResume reports whether r asks for a byte range that does not start at
+// byte 0: the continuation of a transfer, not a new download.
+func isResume(r *http.Request) bool {
+	spec, ok := strings.CutPrefix(strings.TrimSpace(r.Header.Get("Range")), "bytes=")
+	if !ok {
+		return false
+	}
+	first, _, _ := strings.Cut(spec, ",")
+	start, _, _ := strings.Cut(strings.TrimSpace(first), "-")
+	return strings.TrimLeft(strings.TrimSpace(start), "0") != "" || strings.TrimSpace(start) == ""
+}
+
+// isPrefetch reports a speculative fetch by the browser (prefetch,
+// prerender) rather than the lawyer's click.
+func isPrefetch(r *http.Request) bool {
+	for _, h := range []string{"Sec-Purpose", "Purpose", "X-Purpose", "X-Moz"} {
+		v := strings.ToLower(r.Header.Get(h))
+		if strings.Contains(v, "prefetch") || strings.Contains(v, "prerender") || strings.Contains(v, "preview") {
+			return true
+		}
+	}
+	return false
 }
 
 // serveLink answers a usable link.
 func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, actor, via string) {
 	if r.Method == http.MethodHead {
 		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Accept-Ranges", "bytes")
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if previewUA.MatchString(r.UserAgent()) {
+	if isPrefetch(r) || previewUA.MatchString(r.UserAgent()) {
 		a.page(w, http.StatusOK, "阅卷材料下载", "这是一个需本人打开的下载链接，预览不会消耗下载次数。", "This is a personal download link; previews do not use a download.")
 		return
 	}
-	resume := strings.HasPrefix(r.Header.Get("Range"), "bytes=") && !strings.HasPrefix(r.Header.Get("Range"), "bytes=0-")
+	resume := isResume(r)
 	var err error
-	if resume && l.Used > 0 {
-		// A resumed transfer of a download already counted.
-	} else {
-		l, err = a.Links.Consume(r.Context(), l.ID)
-		if err != nil {
-			a.refuse(w, r, l, err)
-			return
+	counted := true
+	if resume {
+		var got *link.Link
+		got, err = a.Links.Resume(r.Context(), l.ID)
+		if err == nil {
+			l, counted = got, false
 		}
+	}
+	if !resume || errors.Is(err, link.ErrNotResumable) {
+		l, err = a.Links.Consume(r.Context(), l.ID)
+	}
+	if err != nil {
+		a.refuse(w, r, l, err)
+		return
 	}
 	u, err := a.Dossiers.SignedURL(r.Context(), l.CopyKey, &gblob.SignedURLOptions{Method: http.MethodGet, Expiry: a.presignTTL()})
 	if err != nil {
@@ -110,7 +169,8 @@ func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, ac
 	// The record comes before the redirect: no download without its trace.
 	if err := a.mustRecord(r, auth.Identity{}, audit.Event{Actor: actor, Role: string(auth.Lawyer), Action: "link.download",
 		CaseID: l.CaseID, ApplicationID: l.ApplicationID, Target: l.ID, Result: audit.OK,
-		Detail: map[string]string{"via": via, "downloadsLeft": fmt.Sprint(l.Left()), "resume": fmt.Sprint(resume)}}); err != nil {
+		Detail: map[string]string{"via": via, "downloadsLeft": fmt.Sprint(l.Left()), "resume": fmt.Sprint(resume), "counted": fmt.Sprint(counted),
+			"range": r.Header.Get("Range")}}); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -184,7 +244,7 @@ func (a *API) downloadLoggedIn(w http.ResponseWriter, r *http.Request, id auth.I
 		writeError(w, http.StatusConflict, "not_ready", "阅卷材料尚未生成，请在申请状态为 ready 后下载 (the dossier is not ready yet)")
 		return
 	}
-	l, err := a.Links.Check(r.Context(), app.LinkID)
+	l, err := a.checkLink(r, app.LinkID)
 	if err != nil {
 		a.refuse(w, r, l, err)
 		return

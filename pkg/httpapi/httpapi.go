@@ -112,6 +112,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /api/v1/complaints/{id}/answer", a.role(a.answerComplaint, auth.Clerk))
 	mux.Handle("GET /api/v1/audit/events", a.role(a.auditEvents, auth.Auditor))
 	mux.Handle("GET /api/v1/audit/verify", a.role(a.auditVerify, auth.Auditor))
+	mux.Handle("GET /api/v1/audit/export", a.role(a.auditExport, auth.Auditor))
 	mux.HandleFunc("GET /d/{token}", a.download)
 	mux.HandleFunc("HEAD /d/{token}", a.download)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

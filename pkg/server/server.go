@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,6 +51,7 @@ type Server struct {
 	Log      *slog.Logger
 
 	table    *sqlitestore.Table
+	anchKey  ed25519.PrivateKey // signs the audit chain head (anchors.go)
 	ingest   *ingest.Worker
 	builder  *assemble.Worker
 	reminder *reminder.Job
@@ -128,6 +130,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	apps := &application.Repo{T: tbl}
 	links := &link.Repo{T: tbl}
 	alog := &audit.Log{T: tbl}
+	if err := s.setupAnchors(alog); err != nil {
+		return nil, err
+	}
 	s.ingest = &ingest.Worker{Cases: cases, Apps: apps, Audit: alog, Uploads: uploads.Bucket, Limits: dossier.DefaultLimits(), TempDir: tmp}
 	s.builder = &assemble.Worker{Cases: cases, Apps: apps, Links: links, Audit: alog, Uploads: uploads.Bucket, Dossiers: dossiers.Bucket,
 		LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp}
@@ -208,6 +213,7 @@ func (s *Server) Tick(ctx context.Context) {
 			"complaintsOverdue", sum.ComplaintsOverdue, "linksExpiring", sum.LinksExpiring, "noticesRetried", sum.Retried)
 	}
 	s.Reconcile(ctx)
+	s.Anchor(ctx)
 }
 
 // Reconcile re-queues work a crash or a lost message left behind.
@@ -249,6 +255,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	s.Queue.Close()
+	s.Anchor(sctx) // the last records get their anchor before the process ends
 	if cerr := s.table.Close(); err == nil {
 		err = cerr
 	}
