@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -39,6 +40,12 @@ const (
 // or, with opt.Placeholders, puts a slip-sheet page in each one's place that
 // names the file and the reason. The output depends only on the inputs
 // (dates come from info.Date), so building twice gives identical bytes.
+//
+// Every page also draws a stamp slot (/YJStamp), an empty form XObject per
+// displayed page size that is written, with the document information, the
+// cross-reference table and the trailer, after all other objects; the
+// layout is recorded in a Sidecar written to SidecarPath(dst). MakeCopy
+// then makes a stamped copy from the sidecar alone.
 func AssembleBase(ctx context.Context, info CaseInfo, docs []Document, dst string, opt AssembleOptions) (Manifest, error) {
 	if err := ensureSetup(); err != nil {
 		return Manifest{}, err
@@ -288,6 +295,29 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 		}
 	}
 
+	// The stamp slot on top of every page: an empty form per displayed page
+	// size, filled in by each copy (see MakeCopy).
+	var slots []*baseSlot
+	slotBySize := map[[2]float64]*baseSlot{}
+	for i, p := range pgs {
+		w, h := p.displaySize()
+		key := [2]float64{math.Round(w*100) / 100, math.Round(h*100) / 100}
+		sl, ok := slotBySize[key]
+		if !ok {
+			ref, err := xt.IndRefForNewObject(emptyForm(w, h))
+			if err != nil {
+				return Manifest{}, err
+			}
+			sl = &baseSlot{ref: *ref, w: w, h: h}
+			slotBySize[key] = sl
+			slots = append(slots, sl)
+		}
+		sl.pages++
+		if err := ov.add(p, sl.ref, SlotName); err != nil {
+			return Manifest{}, fmt.Errorf("page %d: %w", i+1, err)
+		}
+	}
+
 	if err := addOutline(xt, man, pgs); err != nil {
 		return Manifest{}, err
 	}
@@ -307,19 +337,19 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 	if title == "" {
 		title = info.CaseNo
 	}
-	meta := types.Dict{
-		"Title":        textString(title),
-		"Subject":      textString(fmt.Sprintf("电子卷宗 案号 %s (case file %s)", info.CaseNo, info.CaseNo)),
-		"Keywords":     textString(info.CaseNo),
-		"Creator":      textString("yuejuan"),
-		"Producer":     textString("yuejuan (pdfcpu " + model.VersionStr + ")"),
-		"CreationDate": types.StringLiteral(date),
-		"ModDate":      types.StringLiteral(date),
+	meta := map[string]string{
+		"Title":        title,
+		"Subject":      fmt.Sprintf("电子卷宗 案号 %s (case file %s)", info.CaseNo, info.CaseNo),
+		"Keywords":     info.CaseNo,
+		"Creator":      "yuejuan",
+		"Producer":     "yuejuan (pdfcpu " + model.VersionStr + ")",
+		"CreationDate": date,
+		"ModDate":      date,
 	}
 	if info.Unit != "" {
-		meta["Author"] = textString(info.Unit)
+		meta["Author"] = info.Unit
 	}
-	if err := writePDFFile(c, xt, *pc.Root, meta, dst); err != nil {
+	if _, err := writeBaseFile(c, xt, *pc.Root, meta, slots, total, dst); err != nil {
 		return Manifest{}, err
 	}
 	return man, nil

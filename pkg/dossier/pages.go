@@ -180,6 +180,9 @@ func boxEntry(xt *model.XRefTable, d types.Dict, key string) (*rect, error) {
 type overlayer struct {
 	xt   *model.XRefTable
 	open types.IndirectRef // shared content stream "q"
+	// streams are the overlay content streams made so far, by content:
+	// pages with the same placement share one.
+	streams map[string]types.IndirectRef
 }
 
 func newOverlayer(xt *model.XRefTable) (*overlayer, error) {
@@ -187,7 +190,7 @@ func newOverlayer(xt *model.XRefTable) (*overlayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &overlayer{xt: xt, open: ref}, nil
+	return &overlayer{xt: xt, open: ref, streams: map[string]types.IndirectRef{}}, nil
 }
 
 // newStream adds a Flate-compressed stream object.
@@ -283,9 +286,13 @@ func (o *overlayer) add(p *page, form types.IndirectRef, prefix string) error {
 		b.WriteString("Q\n")
 	}
 	fmt.Fprintf(&b, "q %s cm /%s Do Q\n", matrixString(p.displayMatrix()), name)
-	ref, err := newStream(xt, []byte(b.String()), nil)
-	if err != nil {
-		return err
+	ref, ok := o.streams[b.String()]
+	if !ok {
+		var err error
+		if ref, err = newStream(xt, []byte(b.String()), nil); err != nil {
+			return err
+		}
+		o.streams[b.String()] = ref
 	}
 	contents := types.Array{}
 	if len(existing) > 0 {

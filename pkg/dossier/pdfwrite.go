@@ -128,6 +128,12 @@ type serializer struct {
 	xt    *model.XRefTable
 	num   map[int]int // old object number -> new
 	order []int       // new number -> old object number (0: none, -1: info)
+	// deferred objects are not numbered by visit (the stamp slots, which
+	// writeBase places after everything else).
+	deferred map[int]bool
+	// identity writes references with their own numbers (for objects that
+	// are already numbered as they are to appear, see copyTail).
+	identity bool
 }
 
 const maxDepth = 4000
@@ -139,7 +145,7 @@ func (s *serializer) visit(o types.Object, depth int) error {
 	switch o := o.(type) {
 	case types.IndirectRef:
 		nr := int(o.ObjectNumber)
-		if _, ok := s.num[nr]; ok {
+		if _, ok := s.num[nr]; ok || s.deferred[nr] {
 			return nil
 		}
 		obj, err := s.xt.Dereference(o)
@@ -219,7 +225,10 @@ func (s *serializer) format(b *bytes.Buffer, o types.Object) error {
 	case nil:
 		b.WriteString("null")
 	case types.IndirectRef:
-		if n, ok := s.num[int(o.ObjectNumber)]; ok {
+		if s.identity {
+			b.WriteString(strconv.Itoa(int(o.ObjectNumber)))
+			b.WriteString(" 0 R")
+		} else if n, ok := s.num[int(o.ObjectNumber)]; ok {
 			b.WriteString(strconv.Itoa(n))
 			b.WriteString(" 0 R")
 		} else {

@@ -139,9 +139,17 @@ func keywordsOf(xt *model.XRefTable, meta types.Dict) string {
 	return ""
 }
 
+// textDrawer lays out and encodes text in one font: textKit (pdfcpu's
+// font handling) and subsetKit (MakeCopy's own subset) both are one.
+type textDrawer interface {
+	width(s string, size float64) float64
+	hex(s string) string
+	show(b *strings.Builder, font string, s string, size, x, y float64)
+}
+
 // stampContent draws the stamp for a page shown w × h points: three
 // parallel diagonal lines across the page and a footer line.
-func stampContent(tk *textKit, text string, w, h float64) string {
+func stampContent(tk textDrawer, text string, w, h float64) string {
 	var b strings.Builder
 	// Diagonal, bottom left to top right; each line sized to fit its chord.
 	angle := math.Atan2(h, w)
