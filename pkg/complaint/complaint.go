@@ -100,34 +100,27 @@ type Complaint struct {
 	rev int64
 }
 
-// Periods returns the policy periods that apply to a complaint: ten days;
-// three working days if urgent; five working days for an obstructed
-// meeting. The complaint is due at the earliest of them.
-func Periods(kind Kind, urgent bool) []deadline.Period {
-	ps := []deadline.Period{deadline.Complaint}
-	if kind == ObstructedMeeting {
-		ps = append(ps, deadline.ObstructedMeeting)
+// Period returns the policy period of a complaint: three working days if
+// urgent; otherwise five working days for an obstructed meeting, and ten
+// days for anything else. The specific rule replaces the general one (an
+// obstructed meeting is due in five working days even when ten calendar
+// days would end sooner across a holiday).
+func Period(kind Kind, urgent bool) deadline.Period {
+	switch {
+	case urgent:
+		return deadline.UrgentComplaint
+	case kind == ObstructedMeeting:
+		return deadline.ObstructedMeeting
+	default:
+		return deadline.Complaint
 	}
-	if urgent {
-		ps = append(ps, deadline.UrgentComplaint)
-	}
-	return ps
 }
 
-// Due computes the deadline of a complaint submitted at submitted: the
-// earliest end of the periods that apply, counted from the day of
-// submission (not counted itself) under CPL Art. 105.
+// Due computes the deadline of a complaint submitted at submitted, counted
+// from the day of submission (not counted itself) under CPL Art. 105.
 func Due(cal *deadline.Calendar, submitted time.Time, kind Kind, urgent bool) (deadline.Period, deadline.Result) {
-	start := deadline.DateOf(submitted)
-	var best deadline.Period
-	var res deadline.Result
-	for i, p := range Periods(kind, urgent) {
-		r := cal.Due(start, p)
-		if i == 0 || r.Due.Before(res.Due) {
-			best, res = p, r
-		}
-	}
-	return best, res
+	p := Period(kind, urgent)
+	return p, cal.Due(deadline.DateOf(submitted), p)
 }
 
 // Validate checks a complaint as the lawyer submits it. caseKnown says
