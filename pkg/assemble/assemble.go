@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/blob"
@@ -63,12 +65,41 @@ func CopyKey(caseID string, version int, appID string) string {
 // ErrNoMaterials means the case has nothing accepted to assemble yet.
 var ErrNoMaterials = errors.New("assemble: the case has no accepted materials yet")
 
+// ErrBusy means the same job (or the base dossier it needs) is being done
+// by another worker right now: retry later. A queue delivers at least once,
+// so two workers can be given one job at the same time.
+var ErrBusy = errors.New("assemble: the same job is running in another worker; retry later")
+
+// leaseTTL bounds how long a worker that died mid-job blocks the job's
+// redelivery: the local queue's job timeout.
+const leaseTTL = 15 * time.Minute
+
 // Application fulfils application id. It does nothing for an application
-// that is not approved (already done, refused, or not yet decided).
+// that is not approved (refused, or not yet decided); for one already ready
+// it finishes what a crash may have left undone (the link.issue record, the
+// notice, the work mark). Each step's audit record is written exactly once
+// however often the job is redelivered or fails part-way: the job holds a
+// lease on the application, and a step already recorded is not recorded
+// again.
 func (w *Worker) Application(ctx context.Context, id string) error {
+	release, ok, err := store.Lease(ctx, w.Apps.T, "assemble#"+id, leaseTTL)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrBusy
+	}
+	defer release()
 	a, err := w.Apps.Get(ctx, id)
 	if err != nil {
 		return err
+	}
+	if a.Status == application.Ready && a.LinkID != "" {
+		l, err := w.Links.Get(ctx, a.LinkID)
+		if err != nil {
+			return err
+		}
+		return w.finish(ctx, a, l)
 	}
 	if a.Status != application.Approved {
 		return w.Apps.ClearWork(ctx, id)
@@ -114,11 +145,13 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 		if err := ingest.Upload(ctx, w.Dossiers, cp, copyKey, "application/pdf"); err != nil {
 			return err
 		}
-		if _, err := w.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: "copy.make",
-			CaseID: c.ID, ApplicationID: a.ID, Target: copyKey, Result: audit.OK,
-			Detail: map[string]string{"lawyer": a.Lawyer.License}}); err != nil {
-			return err
-		}
+	}
+	// Recorded once, also when a previous run made the copy and failed
+	// before its record.
+	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "copy.make",
+		CaseID: c.ID, ApplicationID: a.ID, Target: copyKey, Result: audit.OK,
+		Detail: map[string]string{"lawyer": a.Lawyer.License}}, nil); err != nil {
+		return err
 	}
 
 	// The link id is derived from the application and version, so a retry
@@ -126,10 +159,14 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 	l := &link.Link{ID: a.ID + "-v" + fmt.Sprint(c.ContentVersion), ApplicationID: a.ID, CaseID: c.ID,
 		Lawyer: a.Lawyer.License, CopyKey: copyKey, Filename: fmt.Sprintf("%s-阅卷-%s.pdf", c.CaseNo, a.Lawyer.Name),
 		ExpiresAt: w.now().Add(w.LinkTTL), MaxDownloads: w.MaxDownloads}
-	if err := w.Links.Create(ctx, l); err != nil && !errors.Is(err, store.ErrConflict) {
+	if err := w.Links.Create(ctx, l); errors.Is(err, store.ErrConflict) {
+		if l, err = w.Links.Get(ctx, l.ID); err != nil {
+			return err
+		}
+	} else if err != nil {
 		return err
 	}
-	_, err = w.Apps.Update(ctx, a.ID, func(x *application.Application) error {
+	a, err = w.Apps.Update(ctx, a.ID, func(x *application.Application) error {
 		if x.Status != application.Approved {
 			return errAlreadyDone
 		}
@@ -142,28 +179,95 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := w.Apps.ClearWork(ctx, id); err != nil {
+	return w.finish(ctx, a, l)
+}
+
+// finish does what follows the move to ready: the link.issue record, the
+// lawyer's notice, and last the removal of the work mark, so that a crash
+// before any of them leaves the work listed for the scheduler to redo.
+func (w *Worker) finish(ctx context.Context, a *application.Application, l *link.Link) error {
+	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "link.issue",
+		CaseID: a.CaseID, ApplicationID: a.ID, Target: l.ID, Result: audit.OK,
+		Detail: map[string]string{"expiresAt": l.ExpiresAt.UTC().Format(time.RFC3339), "maxDownloads": fmt.Sprint(l.MaxDownloads)}}, nil); err != nil {
 		return err
 	}
-	_, err = w.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: "link.issue",
-		CaseID: c.ID, ApplicationID: a.ID, Target: l.ID, Result: audit.OK,
-		Detail: map[string]string{"expiresAt": l.ExpiresAt.UTC().Format(time.RFC3339), "maxDownloads": fmt.Sprint(l.MaxDownloads)}})
-	if err == nil && w.OnReady != nil {
-		err = w.OnReady(ctx, a, l)
+	if w.OnReady != nil {
+		if err := w.OnReady(ctx, a, l); err != nil {
+			return err
+		}
 	}
+	return w.Apps.ClearWork(ctx, a.ID)
+}
+
+// once appends e unless the log already has it (see audit.Log.Has); detail,
+// if set, fills e.Detail only when the record is written.
+func (w *Worker) once(ctx context.Context, e audit.Event, detail func() (map[string]string, error)) error {
+	has, err := w.Audit.Has(ctx, e)
+	if err != nil || has {
+		return err
+	}
+	if detail != nil {
+		if e.Detail, err = detail(); err != nil {
+			return err
+		}
+	}
+	_, err = w.Audit.Append(ctx, e)
 	return err
 }
 
 var errAlreadyDone = errors.New("already done")
 
+// ensureBase makes sure the base dossier of the case's version exists and
+// is recorded, building it if needed, and downloads it to dst. Of several
+// jobs of one case at once, one builds it (holding a lease on the case
+// version) and the others wait for it.
 func (w *Worker) ensureBase(ctx context.Context, c *casefile.Case, mats []*casefile.Material, key, dst, dir string) error {
-	ok, err := w.Dossiers.Exists(ctx, key)
-	if err != nil {
-		return fmt.Errorf("assemble: check base: %w", err)
+	for {
+		ok, err := w.Dossiers.Exists(ctx, key)
+		if err != nil {
+			return fmt.Errorf("assemble: check base: %w", err)
+		}
+		if ok {
+			break
+		}
+		release, mine, err := store.Lease(ctx, w.Apps.T, "assemble-base#"+key, leaseTTL)
+		if err != nil {
+			return err
+		}
+		if mine {
+			// Built meanwhile by the lease's previous holder?
+			ok, err := w.Dossiers.Exists(ctx, key)
+			if err == nil && !ok {
+				err = w.buildBase(ctx, c, mats, key, dst, dir)
+			}
+			release()
+			if err != nil || !ok {
+				return err
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
-	if ok {
-		return ingest.Download(ctx, w.Dossiers, key, dst)
+	if err := ingest.Download(ctx, w.Dossiers, key, dst); err != nil {
+		return err
 	}
+	// A previous run may have built it and failed before its record.
+	return w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
+		CaseID: c.ID, Target: key, Result: audit.OK}, func() (map[string]string, error) {
+		n, err := api.PageCountFile(dst)
+		if err != nil {
+			return nil, fmt.Errorf("assemble: count pages of %s: %w", key, err)
+		}
+		return map[string]string{"pages": fmt.Sprint(n), "version": fmt.Sprint(c.ContentVersion)}, nil
+	})
+}
+
+// buildBase assembles the base dossier into dst, uploads it and records it.
+func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefile.Material, key, dst, dir string) error {
 	docs := make([]dossier.Document, 0, len(mats))
 	for i, m := range mats {
 		p := filepath.Join(dir, fmt.Sprintf("doc-%04d.pdf", i))
@@ -184,8 +288,7 @@ func (w *Worker) ensureBase(ctx context.Context, c *casefile.Case, mats []*casef
 	if err := ingest.Upload(ctx, w.Dossiers, dst, key, "application/pdf"); err != nil {
 		return err
 	}
-	_, err = w.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
+	return w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
 		CaseID: c.ID, Target: key, Result: audit.OK,
-		Detail: map[string]string{"pages": fmt.Sprint(man.Pages), "documents": fmt.Sprint(len(docs)), "version": fmt.Sprint(c.ContentVersion)}})
-	return err
+		Detail: map[string]string{"pages": fmt.Sprint(man.Pages), "documents": fmt.Sprint(len(docs)), "version": fmt.Sprint(c.ContentVersion)}}, nil)
 }

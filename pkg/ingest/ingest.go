@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	gblob "gocloud.dev/blob"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
+	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // Object keys of uploads. The key alone says what an object is, so an
@@ -67,14 +69,36 @@ type Worker struct {
 	TempDir string
 }
 
-// Material validates and normalises one uploaded scan.
+// ErrBusy means the same material is being ingested by another worker
+// right now (a duplicate upload event): retry later.
+var ErrBusy = errors.New("ingest: the same upload is being processed by another worker; retry later")
+
+// leaseTTL bounds how long a worker that died mid-job blocks the job's
+// redelivery: the local queue's job timeout.
+const leaseTTL = 15 * time.Minute
+
+// Material validates and normalises one uploaded scan. It holds a lease on
+// the material, so that duplicate upload events processed at once do the
+// work once; a redelivery after the work finishes what a crash left undone
+// (the content version and the audit record) without repeating the record.
 func (w *Worker) Material(ctx context.Context, caseID, id string) error {
+	release, ok, err := store.Lease(ctx, w.Cases.T, "ingest#"+caseID+"#"+id, leaseTTL)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrBusy
+	}
+	defer release()
 	m, err := w.Cases.GetMaterial(ctx, caseID, id)
 	if err != nil {
 		return err
 	}
-	if m.Status == casefile.Accepted || m.Status == casefile.Rejected {
-		return nil // already done: a redelivered event
+	switch m.Status {
+	case casefile.Accepted:
+		return w.accepted(ctx, caseID, m)
+	case casefile.Rejected:
+		return w.once(ctx, rejectEvent(caseID, m))
 	}
 	dir, err := os.MkdirTemp(w.TempDir, "ingest-")
 	if err != nil {
@@ -96,9 +120,8 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) error {
 		if err != nil {
 			return err
 		}
-		_, err = w.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: "material.reject",
-			CaseID: caseID, Target: id, Result: audit.Invalid, Detail: map[string]string{"reason": rej.Reason, "filename": m.Filename}})
-		return err
+		m.Reason = rej.Reason
+		return w.once(ctx, rejectEvent(caseID, m))
 	}
 	if err != nil {
 		return fmt.Errorf("ingest: material %s: %w", id, err)
@@ -114,12 +137,39 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) error {
 	if err != nil {
 		return err
 	}
-	// A new accepted material changes what the dossier must contain.
+	return w.accepted(ctx, caseID, m)
+}
+
+// accepted finishes an accepted material: a new content version of the
+// case (the dossier must now contain it), then the material.accept record.
+// The record is written after the version moved, so a redelivery that
+// finds no record moves the version (perhaps once more, which only costs a
+// rebuild) and writes the record.
+func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Material) error {
+	e := audit.Event{Actor: "system", Role: "system", Action: "material.accept",
+		CaseID: caseID, Target: m.ID, Result: audit.OK, Detail: map[string]string{"pages": fmt.Sprint(m.Pages), "filename": m.Filename}}
+	if has, err := w.Audit.Has(ctx, e); err != nil || has {
+		return err
+	}
 	if _, err := w.Cases.Update(ctx, caseID, func(c *casefile.Case) error { c.ContentVersion++; return nil }); err != nil {
 		return err
 	}
-	_, err = w.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: "material.accept",
-		CaseID: caseID, Target: id, Result: audit.OK, Detail: map[string]string{"pages": fmt.Sprint(m.Pages), "filename": m.Filename}})
+	_, err := w.Audit.Append(ctx, e)
+	return err
+}
+
+func rejectEvent(caseID string, m *casefile.Material) audit.Event {
+	return audit.Event{Actor: "system", Role: "system", Action: "material.reject",
+		CaseID: caseID, Target: m.ID, Result: audit.Invalid, Detail: map[string]string{"reason": m.Reason, "filename": m.Filename}}
+}
+
+// once appends e unless the log already has it.
+func (w *Worker) once(ctx context.Context, e audit.Event) error {
+	has, err := w.Audit.Has(ctx, e)
+	if err != nil || has {
+		return err
+	}
+	_, err = w.Audit.Append(ctx, e)
 	return err
 }
 
