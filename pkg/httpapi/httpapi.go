@@ -57,6 +57,10 @@ type API struct {
 	Now     func() time.Time
 	// LawyerService: notices, complaints and opinions (notices.go).
 	LawyerService
+	// Roles, when set, mounts only the routes that admit one of these roles
+	// (LinkHolder: the /d/{token} door), for a Lambda function that serves
+	// one permission boundary; nil mounts every route (roles.go).
+	Roles []auth.Role
 }
 
 func (a *API) now() time.Time {
@@ -75,7 +79,7 @@ func (a *API) log() *slog.Logger {
 
 // Handler returns the routes.
 func (a *API) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := a.newMux() // http.ServeMux that mounts only the routes of a.Roles (roles.go)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -181,7 +185,8 @@ func clientIP(r *http.Request) string {
 // role authenticates the bearer token and admits only the given roles.
 // Failures are answered 401/403 and written to the audit log.
 func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), roles ...auth.Role) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	roles = a.only(roles) // API.Roles narrows who is admitted (roles.go)
+	return roleHandler{roles: roles, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || raw == "" {
 			a.record(r, auth.Identity{}, audit.Event{Action: "auth.fail", Result: audit.Denied, Detail: map[string]string{"reason": "no bearer token", "route": r.Pattern}})
@@ -204,7 +209,7 @@ func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), ro
 		}
 		a.record(r, id, audit.Event{Action: "access.deny", Result: audit.Denied, Detail: map[string]string{"route": r.Pattern}})
 		writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("您的角色（%s）无权执行此操作 (role %s may not do this)", id.Role, id.Role))
-	})
+	})}
 }
 
 // record appends an audit event filled with the request's context. A
