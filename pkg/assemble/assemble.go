@@ -10,11 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
@@ -56,6 +55,10 @@ func (w *Worker) now() time.Time {
 func BaseKey(caseID string, version int) string {
 	return fmt.Sprintf("dossiers/%s/v%d/base.pdf", caseID, version)
 }
+
+// SidecarKey is the key of the sidecar of the base dossier at baseKey (see
+// dossier.Sidecar): what a copy is made from, without reading the base.
+func SidecarKey(baseKey string) string { return baseKey + ".sidecar.json" }
 
 // CopyKey is the key of one application's stamped copy.
 func CopyKey(caseID string, version int, appID string) string {
@@ -127,23 +130,27 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 	}
 	defer os.RemoveAll(dir)
 
-	base := filepath.Join(dir, "base.pdf")
 	baseKey := BaseKey(c.ID, c.ContentVersion)
-	if err := w.ensureBase(ctx, c, accepted, baseKey, base, dir); err != nil {
+	sc, err := w.ensureBase(ctx, c, accepted, baseKey, dir)
+	if err != nil {
 		return err
 	}
 
+	// The copy is the base's byte prefix (copied inside the object store:
+	// UploadPartCopy on S3, a file clone or in-kernel copy locally) plus a
+	// tail of a few KB per page made from the sidecar: no dossier bytes pass
+	// through this process.
 	copyKey := CopyKey(c.ID, c.ContentVersion, a.ID)
 	if ok, err := w.Dossiers.Exists(ctx, copyKey); err != nil {
 		return fmt.Errorf("assemble: check copy: %w", err)
 	} else if !ok {
-		cp := filepath.Join(dir, "copy.pdf")
 		st := dossier.Stamp{Name: a.Lawyer.Name, License: a.Lawyer.License, Ref: a.ID, Date: w.now()}
-		if err := dossier.StampCopy(ctx, base, cp, st); err != nil {
+		tail, prefixLen, err := dossier.MakeCopy(ctx, sc, st)
+		if err != nil {
 			return fmt.Errorf("assemble: stamp copy for %s: %w", a.ID, err)
 		}
-		if err := ingest.Upload(ctx, w.Dossiers, cp, copyKey, "application/pdf"); err != nil {
-			return err
+		if err := blob.Compose(ctx, w.Dossiers, copyKey, baseKey, prefixLen, tail); err != nil {
+			return fmt.Errorf("assemble: stamp copy for %s: %w", a.ID, err)
 		}
 	}
 	// Recorded once, also when a previous run made the copy and failed
@@ -217,62 +224,109 @@ func (w *Worker) once(ctx context.Context, e audit.Event, detail func() (map[str
 
 var errAlreadyDone = errors.New("already done")
 
-// ensureBase makes sure the base dossier of the case's version exists and
-// is recorded, building it if needed, and downloads it to dst. Of several
-// jobs of one case at once, one builds it (holding a lease on the case
-// version) and the others wait for it.
-func (w *Worker) ensureBase(ctx context.Context, c *casefile.Case, mats []*casefile.Material, key, dst, dir string) error {
+// ensureBase makes sure the base dossier of the case's version and its
+// sidecar exist and are recorded, building them if needed, and returns the
+// sidecar. Of several jobs of one case at once, one builds it (holding a
+// lease on the case version) and the others wait for it. A base without a
+// sidecar (written before stamp slots existed) or not matching its sidecar
+// is built again.
+func (w *Worker) ensureBase(ctx context.Context, c *casefile.Case, mats []*casefile.Material, key, dir string) (*dossier.Sidecar, error) {
+	var sc *dossier.Sidecar
 	for {
-		ok, err := w.Dossiers.Exists(ctx, key)
-		if err != nil {
-			return fmt.Errorf("assemble: check base: %w", err)
+		var err error
+		if sc, err = w.baseSidecar(ctx, key); err != nil {
+			return nil, err
 		}
-		if ok {
+		if sc != nil {
 			break
 		}
 		release, mine, err := store.Lease(ctx, w.Apps.T, "assemble-base#"+key, leaseTTL)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if mine {
 			// Built meanwhile by the lease's previous holder?
-			ok, err := w.Dossiers.Exists(ctx, key)
-			if err == nil && !ok {
-				err = w.buildBase(ctx, c, mats, key, dst, dir)
+			sc, err = w.baseSidecar(ctx, key)
+			if err == nil && sc == nil {
+				sc, err = w.buildBase(ctx, c, mats, key, dir)
 			}
 			release()
-			if err != nil || !ok {
-				return err
+			if err != nil {
+				return nil, err
 			}
-			continue
+			break
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
+			return nil, fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	if err := ingest.Download(ctx, w.Dossiers, key, dst); err != nil {
-		return err
-	}
 	// A previous run may have built it and failed before its record.
-	return w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
+	err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
 		CaseID: c.ID, Target: key, Result: audit.OK}, func() (map[string]string, error) {
-		n, err := api.PageCountFile(dst)
-		if err != nil {
-			return nil, fmt.Errorf("assemble: count pages of %s: %w", key, err)
-		}
-		return map[string]string{"pages": fmt.Sprint(n), "version": fmt.Sprint(c.ContentVersion)}, nil
+		return map[string]string{"pages": fmt.Sprint(sc.Pages), "version": fmt.Sprint(c.ContentVersion)}, nil
 	})
+	return sc, err
 }
 
-// buildBase assembles the base dossier into dst, uploads it and records it.
-func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefile.Material, key, dst, dir string) error {
+// baseSidecar returns the sidecar of the base at key, or nil when there is
+// no complete base with a matching sidecar there. It reads the sidecar and
+// a few hundred bytes of the base, never the whole base.
+func (w *Worker) baseSidecar(ctx context.Context, key string) (*dossier.Sidecar, error) {
+	data, err := w.Dossiers.ReadAll(ctx, SidecarKey(key))
+	if blob.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("assemble: read sidecar of %s: %w", key, err)
+	}
+	sc, err := dossier.ParseSidecar(data)
+	if err != nil {
+		return nil, nil // damaged or of an older format: build again
+	}
+	attrs, err := w.Dossiers.Attributes(ctx, key)
+	if blob.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("assemble: check base: %w", err)
+	}
+	err = dossier.CheckBase(&objectReaderAt{ctx: ctx, b: w.Dossiers, key: key}, attrs.Size, sc)
+	if errors.Is(err, dossier.ErrBaseMismatch) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("assemble: check base: %w", err)
+	}
+	return sc, nil
+}
+
+// objectReaderAt reads ranges of an object.
+type objectReaderAt struct {
+	ctx context.Context
+	b   *blob.Bucket
+	key string
+}
+
+func (r *objectReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	rd, err := r.b.NewRangeReader(r.ctx, r.key, off, int64(len(p)), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer rd.Close()
+	return io.ReadFull(rd, p)
+}
+
+// buildBase assembles the base dossier, uploads it and then its sidecar
+// (so a sidecar is never there without its base), and records it.
+func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefile.Material, key, dir string) (*dossier.Sidecar, error) {
+	dst := filepath.Join(dir, "base.pdf")
 	docs := make([]dossier.Document, 0, len(mats))
 	for i, m := range mats {
 		p := filepath.Join(dir, fmt.Sprintf("doc-%04d.pdf", i))
 		if err := ingest.Download(ctx, w.Uploads, m.PDFKey, p); err != nil {
-			return fmt.Errorf("assemble: material %s: %w", m.ID, err)
+			return nil, fmt.Errorf("assemble: material %s: %w", m.ID, err)
 		}
 		docs = append(docs, dossier.Document{Volume: m.Volume, VolumeTitle: m.VolumeTitle, Seq: m.Seq, Title: m.Title, Path: p})
 	}
@@ -283,12 +337,19 @@ func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefi
 	info := dossier.CaseInfo{CaseNo: c.CaseNo, Title: c.Title, Unit: unit, Date: c.UpdatedAt}
 	man, err := dossier.AssembleBase(ctx, info, docs, dst, dossier.AssembleOptions{})
 	if err != nil {
-		return fmt.Errorf("assemble: base dossier of %s: %w", c.CaseNo, err)
+		return nil, fmt.Errorf("assemble: base dossier of %s: %w", c.CaseNo, err)
+	}
+	sc, err := dossier.ReadSidecar(dossier.SidecarPath(dst))
+	if err != nil {
+		return nil, fmt.Errorf("assemble: base dossier of %s: %w", c.CaseNo, err)
 	}
 	if err := ingest.Upload(ctx, w.Dossiers, dst, key, "application/pdf"); err != nil {
-		return err
+		return nil, err
 	}
-	return w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
+	if err := ingest.Upload(ctx, w.Dossiers, dossier.SidecarPath(dst), SidecarKey(key), "application/json"); err != nil {
+		return nil, err
+	}
+	return sc, w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
 		CaseID: c.ID, Target: key, Result: audit.OK,
 		Detail: map[string]string{"pages": fmt.Sprint(man.Pages), "documents": fmt.Sprint(len(docs)), "version": fmt.Sprint(c.ContentVersion)}}, nil)
 }

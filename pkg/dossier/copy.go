@@ -325,12 +325,16 @@ func stampInfo(info map[string]string, s Stamp) {
 	info["ModDate"] = types.DateString(s.Date)
 }
 
+// ErrBaseMismatch means a base dossier and a sidecar do not belong
+// together.
+var ErrBaseMismatch = errors.New("dossier: the base does not match its sidecar (rebuilt or replaced?)")
+
 // CheckBase makes sure the base r (size bytes) is the one sc describes,
 // reading only its last bytes and the bytes where the prefix ends: a
-// sidecar left over from another build is refused.
+// sidecar left over from another build is refused with ErrBaseMismatch.
 func CheckBase(r io.ReaderAt, size int64, sc *Sidecar) error {
 	if size != sc.BaseSize {
-		return fmt.Errorf("dossier: the base is %d bytes, its sidecar says %d: they do not belong together", size, sc.BaseSize)
+		return fmt.Errorf("%w: the base is %d bytes, the sidecar says %d", ErrBaseMismatch, size, sc.BaseSize)
 	}
 	head := []byte(fmt.Sprintf("%d 0 obj\n", sc.Slots[0].Obj))
 	got := make([]byte, len(head))
@@ -343,7 +347,7 @@ func CheckBase(r io.ReaderAt, size int64, sc *Sidecar) error {
 		return fmt.Errorf("dossier: reading the base: %w", err)
 	}
 	if !bytes.Equal(got, head) || !bytes.Contains(end, []byte("/ID[<"+sc.ID+"><"+sc.ID+">]")) {
-		return errors.New("dossier: the base does not match its sidecar (rebuilt or replaced?)")
+		return ErrBaseMismatch
 	}
 	return nil
 }
