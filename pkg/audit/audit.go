@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -208,20 +209,31 @@ type Page struct {
 	Next   string  `json:"next,omitempty"`
 }
 
-// Query returns records matching f in sequence order.
+// Query returns records matching f in sequence order. Pagination reads a
+// snapshot: the first page fixes the chain head, and following pages (their
+// cursor carries it) stop there, so that paging through the log ends even
+// while records — among them the audit.query records of the paging itself —
+// keep being appended.
 func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	var after int64
-	if f.Cursor != "" {
-		n, err := strconv.ParseInt(f.Cursor, 10, 64)
-		if err != nil || n < 0 {
-			return Page{}, fmt.Errorf("audit: bad cursor %q: pass back the next value of the previous page", f.Cursor)
+	after, upto, err := ParseCursor(f.Cursor)
+	if err != nil {
+		return Page{}, err
+	}
+	if upto == 0 {
+		h, _, err := l.tip(ctx)
+		if err != nil {
+			return Page{}, err
 		}
-		after = n
+		upto = h.Seq
+	}
+	var out Page
+	if after >= upto {
+		return out, nil
 	}
 	q := store.Query{PK: pk, Limit: 500}
 	switch {
@@ -230,8 +242,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	case f.Actor != "":
 		q.Index, q.PK = store.GSI2, "audit#actor#"+f.Actor
 	}
-	q.SKFrom, q.SKTo = seqSK(after+1), seqSK(1<<53-1)
-	var out Page
+	q.SKFrom, q.SKTo = seqSK(after+1), seqSK(upto)
 	for {
 		p, err := l.T.Query(ctx, q)
 		if err != nil {
@@ -247,7 +258,9 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 			}
 			out.Events = append(out.Events, e)
 			if len(out.Events) == limit {
-				out.Next = strconv.FormatInt(e.Seq, 10)
+				if e.Seq < upto {
+					out.Next = fmt.Sprintf("%d-%d", e.Seq, upto)
+				}
 				return out, nil
 			}
 		}
@@ -256,6 +269,27 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 		}
 		q.Cursor = p.Next
 	}
+}
+
+// ParseCursor reads a page cursor: "<after>" (records after seq after) or
+// "<after>-<upto>" (and up to seq upto, the snapshot of the first page).
+func ParseCursor(c string) (after, upto int64, err error) {
+	if c == "" {
+		return 0, 0, nil
+	}
+	a, u, bounded := strings.Cut(c, "-")
+	after, err1 := strconv.ParseInt(a, 10, 64)
+	if bounded {
+		var err2 error
+		upto, err2 = strconv.ParseInt(u, 10, 64)
+		if err2 != nil || upto <= 0 {
+			err1 = errors.New("bad bound")
+		}
+	}
+	if err1 != nil || after < 0 {
+		return 0, 0, fmt.Errorf("audit: bad cursor %q: pass back the next value of the previous page", c)
+	}
+	return after, upto, nil
 }
 
 func (f Filter) match(e Event) bool {

@@ -32,7 +32,7 @@ func auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter, bool) {
 		return f, false
 	}
 	if f.Cursor != "" {
-		if n, err := strconv.ParseInt(f.Cursor, 10, 64); err != nil || n < 0 {
+		if _, _, err := audit.ParseCursor(f.Cursor); err != nil {
 			writeError(w, http.StatusBadRequest, "bad_query", "cursor 无效，请使用上一页返回的 next 值 (bad cursor: pass back the previous page's next)")
 			return f, false
 		}
