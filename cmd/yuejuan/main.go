@@ -34,6 +34,6 @@ query a hash-chained access log.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newTokenCmd(), newAssembleCmd(), newDeadlineCmd(), newCopyCmd())
+	root.AddCommand(newServeCmd(), newTokenCmd(), newAssembleCmd(), newDeadlineCmd(), newUploadCmd(), newCopyCmd())
 	return root
 }
