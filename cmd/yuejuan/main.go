@@ -17,7 +17,7 @@ func main() {
 	defer stop()
 	if err := newRoot().ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "yuejuan:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err)) // 1 unless the command asks for another (audit verify)
 	}
 }
 
@@ -35,5 +35,6 @@ query a hash-chained access log.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newTokenCmd(), newAssembleCmd(), newDeadlineCmd(), newUploadCmd(), newCopyCmd())
+	root.AddCommand(newAuditCmd())
 	return root
 }
