@@ -31,3 +31,18 @@ bench:
 
 clean:
 	rm -rf $(BIN)
+
+## build-lambda: every Lambda function's bootstrap for provided.al2023 on arm64,
+## in dist/<name>/bootstrap (the CodeUri of each function in template.yaml)
+FUNCTIONS   := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
+LAMBDA_ARCH ?= arm64
+.PHONY: build-lambda clean-lambda
+build-lambda:
+	@for f in $(FUNCTIONS); do \
+		echo "dist/$$f/bootstrap"; \
+		GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags '-s -w' \
+			-o dist/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+
+clean-lambda:
+	rm -rf dist

@@ -37,8 +37,8 @@ func (w *LinkWatch) Add(ctx context.Context, appID string, l *link.Link) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.T.Put(ctx, store.Item{PK: watchPK, SK: watchSK(l.ExpiresAt, l.ID), Data: data,
-		ExpiresAt: l.ExpiresAt.Add(24 * time.Hour)})
+	// No TTL: every entry falls due and the job removes it.
+	_, err = w.T.Put(ctx, store.Item{PK: watchPK, SK: watchSK(l.ExpiresAt, l.ID), Data: data})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("reminder: watch link %s: %w", l.ID, err)
 	}

@@ -1,0 +1,22 @@
+// Command api-lawyer is the Lambda function of the lawyers' HTTP API: the routes
+// of package httpapi that admit the lawyer role, behind the API Gateway HTTP API
+// (payload 2.0) of the lawyers, with only that role's permissions.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/cloud"
+)
+
+func main() {
+	ctx := context.Background()
+	rt, err := cloud.Start(ctx)
+	cloud.Check(err)
+	h, err := rt.APIHandler(ctx, auth.Lawyer)
+	cloud.Check(err)
+	lambda.Start(h)
+}

@@ -1,0 +1,21 @@
+// Command deadline is the scheduled Lambda function (EventBridge Scheduler,
+// Asia/Shanghai): statutory-deadline reminders and overdue notices, notice
+// retries, re-queueing of unfinished assembly work, audit anchors.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/yuejuan/yuejuan/pkg/cloud"
+)
+
+func main() {
+	ctx := context.Background()
+	rt, err := cloud.Start(ctx)
+	cloud.Check(err)
+	h, err := rt.Deadline(ctx)
+	cloud.Check(err)
+	lambda.Start(h.Handle)
+}

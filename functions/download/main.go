@@ -1,0 +1,22 @@
+// Command download is the Lambda function of the download door, GET and
+// HEAD /d/{token}: it verifies the link token, counts and audits the
+// download, and redirects to a presigned GET of the lawyer's copy that lives
+// 60–300 s. It may read the copies and update the table, nothing else.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/yuejuan/yuejuan/pkg/cloud"
+)
+
+func main() {
+	ctx := context.Background()
+	rt, err := cloud.Start(ctx)
+	cloud.Check(err)
+	h, err := rt.DownloadHandler(ctx)
+	cloud.Check(err)
+	lambda.Start(h)
+}

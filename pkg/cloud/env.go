@@ -1,0 +1,167 @@
+// Package cloud wires the service's dependencies from the AWS Lambda
+// environment, as package server does for the local all-in-one process
+// (DESIGN.md decision 5): DynamoDB instead of SQLite, S3 instead of the
+// filesystem, SQS instead of the in-process queue, SNS for notices, the
+// identity provider's JWTs (checked against its JWKS) instead of the local
+// login keys, and keys from AWS Secrets Manager.
+//
+// It also holds the Lambda handlers that are not plain HTTP (Ingest for S3
+// ObjectCreated events, Assemble for SQS messages, Deadline for the
+// EventBridge Scheduler), as plain types a test can call with an event. Each
+// functions/<name>/main.go only reads the environment, asks a Runtime for
+// its handler and calls lambda.Start.
+//
+// Each builder opens only what its permission boundary needs (DESIGN.md:
+// split functions by permission boundary): the auditor API gets no upload or
+// dossier bucket, the download function a dossier bucket it only presigns
+// from and the link keys' public halves, the clerk and auditor APIs no link
+// signing key at all.
+package cloud
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/yuejuan/yuejuan/pkg/config"
+)
+
+// Env is the configuration of a Lambda function: the shared settings of
+// package config plus the AWS resources, from the environment the SAM
+// template sets.
+type Env struct {
+	config.Config
+
+	Table          string // YUEJUAN_TABLE
+	UploadsBucket  string // YUEJUAN_UPLOADS_BUCKET
+	DossiersBucket string // YUEJUAN_DOSSIERS_BUCKET
+	AnchorsBucket  string // YUEJUAN_ANCHORS_BUCKET
+	QueueURL       string // YUEJUAN_QUEUE_URL
+	TopicARN       string // YUEJUAN_TOPIC_ARN
+
+	JWKSURL      string // YUEJUAN_JWKS_URL
+	SubjectClaim string // YUEJUAN_CLAIM_SUBJECT
+	RoleClaim    string // YUEJUAN_CLAIM_ROLE
+	UnitClaim    string // YUEJUAN_CLAIM_UNIT
+	NameClaim    string // YUEJUAN_CLAIM_NAME
+
+	LinkKeySecret    string // YUEJUAN_LINK_KEY_SECRET
+	LinkIssuer       string // YUEJUAN_LINK_ISSUER
+	AnchorKeySecret  string // YUEJUAN_ANCHOR_KEY_SECRET
+	AnchorPublicKeys string // YUEJUAN_ANCHOR_PUBLIC_KEYS
+
+	S3Endpoint       string // YUEJUAN_S3_ENDPOINT
+	S3PathStyle      bool   // YUEJUAN_S3_PATH_STYLE
+	DynamoDBEndpoint string // YUEJUAN_DYNAMODB_ENDPOINT
+	TempDir          string // YUEJUAN_TMP
+
+	set map[string]bool // which variables were set (not defaulted)
+}
+
+// value returns v if the variable k was set, else "" (for need: a default
+// meant for a laptop is no value on AWS).
+func (e Env) value(k, v string) string {
+	if e.set[k] {
+		return v
+	}
+	return ""
+}
+
+func (e Env) issuerSet() string    { return e.value("YUEJUAN_ISSUER", e.Issuer) }
+func (e Env) audienceSet() string  { return e.value("YUEJUAN_AUDIENCE", e.Audience) }
+func (e Env) publicURLSet() string { return e.value("YUEJUAN_PUBLIC_URL", e.PublicURL) }
+
+// Vars documents the variables of the AWS runtime, for the README and the
+// template test; the shared ones are in config.Vars.
+var Vars = [][2]string{
+	{"YUEJUAN_TABLE", "DynamoDB table of all metadata (layout: dynamostore.TableSchema)"},
+	{"YUEJUAN_UPLOADS_BUCKET", "S3 bucket of uploads and normalised material PDFs"},
+	{"YUEJUAN_DOSSIERS_BUCKET", "S3 bucket of base dossiers and per-lawyer copies"},
+	{"YUEJUAN_ANCHORS_BUCKET", "S3 bucket (Object Lock) of the signed audit-chain anchors"},
+	{"YUEJUAN_QUEUE_URL", "SQS queue URL of background jobs"},
+	{"YUEJUAN_TOPIC_ARN", "SNS topic ARN that notices are published to"},
+	{"YUEJUAN_JWKS_URL", "JWKS URL of the identity provider that signs login tokens"},
+	{"YUEJUAN_CLAIM_SUBJECT", "login token claim with the user id; a lawyer's is the practice certificate no. (default sub)"},
+	{"YUEJUAN_CLAIM_ROLE", "login token claim with the role, a string or a list such as cognito:groups (default role)"},
+	{"YUEJUAN_CLAIM_UNIT", "login token claim with a clerk's unit (default unit)"},
+	{"YUEJUAN_CLAIM_NAME", "login token claim with the display name (default name)"},
+	{"YUEJUAN_LINK_KEY_SECRET", "Secrets Manager secret (name or ARN): PEM Ed25519 key(s) of download links, the first signs"},
+	{"YUEJUAN_LINK_ISSUER", "JWT issuer of download-link tokens (default yuejuan)"},
+	{"YUEJUAN_ANCHOR_KEY_SECRET", "Secrets Manager secret: PEM Ed25519 key that signs audit anchors (deadline function only)"},
+	{"YUEJUAN_ANCHOR_PUBLIC_KEYS", "anchor public keys that verify accepts: comma-separated base64 (raw 32 bytes or PKIX DER)"},
+	{"YUEJUAN_S3_ENDPOINT", "S3-compatible endpoint instead of AWS (MinIO, versitygw, on-premises stores)"},
+	{"YUEJUAN_S3_PATH_STYLE", "true to address buckets by path (most S3-compatible stores need it)"},
+	{"YUEJUAN_DYNAMODB_ENDPOINT", "DynamoDB-compatible endpoint instead of AWS (dynalite in tests)"},
+	{"YUEJUAN_TMP", "scratch directory for PDF work (default /tmp, the Lambda ephemeral storage)"},
+}
+
+// FromEnv reads the configuration using getenv (os.Getenv if nil). It checks
+// only the form of what is set; each builder checks that what it needs is
+// there, so a function is not refused for a variable it does not use.
+func FromEnv(getenv func(string) string) (Env, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg, err := config.FromEnv(getenv)
+	e := Env{
+		Config:           cfg,
+		Table:            get("YUEJUAN_TABLE", ""),
+		UploadsBucket:    get("YUEJUAN_UPLOADS_BUCKET", ""),
+		DossiersBucket:   get("YUEJUAN_DOSSIERS_BUCKET", ""),
+		AnchorsBucket:    get("YUEJUAN_ANCHORS_BUCKET", ""),
+		QueueURL:         get("YUEJUAN_QUEUE_URL", ""),
+		TopicARN:         get("YUEJUAN_TOPIC_ARN", ""),
+		JWKSURL:          get("YUEJUAN_JWKS_URL", ""),
+		SubjectClaim:     get("YUEJUAN_CLAIM_SUBJECT", "sub"),
+		RoleClaim:        get("YUEJUAN_CLAIM_ROLE", "role"),
+		UnitClaim:        get("YUEJUAN_CLAIM_UNIT", "unit"),
+		NameClaim:        get("YUEJUAN_CLAIM_NAME", "name"),
+		LinkKeySecret:    get("YUEJUAN_LINK_KEY_SECRET", ""),
+		LinkIssuer:       get("YUEJUAN_LINK_ISSUER", "yuejuan"),
+		AnchorKeySecret:  get("YUEJUAN_ANCHOR_KEY_SECRET", ""),
+		AnchorPublicKeys: get("YUEJUAN_ANCHOR_PUBLIC_KEYS", ""),
+		S3Endpoint:       get("YUEJUAN_S3_ENDPOINT", ""),
+		DynamoDBEndpoint: get("YUEJUAN_DYNAMODB_ENDPOINT", ""),
+		TempDir:          get("YUEJUAN_TMP", os.TempDir()),
+	}
+	e.set = map[string]bool{}
+	for _, k := range []string{"YUEJUAN_ISSUER", "YUEJUAN_AUDIENCE", "YUEJUAN_PUBLIC_URL"} {
+		e.set[k] = get(k, "") != ""
+	}
+	var errs []string
+	if err != nil {
+		errs = append(errs, err.Error())
+	}
+	if v := get("YUEJUAN_S3_PATH_STYLE", ""); v != "" {
+		b, perr := strconv.ParseBool(v)
+		if perr != nil {
+			errs = append(errs, fmt.Sprintf("YUEJUAN_S3_PATH_STYLE=%q: want true or false", v))
+		}
+		e.S3PathStyle = b
+	}
+	if len(errs) > 0 {
+		return e, fmt.Errorf("cloud: %s", strings.Join(errs, "; "))
+	}
+	return e, nil
+}
+
+// need returns an error naming every variable among vars that is empty.
+func need(vars ...[2]string) error {
+	var missing []string
+	for _, v := range vars {
+		if v[1] == "" {
+			missing = append(missing, v[0])
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("cloud: set %s (see the README, Deployment)", strings.Join(missing, ", "))
+	}
+	return nil
+}

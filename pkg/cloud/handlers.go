@@ -1,0 +1,218 @@
+package cloud
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/assemble"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/ingest"
+	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/queue/sqsqueue"
+	"github.com/yuejuan/yuejuan/pkg/reminder"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+type (
+	apigwEvent    = events.APIGatewayV2HTTPRequest
+	apigwResponse = events.APIGatewayV2HTTPResponse
+)
+
+// IngestJob is the ingest job of an uploaded object's key, as the local
+// server makes it from a signed PUT: ok is false for a key that is not an
+// upload (the worker's own output, anything else in the bucket).
+func IngestJob(key string) (j queue.Job, ok bool) {
+	kind, caseID, id, ok := ingest.ParseKey(key)
+	if !ok {
+		return j, false
+	}
+	if kind == "material" {
+		p, _ := json.Marshal(map[string]string{"CaseID": caseID, "ID": id})
+		return queue.Job{Kind: queue.IngestMaterial, Key: id, Payload: p}, true
+	}
+	return queue.Job{Kind: queue.IngestAttachment, Key: id}, true
+}
+
+// Ingest handles S3 ObjectCreated events of the uploads bucket: each
+// uploaded scan or attachment is ingested at once (validated, normalised,
+// accepted or rejected with a reason). A redelivered event is harmless (the
+// worker's lease and its finished-state checks make it a no-op).
+//
+// A failing record fails the invocation after the other records were done;
+// Lambda retries the event (asynchronous invocation, twice) and then sends it
+// to the on-failure destination (the dead-letter queue, which alarms).
+type Ingest struct {
+	Worker *ingest.Worker
+	Log    *slog.Logger
+}
+
+// Handle is the Lambda handler.
+func (h *Ingest) Handle(ctx context.Context, e events.S3Event) error {
+	var errs []error
+	for _, r := range e.Records {
+		if !strings.HasPrefix(r.EventName, "ObjectCreated:") {
+			continue
+		}
+		key := r.S3.Object.URLDecodedKey
+		if key == "" {
+			key = r.S3.Object.Key
+		}
+		if err := h.Object(ctx, key); err != nil {
+			errs = append(errs, fmt.Errorf("s3://%s/%s: %w", r.S3.Bucket.Name, key, err))
+		}
+	}
+	err := errors.Join(errs...)
+	if err != nil {
+		h.Log.Error("ingest failed; the event will be retried", "err", err)
+	}
+	return err
+}
+
+// Object ingests the object at key.
+func (h *Ingest) Object(ctx context.Context, key string) error {
+	j, ok := IngestJob(key)
+	if !ok {
+		h.Log.Info("ingest: not an upload, ignored", "key", key)
+		return nil
+	}
+	var err error
+	switch j.Kind {
+	case queue.IngestMaterial:
+		var p struct{ CaseID, ID string }
+		_ = json.Unmarshal(j.Payload, &p)
+		_, err = h.Worker.Cases.UpdateMaterial(ctx, p.CaseID, p.ID, func(m *casefile.Material) error {
+			if m.Status == casefile.AwaitingUpload {
+				m.Status = casefile.Processing
+			}
+			return nil
+		})
+		if err == nil {
+			err = h.Worker.Material(ctx, p.CaseID, p.ID)
+		}
+	case queue.IngestAttachment:
+		err = h.Worker.Attachment(ctx, j.Key)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		// No such material or attachment: nothing registered this upload,
+		// and retrying will not change that.
+		h.Log.Warn("ingest: upload of an unknown material or attachment, ignored", "key", key, "err", err)
+		return nil
+	}
+	if err == nil {
+		h.Log.Info("ingested", "kind", j.Kind, "id", j.Key)
+	}
+	return err
+}
+
+// Assemble handles the job queue's SQS messages (batch size 1; partial batch
+// responses enabled). A message whose job fails is reported in
+// BatchItemFailures, so SQS makes it visible again after the visibility
+// timeout and, after maxReceiveCount receives, moves it to the dead-letter
+// queue; the others of the batch are deleted. A message that is not a job is
+// a failure too (it ends in the dead-letter queue, which alarms).
+type Assemble struct {
+	Jobs queue.Handler
+	Log  *slog.Logger
+}
+
+// Handle is the Lambda handler.
+func (h *Assemble) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
+	var resp events.SQSEventResponse
+	for _, m := range e.Records {
+		if err := h.message(ctx, m); err != nil {
+			h.Log.Error("job failed; SQS will deliver it again", "messageId", m.MessageId,
+				"receiveCount", m.Attributes["ApproximateReceiveCount"], "err", err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		}
+	}
+	return resp, nil
+}
+
+func (h *Assemble) message(ctx context.Context, m events.SQSMessage) error {
+	j, err := sqsqueue.Decode(m.Body)
+	if err != nil {
+		return err
+	}
+	err = h.Jobs(ctx, j)
+	if errors.Is(err, assemble.ErrNoMaterials) {
+		// Approved before any scan was accepted: the work mark stays, and
+		// the deadline job queues it again until the scans are in.
+		h.Log.Info("assemble: the case has no accepted materials yet; the deadline job will retry", "application", j.Key)
+		return nil
+	}
+	if err == nil {
+		h.Log.Info("job done", "kind", j.Kind, "key", j.Key)
+	}
+	return err
+}
+
+// Deadline is the scheduled job (EventBridge Scheduler, every 15 minutes,
+// Asia/Shanghai): reminders, overdue notices and notice retries
+// (reminder.Job), re-queueing of assembly work that a lost or dead-lettered
+// message left behind, and an anchor of the audit chain's head.
+type Deadline struct {
+	Job    *reminder.Job
+	Apps   *application.Repo
+	Queue  queue.Queue
+	Anchor func(ctx context.Context) (audit.Anchor, bool, error) // nil: no anchoring
+	Log    *slog.Logger
+}
+
+// DeadlineResult is what one run did (the invocation's result, in the
+// function's log).
+type DeadlineResult struct {
+	reminder.Summary
+	Requeued   int   `json:"requeued"`
+	AnchorSeq  int64 `json:"anchorSeq,omitempty"`
+	AnchorNew  bool  `json:"anchorNew,omitempty"`
+	Unfinished int   `json:"unfinished,omitempty"` // parts that failed
+}
+
+// Handle is the Lambda handler. The event (the schedule's input) is not
+// read. Every part runs even when another fails; the errors are joined and
+// fail the invocation, so the scheduler's retry policy runs it again (a run
+// sends nothing twice).
+func (h *Deadline) Handle(ctx context.Context, _ json.RawMessage) (DeadlineResult, error) {
+	var out DeadlineResult
+	var errs []error
+	sum, err := h.Job.Run(ctx)
+	out.Summary = sum
+	if err != nil {
+		errs = append(errs, fmt.Errorf("deadline job: %w", err))
+	}
+	ids, err := h.Apps.PendingWork(ctx)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("pending work: %w", err))
+	}
+	for _, id := range ids {
+		if err := h.Queue.Send(ctx, queue.Job{Kind: queue.Assemble, Key: id}); err != nil {
+			errs = append(errs, fmt.Errorf("re-queue %s: %w", id, err))
+			continue
+		}
+		out.Requeued++
+	}
+	if h.Anchor != nil {
+		a, wrote, err := h.Anchor(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("audit anchor refused (the log does not extend its last anchor; verify it): %w", err))
+		} else {
+			out.AnchorSeq, out.AnchorNew = a.Seq, wrote
+		}
+	}
+	out.Unfinished = len(errs)
+	err = errors.Join(errs...)
+	if err != nil {
+		h.Log.Error("deadline run incomplete", "err", err, "result", out)
+	} else {
+		h.Log.Info("deadline run", "result", out)
+	}
+	return out, err
+}

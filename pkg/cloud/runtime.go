@@ -1,0 +1,457 @@
+package cloud
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/yuejuan/yuejuan/pkg/apigw"
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/assemble"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/blob"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/complaint"
+	"github.com/yuejuan/yuejuan/pkg/deadline"
+	"github.com/yuejuan/yuejuan/pkg/dossier"
+	"github.com/yuejuan/yuejuan/pkg/httpapi"
+	"github.com/yuejuan/yuejuan/pkg/ingest"
+	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/notify"
+	"github.com/yuejuan/yuejuan/pkg/notify/snsnotify"
+	"github.com/yuejuan/yuejuan/pkg/opinion"
+	"github.com/yuejuan/yuejuan/pkg/procedure"
+	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/queue/sqsqueue"
+	"github.com/yuejuan/yuejuan/pkg/reminder"
+	"github.com/yuejuan/yuejuan/pkg/store"
+	"github.com/yuejuan/yuejuan/pkg/store/dynamostore"
+)
+
+// Runtime holds what every function shares: the configuration, the AWS SDK
+// configuration, the metadata table and the repositories on it. Its
+// builders (LawyerAPI, Download, Ingest, ...) add what one function needs.
+type Runtime struct {
+	Env      Env
+	Log      *slog.Logger
+	AWS      aws.Config
+	Table    store.Table
+	Secrets  Secrets
+	Calendar *deadline.Calendar
+	// HTTP is the client that fetches the identity provider's JWKS.
+	HTTP *http.Client
+	// Bucket opens a bucket by name (default: S3 through blob.OpenS3).
+	Bucket func(ctx context.Context, name string) (*blob.Bucket, error)
+	// Publisher sends notices (default: the SNS client).
+	Publisher snsnotify.Publisher
+	// Sender sends jobs (default: the SQS client).
+	Sender sqsqueue.Sender
+
+	Cases *casefile.Repo
+	Apps  *application.Repo
+	Links *link.Repo
+	Audit *audit.Log
+
+	// ctx outlives every invocation (the JWKS refresh runs under it).
+	ctx context.Context
+}
+
+// Start reads the environment and returns the Runtime of a Lambda
+// function on AWS.
+func Start(ctx context.Context) (*Runtime, error) {
+	env, err := FromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, env)
+}
+
+// Logger returns the JSON logger at the configured level (CloudWatch Logs
+// keeps each line as one structured event).
+func Logger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// New builds the Runtime for env: the AWS SDK configuration from the
+// default chain (the function's role on Lambda), the DynamoDB table and the
+// repositories. ctx bounds only the set-up.
+func New(ctx context.Context, env Env) (*Runtime, error) {
+	if err := need([2]string{"YUEJUAN_TABLE", env.Table}); err != nil {
+		return nil, err
+	}
+	log := Logger(env.LogLevel)
+	slog.SetDefault(log)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cloud: AWS configuration: %w", err)
+	}
+	ddb := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if env.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(env.DynamoDBEndpoint)
+		}
+	})
+	cal := deadline.Default()
+	if env.Holidays != "" {
+		c, err := deadline.LoadFile(env.Holidays)
+		if err != nil {
+			return nil, fmt.Errorf("cloud: YUEJUAN_HOLIDAYS: %w", err)
+		}
+		cal = c
+	}
+	if w := cal.Warning(deadline.DateOf(time.Now())); w != "" {
+		log.Warn("holiday data running out", "warning", w)
+	}
+	rt := &Runtime{Env: env, Log: log, AWS: awsCfg, Calendar: cal, ctx: context.WithoutCancel(ctx),
+		HTTP:    &http.Client{Timeout: 10 * time.Second},
+		Secrets: &SecretsManager{Client: secretsmanager.NewFromConfig(awsCfg)},
+	}
+	rt.Bucket = rt.openS3
+	rt.Publisher = sns.NewFromConfig(awsCfg)
+	rt.Sender = sqs.NewFromConfig(awsCfg)
+	rt.SetTable(dynamostore.New(ddb, env.Table))
+	return rt, nil
+}
+
+// SetTable puts the repositories on t (tests use an embedded table).
+func (rt *Runtime) SetTable(t store.Table) {
+	rt.Table = t
+	rt.Cases = &casefile.Repo{T: t}
+	rt.Apps = &application.Repo{T: t}
+	rt.Links = &link.Repo{T: t}
+	rt.Audit = &audit.Log{T: t}
+}
+
+func (rt *Runtime) openS3(ctx context.Context, name string) (*blob.Bucket, error) {
+	b, _, err := blob.OpenS3(ctx, blob.S3Config{Bucket: name, Region: rt.AWS.Region,
+		Endpoint: rt.Env.S3Endpoint, UsePathStyle: rt.Env.S3PathStyle})
+	return b, err
+}
+
+func (rt *Runtime) bucket(ctx context.Context, envVar, name string) (*blob.Bucket, error) {
+	if err := need([2]string{envVar, name}); err != nil {
+		return nil, err
+	}
+	return rt.Bucket(ctx, name)
+}
+
+// Queue is the SQS job queue.
+func (rt *Runtime) Queue() (queue.Queue, error) {
+	if err := need([2]string{"YUEJUAN_QUEUE_URL", rt.Env.QueueURL}); err != nil {
+		return nil, err
+	}
+	return sqsqueue.New(rt.Sender, rt.Env.QueueURL), nil
+}
+
+// noQueue is the queue of a function that sends no jobs.
+type noQueue struct{}
+
+func (noQueue) Send(_ context.Context, j queue.Job) error {
+	return fmt.Errorf("cloud: this function may not queue %s jobs", j.Kind)
+}
+
+// Notices is the notice dispatcher: notices are kept in the table and
+// published to the SNS topic; without YUEJUAN_TOPIC_ARN they are only kept
+// (the pages show them), which is logged as a warning.
+func (rt *Runtime) Notices() *notify.Dispatcher {
+	var ch notify.Notifier = &snsnotify.Notifier{Client: rt.Publisher, TopicARN: rt.Env.TopicARN}
+	if rt.Env.TopicARN == "" {
+		rt.Log.Warn("YUEJUAN_TOPIC_ARN is not set: notices are kept in the table but not sent by SMS or push")
+		ch = &notify.Outbox{T: rt.Table}
+	}
+	return &notify.Dispatcher{T: rt.Table, Channel: ch, Audit: rt.Audit, Log: rt.Log}
+}
+
+// LoginVerifier checks the identity provider's login tokens.
+func (rt *Runtime) LoginVerifier() (*JWTVerifier, error) {
+	if err := need([2]string{"YUEJUAN_ISSUER", rt.Env.issuerSet()}, [2]string{"YUEJUAN_AUDIENCE", rt.Env.audienceSet()}); err != nil {
+		return nil, err
+	}
+	v, err := NewJWKSVerifier(rt.ctx, rt.Env.JWKSURL, rt.Env.Issuer, rt.Env.Audience, rt.HTTP)
+	if err != nil {
+		return nil, err
+	}
+	v.SubjectClaim, v.RoleClaim, v.UnitClaim, v.NameClaim = rt.Env.SubjectClaim, rt.Env.RoleClaim, rt.Env.UnitClaim, rt.Env.NameClaim
+	return v, nil
+}
+
+// KeyUse says what a function may do with the link keys.
+type KeyUse int
+
+// Link key uses.
+const (
+	NoLinkKey  KeyUse = iota // neither sign nor verify (clerk, auditor)
+	VerifyOnly               // verify tokens: the public halves only (download)
+	SignLinks                // mint tokens too (the lawyer API)
+)
+
+// LinkSigner returns the download-token signer for use.
+func (rt *Runtime) LinkSigner(ctx context.Context, use KeyUse) (*link.Signer, error) {
+	s := &link.Signer{Keys: &auth.KeySet{}, Issuer: rt.Env.LinkIssuer}
+	if use == NoLinkKey {
+		return s, nil // Token and Parse fail: no key
+	}
+	if err := need([2]string{"YUEJUAN_LINK_KEY_SECRET", rt.Env.LinkKeySecret}); err != nil {
+		return nil, err
+	}
+	data, err := rt.Secrets.Secret(ctx, rt.Env.LinkKeySecret)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := ParseKeys(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w (YUEJUAN_LINK_KEY_SECRET)", err)
+	}
+	if use == SignLinks {
+		s.Keys = auth.NewKeySet(keys[0])
+		for _, k := range keys[1:] {
+			s.Keys.Add(k, false)
+		}
+		return s, nil
+	}
+	for _, k := range keys {
+		s.Keys.AddPublic(k.Public().(ed25519.PublicKey))
+	}
+	return s, nil
+}
+
+// lawyerService is the notices, complaints and opinions part of the API;
+// without notices for a function that must send none.
+func (rt *Runtime) lawyerService(notices *notify.Dispatcher) httpapi.LawyerService {
+	return httpapi.LawyerService{Notices: notices, Decisions: &procedure.Repo{T: rt.Table},
+		Lawyers: &procedure.Lawyers{Cases: rt.Cases, Apps: rt.Apps}, Complaints: &complaint.Repo{T: rt.Table},
+		Opinions: &opinion.Repo{T: rt.Table, Cases: rt.Cases}}
+}
+
+// baseAPI is the API every function has: repositories, clock, calendar,
+// no queue, no buckets, no link key.
+func (rt *Runtime) baseAPI(roles ...auth.Role) *httpapi.API {
+	return &httpapi.API{Cases: rt.Cases, Apps: rt.Apps, Links: rt.Links, Audit: rt.Audit, Queue: noQueue{},
+		Calendar: rt.Calendar, PublicURL: rt.Env.PublicURL, PresignTTL: rt.Env.PresignTTL, Log: rt.Log,
+		Signer: &link.Signer{Keys: &auth.KeySet{}, Issuer: rt.Env.LinkIssuer}, Roles: roles}
+}
+
+// API returns the HTTP API of one login role, with only that role's routes
+// and dependencies:
+//   - lawyer: the uploads bucket (presigned PUTs of attachments), the
+//     dossiers bucket (the signed-in download presigns a copy), the link
+//     signing key (the application shows its link), notices;
+//   - clerk: the uploads bucket (presigned PUTs of scans), the job queue
+//     (approval queues the assembly), notices;
+//   - auditor: neither bucket, no queue, no link key, no notices; the
+//     anchors bucket (read) when YUEJUAN_ANCHOR_PUBLIC_KEYS is set, so that
+//     verify checks the anchors.
+func (rt *Runtime) API(ctx context.Context, role auth.Role) (*httpapi.API, error) {
+	v, err := rt.LoginVerifier()
+	if err != nil {
+		return nil, err
+	}
+	a := rt.baseAPI(role)
+	a.Auth = v
+	switch role {
+	case auth.Lawyer:
+		if err := need([2]string{"YUEJUAN_PUBLIC_URL", rt.Env.publicURLSet()}); err != nil {
+			return nil, err
+		}
+		if a.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
+			return nil, err
+		}
+		if a.Dossiers, err = rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
+			return nil, err
+		}
+		if a.Signer, err = rt.LinkSigner(ctx, SignLinks); err != nil {
+			return nil, err
+		}
+		a.LawyerService = rt.lawyerService(rt.Notices())
+	case auth.Clerk:
+		if a.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
+			return nil, err
+		}
+		if a.Queue, err = rt.Queue(); err != nil {
+			return nil, err
+		}
+		a.LawyerService = rt.lawyerService(rt.Notices())
+	case auth.Auditor:
+		a.LawyerService = rt.lawyerService(nil)
+		if err := rt.anchorsForVerify(ctx, a.Audit); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("cloud: no API for role %q", role)
+	}
+	return a, nil
+}
+
+// anchorsForVerify gives log the anchor store (read) and the anchor public
+// keys, when YUEJUAN_ANCHOR_PUBLIC_KEYS is set.
+func (rt *Runtime) anchorsForVerify(ctx context.Context, log *audit.Log) error {
+	if rt.Env.AnchorPublicKeys == "" {
+		return nil
+	}
+	pubs, err := ParsePublicKeys(rt.Env.AnchorPublicKeys)
+	if err != nil {
+		return fmt.Errorf("%w (YUEJUAN_ANCHOR_PUBLIC_KEYS)", err)
+	}
+	b, err := rt.bucket(ctx, "YUEJUAN_ANCHORS_BUCKET", rt.Env.AnchorsBucket)
+	if err != nil {
+		return err
+	}
+	keys := map[string]ed25519.PublicKey{}
+	for _, p := range pubs {
+		keys[audit.KeyID(p)] = p
+	}
+	log.Anchors, log.AnchorKeys = &audit.BlobAnchors{Bucket: b}, keys
+	return nil
+}
+
+// APIHandler is the Lambda handler of one role's API.
+func (rt *Runtime) APIHandler(ctx context.Context, role auth.Role) (func(context.Context, apigwEvent) (apigwResponse, error), error) {
+	a, err := rt.API(ctx, role)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.Handler(a.Handler()), nil
+}
+
+// Download returns the API of the download door alone (GET/HEAD
+// /d/{token}): it verifies tokens with the link keys' public halves, counts
+// and audits the download in the table, and presigns a GET of the copy. It
+// has no login verifier, no upload bucket and no queue.
+func (rt *Runtime) Download(ctx context.Context) (*httpapi.API, error) {
+	a := rt.baseAPI(httpapi.LinkHolder)
+	var err error
+	if a.Signer, err = rt.LinkSigner(ctx, VerifyOnly); err != nil {
+		return nil, err
+	}
+	if a.Dossiers, err = rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DownloadHandler is the Lambda handler of the download function.
+func (rt *Runtime) DownloadHandler(ctx context.Context) (func(context.Context, apigwEvent) (apigwResponse, error), error) {
+	a, err := rt.Download(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.Handler(a.Handler()), nil
+}
+
+// pdfSetup prepares the PDF library's configuration under the scratch
+// directory (Lambda's only writable place is /tmp).
+func (rt *Runtime) pdfSetup() error {
+	if err := os.MkdirAll(rt.Env.TempDir, 0o700); err != nil {
+		return fmt.Errorf("cloud: YUEJUAN_TMP: %w", err)
+	}
+	return dossier.Setup(filepath.Join(rt.Env.TempDir, "pdfcpu"))
+}
+
+// Ingest returns the handler of S3 ObjectCreated events on the uploads
+// bucket.
+func (rt *Runtime) Ingest(ctx context.Context) (*Ingest, error) {
+	uploads, err := rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket)
+	if err != nil {
+		return nil, err
+	}
+	if err := rt.pdfSetup(); err != nil {
+		return nil, err
+	}
+	w := &ingest.Worker{Cases: rt.Cases, Apps: rt.Apps, Audit: rt.Audit, Uploads: uploads,
+		Limits: dossier.DefaultLimits(), TempDir: rt.Env.TempDir}
+	return &Ingest{Worker: w, Log: rt.Log}, nil
+}
+
+// Assemble returns the handler of the job queue: assembly of approved
+// applications (base dossier, stamped copy, link, notice).
+func (rt *Runtime) Assemble(ctx context.Context) (*Assemble, error) {
+	uploads, err := rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket)
+	if err != nil {
+		return nil, err
+	}
+	dossiers, err := rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket)
+	if err != nil {
+		return nil, err
+	}
+	if err := rt.pdfSetup(); err != nil {
+		return nil, err
+	}
+	notices := rt.Notices()
+	watch := &reminder.LinkWatch{T: rt.Table}
+	w := &assemble.Worker{Cases: rt.Cases, Apps: rt.Apps, Links: rt.Links, Audit: rt.Audit, Uploads: uploads, Dossiers: dossiers,
+		LinkTTL: rt.Env.LinkTTL, MaxDownloads: rt.Env.MaxDownloads, TempDir: rt.Env.TempDir,
+		OnReady: func(ctx context.Context, a *application.Application, l *link.Link) error {
+			if _, err := notices.Send(ctx, procedure.LinkReady(a, l)); err != nil {
+				return err
+			}
+			return watch.Add(ctx, a.ID, l)
+		}}
+	return &Assemble{Jobs: queue.Mux{queue.Assemble: func(ctx context.Context, j queue.Job) error {
+		return w.Application(ctx, j.Key)
+	}}.Handle, Log: rt.Log}, nil
+}
+
+// Deadline returns the handler of the scheduled deadline job: reminders and
+// overdue notices, link-expiry notices, retries of failed notices, the
+// re-queueing of assembly work a lost message left behind, and, with
+// YUEJUAN_ANCHOR_KEY_SECRET, an anchor of the audit chain's head.
+func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
+	q, err := rt.Queue()
+	if err != nil {
+		return nil, err
+	}
+	notices := rt.Notices()
+	d := &Deadline{Apps: rt.Apps, Queue: q, Log: rt.Log,
+		Job: &reminder.Job{Apps: rt.Apps, Audit: rt.Audit, Notify: notices, Complaints: &complaint.Repo{T: rt.Table},
+			Links: rt.Links, Watch: &reminder.LinkWatch{T: rt.Table}}}
+	if rt.Env.AnchorKeySecret != "" {
+		data, err := rt.Secrets.Secret(ctx, rt.Env.AnchorKeySecret)
+		if err != nil {
+			return nil, err
+		}
+		keys, err := ParseKeys(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w (YUEJUAN_ANCHOR_KEY_SECRET)", err)
+		}
+		b, err := rt.bucket(ctx, "YUEJUAN_ANCHORS_BUCKET", rt.Env.AnchorsBucket)
+		if err != nil {
+			return nil, err
+		}
+		pubs := map[string]ed25519.PublicKey{}
+		for _, k := range keys {
+			p := k.Public().(ed25519.PublicKey)
+			pubs[audit.KeyID(p)] = p
+		}
+		rt.Audit.Anchors, rt.Audit.AnchorKeys = &audit.BlobAnchors{Bucket: b}, pubs
+		d.Anchor = func(ctx context.Context) (audit.Anchor, bool, error) { return rt.Audit.Anchor(ctx, keys[0]) }
+	}
+	return d, nil
+}
+
+// Check ends the process when a function cannot start: the error goes to
+// the log (CloudWatch) as JSON and Lambda reports Runtime.ExitError.
+func Check(err error) {
+	if err == nil {
+		return
+	}
+	b, _ := json.Marshal(map[string]string{"level": "ERROR", "msg": "function cannot start", "err": err.Error()})
+	fmt.Fprintln(os.Stderr, string(b))
+	os.Exit(1)
+}
