@@ -3,6 +3,7 @@ package dossier
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -312,4 +313,40 @@ func pixelDiff(a, b *image.Gray) float64 {
 		}
 	}
 	return float64(diff) / float64(len(a.Pix))
+}
+
+func TestParseSidecarRefuses(t *testing.T) {
+	_, _, sc, _ := copyFixture(t)
+	good, err := sc.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseSidecar(good); err != nil {
+		t.Fatalf("a good sidecar: %v", err)
+	}
+	for name, edit := range map[string]func(s *Sidecar){
+		"format":       func(s *Sidecar) { s.Format = "yuejuan-base/0" },
+		"no slots":     func(s *Sidecar) { s.Slots = nil },
+		"huge slot":    func(s *Sidecar) { s.Slots[0].Obj = 1 << 40 },
+		"slot gap":     func(s *Sidecar) { s.Slots = append(s.Slots, SlotInfo{Obj: s.Info + 5, W: 1, H: 1}) },
+		"slot size":    func(s *Sidecar) { s.Slots[0].W = 0 },
+		"root":         func(s *Sidecar) { s.Root = s.Info },
+		"id":           func(s *Sidecar) { s.ID = "00" },
+		"prefix":       func(s *Sidecar) { s.PrefixLen = s.BaseSize },
+		"offsets":      func(s *Sidecar) { s.Offsets = "!!" },
+		"offset count": func(s *Sidecar) { s.Slots[0].Obj++; s.Info++; s.Objects++ },
+	} {
+		var s Sidecar
+		if err := json.Unmarshal(good, &s); err != nil {
+			t.Fatal(err)
+		}
+		edit(&s)
+		data, _ := json.Marshal(&s)
+		if _, err := ParseSidecar(data); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, _, err := MakeCopy(context.Background(), &Sidecar{}, testStamp); err == nil {
+		t.Error("MakeCopy with an unchecked sidecar must fail")
+	}
 }

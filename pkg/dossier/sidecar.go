@@ -101,8 +101,11 @@ func (sc *Sidecar) check() error {
 	if sc.Format != SidecarFormat {
 		return fmt.Errorf("format %q, want %q", sc.Format, SidecarFormat)
 	}
-	if len(sc.Slots) == 0 {
-		return errors.New("no stamp slots")
+	if len(sc.Slots) == 0 || len(sc.Slots) > 10000 {
+		return fmt.Errorf("%d stamp slots", len(sc.Slots))
+	}
+	if sc.Slots[0].Obj < 2 || sc.Slots[0].Obj > 100_000_000 {
+		return fmt.Errorf("bad first slot object %d", sc.Slots[0].Obj)
 	}
 	first := sc.Slots[0].Obj
 	for i, s := range sc.Slots {
@@ -167,7 +170,7 @@ func decodeOffsets(s string, n int) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	offs := make([]int64, 0, n)
+	offs := make([]int64, 0, min(n, len(raw)))
 	prev := int64(0)
 	for len(raw) > 0 {
 		d, k := binary.Uvarint(raw)

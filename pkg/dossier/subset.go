@@ -343,12 +343,11 @@ func (k *subsetKit) show(b *strings.Builder, font string, s string, size, x, y f
 
 // Composite glyph flags.
 const (
-	cgArgsAreWords    = 0x0001
-	cgHaveScale       = 0x0008
-	cgMoreComponents  = 0x0020
-	cgHaveXYScale     = 0x0040
-	cgHaveTwoByTwo    = 0x0080
-	cgHaveInstruction = 0x0100
+	cgArgsAreWords   = 0x0001
+	cgHaveScale      = 0x0008
+	cgMoreComponents = 0x0020
+	cgHaveXYScale    = 0x0040
+	cgHaveTwoByTwo   = 0x0080
 )
 
 // program builds the subset font program: the used glyphs (and the
