@@ -96,6 +96,64 @@ var Vars = [][2]string{
 	{"YUEJUAN_TMP", "scratch directory for PDF work (default /tmp, the Lambda ephemeral storage)"},
 }
 
+// Spec is what one function reads from the environment: Need must be set
+// (its builder refuses to start without them), Optional may be. Common
+// lists what every function may read.
+type Spec struct {
+	Need, Optional []string
+}
+
+// Common are the variables every function may have.
+var Common = []string{"YUEJUAN_TABLE", "YUEJUAN_LOG_LEVEL", "YUEJUAN_HOLIDAYS", "YUEJUAN_TMP",
+	"YUEJUAN_DYNAMODB_ENDPOINT", "YUEJUAN_S3_ENDPOINT", "YUEJUAN_S3_PATH_STYLE"}
+
+var (
+	login  = []string{"YUEJUAN_ISSUER", "YUEJUAN_AUDIENCE", "YUEJUAN_JWKS_URL"}
+	claims = []string{"YUEJUAN_CLAIM_SUBJECT", "YUEJUAN_CLAIM_ROLE", "YUEJUAN_CLAIM_UNIT", "YUEJUAN_CLAIM_NAME"}
+)
+
+func cat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// Functions is every Lambda function (functions/<name>) and its variables.
+// The template test checks that template.yaml gives each function all of
+// Need and nothing outside Common, Need and Optional (so the auditor API is
+// never handed the dossier bucket, nor the download function the queue).
+var Functions = map[string]Spec{
+	"api-lawyer": {
+		Need:     cat(login, []string{"YUEJUAN_PUBLIC_URL", "YUEJUAN_UPLOADS_BUCKET", "YUEJUAN_DOSSIERS_BUCKET", "YUEJUAN_LINK_KEY_SECRET", "YUEJUAN_TOPIC_ARN"}),
+		Optional: cat(claims, []string{"YUEJUAN_LINK_ISSUER", "YUEJUAN_PRESIGN_TTL", "YUEJUAN_MAX_UPLOAD_MB"}),
+	},
+	"api-clerk": {
+		Need:     cat(login, []string{"YUEJUAN_UPLOADS_BUCKET", "YUEJUAN_QUEUE_URL", "YUEJUAN_TOPIC_ARN"}),
+		Optional: cat(claims, []string{"YUEJUAN_PUBLIC_URL", "YUEJUAN_MAX_UPLOAD_MB"}),
+	},
+	"api-auditor": {
+		Need:     login,
+		Optional: cat(claims, []string{"YUEJUAN_ANCHOR_PUBLIC_KEYS", "YUEJUAN_ANCHORS_BUCKET"}),
+	},
+	"download": {
+		Need:     []string{"YUEJUAN_DOSSIERS_BUCKET", "YUEJUAN_LINK_KEY_SECRET"},
+		Optional: []string{"YUEJUAN_LINK_ISSUER", "YUEJUAN_PRESIGN_TTL"},
+	},
+	"ingest": {
+		Need: []string{"YUEJUAN_UPLOADS_BUCKET"},
+	},
+	"assemble": {
+		Need:     []string{"YUEJUAN_UPLOADS_BUCKET", "YUEJUAN_DOSSIERS_BUCKET", "YUEJUAN_TOPIC_ARN"},
+		Optional: []string{"YUEJUAN_LINK_TTL", "YUEJUAN_MAX_DOWNLOADS"},
+	},
+	"deadline": {
+		Need:     []string{"YUEJUAN_QUEUE_URL", "YUEJUAN_TOPIC_ARN"},
+		Optional: []string{"YUEJUAN_ANCHOR_KEY_SECRET", "YUEJUAN_ANCHORS_BUCKET"},
+	},
+}
+
 // FromEnv reads the configuration using getenv (os.Getenv if nil). It checks
 // only the form of what is set; each builder checks that what it needs is
 // there, so a function is not refused for a variable it does not use.

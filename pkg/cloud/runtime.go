@@ -167,16 +167,15 @@ func (noQueue) Send(_ context.Context, j queue.Job) error {
 	return fmt.Errorf("cloud: this function may not queue %s jobs", j.Kind)
 }
 
-// Notices is the notice dispatcher: notices are kept in the table and
-// published to the SNS topic; without YUEJUAN_TOPIC_ARN they are only kept
-// (the pages show them), which is logged as a warning.
-func (rt *Runtime) Notices() *notify.Dispatcher {
-	var ch notify.Notifier = &snsnotify.Notifier{Client: rt.Publisher, TopicARN: rt.Env.TopicARN}
-	if rt.Env.TopicARN == "" {
-		rt.Log.Warn("YUEJUAN_TOPIC_ARN is not set: notices are kept in the table but not sent by SMS or push")
-		ch = &notify.Outbox{T: rt.Table}
+// Notices is the notice dispatcher: notices are kept in the table (the
+// pages show them) and published to the SNS topic, which delivers them by
+// SMS or app push; a failed publication is retried by the deadline job.
+func (rt *Runtime) Notices() (*notify.Dispatcher, error) {
+	if err := need([2]string{"YUEJUAN_TOPIC_ARN", rt.Env.TopicARN}); err != nil {
+		return nil, err
 	}
-	return &notify.Dispatcher{T: rt.Table, Channel: ch, Audit: rt.Audit, Log: rt.Log}
+	ch := &snsnotify.Notifier{Client: rt.Publisher, TopicARN: rt.Env.TopicARN}
+	return &notify.Dispatcher{T: rt.Table, Channel: ch, Audit: rt.Audit, Log: rt.Log}, nil
 }
 
 // LoginVerifier checks the identity provider's login tokens.
@@ -279,7 +278,11 @@ func (rt *Runtime) API(ctx context.Context, role auth.Role) (*httpapi.API, error
 		if a.Signer, err = rt.LinkSigner(ctx, SignLinks); err != nil {
 			return nil, err
 		}
-		a.LawyerService = rt.lawyerService(rt.Notices())
+		notices, err := rt.Notices()
+		if err != nil {
+			return nil, err
+		}
+		a.LawyerService = rt.lawyerService(notices)
 	case auth.Clerk:
 		if a.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
 			return nil, err
@@ -287,7 +290,11 @@ func (rt *Runtime) API(ctx context.Context, role auth.Role) (*httpapi.API, error
 		if a.Queue, err = rt.Queue(); err != nil {
 			return nil, err
 		}
-		a.LawyerService = rt.lawyerService(rt.Notices())
+		notices, err := rt.Notices()
+		if err != nil {
+			return nil, err
+		}
+		a.LawyerService = rt.lawyerService(notices)
 	case auth.Auditor:
 		a.LawyerService = rt.lawyerService(nil)
 		if err := rt.anchorsForVerify(ctx, a.Audit); err != nil {
@@ -393,7 +400,10 @@ func (rt *Runtime) Assemble(ctx context.Context) (*Assemble, error) {
 	if err := rt.pdfSetup(); err != nil {
 		return nil, err
 	}
-	notices := rt.Notices()
+	notices, err := rt.Notices()
+	if err != nil {
+		return nil, err
+	}
 	watch := &reminder.LinkWatch{T: rt.Table}
 	w := &assemble.Worker{Cases: rt.Cases, Apps: rt.Apps, Links: rt.Links, Audit: rt.Audit, Uploads: uploads, Dossiers: dossiers,
 		LinkTTL: rt.Env.LinkTTL, MaxDownloads: rt.Env.MaxDownloads, TempDir: rt.Env.TempDir,
@@ -417,7 +427,10 @@ func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
 	if err != nil {
 		return nil, err
 	}
-	notices := rt.Notices()
+	notices, err := rt.Notices()
+	if err != nil {
+		return nil, err
+	}
 	d := &Deadline{Apps: rt.Apps, Queue: q, Log: rt.Log,
 		Job: &reminder.Job{Apps: rt.Apps, Audit: rt.Audit, Notify: notices, Complaints: &complaint.Repo{T: rt.Table},
 			Links: rt.Links, Watch: &reminder.LinkWatch{T: rt.Table}}}
@@ -454,4 +467,38 @@ func Check(err error) {
 	b, _ := json.Marshal(map[string]string{"level": "ERROR", "msg": "function cannot start", "err": err.Error()})
 	fmt.Fprintln(os.Stderr, string(b))
 	os.Exit(1)
+}
+
+// Handler returns the Lambda handler of the function called name (a key of
+// Functions), as its main passes it to lambda.Start.
+func (rt *Runtime) Handler(ctx context.Context, name string) (any, error) {
+	switch name {
+	case "api-lawyer":
+		return rt.APIHandler(ctx, auth.Lawyer)
+	case "api-clerk":
+		return rt.APIHandler(ctx, auth.Clerk)
+	case "api-auditor":
+		return rt.APIHandler(ctx, auth.Auditor)
+	case "download":
+		return rt.DownloadHandler(ctx)
+	case "ingest":
+		h, err := rt.Ingest(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	case "assemble":
+		h, err := rt.Assemble(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	case "deadline":
+		h, err := rt.Deadline(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	}
+	return nil, fmt.Errorf("cloud: no function %q", name)
 }
