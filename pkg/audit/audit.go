@@ -55,9 +55,10 @@ type Event struct {
 
 // Canonical returns the bytes the hash is computed over: the event as JSON
 // with a fixed field order, UTC time at nanosecond precision, sorted detail
-// keys (encoding/json sorts map keys) and the hash field left out.
+// keys (encoding/json sorts map keys), strings in valid UTF-8 (see valid)
+// and the hash field left out.
 func (e Event) Canonical() []byte {
-	c := e
+	c := e.valid()
 	c.Hash = ""
 	c.Time = c.Time.UTC()
 	b, err := json.Marshal(c)

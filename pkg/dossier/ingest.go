@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -175,12 +176,21 @@ func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*mod
 			return nil, nil, c.Err()
 		}
 		if err := checkContents(pc.XRefTable, p); err != nil {
+			if errors.Is(err, filter.ErrDecodeLimitExceeded) {
+				return nil, nil, reject(name, CodeTooLarge, "第 %d 页的内容解压后超过 %d MB，文件异常，请重新扫描 (page %d's content decompresses to more than %d MB: the file is abnormal; rescan it)",
+					i+1, maxContentBytes>>20, i+1, maxContentBytes>>20)
+			}
 			return nil, nil, corruptPDF(name)
 		}
 	}
 	pc.PageCount = len(pgs)
 	return pc, pgs, nil
 }
+
+// maxContentBytes caps one page content stream once decompressed. Scanned
+// pages have content streams of a few hundred bytes; pdfcpu's own cap is
+// 512 MB, which a 1 MB "zip bomb" reaches, using gigabytes of memory.
+const maxContentBytes = 64 << 20
 
 func checkContents(xt *model.XRefTable, p *page) error {
 	c, ok := p.dict.Find("Contents")
@@ -216,7 +226,7 @@ func checkContents(xt *model.XRefTable, p *page) error {
 			return errors.New("missing content stream")
 		}
 		cp := *sd
-		if err := cp.Decode(); err != nil {
+		if err := cp.DecodeWithLimit(maxContentBytes); err != nil {
 			return err
 		}
 	}
