@@ -20,11 +20,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -70,8 +72,8 @@ func (s *syncBuffer) String() string {
 
 // startServer runs the all-in-one server on an httptest listener whose
 // address is also the public URL, so signed upload and download URLs point
-// back at it.
-func startServer(t *testing.T) (*server.Server, string) {
+// back at it. Each adjust runs on the server before it serves.
+func startServer(t *testing.T, adjust ...func(*server.Server)) (*server.Server, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -91,6 +93,9 @@ func startServer(t *testing.T) (*server.Server, string) {
 	s, err := server.New(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range adjust {
+		f(s)
 	}
 	hs := httptest.NewUnstartedServer(s.Handler())
 	hs.Listener.Close()
@@ -160,6 +165,11 @@ func newTab(t *testing.T, browserCtx context.Context, name, base, artifacts stri
 	tb := &tab{t: t, name: name, ctx: ctx, base: base, artifacts: artifacts}
 	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
 		t.Fatalf("%s: enable log: %v", name, err)
+	}
+	// Users are in China: dates and times as they see them (the server's
+	// notice texts are in Beijing time too).
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Shanghai"}); err != nil {
+		t.Fatalf("%s: time zone: %v", name, err)
 	}
 	// Script errors and policy violations (CSP) fail the test.
 	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
@@ -322,11 +332,61 @@ func artifactsDir(t *testing.T) string {
 	return dir
 }
 
+// startBrowser starts headless Chromium for the test; a browser that does
+// not start fails the test.
+func startBrowser(t *testing.T, exe string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "zh-CN"), // the browser's own widgets (file pickers, date fields) as users see them
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("start %s: %v (install it with infra/peers/chromium.sh)", exe, err)
+	}
+	return browserCtx
+}
+
+// browserEnv is what the browser tests share: one server (the PDF library
+// is configured once per process, for one data dir) and one browser.
+type browserEnv struct {
+	s         *server.Server
+	base      string
+	artifacts string
+	browser   context.Context
+	// shift moves the service's clock on (API.Now).
+	shift *atomic.Int64
+}
+
 func TestBrowser(t *testing.T) {
 	exe := chromiumPath(t)
-	s, base := startServer(t)
-	artifacts := artifactsDir(t)
+	var shift atomic.Int64
+	s, base := startServer(t, func(s *server.Server) {
+		s.API.Now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	})
+	e := &browserEnv{s: s, base: base, artifacts: artifactsDir(t), shift: &shift}
+	e.browser = startBrowser(t, exe)
+	t.Run("applications", func(t *testing.T) { testApplications(t, e) })
+	t.Run("lawyer service", func(t *testing.T) { testLawyerService(t, e) })
+}
 
+// testApplications: a clerk registers a case and uploads scans, a lawyer
+// applies (badly first), the clerk approves, the lawyer downloads and reads
+// the notices, the auditor finds the download, exports and verifies.
+func testApplications(t *testing.T, e *browserEnv) {
+	s, base, artifacts, browserCtx := e.s, e.base, e.artifacts, e.browser
 	clerkTok := token(t, s, auth.Identity{Subject: "clerk01", Name: "王书记员", Role: auth.Clerk, Unit: "市检察院"})
 	lawyerTok := token(t, s, auth.Identity{Subject: license, Name: "张律师", Role: auth.Lawyer})
 	auditorTok := token(t, s, auth.Identity{Subject: "audit01", Name: "李审计", Role: auth.Auditor})
@@ -346,27 +406,6 @@ func TestBrowser(t *testing.T) {
 	cert := write("cert.pdf", textPDF("CERTIFICATE"))
 	firm := write("firm.pdf", textPDF("FIRM LETTER"))
 	poa := write("poa.pdf", textPDF("POWER OF ATTORNEY"))
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "zh-CN"), // the browser's own widgets (file pickers, date fields) as users see them
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start %s: %v (install it with infra/peers/chromium.sh)", exe, err)
-	}
 
 	// ---- the clerk registers a case -------------------------------------------------
 	clerk := newTab(t, browserCtx, "clerk", base, artifacts)
@@ -551,6 +590,15 @@ func TestBrowser(t *testing.T) {
 	}
 	_ = os.WriteFile(filepath.Join(artifacts, "dossier.pdf"), pdf, 0o644)
 	lawyer.wait("the download to be counted", `/还可下载 4 次/.test(document.querySelector('#apps li[data-status="ready"]').textContent)`, 15*time.Second)
+	// The decision and the ready dossier are on the notice list, newest first.
+	lawyer.do("refresh the notices", chromedp.Click(chromedp.CSS("#notices-refresh")))
+	lawyer.wait("the approval and ready notices", `document.querySelector('#notices li[data-kind="link.ready"]') && document.querySelector('#notices li[data-kind="application.approved"]')`, 15*time.Second)
+	if got := eval[string](lawyer, `Array.from(document.querySelectorAll('#notices li[data-kind]')).map(function(li){return li.dataset.kind}).join(' ')`); got != "link.ready application.approved" {
+		t.Errorf("the lawyer's notices, newest first: %q", got)
+	}
+	if got := lawyer.text(`#notices li[data-kind="application.approved"]`); !strings.Contains(got, "刘检察官") || !strings.Contains(got, "010-12345678") {
+		t.Errorf("the approval notice %q lacks the handler's name and phone", got)
+	}
 
 	// English is a switch.
 	lawyer.do("switch to English", chromedp.Click(chromedp.CSS("#lang")))

@@ -1,6 +1,10 @@
 // clerk.js: the unit's queue of applications by deadline (approve, or
 // refuse with a reason), case registration, and scans uploaded by volume
-// in paper-file order with per-file progress and the checker's verdict.
+// in paper-file order with per-file progress and the checker's verdict;
+// lawyers' complaints by deadline (answered in writing) and written
+// opinions (adopted or not, and why); per case: the bound lawyers, the
+// procedural decisions they are told of, and concluding the case; the
+// unit's notices.
 'use strict';
 
 (function () {
@@ -80,7 +84,74 @@
     ex_other: ['其他情形', 'Other'],
     register: ['登记', 'Register'],
     registered: ['已登记案件 {0}。现在可以上传扫描件。', 'Registered case {0}. You can upload its scans now.'],
-    footer: ['如需帮助请致电 12309 检察服务热线', 'For help call the 12309 procuratorate hotline']
+    footer: ['如需帮助请致电 12309 检察服务热线', 'For help call the 12309 procuratorate hotline'],
+    navComplaints: ['申诉控告', 'Complaints'],
+    navOpinions: ['律师意见', 'Opinions'],
+    navWork: ['案件办理', 'Case work'],
+    navNotices: ['本单位通知', 'Notices'],
+    complaintsTitle: ['律师申诉控告（按办理期限排序）', 'Lawyers\' complaints (by deadline)'],
+    complaintsEmpty: ['没有待办的申诉控告。', 'No open complaints.'],
+    complaintsDone: ['已答复办结（{0}）', 'Answered ({0})'],
+    complaintStats: ['本单位共受理 {0} 件：已办结 {1} 件（按期 {2}，超期 {3}），办理中 {4} 件（其中超期 {5}）；按期办结率 {6}%。',
+      'Received {0}: answered {1} (on time {2}, late {3}), open {4} (overdue {5}); on-time rate {6}%.'],
+    unitLabel: ['受理单位', 'Unit'],
+    periodLabel: ['办理时限', 'Period'],
+    answerLabelForm: ['书面答复（必填，将告知律师；答复后办结）', 'Written answer (required; the lawyer is told, and the complaint closes)'],
+    answerSubmit: ['答复并办结', 'Answer and close'],
+    answerRequired: ['必须书面答复后方可办结', 'A written answer is required to close a complaint'],
+    answered: ['已答复 {0} 的申诉控告，律师将收到通知。', 'Answered {0}\'s complaint; the lawyer is told.'],
+    answerLabel: ['书面答复', 'Written answer'],
+    opinionsTitle: ['律师书面意见', 'Lawyers\' written opinions'],
+    opinionsIntro: ['对律师提出的书面意见，承办人应当审查并书面答复是否采纳及理由；有未答复的意见，案件不能办结。',
+      'Answer each written opinion in writing: adopted or not, and why. A case with an unanswered opinion cannot be concluded.'],
+    opinionsEmpty: ['没有待答复的律师意见。', 'No opinions awaiting an answer.'],
+    opinionsDone: ['已答复（{0}）', 'Answered ({0})'],
+    adoptedQ: ['是否采纳', 'Adopted?'],
+    adoptYes: ['采纳', 'Adopted'],
+    adoptNo: ['不采纳', 'Not adopted'],
+    replyReason: ['理由（必填，将告知律师）', 'Reason (required; the lawyer is told)'],
+    replySubmit: ['提交答复', 'Send the answer'],
+    needAdopted: ['请选择是否采纳', 'Choose whether the opinion is adopted'],
+    needReason: ['请说明采纳或不采纳的理由', 'Give the reason, whether adopted or not'],
+    replied: ['已答复 {0} 的书面意见，律师将收到通知。', 'Answered {0}\'s opinion; the lawyer is told.'],
+    reasonLabel: ['理由', 'Reason'],
+    workTitle: ['案件办理', 'Case work'],
+    handlerLabel: ['承办人', 'Handler'],
+    concludedBadge: ['已办结', 'Concluded'],
+    lawyersTitle: ['辩护律师（程序性决定将告知以下律师）', 'Counsel (told of procedural decisions)'],
+    lawyersEmpty: ['本案尚无辩护律师：律师申请阅卷后，或在下方登记后，即会收到程序性决定告知。', 'No counsel yet: lawyers are told of decisions once they apply, or once registered below.'],
+    src_explicit: ['案管登记', 'Registered by clerk'],
+    src_application: ['阅卷申请', 'By application'],
+    bindTitle: ['登记辩护律师', 'Register counsel'],
+    bindHint: ['律师在侦查、审查逮捕阶段即已接受委托、尚未申请阅卷的，在此登记后即可收到程序性决定告知并提交书面意见。',
+      'For a lawyer retained before file review: once registered, the lawyer is told of procedural decisions and may submit opinions.'],
+    bLicense: ['执业证号（17 位）', 'Practice certificate no. (17 digits)'],
+    bName: ['律师姓名', 'Lawyer\'s name'],
+    bPhone: ['律师电话（接收告知短信）', 'Lawyer\'s phone (for the SMS)'],
+    bFirm: ['律师事务所（选填）', 'Law firm (optional)'],
+    bClient: ['委托人（选填，须为本案犯罪嫌疑人/被告人）', 'Client (optional; a defendant of this case)'],
+    bindSubmit: ['登记为本案辩护律师', 'Register as counsel'],
+    bound: ['已登记 {0} 为本案辩护律师。', 'Registered {0} as counsel on this case.'],
+    decisionTitle: ['记录程序性决定并告知律师', 'Record a procedural decision and tell counsel'],
+    dKind: ['决定类型', 'Decision'],
+    dText: ['决定内容（“其他”必填；将连同承办人姓名、电话告知律师）', 'Text (required for “other”; sent with the handler\'s name and phone)'],
+    decisionSubmit: ['记录并告知', 'Record and notify'],
+    decided: ['已记录“{0}”，已告知 {1} 名律师：', 'Recorded “{0}”; {1} lawyer(s) notified:'],
+    decidedNone: ['已记录“{0}”。本案尚无辩护律师，未发送告知。', 'Recorded “{0}”. The case has no counsel yet; nobody was notified.'],
+    decisionsEmpty: ['尚未记录程序性决定。', 'No procedural decisions yet.'],
+    notifiedLabel: ['告知', 'Notified'],
+    concludeTitle: ['办结', 'Conclude'],
+    concludeHint: ['律师书面意见均已答复后方可办结；办结后不再接收书面意见。', 'A case can be concluded once every written opinion is answered; then it takes no more opinions.'],
+    conclude: ['办结本案', 'Conclude the case'],
+    concludeAsk: ['确认办结本案？办结后不再接收律师书面意见。', 'Conclude this case? It will take no more written opinions.'],
+    concludeYes: ['确认办结', 'Conclude'],
+    cancel: ['取消', 'Cancel'],
+    concluded: ['{0} 已办结。', '{0} is concluded.'],
+    concludedAt: ['已于 {0} 办结', 'Concluded {0}'],
+    goReply: ['去答复', 'Answer it'],
+    unitNoticesTitle: ['本单位通知（到期提醒、超期、新收申诉与意见）', 'Unit notices (due today, overdue, new complaints and opinions)'],
+    unitNoticesEmpty: ['暂无通知。', 'No notices.'],
+    noCase: ['请先在下方登记案件。', 'Register a case below first.']
   });
 
   var c = YJ.requireRole('clerk');
@@ -194,7 +265,8 @@
         sel.appendChild(el('option', { value: k.id }, k.caseNo + ' ' + k.title));
       });
       if (keep && cases.some(function (k) { return k.id === keep; })) sel.value = keep;
-      return loadMaterials();
+      fillWorkCases(selectID);
+      return Promise.all([loadMaterials(), loadWork()]);
     }, function (err) {
       YJ.status(YJ.$('#toc-status'), err.message, 'error');
     });
@@ -521,9 +593,445 @@
     }).finally(function () { btn.disabled = false; });
   }
 
+  // ---- complaints -------------------------------------------------------------
+  var complaintsJSON = '';
+  var complaints = [];
+
+  function lawyerLine(l) {
+    l = l || {};
+    return el('div', { className: 'kv' },
+      el('span', { className: 'k' }, t('lawyerLabel')), (l.name || '') + (l.firm ? '（' + l.firm + '）' : ''),
+      el('span', { className: 'k' }, ' · ' + t('licenseLabel')), el('span', { className: 'mono' }, l.license || ''),
+      el('span', { className: 'k' }, ' · ' + t('phoneLabel')), YJ.telLink(l.phone));
+  }
+
+  function complaintItem(k) {
+    var li = el('li', { 'data-id': k.id, 'data-status': k.status, className: k.overdue ? 'overdue' : null });
+    li.appendChild(el('div', { className: 'item-head' },
+      el('span', null, el('strong', null, t('ck_' + k.kind)), k.urgent ? el('span', { className: 'badge badge-urgent' }, t('urgent')) : null),
+      el('span', { className: 'status status-' + k.status }, t('cs_' + k.status))));
+    if (k.status === 'open') li.appendChild(el('div', { className: 'kv' }, YJ.deadlineNode(k)));
+    else li.appendChild(el('div', { className: 'kv muted' }, t('deadline') + ' ' + (k.deadline || '—')));
+    if (k.periodLabel) li.appendChild(el('div', { className: 'kv muted' }, t('periodLabel') + YJ.colon() + k.periodLabel));
+    li.appendChild(el('div', { className: 'kv' },
+      el('span', { className: 'k' }, k.caseNo ? t('caseNo') : t('unitLabel')), k.caseNo || k.unit,
+      el('span', { className: 'k' }, ' · ' + t('submittedAt')), YJ.fmtTime(k.submittedAt)));
+    li.appendChild(lawyerLine(k.lawyer));
+    li.appendChild(el('div', { className: 'quote' }, k.description || ''));
+    if (k.answer) {
+      var box = el('div', { className: 'reply reply-ok' },
+        el('div', null, el('strong', null, t('answerLabel')), ' ', el('span', { className: 'muted' }, YJ.fmtTime(k.answer.at) + (k.answer.byName ? ' · ' + k.answer.byName : ''))),
+        el('div', { className: 'reply-reason answer-text' }, k.answer.text));
+      li.appendChild(box);
+      return li;
+    }
+    var form = el('form', { className: 'answer-form', novalidate: true });
+    var aid = 'answer-' + k.id;
+    form.appendChild(el('label', { for: aid, className: 'muted' }, t('answerLabelForm')));
+    form.appendChild(el('textarea', { id: aid, name: 'answer', rows: '3' }));
+    form.appendChild(el('div', { className: 'error', 'data-error-for': 'answer', hidden: true }));
+    form.appendChild(el('div', { className: 'form-error', 'data-error-for': '_', hidden: true }));
+    var btn = el('button', { type: 'submit', className: 'answer' }, t('answerSubmit'));
+    form.appendChild(el('div', { className: 'buttons' }, btn));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      YJ.clearProblems(form);
+      var text = form.querySelector('textarea').value.trim();
+      if (!text) {
+        YJ.showProblems(form, { quiet: true, problems: [{ field: 'answer', message: t('answerRequired') }] });
+        form.querySelector('textarea').focus();
+        return;
+      }
+      btn.disabled = true;
+      YJ.api('POST', '/complaints/' + encodeURIComponent(k.id) + '/answer', { answer: text }).then(function () {
+        YJ.status(YJ.$('#complaints-status'), t('answered', (k.lawyer && k.lawyer.name) || ''), 'ok');
+        complaintsJSON = '';
+        return Promise.all([loadComplaints(true), loadUnitNotices()]);
+      }, function (err) {
+        btn.disabled = false;
+        YJ.showProblems(form, err);
+      });
+    });
+    li.appendChild(form);
+    return li;
+  }
+
+  function renderComplaints() {
+    var list = YJ.$('#complaints');
+    var restore = YJ.keepTyped(list);
+    YJ.clear(list);
+    var open = complaints.filter(function (k) { return k.status === 'open'; });
+    var done = complaints.filter(function (k) { return k.status !== 'open'; });
+    // Earliest deadline first; overdue ones are the earliest.
+    open.sort(function (x, y) { return (x.deadline || '').localeCompare(y.deadline || '') || (x.submittedAt || '').localeCompare(y.submittedAt || ''); });
+    done.sort(function (x, y) { return String((y.answer && y.answer.at) || '').localeCompare(String((x.answer && x.answer.at) || '')); });
+    if (!open.length) list.appendChild(el('li', { className: 'muted' }, t('complaintsEmpty')));
+    open.forEach(function (k) { list.appendChild(complaintItem(k)); });
+    restore();
+    var doneList = YJ.$('#complaints-done');
+    YJ.clear(doneList);
+    done.forEach(function (k) { doneList.appendChild(complaintItem(k)); });
+    var box = YJ.$('#complaints-done-box');
+    box.hidden = !done.length;
+    box.querySelector('summary').textContent = t('complaintsDone', done.length);
+  }
+
+  function loadComplaints(keepNotice) {
+    return YJ.api('GET', '/complaints').then(function (data) {
+      if (!keepNotice) YJ.status(YJ.$('#complaints-status'), '');
+      var cs = (data && data.complaints) || [];
+      var j = JSON.stringify(cs);
+      if (j === complaintsJSON) return;
+      if (complaintsJSON && keepNotice && YJ.typingIn(YJ.$('#complaints'))) return;
+      complaintsJSON = j;
+      complaints = cs;
+      renderComplaints();
+      loadComplaintStats();
+    }, function (err) {
+      YJ.status(YJ.$('#complaints-status'), err.message, 'error');
+    });
+  }
+
+  var stats = null;
+  function renderStats() {
+    var p = YJ.$('#complaint-stats');
+    if (!stats || !stats.submitted) { p.hidden = true; return; }
+    p.textContent = t('complaintStats', stats.submitted, stats.answered, stats.onTime, stats.late, stats.open, stats.openOverdue,
+      Math.round((stats.onTimeRate || 0) * 1000) / 10);
+    p.hidden = false;
+  }
+  function loadComplaintStats() {
+    return YJ.api('GET', '/complaints/stats').then(function (st) { stats = st; renderStats(); }, function () { /* the list says enough */ });
+  }
+
+  // ---- opinions ---------------------------------------------------------------
+  var opinionsJSON = '';
+  var opinions = [];
+
+  function opinionItem(o) {
+    var li = el('li', { 'data-id': o.id, 'data-status': o.status });
+    li.appendChild(el('div', { className: 'item-head' },
+      el('strong', null, o.caseNo),
+      el('span', { className: 'status status-' + o.status }, t('os_' + o.status))));
+    li.appendChild(lawyerLine(o.lawyer));
+    li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'k' }, t('submittedAt')), YJ.fmtTime(o.submittedAt)));
+    li.appendChild(el('div', { className: 'quote' }, o.text || ''));
+    var r = o.reply;
+    if (r) {
+      li.appendChild(el('div', { className: 'reply ' + (r.adopted ? 'reply-ok' : 'reply-refused') },
+        el('div', null, el('span', { className: 'verdict badge ' + (r.adopted ? 'badge-ok' : 'badge-no') }, r.adopted ? t('adopted') : t('notAdopted')),
+          ' ', el('span', { className: 'muted' }, YJ.fmtTime(r.at) + (r.byName ? ' · ' + r.byName : ''))),
+        el('div', { className: 'reply-reason' }, el('span', { className: 'k' }, t('reasonLabel') + YJ.colon()), r.reason)));
+      return li;
+    }
+    if (o.status !== 'unanswered') return li;
+    var form = el('form', { className: 'reply-form', novalidate: true });
+    var rid = 'op-reason-' + o.id;
+    var fs = el('fieldset', { className: 'adopted' }, el('legend', null, t('adoptedQ')),
+      el('label', { className: 'inline' }, el('input', { type: 'radio', name: 'adopted', value: 'yes' }), ' ', t('adoptYes')),
+      el('label', { className: 'inline' }, el('input', { type: 'radio', name: 'adopted', value: 'no' }), ' ', t('adoptNo')),
+      el('div', { className: 'error', 'data-error-for': 'adopted', hidden: true }));
+    form.appendChild(fs);
+    form.appendChild(el('div', { className: 'field' },
+      el('label', { for: rid, className: 'muted' }, t('replyReason')),
+      el('textarea', { id: rid, name: 'reason', rows: '3' }),
+      el('div', { className: 'error', 'data-error-for': 'reason', hidden: true })));
+    form.appendChild(el('div', { className: 'form-error', 'data-error-for': '_', hidden: true }));
+    var btn = el('button', { type: 'submit', className: 'reply-submit' }, t('replySubmit'));
+    form.appendChild(el('div', { className: 'buttons' }, btn));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      YJ.clearProblems(form);
+      var choice = form.querySelector('input[name=adopted]:checked');
+      var reason = form.querySelector('textarea').value.trim();
+      var ps = [];
+      if (!choice) ps.push({ field: 'adopted', message: t('needAdopted') });
+      if (!reason) ps.push({ field: 'reason', message: t('needReason') });
+      if (ps.length) {
+        YJ.showProblems(form, { problems: ps });
+        return;
+      }
+      btn.disabled = true;
+      YJ.api('POST', '/opinions/' + encodeURIComponent(o.id) + '/reply', { adopted: choice.value === 'yes', reason: reason }).then(function () {
+        YJ.status(YJ.$('#opinions-status'), t('replied', (o.lawyer && o.lawyer.name) || ''), 'ok');
+        var named = YJ.$('#conclude-error li[data-opinion="' + CSS.escape(o.id) + '"]');
+        if (named) named.classList.add('done');
+        opinionsJSON = '';
+        return loadOpinions(true);
+      }, function (err) {
+        btn.disabled = false;
+        YJ.showProblems(form, err);
+      });
+    });
+    li.appendChild(form);
+    return li;
+  }
+
+  function renderOpinions() {
+    var list = YJ.$('#opinions');
+    var restore = YJ.keepTyped(list);
+    YJ.clear(list);
+    var open = opinions.filter(function (o) { return o.status === 'unanswered'; });
+    var done = opinions.filter(function (o) { return o.status !== 'unanswered'; });
+    done.sort(function (x, y) { return String((y.reply && y.reply.at) || y.submittedAt || '').localeCompare(String((x.reply && x.reply.at) || x.submittedAt || '')); });
+    if (!open.length) list.appendChild(el('li', { className: 'muted' }, t('opinionsEmpty')));
+    open.forEach(function (o) { list.appendChild(opinionItem(o)); });
+    restore();
+    var doneList = YJ.$('#opinions-done');
+    YJ.clear(doneList);
+    done.forEach(function (o) { doneList.appendChild(opinionItem(o)); });
+    var box = YJ.$('#opinions-done-box');
+    box.hidden = !done.length;
+    box.querySelector('summary').textContent = t('opinionsDone', done.length);
+  }
+
+  function loadOpinions(keepNotice) {
+    return YJ.api('GET', '/opinions').then(function (data) {
+      if (!keepNotice) YJ.status(YJ.$('#opinions-status'), '');
+      var os = (data && data.opinions) || [];
+      var j = JSON.stringify(os);
+      if (j === opinionsJSON) return;
+      if (opinionsJSON && keepNotice && YJ.typingIn(YJ.$('#opinions'))) return;
+      opinionsJSON = j;
+      opinions = os;
+      renderOpinions();
+    }, function (err) {
+      YJ.status(YJ.$('#opinions-status'), err.message, 'error');
+    });
+  }
+
+  // ---- case work: counsel, procedural decisions, conclude ---------------------
+  var workLawyers = [];
+  var workDecisions = [];
+
+  function workCase() {
+    var id = YJ.$('#w-case').value;
+    return cases.filter(function (k) { return k.id === id; })[0] || null;
+  }
+
+  function fillWorkCases(selectID) {
+    var sel = YJ.$('#w-case');
+    var keep = selectID || sel.value;
+    YJ.clear(sel);
+    if (!cases.length) sel.appendChild(el('option', { value: '' }, t('noCases')));
+    cases.forEach(function (k) {
+      sel.appendChild(el('option', { value: k.id }, k.caseNo + ' ' + k.title + (k.concluded ? '（' + t('concludedBadge') + '）' : '')));
+    });
+    if (keep && cases.some(function (k) { return k.id === keep; })) sel.value = keep;
+  }
+
+  function renderWork() {
+    var k = workCase();
+    var sum = YJ.$('#w-summary');
+    YJ.clear(sum);
+    if (k) {
+      sum.appendChild(el('span', { className: 'k' }, t('stage')));
+      sum.appendChild(document.createTextNode(t('stage_' + k.stage) + ' · '));
+      sum.appendChild(el('span', { className: 'k' }, t('handlerLabel')));
+      sum.appendChild(document.createTextNode(((k.handler && k.handler.name) || '—') + ' '));
+      if (k.handler && k.handler.phone) sum.appendChild(YJ.telLink(k.handler.phone));
+      if (k.concluded) {
+        sum.appendChild(el('span', { className: 'badge badge-done' }, k.concludedAt ? t('concludedAt', YJ.fmtTime(k.concludedAt)) : t('concludedBadge')));
+      }
+    }
+    var ll = YJ.$('#w-lawyers');
+    YJ.clear(ll);
+    if (!workLawyers.length) ll.appendChild(el('li', { className: 'muted' }, k ? t('lawyersEmpty') : t('noCase')));
+    workLawyers.forEach(function (b) {
+      ll.appendChild(el('li', { 'data-license': b.license },
+        el('div', { className: 'item-head' }, el('strong', null, b.name + (b.firm ? '（' + b.firm + '）' : '')),
+          el('span', { className: 'badge' }, t('src_' + b.source))),
+        el('div', { className: 'kv' }, el('span', { className: 'k' }, t('licenseLabel')), el('span', { className: 'mono' }, b.license),
+          el('span', { className: 'k' }, ' · ' + t('phoneLabel')), YJ.telLink(b.phone),
+          b.client ? el('span', { className: 'k' }, ' · ' + t('clientLabel')) : null, b.client || null)));
+    });
+    var dl = YJ.$('#w-decisions');
+    YJ.clear(dl);
+    if (k && !workDecisions.length) dl.appendChild(el('li', { className: 'muted' }, t('decisionsEmpty')));
+    workDecisions.forEach(function (d) {
+      var li = el('li', { 'data-id': d.id },
+        el('div', { className: 'item-head' }, el('strong', null, t('dk_' + d.kind)),
+          el('span', { className: 'muted' }, YJ.fmtTime(d.at) + (d.byName ? ' · ' + d.byName : ''))));
+      if (d.text) li.appendChild(el('div', { className: 'kv' }, d.text));
+      li.appendChild(deliveriesNode(d.deliveries || [], true));
+      dl.appendChild(li);
+    });
+    YJ.$('#conclude').disabled = !k || !!k.concluded;
+  }
+
+  // deliveriesNode lists who was told and how the delivery went.
+  function deliveriesNode(ds, withLabel) {
+    var names = {};
+    workLawyers.forEach(function (b) { names['lawyer:' + b.license] = b.name; });
+    var ul = el('ul', { className: 'deliveries' });
+    ds.forEach(function (x) {
+      var who = names[x.to] || String(x.to || '').replace(/^lawyer:/, '');
+      ul.appendChild(el('li', { 'data-status': x.status },
+        withLabel ? el('span', { className: 'k' }, t('notifiedLabel') + YJ.colon()) : null,
+        who + (x.phone ? ' ' + x.phone : '') + ' · ',
+        el('span', { className: 'delivery delivery-' + x.status }, t('ns_' + (x.status || 'unrecorded'))),
+        x.lastError && x.status !== 'sent' ? ' · ' + x.lastError : null));
+    });
+    return ul;
+  }
+
+  function loadWork() {
+    var k = workCase();
+    if (!k) {
+      workLawyers = [];
+      workDecisions = [];
+      renderWork();
+      return Promise.resolve();
+    }
+    var id = k.id;
+    var path = '/cases/' + encodeURIComponent(id);
+    return Promise.all([YJ.api('GET', path + '/lawyers'), YJ.api('GET', path + '/decisions')]).then(function (res) {
+      if (id !== YJ.$('#w-case').value) return;
+      workLawyers = (res[0] && res[0].lawyers) || [];
+      workDecisions = (res[1] && res[1].decisions) || [];
+      YJ.status(YJ.$('#work-status'), '');
+      renderWork();
+    }, function (err) {
+      YJ.status(YJ.$('#work-status'), err.message, 'error');
+    });
+  }
+
+  function bindLawyer(ev) {
+    ev.preventDefault();
+    var form = YJ.$('#bind-form');
+    var btn = YJ.$('#bind-submit');
+    YJ.clearProblems(form);
+    YJ.$('#bind-ok').hidden = true;
+    var k = workCase();
+    if (!k) return YJ.showProblems(form, { quiet: true, problems: [{ field: '_', message: t('pickCase') }] });
+    var body = {
+      license: YJ.$('#b-license').value.trim(), name: YJ.$('#b-name').value.trim(), phone: YJ.$('#b-phone').value.trim(),
+      firm: YJ.$('#b-firm').value.trim(), client: YJ.$('#b-client').value.trim()
+    };
+    btn.disabled = true;
+    YJ.api('POST', '/cases/' + encodeURIComponent(k.id) + '/lawyers', body).then(function (b) {
+      YJ.status(YJ.$('#bind-ok'), t('bound', b.name || body.name), 'ok');
+      form.reset();
+      return loadWork();
+    }, function (err) {
+      YJ.showProblems(form, err);
+    }).finally(function () { btn.disabled = false; });
+  }
+
+  function recordDecision(ev) {
+    ev.preventDefault();
+    var form = YJ.$('#decision-form');
+    var btn = YJ.$('#decision-submit');
+    var ok = YJ.$('#decision-ok');
+    YJ.clearProblems(form);
+    ok.hidden = true;
+    var k = workCase();
+    if (!k) return YJ.showProblems(form, { quiet: true, problems: [{ field: '_', message: t('pickCase') }] });
+    var kind = YJ.$('#d-kind').value;
+    btn.disabled = true;
+    YJ.api('POST', '/cases/' + encodeURIComponent(k.id) + '/decisions', { kind: kind, text: YJ.$('#d-text').value.trim() }).then(function (d) {
+      var ds = d.deliveries || [];
+      YJ.clear(ok);
+      ok.className = 'notice ' + (ds.length ? 'notice-ok' : 'notice-warn');
+      ok.appendChild(el('div', null, ds.length ? t('decided', t('dk_' + d.kind), ds.length) : t('decidedNone', t('dk_' + d.kind))));
+      if (ds.length) ok.appendChild(deliveriesNode(ds, false));
+      ok.hidden = false;
+      YJ.$('#d-text').value = '';
+      return loadWork();
+    }, function (err) {
+      YJ.showProblems(form, err);
+    }).finally(function () { btn.disabled = false; });
+  }
+
+  function showConcludeConfirm(on) {
+    YJ.$('#conclude-confirm').hidden = !on;
+    YJ.$('#conclude').hidden = on;
+    if (on) YJ.$('#conclude-yes').focus();
+  }
+
+  // conclude asks the server to conclude the case; a refusal names each
+  // unanswered opinion, with a way to it.
+  function conclude() {
+    var k = workCase();
+    var errBox = YJ.$('#conclude-error');
+    var ok = YJ.$('#conclude-ok');
+    YJ.clear(errBox);
+    errBox.hidden = true;
+    ok.hidden = true;
+    if (!k) return;
+    var yes = YJ.$('#conclude-yes');
+    yes.disabled = true;
+    YJ.api('POST', '/cases/' + encodeURIComponent(k.id) + '/conclude').then(function (got) {
+      showConcludeConfirm(false);
+      YJ.status(ok, t('concluded', (got && got.caseNo) || k.caseNo), 'ok');
+      return loadCases(k.id);
+    }, function (err) {
+      showConcludeConfirm(false);
+      errBox.appendChild(el('div', null, el('strong', null, err.message)));
+      if (err.problems.length) {
+        var ul = el('ul', { className: 'problems' });
+        err.problems.forEach(function (p) {
+          var m = /^opinions\[(.+)\]$/.exec(p.field || '');
+          var li = el('li', { 'data-opinion': m ? m[1] : null }, YJ.apiText(p.message));
+          if (m) {
+            var go = el('button', { type: 'button', className: 'link go-reply' }, t('goReply'));
+            go.addEventListener('click', function () { goToOpinion(m[1]); });
+            li.appendChild(document.createTextNode(' '));
+            li.appendChild(go);
+          }
+          ul.appendChild(li);
+        });
+        errBox.appendChild(ul);
+        opinionsJSON = '';
+        loadOpinions(true);
+      }
+      errBox.hidden = false;
+    }).finally(function () { yes.disabled = false; });
+  }
+
+  function goToOpinion(id) {
+    var li = YJ.$('#opinions li[data-id="' + CSS.escape(id) + '"]');
+    if (!li) return;
+    li.scrollIntoView({ block: 'center' });
+    var radio = li.querySelector('input[name=adopted]');
+    if (radio) radio.focus();
+  }
+
+  // ---- the unit's notices ------------------------------------------------------
+  var unitNoticesJSON = '';
+  var unitNotices = [];
+
+  function renderUnitNotices() {
+    var list = YJ.$('#unit-notices');
+    YJ.clear(list);
+    if (!unitNotices.length) {
+      list.appendChild(el('li', { className: 'muted' }, t('unitNoticesEmpty')));
+      return;
+    }
+    unitNotices.forEach(function (n) { list.appendChild(YJ.noticeNode(n, { delivery: true })); });
+  }
+
+  function loadUnitNotices() {
+    return YJ.api('GET', '/notices?limit=50').then(function (data) {
+      YJ.status(YJ.$('#unit-notices-status'), '');
+      var ns = ((data && data.notices) || []).slice();
+      ns.sort(function (x, y) { return String(y.createdAt || '').localeCompare(String(x.createdAt || '')); });
+      var j = JSON.stringify(ns);
+      if (j === unitNoticesJSON) return;
+      unitNoticesJSON = j;
+      unitNotices = ns;
+      renderUnitNotices();
+    }, function (err) {
+      YJ.status(YJ.$('#unit-notices-status'), err.message, 'error');
+    });
+  }
+
   function start() {
     YJ.frame(c);
-    YJ.onLang(function () { renderQueue(queueApps); renderTOC(); renderFiles(); });
+    YJ.onLang(function () {
+      renderQueue(queueApps); renderTOC(); renderFiles();
+      renderComplaints(); renderStats(); renderOpinions(); fillWorkCases(); renderWork(); renderUnitNotices();
+    });
     YJ.$('#queue-refresh').addEventListener('click', function () { queueJSON = ''; loadQueue(); });
     YJ.$('#case-select').addEventListener('change', loadMaterials);
     YJ.$('#volume').addEventListener('input', renderFiles);
@@ -534,10 +1042,37 @@
     });
     YJ.$('#case-form').addEventListener('submit', registerCase);
     wireDrop();
-    YJ.$('#queue').appendChild(el('li', { className: 'muted' }, t('loading')));
+    YJ.$('#complaints-refresh').addEventListener('click', function () { complaintsJSON = ''; loadComplaints(); });
+    YJ.$('#opinions-refresh').addEventListener('click', function () { opinionsJSON = ''; loadOpinions(); });
+    YJ.$('#unit-notices-refresh').addEventListener('click', function () { unitNoticesJSON = ''; loadUnitNotices(); });
+    YJ.$('#w-case').addEventListener('change', function () {
+      YJ.$('#conclude-error').hidden = true;
+      YJ.$('#conclude-ok').hidden = true;
+      YJ.$('#decision-ok').hidden = true;
+      YJ.$('#bind-ok').hidden = true;
+      showConcludeConfirm(false);
+      loadWork();
+    });
+    YJ.$('#bind-form').addEventListener('submit', bindLawyer);
+    YJ.$('#decision-form').addEventListener('submit', recordDecision);
+    YJ.$('#conclude').addEventListener('click', function () { showConcludeConfirm(true); });
+    YJ.$('#conclude-no').addEventListener('click', function () { showConcludeConfirm(false); });
+    YJ.$('#conclude-yes').addEventListener('click', conclude);
+    ['#queue', '#complaints', '#opinions', '#unit-notices'].forEach(function (sel) {
+      YJ.$(sel).appendChild(el('li', { className: 'muted' }, t('loading')));
+    });
     loadQueue();
     loadCases();
-    setInterval(function () { if (!document.hidden) loadQueue(true); }, 10000);
+    loadComplaints();
+    loadOpinions();
+    loadUnitNotices();
+    setInterval(function () {
+      if (document.hidden) return;
+      loadQueue(true);
+      loadComplaints(true);
+      loadOpinions(true);
+      loadUnitNotices();
+    }, 10000);
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

@@ -43,7 +43,49 @@
     submittedAt: ['提交时间', 'Submitted'],
     uploading: ['上传中 {0}%', 'Uploading {0}%'],
     uploadFailed: ['上传失败：{0}', 'Upload failed: {0}'],
-    uploadDone: ['已上传', 'Uploaded']
+    uploadDone: ['已上传', 'Uploaded'],
+    // notices (both pages)
+    nk_decision: ['程序性决定', 'Procedural decision'],
+    nk_application_approved: ['申请已许可', 'Application approved'],
+    nk_application_refused: ['申请不予许可', 'Application refused'],
+    nk_application_remind: ['申请今日到期', 'Application due today'],
+    nk_application_overdue: ['申请已超期', 'Application overdue'],
+    nk_link_ready: ['卷宗可下载', 'Dossier ready'],
+    nk_link_expiring: ['链接即将到期', 'Link expiring soon'],
+    nk_complaint_received: ['收到申诉控告', 'Complaint received'],
+    nk_complaint_answered: ['申诉控告已答复', 'Complaint answered'],
+    nk_complaint_remind: ['申诉控告今日到期', 'Complaint due today'],
+    nk_complaint_overdue: ['申诉控告已超期', 'Complaint overdue'],
+    nk_opinion_received: ['收到书面意见', 'Opinion received'],
+    nk_opinion_answered: ['书面意见已答复', 'Opinion answered'],
+    nk_other: ['通知', 'Notice'],
+    dk_arrest_review_accepted: ['受理审查逮捕', 'Accepted for arrest review'],
+    dk_supplementary_investigation: ['退回补充侦查', 'Returned for supplementary investigation'],
+    dk_jurisdiction_change: ['改变管辖', 'Change of jurisdiction'],
+    dk_prosecution_filed: ['提起公诉', 'Prosecution filed'],
+    dk_other: ['其他程序性决定', 'Other procedural decision'],
+    ck_obstructed_review: ['阅卷受阻', 'Obstructed file review'],
+    ck_obstructed_meeting: ['会见受阻', 'Obstructed meeting'],
+    ck_other: ['其他阻碍行使诉讼权利', 'Other obstruction of rights'],
+    cs_open: ['办理中', 'In progress'],
+    cs_answered: ['已答复办结', 'Answered'],
+    os_unanswered: ['待答复', 'Awaiting answer'],
+    os_answered: ['已答复', 'Answered'],
+    os_withdrawn: ['未受理（案件已办结）', 'Not taken (case concluded)'],
+    urgent: ['紧急', 'Urgent'],
+    adopted: ['已采纳', 'Adopted'],
+    notAdopted: ['未采纳', 'Not adopted'],
+    contactLabel: ['联系人', 'Contact'],
+    caseNoLabel: ['案号', 'Case no.'],
+    unitLabel: ['受理单位', 'Unit'],
+    answeredAt: ['答复', 'Answered'],
+    ns_sent: ['已送达', 'Delivered'],
+    ns_pending: ['待重发', 'Retrying'],
+    ns_failed: ['发送失败', 'Failed'],
+    ns_unrecorded: ['未记录', 'Not recorded'],
+    noticeTo_unit: ['本单位案管', 'This unit\'s clerks'],
+    noticeTo_supervisors: ['本单位负责人', 'This unit\'s supervisors'],
+    noticeToLabel: ['发给', 'To']
   };
 
   function lang() {
@@ -203,6 +245,102 @@
     return box;
   }
 
+  // noticeKey is the message key of a notice kind: "decision.x" is a
+  // procedural decision, "complaint.answered" is nk_complaint_answered.
+  function noticeKey(kind) {
+    kind = String(kind || '');
+    if (kind.indexOf('decision.') === 0) return 'nk_decision';
+    var k = 'nk_' + kind.replace(/\./g, '_');
+    return dict[k] ? k : 'nk_other';
+  }
+
+  // noticeHeadline is the notice's subject; in English (the server writes
+  // notices in Chinese) it is said from the kind.
+  function noticeHeadline(n) {
+    var kind = String(n.kind || '');
+    if (lang() !== 'en') return n.subject || t(noticeKey(kind));
+    if (kind.indexOf('decision.') === 0) {
+      var dk = 'dk_' + kind.slice(9);
+      return t('nk_decision') + ': ' + (dict[dk] ? t(dk) : kind.slice(9));
+    }
+    return t(noticeKey(kind));
+  }
+
+  // telLink is a phone number as a tap-to-call link (digits and + only in
+  // the href).
+  function telLink(phone) {
+    var tel = String(phone || '').replace(/[^0-9+]/g, '');
+    return tel ? el('a', { href: 'tel:' + tel }, phone) : document.createTextNode(phone || '');
+  }
+
+  // contactNode is "Contact: name phone" for a handler, or null.
+  function contactNode(h, label) {
+    if (!h || !(h.name || h.phone)) return null;
+    return el('div', { className: 'contact' }, el('span', { className: 'k' }, (label || t('contactLabel')) + colon()),
+      (h.name || '') + ' ', telLink(h.phone));
+  }
+
+  // noticeNode is one notice as a list item. opts.delivery adds the
+  // recipient and how its delivery stands (for clerks).
+  function noticeNode(n, opts) {
+    opts = opts || {};
+    var kind = String(n.kind || '');
+    var bad = /overdue|refused/.test(kind);
+    var warn = /remind|expiring/.test(kind);
+    var li = el('li', { 'data-id': n.id, 'data-kind': kind, className: 'notice-item' + (bad ? ' overdue' : '') });
+    li.appendChild(el('div', { className: 'item-head' },
+      el('span', null, el('span', { className: 'badge kind' + (bad ? ' badge-overdue' : warn ? ' badge-warn' : '') }, t(noticeKey(kind))),
+        ' ', el('strong', { className: 'headline' }, noticeHeadline(n))),
+      el('span', { className: 'muted when' }, fmtTime(n.createdAt))));
+    if (n.caseNo) li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'k' }, t('caseNoLabel')), n.caseNo));
+    if (n.body) li.appendChild(el('div', { className: 'kv body' }, n.body));
+    var cn = contactNode(n.contact);
+    if (cn) li.appendChild(cn);
+    if (opts.delivery) {
+      var to = String(n.to || '');
+      var who = to.indexOf('supervisors:') === 0 ? t('noticeTo_supervisors') : to.indexOf('unit:') === 0 ? t('noticeTo_unit') : to;
+      var st = el('div', { className: 'kv muted' }, t('noticeToLabel') + colon() + who + ' · ',
+        el('span', { className: 'delivery delivery-' + (n.status || '') }, t('ns_' + (n.status || 'unrecorded'))));
+      if (n.lastError && n.status !== 'sent') st.appendChild(document.createTextNode(' · ' + n.lastError));
+      li.appendChild(st);
+    }
+    return li;
+  }
+
+  // keepTyped remembers what was typed or chosen in the forms of a list's
+  // items (li[data-id]) and returns a function that puts it back after the
+  // list is drawn again.
+  function keepTyped(list) {
+    var saved = {};
+    list.querySelectorAll('li[data-id]').forEach(function (li) {
+      var s = {};
+      li.querySelectorAll('textarea[name], input[name]').forEach(function (n) {
+        if (n.type === 'radio' || n.type === 'checkbox') {
+          if (n.checked) s[n.name + '=' + n.value] = true;
+        } else if (n.value) {
+          s[n.name] = n.value;
+        }
+      });
+      saved[li.getAttribute('data-id')] = s;
+    });
+    return function () {
+      list.querySelectorAll('li[data-id]').forEach(function (li) {
+        var s = saved[li.getAttribute('data-id')];
+        if (!s) return;
+        li.querySelectorAll('textarea[name], input[name]').forEach(function (n) {
+          if (n.type === 'radio' || n.type === 'checkbox') n.checked = !!s[n.name + '=' + n.value];
+          else if (s[n.name] !== undefined) n.value = s[n.name];
+        });
+      });
+    };
+  }
+
+  // typingIn reports whether the user is typing in a form inside node.
+  function typingIn(node) {
+    var a = document.activeElement;
+    return !!(a && node.contains(a) && (a.tagName === 'TEXTAREA' || (a.tagName === 'INPUT' && a.type === 'text')));
+  }
+
   // ---- errors -----------------------------------------------------------
   function ApiError(status, body) {
     var e = (body && body.error) || {};
@@ -240,7 +378,7 @@
     }
     problems.forEach(function (p) {
       var field = String(p.field || '');
-      var base = field.replace(/\[\d+\]$/, '');
+      var base = field.replace(/\[[^\]]*\]$/, '');
       var box = form.querySelector('[data-error-for="' + CSS.escape(field) + '"]') ||
         form.querySelector('[data-error-for="' + CSS.escape(base) + '"]') || general;
       if (box) add(box, apiText(p.message));
@@ -346,6 +484,7 @@
     token: token, setToken: setToken, clearToken: clearToken, claims: claims, expired: expired,
     requireRole: requireRole, signOut: signOut, frame: frame,
     $: $, el: el, clear: clear, fmtTime: fmtTime, fmtSize: fmtSize, deadlineNode: deadlineNode, status: status,
+    telLink: telLink, contactNode: contactNode, noticeNode: noticeNode, noticeKey: noticeKey, keepTyped: keepTyped, typingIn: typingIn,
     api: api, ApiError: ApiError, upload: upload, sleep: sleep, showProblems: showProblems, clearProblems: clearProblems
   };
 })();

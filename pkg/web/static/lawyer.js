@@ -1,5 +1,9 @@
 // lawyer.js: apply for a review (documents uploaded first, each with its
-// own progress) and follow one's applications to the download.
+// own progress) and follow one's applications to the download; read the
+// notices (procedural decisions with the handler's name and phone,
+// applications decided, dossiers ready, links expiring); file complaints of
+// obstruction and follow them to the written answer; submit written
+// opinions on one's cases and read whether they were adopted, and why.
 'use strict';
 
 (function () {
@@ -48,7 +52,43 @@
     download: ['下载卷宗', 'Download dossier'],
     linkInfo: ['链接有效期至 {0}，还可下载 {1} 次', 'Link valid until {0}; {1} download(s) left'],
     linkGone: ['下载链接已失效（过期、撤销或次数用完），请联系承办人。', 'The download link is no longer valid (expired, revoked or used up); contact the case handler.'],
-    preparing: ['卷宗正在生成，完成后此处会出现下载按钮。', 'The dossier is being prepared; a download button appears here when it is ready.']
+    preparing: ['卷宗正在生成，完成后此处会出现下载按钮。', 'The dossier is being prepared; a download button appears here when it is ready.'],
+    navNotices: ['通知', 'Notices'],
+    navComplaints: ['申诉控告', 'Complaints'],
+    navOpinions: ['书面意见', 'Opinions'],
+    noticesTitle: ['通知', 'Notices'],
+    noticesIntro: ['程序性决定、申请答复、卷宗可下载、链接即将到期等通知，最新的在前（同时以短信发送）。',
+      'Procedural decisions, answers to applications, dossiers ready and links about to expire, newest first (also sent by SMS).'],
+    noNotices: ['暂无通知。', 'No notices yet.'],
+    complaintsTitle: ['申诉控告', 'Complaints'],
+    complaintsIntro: ['检察机关或其工作人员阻碍您依法行使诉讼权利的，可以提出申诉控告。一般 10 日内书面答复；紧急的 3 个工作日内；会见受阻的 5 个工作日内（遇节假日顺延）。',
+      'If a procuratorate or its staff obstructs your rights, complain here. Answered in writing within 10 days; urgent ones within 3 working days; an obstructed meeting within 5 working days (extended over holidays).'],
+    noComplaints: ['您还没有提出过申诉控告。', 'You have not filed a complaint.'],
+    newComplaint: ['提出申诉控告', 'File a complaint'],
+    cpKind: ['申诉控告事项', 'What was obstructed'],
+    cpUrgent: ['紧急（3 个工作日内答复）', 'Urgent (answered within 3 working days)'],
+    cpUrgentHint: ['如羁押期限即将届满、庭审在即等，请勾选。', 'E.g. custody about to end, or a hearing is near.'],
+    cpCaseNo: ['案号（已在本系统登记的案件）', 'Case no. (a case registered here)'],
+    cpUnit: ['受理单位（未填案号时必填）', 'Unit (required without a case no.)'],
+    cpUnitPh: ['如：市检察院', 'e.g. 市检察院'],
+    cpDescription: ['情况说明（时间、地点、经过）', 'What happened (when, where, how)'],
+    cpSubmit: ['提交申诉控告', 'File the complaint'],
+    cpFiled: ['申诉控告已提交，答复期限 {0}。办理时限：{1}。办结后您会在此收到书面答复，并有短信通知。', 'Complaint filed; to be answered by {0}. Period: {1}. The written answer will be shown here, and you will get an SMS.'],
+    periodLabel: ['办理时限', 'Period'],
+    answerLabel: ['书面答复', 'Written answer'],
+    opinionsTitle: ['书面意见', 'Written opinions'],
+    opinionsIntro: ['您可以就所辩护或代理的案件向承办人提交书面意见；承办人审查后书面答复是否采纳及理由，案件办结前必须答复。',
+      'Submit a written opinion on a case you act in; the handler answers in writing whether it was adopted and why, before the case is concluded.'],
+    noOpinions: ['您还没有提交过书面意见。', 'You have not submitted an opinion.'],
+    newOpinion: ['提交书面意见', 'Submit an opinion'],
+    opCaseHint: ['须为您已申请阅卷、或经案管登记为辩护人的案件。', 'A case you applied to review, or for which a clerk registered you as counsel.'],
+    opText: ['意见内容', 'Your opinion'],
+    opSubmit: ['提交书面意见', 'Submit the opinion'],
+    opSubmitted: ['书面意见已提交（案号 {0}）。承办人答复后会通知您。', 'Opinion submitted (case {0}). You will be told when the handler answers.'],
+    opWaiting: ['等待承办人答复，案件办结前必须答复。', 'Awaiting the handler\'s answer, due before the case is concluded.'],
+    needCaseNo: ['请填写案号', 'Enter the case number'],
+    needText: ['请填写意见内容', 'Write the opinion'],
+    yourOpinion: ['意见', 'Opinion']
   });
 
   var c = YJ.requireRole('lawyer');
@@ -235,15 +275,237 @@
         lastJSON = j;
         lastApps = apps;
         render(apps);
+        caseNumbers();
+        prefill();
       }
     }, function (err) {
       YJ.status(st, err.message, 'error');
     });
   }
 
+  // ---- notices ------------------------------------------------------------
+  var noticesJSON = '';
+  var notices = [];
+
+  function renderNotices() {
+    var list = YJ.$('#notices');
+    YJ.clear(list);
+    if (!notices.length) {
+      list.appendChild(el('li', { className: 'muted' }, t('noNotices')));
+      return;
+    }
+    notices.forEach(function (n) { list.appendChild(YJ.noticeNode(n)); });
+  }
+
+  function loadNotices() {
+    return YJ.api('GET', '/notices').then(function (data) {
+      YJ.status(YJ.$('#notices-status'), '');
+      var ns = ((data && data.notices) || []).slice();
+      ns.sort(function (x, y) { return String(y.createdAt || '').localeCompare(String(x.createdAt || '')); });
+      var j = JSON.stringify(ns);
+      if (j === noticesJSON) return;
+      noticesJSON = j;
+      notices = ns;
+      renderNotices();
+      caseNumbers();
+    }, function (err) {
+      YJ.status(YJ.$('#notices-status'), err.message, 'error');
+    });
+  }
+
+  // ---- complaints ---------------------------------------------------------
+  var complaintsJSON = '';
+  var complaints = [];
+
+  // answerNode shows a written answer: when, by whom, the text and whom
+  // to call.
+  function answerNode(a, cls, verdict) {
+    var box = el('div', { className: 'reply ' + (cls || '') });
+    box.appendChild(el('div', null, verdict || null, verdict ? ' ' : null,
+      el('span', { className: 'muted' }, YJ.fmtTime(a.at) + (a.byName ? ' · ' + a.byName : ''))));
+    return box;
+  }
+
+  function renderComplaints() {
+    var list = YJ.$('#complaints');
+    YJ.clear(list);
+    if (!complaints.length) {
+      list.appendChild(el('li', { className: 'muted' }, t('noComplaints')));
+      return;
+    }
+    complaints.forEach(function (k) {
+      var li = el('li', { 'data-id': k.id, 'data-status': k.status, className: k.overdue ? 'overdue' : null });
+      li.appendChild(el('div', { className: 'item-head' },
+        el('span', null, el('strong', null, t('ck_' + k.kind)), k.urgent ? el('span', { className: 'badge badge-urgent' }, t('urgent')) : null),
+        el('span', { className: 'status status-' + k.status }, t('cs_' + k.status))));
+      li.appendChild(el('div', { className: 'kv' },
+        k.caseNo ? el('span', { className: 'k' }, t('caseNoLabel')) : el('span', { className: 'k' }, t('unitLabel')),
+        k.caseNo || k.unit,
+        el('span', { className: 'k' }, ' · ' + t('submittedAt')), YJ.fmtTime(k.submittedAt)));
+      if (k.status === 'open') {
+        li.appendChild(el('div', { className: 'kv' }, YJ.deadlineNode(k)));
+      } else {
+        li.appendChild(el('div', { className: 'kv muted' }, t('deadline') + ' ' + (k.deadline || '—')));
+      }
+      if (k.periodLabel) li.appendChild(el('div', { className: 'kv muted' }, t('periodLabel') + YJ.colon() + k.periodLabel));
+      li.appendChild(el('div', { className: 'quote' }, k.description || ''));
+      if (k.answer) {
+        var box = answerNode(k.answer, 'reply-ok', el('strong', null, t('answerLabel')));
+        box.appendChild(el('div', { className: 'reply-reason answer-text' }, k.answer.text));
+        var cn = YJ.contactNode(k.answer.contact);
+        if (cn) box.appendChild(cn);
+        li.appendChild(box);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  function loadComplaints() {
+    return YJ.api('GET', '/complaints').then(function (data) {
+      YJ.status(YJ.$('#complaints-status'), '');
+      var cs = (data && data.complaints) || [];
+      var j = JSON.stringify(cs);
+      if (j === complaintsJSON) return;
+      complaintsJSON = j;
+      complaints = cs;
+      renderComplaints();
+    }, function (err) {
+      YJ.status(YJ.$('#complaints-status'), err.message, 'error');
+    });
+  }
+
+  function fileComplaint(ev) {
+    ev.preventDefault();
+    var form = YJ.$('#complaint-form');
+    var btn = YJ.$('#complaint-submit');
+    var ok = YJ.$('#complaint-ok');
+    YJ.clearProblems(form);
+    ok.hidden = true;
+    var body = {
+      kind: YJ.$('#cp-kind').value, urgent: YJ.$('#cp-urgent').checked,
+      caseNo: val('#cp-caseNo'), unit: val('#cp-unit'), phone: val('#cp-phone'), firm: val('#cp-firm'),
+      description: val('#cp-description'), attachments: []
+    };
+    btn.disabled = true;
+    YJ.api('POST', '/complaints', body).then(function (k) {
+      YJ.status(ok, t('cpFiled', k.deadline || '—', k.periodLabel || ''), 'ok');
+      YJ.$('#cp-description').value = '';
+      YJ.$('#cp-urgent').checked = false;
+      complaintsJSON = '';
+      return loadComplaints();
+    }, function (err) {
+      YJ.showProblems(form, err);
+    }).finally(function () { btn.disabled = false; });
+  }
+
+  // ---- opinions -----------------------------------------------------------
+  var opinionsJSON = '';
+  var opinions = [];
+
+  function renderOpinions() {
+    var list = YJ.$('#opinions');
+    YJ.clear(list);
+    if (!opinions.length) {
+      list.appendChild(el('li', { className: 'muted' }, t('noOpinions')));
+      return;
+    }
+    opinions.forEach(function (o) {
+      var li = el('li', { 'data-id': o.id, 'data-status': o.status });
+      li.appendChild(el('div', { className: 'item-head' },
+        el('strong', null, o.caseNo),
+        el('span', { className: 'status status-' + o.status }, t('os_' + o.status))));
+      li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'k' }, t('submittedAt')), YJ.fmtTime(o.submittedAt)));
+      li.appendChild(el('div', { className: 'quote' }, o.text || ''));
+      var r = o.reply;
+      if (r) {
+        var box = answerNode(r, r.adopted ? 'reply-ok' : 'reply-refused',
+          el('span', { className: 'verdict badge ' + (r.adopted ? 'badge-ok' : 'badge-no') }, r.adopted ? t('adopted') : t('notAdopted')));
+        box.appendChild(el('div', { className: 'reply-reason' }, el('span', { className: 'k' }, t('reason') + YJ.colon()), r.reason));
+        var cn = YJ.contactNode(r.contact);
+        if (cn) box.appendChild(cn);
+        li.appendChild(box);
+      } else if (o.status === 'unanswered') {
+        li.appendChild(el('div', { className: 'kv muted' }, t('opWaiting')));
+      }
+      list.appendChild(li);
+    });
+  }
+
+  function loadOpinions() {
+    return YJ.api('GET', '/opinions').then(function (data) {
+      YJ.status(YJ.$('#opinions-status'), '');
+      var os = (data && data.opinions) || [];
+      var j = JSON.stringify(os);
+      if (j === opinionsJSON) return;
+      opinionsJSON = j;
+      opinions = os;
+      renderOpinions();
+      caseNumbers();
+    }, function (err) {
+      YJ.status(YJ.$('#opinions-status'), err.message, 'error');
+    });
+  }
+
+  function submitOpinion(ev) {
+    ev.preventDefault();
+    var form = YJ.$('#opinion-form');
+    var btn = YJ.$('#opinion-submit');
+    var ok = YJ.$('#opinion-ok');
+    YJ.clearProblems(form);
+    ok.hidden = true;
+    var caseNo = val('#op-caseNo');
+    var text = val('#op-text');
+    if (!caseNo) {
+      var ps = [{ field: 'caseNo', message: t('needCaseNo') }];
+      if (!text) ps.push({ field: 'text', message: t('needText') });
+      YJ.showProblems(form, { problems: ps });
+      return;
+    }
+    btn.disabled = true;
+    YJ.api('POST', '/cases/' + encodeURIComponent(caseNo) + '/opinions', { text: text, attachments: [] }).then(function (o) {
+      YJ.status(ok, t('opSubmitted', o.caseNo || caseNo), 'ok');
+      YJ.$('#op-text').value = '';
+      opinionsJSON = '';
+      return loadOpinions();
+    }, function (err) {
+      // Not found (or not bound) is about the case number.
+      if (err.status === 404) {
+        err.problems = [{ field: 'caseNo', message: err.message }];
+        err.quiet = true;
+      }
+      YJ.showProblems(form, err);
+    }).finally(function () { btn.disabled = false; });
+  }
+
+  // caseNumbers offers the case numbers the lawyer has met (applications,
+  // notices, opinions) in the forms' case-number fields.
+  function caseNumbers() {
+    var seen = {};
+    var add = function (no) { if (no) seen[no] = true; };
+    lastApps.forEach(function (a) { add(a.caseNo); });
+    notices.forEach(function (n) { add(n.caseNo); });
+    opinions.forEach(function (o) { add(o.caseNo); });
+    complaints.forEach(function (k) { add(k.caseNo); });
+    var dl = YJ.$('#case-nos');
+    YJ.clear(dl);
+    Object.keys(seen).sort().forEach(function (no) { dl.appendChild(el('option', { value: no })); });
+  }
+
+  // prefill fills phone and firm from the latest application, if empty.
+  function prefill() {
+    var a = lastApps[0];
+    if (!a || !a.lawyer) return;
+    if (!YJ.$('#cp-phone').value) YJ.$('#cp-phone').value = a.lawyer.phone || '';
+    if (!YJ.$('#cp-firm').value) YJ.$('#cp-firm').value = a.lawyer.firm || '';
+  }
+
+  function loadService() {
+    return Promise.all([loadNotices(), loadComplaints(), loadOpinions()]);
+  }
+
   function start() {
     YJ.frame(c);
-    YJ.onLang(function () { render(lastApps); });
+    YJ.onLang(function () { render(lastApps); renderNotices(); renderComplaints(); renderOpinions(); });
     if (!YJ.$('#lawyer-name').value) YJ.$('#lawyer-name').value = c.name || '';
     if (!YJ.$('#lawyer-license').value) YJ.$('#lawyer-license').value = c.sub || '';
     Object.keys(slots).forEach(function (name) {
@@ -252,10 +514,20 @@
     YJ.$('#att-authority-kind').addEventListener('change', function () { startUpload('authority'); });
     YJ.$('#apply').addEventListener('submit', submit);
     YJ.$('#refresh').addEventListener('click', function () { lastJSON = ''; load(); });
+    YJ.$('#complaint-form').addEventListener('submit', fileComplaint);
+    YJ.$('#opinion-form').addEventListener('submit', submitOpinion);
+    YJ.$('#notices-refresh').addEventListener('click', function () { noticesJSON = ''; loadNotices(); });
+    YJ.$('#complaints-refresh').addEventListener('click', function () { complaintsJSON = ''; loadComplaints(); });
+    YJ.$('#opinions-refresh').addEventListener('click', function () { opinionsJSON = ''; loadOpinions(); });
     render([]);
+    ['#notices', '#complaints', '#opinions'].forEach(function (sel) {
+      YJ.$(sel).appendChild(el('li', { className: 'muted' }, t('loading')));
+    });
     load();
+    loadService();
     // Follow the status while the page is open.
     setInterval(function () { if (!document.hidden) load(); }, 4000);
+    setInterval(function () { if (!document.hidden) loadService(); }, 8000);
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
