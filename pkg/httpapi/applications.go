@@ -49,6 +49,9 @@ func (a *API) calendar() *deadline.Calendar {
 }
 
 func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if id.Role == auth.Lawyer && a.limited(w, r, id, id.Subject, "applications") {
+		return
+	}
 	var in applicationIn
 	if !a.decode(w, r, &in) {
 		return

@@ -63,6 +63,9 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, r, l, err)
 		return
 	}
+	if r.Method == http.MethodGet && a.limited(w, r, auth.Identity{}, claims.Subject, "downloads") {
+		return
+	}
 	l, err := a.checkLink(r, claims.ID)
 	if err == nil && (l.ApplicationID != claims.ApplicationID || l.Lawyer != claims.Subject) {
 		// Validly signed, but not for this link record.
@@ -236,6 +239,9 @@ func (a *API) page(w http.ResponseWriter, status int, title, zh, en string) {
 // downloadLoggedIn lets a signed-in lawyer download their own ready dossier
 // without the token, through the same counted, audited path.
 func (a *API) downloadLoggedIn(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if a.limited(w, r, id, id.Subject, "downloads") {
+		return
+	}
 	app, ok := a.ownApplication(w, r, id)
 	if !ok {
 		return

@@ -5,12 +5,14 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -51,10 +53,14 @@ type API struct {
 	// PresignTTL how long a dossier's presigned GET lives (60–300 s).
 	UploadTTL  time.Duration
 	PresignTTL time.Duration
-	// MaxJSON caps request bodies (default 1 MiB).
+	// MaxJSON caps request bodies (default 1 MiB); MaxJSONDepth caps their
+	// nesting (limits.go).
 	MaxJSON int64
-	Log     *slog.Logger
-	Now     func() time.Time
+	// RateLimit bounds applications and downloads per lawyer; nil takes
+	// DefaultRates (limits.go).
+	RateLimit *RateLimiter
+	Log       *slog.Logger
+	Now       func() time.Time
 	// LawyerService: notices, complaints and opinions (notices.go).
 	LawyerService
 	// Roles, when set, mounts only the routes that admit one of these roles
@@ -266,9 +272,17 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if limit <= 0 {
 		limit = 1 << 20
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil && jsonTooDeep(body) {
+		writeError(w, http.StatusBadRequest, "too_deep", fmt.Sprintf("JSON 嵌套超过 %d 层 (JSON nested deeper than %d levels)", MaxJSONDepth, MaxJSONDepth))
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err == nil {
+		err = dec.Decode(v)
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError

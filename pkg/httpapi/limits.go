@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// MaxJSONDepth is how deeply a request body's arrays and objects may nest.
+// No route needs more than 4 levels; encoding/json alone would go to 10,000.
+const MaxJSONDepth = 32
+
+// jsonTooDeep reports whether body nests arrays and objects deeper than
+// MaxJSONDepth, with a plain scan that skips strings.
+func jsonTooDeep(body []byte) bool {
+	depth, inString, escaped := 0, false, false
+	for _, c := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth > MaxJSONDepth {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
+}
+
+// Rate is a token bucket: Burst requests at once, refilled at PerHour. The
+// zero Rate means no limit.
+type Rate struct {
+	PerHour float64
+	Burst   int
+}
+
+// Rates are the limits per lawyer.
+type Rates struct {
+	// Applications: POST /applications by a lawyer (a clerk registering
+	// hotline or centre applications is not limited).
+	Applications Rate
+	// Downloads: GET /d/{token} and GET /applications/{id}/download (HEAD
+	// is not limited: it costs nothing and counts nothing).
+	Downloads Rate
+}
+
+// DefaultRates: 30 applications an hour with bursts of 10, 60 downloads an
+// hour with bursts of 10 — far above what a lawyer does by hand (a link
+// allows a handful of downloads), far below what a script can do.
+func DefaultRates() Rates {
+	return Rates{Applications: Rate{PerHour: 30, Burst: 10}, Downloads: Rate{PerHour: 60, Burst: 10}}
+}
+
+// RateLimiter keeps a token bucket per lawyer and kind of request, in
+// memory: on AWS each function instance keeps its own, so the limits are
+// per instance there (API Gateway throttling bounds the total).
+type RateLimiter struct {
+	rates Rates
+	mu    sync.Mutex
+	m     map[string]*bucket
+}
+
+type bucket struct {
+	lim        *rate.Limiter
+	audited    time.Time // last audited refusal: at most one record a minute
+	suppressed int       // refusals since then
+}
+
+// NewRateLimiter returns a limiter with rates.
+func NewRateLimiter(rates Rates) *RateLimiter {
+	return &RateLimiter{rates: rates, m: map[string]*bucket{}}
+}
+
+// allow takes a token of kind for who, or says how long to wait for one.
+// It also says whether this refusal is to be audited, and how many
+// refusals went unaudited before it.
+func (l *RateLimiter) allow(kind, who string, now time.Time) (ok bool, wait time.Duration, audit bool, suppressed int) {
+	rt := l.rates.Applications
+	if kind == "downloads" {
+		rt = l.rates.Downloads
+	}
+	if rt.PerHour <= 0 || rt.Burst <= 0 {
+		return true, 0, false, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	key := kind + "\x00" + who
+	b := l.m[key]
+	if b == nil {
+		if len(l.m) >= 100_000 {
+			l.sweep(now)
+		}
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(rt.PerHour/3600), rt.Burst)}
+		l.m[key] = b
+	}
+	res := b.lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		if now.Sub(b.audited) >= time.Minute {
+			b.audited, suppressed, b.suppressed = now, b.suppressed, 0
+			return false, d, true, suppressed
+		}
+		b.suppressed++
+		return false, d, false, 0
+	}
+	return true, 0, false, 0
+}
+
+// sweep forgets buckets that are full again (idle lawyers).
+func (l *RateLimiter) sweep(now time.Time) {
+	for k, b := range l.m {
+		if b.lim.TokensAt(now) >= float64(b.lim.Burst()) {
+			delete(l.m, k)
+		}
+	}
+}
+
+var defaultLimiters sync.Map // *API → *RateLimiter
+
+func (a *API) rateLimiter() *RateLimiter {
+	if a.RateLimit != nil {
+		return a.RateLimit
+	}
+	if v, ok := defaultLimiters.Load(a); ok {
+		return v.(*RateLimiter)
+	}
+	v, _ := defaultLimiters.LoadOrStore(a, NewRateLimiter(DefaultRates()))
+	return v.(*RateLimiter)
+}
+
+// limited answers 429 with Retry-After when lawyer has used up kind
+// ("applications" or "downloads"), and records the refusal (once a minute
+// per lawyer and kind, with the number of refusals not recorded since, so
+// that a script hammering the API cannot flood the audit log).
+func (a *API) limited(w http.ResponseWriter, r *http.Request, id auth.Identity, lawyer, kind string) bool {
+	ok, wait, rec, suppressed := a.rateLimiter().allow(kind, lawyer, a.now())
+	if ok {
+		return false
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	if rec {
+		ev := audit.Event{Action: "rate.limit", Result: audit.Denied,
+			Detail: map[string]string{"route": r.Pattern, "limit": kind, "retryAfter": strconv.Itoa(secs), "notRecordedBefore": strconv.Itoa(suppressed)}}
+		if id.Subject == "" {
+			ev.Actor, ev.Role = lawyer, string(auth.Lawyer)
+		}
+		a.record(r, id, ev)
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	what, whatEN := "提交申请", "applications"
+	if kind == "downloads" {
+		what, whatEN = "下载", "downloads"
+	}
+	zh := fmt.Sprintf("%s过于频繁，请 %d 秒后再试。如有急需请致电 12309。", what, secs)
+	en := fmt.Sprintf("Too many %s; try again in %d seconds.", whatEN, secs)
+	if wantsHTML(r) {
+		a.page(w, http.StatusTooManyRequests, "请稍后再试", zh, en)
+		return true
+	}
+	writeError(w, http.StatusTooManyRequests, "rate_limited", zh+" ("+en+")")
+	return true
+}
