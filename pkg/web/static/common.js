@@ -288,9 +288,11 @@
     var bad = /overdue|refused/.test(kind);
     var warn = /remind|expiring/.test(kind);
     var li = el('li', { 'data-id': n.id, 'data-kind': kind, className: 'notice-item' + (bad ? ' overdue' : '') });
+    var label = t(noticeKey(kind));
+    var headline = noticeHeadline(n);
     li.appendChild(el('div', { className: 'item-head' },
-      el('span', null, el('span', { className: 'badge kind' + (bad ? ' badge-overdue' : warn ? ' badge-warn' : '') }, t(noticeKey(kind))),
-        ' ', el('strong', { className: 'headline' }, noticeHeadline(n))),
+      el('span', null, el('span', { className: 'badge kind' + (bad ? ' badge-overdue' : warn ? ' badge-warn' : '') }, label),
+        headline !== label ? ' ' : null, headline !== label ? el('strong', { className: 'headline' }, headline) : null),
       el('span', { className: 'muted when' }, fmtTime(n.createdAt))));
     if (n.caseNo) li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'k' }, t('caseNoLabel')), n.caseNo));
     if (n.body) li.appendChild(el('div', { className: 'kv body' }, n.body));
