@@ -210,6 +210,54 @@ func FromEnv(getenv func(string) string) (Env, error) {
 	return e, nil
 }
 
+// Value returns the value of the variable k as configured ("" when unset;
+// the shared settings' laptop defaults count as unset).
+func (e Env) Value(k string) string {
+	switch k {
+	case "YUEJUAN_TABLE":
+		return e.Table
+	case "YUEJUAN_UPLOADS_BUCKET":
+		return e.UploadsBucket
+	case "YUEJUAN_DOSSIERS_BUCKET":
+		return e.DossiersBucket
+	case "YUEJUAN_ANCHORS_BUCKET":
+		return e.AnchorsBucket
+	case "YUEJUAN_QUEUE_URL":
+		return e.QueueURL
+	case "YUEJUAN_TOPIC_ARN":
+		return e.TopicARN
+	case "YUEJUAN_JWKS_URL":
+		return e.JWKSURL
+	case "YUEJUAN_LINK_KEY_SECRET":
+		return e.LinkKeySecret
+	case "YUEJUAN_ANCHOR_KEY_SECRET":
+		return e.AnchorKeySecret
+	case "YUEJUAN_ANCHOR_PUBLIC_KEYS":
+		return e.AnchorPublicKeys
+	case "YUEJUAN_ISSUER":
+		return e.issuerSet()
+	case "YUEJUAN_AUDIENCE":
+		return e.audienceSet()
+	case "YUEJUAN_PUBLIC_URL":
+		return e.publicURLSet()
+	}
+	return ""
+}
+
+// Check reports every variable that function name needs (Functions) and
+// lacks, before anything is opened or fetched.
+func (e Env) Check(name string) error {
+	spec, ok := Functions[name]
+	if !ok {
+		return fmt.Errorf("cloud: no function %q", name)
+	}
+	vars := [][2]string{{"YUEJUAN_TABLE", e.Table}}
+	for _, k := range spec.Need {
+		vars = append(vars, [2]string{k, e.Value(k)})
+	}
+	return need(vars...)
+}
+
 // need returns an error naming every variable among vars that is empty.
 func need(vars ...[2]string) error {
 	var missing []string

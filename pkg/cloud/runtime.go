@@ -203,7 +203,7 @@ const (
 
 // LinkSigner returns the download-token signer for use.
 func (rt *Runtime) LinkSigner(ctx context.Context, use KeyUse) (*link.Signer, error) {
-	s := &link.Signer{Keys: &auth.KeySet{}, Issuer: rt.Env.LinkIssuer}
+	s := &link.Signer{Keys: auth.PublicKeySet(), Issuer: rt.Env.LinkIssuer}
 	if use == NoLinkKey {
 		return s, nil // Token and Parse fail: no key
 	}
@@ -225,9 +225,11 @@ func (rt *Runtime) LinkSigner(ctx context.Context, use KeyUse) (*link.Signer, er
 		}
 		return s, nil
 	}
-	for _, k := range keys {
-		s.Keys.AddPublic(k.Public().(ed25519.PublicKey))
+	pubs := make([]ed25519.PublicKey, len(keys))
+	for i, k := range keys {
+		pubs[i] = k.Public().(ed25519.PublicKey)
 	}
+	s.Keys = auth.PublicKeySet(pubs...)
 	return s, nil
 }
 
@@ -244,7 +246,7 @@ func (rt *Runtime) lawyerService(notices *notify.Dispatcher) httpapi.LawyerServi
 func (rt *Runtime) baseAPI(roles ...auth.Role) *httpapi.API {
 	return &httpapi.API{Cases: rt.Cases, Apps: rt.Apps, Links: rt.Links, Audit: rt.Audit, Queue: noQueue{},
 		Calendar: rt.Calendar, PublicURL: rt.Env.PublicURL, PresignTTL: rt.Env.PresignTTL, Log: rt.Log,
-		Signer: &link.Signer{Keys: &auth.KeySet{}, Issuer: rt.Env.LinkIssuer}, Roles: roles}
+		Signer: &link.Signer{Keys: auth.PublicKeySet(), Issuer: rt.Env.LinkIssuer}, Roles: roles}
 }
 
 // API returns the HTTP API of one login role, with only that role's routes
@@ -258,6 +260,9 @@ func (rt *Runtime) baseAPI(roles ...auth.Role) *httpapi.API {
 //     anchors bucket (read) when YUEJUAN_ANCHOR_PUBLIC_KEYS is set, so that
 //     verify checks the anchors.
 func (rt *Runtime) API(ctx context.Context, role auth.Role) (*httpapi.API, error) {
+	if err := rt.Env.Check("api-" + string(role)); err != nil {
+		return nil, err
+	}
 	v, err := rt.LoginVerifier()
 	if err != nil {
 		return nil, err
@@ -342,6 +347,9 @@ func (rt *Runtime) APIHandler(ctx context.Context, role auth.Role) (func(context
 // and audits the download in the table, and presigns a GET of the copy. It
 // has no login verifier, no upload bucket and no queue.
 func (rt *Runtime) Download(ctx context.Context) (*httpapi.API, error) {
+	if err := rt.Env.Check("download"); err != nil {
+		return nil, err
+	}
 	a := rt.baseAPI(httpapi.LinkHolder)
 	var err error
 	if a.Signer, err = rt.LinkSigner(ctx, VerifyOnly); err != nil {
@@ -374,6 +382,9 @@ func (rt *Runtime) pdfSetup() error {
 // Ingest returns the handler of S3 ObjectCreated events on the uploads
 // bucket.
 func (rt *Runtime) Ingest(ctx context.Context) (*Ingest, error) {
+	if err := rt.Env.Check("ingest"); err != nil {
+		return nil, err
+	}
 	uploads, err := rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket)
 	if err != nil {
 		return nil, err
@@ -389,6 +400,9 @@ func (rt *Runtime) Ingest(ctx context.Context) (*Ingest, error) {
 // Assemble returns the handler of the job queue: assembly of approved
 // applications (base dossier, stamped copy, link, notice).
 func (rt *Runtime) Assemble(ctx context.Context) (*Assemble, error) {
+	if err := rt.Env.Check("assemble"); err != nil {
+		return nil, err
+	}
 	uploads, err := rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket)
 	if err != nil {
 		return nil, err
@@ -423,6 +437,9 @@ func (rt *Runtime) Assemble(ctx context.Context) (*Assemble, error) {
 // re-queueing of assembly work a lost message left behind, and, with
 // YUEJUAN_ANCHOR_KEY_SECRET, an anchor of the audit chain's head.
 func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
+	if err := rt.Env.Check("deadline"); err != nil {
+		return nil, err
+	}
 	q, err := rt.Queue()
 	if err != nil {
 		return nil, err
@@ -472,6 +489,9 @@ func Check(err error) {
 // Handler returns the Lambda handler of the function called name (a key of
 // Functions), as its main passes it to lambda.Start.
 func (rt *Runtime) Handler(ctx context.Context, name string) (any, error) {
+	if err := rt.Env.Check(name); err != nil {
+		return nil, err
+	}
 	switch name {
 	case "api-lawyer":
 		return rt.APIHandler(ctx, auth.Lawyer)
