@@ -234,6 +234,10 @@ func (a *API) createAttachment(w http.ResponseWriter, r *http.Request, id auth.I
 
 func (a *API) getAttachment(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	at, err := a.Apps.GetAttachment(r.Context(), r.PathValue("id"))
+	if err == nil && at.Owner != owner(id) {
+		// Someone else's document: 404 as if absent, and audited.
+		a.record(r, id, audit.Event{Action: "access.deny", Target: at.ID, Result: audit.Denied, Detail: map[string]string{"reason": "attachment of another user"}})
+	}
 	if err != nil || at.Owner != owner(id) {
 		writeError(w, http.StatusNotFound, "attachment_not_found", "未找到该附件 (no such attachment)")
 		return

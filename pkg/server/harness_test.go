@@ -1,0 +1,341 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/config"
+	"github.com/yuejuan/yuejuan/pkg/httpapi"
+	"github.com/yuejuan/yuejuan/pkg/server"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// tsrv is the local all-in-one server on a real listener, as `yuejuan
+// serve` runs it, with its JSON log captured. The PDF library's setup is
+// per process, so the tests of this package share one server (made on
+// first use, removed by TestMain); each test makes its own case and
+// applications and looks at its own records.
+type tsrv struct {
+	t    *testing.T
+	s    *server.Server
+	url  string
+	logs *syncBuffer
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *tsrv
+	sharedErr  error
+	cleanups   []func()
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	os.Exit(code)
+}
+
+func newTsrv(t *testing.T) *tsrv {
+	t.Helper()
+	sharedOnce.Do(func() { shared, sharedErr = startShared() })
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	ts := *shared
+	ts.t = t
+	t.Cleanup(func() {
+		if t.Failed() {
+			out := ts.logs.String()
+			t.Logf("server log (last 3000 bytes):\n%s", out[max(0, len(out)-3000):])
+		}
+	})
+	return &ts
+}
+
+func startShared() (*tsrv, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	url := "http://" + ln.Addr().String()
+	data, err := os.MkdirTemp("", "yuejuan-server-test-")
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { os.RemoveAll(data) })
+	cfg, err := config.FromEnv(func(k string) string {
+		switch k {
+		case "YUEJUAN_DATA":
+			return data
+		case "YUEJUAN_ADDR":
+			return ln.Addr().String()
+		case "YUEJUAN_PUBLIC_URL":
+			return url
+		}
+		return ""
+	})
+	if err != nil {
+		return nil, err
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := server.New(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	s.API.RateLimit = httpapi.NewRateLimiter(httpapi.Rates{}) // the matrix makes many calls as one lawyer
+	hs := httptest.NewUnstartedServer(s.Handler())
+	hs.Listener.Close()
+	hs.Listener = ln
+	hs.Start()
+	cleanups = append(cleanups, func() {
+		hs.Close()
+		s.Close()
+	})
+	return &tsrv{s: s, url: url, logs: logs}, nil
+}
+
+func (ts *tsrv) token(role auth.Role, sub, name, unit string) string {
+	ts.t.Helper()
+	tok, err := ts.s.Auth.Issue(auth.Identity{Subject: sub, Name: name, Role: role, Unit: unit}, time.Hour)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return tok
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (a answer) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(a.body, v); err != nil {
+		t.Fatalf("decode %s: %v", a.body, err)
+	}
+}
+
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// call sends a request (body: nil, []byte or a value to encode as JSON).
+func (ts *tsrv) call(tok, method, path string, body any) answer {
+	ts.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	if !strings.HasPrefix(path, "http") {
+		path = ts.url + path
+	}
+	req, err := http.NewRequest(method, path, rd)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		ts.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// must is call that fails the test unless the status is want.
+func (ts *tsrv) must(tok, method, path string, body any, want int, out any) answer {
+	ts.t.Helper()
+	a := ts.call(tok, method, path, body)
+	if a.status != want {
+		ts.t.Fatalf("%s %s: %d, want %d: %s", method, path, a.status, want, a.body)
+	}
+	if out != nil {
+		a.decode(ts.t, out)
+	}
+	return a
+}
+
+func (ts *tsrv) waitFor(what string, fn func() bool) {
+	ts.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !fn() {
+		if time.Now().After(deadline) {
+			ts.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// events returns every audit record.
+func (ts *tsrv) events() []audit.Event {
+	ts.t.Helper()
+	var out []audit.Event
+	if err := ts.s.API.Audit.Each(context.Background(), audit.Filter{}, func(e audit.Event) error {
+		out = append(out, e)
+		return nil
+	}); err != nil {
+		ts.t.Fatal(err)
+	}
+	return out
+}
+
+// onePagePDF is a minimal valid PDF.
+func onePagePDF(marker string) []byte {
+	content := "BT /F1 24 Tf 72 700 Td (" + marker + ") Tj ET"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+		"<< /Length " + itoa(len(content)) + " >>\nstream\n" + content + "\nendstream",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		b.WriteString(itoa(i+1) + " 0 obj\n" + o + "\nendobj\n")
+	}
+	xref := b.Len()
+	b.WriteString("xref\n0 " + itoa(len(objs)+1) + "\n0000000000 65535 f \n")
+	for _, o := range offs {
+		s := itoa(o)
+		b.WriteString(strings.Repeat("0", 10-len(s)) + s + " 00000 n \n")
+	}
+	b.WriteString("trailer\n<< /Size " + itoa(len(objs)+1) + " /Root 1 0 R >>\nstartxref\n" + itoa(xref) + "\n%%EOF\n")
+	return b.Bytes()
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// world is a case of unit A with a material, a lawyer's application on it
+// (ready, with its link), an opinion and a complaint: the resources the
+// authorization matrix aims at.
+type world struct {
+	clerkA, clerkB, lawyerA, lawyerB, auditor string
+	caseID, caseNo, materialID                string
+	attachment, appID, opinion, complaint     string
+	linkURL                                   string
+}
+
+const (
+	licenseA = "11101201910012345"
+	licenseB = "11101201910054321"
+	unitA    = "市检察院"
+	unitB    = "区检察院"
+)
+
+var caseSeq atomic.Int64
+
+func (ts *tsrv) world() *world {
+	ts.t.Helper()
+	w := &world{
+		clerkA:  ts.token(auth.Clerk, "clerk01", "王书记员", unitA),
+		clerkB:  ts.token(auth.Clerk, "clerk09", "赵书记员", unitB),
+		lawyerA: ts.token(auth.Lawyer, licenseA, "张律师", ""),
+		lawyerB: ts.token(auth.Lawyer, licenseB, "李律师", ""),
+		auditor: ts.token(auth.Auditor, "audit01", "李审计", ""),
+	}
+	var c struct{ ID, CaseNo string }
+	ts.must(w.clerkA, "POST", "/api/v1/cases", map[string]any{
+		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": "张某某盗窃案", "stage": "prosecution_review", "onlineReview": true,
+		"handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"张某某"},
+	}, http.StatusCreated, &c)
+	w.caseID, w.caseNo = c.ID, c.CaseNo
+	var m struct{ ID, UploadURL string }
+	ts.must(w.clerkA, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{
+		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf"}, http.StatusCreated, &m)
+	w.materialID = m.ID
+	ts.must("", "PUT", m.UploadURL, onePagePDF("MATRIX"), http.StatusOK, nil)
+	var atts []string
+	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+		var a struct{ ID, UploadURL string }
+		ts.must(w.lawyerA, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
+		ts.must("", "PUT", a.UploadURL, onePagePDF(kind), http.StatusOK, nil)
+		atts = append(atts, a.ID)
+	}
+	w.attachment = atts[0]
+	for _, id := range atts {
+		ts.waitFor("attachment", func() bool {
+			var a struct{ Uploaded bool }
+			ts.must(w.lawyerA, "GET", "/api/v1/attachments/"+id, nil, http.StatusOK, &a)
+			return a.Uploaded
+		})
+	}
+	ts.waitFor("material", func() bool {
+		var got struct{ Status string }
+		ts.must(w.clerkA, "GET", "/api/v1/cases/"+c.ID+"/materials/"+m.ID, nil, http.StatusOK, &got)
+		return got.Status == "accepted"
+	})
+	var app struct{ ID string }
+	ts.must(w.lawyerA, "POST", "/api/v1/applications", map[string]any{"caseNo": c.CaseNo, "client": "张某某", "attachments": atts,
+		"lawyer": map[string]string{"name": "张律师", "license": licenseA, "firm": "北京某某律师事务所", "phone": "13800000000"}}, http.StatusCreated, &app)
+	w.appID = app.ID
+	ts.must(w.clerkA, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
+	ts.waitFor("dossier", func() bool {
+		var got struct {
+			Status string
+			Link   *struct{ URL string }
+		}
+		ts.must(w.lawyerA, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &got)
+		if got.Link != nil {
+			w.linkURL = got.Link.URL
+		}
+		return got.Status == "ready"
+	})
+	var op struct{ ID string }
+	ts.must(w.lawyerA, "POST", "/api/v1/cases/"+c.ID+"/opinions", map[string]any{"text": "建议不起诉：证据不足。"}, http.StatusCreated, &op)
+	w.opinion = op.ID
+	var cp struct{ ID string }
+	ts.must(w.lawyerA, "POST", "/api/v1/complaints", map[string]any{"caseNo": c.CaseNo, "kind": "obstructed_review",
+		"description": "多次申请阅卷未获答复。", "phone": "13800000000", "firm": "北京某某律师事务所"}, http.StatusCreated, &cp)
+	w.complaint = cp.ID
+	return w
+}
