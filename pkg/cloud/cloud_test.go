@@ -1,0 +1,334 @@
+package cloud
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/assemble"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/notify"
+	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/reminder"
+	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
+)
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// idp is an identity provider: a JWKS with an Ed25519, an RSA and an EC key.
+type idp struct {
+	ed  ed25519.PrivateKey
+	rsa *rsa.PrivateKey
+	ec  *ecdsa.PrivateKey
+	srv *httptest.Server
+	hit int
+}
+
+func newIDP(t *testing.T) *idp {
+	p := &idp{}
+	_, p.ed, _ = ed25519.GenerateKey(rand.Reader)
+	p.rsa, _ = rsa.GenerateKey(rand.Reader, 2048)
+	p.ec, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ecb, _ := p.ec.PublicKey.Bytes()
+	x, y := ecb[1:33], ecb[33:]
+	keys := []map[string]string{
+		{"kty": "OKP", "crv": "Ed25519", "x": b64(p.ed.Public().(ed25519.PublicKey)), "kid": "ed", "alg": "EdDSA", "use": "sig"},
+		{"kty": "RSA", "n": b64(p.rsa.N.Bytes()), "e": b64(big.NewInt(int64(p.rsa.E)).Bytes()), "kid": "rsa", "alg": "RS256", "use": "sig"},
+		{"kty": "EC", "crv": "P-256", "x": b64(x), "y": b64(y), "kid": "ec", "alg": "ES256", "use": "sig"},
+	}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.hit++
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": keys})
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *idp) sign(t *testing.T, method jwt.SigningMethod, kid string, claims jwt.MapClaims) string {
+	tok := jwt.NewWithClaims(method, claims)
+	if kid != "" {
+		tok.Header["kid"] = kid
+	}
+	var key any
+	switch method.Alg() {
+	case "EdDSA":
+		key = p.ed
+	case "RS256":
+		key = p.rsa
+	case "ES256":
+		key = p.ec
+	case "HS256":
+		key = []byte("shared")
+	case "none":
+		key = jwt.UnsafeAllowNoneSignatureType
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestJWTVerifier(t *testing.T) {
+	p := newIDP(t)
+	v, err := NewJWKSVerifier(t.Context(), p.srv.URL, "https://idp", "yuejuan", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	base := func() jwt.MapClaims {
+		return jwt.MapClaims{"iss": "https://idp", "aud": "yuejuan", "sub": "11101201910012345", "name": "张律师", "role": "lawyer",
+			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	}
+	with := func(k string, val any) jwt.MapClaims {
+		c := base()
+		if val == nil {
+			delete(c, k)
+		} else {
+			c[k] = val
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		name   string
+		method jwt.SigningMethod
+		kid    string
+		claims jwt.MapClaims
+		want   auth.Identity // zero: must be refused
+	}{
+		{"Ed25519 lawyer", jwt.SigningMethodEdDSA, "ed", base(), auth.Identity{Subject: "11101201910012345", Name: "张律师", Role: auth.Lawyer}},
+		{"RS256 clerk", jwt.SigningMethodRS256, "rsa", with("role", "clerk"), auth.Identity{}}, // clerk without unit
+		{"ES256 clerk with unit", jwt.SigningMethodES256, "ec", func() jwt.MapClaims { c := with("role", "clerk"); c["unit"] = "市检察院"; return c }(),
+			auth.Identity{Subject: "11101201910012345", Name: "张律师", Role: auth.Clerk, Unit: "市检察院"}},
+		{"role from a group list", jwt.SigningMethodRS256, "rsa", with("role", []any{"staff", "auditor"}), auth.Identity{Subject: "11101201910012345", Name: "张律师", Role: auth.Auditor}},
+		{"two roles in the list", jwt.SigningMethodRS256, "rsa", with("role", []any{"auditor", "lawyer"}), auth.Identity{}},
+		{"unknown role", jwt.SigningMethodEdDSA, "ed", with("role", "admin"), auth.Identity{}},
+		{"no role", jwt.SigningMethodEdDSA, "ed", with("role", nil), auth.Identity{}},
+		{"no subject", jwt.SigningMethodEdDSA, "ed", with("sub", nil), auth.Identity{}},
+		{"wrong issuer", jwt.SigningMethodEdDSA, "ed", with("iss", "https://evil"), auth.Identity{}},
+		{"wrong audience", jwt.SigningMethodEdDSA, "ed", with("aud", "yuejuan-download"), auth.Identity{}},
+		{"expired", jwt.SigningMethodEdDSA, "ed", with("exp", now.Add(-time.Hour).Unix()), auth.Identity{}},
+		{"no expiry", jwt.SigningMethodEdDSA, "ed", with("exp", nil), auth.Identity{}},
+		{"no kid", jwt.SigningMethodEdDSA, "", base(), auth.Identity{}},
+		{"unknown kid", jwt.SigningMethodEdDSA, "other", base(), auth.Identity{}},
+		{"kid of another algorithm", jwt.SigningMethodEdDSA, "rsa", base(), auth.Identity{}},
+		{"HS256", jwt.SigningMethodHS256, "ed", base(), auth.Identity{}},
+		{"alg none", jwt.SigningMethodNone, "ed", base(), auth.Identity{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := v.Verify(context.Background(), p.sign(t, tc.method, tc.kid, tc.claims))
+			if tc.want == (auth.Identity{}) {
+				if err == nil || !errors.Is(err, auth.ErrInvalidToken) {
+					t.Fatalf("accepted (%+v, %v)", id, err)
+				}
+				return
+			}
+			if err != nil || id != tc.want {
+				t.Fatalf("got %+v, %v; want %+v", id, err, tc.want)
+			}
+		})
+	}
+	// A tampered payload fails the signature.
+	tok := p.sign(t, jwt.SigningMethodEdDSA, "ed", base())
+	parts := strings.Split(tok, ".")
+	c := base()
+	c["role"] = "auditor"
+	body, _ := json.Marshal(c)
+	if _, err := v.Verify(context.Background(), parts[0]+"."+b64(body)+"."+parts[2]); err == nil {
+		t.Error("a token with a changed payload was accepted")
+	}
+	// Other claim names (Cognito style).
+	v2 := &JWTVerifier{Keyfunc: v.Keyfunc, Issuer: "https://idp", Audience: "yuejuan", RoleClaim: "cognito:groups", SubjectClaim: "custom:license", NameClaim: "nickname"}
+	cc := base()
+	cc["cognito:groups"], cc["custom:license"], cc["nickname"] = []any{"lawyer"}, "11101201910099999", "李律师"
+	if id, err := v2.Verify(context.Background(), p.sign(t, jwt.SigningMethodRS256, "rsa", cc)); err != nil || id.Subject != "11101201910099999" || id.Name != "李律师" || id.Role != auth.Lawyer {
+		t.Errorf("claim names: %+v %v", id, err)
+	}
+}
+
+func TestParseKeys(t *testing.T) {
+	_, k1, _ := ed25519.GenerateKey(rand.Reader)
+	_, k2, _ := ed25519.GenerateKey(rand.Reader)
+	enc := func(k any) string {
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	}
+	keys, err := ParseKeys([]byte(enc(k1) + "\n" + enc(k2)))
+	if err != nil || len(keys) != 2 || !keys[0].Equal(k1) || !keys[1].Equal(k2) {
+		t.Fatalf("ParseKeys: %v %v", len(keys), err)
+	}
+	rk, _ := rsa.GenerateKey(rand.Reader, 1024)
+	for name, in := range map[string]string{"empty": "", "not PEM": "hello", "RSA": enc(rk),
+		"public key block": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: []byte{1}}))} {
+		if _, err := ParseKeys([]byte(in)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	pub := k1.Public().(ed25519.PublicKey)
+	der, _ := x509.MarshalPKIXPublicKey(pub)
+	got, err := ParsePublicKeys(base64.StdEncoding.EncodeToString(pub) + ", " + base64.RawURLEncoding.EncodeToString(der))
+	if err != nil || len(got) != 2 || !got[0].Equal(pub) || !got[1].Equal(pub) {
+		t.Errorf("ParsePublicKeys: %v %v", got, err)
+	}
+	if _, err := ParsePublicKeys("AAAA"); err == nil {
+		t.Error("a 3-byte public key was accepted")
+	}
+}
+
+// TestEnvCheck: every function refuses to start without each variable it
+// needs, and names it.
+func TestEnvCheck(t *testing.T) {
+	full := map[string]string{}
+	for _, v := range Vars {
+		full[v[0]] = "x"
+	}
+	for _, k := range []string{"YUEJUAN_ISSUER", "YUEJUAN_AUDIENCE", "YUEJUAN_PUBLIC_URL"} {
+		full[k] = "https://x"
+	}
+	full["YUEJUAN_S3_PATH_STYLE"] = "true"
+	getenv := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for name, spec := range Functions {
+		e, err := FromEnv(getenv(full))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Check(name); err != nil {
+			t.Errorf("%s with every variable: %v", name, err)
+		}
+		for _, missing := range append([]string{"YUEJUAN_TABLE"}, spec.Need...) {
+			m := map[string]string{}
+			for k, v := range full {
+				if k != missing {
+					m[k] = v
+				}
+			}
+			e, _ := FromEnv(getenv(m))
+			if err := e.Check(name); err == nil || !strings.Contains(err.Error(), missing) {
+				t.Errorf("%s without %s: %v", name, missing, err)
+			}
+		}
+	}
+	if _, err := FromEnv(getenv(map[string]string{"YUEJUAN_S3_PATH_STYLE": "yes please"})); err == nil {
+		t.Error("a bad YUEJUAN_S3_PATH_STYLE was accepted")
+	}
+	if err := (Env{}).Check("nope"); err == nil {
+		t.Error("an unknown function passed Check")
+	}
+}
+
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestAssembleHandler(t *testing.T) {
+	var ran []string
+	h := &Assemble{Log: quiet(), Jobs: queue.Mux{queue.Assemble: func(_ context.Context, j queue.Job) error {
+		ran = append(ran, j.Key)
+		switch j.Key {
+		case "busy":
+			return assemble.ErrBusy
+		case "empty":
+			return assemble.ErrNoMaterials
+		}
+		return nil
+	}}.Handle}
+	msg := func(id, body string) events.SQSMessage { return events.SQSMessage{MessageId: id, Body: body} }
+	resp, err := h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
+		msg("1", `{"kind":"assemble","key":"ok"}`),
+		msg("2", `{"kind":"assemble","key":"busy"}`),
+		msg("3", `{"kind":"assemble","key":"empty"}`),
+		msg("4", `garbage`),
+		msg("5", `{"kind":"ingest.material","key":"m"}`), // not this function's job
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	if strings.Join(failed, ",") != "2,4,5" {
+		t.Errorf("batch item failures %v, want 2 (busy), 4 (not a job), 5 (unknown kind)", failed)
+	}
+	if strings.Join(ran, ",") != "ok,busy,empty" {
+		t.Errorf("ran %v", ran)
+	}
+}
+
+type recordingQueue struct {
+	jobs []queue.Job
+	fail bool
+}
+
+func (q *recordingQueue) Send(_ context.Context, j queue.Job) error {
+	if q.fail {
+		return errors.New("queue down")
+	}
+	q.jobs = append(q.jobs, j)
+	return nil
+}
+
+func TestDeadlineHandler(t *testing.T) {
+	tbl, err := sqlitestore.Open(filepath.Join(t.TempDir(), "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Close()
+	apps := &application.Repo{T: tbl}
+	alog := &audit.Log{T: tbl}
+	for _, id := range []string{"a1", "a2"} {
+		if err := apps.MarkWork(t.Context(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := alog.Append(t.Context(), audit.Event{Action: "x", Result: audit.OK}); err != nil {
+		t.Fatal(err)
+	}
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	anchors := &audit.FileAnchors{Path: filepath.Join(t.TempDir(), "anchors")}
+	pub := key.Public().(ed25519.PublicKey)
+	alog.Anchors, alog.AnchorKeys = anchors, map[string]ed25519.PublicKey{audit.KeyID(pub): pub}
+	q := &recordingQueue{}
+	d := &Deadline{Apps: apps, Queue: q, Log: quiet(),
+		Job:    &reminder.Job{Apps: apps, Audit: alog, Notify: nopNotifier{}},
+		Anchor: func(ctx context.Context) (audit.Anchor, bool, error) { return alog.Anchor(ctx, key) }}
+	res, err := d.Handle(t.Context(), json.RawMessage(`{"job":"deadline"}`))
+	if err != nil || res.Requeued != 2 || len(q.jobs) != 2 || q.jobs[0].Kind != queue.Assemble || res.AnchorSeq != 1 || !res.AnchorNew {
+		t.Fatalf("run: %+v %v %+v", res, err, q.jobs)
+	}
+	// Again: the anchor is not written twice; a failing queue fails the run
+	// after the other parts ran.
+	q.fail = true
+	res, err = d.Handle(t.Context(), nil)
+	if err == nil || !strings.Contains(err.Error(), "queue down") || res.Unfinished != 2 || res.AnchorNew {
+		t.Fatalf("run with the queue down: %+v %v", res, err)
+	}
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) Deliver(context.Context, notifyNotice) error { return nil }
+
+type notifyNotice = notify.Notice
