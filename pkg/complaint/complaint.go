@@ -145,7 +145,7 @@ func (c *Complaint) Validate(caseKnown bool) casefile.Problems {
 	case c.CaseNo != "" && !caseKnown:
 		add("caseNo", fmt.Sprintf("未找到案号为“%s”的案件；如案件未在本系统登记，请不填案号并用 unit 指定受理单位 (no such case; leave caseNo empty and name the unit instead)", c.CaseNo))
 	case c.CaseNo == "" && c.Unit == "":
-		add("unit", "未填写案号时，请用 unit 指定受理的检察院 (without a caseNo, name the unit that should handle the complaint)")
+		add("unit", "未填写案号时，请选择受理申诉控告的检察院 (without a case number, choose the procuratorate that should handle the complaint: field unit)")
 	}
 	if c.Lawyer.Phone == "" {
 		add("phone", "请填写联系电话，以便告知办理结果 (a phone number is required so we can tell you the answer)")

@@ -126,8 +126,8 @@ func (a *API) createComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 	}
 	a.notifyAll(r, notify.Notice{ID: "complaint-received-" + c.ID, To: notify.Unit(c.Unit), Kind: "complaint.received",
 		Subject: "收到律师申诉控告" + urgent,
-		Body: fmt.Sprintf("%s，律师 %s（%s，电话 %s）就%s提出申诉控告%s，请于 %s 前办结并书面答复。",
-			about, c.Lawyer.Name, c.Lawyer.Firm, c.Lawyer.Phone, c.Kind.Label(), urgent, c.Deadline),
+		Body: fmt.Sprintf("%s，律师 %s就%s提出申诉控告%s，请于 %s 前办结并书面答复。",
+			about, notify.Who(c.Lawyer.Name, c.Lawyer.Firm, c.Lawyer.Phone), c.Kind.Label(), urgent, c.Deadline),
 		Unit: c.Unit, CaseID: c.CaseID, CaseNo: c.CaseNo, ComplaintID: c.ID})
 	w.Header().Set("Location", "/api/v1/complaints/"+c.ID)
 	writeJSON(w, http.StatusCreated, a.presentComplaint(c))

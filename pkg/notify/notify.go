@@ -126,3 +126,19 @@ func (o *Outbox) List(ctx context.Context, to string) ([]Notice, error) {
 }
 
 func isConflict(err error) bool { return errors.Is(err, store.ErrConflict) }
+
+// Who names a lawyer for a notice text: "张律师（某某律师事务所，电话 138…）",
+// leaving out whatever is unknown so no empty brackets or commas remain.
+func Who(name, firm, phone string) string {
+	var parts []string
+	if firm != "" {
+		parts = append(parts, firm)
+	}
+	if phone != "" {
+		parts = append(parts, "电话 "+phone)
+	}
+	if len(parts) == 0 {
+		return name
+	}
+	return name + "（" + strings.Join(parts, "，") + "）"
+}

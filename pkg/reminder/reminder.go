@@ -108,8 +108,8 @@ func (j *Job) applications(ctx context.Context, s *Summary) error {
 		case today.After(last) && !a.OverdueNotified:
 			n := notify.Notice{ID: "overdue-" + a.ID, To: notify.Supervisors(a.Unit), Kind: "application.overdue",
 				Subject: "阅卷申请已超期未答复",
-				Body: fmt.Sprintf("案号 %s，律师 %s（%s）的阅卷申请应于 %s 前答复，现已超期。请立即处理并答复。",
-					a.CaseNo, a.Lawyer.Name, a.Lawyer.Firm, a.Deadline),
+				Body: fmt.Sprintf("案号 %s，律师 %s的阅卷申请应于 %s 前答复，现已超期。请立即处理并答复。",
+					a.CaseNo, notify.Who(a.Lawyer.Name, a.Lawyer.Firm, ""), a.Deadline),
 				Unit: a.Unit, CaseID: a.CaseID, CaseNo: a.CaseNo, ApplicationID: a.ID}
 			if err := j.send(ctx, a, n, "application.overdue", func(x *application.Application) { x.OverdueNotified = true }); err != nil {
 				return err
@@ -118,8 +118,8 @@ func (j *Job) applications(ctx context.Context, s *Summary) error {
 		case today == last && !a.Reminded && now.In(beijing).Hour() >= j.remindHour():
 			n := notify.Notice{ID: "remind-" + a.ID, To: notify.Unit(a.Unit), Kind: "application.remind",
 				Subject: "今日为阅卷申请答复期限",
-				Body: fmt.Sprintf("案号 %s，律师 %s（%s）的阅卷申请须于今日（%s）答复。",
-					a.CaseNo, a.Lawyer.Name, a.Lawyer.Firm, a.Deadline),
+				Body: fmt.Sprintf("案号 %s，律师 %s的阅卷申请须于今日（%s）答复。",
+					a.CaseNo, notify.Who(a.Lawyer.Name, a.Lawyer.Firm, ""), a.Deadline),
 				Unit: a.Unit, CaseID: a.CaseID, CaseNo: a.CaseNo, ApplicationID: a.ID}
 			if err := j.send(ctx, a, n, "application.remind", func(x *application.Application) { x.Reminded = true }); err != nil {
 				return err
@@ -169,8 +169,8 @@ func (j *Job) complaints(ctx context.Context, s *Summary) error {
 		case today.After(last) && !c.OverdueMarked:
 			n := notify.Notice{ID: "complaint-overdue-" + c.ID, To: notify.Supervisors(c.Unit), Kind: "complaint.overdue",
 				Subject: "律师申诉控告已超期未答复",
-				Body: fmt.Sprintf("%s，律师 %s（%s）关于%s的申诉控告%s应于 %s 前办结答复，现已超期。请立即处理并书面答复。",
-					about, c.Lawyer.Name, c.Lawyer.Firm, c.Kind.Label(), urgent, c.Deadline),
+				Body: fmt.Sprintf("%s，律师 %s关于%s的申诉控告%s应于 %s 前办结答复，现已超期。请立即处理并书面答复。",
+					about, notify.Who(c.Lawyer.Name, c.Lawyer.Firm, ""), c.Kind.Label(), urgent, c.Deadline),
 				Unit: c.Unit, CaseID: c.CaseID, CaseNo: c.CaseNo, ComplaintID: c.ID}
 			if err := j.sendComplaint(ctx, c, n, "complaint.overdue", func(x *complaint.Complaint) { x.OverdueMarked = true }); err != nil {
 				return err
@@ -179,8 +179,8 @@ func (j *Job) complaints(ctx context.Context, s *Summary) error {
 		case today == last && !c.Reminded && now.In(beijing).Hour() >= j.remindHour():
 			n := notify.Notice{ID: "complaint-remind-" + c.ID, To: notify.Unit(c.Unit), Kind: "complaint.remind",
 				Subject: "今日为律师申诉控告答复期限",
-				Body: fmt.Sprintf("%s，律师 %s（%s）关于%s的申诉控告%s须于今日（%s）办结答复。",
-					about, c.Lawyer.Name, c.Lawyer.Firm, c.Kind.Label(), urgent, c.Deadline),
+				Body: fmt.Sprintf("%s，律师 %s关于%s的申诉控告%s须于今日（%s）办结答复。",
+					about, notify.Who(c.Lawyer.Name, c.Lawyer.Firm, ""), c.Kind.Label(), urgent, c.Deadline),
 				Unit: c.Unit, CaseID: c.CaseID, CaseNo: c.CaseNo, ComplaintID: c.ID}
 			if err := j.sendComplaint(ctx, c, n, "complaint.remind", func(x *complaint.Complaint) { x.Reminded = true }); err != nil {
 				return err
