@@ -144,11 +144,15 @@ const (
 	FirmLetter          AttachmentKind = "firm_letter"
 	PowerOfAttorney     AttachmentKind = "power_of_attorney"
 	LegalAidLetter      AttachmentKind = "legal_aid_letter"
+	// SupportingDocument is any other document a lawyer sends with a
+	// complaint or an opinion; it never stands in for an application's
+	// required documents.
+	SupportingDocument AttachmentKind = "supporting_document"
 )
 
 // Valid reports whether k is known.
 func (k AttachmentKind) Valid() bool {
-	return k == PracticeCertificate || k == FirmLetter || k == PowerOfAttorney || k == LegalAidLetter
+	return k == PracticeCertificate || k == FirmLetter || k == PowerOfAttorney || k == LegalAidLetter || k == SupportingDocument
 }
 
 // Attachment is a lawyer's uploaded supporting document.

@@ -567,3 +567,22 @@ func TestAttachmentRoundTrip(t *testing.T) {
 		t.Error("unknown attachment found")
 	}
 }
+
+// A supporting document (for complaints and opinions) is a valid upload but
+// never counts as one of an application's required documents.
+func TestSupportingDocumentDoesNotSatisfyRequirements(t *testing.T) {
+	if !SupportingDocument.Valid() {
+		t.Fatal("supporting_document must be an accepted attachment kind")
+	}
+	app := &Application{Attachments: []string{"s1"}}
+	ps := Validate(Check{App: app, Attachments: []*Attachment{{ID: "s1", Kind: SupportingDocument, Uploaded: true, ContentType: "application/pdf"}}})
+	n := 0
+	for _, p := range ps {
+		if p.Field == "attachments" {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("with only a supporting document, want the 3 missing-document problems, got %d: %v", n, ps)
+	}
+}

@@ -205,7 +205,7 @@ func (a *API) createAttachment(w http.ResponseWriter, r *http.Request, id auth.I
 	}
 	var ps casefile.Problems
 	if !in.Kind.Valid() {
-		ps = append(ps, casefile.Problem{Field: "kind", Message: "附件类型应为 practice_certificate、firm_letter、power_of_attorney 或 legal_aid_letter (unknown attachment kind)"})
+		ps = append(ps, casefile.Problem{Field: "kind", Message: "附件类型应为 practice_certificate、firm_letter、power_of_attorney、legal_aid_letter 或 supporting_document (unknown attachment kind)"})
 	}
 	if in.Filename == "" {
 		ps = append(ps, casefile.Problem{Field: "filename", Message: "请填写文件名 (filename is required)"})
