@@ -254,6 +254,15 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 		return
 	}
 	now := a.now()
+	if to == application.Approved {
+		// On the pending work list before the approval is stored: a failure
+		// in between leaves a harmless mark (the job finds nothing approved
+		// and clears it), never an approval that no job will fulfil.
+		if err := a.Apps.MarkWork(r.Context(), app.ID); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
 	updated, err := a.Apps.Update(r.Context(), app.ID, func(x *application.Application) error {
 		if err := x.Move(to, owner(id), in.Reason, now); err != nil {
 			return err
@@ -274,9 +283,6 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 		a.log().Error("audit append failed", "action", "application.decide", "err", err)
 	}
 	if to == application.Approved {
-		if err := a.Apps.MarkWork(r.Context(), app.ID); err != nil {
-			a.log().Error("mark pending work failed", "application", app.ID, "err", err)
-		}
 		if err := a.Queue.Send(r.Context(), queue.Job{Kind: queue.Assemble, Key: app.ID}); err != nil {
 			// The decision stands; the scheduler re-queues approved
 			// applications that have no dossier yet.

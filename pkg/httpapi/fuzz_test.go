@@ -20,6 +20,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
@@ -36,13 +37,20 @@ type fz struct {
 
 const fzLicense = "11101201910012345"
 
-func newFz(tb testing.TB) *fz {
+func newFz(tb testing.TB) *fz { return newFzOn(tb, nil) }
+
+// newFzOn is newFz with the table wrapped by wrap (e.g. to inject faults).
+func newFzOn(tb testing.TB, wrap func(store.Table) store.Table) *fz {
 	tb.Helper()
-	tbl, err := sqlitestore.Open(filepath.Join(tb.TempDir(), "meta.db"))
+	db, err := sqlitestore.Open(filepath.Join(tb.TempDir(), "meta.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { tbl.Close() })
+	tb.Cleanup(func() { db.Close() })
+	var tbl store.Table = db
+	if wrap != nil {
+		tbl = wrap(db)
+	}
 	seed := make([]byte, ed25519.SeedSize)
 	authority := &auth.Authority{Keys: auth.NewKeySet(ed25519.NewKeyFromSeed(seed)), Issuer: "iss", Audience: "aud"}
 	seed[0] = 1
