@@ -198,8 +198,8 @@ func (s *Server) Notify(ctx context.Context, key string, _ int64) {
 // Handler is the whole HTTP surface: the API plus the signed object URLs.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/blob/uploads", s.Uploads.Handler(s.Config.MaxUpload, s.Notify))
-	mux.Handle("/blob/dossiers", s.Dossiers.Handler(0, nil))
+	mux.Handle("/blob/uploads", objectHeaders(s.Uploads.Handler(s.Config.MaxUpload, s.Notify)))
+	mux.Handle("/blob/dossiers", objectHeaders(s.Dossiers.Handler(0, nil)))
 	mux.Handle("/", web.Handler(s.API.Handler())) // pages at /, /lawyer, /clerk, /auditor, /static/; the rest to the API
 	return mux
 }
