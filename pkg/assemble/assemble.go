@@ -62,7 +62,7 @@ func SidecarKey(baseKey string) string { return baseKey + ".sidecar.json" }
 
 // CopyKey is the key of one application's stamped copy.
 func CopyKey(caseID string, version int, appID string) string {
-	return fmt.Sprintf("dossiers/%s/v%d/copies/%s.pdf", caseID, version, appID)
+	return fmt.Sprintf("copies/%s/v%d/%s.pdf", caseID, version, appID)
 }
 
 // ErrNoMaterials means the case has nothing accepted to assemble yet.

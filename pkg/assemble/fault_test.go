@@ -329,9 +329,9 @@ func TestAssembleFaults(t *testing.T) {
 		{"base dossier upload breaks mid-write", faults.Rule{Op: faults.BlobWrite, Key: "/base.pdf", After: 2000}},
 		{"base dossier upload fails at commit", faults.Rule{Op: faults.BlobClose, Key: "/base.pdf"}},
 		{"material PDF read breaks mid-assembly", faults.Rule{Op: faults.BlobRead, Key: "materials/", After: 500}},
-		{"stamped copy write breaks mid-write", faults.Rule{Op: faults.BlobWrite, Key: "/copies/", After: 1000}},
-		{"stamped copy fails at commit", faults.Rule{Op: faults.BlobClose, Key: "/copies/"}},
-		{"copy existence check fails", faults.Rule{Op: faults.BlobAttributes, Key: "/copies/"}},
+		{"stamped copy write breaks mid-write", faults.Rule{Op: faults.BlobWrite, Key: "copies/", After: 1000}},
+		{"stamped copy fails at commit", faults.Rule{Op: faults.BlobClose, Key: "copies/"}},
+		{"copy existence check fails", faults.Rule{Op: faults.BlobAttributes, Key: "copies/"}},
 		{"link record write fails after the copy", faults.Rule{Op: faults.TablePut, Key: "link#"}},
 		{"ready transition fails after the link", faults.Rule{Op: faults.TablePut, Key: "app#", DataContains: `"status":"ready"`}},
 		{"work mark removal fails after ready", faults.Rule{Op: faults.TableDelete, Key: "work#assemble"}},
@@ -379,7 +379,7 @@ func TestAssembleFaults(t *testing.T) {
 func TestAssembleWorkerKilled(t *testing.T) {
 	for _, point := range []faults.Rule{
 		{Op: faults.BlobWrite, Key: "/base.pdf", After: 3000},
-		{Op: faults.BlobWrite, Key: "/copies/", After: 3000},
+		{Op: faults.BlobWrite, Key: "copies/", After: 3000},
 		{Op: faults.TablePut, Key: "link#"},
 		{Op: faults.TablePut, Key: "audit/e#", DataContains: `"action":"copy.make"`},
 	} {
