@@ -19,6 +19,7 @@ run: build
 test: vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) test -count=1 -timeout 20m ./...
+	@$(MAKE) --no-print-directory fuzz
 
 vet:
 	$(GO) vet ./...
@@ -28,6 +29,7 @@ lint: vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	@$(MAKE) --no-print-directory load
 
 clean:
 	rm -rf $(BIN)
@@ -46,3 +48,24 @@ build-lambda:
 
 clean-lambda:
 	rm -rf dist
+
+## fuzz: each fuzz target for FUZZTIME (part of make test; FUZZTIME=10m for a long run).
+## go test -fuzz takes one target at a time; a failing input lands in the package's
+## testdata/fuzz/<target>/ and from then on runs as a regular test.
+FUZZTIME ?= 8s
+FUZZ_TARGETS := pkg/dossier:FuzzIngest pkg/link:FuzzSignerParse pkg/link:FuzzSignerParseMutated \
+	pkg/httpapi:FuzzApplicationJSON pkg/audit:FuzzCanonicalRoundTrip pkg/audit:FuzzCanonicalDistinct
+.PHONY: fuzz load
+fuzz:
+	@log=$$(mktemp); for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn ./$$pkg ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./$$pkg > $$log 2>&1 \
+			|| { cat $$log; rm -f $$log; exit 1; }; \
+	done; rm -f $$log
+
+## load: the local server under many lawyers and clerks for LOAD_DURATION while a
+## 1,000-page dossier is assembled; prints requests/s and p50/p90/p99 per route
+LOAD_DURATION ?= 20s
+load:
+	$(GO) run ./cmd/loadgen -duration $(LOAD_DURATION)

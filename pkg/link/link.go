@@ -76,10 +76,24 @@ type Claims struct {
 type Signer struct {
 	Keys   *auth.KeySet
 	Issuer string
+
+	tokens tokenCache // tokens made in the last minutes (tokencache.go)
 }
 
 // Token returns the signed token for l.
 func (s *Signer) Token(l *Link) (string, error) {
+	key, now := tokenKey(s.Issuer, l), time.Now()
+	if t, ok := s.tokens.get(key, now); ok {
+		return t, nil
+	}
+	t, err := s.sign(l)
+	if err == nil {
+		s.tokens.put(key, t, now)
+	}
+	return t, err
+}
+
+func (s *Signer) sign(l *Link) (string, error) {
 	return s.Keys.Sign(Claims{
 		ApplicationID: l.ApplicationID,
 		RegisteredClaims: jwt.RegisteredClaims{

@@ -58,9 +58,14 @@ type Table struct {
 	r, w *sql.DB // readers and the single writer; the same pool for :memory:
 	// now is the clock used for expiry; tests may replace it.
 	now func() time.Time
+	// get is Get's statement, prepared once: parsing the SQL on every call
+	// cost more than running it.
+	get *sql.Stmt
 }
 
 var _ store.Table = (*Table)(nil)
+
+const getSQL = `SELECT ` + columns + ` FROM items WHERE pk = ? AND sk = ? AND ` + live
 
 // Open opens (creating if needed) the SQLite database at path, or a private
 // in-memory database when path is ":memory:", and makes sure the items table
@@ -115,9 +120,19 @@ func Open(path string) (*Table, error) {
 			w.Close()
 			return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 		}
-		return &Table{r: r, w: w, now: time.Now}, nil
+		t = &Table{r: r, w: w, now: time.Now}
+		if t.get, err = r.Prepare(getSQL); err != nil {
+			t.Close()
+			return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+		}
+		return t, nil
 	}
 	if err := migrate(t.w); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	}
+	var err error
+	if t.get, err = t.r.Prepare(getSQL); err != nil {
 		t.Close()
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
@@ -149,7 +164,11 @@ func migrate(db *sql.DB) error {
 
 // Close closes the database. The Table must not be used afterwards.
 func (t *Table) Close() error {
-	err := t.w.Close()
+	var err error
+	if t.get != nil {
+		err = t.get.Close()
+	}
+	err = errors.Join(err, t.w.Close())
 	if t.r != t.w {
 		err = errors.Join(err, t.r.Close())
 	}
@@ -172,9 +191,7 @@ func where(pk, sk string) string { return "items/" + pk + "/" + sk }
 
 // Get implements store.Table.
 func (t *Table) Get(ctx context.Context, pk, sk string) (store.Item, error) {
-	row := t.r.QueryRowContext(ctx,
-		`SELECT `+columns+` FROM items WHERE pk = ? AND sk = ? AND `+live,
-		pk, sk, t.nowMillis())
+	row := t.get.QueryRowContext(ctx, pk, sk, t.nowMillis())
 	it, err := scanItem(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Item{}, fmt.Errorf("sqlitestore: get %s: %w", where(pk, sk), store.ErrNotFound)
