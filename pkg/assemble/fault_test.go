@@ -328,6 +328,7 @@ func TestAssembleFaults(t *testing.T) {
 	}{
 		{"base dossier upload breaks mid-write", faults.Rule{Op: faults.BlobWrite, Key: "/base.pdf", After: 2000}},
 		{"base dossier upload fails at commit", faults.Rule{Op: faults.BlobClose, Key: "/base.pdf"}},
+		{"sidecar write fails after the base", faults.Rule{Op: faults.BlobClose, Key: ".sidecar.json"}},
 		{"material PDF read breaks mid-assembly", faults.Rule{Op: faults.BlobRead, Key: "materials/", After: 500}},
 		{"stamped copy write breaks mid-write", faults.Rule{Op: faults.BlobWrite, Key: "copies/", After: 1000}},
 		{"stamped copy fails at commit", faults.Rule{Op: faults.BlobClose, Key: "copies/"}},
