@@ -42,7 +42,7 @@ func (w *LinkWatch) Add(ctx context.Context, appID string, l *link.Link) error {
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("reminder: watch link %s: %w", l.ID, err)
 	}
-	return nil
+	return w.addExpiry(ctx, appID, l)
 }
 
 func (w *LinkWatch) dueBy(ctx context.Context, t time.Time) ([]store.Item, error) {

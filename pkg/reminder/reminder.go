@@ -47,6 +47,7 @@ type Summary struct {
 	ComplaintsReminded int                 `json:"complaintsReminded"`
 	ComplaintsOverdue  int                 `json:"complaintsOverdue"`
 	LinksExpiring      int                 `json:"linksExpiring"`
+	Expired            int                 `json:"expired"`
 	Retried            notify.RetrySummary `json:"retried"`
 }
 
@@ -75,7 +76,7 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		errs = append(errs, j.complaints(ctx, &s))
 	}
 	if j.Links != nil && j.Watch != nil {
-		errs = append(errs, j.expiring(ctx, &s))
+		errs = append(errs, j.expiring(ctx, &s), j.expire(ctx, &s))
 	}
 	if r, ok := j.Notify.(retrier); ok {
 		rs, err := r.Retry(ctx)
