@@ -2,7 +2,7 @@
 GO        ?= go
 BIN       := bin
 DATA      ?= $(CURDIR)/data
-STATICCHECK_VERSION := 2026.1
+STATICCHECK_VERSION := v0.8.2
 
 .PHONY: all build run test vet lint bench clean
 
@@ -16,7 +16,7 @@ run: build
 	YUEJUAN_DATA=$${YUEJUAN_DATA:-$(DATA)} ./$(BIN)/yuejuan serve
 
 ## test: everything CI runs
-test: vet
+test: lint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) test -count=1 -timeout 20m ./...
 	@$(MAKE) --no-print-directory fuzz
