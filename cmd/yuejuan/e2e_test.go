@@ -59,8 +59,9 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// start runs the server and waits until /healthz answers.
-func start(t *testing.T) *instance {
+// start runs the server, with env added to its environment, and waits until
+// /healthz answers.
+func start(t *testing.T, env ...string) *instance {
 	t.Helper()
 	addr := freePort(t)
 	data := t.TempDir()
@@ -68,6 +69,7 @@ func start(t *testing.T) *instance {
 	cmd := exec.CommandContext(ctx, binPath, "serve", "--addr", addr, "--data", data)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 20 * time.Second
+	cmd.Env = append(os.Environ(), env...)
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
 	stdout, _ := cmd.StdoutPipe()

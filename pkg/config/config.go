@@ -26,6 +26,9 @@ type Config struct {
 	Holidays     string        // YUEJUAN_HOLIDAYS
 	Workers      int           // YUEJUAN_WORKERS
 	LogLevel     string        // YUEJUAN_LOG_LEVEL
+	// Per-lawyer rate limits: requests per hour and burst; 0 disables.
+	ApplyPerHour, DownloadPerHour float64 // YUEJUAN_RATE_APPLICATIONS, YUEJUAN_RATE_DOWNLOADS
+	ApplyBurst, DownloadBurst     int
 }
 
 // Vars documents every variable, for --help and the README.
@@ -42,6 +45,8 @@ var Vars = [][2]string{
 	{"YUEJUAN_HOLIDAYS", "optional JSON file with holiday data that replaces or extends the built-in years"},
 	{"YUEJUAN_WORKERS", "background workers of the local queue (default 2)"},
 	{"YUEJUAN_LOG_LEVEL", "debug, info, warn or error (default info)"},
+	{"YUEJUAN_RATE_APPLICATIONS", "applications a lawyer may submit: PER_HOUR:BURST, 0 for no limit (default 30:10)"},
+	{"YUEJUAN_RATE_DOWNLOADS", "downloads a lawyer may start: PER_HOUR:BURST, 0 for no limit (default 60:10)"},
 }
 
 // FromEnv reads the configuration using getenv (os.Getenv if nil).
@@ -93,6 +98,25 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Workers:      num("YUEJUAN_WORKERS", 2),
 		LogLevel:     get("YUEJUAN_LOG_LEVEL", "info"),
 	}
+	rateOf := func(k string, defPer float64, defBurst int) (float64, int) {
+		v := get(k, "")
+		if v == "" {
+			return defPer, defBurst
+		}
+		if v == "0" {
+			return 0, 0
+		}
+		per, burst, ok := strings.Cut(v, ":")
+		p, err1 := strconv.ParseFloat(per, 64)
+		b, err2 := strconv.Atoi(burst)
+		if !ok || err1 != nil || err2 != nil || p <= 0 || b <= 0 {
+			errs = append(errs, fmt.Sprintf("%s=%q: want PER_HOUR:BURST such as 30:10, or 0 for no limit", k, v))
+			return defPer, defBurst
+		}
+		return p, b
+	}
+	c.ApplyPerHour, c.ApplyBurst = rateOf("YUEJUAN_RATE_APPLICATIONS", 30, 10)
+	c.DownloadPerHour, c.DownloadBurst = rateOf("YUEJUAN_RATE_DOWNLOADS", 60, 10)
 	c.PublicURL = strings.TrimRight(get("YUEJUAN_PUBLIC_URL", "http://"+c.Addr), "/")
 	if c.PresignTTL < 60*time.Second || c.PresignTTL > 300*time.Second {
 		errs = append(errs, fmt.Sprintf("YUEJUAN_PRESIGN_TTL=%s: must be between 60s and 300s", c.PresignTTL))

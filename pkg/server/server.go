@@ -163,7 +163,10 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads.Bucket, Dossiers: dossiers.Bucket,
 		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, Log: log,
 		LawyerService: httpapi.LawyerService{Notices: s.Notices, Decisions: &procedure.Repo{T: tbl},
-			Lawyers: &procedure.Lawyers{Cases: cases, Apps: apps}, Complaints: complaints, Opinions: &opinion.Repo{T: tbl, Cases: cases}}}
+			Lawyers: &procedure.Lawyers{Cases: cases, Apps: apps}, Complaints: complaints, Opinions: &opinion.Repo{T: tbl, Cases: cases}},
+		RateLimit: httpapi.NewRateLimiter(httpapi.Rates{
+			Applications: httpapi.Rate{PerHour: cfg.ApplyPerHour, Burst: cfg.ApplyBurst},
+			Downloads:    httpapi.Rate{PerHour: cfg.DownloadPerHour, Burst: cfg.DownloadBurst}})}
 	return s, nil
 }
 
