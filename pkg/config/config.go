@@ -24,6 +24,8 @@ type Config struct {
 	PresignTTL   time.Duration // YUEJUAN_PRESIGN_TTL
 	MaxUpload    int64         // YUEJUAN_MAX_UPLOAD_MB (in MiB)
 	Holidays     string        // YUEJUAN_HOLIDAYS
+	Policy       string        // YUEJUAN_POLICY
+	RemindHour   int           // YUEJUAN_REMIND_HOUR
 	Workers      int           // YUEJUAN_WORKERS
 	LogLevel     string        // YUEJUAN_LOG_LEVEL
 	// Per-lawyer rate limits: requests per hour and burst; 0 disables.
@@ -43,6 +45,8 @@ var Vars = [][2]string{
 	{"YUEJUAN_PRESIGN_TTL", "lifetime of the presigned object URL behind a download, 60s-300s (default 120s)"},
 	{"YUEJUAN_MAX_UPLOAD_MB", "largest accepted upload in MiB (default 512)"},
 	{"YUEJUAN_HOLIDAYS", "optional JSON file with holiday data that replaces or extends the built-in years"},
+	{"YUEJUAN_POLICY", "optional JSON file with the deployment's statutory periods, e.g. {\"application-review\": {\"days\": 3, \"unit\": \"days\"}}"},
+	{"YUEJUAN_REMIND_HOUR", "Beijing hour of the last day from which the unit is reminded of a due application or complaint (default 8)"},
 	{"YUEJUAN_WORKERS", "background workers of the local queue (default 2)"},
 	{"YUEJUAN_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"YUEJUAN_RATE_APPLICATIONS", "applications a lawyer may submit: PER_HOUR:BURST, 0 for no limit (default 30:10)"},
@@ -95,6 +99,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PresignTTL:   dur("YUEJUAN_PRESIGN_TTL", 120*time.Second),
 		MaxUpload:    int64(num("YUEJUAN_MAX_UPLOAD_MB", 512)) << 20,
 		Holidays:     get("YUEJUAN_HOLIDAYS", ""),
+		Policy:       get("YUEJUAN_POLICY", ""),
 		Workers:      num("YUEJUAN_WORKERS", 2),
 		LogLevel:     get("YUEJUAN_LOG_LEVEL", "info"),
 	}
@@ -117,6 +122,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.ApplyPerHour, c.ApplyBurst = rateOf("YUEJUAN_RATE_APPLICATIONS", 30, 10)
 	c.DownloadPerHour, c.DownloadBurst = rateOf("YUEJUAN_RATE_DOWNLOADS", 60, 10)
+	c.RemindHour = 8
+	if v := get("YUEJUAN_REMIND_HOUR", ""); v != "" {
+		h, err := strconv.Atoi(v)
+		if err != nil || h < 1 || h > 23 {
+			errs = append(errs, fmt.Sprintf("YUEJUAN_REMIND_HOUR=%q: want an hour 1..23 (Beijing time)", v))
+		} else {
+			c.RemindHour = h
+		}
+	}
 	c.PublicURL = strings.TrimRight(get("YUEJUAN_PUBLIC_URL", "http://"+c.Addr), "/")
 	if c.PresignTTL < 60*time.Second || c.PresignTTL > 300*time.Second {
 		errs = append(errs, fmt.Sprintf("YUEJUAN_PRESIGN_TTL=%s: must be between 60s and 300s", c.PresignTTL))

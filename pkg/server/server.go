@@ -93,6 +93,11 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		}
 		cal = c
 	}
+	if cfg.Policy != "" {
+		if err := deadline.LoadPolicyFile(cfg.Policy); err != nil {
+			return nil, fmt.Errorf("server: YUEJUAN_POLICY: %w", err)
+		}
+	}
 	if w := cal.Warning(deadline.DateOf(time.Now())); w != "" {
 		log.Warn("holiday data running out", "warning", w)
 	}
@@ -158,7 +163,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		}
 		return watch.Add(ctx, a.ID, l)
 	}
-	s.reminder = &reminder.Job{Apps: apps, Audit: alog, Notify: s.Notices, Complaints: complaints, Links: links, Watch: watch}
+	s.reminder = &reminder.Job{Apps: apps, Audit: alog, Notify: s.Notices, Complaints: complaints, Links: links, Watch: watch,
+		RemindHour: cfg.RemindHour}
 	s.API = &httpapi.API{Cases: cases, Apps: apps, Links: links, Audit: alog, Auth: authority,
 		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads.Bucket, Dossiers: dossiers.Bucket,
 		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, Log: log,
