@@ -7,7 +7,9 @@ import (
 
 func TestLoadPolicy(t *testing.T) {
 	saved := Policy()
-	defer func() { ApplicationReview, Complaint, UrgentComplaint, ObstructedMeeting = saved[0], saved[1], saved[2], saved[3] }()
+	defer func() {
+		ApplicationReview, Complaint, UrgentComplaint, ObstructedMeeting = saved[0], saved[1], saved[2], saved[3]
+	}()
 
 	bad := []struct{ in, want string }{
 		{`{"application-reveiw": {"days": 3, "unit": "days"}}`, "unknown period"},
