@@ -441,27 +441,22 @@ func (r *Repo) Update(ctx context.Context, id string, fn func(*Application) erro
 }
 
 func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Application) bool) ([]*Application, error) {
-	var out []*Application
-	for {
-		p, err := r.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("application: list: %w", err)
-		}
-		for _, it := range p.Items {
-			var a Application
-			if err := json.Unmarshal(it.Data, &a); err != nil {
-				return nil, err
-			}
-			a.rev = it.Version
-			if keep == nil || keep(&a) {
-				out = append(out, &a)
-			}
-		}
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	items, err := store.All(ctx, r.T, q)
+	if err != nil {
+		return nil, fmt.Errorf("application: list: %w", err)
 	}
+	var out []*Application
+	for _, it := range items {
+		var a Application
+		if err := json.Unmarshal(it.Data, &a); err != nil {
+			return nil, err
+		}
+		a.rev = it.Version
+		if keep == nil || keep(&a) {
+			out = append(out, &a)
+		}
+	}
+	return out, nil
 }
 
 // ByLawyer returns a lawyer's applications, newest first.
@@ -557,19 +552,13 @@ func (r *Repo) ClearWork(ctx context.Context, id string) error {
 
 // PendingWork lists applications awaiting their dossier.
 func (r *Repo) PendingWork(ctx context.Context) ([]string, error) {
-	var ids []string
-	q := store.Query{PK: workPK}
-	for {
-		p, err := r.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("application: pending work: %w", err)
-		}
-		for _, it := range p.Items {
-			ids = append(ids, it.SK)
-		}
-		if p.Next == "" {
-			return ids, nil
-		}
-		q.Cursor = p.Next
+	items, err := store.All(ctx, r.T, store.Query{PK: workPK})
+	if err != nil {
+		return nil, fmt.Errorf("application: pending work: %w", err)
 	}
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, it.SK)
+	}
+	return ids, nil
 }

@@ -44,30 +44,24 @@ func (r *Repo) trackOpen(ctx context.Context, a *Application) error {
 // OpenDueBy returns the open applications whose deadline is on or before
 // date (YYYY-MM-DD), earliest first.
 func (r *Repo) OpenDueBy(ctx context.Context, date string) ([]*Application, error) {
-	var out []*Application
-	q := store.Query{PK: openPK, SKFrom: "0", SKTo: date + "#~"}
-	for {
-		p, err := r.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("application: open list: %w", err)
-		}
-		for _, it := range p.Items {
-			a, err := r.Get(ctx, string(it.Data))
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			if a.Open() {
-				out = append(out, a)
-			} else {
-				_ = r.trackOpen(ctx, a) // stale entry from a crash between writes
-			}
-		}
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	items, err := store.All(ctx, r.T, store.Query{PK: openPK, SKFrom: "0", SKTo: date + "#~"})
+	if err != nil {
+		return nil, fmt.Errorf("application: open list: %w", err)
 	}
+	var out []*Application
+	for _, it := range items {
+		a, err := r.Get(ctx, string(it.Data))
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if a.Open() {
+			out = append(out, a)
+		} else {
+			_ = r.trackOpen(ctx, a) // stale entry from a crash between writes
+		}
+	}
+	return out, nil
 }

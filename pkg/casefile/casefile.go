@@ -301,24 +301,19 @@ func (r *Repo) GetByNo(ctx context.Context, no string) (*Case, error) {
 func (r *Repo) ListByUnit(ctx context.Context, unit string) ([]*Case, error) {
 	var out []*Case
 	q := store.Query{Index: store.GSI1, PK: "unit#" + unit + "#cases", Desc: true}
-	for {
-		p, err := r.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("casefile: list cases of %s: %w", unit, err)
-		}
-		for _, it := range p.Items {
-			var c Case
-			if err := json.Unmarshal(it.Data, &c); err != nil {
-				return nil, err
-			}
-			c.rev = it.Version
-			out = append(out, &c)
-		}
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	items, err := store.All(ctx, r.T, q)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: list cases of %s: %w", unit, err)
 	}
+	for _, it := range items {
+		var c Case
+		if err := json.Unmarshal(it.Data, &c); err != nil {
+			return nil, err
+		}
+		c.rev = it.Version
+		out = append(out, &c)
+	}
+	return out, nil
 }
 
 // Update applies fn to the stored case and saves it, retrying on concurrent
@@ -402,22 +397,16 @@ func (r *Repo) GetMaterial(ctx context.Context, caseID, id string) (*Material, e
 func (r *Repo) Materials(ctx context.Context, caseID string) ([]*Material, error) {
 	var out []*Material
 	q := store.Query{PK: "case#" + caseID, SKPrefix: "mat#"}
-	for {
-		p, err := r.T.Query(ctx, q)
+	items, err := store.All(ctx, r.T, q)
+	if err != nil {
+		return nil, fmt.Errorf("casefile: list materials of %s: %w", caseID, err)
+	}
+	for _, it := range items {
+		m, err := decodeMaterial(it)
 		if err != nil {
-			return nil, fmt.Errorf("casefile: list materials of %s: %w", caseID, err)
+			return nil, err
 		}
-		for _, it := range p.Items {
-			m, err := decodeMaterial(it)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, m)
-		}
-		if p.Next == "" {
-			break
-		}
-		q.Cursor = p.Next
+		out = append(out, m)
 	}
 	slices.SortStableFunc(out, func(a, b *Material) int {
 		if a.Volume != b.Volume {

@@ -293,27 +293,22 @@ func (r *Repo) AnswerWith(ctx context.Context, id string, a Answer) (*Complaint,
 }
 
 func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Complaint) bool) ([]*Complaint, error) {
-	var out []*Complaint
-	for {
-		p, err := r.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("complaint: list: %w", err)
-		}
-		for _, it := range p.Items {
-			var c Complaint
-			if err := json.Unmarshal(it.Data, &c); err != nil {
-				return nil, err
-			}
-			c.rev = it.Version
-			if keep == nil || keep(&c) {
-				out = append(out, &c)
-			}
-		}
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	items, err := store.All(ctx, r.T, q)
+	if err != nil {
+		return nil, fmt.Errorf("complaint: list: %w", err)
 	}
+	var out []*Complaint
+	for _, it := range items {
+		var c Complaint
+		if err := json.Unmarshal(it.Data, &c); err != nil {
+			return nil, err
+		}
+		c.rev = it.Version
+		if keep == nil || keep(&c) {
+			out = append(out, &c)
+		}
+	}
+	return out, nil
 }
 
 // ByLawyer returns a lawyer's complaints, newest first.
@@ -334,32 +329,26 @@ func (r *Repo) ByUnit(ctx context.Context, unit string, open bool) ([]*Complaint
 // OpenDueBy returns the open complaints whose deadline is on or before
 // date (YYYY-MM-DD), earliest first.
 func (r *Repo) OpenDueBy(ctx context.Context, date string) ([]*Complaint, error) {
-	var out []*Complaint
-	q := store.Query{PK: openPK, SKFrom: "0", SKTo: date + "#~"}
-	for {
-		p, err := r.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("complaint: open list: %w", err)
-		}
-		for _, it := range p.Items {
-			c, err := r.Get(ctx, string(it.Data))
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			if c.Status == Open {
-				out = append(out, c)
-			} else {
-				_ = r.trackOpen(ctx, c) // stale entry from a crash between writes
-			}
-		}
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	items, err := store.All(ctx, r.T, store.Query{PK: openPK, SKFrom: "0", SKTo: date + "#~"})
+	if err != nil {
+		return nil, fmt.Errorf("complaint: open list: %w", err)
 	}
+	var out []*Complaint
+	for _, it := range items {
+		c, err := r.Get(ctx, string(it.Data))
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.Status == Open {
+			out = append(out, c)
+		} else {
+			_ = r.trackOpen(ctx, c) // stale entry from a crash between writes
+		}
+	}
+	return out, nil
 }
 
 // Stats is a unit's on-time record for complaints submitted in a period.

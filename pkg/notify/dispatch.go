@@ -250,19 +250,13 @@ func (d *Dispatcher) Retry(ctx context.Context) (RetrySummary, error) {
 	var s RetrySummary
 	now := d.now()
 	q := store.Query{Index: store.GSI2, PK: pendingPK, SKFrom: "0", SKTo: sortTime(now) + "#~"}
+	items, err := store.All(ctx, d.T, q)
+	if err != nil {
+		return s, fmt.Errorf("notify: pending notices: %w", err)
+	}
 	var ids []string
-	for {
-		p, err := d.T.Query(ctx, q)
-		if err != nil {
-			return s, fmt.Errorf("notify: pending notices: %w", err)
-		}
-		for _, it := range p.Items {
-			ids = append(ids, strings.TrimPrefix(it.PK, "notice#"))
-		}
-		if p.Next == "" {
-			break
-		}
-		q.Cursor = p.Next
+	for _, it := range items {
+		ids = append(ids, strings.TrimPrefix(it.PK, "notice#"))
 	}
 	for _, id := range ids {
 		x, err := d.Get(ctx, id)

@@ -99,22 +99,16 @@ func (o *Outbox) Deliver(ctx context.Context, n Notice) error {
 func (o *Outbox) List(ctx context.Context, to string) ([]Notice, error) {
 	var out []Notice
 	q := store.Query{PK: "outbox#" + to}
-	for {
-		p, err := o.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("notify: list %s: %w", to, err)
+	items, err := store.All(ctx, o.T, q)
+	if err != nil {
+		return nil, fmt.Errorf("notify: list %s: %w", to, err)
+	}
+	for _, it := range items {
+		var n Notice
+		if err := json.Unmarshal(it.Data, &n); err != nil {
+			return nil, err
 		}
-		for _, it := range p.Items {
-			var n Notice
-			if err := json.Unmarshal(it.Data, &n); err != nil {
-				return nil, err
-			}
-			out = append(out, n)
-		}
-		if p.Next == "" {
-			break
-		}
-		q.Cursor = p.Next
+		out = append(out, n)
 	}
 	slices.SortStableFunc(out, func(a, b Notice) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {

@@ -241,25 +241,19 @@ func (r *Repo) Answer(ctx context.Context, id string, rep Reply) (*Opinion, erro
 // ByCase returns a case's opinions in submission order (a strongly
 // consistent read).
 func (r *Repo) ByCase(ctx context.Context, caseID string) ([]*Opinion, error) {
-	var out []*Opinion
-	q := store.Query{PK: "case#" + caseID, SKPrefix: "opinion#"}
-	for {
-		p, err := r.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("opinion: opinions of %s: %w", caseID, err)
-		}
-		for _, it := range p.Items {
-			o, err := decode(it)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, o)
-		}
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	items, err := store.All(ctx, r.T, store.Query{PK: "case#" + caseID, SKPrefix: "opinion#"})
+	if err != nil {
+		return nil, fmt.Errorf("opinion: opinions of %s: %w", caseID, err)
 	}
+	var out []*Opinion
+	for _, it := range items {
+		o, err := decode(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // Unanswered returns a case's opinions still awaiting an answer.
@@ -278,26 +272,21 @@ func (r *Repo) Unanswered(ctx context.Context, caseID string) ([]*Opinion, error
 }
 
 func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Opinion) bool) ([]*Opinion, error) {
-	var out []*Opinion
-	for {
-		p, err := r.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("opinion: list: %w", err)
-		}
-		for _, it := range p.Items {
-			o, err := decode(it)
-			if err != nil {
-				return nil, err
-			}
-			if o.Status != Withdrawn && (keep == nil || keep(o)) {
-				out = append(out, o)
-			}
-		}
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	items, err := store.All(ctx, r.T, q)
+	if err != nil {
+		return nil, fmt.Errorf("opinion: list: %w", err)
 	}
+	var out []*Opinion
+	for _, it := range items {
+		o, err := decode(it)
+		if err != nil {
+			return nil, err
+		}
+		if o.Status != Withdrawn && (keep == nil || keep(o)) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 // ByLawyer returns a lawyer's opinions, newest first.

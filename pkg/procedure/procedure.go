@@ -136,23 +136,18 @@ func (r *Repo) Create(ctx context.Context, d *Decision) error {
 func (r *Repo) List(ctx context.Context, caseID string) ([]*Decision, error) {
 	var out []*Decision
 	q := store.Query{PK: "case#" + caseID, SKPrefix: "decision#", Desc: true}
-	for {
-		p, err := r.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("procedure: decisions of %s: %w", caseID, err)
-		}
-		for _, it := range p.Items {
-			var d Decision
-			if err := json.Unmarshal(it.Data, &d); err != nil {
-				return nil, fmt.Errorf("procedure: decode %s: %w", it.SK, err)
-			}
-			out = append(out, &d)
-		}
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	items, err := store.All(ctx, r.T, q)
+	if err != nil {
+		return nil, fmt.Errorf("procedure: decisions of %s: %w", caseID, err)
 	}
+	for _, it := range items {
+		var d Decision
+		if err := json.Unmarshal(it.Data, &d); err != nil {
+			return nil, fmt.Errorf("procedure: decode %s: %w", it.SK, err)
+		}
+		out = append(out, &d)
+	}
+	return out, nil
 }
 
 // Lawyers works out who is bound to a case: explicit bindings, and every

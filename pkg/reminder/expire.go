@@ -31,19 +31,11 @@ func (w *LinkWatch) addExpiry(ctx context.Context, appID string, l *link.Link) e
 }
 
 func (w *LinkWatch) expiredBy(ctx context.Context, t time.Time) ([]store.Item, error) {
-	var out []store.Item
-	q := store.Query{PK: expirePK, SKFrom: "0", SKTo: watchSK(t, "~")}
-	for {
-		p, err := w.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("reminder: expired links: %w", err)
-		}
-		out = append(out, p.Items...)
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	out, err := store.All(ctx, w.T, store.Query{PK: expirePK, SKFrom: "0", SKTo: watchSK(t, "~")})
+	if err != nil {
+		return nil, fmt.Errorf("reminder: expired links: %w", err)
 	}
+	return out, nil
 }
 
 // expire moves ready applications whose link has expired to expired, with

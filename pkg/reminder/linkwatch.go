@@ -46,19 +46,11 @@ func (w *LinkWatch) Add(ctx context.Context, appID string, l *link.Link) error {
 }
 
 func (w *LinkWatch) dueBy(ctx context.Context, t time.Time) ([]store.Item, error) {
-	var out []store.Item
-	q := store.Query{PK: watchPK, SKFrom: "0", SKTo: watchSK(t, "~")}
-	for {
-		p, err := w.T.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("reminder: watched links: %w", err)
-		}
-		out = append(out, p.Items...)
-		if p.Next == "" {
-			return out, nil
-		}
-		q.Cursor = p.Next
+	out, err := store.All(ctx, w.T, store.Query{PK: watchPK, SKFrom: "0", SKTo: watchSK(t, "~")})
+	if err != nil {
+		return nil, fmt.Errorf("reminder: watched links: %w", err)
 	}
+	return out, nil
 }
 
 func (w *LinkWatch) done(ctx context.Context, it store.Item) {
