@@ -31,6 +31,51 @@ type Config struct {
 	// Per-lawyer rate limits: requests per hour and burst; 0 disables.
 	ApplyPerHour, DownloadPerHour float64 // YUEJUAN_RATE_APPLICATIONS, YUEJUAN_RATE_DOWNLOADS
 	ApplyBurst, DownloadBurst     int
+
+	// Peers instead of the embedded stores (all optional). With Table the
+	// metadata lives in DynamoDB (or a DynamoDB-compatible endpoint) instead
+	// of SQLite; with the two bucket names the objects live in S3 (or an
+	// S3-compatible store such as MinIO or versitygw) instead of the data dir.
+	// Region and credentials come from the AWS SDK's default chain
+	// (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, shared files, ...).
+	Table            string // YUEJUAN_TABLE
+	DynamoDBEndpoint string // YUEJUAN_DYNAMODB_ENDPOINT
+	UploadsBucket    string // YUEJUAN_UPLOADS_BUCKET
+	DossiersBucket   string // YUEJUAN_DOSSIERS_BUCKET
+	S3Endpoint       string // YUEJUAN_S3_ENDPOINT
+	S3PathStyle      bool   // YUEJUAN_S3_PATH_STYLE
+}
+
+// UsesDynamoDB reports whether the metadata lives in DynamoDB (YUEJUAN_TABLE
+// or YUEJUAN_DYNAMODB_ENDPOINT is set) rather than in SQLite.
+func (c Config) UsesDynamoDB() bool { return c.Table != "" || c.DynamoDBEndpoint != "" }
+
+// UsesS3 reports whether the objects live in S3 (a bucket name or
+// YUEJUAN_S3_ENDPOINT is set) rather than in the data dir.
+func (c Config) UsesS3() bool {
+	return c.UploadsBucket != "" || c.DossiersBucket != "" || c.S3Endpoint != ""
+}
+
+// CheckPeers reports what the local server lacks to run on the peers it
+// was pointed at: a table name for DynamoDB, both bucket names for S3. (A
+// Lambda function needs only some of them, so FromEnv does not ask.)
+func (c Config) CheckPeers() error {
+	var missing []string
+	if c.UsesDynamoDB() && c.Table == "" {
+		missing = append(missing, "YUEJUAN_TABLE")
+	}
+	if c.UsesS3() {
+		if c.UploadsBucket == "" {
+			missing = append(missing, "YUEJUAN_UPLOADS_BUCKET")
+		}
+		if c.DossiersBucket == "" {
+			missing = append(missing, "YUEJUAN_DOSSIERS_BUCKET")
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("configuration: set %s (DynamoDB needs a table name, S3 both bucket names)", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // Vars documents every variable, for --help and the README.
@@ -51,6 +96,12 @@ var Vars = [][2]string{
 	{"YUEJUAN_LOG_LEVEL", "debug, info, warn or error (default info)"},
 	{"YUEJUAN_RATE_APPLICATIONS", "applications a lawyer may submit: PER_HOUR:BURST, 0 for no limit (default 30:10)"},
 	{"YUEJUAN_RATE_DOWNLOADS", "downloads a lawyer may start: PER_HOUR:BURST, 0 for no limit (default 60:10)"},
+	{"YUEJUAN_TABLE", "DynamoDB table of all metadata instead of SQLite (created if missing)"},
+	{"YUEJUAN_DYNAMODB_ENDPOINT", "DynamoDB-compatible endpoint instead of AWS (e.g. dynalite)"},
+	{"YUEJUAN_UPLOADS_BUCKET", "S3 bucket of uploads instead of the data dir (with YUEJUAN_DOSSIERS_BUCKET)"},
+	{"YUEJUAN_DOSSIERS_BUCKET", "S3 bucket of dossiers instead of the data dir (with YUEJUAN_UPLOADS_BUCKET)"},
+	{"YUEJUAN_S3_ENDPOINT", "S3-compatible endpoint instead of AWS (MinIO, versitygw, on-premises stores)"},
+	{"YUEJUAN_S3_PATH_STYLE", "true to address buckets by path (most S3-compatible stores need it)"},
 }
 
 // FromEnv reads the configuration using getenv (os.Getenv if nil).
@@ -102,6 +153,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Policy:       get("YUEJUAN_POLICY", ""),
 		Workers:      num("YUEJUAN_WORKERS", 2),
 		LogLevel:     get("YUEJUAN_LOG_LEVEL", "info"),
+
+		Table:            get("YUEJUAN_TABLE", ""),
+		DynamoDBEndpoint: get("YUEJUAN_DYNAMODB_ENDPOINT", ""),
+		UploadsBucket:    get("YUEJUAN_UPLOADS_BUCKET", ""),
+		DossiersBucket:   get("YUEJUAN_DOSSIERS_BUCKET", ""),
+		S3Endpoint:       get("YUEJUAN_S3_ENDPOINT", ""),
+	}
+	if v := get("YUEJUAN_S3_PATH_STYLE", ""); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("YUEJUAN_S3_PATH_STYLE=%q: want true or false", v))
+		}
+		c.S3PathStyle = b
 	}
 	rateOf := func(k string, defPer float64, defBurst int) (float64, int) {
 		v := get(k, "")

@@ -35,3 +35,28 @@ func TestRatesAndErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPeers(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil || c.UsesDynamoDB() || c.UsesS3() || c.CheckPeers() != nil {
+		t.Fatalf("by default the embedded stores: %+v, %v", c, err)
+	}
+	c, err = FromEnv(env(map[string]string{"YUEJUAN_TABLE": "yj", "YUEJUAN_DYNAMODB_ENDPOINT": "http://127.0.0.1:4567",
+		"YUEJUAN_UPLOADS_BUCKET": "up", "YUEJUAN_DOSSIERS_BUCKET": "dos", "YUEJUAN_S3_ENDPOINT": "http://127.0.0.1:7070",
+		"YUEJUAN_S3_PATH_STYLE": "true"}))
+	if err != nil || !c.UsesDynamoDB() || !c.UsesS3() || c.CheckPeers() != nil || !c.S3PathStyle ||
+		c.Table != "yj" || c.UploadsBucket != "up" || c.DossiersBucket != "dos" {
+		t.Fatalf("peers = %+v, %v", c, err)
+	}
+	// An endpoint without the names it needs names every missing variable.
+	c, _ = FromEnv(env(map[string]string{"YUEJUAN_DYNAMODB_ENDPOINT": "http://x", "YUEJUAN_S3_ENDPOINT": "http://y"}))
+	err = c.CheckPeers()
+	for _, want := range []string{"YUEJUAN_TABLE", "YUEJUAN_UPLOADS_BUCKET", "YUEJUAN_DOSSIERS_BUCKET"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckPeers = %v, want it to name %s", err, want)
+		}
+	}
+	if _, err := FromEnv(env(map[string]string{"YUEJUAN_S3_PATH_STYLE": "maybe"})); err == nil || !strings.Contains(err.Error(), "YUEJUAN_S3_PATH_STYLE") {
+		t.Errorf("a bad YUEJUAN_S3_PATH_STYLE: %v", err)
+	}
+}

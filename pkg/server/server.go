@@ -2,6 +2,14 @@
 // defaults: SQLite metadata, filesystem object stores whose signed URLs this
 // process serves, an in-process job queue and a scheduler. It runs the same
 // handlers as the Lambda functions.
+//
+// The same process can run on peers instead (config.Config.UsesDynamoDB,
+// UsesS3): metadata in a DynamoDB table (dynalite, or AWS itself), objects in
+// S3 buckets (MinIO, versitygw, any S3-compatible store, or AWS). Upload URLs
+// are then S3 presigned PUTs, which never reach this process; the server
+// finds the new uploads by listing the uploads bucket (uploads.go). The job
+// queue, the scheduler, the keys and the audit anchors stay local, in the
+// data dir.
 package server
 
 import (
@@ -17,6 +25,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/assemble"
@@ -36,21 +46,29 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
+	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 	"github.com/yuejuan/yuejuan/pkg/web"
 )
 
 // Server is the all-in-one service.
 type Server struct {
-	Config   config.Config
-	API      *httpapi.API
-	Queue    *queue.Local
-	Auth     *auth.Authority
+	Config config.Config
+	API    *httpapi.API
+	Queue  *queue.Local
+	Auth   *auth.Authority
+	// Uploads and Dossiers are the local buckets whose signed URLs the
+	// server serves under /blob/; nil when the objects live in S3.
 	Uploads  *blob.Local
 	Dossiers *blob.Local
 	Log      *slog.Logger
+	// UploadPoll is how often a server on S3 lists the uploads bucket for
+	// new uploads (default 2 s); unused on local buckets, whose PUTs the
+	// server itself receives.
+	UploadPoll time.Duration
 
-	table    *sqlitestore.Table
+	table    store.Table
+	watch    *uploadWatch       // S3 only
 	anchKey  ed25519.PrivateKey // signs the audit chain head (anchors.go)
 	ingest   *ingest.Worker
 	builder  *assemble.Worker
@@ -79,6 +97,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if err := cfg.CheckPeers(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("server: data dir: %w", err)
 	}
@@ -101,7 +122,21 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if w := cal.Warning(deadline.DateOf(time.Now())); w != "" {
 		log.Warn("holiday data running out", "warning", w)
 	}
-	tbl, err := sqlitestore.Open(filepath.Join(cfg.DataDir, "meta.db"))
+	var (
+		awsCfg *aws.Config
+		err    error
+	)
+	if cfg.UsesDynamoDB() || cfg.UsesS3() {
+		if awsCfg, err = loadAWS(); err != nil {
+			return nil, err
+		}
+	}
+	var tbl store.Table
+	if cfg.UsesDynamoDB() {
+		tbl, err = openDynamoDB(cfg, *awsCfg)
+	} else {
+		tbl, err = sqlitestore.Open(filepath.Join(cfg.DataDir, "meta.db"))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -117,20 +152,30 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: YUEJUAN_PUBLIC_URL: %w", err)
 	}
-	secret := filepath.Join(cfg.DataDir, "keys", "blob-url.secret")
-	uploads, err := blob.OpenLocal(filepath.Join(cfg.DataDir, "objects", "uploads"), base.JoinPath("blob", "uploads"), secret)
-	if err != nil {
-		return nil, err
-	}
-	dossiers, err := blob.OpenLocal(filepath.Join(cfg.DataDir, "objects", "dossiers"), base.JoinPath("blob", "dossiers"), secret)
-	if err != nil {
-		return nil, err
+	s := &Server{Config: cfg, Auth: authority, Log: log, table: tbl, UploadPoll: 2 * time.Second}
+	var uploads, dossiers *blob.Bucket
+	if cfg.UsesS3() {
+		if uploads, err = openS3(cfg, *awsCfg, cfg.UploadsBucket); err != nil {
+			return nil, err
+		}
+		if dossiers, err = openS3(cfg, *awsCfg, cfg.DossiersBucket); err != nil {
+			return nil, err
+		}
+		s.watch = &uploadWatch{s: s, b: uploads}
+	} else {
+		secret := filepath.Join(cfg.DataDir, "keys", "blob-url.secret")
+		if s.Uploads, err = blob.OpenLocal(filepath.Join(cfg.DataDir, "objects", "uploads"), base.JoinPath("blob", "uploads"), secret); err != nil {
+			return nil, err
+		}
+		if s.Dossiers, err = blob.OpenLocal(filepath.Join(cfg.DataDir, "objects", "dossiers"), base.JoinPath("blob", "dossiers"), secret); err != nil {
+			return nil, err
+		}
+		uploads, dossiers = s.Uploads.Bucket, s.Dossiers.Bucket
 	}
 	tmp := filepath.Join(cfg.DataDir, "tmp")
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, err
 	}
-	s := &Server{Config: cfg, Auth: authority, Uploads: uploads, Dossiers: dossiers, Log: log, table: tbl}
 	cases := &casefile.Repo{T: tbl}
 	apps := &application.Repo{T: tbl}
 	links := &link.Repo{T: tbl}
@@ -138,8 +183,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := s.setupAnchors(alog); err != nil {
 		return nil, err
 	}
-	s.ingest = &ingest.Worker{Cases: cases, Apps: apps, Audit: alog, Uploads: uploads.Bucket, Limits: dossier.DefaultLimits(), TempDir: tmp}
-	s.builder = &assemble.Worker{Cases: cases, Apps: apps, Links: links, Audit: alog, Uploads: uploads.Bucket, Dossiers: dossiers.Bucket,
+	s.ingest = &ingest.Worker{Cases: cases, Apps: apps, Audit: alog, Uploads: uploads, Limits: dossier.DefaultLimits(), TempDir: tmp}
+	s.builder = &assemble.Worker{Cases: cases, Apps: apps, Links: links, Audit: alog, Uploads: uploads, Dossiers: dossiers,
 		LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp}
 	s.Queue = queue.NewLocal(cfg.Workers, queue.Mux{
 		queue.IngestMaterial: func(ctx context.Context, j queue.Job) error {
@@ -166,7 +211,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.reminder = &reminder.Job{Apps: apps, Audit: alog, Notify: s.Notices, Complaints: complaints, Links: links, Watch: watch,
 		RemindHour: cfg.RemindHour}
 	s.API = &httpapi.API{Cases: cases, Apps: apps, Links: links, Audit: alog, Auth: authority,
-		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads.Bucket, Dossiers: dossiers.Bucket,
+		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads, Dossiers: dossiers,
 		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, Log: log,
 		LawyerService: httpapi.LawyerService{Notices: s.Notices, Decisions: &procedure.Repo{T: tbl},
 			Lawyers: &procedure.Lawyers{Cases: cases, Apps: apps}, Complaints: complaints, Opinions: &opinion.Repo{T: tbl, Cases: cases}},
@@ -204,11 +249,14 @@ func (s *Server) Notify(ctx context.Context, key string, _ int64) {
 	}
 }
 
-// Handler is the whole HTTP surface: the API plus the signed object URLs.
+// Handler is the whole HTTP surface: the API plus the signed object URLs
+// of local buckets (on S3, the object store serves its own).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/blob/uploads", objectHeaders(s.Uploads.Handler(s.Config.MaxUpload, s.Notify)))
-	mux.Handle("/blob/dossiers", objectHeaders(s.Dossiers.Handler(0, nil)))
+	if s.Uploads != nil {
+		mux.Handle("/blob/uploads", objectHeaders(s.Uploads.Handler(s.Config.MaxUpload, s.Notify)))
+		mux.Handle("/blob/dossiers", objectHeaders(s.Dossiers.Handler(0, nil)))
+	}
 	mux.Handle("/", web.Handler(s.API.Handler())) // pages at /, /lawyer, /clerk, /auditor, /static/; the rest to the API
 	return mux
 }
@@ -253,6 +301,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 			}
 		}
 	}()
+	if s.watch != nil {
+		go s.watch.run(ctx, s.UploadPoll)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
