@@ -45,9 +45,10 @@ func TestMain(m *testing.M) {
 }
 
 type instance struct {
-	t    *testing.T
-	url  string
-	data string
+	t       *testing.T
+	url     string
+	data    string
+	uploads string // how upload URLs begin: this server's /blob/uploads, or the S3 bucket's
 }
 
 func freePort(t *testing.T) string {
@@ -94,7 +95,7 @@ func start(t *testing.T, env ...string) *instance {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	in := &instance{t: t, url: "http://" + addr, data: data}
+	in := &instance{t: t, url: "http://" + addr, data: data, uploads: "http://" + addr + "/blob/uploads?"}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get(in.url + "/healthz")
@@ -250,12 +251,17 @@ type appOut struct {
 const license = "11101201910012345"
 
 func TestEndToEnd(t *testing.T) {
+	endToEnd(t, start(t))
+}
+
+// endToEnd drives the whole path on the server in (embedded defaults here,
+// peers in e2e_peers_test.go).
+func endToEnd(t *testing.T, in *instance) {
 	for _, tool := range []string{"pdftotext", "qpdf"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is needed (apt-get install poppler-utils qpdf; .ci/run does it)", tool)
 		}
 	}
-	in := start(t)
 	clerk := in.token("--role", "clerk", "--sub", "clerk01", "--name", "王书记员", "--unit", "市检察院")
 	otherClerk := in.token("--role", "clerk", "--sub", "clerk09", "--name", "赵书记员", "--unit", "区检察院")
 	lawyer := in.token("--role", "lawyer", "--sub", license, "--name", "张律师")
@@ -292,8 +298,8 @@ func TestEndToEnd(t *testing.T) {
 		var m upload
 		in.call(clerk, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{
 			"volume": 1, "volumeTitle": "诉讼文书卷", "seq": f.seq, "title": f.title, "filename": f.name}, http.StatusCreated, &m)
-		if !strings.HasPrefix(m.UploadURL, in.url+"/blob/uploads?") {
-			t.Fatalf("upload URL %q is not a signed URL on this server", m.UploadURL)
+		if !strings.HasPrefix(m.UploadURL, in.uploads) {
+			t.Fatalf("upload URL %q is not a signed URL under %s", m.UploadURL, in.uploads)
 		}
 		in.put(m.UploadURL, f.data)
 		mats = append(mats, m)
