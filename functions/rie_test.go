@@ -35,6 +35,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/cloud"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/queue/sqsqueue"
@@ -317,33 +318,6 @@ func scanJPEG(t *testing.T) []byte {
 	return b.Bytes()
 }
 
-// textPDF is a minimal one-page PDF showing marker, with a correct xref.
-func textPDF(marker string) []byte {
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		"",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	content := fmt.Sprintf("BT /F1 24 Tf 72 700 Td (%s) Tj ET", marker)
-	objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
-
 type upload struct {
 	ID        string `json:"id"`
 	UploadURL string `json:"uploadUrl"`
@@ -424,7 +398,7 @@ func TestLambdaEndToEnd(t *testing.T) {
 	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
 		var a upload
 		w.call("api-lawyer", "POST", "/api/v1/attachments", lawyer, map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
-		data := textPDF(kind)
+		data := testpdf.Text(kind)
 		w.put(a.UploadURL, data)
 		if _, err := w.fns["ingest"].invoke(ctx, w.s3Event(ingest.AttachmentUploadKey(a.ID), len(data))); err != nil {
 			t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 )
 
 // Fifty parallel submissions of the same application by the same lawyer
@@ -28,7 +30,7 @@ func TestFiftyParallelSubmissionsMakeOne(t *testing.T) {
 	for _, kind := range []string{"practice_certificate", "firm_letter", "legal_aid_letter"} {
 		var a upload
 		in.call(lawyer, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
-		in.put(a.UploadURL, textPDF(kind))
+		in.put(a.UploadURL, testpdf.Text(kind))
 		atts = append(atts, a.ID)
 	}
 	for _, id := range atts {

@@ -24,6 +24,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 )
 
 var binPath string
@@ -185,33 +187,6 @@ func waitFor(t *testing.T, what string, fn func() bool) {
 	}
 }
 
-// textPDF is a minimal one-page PDF showing marker, with a correct xref.
-func textPDF(marker string) []byte {
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		"", // content stream, below
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	content := fmt.Sprintf("BT /F1 24 Tf 72 700 Td (%s) Tj ET", marker)
-	objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
-
 func scanJPEG(t *testing.T) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 850, 1100)) // a letter-size scan at 100 dpi
 	for y := 0; y < 1100; y++ {
@@ -289,7 +264,7 @@ func endToEnd(t *testing.T, in *instance) {
 		name  string
 		data  []byte
 	}{
-		{1, "起诉意见书", "01.pdf", textPDF("E2E-DOC-ONE")},
+		{1, "起诉意见书", "01.pdf", testpdf.Text("E2E-DOC-ONE")},
 		{2, "讯问笔录", "02.jpg", scanJPEG(t)},
 		{3, "说明", "03.txt", []byte("this is not a scan")},
 	}
@@ -330,7 +305,7 @@ func endToEnd(t *testing.T, in *instance) {
 	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
 		var a upload
 		in.call(lawyer, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
-		in.put(a.UploadURL, textPDF(kind))
+		in.put(a.UploadURL, testpdf.Text(kind))
 		atts = append(atts, a.ID)
 	}
 	for _, id := range atts {

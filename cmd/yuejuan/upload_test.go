@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 )
 
 // runUpload runs `yuejuan upload` against in with tok and returns stdout,
@@ -57,10 +59,10 @@ func TestUploadCommand(t *testing.T) {
 	// Two volumes; names sort naturally ("2" before "10"), and the .txt is
 	// not a scan.
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "01 诉讼文书卷", "1 起诉意见书.pdf"), textPDF("UPLOAD-ONE"))
-	writeFile(t, filepath.Join(dir, "01 诉讼文书卷", "2 讯问笔录.pdf"), textPDF("UPLOAD-TWO"))
+	writeFile(t, filepath.Join(dir, "01 诉讼文书卷", "1 起诉意见书.pdf"), testpdf.Text("UPLOAD-ONE"))
+	writeFile(t, filepath.Join(dir, "01 诉讼文书卷", "2 讯问笔录.pdf"), testpdf.Text("UPLOAD-TWO"))
 	writeFile(t, filepath.Join(dir, "01 诉讼文书卷", "10 说明.txt"), []byte("this is not a scan"))
-	writeFile(t, filepath.Join(dir, "02 证据材料卷", "01-鉴定意见.pdf"), textPDF("UPLOAD-THREE"))
+	writeFile(t, filepath.Join(dir, "02 证据材料卷", "01-鉴定意见.pdf"), testpdf.Text("UPLOAD-THREE"))
 	writeFile(t, filepath.Join(dir, "02 证据材料卷", ".DS_Store"), []byte("hidden files are ignored"))
 
 	// An earlier upload of 讯问笔录 was registered but its bytes never arrived.

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/assemble"
 	"github.com/yuejuan/yuejuan/pkg/blob"
@@ -119,7 +120,7 @@ func TestBaseWithoutSidecarIsRebuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	baseKey := assemble.BaseKey(c.ID, cur.ContentVersion)
-	if err := r.dossiers.WriteAll(ctx, baseKey, textPDF("OLD-BASE"), nil); err != nil {
+	if err := r.dossiers.WriteAll(ctx, baseKey, testpdf.Text("OLD-BASE"), nil); err != nil {
 		t.Fatal(err)
 	}
 	a := r.approved(ctx, c, lawyerA, "张律师")

@@ -27,6 +27,7 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/assemble"
 	"github.com/yuejuan/yuejuan/pkg/audit"
@@ -97,33 +98,6 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
-// textPDF is a one-page PDF showing marker.
-func textPDF(marker string) []byte {
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		"",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	content := fmt.Sprintf("BT /F1 24 Tf 72 700 Td (%s) Tj ET", marker)
-	objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
-
 func scanJPEG() []byte {
 	img := image.NewGray(image.Rect(0, 0, 620, 877))
 	for i := range img.Pix {
@@ -148,7 +122,7 @@ func (r *rig) setup(ctx context.Context) (*casefile.Case, []*casefile.Material) 
 		r.t.Fatal(err)
 	}
 	var ms []*casefile.Material
-	for i, data := range [][]byte{textPDF("DOC-ONE"), scanJPEG(), textPDF("DOC-THREE")} {
+	for i, data := range [][]byte{testpdf.Text("DOC-ONE"), scanJPEG(), testpdf.Text("DOC-THREE")} {
 		m := &casefile.Material{ID: casefile.NewID(), CaseID: c.ID, Volume: 1, VolumeTitle: "诉讼文书卷", Seq: i + 1,
 			Title: fmt.Sprintf("材料%d", i+1), Filename: fmt.Sprintf("%02d.bin", i+1)}
 		if err := r.cases.AddMaterial(ctx, m); err != nil {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/faults"
@@ -68,7 +69,7 @@ func TestUploadFaults(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	data := onePagePDF(strings.Repeat("SCAN ", 100))
+	data := testpdf.Text(strings.Repeat("SCAN ", 100))
 	plan.Add(faults.Rule{Op: faults.BlobWrite, Key: key, After: 300})
 	if code := put(data); code != http.StatusInternalServerError && code != http.StatusBadRequest {
 		t.Fatalf("PUT with the store failing mid-write: %d", code)
@@ -122,7 +123,7 @@ func TestDuplicateUploadEvents(t *testing.T) {
 	var m struct{ ID, UploadURL string }
 	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
 		"volume": 3, "volumeTitle": "证据卷", "seq": 1, "title": "鉴定意见", "filename": "03.pdf"}, http.StatusCreated, &m)
-	ts.must("", "PUT", m.UploadURL, onePagePDF("DUPLICATE"), http.StatusOK, nil)
+	ts.must("", "PUT", m.UploadURL, testpdf.Text("DUPLICATE"), http.StatusOK, nil)
 	key := ingest.MaterialUploadKey(w.caseID, m.ID)
 	var wg sync.WaitGroup
 	for range 5 {
@@ -166,7 +167,7 @@ func TestReconcileLostAssembleJob(t *testing.T) {
 	for _, kind := range []string{"practice_certificate", "firm_letter", "legal_aid_letter"} {
 		var a struct{ ID, UploadURL string }
 		ts.must(lawyerC, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
-		ts.must("", "PUT", a.UploadURL, onePagePDF(kind), http.StatusOK, nil)
+		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
 		atts = append(atts, a.ID)
 	}
 	ts.s.Queue.Wait()

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/config"
@@ -223,33 +224,6 @@ func (ts *tsrv) events() []audit.Event {
 	return out
 }
 
-// onePagePDF is a minimal valid PDF.
-func onePagePDF(marker string) []byte {
-	content := "BT /F1 24 Tf 72 700 Td (" + marker + ") Tj ET"
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		"<< /Length " + itoa(len(content)) + " >>\nstream\n" + content + "\nendstream",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		b.WriteString(itoa(i+1) + " 0 obj\n" + o + "\nendobj\n")
-	}
-	xref := b.Len()
-	b.WriteString("xref\n0 " + itoa(len(objs)+1) + "\n0000000000 65535 f \n")
-	for _, o := range offs {
-		s := itoa(o)
-		b.WriteString(strings.Repeat("0", 10-len(s)) + s + " 00000 n \n")
-	}
-	b.WriteString("trailer\n<< /Size " + itoa(len(objs)+1) + " /Root 1 0 R >>\nstartxref\n" + itoa(xref) + "\n%%EOF\n")
-	return b.Bytes()
-}
-
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
@@ -293,12 +267,12 @@ func (ts *tsrv) world() *world {
 	ts.must(w.clerkA, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{
 		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf"}, http.StatusCreated, &m)
 	w.materialID = m.ID
-	ts.must("", "PUT", m.UploadURL, onePagePDF("MATRIX"), http.StatusOK, nil)
+	ts.must("", "PUT", m.UploadURL, testpdf.Text("MATRIX"), http.StatusOK, nil)
 	var atts []string
 	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
 		var a struct{ ID, UploadURL string }
 		ts.must(w.lawyerA, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
-		ts.must("", "PUT", a.UploadURL, onePagePDF(kind), http.StatusOK, nil)
+		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
 		atts = append(atts, a.ID)
 	}
 	w.attachment = atts[0]

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 )
 
@@ -52,7 +53,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
 		"volume": 9, "volumeTitle": "卷", "seq": 1, "title": "t", "filename": "x.pdf"}, http.StatusCreated, &m)
 	addSignatures(secrets, "upload URL", m.UploadURL)
-	ts.must("", "PUT", m.UploadURL, onePagePDF("LOGS"), http.StatusOK, nil)
+	ts.must("", "PUT", m.UploadURL, testpdf.Text("LOGS"), http.StatusOK, nil)
 	// Failed logins: the offered tokens are secrets too.
 	ts.call("Bearer-garbage-"+w.lawyerA[:20], "GET", "/api/v1/applications", nil)
 	ts.s.Queue.Wait()

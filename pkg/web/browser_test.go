@@ -31,6 +31,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/config"
 	"github.com/yuejuan/yuejuan/pkg/server"
@@ -118,33 +119,6 @@ func token(t *testing.T, s *server.Server, id auth.Identity) string {
 		t.Fatal(err)
 	}
 	return tok
-}
-
-// textPDF is a minimal one-page PDF showing marker, with a correct xref.
-func textPDF(marker string) []byte {
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		"", // content stream, below
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	content := fmt.Sprintf("BT /F1 24 Tf 72 700 Td (%s) Tj ET", marker)
-	objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
 }
 
 // tab is one browser tab (its own sessionStorage, so its own user).
@@ -400,12 +374,12 @@ func testApplications(t *testing.T, e *browserEnv) {
 		}
 		return p
 	}
-	scan1 := write("scan-1.pdf", textPDF("WEB-SCAN-ONE"))
-	scan2 := write("scan-2.pdf", textPDF("WEB-SCAN-TWO"))
+	scan1 := write("scan-1.pdf", testpdf.Text("WEB-SCAN-ONE"))
+	scan2 := write("scan-2.pdf", testpdf.Text("WEB-SCAN-TWO"))
 	notes := write("notes.txt", []byte("this is not a scan"))
-	cert := write("cert.pdf", textPDF("CERTIFICATE"))
-	firm := write("firm.pdf", textPDF("FIRM LETTER"))
-	poa := write("poa.pdf", textPDF("POWER OF ATTORNEY"))
+	cert := write("cert.pdf", testpdf.Text("CERTIFICATE"))
+	firm := write("firm.pdf", testpdf.Text("FIRM LETTER"))
+	poa := write("poa.pdf", testpdf.Text("POWER OF ATTORNEY"))
 
 	// ---- the clerk registers a case -------------------------------------------------
 	clerk := newTab(t, browserCtx, "clerk", base, artifacts)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/config"
 	"github.com/yuejuan/yuejuan/pkg/server"
@@ -173,33 +173,6 @@ func (e *env) waitFor(what string, fn func() bool) {
 
 func (e *env) tick() { e.s.Tick(context.Background()) }
 
-// textPDF is a minimal one-page PDF showing marker, with a correct xref.
-func textPDF(marker string) []byte {
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		"",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	content := fmt.Sprintf("BT /F1 24 Tf 72 700 Td (%s) Tj ET", marker)
-	objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
-
 type caseRef struct {
 	ID     string `json:"id"`
 	CaseNo string `json:"caseNo"`
@@ -226,7 +199,7 @@ func (e *env) addMaterial(clerk, caseID string) {
 	}
 	e.call(clerk, "POST", "/api/v1/cases/"+caseID+"/materials", map[string]any{
 		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf"}, http.StatusCreated, &m)
-	e.put(m.UploadURL, textPDF("LAWYERHTTP"))
+	e.put(m.UploadURL, testpdf.Text("LAWYERHTTP"))
 	e.waitFor("the material to be accepted", func() bool {
 		e.call(clerk, "GET", "/api/v1/cases/"+caseID+"/materials/"+m.ID, nil, http.StatusOK, &m)
 		return m.Status == "accepted" || m.Status == "rejected"
@@ -245,7 +218,7 @@ func (e *env) attachment(lawyer, kind string) string {
 		Uploaded  bool   `json:"uploaded"`
 	}
 	e.call(lawyer, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
-	e.put(a.UploadURL, textPDF(kind))
+	e.put(a.UploadURL, testpdf.Text(kind))
 	e.waitFor("the attachment to arrive", func() bool {
 		e.call(lawyer, "GET", "/api/v1/attachments/"+a.ID, nil, http.StatusOK, &a)
 		return a.Uploaded
