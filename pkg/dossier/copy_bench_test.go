@@ -216,6 +216,8 @@ func benchChild(mode string) int {
 			start = time.Now() // the font is installed once per machine, not per copy
 			err = StampCopy(context.Background(), base, out, testStamp)
 		}
+	case "assemble": // BenchmarkAssemblePaths; base is the folder of ingested PDFs
+		start, err = benchChildAssemble(base, out)
 	default:
 		err = fmt.Errorf("unknown mode %q", mode)
 	}
