@@ -47,7 +47,7 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identi
 		return
 	}
 	if v := q.Get("limit"); v != "" {
-		n, err := parseIntParam(v)
+		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
 			writeError(w, http.StatusBadRequest, "bad_query", "limit 应为 1 至 1000 (limit must be 1..1000)")
 			return
@@ -73,7 +73,7 @@ func (a *API) auditVerify(w http.ResponseWriter, r *http.Request, id auth.Identi
 		a.fail(w, r, err)
 		return
 	}
-	d := map[string]string{"ok": fmtBool(rep.OK), "records": fmtInt(rep.Records), "anchors": strconv.Itoa(rep.Anchors)}
+	d := map[string]string{"ok": strconv.FormatBool(rep.OK), "records": fmtInt(rep.Records), "anchors": strconv.Itoa(rep.Anchors)}
 	if !rep.OK {
 		d["firstBad"], d["badAnchor"], d["problem"] = fmtInt(rep.FirstBad), rep.BadAnchor, rep.Problem
 	}
@@ -81,11 +81,3 @@ func (a *API) auditVerify(w http.ResponseWriter, r *http.Request, id auth.Identi
 	writeJSON(w, http.StatusOK, rep)
 }
 
-func fmtBool(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
-}
-
-func parseIntParam(s string) (int, error) { return strconv.Atoi(s) }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
@@ -141,7 +142,7 @@ func (a *API) createMaterial(w http.ResponseWriter, r *http.Request, id auth.Ide
 		return
 	}
 	a.record(r, id, audit.Event{Action: "material.upload", CaseID: c.ID, Target: m.ID, Result: audit.OK,
-		Detail: map[string]string{"filename": m.Filename, "volume": itoa(m.Volume), "seq": itoa(m.Seq)}})
+		Detail: map[string]string{"filename": m.Filename, "volume": strconv.Itoa(m.Volume), "seq": strconv.Itoa(m.Seq)}})
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID+"/materials/"+m.ID)
 	writeJSON(w, http.StatusCreated, materialOut{Material: m, UploadURL: u})
 }
@@ -243,8 +244,4 @@ func (a *API) getAttachment(w http.ResponseWriter, r *http.Request, id auth.Iden
 		return
 	}
 	writeJSON(w, http.StatusOK, at)
-}
-
-func itoa(n int) string {
-	return fmtInt(int64(n))
 }

@@ -242,10 +242,9 @@ func (a *API) mustRecord(r *http.Request, id auth.Identity, e audit.Event) error
 
 // apiError is the JSON error body.
 type apiError struct {
-	Code     string              `json:"code"`
-	Message  string              `json:"message"`
-	Problems []casefile.Problem  `json:"problems,omitempty"`
-	Existing *application.Status `json:"-"`
+	Code     string             `json:"code"`
+	Message  string             `json:"message"`
+	Problems []casefile.Problem `json:"problems,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
