@@ -80,4 +80,3 @@ func (a *API) auditVerify(w http.ResponseWriter, r *http.Request, id auth.Identi
 	a.record(r, id, audit.Event{Action: "audit.verify", Result: audit.OK, Detail: d})
 	writeJSON(w, http.StatusOK, rep)
 }
-
