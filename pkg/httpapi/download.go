@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -163,8 +164,18 @@ func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, ac
 		a.refuse(w, r, l, err)
 		return
 	}
+	// A download counted but not delivered because of our own failure is
+	// given back.
+	refund := func() {
+		if counted {
+			if err := a.Links.Refund(context.WithoutCancel(r.Context()), l.ID); err != nil {
+				a.log().Error("refund of an undelivered download failed", "link", l.ID, "err", err)
+			}
+		}
+	}
 	u, err := a.Dossiers.SignedURL(r.Context(), l.CopyKey, &gblob.SignedURLOptions{Method: http.MethodGet, Expiry: a.presignTTL()})
 	if err != nil {
+		refund()
 		a.fail(w, r, err)
 		return
 	}
@@ -174,6 +185,7 @@ func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, ac
 		CaseID: l.CaseID, ApplicationID: l.ApplicationID, Target: l.ID, Result: audit.OK,
 		Detail: map[string]string{"via": via, "downloadsLeft": fmt.Sprint(l.Left()), "resume": fmt.Sprint(resume), "counted": fmt.Sprint(counted),
 			"range": r.Header.Get("Range")}}); err != nil {
+		refund()
 		a.fail(w, r, err)
 		return
 	}

@@ -243,6 +243,28 @@ func (r *Repo) Consume(ctx context.Context, id string) (*Link, error) {
 	return nil, fmt.Errorf("link: consume %s: too much contention", id)
 }
 
+// Refund gives back one download that was counted but could not be
+// delivered (the presigned URL or the audit record failed), so that a fault
+// of ours never costs the lawyer a download.
+func (r *Repo) Refund(ctx context.Context, id string) error {
+	for range 50 {
+		l, ver, err := r.get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if l.Used == 0 {
+			return nil
+		}
+		l.Used--
+		err = r.save(ctx, l, ver)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		return err
+	}
+	return fmt.Errorf("link: refund %s: too much contention", id)
+}
+
 // Resume lets a resumed transfer (a range not starting at byte 0) through
 // without counting a download, atomically recording it. It returns
 // ErrNotResumable when the transfer must count as a new download instead:

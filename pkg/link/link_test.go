@@ -1,6 +1,7 @@
 package link
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -400,5 +401,36 @@ func TestRepoResume(t *testing.T) {
 	now = now.Add(72 * time.Hour)
 	if _, err := r.Resume(t.Context(), l.ID); !errors.Is(err, ErrExpired) {
 		t.Errorf("resume of an expired link: %v, want ErrExpired", err)
+	}
+}
+
+// A download counted but not delivered (our fault) is given back; a refund
+// never goes below zero.
+func TestRefundGivesBackOneDownload(t *testing.T) {
+	ctx := context.Background()
+	tbl, err := sqlitestore.Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Close()
+	repo := &Repo{T: tbl}
+	l := &Link{ApplicationID: "a1", CaseID: "c1", Lawyer: "lic", CopyKey: "copies/x.pdf", ExpiresAt: time.Now().Add(time.Hour), MaxDownloads: 2}
+	if err := repo.Create(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Refund(ctx, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := repo.Get(ctx, l.ID); got.Used != 0 {
+		t.Fatalf("refund of an unused link: used = %d, want 0", got.Used)
+	}
+	if _, err := repo.Consume(ctx, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Refund(ctx, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := repo.Get(ctx, l.ID); got.Left() != 2 {
+		t.Errorf("after consume and refund: %d downloads left, want 2", got.Left())
 	}
 }
