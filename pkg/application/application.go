@@ -413,7 +413,7 @@ func (r *Repo) Get(ctx context.Context, id string) (*Application, error) {
 // concurrent writes. When the application ends, its live key is released so
 // that the lawyer can apply again.
 func (r *Repo) Update(ctx context.Context, id string, fn func(*Application) error) (*Application, error) {
-	for range 20 {
+	return store.Retry(func() (*Application, error) {
 		a, err := r.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -422,11 +422,7 @@ func (r *Repo) Update(ctx context.Context, id string, fn func(*Application) erro
 		if err := fn(a); err != nil {
 			return nil, err
 		}
-		err = r.put(ctx, a)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
+		if err := r.put(ctx, a); err != nil {
 			return nil, err
 		}
 		if wasLive && !a.Status.Live() {
@@ -436,8 +432,7 @@ func (r *Repo) Update(ctx context.Context, id string, fn func(*Application) erro
 			}
 		}
 		return a, nil
-	}
-	return nil, fmt.Errorf("application: update %s: too much contention", id)
+	})
 }
 
 func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Application) bool) ([]*Application, error) {

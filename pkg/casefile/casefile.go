@@ -319,7 +319,7 @@ func (r *Repo) ListByUnit(ctx context.Context, unit string) ([]*Case, error) {
 // Update applies fn to the stored case and saves it, retrying on concurrent
 // writes so that no update is lost.
 func (r *Repo) Update(ctx context.Context, id string, fn func(*Case) error) (*Case, error) {
-	for range 20 {
+	return store.Retry(func() (*Case, error) {
 		c, err := r.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -328,13 +328,8 @@ func (r *Repo) Update(ctx context.Context, id string, fn func(*Case) error) (*Ca
 			return nil, err
 		}
 		c.UpdatedAt = r.now()
-		err = r.put(ctx, c)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		return c, err
-	}
-	return nil, fmt.Errorf("casefile: update case %s: too much contention", id)
+		return c, r.put(ctx, c)
+	})
 }
 
 func matKey(caseID, id string) (string, string) { return "case#" + caseID, "mat#" + id }
@@ -423,7 +418,7 @@ func (r *Repo) Materials(ctx context.Context, caseID string) ([]*Material, error
 // UpdateMaterial applies fn to the stored material and saves it, retrying on
 // concurrent writes.
 func (r *Repo) UpdateMaterial(ctx context.Context, caseID, id string, fn func(*Material) error) (*Material, error) {
-	for range 20 {
+	return store.Retry(func() (*Material, error) {
 		m, err := r.GetMaterial(ctx, caseID, id)
 		if err != nil {
 			return nil, err
@@ -432,13 +427,8 @@ func (r *Repo) UpdateMaterial(ctx context.Context, caseID, id string, fn func(*M
 			return nil, err
 		}
 		m.UpdatedAt = r.now()
-		err = r.putMaterial(ctx, m)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		return m, err
-	}
-	return nil, fmt.Errorf("casefile: update material %s: too much contention", id)
+		return m, r.putMaterial(ctx, m)
+	})
 }
 
 // IDTime returns the creation time encoded in an id made by NewID.

@@ -253,7 +253,7 @@ func (r *Repo) Get(ctx context.Context, id string) (*Complaint, error) {
 // Update applies fn to the stored complaint and saves it, retrying on
 // concurrent writes.
 func (r *Repo) Update(ctx context.Context, id string, fn func(*Complaint) error) (*Complaint, error) {
-	for range 20 {
+	return store.Retry(func() (*Complaint, error) {
 		c, err := r.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -261,16 +261,11 @@ func (r *Repo) Update(ctx context.Context, id string, fn func(*Complaint) error)
 		if err := fn(c); err != nil {
 			return nil, err
 		}
-		err = r.put(ctx, c)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
+		if err := r.put(ctx, c); err != nil {
 			return nil, err
 		}
 		return c, nil
-	}
-	return nil, fmt.Errorf("complaint: update %s: too much contention", id)
+	})
 }
 
 // AnswerWith closes the complaint with a written answer (ErrAnswered if it

@@ -224,7 +224,7 @@ func (r *Repo) usable(l *Link) error {
 // Consume uses one download atomically: of two concurrent calls on the last
 // download, exactly one succeeds and the other gets ErrExhausted.
 func (r *Repo) Consume(ctx context.Context, id string) (*Link, error) {
-	for range 50 {
+	return store.Retry(func() (*Link, error) {
 		l, ver, err := r.get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -234,35 +234,23 @@ func (r *Repo) Consume(ctx context.Context, id string) (*Link, error) {
 		}
 		l.Used++
 		l.LastUsedAt = r.now()
-		err = r.save(ctx, l, ver)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		return l, err
-	}
-	return nil, fmt.Errorf("link: consume %s: too much contention", id)
+		return l, r.save(ctx, l, ver)
+	})
 }
 
 // Refund gives back one download that was counted but could not be
 // delivered (the presigned URL or the audit record failed), so that a fault
 // of ours never costs the lawyer a download.
 func (r *Repo) Refund(ctx context.Context, id string) error {
-	for range 50 {
+	_, err := store.Retry(func() (*Link, error) {
 		l, ver, err := r.get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if l.Used == 0 {
-			return nil
+		if err != nil || l.Used == 0 {
+			return nil, err
 		}
 		l.Used--
-		err = r.save(ctx, l, ver)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		return err
-	}
-	return fmt.Errorf("link: refund %s: too much contention", id)
+		return l, r.save(ctx, l, ver)
+	})
+	return err
 }
 
 // Resume lets a resumed transfer (a range not starting at byte 0) through
@@ -273,7 +261,7 @@ func (r *Repo) Refund(ctx context.Context, id string) error {
 // ResumeWindow. A revoked or expired link is refused as by Consume; an
 // exhausted one may still resume its last download.
 func (r *Repo) Resume(ctx context.Context, id string) (*Link, error) {
-	for range 50 {
+	return store.Retry(func() (*Link, error) {
 		l, ver, err := r.get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -285,28 +273,19 @@ func (r *Repo) Resume(ctx context.Context, id string) (*Link, error) {
 			return l, ErrNotResumable
 		}
 		l.Resumes++
-		err = r.save(ctx, l, ver)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		return l, err
-	}
-	return nil, fmt.Errorf("link: resume %s: too much contention", id)
+		return l, r.save(ctx, l, ver)
+	})
 }
 
 // Revoke disables a link at once.
 func (r *Repo) Revoke(ctx context.Context, id string) error {
-	for range 50 {
+	_, err := store.Retry(func() (*Link, error) {
 		l, ver, err := r.get(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		l.Revoked = true
-		err = r.save(ctx, l, ver)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		return err
-	}
-	return fmt.Errorf("link: revoke %s: too much contention", id)
+		return l, r.save(ctx, l, ver)
+	})
+	return err
 }

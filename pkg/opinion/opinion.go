@@ -192,7 +192,7 @@ func decode(it store.Item) (*Opinion, error) {
 }
 
 func (r *Repo) update(ctx context.Context, caseID, id string, fn func(*Opinion) error) (*Opinion, error) {
-	for range 20 {
+	return store.Retry(func() (*Opinion, error) {
 		o, err := r.get(ctx, caseID, id)
 		if err != nil {
 			return nil, err
@@ -200,16 +200,11 @@ func (r *Repo) update(ctx context.Context, caseID, id string, fn func(*Opinion) 
 		if err := fn(o); err != nil {
 			return nil, err
 		}
-		err = r.put(ctx, o)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
+		if err := r.put(ctx, o); err != nil {
 			return nil, err
 		}
 		return o, nil
-	}
-	return nil, fmt.Errorf("opinion: update %s: too much contention", id)
+	})
 }
 
 // Answer records the handler's reply. The reason is required, adopted or
