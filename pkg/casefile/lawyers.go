@@ -92,41 +92,36 @@ func (r *Repo) Bind(ctx context.Context, caseID string, b *Binding) error {
 		return err
 	}
 	pk, sk := bindKey(caseID, b.License)
-	for range 20 {
+	_, err = store.Retry(func() (int64, error) {
 		var ver int64
 		if old, err := r.T.Get(ctx, pk, sk); err == nil {
 			ver = old.Version
 		} else if !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("casefile: bind: %w", err)
+			return 0, err
 		}
-		_, err = r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: ver, Data: data})
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("casefile: bind %s to %s: %w", b.License, caseID, err)
-		}
-		return nil
+		return r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: ver, Data: data})
+	})
+	if err != nil {
+		return fmt.Errorf("casefile: bind %s to %s: %w", b.License, caseID, err)
 	}
-	return fmt.Errorf("casefile: bind %s to %s: too much contention", b.License, caseID)
+	return nil
 }
 
 // Unbind removes an explicit binding (store.ErrNotFound if there is none).
 // A lawyer bound through a live application stays bound.
 func (r *Repo) Unbind(ctx context.Context, caseID, license string) error {
 	pk, sk := bindKey(caseID, license)
-	for range 20 {
+	_, err := store.Retry(func() (struct{}, error) {
 		it, err := r.T.Get(ctx, pk, sk)
 		if err != nil {
-			return fmt.Errorf("casefile: unbind %s: %w", license, err)
+			return struct{}{}, err
 		}
-		err = r.T.Delete(ctx, pk, sk, it.Version)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		return err
+		return struct{}{}, r.T.Delete(ctx, pk, sk, it.Version)
+	})
+	if err != nil {
+		return fmt.Errorf("casefile: unbind %s: %w", license, err)
 	}
-	return fmt.Errorf("casefile: unbind %s: too much contention", license)
+	return nil
 }
 
 // Bindings returns a case's explicit bindings, by certificate number.
@@ -197,21 +192,17 @@ func (e *UnansweredError) Error() string {
 // concurrent Conclude: a record written before CheckOpen succeeds is seen by
 // every later Conclude, and a Conclude that wins makes CheckOpen fail.
 func (r *Repo) CheckOpen(ctx context.Context, id string) error {
-	for range 20 {
+	_, err := store.Retry(func() (*Case, error) {
 		c, err := r.Get(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if c.Concluded {
-			return ErrConcluded
+			return nil, ErrConcluded
 		}
-		err = r.put(ctx, c)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		return err
-	}
-	return fmt.Errorf("casefile: check case %s: too much contention", id)
+		return c, r.put(ctx, c)
+	})
+	return err
 }
 
 // Conclude marks the case concluded, unless unanswered (read after the
@@ -219,7 +210,7 @@ func (r *Repo) CheckOpen(ctx context.Context, id string) error {
 // answer: then it returns an *UnansweredError naming them. Concluding a
 // concluded case changes nothing.
 func (r *Repo) Conclude(ctx context.Context, id, by string, unanswered func(ctx context.Context, c *Case) ([]string, error)) (*Case, error) {
-	for range 20 {
+	return store.Retry(func() (*Case, error) {
 		c, err := r.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -240,14 +231,9 @@ func (r *Repo) Conclude(ctx context.Context, id, by string, unanswered func(ctx 
 		c.Concluded, c.ConcludedAt, c.ConcludedBy = true, &now, by
 		c.Stage = Closed
 		c.UpdatedAt = now
-		err = r.put(ctx, c)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
+		if err := r.put(ctx, c); err != nil {
 			return nil, err
 		}
 		return c, nil
-	}
-	return nil, fmt.Errorf("casefile: conclude case %s: too much contention", id)
+	})
 }
