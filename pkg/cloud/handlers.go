@@ -157,12 +157,16 @@ func (h *Assemble) message(ctx context.Context, m events.SQSMessage) error {
 // Deadline is the scheduled job (EventBridge Scheduler, every 15 minutes,
 // Asia/Shanghai): reminders, overdue notices and notice retries
 // (reminder.Job), re-queueing of assembly work that a lost or dead-lettered
-// message left behind, and an anchor of the audit chain's head.
+// message left behind, the settling of pending audit records, and an anchor
+// of the audit chain's head.
 type Deadline struct {
 	Job    *reminder.Job
 	Apps   *application.Repo
 	Queue  queue.Queue
 	Anchor func(ctx context.Context) (audit.Anchor, bool, error) // nil: no anchoring
+	// Settle completes audit records a crash or failed append left pending
+	// (httpapi.API.SettleAudit); nil: none.
+	Settle func(ctx context.Context) (audit.SettleSummary, error)
 	Log    *slog.Logger
 }
 
@@ -170,10 +174,11 @@ type Deadline struct {
 // function's log).
 type DeadlineResult struct {
 	reminder.Summary
-	Requeued   int   `json:"requeued"`
-	AnchorSeq  int64 `json:"anchorSeq,omitempty"`
-	AnchorNew  bool  `json:"anchorNew,omitempty"`
-	Unfinished int   `json:"unfinished,omitempty"` // parts that failed
+	Requeued   int                 `json:"requeued"`
+	Audit      audit.SettleSummary `json:"auditSettled"`
+	AnchorSeq  int64               `json:"anchorSeq,omitempty"`
+	AnchorNew  bool                `json:"anchorNew,omitempty"`
+	Unfinished int                 `json:"unfinished,omitempty"` // parts that failed
 }
 
 // Handle is the Lambda handler. The event (the schedule's input) is not
@@ -198,6 +203,14 @@ func (h *Deadline) Handle(ctx context.Context, _ json.RawMessage) (DeadlineResul
 			continue
 		}
 		out.Requeued++
+	}
+	if h.Settle != nil {
+		// Before the anchor, so that the records it completes are anchored.
+		s, err := h.Settle(ctx)
+		out.Audit = s
+		if err != nil {
+			errs = append(errs, fmt.Errorf("settle pending audit records: %w", err))
+		}
 	}
 	if h.Anchor != nil {
 		a, wrote, err := h.Anchor(ctx)

@@ -451,6 +451,9 @@ func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
 	d := &Deadline{Apps: rt.Apps, Queue: q, Log: rt.Log,
 		Job: &reminder.Job{Apps: rt.Apps, Audit: rt.Audit, Notify: notices, Complaints: &complaint.Repo{T: rt.Table},
 			Links: rt.Links, Watch: &reminder.LinkWatch{T: rt.Table}}}
+	settle := rt.baseAPI()
+	settle.LawyerService = rt.lawyerService(notices)
+	d.Settle = settle.SettleAudit
 	if rt.Env.AnchorKeySecret != "" {
 		data, err := rt.Secrets.Secret(ctx, rt.Env.AnchorKeySecret)
 		if err != nil {

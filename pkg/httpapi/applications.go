@@ -263,6 +263,12 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 			return
 		}
 	}
+	in0, err := a.intend(r, id, audit.Event{Time: now, Action: "application.decide", CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
+		Detail: map[string]string{"decision": in.Decision, "reason": in.Reason}})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	updated, err := a.Apps.Update(r.Context(), app.ID, func(x *application.Application) error {
 		if err := x.Move(to, owner(id), in.Reason, now); err != nil {
 			return err
@@ -270,6 +276,7 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 		x.Reply = &application.Reply{Decision: in.Decision, Reason: in.Reason, By: id.Subject, ByName: id.Name, At: now, Contact: &c.Handler}
 		return nil
 	})
+	a.finish(r, in0, err)
 	if errors.Is(err, application.ErrTransition) {
 		writeError(w, http.StatusConflict, "already_decided", "该申请已处理（当前状态："+string(app.Status)+"），不能重复决定 (the application was already decided)")
 		return
@@ -277,10 +284,6 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if err != nil {
 		a.fail(w, r, err)
 		return
-	}
-	if err := a.mustRecord(r, id, audit.Event{Action: "application.decide", CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
-		Detail: map[string]string{"decision": in.Decision, "reason": in.Reason}}); err != nil {
-		a.log().Error("audit append failed", "action", "application.decide", "err", err)
 	}
 	if to == application.Approved {
 		if err := a.Queue.Send(r.Context(), queue.Job{Kind: queue.Assemble, Key: app.ID}); err != nil {

@@ -215,7 +215,16 @@ func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 			ans.Contact = &h
 		}
 	}
+	due, _ := deadline.ParseDate(c.Deadline)
+	onTime := !deadline.DateOf(ans.At).After(due)
+	in0, err := a.intend(r, id, audit.Event{Time: ans.At, Action: "complaint.answer", CaseID: c.CaseID, Target: c.ID, Result: audit.OK,
+		Detail: map[string]string{"complaint": c.ID, "deadline": c.Deadline, "onTime": fmt.Sprint(onTime)}})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	updated, err := a.Complaints.AnswerWith(r.Context(), c.ID, ans)
+	a.finish(r, in0, err)
 	var ps casefile.Problems
 	switch {
 	case errors.As(err, &ps):
@@ -228,10 +237,6 @@ func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 		a.fail(w, r, err)
 		return
 	}
-	due, _ := deadline.ParseDate(updated.Deadline)
-	onTime := !deadline.DateOf(updated.Answer.At).After(due)
-	a.record(r, id, audit.Event{Action: "complaint.answer", CaseID: c.CaseID, Target: c.ID, Result: audit.OK,
-		Detail: map[string]string{"complaint": c.ID, "deadline": updated.Deadline, "onTime": fmt.Sprint(onTime)}})
 	n := notify.Notice{ID: "complaint-answered-" + c.ID, To: notify.Lawyer(c.Lawyer.License), Phone: c.Lawyer.Phone,
 		Kind: "complaint.answered", Subject: "申诉控告答复",
 		Body: fmt.Sprintf("您于 %s 提出的关于%s的申诉控告已办结。答复：%s", updated.SubmittedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"),

@@ -132,7 +132,14 @@ func (a *API) recordDecision(w http.ResponseWriter, r *http.Request, id auth.Ide
 	for _, b := range bound {
 		d.Notices = append(d.Notices, procedure.NoticeID(d.ID, b.License))
 	}
+	in0, err := a.intend(r, id, audit.Event{Time: d.At, Action: "decision.record", CaseID: c.ID, Target: d.ID, Result: audit.OK,
+		Detail: map[string]string{"kind": string(d.Kind), "recipients": strconv.Itoa(len(bound))}})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	err = a.Decisions.Create(r.Context(), d)
+	a.finish(r, in0, err)
 	var ps casefile.Problems
 	if errors.As(err, &ps) {
 		writeProblems(w, ps)
@@ -141,10 +148,6 @@ func (a *API) recordDecision(w http.ResponseWriter, r *http.Request, id auth.Ide
 	if err != nil {
 		a.fail(w, r, err)
 		return
-	}
-	if err := a.mustRecord(r, id, audit.Event{Action: "decision.record", CaseID: c.ID, Target: d.ID, Result: audit.OK,
-		Detail: map[string]string{"kind": string(d.Kind), "recipients": strconv.Itoa(len(bound))}}); err != nil {
-		a.log().Error("audit append failed", "action", "decision.record", "err", err)
 	}
 	ns := make([]notify.Notice, 0, len(bound))
 	for _, b := range bound {

@@ -188,7 +188,14 @@ func (a *API) replyOpinion(w http.ResponseWriter, r *http.Request, id auth.Ident
 		h := c.Handler
 		rep.Contact = &h
 	}
+	in0, err := a.intend(r, id, audit.Event{Time: rep.At, Action: "opinion.reply", CaseID: o.CaseID, Target: o.ID, Result: audit.OK,
+		Detail: map[string]string{"opinion": o.ID, "adopted": fmt.Sprint(rep.Adopted)}})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	updated, err := a.Opinions.Answer(r.Context(), o.ID, rep)
+	a.finish(r, in0, err)
 	var ps casefile.Problems
 	switch {
 	case errors.As(err, &ps):
@@ -201,8 +208,6 @@ func (a *API) replyOpinion(w http.ResponseWriter, r *http.Request, id auth.Ident
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "opinion.reply", CaseID: o.CaseID, Target: o.ID, Result: audit.OK,
-		Detail: map[string]string{"opinion": o.ID, "adopted": fmt.Sprint(rep.Adopted)}})
 	verdict := "未予采纳"
 	if rep.Adopted {
 		verdict = "已予采纳"
@@ -222,6 +227,11 @@ func (a *API) concludeCase(w http.ResponseWriter, r *http.Request, id auth.Ident
 	if !ok {
 		return
 	}
+	in0, err := a.intend(r, id, audit.Event{Time: a.now(), Action: "case.conclude", CaseID: c.ID, Result: audit.OK})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	var open []*opinion.Opinion
 	updated, err := a.Cases.Conclude(r.Context(), c.ID, owner(id), func(ctx0 context.Context, c *casefile.Case) ([]string, error) {
 		os, err := a.Opinions.Unanswered(ctx0, c.ID)
@@ -235,6 +245,7 @@ func (a *API) concludeCase(w http.ResponseWriter, r *http.Request, id auth.Ident
 		}
 		return ids, nil
 	})
+	a.finish(r, in0, err)
 	var ue *casefile.UnansweredError
 	if errors.As(err, &ue) {
 		var ps casefile.Problems
@@ -253,6 +264,5 @@ func (a *API) concludeCase(w http.ResponseWriter, r *http.Request, id auth.Ident
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "case.conclude", CaseID: c.ID, Result: audit.OK})
 	writeJSON(w, http.StatusOK, updated)
 }

@@ -261,7 +261,8 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// Tick is one run of the scheduler: the deadline job, then Reconcile.
+// Tick is one run of the scheduler: the deadline job, Reconcile, the
+// settling of pending audit records, and an anchor.
 func (s *Server) Tick(ctx context.Context) {
 	if sum, err := s.reminder.Run(ctx); err != nil {
 		s.Log.Error("deadline job", "err", err)
@@ -270,7 +271,12 @@ func (s *Server) Tick(ctx context.Context) {
 			"complaintsOverdue", sum.ComplaintsOverdue, "linksExpiring", sum.LinksExpiring, "noticesRetried", sum.Retried)
 	}
 	s.Reconcile(ctx)
-	s.Anchor(ctx)
+	if sum, err := s.API.SettleAudit(ctx); err != nil {
+		s.Log.Error("settle pending audit records", "err", err, "result", sum)
+	} else if sum != (audit.SettleSummary{}) {
+		s.Log.Warn("settled pending audit records", "result", sum)
+	}
+	s.Anchor(ctx) // after the settle, so that the records it completes are anchored
 }
 
 // Reconcile re-queues work a crash or a lost message left behind.
