@@ -340,7 +340,8 @@ func (r *Repo) put(ctx context.Context, a *Application) error {
 // Create stores a new application, or, if the same lawyer already has a
 // live application for the same case, returns that one and created=false.
 // It is safe under concurrent submits: a conditional write on a per-lawyer,
-// per-case key decides which submit wins.
+// per-case key decides which submit wins. The winner also lists the
+// application under its case (see ByCase).
 func (r *Repo) Create(ctx context.Context, a *Application) (got *Application, created bool, err error) {
 	lpk, lsk := liveKey(a.Lawyer.License, a.CaseID)
 	for range 50 {
@@ -349,6 +350,12 @@ func (r *Repo) Create(ctx context.Context, a *Application) (got *Application, cr
 		}
 		_, err := r.T.Put(ctx, store.Item{PK: lpk, SK: lsk, Data: []byte(a.ID)})
 		if err == nil {
+			// The case index first: an index item without its
+			// application is skipped by ByCase, an application without
+			// its index item would be missed.
+			if err := r.indexCase(ctx, a); err != nil {
+				return nil, false, err
+			}
 			if err := r.put(ctx, a); err != nil {
 				return nil, false, err
 			}

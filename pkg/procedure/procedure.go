@@ -159,19 +159,24 @@ type Lawyers struct {
 }
 
 // fromApplications lists the lawyers with a live application on the case.
-// It reads the unit's applications (there is no per-case index).
+// It reads the case's applications through their per-case index; the
+// unit's applications are read once, to backfill the index for those
+// created before it existed (application.Repo.EnsureIndexed).
 func (l *Lawyers) fromApplications(c *casefile.Case) casefile.LawyerSource {
 	return func(ctx context.Context, caseID string) ([]casefile.Binding, error) {
 		if l.Apps == nil {
 			return nil, nil
 		}
-		apps, err := l.Apps.ByUnit(ctx, c.Unit, false)
+		if err := l.Apps.EnsureIndexed(ctx, c.Unit); err != nil {
+			return nil, err
+		}
+		apps, err := l.Apps.ByCase(ctx, caseID)
 		if err != nil {
 			return nil, err
 		}
 		var out []casefile.Binding
 		for _, a := range apps {
-			if a.CaseID != caseID || !a.Status.Live() {
+			if !a.Status.Live() {
 				continue
 			}
 			if slices.ContainsFunc(out, func(b casefile.Binding) bool { return b.License == a.Lawyer.License }) {

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
@@ -108,5 +110,104 @@ func TestApplicationNotices(t *testing.T) {
 	}
 	if n := LinkExpiring(a, l); n.ID != "link-expiring-a1-v1" || !strings.Contains(n.Body, "尚可下载 3 次") {
 		t.Errorf("expiring notice %+v", n)
+	}
+}
+
+// gsi2Counter counts queries on GSI2, where a unit's applications are listed.
+type gsi2Counter struct {
+	store.Table
+	n atomic.Int64
+}
+
+func (c *gsi2Counter) Query(ctx context.Context, q store.Query) (store.Page, error) {
+	if q.Index == store.GSI2 {
+		c.n.Add(1)
+	}
+	return c.Table.Query(ctx, q)
+}
+
+// Finding a case's lawyers reads the case's applications, not the unit's:
+// after the one backfill of the unit, the unit is never listed again, and a
+// broken application of another case in the unit does not stop the notices.
+func TestBoundLawyersDoNotScanTheUnit(t *testing.T) {
+	ctx := context.Background()
+	sq, err := sqlitestore.Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	tbl := &gsi2Counter{Table: sq}
+	cases := &casefile.Repo{T: tbl}
+	apps := &application.Repo{T: tbl}
+	mkCase := func(no string) *casefile.Case {
+		c := &casefile.Case{CaseNo: no, Title: "某案", Unit: "u1", Stage: casefile.ProsecutionReview,
+			Handler: casefile.Handler{Name: "刘检察官", Phone: "010-1"}, Defendants: []string{"甲"}}
+		if err := cases.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c1, c2 := mkCase("案1"), mkCase("案2")
+	mkApp := func(c *casefile.Case, lic string) *application.Application {
+		a := &application.Application{CaseID: c.ID, CaseNo: c.CaseNo, Unit: c.Unit, Client: "甲", Status: application.PendingReview,
+			Deadline: "2026-10-08", Lawyer: application.Lawyer{License: lic, Name: "律师" + lic[len(lic)-1:]}, SubmittedAt: time.Now()}
+		if _, _, err := apps.Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	legacy := mkApp(c1, "11101201910010001")
+	other := mkApp(c2, "11101201910010002")
+	// legacy stands for an application stored before the per-case index:
+	// remove its index item.
+	if it, err := sq.Get(ctx, "case#"+c1.ID+"#apps", legacy.ID); err != nil {
+		t.Fatalf("no index item for a new application: %v", err)
+	} else if err := sq.Delete(ctx, it.PK, it.SK, it.Version); err != nil {
+		t.Fatal(err)
+	}
+	l := &Lawyers{Cases: cases, Apps: apps}
+	licenses := func(c *casefile.Case) string {
+		t.Helper()
+		bound, err := l.Bound(ctx, c)
+		if err != nil {
+			t.Fatalf("Bound(%s): %v", c.CaseNo, err)
+		}
+		var out []string
+		for _, b := range bound {
+			out = append(out, b.License[len(b.License)-1:])
+		}
+		return fmt.Sprint(out)
+	}
+	if got := licenses(c1); got != "[1]" {
+		t.Fatalf("bound to case 1 = %s, want [1] (the application from before the index, backfilled)", got)
+	}
+	if n := tbl.n.Load(); n != 1 {
+		t.Fatalf("the first look-up listed the unit %d times, want once (the backfill)", n)
+	}
+
+	// Break case 2's application record: listing the unit now fails.
+	it, err := sq.Get(ctx, "app#"+other.ID, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	it.Data = []byte(`{"id": broken`)
+	if _, err := sq.Put(ctx, it); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apps.ByUnit(ctx, "u1", false); err == nil {
+		t.Fatal("listing the unit reads a broken record without error; the check below would prove nothing")
+	}
+	tbl.n.Store(0)
+	mkApp(c1, "11101201910010003")
+	if err := cases.Bind(ctx, c1.ID, &casefile.Binding{License: "11101201910010005", Name: "律师5", Phone: "135"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if got := licenses(c1); got != "[1 3 5]" {
+			t.Errorf("bound to case 1 = %s, want [1 3 5]", got)
+		}
+	}
+	if n := tbl.n.Load(); n != 0 {
+		t.Errorf("finding case 1's lawyers listed the unit's applications: %d GSI2 queries, want none", n)
 	}
 }
