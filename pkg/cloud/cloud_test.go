@@ -310,12 +310,20 @@ func TestDeadlineHandler(t *testing.T) {
 	anchors := &audit.FileAnchors{Path: filepath.Join(t.TempDir(), "anchors")}
 	pub := key.Public().(ed25519.PublicKey)
 	alog.Anchors, alog.AnchorKeys = anchors, map[string]ed25519.PublicKey{audit.KeyID(pub): pub}
+	// A decision whose record a crash left pending: the run appends it,
+	// and anchors the chain with it.
+	if _, err := alog.Intend(t.Context(), audit.Event{Action: "application.decide", ApplicationID: "a1", Result: audit.OK}); err != nil {
+		t.Fatal(err)
+	}
+	decided := map[string]audit.Resolver{"application.decide": func(context.Context, audit.Event) (bool, error) { return true, nil }}
 	q := &recordingQueue{}
 	d := &Deadline{Apps: apps, Queue: q, Log: quiet(),
 		Job:    &reminder.Job{Apps: apps, Audit: alog, Notify: nopNotifier{}},
+		Settle: func(ctx context.Context) (audit.SettleSummary, error) { return alog.Settle(ctx, 0, decided) },
 		Anchor: func(ctx context.Context) (audit.Anchor, bool, error) { return alog.Anchor(ctx, key) }}
 	res, err := d.Handle(t.Context(), json.RawMessage(`{"job":"deadline"}`))
-	if err != nil || res.Requeued != 2 || len(q.jobs) != 2 || q.jobs[0].Kind != queue.Assemble || res.AnchorSeq != 1 || !res.AnchorNew {
+	if err != nil || res.Requeued != 2 || len(q.jobs) != 2 || q.jobs[0].Kind != queue.Assemble ||
+		res.Audit.Appended != 1 || res.AnchorSeq != 2 || !res.AnchorNew {
 		t.Fatalf("run: %+v %v %+v", res, err, q.jobs)
 	}
 	// Again: the anchor is not written twice; a failing queue fails the run
