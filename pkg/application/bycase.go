@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -81,32 +82,55 @@ func (r *Repo) ByCase(ctx context.Context, caseID string) ([]*Application, error
 // the unit) to have it backfilled again.
 const reindexedPK = "index#case-apps"
 
+// reindexWorkers bounds the concurrent index writes of Reindex: a unit's
+// backfill may run inside a clerk's request, and thousands of sequential
+// round trips to DynamoDB would outlast it.
+const reindexWorkers = 16
+
 // Reindex writes the per-case index item of every application of the unit
 // that lacks one, marks the unit as indexed and returns how many items it
 // added. It is idempotent and safe to run concurrently with Create and with
-// itself.
+// itself; if it fails, the unit is not marked and the next call starts over.
 func (r *Repo) Reindex(ctx context.Context, unit string) (int, error) {
 	apps, err := r.ByUnit(ctx, unit, false)
 	if err != nil {
 		return 0, fmt.Errorf("application: reindex unit %s: %w", unit, err)
 	}
-	n := 0
+	var (
+		mu    sync.Mutex
+		added int
+		errs  []error
+		wg    sync.WaitGroup
+		next  = make(chan *Application)
+	)
+	for range min(reindexWorkers, len(apps)) {
+		wg.Go(func() {
+			for a := range next {
+				_, err := r.T.Put(ctx, store.Item{PK: caseAppsPK(a.CaseID), SK: a.ID, Data: []byte(a.Unit)})
+				mu.Lock()
+				switch {
+				case err == nil:
+					added++
+				case !errors.Is(err, store.ErrConflict): // a conflict: already indexed
+					errs = append(errs, fmt.Errorf("application: index %s under case %s: %w", a.ID, a.CaseID, err))
+				}
+				mu.Unlock()
+			}
+		})
+	}
 	for _, a := range apps {
-		if _, err := r.T.Get(ctx, caseAppsPK(a.CaseID), a.ID); err == nil {
-			continue
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return n, fmt.Errorf("application: reindex unit %s: %w", unit, err)
-		}
-		if err := r.indexCase(ctx, a); err != nil {
-			return n, err
-		}
-		n++
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return added, fmt.Errorf("application: reindex unit %s: %w", unit, err)
 	}
 	_, err = r.T.Put(ctx, store.Item{PK: reindexedPK, SK: unit, Data: []byte(r.now().Format(time.RFC3339))})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return n, fmt.Errorf("application: mark unit %s reindexed: %w", unit, err)
+		return added, fmt.Errorf("application: mark unit %s reindexed: %w", unit, err)
 	}
-	return n, nil
+	return added, nil
 }
 
 // EnsureIndexed runs Reindex for the unit unless it has already been done.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -225,5 +226,38 @@ func TestReindexBackfillsApplicationsFromBeforeTheIndex(t *testing.T) {
 	}
 	if got, _ := r.ByCase(t.Context(), "c9"); !slices.Equal(ids(got), []string{oldElsewhere.ID}) {
 		t.Errorf("ByCase(c9) = %v, want %s", ids(got), oldElsewhere.ID)
+	}
+}
+
+// A backfill that fails part-way does not mark the unit: the next look-up
+// backfills again, and every application is then listed under its case.
+func TestReindexAfterAFailure(t *testing.T) {
+	base := newRepo(t)
+	plan := faults.NewPlan()
+	r := &Repo{T: &faults.Table{T: base.T, Plan: plan}}
+	want := map[string][]string{}
+	for i := range 40 {
+		a := newApp(fmt.Sprintf("131012017100%05d", i), fmt.Sprintf("c%d", i%3))
+		a.ID = fmt.Sprintf("01jmlegacy%03d", i)
+		if err := r.put(t.Context(), a); err != nil { // stored before the index: no index item
+			t.Fatal(err)
+		}
+		want[a.CaseID] = append(want[a.CaseID], a.ID)
+	}
+	rule := plan.Add(faults.Rule{Op: faults.TablePut, Key: "#apps/", Match: func(k string) bool { return strings.HasPrefix(k, "case#") }, Nth: 25})
+	if err := r.EnsureIndexed(t.Context(), "310101"); !errors.Is(err, faults.ErrInjected) || rule.Fired() != 1 {
+		t.Fatalf("EnsureIndexed with one index write failing: %v (fired %d)", err, rule.Fired())
+	}
+	if err := r.EnsureIndexed(t.Context(), "310101"); err != nil {
+		t.Fatalf("second EnsureIndexed: %v", err)
+	}
+	for caseID, w := range want {
+		got, err := r.ByCase(t.Context(), caseID)
+		if err != nil || !slices.Equal(ids(got), w) {
+			t.Errorf("ByCase(%s) = %v, %v; want %v", caseID, ids(got), err, w)
+		}
+	}
+	if n, err := r.Reindex(t.Context(), "310101"); err != nil || n != 0 {
+		t.Errorf("Reindex after the backfill added %d, %v; want 0", n, err)
 	}
 }
