@@ -118,26 +118,44 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 	} else {
 		_ = app.Move(application.PendingReview, "system", "材料齐全，等待审查", now)
 	}
+	// One record per transition: submitted, then validated (pending review)
+	// or refused as ineligible; written ahead as intents, so that an
+	// application never exists without them.
+	app.ID = casefile.NewID()
+	events := []audit.Event{{Time: now, Action: "application.submit", CaseID: c.ID, ApplicationID: app.ID, Result: audit.OK,
+		Detail: map[string]string{"channel": string(app.Channel), "kind": string(app.Kind), "deadline": app.Deadline, "lawyer": app.Lawyer.License}}}
+	if app.Status == application.PendingReview {
+		events = append(events, audit.Event{Time: now, Actor: "system", Role: "system", Action: "application.validate", CaseID: c.ID, ApplicationID: app.ID,
+			Result: audit.OK, Detail: map[string]string{"flags": strings.Join(app.Flags, ",")}})
+	}
+	if app.Status == application.Refused {
+		events = append(events, audit.Event{Time: now, Actor: "system", Role: "system", Action: "application.refuse", CaseID: c.ID, ApplicationID: app.ID,
+			Result: audit.OK, Detail: map[string]string{"reason": app.Reply.Reason}})
+	}
+	var intents []*audit.Intent
+	for _, e := range events {
+		in, err := a.intend(r, id, e)
+		if err != nil {
+			a.finish(r, errors.New("not submitted"), intents...)
+			a.fail(w, r, err)
+			return
+		}
+		intents = append(intents, in)
+	}
 	got, created, err := a.Apps.Create(r.Context(), app)
+	if err == nil && !created {
+		err = errAlreadyLive // the lawyer's live application is returned; nothing new to record
+	}
+	a.finish(r, err, intents...)
+	if errors.Is(err, errAlreadyLive) {
+		writeJSON(w, http.StatusOK, a.present(r, got))
+		return
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if !created {
-		writeJSON(w, http.StatusOK, a.present(r, got))
-		return
-	}
-	// One record per transition: submitted, then validated (pending review)
-	// or refused as ineligible.
-	a.record(r, id, audit.Event{Action: "application.submit", CaseID: c.ID, ApplicationID: got.ID, Result: audit.OK,
-		Detail: map[string]string{"channel": string(got.Channel), "kind": string(got.Kind), "deadline": got.Deadline, "lawyer": got.Lawyer.License}})
-	if got.Status == application.PendingReview {
-		a.record(r, auth.Identity{}, audit.Event{Actor: "system", Role: "system", Action: "application.validate", CaseID: c.ID, ApplicationID: got.ID, Result: audit.OK,
-			Detail: map[string]string{"flags": strings.Join(got.Flags, ",")}})
-	}
 	if got.Status == application.Refused {
-		a.record(r, auth.Identity{}, audit.Event{Actor: "system", Role: "system", Action: "application.refuse", CaseID: c.ID, ApplicationID: got.ID, Result: audit.OK,
-			Detail: map[string]string{"reason": got.Reply.Reason}})
 		a.sendApplicationDecided(r, got)
 	}
 	w.Header().Set("Location", "/api/v1/applications/"+got.ID)
@@ -276,7 +294,7 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 		x.Reply = &application.Reply{Decision: in.Decision, Reason: in.Reason, By: id.Subject, ByName: id.Name, At: now, Contact: &c.Handler}
 		return nil
 	})
-	a.finish(r, in0, err)
+	a.finish(r, err, in0)
 	if errors.Is(err, application.ErrTransition) {
 		writeError(w, http.StatusConflict, "already_decided", "该申请已处理（当前状态："+string(app.Status)+"），不能重复决定 (the application was already decided)")
 		return

@@ -224,7 +224,7 @@ func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 		return
 	}
 	updated, err := a.Complaints.AnswerWith(r.Context(), c.ID, ans)
-	a.finish(r, in0, err)
+	a.finish(r, err, in0)
 	var ps casefile.Problems
 	switch {
 	case errors.As(err, &ps):

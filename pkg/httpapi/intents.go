@@ -7,14 +7,15 @@ import (
 	"slices"
 	"time"
 
+	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
-// Decisions that answer a lawyer or end a legal duty (an application
-// decided, a procedural decision, a complaint answered, an opinion replied
+// Submissions and the decisions that answer a lawyer or end a legal duty
+// (an application submitted or decided, a procedural decision, a complaint answered, an opinion replied
 // to, a case concluded) must never be stored without their audit record. They
 // are recorded with write-ahead intents (audit.Intent): the event is stored
 // before the change, appended after it, and a crash or failed append in
@@ -29,24 +30,32 @@ const SettleAge = 5 * time.Minute
 // intent. If it fails the caller must make no change and answer 500.
 func (a *API) intend(r *http.Request, id auth.Identity, e audit.Event) (*audit.Intent, error) {
 	ri := info(r.Context())
-	e.Actor, e.Role = id.Subject, string(id.Role)
+	if e.Actor == "" {
+		e.Actor, e.Role = id.Subject, string(id.Role)
+	}
 	e.IP, e.UserAgent, e.RequestID = ri.ip, ri.ua, ri.id
 	return a.Audit.Intend(r.Context(), e)
 }
 
-// finish commits the intent if the change was stored (changeErr nil) and
-// aborts it otherwise. Its own failures are logged, not returned: the change
-// stands either way and SettleAudit completes the record.
-func (a *API) finish(r *http.Request, in *audit.Intent, changeErr error) {
-	e := in.Event()
-	if changeErr != nil {
-		if err := in.Abort(r.Context()); err != nil {
-			a.log().Warn("audit intent abort failed; the settle job will drop it", "action", e.Action, "requestId", e.RequestID, "err", err)
+// errAlreadyLive aborts the intents of a submission that returned the
+// lawyer's existing live application instead of creating one.
+var errAlreadyLive = errors.New("httpapi: the lawyer already has a live application for this case")
+
+// finish commits the intents if the change was stored (changeErr nil) and
+// aborts them otherwise. Its own failures are logged, not returned: the
+// change stands either way and SettleAudit completes the records.
+func (a *API) finish(r *http.Request, changeErr error, intents ...*audit.Intent) {
+	for _, in := range intents {
+		e := in.Event()
+		if changeErr != nil {
+			if err := in.Abort(r.Context()); err != nil {
+				a.log().Warn("audit intent abort failed; the settle job will drop it", "action", e.Action, "requestId", e.RequestID, "err", err)
+			}
+			continue
 		}
-		return
-	}
-	if _, err := in.Commit(r.Context()); err != nil {
-		a.log().Error("audit append failed; the settle job will append it", "action", e.Action, "requestId", e.RequestID, "err", err)
+		if _, err := in.Commit(r.Context()); err != nil {
+			a.log().Error("audit append failed; the settle job will append it", "action", e.Action, "requestId", e.RequestID, "err", err)
+		}
 	}
 }
 
@@ -68,6 +77,19 @@ func (a *API) auditResolvers() map[string]audit.Resolver {
 		return false, err
 	}
 	return map[string]audit.Resolver{
+		"application.submit": func(ctx context.Context, e audit.Event) (bool, error) {
+			app, err := a.Apps.Get(ctx, e.ApplicationID)
+			if err != nil {
+				return notFound(err)
+			}
+			return app.SubmittedAt.Equal(e.Time), nil
+		},
+		"application.validate": func(ctx context.Context, e audit.Event) (bool, error) {
+			return a.systemMoved(ctx, e, application.PendingReview)
+		},
+		"application.refuse": func(ctx context.Context, e audit.Event) (bool, error) {
+			return a.systemMoved(ctx, e, application.Refused)
+		},
 		"application.decide": func(ctx context.Context, e audit.Event) (bool, error) {
 			app, err := a.Apps.Get(ctx, e.ApplicationID)
 			if err != nil {
@@ -107,4 +129,19 @@ func (a *API) auditResolvers() map[string]audit.Resolver {
 				c.ConcludedBy == owner(auth.Identity{Subject: e.Actor, Role: auth.Role(e.Role)}), nil
 		},
 	}
+}
+
+// systemMoved reports whether the application of e was moved to status by
+// the system at e's instant (the checks at submission).
+func (a *API) systemMoved(ctx context.Context, e audit.Event, to application.Status) (bool, error) {
+	app, err := a.Apps.Get(ctx, e.ApplicationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(app.History, func(t application.Transition) bool {
+		return t.To == to && t.By == "system" && t.At.Equal(e.Time)
+	}), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -93,33 +94,51 @@ func idOf(t *testing.T, raw []byte) string {
 
 // audited is each decision recorded by intent: how to set it up (as the
 // lawyer and the clerk would), and the request that makes it.
-var audited = []struct {
+type auditedCase struct {
 	action string
 	setup  func(t *testing.T, e *auditedEnv) (path, body string)
 	status int
-}{
+	lawyer bool // the lawyer makes the request, not the clerk
+}
+
+func (c auditedCase) who(e *auditedEnv) string {
+	if c.lawyer {
+		return e.lawyer
+	}
+	return e.clerk
+}
+
+var audited = []auditedCase{
+	{"application.submit", func(t *testing.T, e *auditedEnv) (string, string) {
+		body, _ := json.Marshal(e.goodApplication())
+		return "/api/v1/applications", string(body)
+	}, http.StatusCreated, true},
+	{"application.validate", func(t *testing.T, e *auditedEnv) (string, string) {
+		body, _ := json.Marshal(e.goodApplication())
+		return "/api/v1/applications", string(body)
+	}, http.StatusCreated, true},
 	{"application.decide", func(t *testing.T, e *auditedEnv) (string, string) {
 		body, _ := json.Marshal(e.goodApplication())
 		id := idOf(t, e.mustDo(t, e.lawyer, "POST", "/api/v1/applications", string(body), http.StatusCreated))
 		return "/api/v1/applications/" + id + "/decision", `{"decision":"reject","reason":"委托书未签字"}`
-	}, http.StatusOK},
+	}, http.StatusOK, false},
 	{"decision.record", func(t *testing.T, e *auditedEnv) (string, string) {
 		return "/api/v1/cases/" + e.caseID + "/decisions", `{"kind":"prosecution_filed","text":"已提起公诉"}`
-	}, http.StatusCreated},
+	}, http.StatusCreated, false},
 	{"complaint.answer", func(t *testing.T, e *auditedEnv) (string, string) {
 		id := idOf(t, e.mustDo(t, e.lawyer, "POST", "/api/v1/complaints",
 			`{"caseNo":"`+e.caseNo+`","kind":"obstructed_review","description":"申请后五日未答复","phone":"13800000000"}`, http.StatusCreated))
 		return "/api/v1/complaints/" + id + "/answer", `{"answer":"经查属实，已督促承办人当日答复。"}`
-	}, http.StatusOK},
+	}, http.StatusOK, false},
 	{"opinion.reply", func(t *testing.T, e *auditedEnv) (string, string) {
 		e.mustDo(t, e.clerk, "POST", "/api/v1/cases/"+e.caseID+"/lawyers",
 			`{"license":"`+fzLicense+`","name":"张律师","firm":"某律所","phone":"13800000000","client":"张某"}`, http.StatusCreated)
 		id := idOf(t, e.mustDo(t, e.lawyer, "POST", "/api/v1/cases/"+e.caseID+"/opinions", `{"text":"张某系初犯，建议从轻。"}`, http.StatusCreated))
 		return "/api/v1/opinions/" + id + "/reply", `{"adopted":true,"reason":"初犯情节属实。"}`
-	}, http.StatusOK},
+	}, http.StatusOK, false},
 	{"case.conclude", func(t *testing.T, e *auditedEnv) (string, string) {
 		return "/api/v1/cases/" + e.caseID + "/conclude", ``
-	}, http.StatusOK},
+	}, http.StatusOK, false},
 }
 
 // TestAuditedDecisionSurvivesFailedAppend: the decision is stored, the
@@ -131,7 +150,7 @@ func TestAuditedDecisionSurvivesFailedAppend(t *testing.T) {
 			e := newAuditedEnv(t)
 			path, body := tc.setup(t, e)
 			rule := e.plan.Add(faults.Rule{Op: faults.TablePut, Key: "audit/e#", DataContains: `"action":"` + tc.action + `"`, Count: -1})
-			e.mustDo(t, e.clerk, "POST", path, body, tc.status)
+			e.mustDo(t, tc.who(e), "POST", path, body, tc.status)
 			if rule.Fired() == 0 {
 				t.Fatal("the append was never tried")
 			}
@@ -170,13 +189,18 @@ func TestAuditedDecisionNotMadeWithoutIntent(t *testing.T) {
 			e := newAuditedEnv(t)
 			path, body := tc.setup(t, e)
 			rule := e.plan.Add(faults.Rule{Op: faults.TablePut, Key: "audit#pending/", DataContains: `"action":"` + tc.action + `"`})
-			w := e.do(e.clerk, "POST", path, []byte(body))
+			defer func() {
+				if n, _ := e.api.Audit.Pending(t.Context()); n != 0 {
+					t.Errorf("%d intents left pending after the failed and the retried request", n)
+				}
+			}()
+			w := e.do(tc.who(e), "POST", path, []byte(body))
 			if rule.Fired() != 1 || w.Code != http.StatusInternalServerError {
 				t.Fatalf("with the intent refused: %d (fault fired %d): %s", w.Code, rule.Fired(), w.Body.String())
 			}
 			// Nothing changed: the same request now goes through as a
 			// first decision (not 409 already decided), with its record.
-			e.mustDo(t, e.clerk, "POST", path, body, tc.status)
+			e.mustDo(t, tc.who(e), "POST", path, body, tc.status)
 			if n := e.count(t, tc.action); n != 1 {
 				t.Fatalf("%d records of %s, want 1", n, tc.action)
 			}
@@ -189,7 +213,8 @@ func TestAuditedDecisionNotMadeWithoutIntent(t *testing.T) {
 // decision was never stored and records nothing.
 func TestAuditedDecisionCrashBeforeChange(t *testing.T) {
 	e := newAuditedEnv(t)
-	path, body := audited[0].setup(t, e)
+	i := slices.IndexFunc(audited, func(c auditedCase) bool { return c.action == "application.decide" })
+	path, body := audited[i].setup(t, e)
 	e.plan.Add(faults.Rule{Op: faults.TablePut, Key: "app#", DataContains: `"status":"refused"`})
 	e.plan.Add(faults.Rule{Op: faults.TableDelete, Key: "audit#pending/"})
 	if w := e.do(e.clerk, "POST", path, []byte(body)); w.Code != http.StatusInternalServerError {

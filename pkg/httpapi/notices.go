@@ -139,7 +139,7 @@ func (a *API) recordDecision(w http.ResponseWriter, r *http.Request, id auth.Ide
 		return
 	}
 	err = a.Decisions.Create(r.Context(), d)
-	a.finish(r, in0, err)
+	a.finish(r, err, in0)
 	var ps casefile.Problems
 	if errors.As(err, &ps) {
 		writeProblems(w, ps)

@@ -195,7 +195,7 @@ func (a *API) replyOpinion(w http.ResponseWriter, r *http.Request, id auth.Ident
 		return
 	}
 	updated, err := a.Opinions.Answer(r.Context(), o.ID, rep)
-	a.finish(r, in0, err)
+	a.finish(r, err, in0)
 	var ps casefile.Problems
 	switch {
 	case errors.As(err, &ps):
@@ -245,7 +245,7 @@ func (a *API) concludeCase(w http.ResponseWriter, r *http.Request, id auth.Ident
 		}
 		return ids, nil
 	})
-	a.finish(r, in0, err)
+	a.finish(r, err, in0)
 	var ue *casefile.UnansweredError
 	if errors.As(err, &ue) {
 		var ps casefile.Problems
