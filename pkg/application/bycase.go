@@ -36,7 +36,9 @@ func (r *Repo) indexCase(ctx context.Context, a *Application) error {
 
 // ByCase returns the case's applications, in every state, ordered by
 // submission time, then id. It reads the case's index, not the unit's
-// applications. Applications stored before the index existed are listed
+// applications, and by primary key, so unlike ByUnit (a secondary index,
+// eventually consistent on DynamoDB) it sees an application as soon as
+// Create returns. Applications stored before the index existed are listed
 // only once their unit has been reindexed (see EnsureIndexed).
 func (r *Repo) ByCase(ctx context.Context, caseID string) ([]*Application, error) {
 	items, err := store.All(ctx, r.T, store.Query{PK: caseAppsPK(caseID)})
@@ -71,7 +73,7 @@ func (r *Repo) ByCase(ctx context.Context, caseID string) ([]*Application, error
 // (the one O(unit) read) and writes the missing index items, then a marker
 // item records that the unit is done, so that EnsureIndexed costs one point
 // read from then on. There is no list of units to backfill them all ahead of
-// time (units come from the identity provider), so the backfill runs on
+// time (a unit is a claim of the clerks' login tokens), so the backfill runs on
 // first use: procedure.Lawyers calls EnsureIndexed with the case's unit
 // before ByCase. Applications created while it runs index themselves.
 //
