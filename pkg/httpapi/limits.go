@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // MaxJSONDepth is how deeply a request body's arrays and objects may nest.
@@ -71,36 +75,64 @@ func DefaultRates() Rates {
 	return Rates{Applications: Rate{PerHour: 30, Burst: 10}, Downloads: Rate{PerHour: 60, Burst: 10}}
 }
 
-// RateLimiter keeps a token bucket per lawyer and kind of request, in
-// memory: on AWS each function instance keeps its own, so the limits are
-// per instance there (API Gateway throttling bounds the total).
+// RateLimiter keeps a token bucket per lawyer and kind of request. Made by
+// NewRateLimiter it keeps them in memory, which bounds one process; made by
+// NewSharedRateLimiter it keeps them in the metadata table, so that every
+// Lambda instance (and every server sharing the table) draws on the same
+// bucket — a lawyer cannot multiply the limit by making requests concurrent.
 type RateLimiter struct {
 	rates Rates
+	t     store.Table // nil: buckets in memory
+	log   func(msg string, args ...any)
 	mu    sync.Mutex
 	m     map[string]*bucket
 }
 
 type bucket struct {
-	lim        *rate.Limiter
-	audited    time.Time // last audited refusal: at most one record a minute
-	suppressed int       // refusals since then
+	lim        *rate.Limiter // nil for a shared limiter: the bucket is in the table
+	audited    time.Time     // last audited refusal: at most one record a minute
+	suppressed int           // refusals since then
+	seen       time.Time
 }
 
-// NewRateLimiter returns a limiter with rates.
+// NewRateLimiter returns a limiter with rates, kept in memory.
 func NewRateLimiter(rates Rates) *RateLimiter {
 	return &RateLimiter{rates: rates, m: map[string]*bucket{}}
+}
+
+// NewSharedRateLimiter returns a limiter with rates whose buckets live in t.
+// Each allowed request costs one read and one conditional write; a refused
+// one only the read. If the table fails, the request is let through (and
+// logged with logf, when set): the limiter must not take the service down
+// with the store. The once-a-minute auditing of refusals is still counted
+// per process.
+func NewSharedRateLimiter(rates Rates, t store.Table, logf func(msg string, args ...any)) *RateLimiter {
+	return &RateLimiter{rates: rates, t: t, log: logf, m: map[string]*bucket{}}
 }
 
 // allow takes a token of kind for who, or says how long to wait for one.
 // It also says whether this refusal is to be audited, and how many
 // refusals went unaudited before it.
-func (l *RateLimiter) allow(kind, who string, now time.Time) (ok bool, wait time.Duration, audit bool, suppressed int) {
+func (l *RateLimiter) allow(ctx context.Context, kind, who string, now time.Time) (ok bool, wait time.Duration, audit bool, suppressed int) {
 	rt := l.rates.Applications
 	if kind == "downloads" {
 		rt = l.rates.Downloads
 	}
 	if rt.PerHour <= 0 || rt.Burst <= 0 {
 		return true, 0, false, 0
+	}
+	if l.t != nil {
+		var err error
+		wait, err = l.takeShared(ctx, kind, who, rt, now)
+		if err != nil {
+			if l.log != nil {
+				l.log("rate limiter: table unavailable, request let through", "limit", kind, "err", err)
+			}
+			return true, 0, false, 0
+		}
+		if wait <= 0 {
+			return true, 0, false, 0
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -110,26 +142,73 @@ func (l *RateLimiter) allow(kind, who string, now time.Time) (ok bool, wait time
 		if len(l.m) >= 100_000 {
 			l.sweep(now)
 		}
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(rt.PerHour/3600), rt.Burst)}
+		b = &bucket{}
+		if l.t == nil {
+			b.lim = rate.NewLimiter(rate.Limit(rt.PerHour/3600), rt.Burst)
+		}
 		l.m[key] = b
 	}
-	res := b.lim.ReserveN(now, 1)
-	if d := res.DelayFrom(now); d > 0 {
-		res.CancelAt(now)
-		if now.Sub(b.audited) >= time.Minute {
-			b.audited, suppressed, b.suppressed = now, b.suppressed, 0
-			return false, d, true, suppressed
+	b.seen = now
+	if b.lim != nil {
+		res := b.lim.ReserveN(now, 1)
+		if wait = res.DelayFrom(now); wait <= 0 {
+			return true, 0, false, 0
 		}
-		b.suppressed++
-		return false, d, false, 0
+		res.CancelAt(now)
 	}
-	return true, 0, false, 0
+	if now.Sub(b.audited) >= time.Minute {
+		b.audited, suppressed, b.suppressed = now, b.suppressed, 0
+		return false, wait, true, suppressed
+	}
+	b.suppressed++
+	return false, wait, false, 0
+}
+
+// takeShared is the generic cell rate algorithm on one table item: the
+// item holds the theoretical arrival time (TAT) of the next request; a
+// request is allowed if, after adding one emission interval, the TAT is at
+// most Burst intervals ahead of now. The item expires when the bucket is
+// full again, so idle lawyers cost nothing. It returns 0 if allowed, or how
+// long to wait.
+func (l *RateLimiter) takeShared(ctx context.Context, kind, who string, rt Rate, now time.Time) (time.Duration, error) {
+	interval := time.Duration(float64(time.Hour) / rt.PerHour)
+	limit := time.Duration(rt.Burst) * interval
+	pk := "rate#" + kind + "#" + who
+	return store.Retry(func() (time.Duration, error) {
+		it, err := l.t.Get(ctx, pk, "gcra")
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return 0, err
+		}
+		tat := now
+		if err == nil {
+			var v struct {
+				TAT time.Time `json:"tat"`
+			}
+			if json.Unmarshal(it.Data, &v) == nil && v.TAT.After(now) {
+				tat = v.TAT
+			}
+		} else {
+			it = store.Item{PK: pk, SK: "gcra"}
+		}
+		next := tat.Add(interval)
+		if ahead := next.Sub(now); ahead > limit {
+			return ahead - limit, nil
+		}
+		it.Data, _ = json.Marshal(map[string]time.Time{"tat": next})
+		// The store expires items by the wall clock, which may differ from
+		// now (a test's clock): expire by the time left, not the instant.
+		it.ExpiresAt = time.Now().Add(next.Sub(now)).Truncate(time.Second).Add(time.Second)
+		if _, err := l.t.Put(ctx, it); err != nil {
+			return 0, err
+		}
+		return 0, nil
+	})
 }
 
 // sweep forgets buckets that are full again (idle lawyers).
 func (l *RateLimiter) sweep(now time.Time) {
 	for k, b := range l.m {
-		if b.lim.TokensAt(now) >= float64(b.lim.Burst()) {
+		if b.lim == nil && now.Sub(b.seen) > time.Hour || b.lim != nil && b.lim.TokensAt(now) >= float64(b.lim.Burst()) {
 			delete(l.m, k)
 		}
 	}
@@ -153,7 +232,7 @@ func (a *API) rateLimiter() *RateLimiter {
 // per lawyer and kind, with the number of refusals not recorded since, so
 // that a script hammering the API cannot flood the audit log).
 func (a *API) limited(w http.ResponseWriter, r *http.Request, id auth.Identity, lawyer, kind string) bool {
-	ok, wait, rec, suppressed := a.rateLimiter().allow(kind, lawyer, a.now())
+	ok, wait, rec, suppressed := a.rateLimiter().allow(r.Context(), kind, lawyer, a.now())
 	if ok {
 		return false
 	}
