@@ -373,9 +373,9 @@ func TestLambdaEndToEnd(t *testing.T) {
 
 	// The clerk uploads a scan to its presigned URL; S3 tells ingest.
 	var m upload
-	w.call("api-clerk", "POST", "/api/v1/cases/"+c.ID+"/materials", clerk, map[string]any{
-		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "讯问笔录", "filename": "01.jpg"}, http.StatusCreated, &m)
 	scan := scanJPEG(t)
+	w.call("api-clerk", "POST", "/api/v1/cases/"+c.ID+"/materials", clerk, map[string]any{
+		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "讯问笔录", "filename": "01.jpg", "size": len(scan)}, http.StatusCreated, &m)
 	w.put(m.UploadURL, scan)
 	key := ingest.MaterialUploadKey(c.ID, m.ID)
 	for range 2 { // a redelivered event changes nothing
@@ -397,8 +397,8 @@ func TestLambdaEndToEnd(t *testing.T) {
 	var atts []string
 	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
 		var a upload
-		w.call("api-lawyer", "POST", "/api/v1/attachments", lawyer, map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
 		data := testpdf.Text(kind)
+		w.call("api-lawyer", "POST", "/api/v1/attachments", lawyer, map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(data)}, http.StatusCreated, &a)
 		w.put(a.UploadURL, data)
 		if _, err := w.fns["ingest"].invoke(ctx, w.s3Event(ingest.AttachmentUploadKey(a.ID), len(data))); err != nil {
 			t.Fatal(err)

@@ -531,12 +531,13 @@ func uploadScans(ctx context.Context, clerk, anon *client, caseID string, files,
 	var ids []string
 	for f := range files {
 		var m struct{ ID, UploadURL string }
+		data := scanPDF(scan, pages)
 		if err := clerk.must(ctx, "POST", "/api/v1/cases/"+caseID+"/materials", map[string]any{
 			"volume": f/5 + 1, "volumeTitle": fmt.Sprintf("第%d卷", f/5+1), "seq": f + 1,
-			"title": fmt.Sprintf("证据材料 %d", f+1), "filename": fmt.Sprintf("%03d.pdf", f+1)}, 201, &m); err != nil {
+			"title": fmt.Sprintf("证据材料 %d", f+1), "filename": fmt.Sprintf("%03d.pdf", f+1), "size": len(data)}, 201, &m); err != nil {
 			return err
 		}
-		if err := anon.must(ctx, "PUT", m.UploadURL, scanPDF(scan, pages), 200, nil); err != nil {
+		if err := anon.must(ctx, "PUT", m.UploadURL, data, 200, nil); err != nil {
 			return err
 		}
 		ids = append(ids, m.ID)
@@ -565,10 +566,11 @@ func applyFor(ctx context.Context, c, anon *client, caseID, license, name string
 	var atts []string
 	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
 		var a struct{ ID, UploadURL string }
-		if err := c.must(ctx, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, 201, &a); err != nil {
+		data := scanPDF(nil, 1)
+		if err := c.must(ctx, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(data)}, 201, &a); err != nil {
 			return "", nil, err
 		}
-		if err := anon.must(ctx, "PUT", a.UploadURL, scanPDF(nil, 1), 200, nil); err != nil {
+		if err := anon.must(ctx, "PUT", a.UploadURL, data, 200, nil); err != nil {
 			return "", nil, err
 		}
 		atts = append(atts, a.ID)

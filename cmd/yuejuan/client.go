@@ -125,13 +125,13 @@ func hintFor(status int, code string) string {
 	case status == http.StatusUnauthorized:
 		return hintToken
 	case status == http.StatusForbidden && (code == "SignatureDoesNotMatch" || code == "AccessDenied"):
-		return "the signed URL expired or was altered; run the command again to get a fresh one"
+		return "the signed URL expired or was altered, or the file changed size since it was registered; run the command again to get a fresh one"
 	case status == http.StatusForbidden:
 		return "this token's role may not do this: uploads need a clerk token, the audit log an auditor token (yuejuan token --role …)"
 	case status == http.StatusNotFound && strings.HasPrefix(code, "case"):
 		return "check the case id: GET /api/v1/cases lists your unit's cases; another unit's case looks absent too"
 	case status == http.StatusRequestEntityTooLarge:
-		return "split the file, or raise YUEJUAN_MAX_UPLOAD_MB on the server"
+		return "split the file, or raise YUEJUAN_MAX_UPLOAD_MB on the server (or, if the file changed since it was registered, run the command again)"
 	case status == http.StatusUnprocessableEntity:
 		return "fix what is listed and run the command again"
 	case status >= 500:

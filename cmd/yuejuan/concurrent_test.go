@@ -29,7 +29,7 @@ func TestFiftyParallelSubmissionsMakeOne(t *testing.T) {
 	var atts []string
 	for _, kind := range []string{"practice_certificate", "firm_letter", "legal_aid_letter"} {
 		var a upload
-		in.call(lawyer, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
+		in.call(lawyer, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
 		in.put(a.UploadURL, testpdf.Text(kind))
 		atts = append(atts, a.ID)
 	}

@@ -272,7 +272,7 @@ func endToEnd(t *testing.T, in *instance) {
 	for _, f := range files {
 		var m upload
 		in.call(clerk, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{
-			"volume": 1, "volumeTitle": "诉讼文书卷", "seq": f.seq, "title": f.title, "filename": f.name}, http.StatusCreated, &m)
+			"volume": 1, "volumeTitle": "诉讼文书卷", "seq": f.seq, "title": f.title, "filename": f.name, "size": len(f.data)}, http.StatusCreated, &m)
 		if !strings.HasPrefix(m.UploadURL, in.uploads) {
 			t.Fatalf("upload URL %q is not a signed URL under %s", m.UploadURL, in.uploads)
 		}
@@ -304,7 +304,7 @@ func endToEnd(t *testing.T, in *instance) {
 	var atts []string
 	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
 		var a upload
-		in.call(lawyer, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
+		in.call(lawyer, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
 		in.put(a.UploadURL, testpdf.Text(kind))
 		atts = append(atts, a.ID)
 	}

@@ -105,6 +105,7 @@ type material struct {
 	Seq         int    `json:"seq"`
 	Title       string `json:"title"`
 	Filename    string `json:"filename"`
+	Size        int64  `json:"size"`
 	Status      string `json:"status"`
 	Reason      string `json:"reason"`
 	Pages       int    `json:"pages"`
@@ -326,14 +327,28 @@ func fatal(err error) bool {
 // send creates the material (or reuses one awaiting its upload) and PUTs the
 // file. A per-file failure is kept in f.err; a fatal one is returned.
 func (u *uploader) send(ctx context.Context, f *uploadFile, i, n int) error {
+	// The upload URL accepts exactly the size declared for it: take the
+	// file's size now, not when DIR was listed.
+	if st, err := os.Stat(f.path); err != nil {
+		f.err = err
+		return nil
+	} else if f.size = st.Size(); f.size == 0 {
+		f.err = fmt.Errorf("%s is empty: nothing to upload", f.rel)
+		return nil
+	}
 	var m material
 	if f.action == actResume {
 		if err := u.c.do(ctx, http.MethodGet, u.casePath("/"+url.PathEscape(f.existing.ID)), nil, &m); err != nil {
 			return u.fileErr(f, err)
 		}
+		if m.Size != f.size {
+			// The file changed since (or the material predates declared
+			// sizes): its URL would refuse these bytes; register anew.
+			m = material{}
+		}
 	}
 	if m.UploadURL == "" {
-		in := map[string]any{"volume": f.volume, "volumeTitle": f.volumeTitle, "seq": f.seq, "title": f.title, "filename": f.filename}
+		in := map[string]any{"volume": f.volume, "volumeTitle": f.volumeTitle, "seq": f.seq, "title": f.title, "filename": f.filename, "size": f.size}
 		if err := u.c.do(ctx, http.MethodPost, u.casePath(""), in, &m); err != nil {
 			return u.fileErr(f, err)
 		}
@@ -388,8 +403,12 @@ func (u *uploader) put(ctx context.Context, f *uploadFile, signedURL string, i, 
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetRenderBlankState(true),
 	)
+	if st.Size() != f.size {
+		_ = bar.Clear()
+		return fmt.Errorf("%s changed while uploading (%d bytes, was %d): run the command again", f.rel, st.Size(), f.size)
+	}
 	r := progressbar.NewReader(fh, bar)
-	err = u.c.putSigned(ctx, signedURL, &r, st.Size())
+	err = u.c.putSigned(ctx, signedURL, &r, f.size)
 	if err != nil {
 		_ = bar.Clear()
 		return err

@@ -68,7 +68,8 @@ func TestUploadCommand(t *testing.T) {
 	// An earlier upload of 讯问笔录 was registered but its bytes never arrived.
 	var lost upload
 	in.call(clerk, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{
-		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 2, "title": "讯问笔录", "filename": "2 讯问笔录.pdf"}, http.StatusCreated, &lost)
+		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 2, "title": "讯问笔录", "filename": "2 讯问笔录.pdf",
+		"size": len(testpdf.Text("UPLOAD-TWO"))}, http.StatusCreated, &lost)
 
 	// A dry run lists the four files, the lost one to resume, and sends nothing.
 	out, errOut, code := in.runUpload(clerk, "--case", c.ID, dir, "--dry-run")
@@ -205,5 +206,52 @@ func TestUploadCommand(t *testing.T) {
 	help, err := exec.Command(binPath, "upload", "--help").Output()
 	if err != nil || !strings.Contains(string(help), "Examples:") || !strings.Contains(string(help), "--dry-run") {
 		t.Errorf("upload --help: %v\n%s", err, help)
+	}
+}
+
+// Each upload URL accepts exactly the size declared for it: a file that
+// changed since its material was registered gets a new material (the old
+// URL would refuse it), and an empty file is not sent at all.
+func TestUploadDeclaresSize(t *testing.T) {
+	in := start(t)
+	clerk := in.token("--role", "clerk", "--sub", "clerk01", "--name", "王书记员", "--unit", "市检察院")
+	var c struct {
+		ID string `json:"id"`
+	}
+	in.call(clerk, "POST", "/api/v1/cases", map[string]any{
+		"caseNo": "京检刑诉〔2026〕457号", "title": "王某某盗窃案", "stage": "prosecution_review", "onlineReview": true,
+		"handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"王某某"},
+	}, http.StatusCreated, &c)
+	dir := t.TempDir()
+	now := testpdf.Text("SIZE-NOW, A LONGER RESCAN")
+	writeFile(t, filepath.Join(dir, "01 诉讼文书卷", "1 起诉意见书.pdf"), now)
+	writeFile(t, filepath.Join(dir, "01 诉讼文书卷", "2 空白.pdf"), nil)
+	var stale upload
+	in.call(clerk, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{
+		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "1 起诉意见书.pdf",
+		"size": len(testpdf.Text("SIZE-BEFORE"))}, http.StatusCreated, &stale)
+
+	out, errOut, code := in.runUpload(clerk, "--case", c.ID, dir)
+	if code != 1 || !strings.Contains(out, "accepted  1/1  起诉意见书") ||
+		!strings.Contains(out, "failed    1/2  空白  [01 诉讼文书卷/2 空白.pdf]  01 诉讼文书卷/2 空白.pdf is empty: nothing to upload") {
+		t.Fatalf("upload: exit %d, want 1 (the empty file)\n%s%s", code, out, errOut)
+	}
+	var list struct {
+		Materials []struct {
+			upload
+			Size int64 `json:"size"`
+		} `json:"materials"`
+	}
+	in.call(clerk, "GET", "/api/v1/cases/"+c.ID+"/materials", nil, http.StatusOK, &list)
+	if len(list.Materials) != 2 {
+		t.Fatalf("%d materials, want the stale one and a new one: %+v", len(list.Materials), list.Materials)
+	}
+	for _, m := range list.Materials {
+		switch {
+		case m.ID == stale.ID && m.Status != "awaiting_upload":
+			t.Errorf("the stale material (another size) was used: %+v", m)
+		case m.ID != stale.ID && (m.Status != "accepted" || m.Size != int64(len(now))):
+			t.Errorf("the new material: %+v, want accepted with size %d", m, len(now))
+		}
 	}
 }

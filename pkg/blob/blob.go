@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	gblob "gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/gcerrors"
@@ -35,7 +37,7 @@ func IsNotFound(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound
 // Local is a filesystem bucket plus the signer of its URLs.
 type Local struct {
 	*Bucket
-	Signer *fileblob.URLSignerHMAC
+	Signer *URLSigner
 }
 
 // OpenLocal opens (creating) a bucket in dir whose signed URLs point at
@@ -46,7 +48,7 @@ func OpenLocal(dir string, base *url.URL, secretFile string) (*Local, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer := fileblob.NewURLSignerHMAC(base, secret)
+	signer := NewURLSigner(base, secret)
 	b, err := fileblob.OpenBucket(dir, &fileblob.Options{
 		URLSigner:   signer,
 		CreateDir:   true,
@@ -96,9 +98,14 @@ func loadSecret(path string) ([]byte, error) {
 type PutNotifier func(ctx context.Context, key string, size int64)
 
 // Handler serves signed GET and PUT URLs of a local bucket. It checks the
-// signature, the expiry and that the method is the one signed. A PUT larger
-// than maxBytes is refused with 413 and leaves nothing behind: the object is
-// written through the bucket's atomic writer and aborted on any error.
+// signature, the expiry and that the method is the one signed. A PUT URL
+// accepts exactly the size it was signed for (SignedPutURL), like an S3
+// presigned PUT whose Content-Length is signed: a request without a
+// Content-Length is refused with 411, one whose length is not the signed
+// size with 413 (longer) or 400 (shorter), a signed size above maxBytes with
+// 413. Nothing is left behind by a refused or broken PUT: the object is
+// written through the bucket's atomic writer and aborted on any error, and
+// a body that turns out longer than the signed size is never stored.
 func (l *Local) Handler(maxBytes int64, notify PutNotifier) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, err := l.Signer.KeyFromURL(r.Context(), r.URL)
@@ -113,7 +120,12 @@ func (l *Local) Handler(maxBytes int64, notify PutNotifier) http.Handler {
 		}
 		switch r.Method {
 		case http.MethodPut:
-			l.servePut(w, r, key, maxBytes, notify)
+			size, ok := l.Signer.SignedSize(r.URL)
+			if !ok {
+				httpError(w, http.StatusForbidden, "SignatureDoesNotMatch", "上传链接未包含文件大小，请重新获取上传链接 (this upload URL was issued without a size; request a new one)")
+				return
+			}
+			l.servePut(w, r, key, size, maxBytes, notify)
 		case http.MethodGet, http.MethodHead:
 			l.serveGet(w, r, key)
 		default:
@@ -122,9 +134,24 @@ func (l *Local) Handler(maxBytes int64, notify PutNotifier) http.Handler {
 	})
 }
 
-func (l *Local) servePut(w http.ResponseWriter, r *http.Request, key string, maxBytes int64, notify PutNotifier) {
-	if r.ContentLength > maxBytes {
+func (l *Local) servePut(w http.ResponseWriter, r *http.Request, key string, size, maxBytes int64, notify PutNotifier) {
+	if size > maxBytes {
 		httpError(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("文件超过 %d MiB 上限，请拆分后上传 (the file is larger than the %d MiB limit; split it)", maxBytes>>20, maxBytes>>20))
+		return
+	}
+	// S3 answers 411 MissingContentLength to a PUT without a length; a
+	// presigned PUT with a signed Content-Length cannot do without one.
+	if r.ContentLength < 0 {
+		httpError(w, http.StatusLengthRequired, "MissingContentLength", fmt.Sprintf("请求须带 Content-Length: %d (send the file with a Content-Length header of %d; chunked uploads are not accepted)", size, size))
+		return
+	}
+	mismatch := fmt.Sprintf("此上传链接只接受 %d 字节，本次请求为 %d 字节；请按文件的实际大小重新申请上传链接 (this upload URL accepts exactly %d bytes, the request has %d; request a new upload URL with the file's real size)", size, r.ContentLength, size, r.ContentLength)
+	if r.ContentLength > size {
+		httpError(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", mismatch)
+		return
+	}
+	if r.ContentLength < size {
+		httpError(w, http.StatusBadRequest, "IncompleteBody", mismatch)
 		return
 	}
 	ctx, cancel := context.WithCancel(r.Context())
@@ -134,13 +161,18 @@ func (l *Local) servePut(w http.ResponseWriter, r *http.Request, key string, max
 		httpError(w, http.StatusInternalServerError, "InternalError", "cannot store the object")
 		return
 	}
-	n, err := io.Copy(bw, http.MaxBytesReader(w, r.Body, maxBytes))
+	// The body is read through a limit of the signed size, whatever the
+	// request framing claims: a longer body fails here, before Close.
+	n, err := io.Copy(bw, http.MaxBytesReader(w, r.Body, size))
+	if err == nil && n != size {
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil {
 		cancel() // abort: the partial object never becomes visible
 		_ = bw.Close()
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			httpError(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("文件超过 %d MiB 上限 (the file is larger than the %d MiB limit)", maxBytes>>20, maxBytes>>20))
+			httpError(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("此上传链接只接受 %d 字节，请求体更长；请按文件的实际大小重新申请上传链接 (this upload URL accepts exactly %d bytes and the body is longer; request a new upload URL with the file's real size)", size, size))
 			return
 		}
 		httpError(w, http.StatusBadRequest, "IncompleteBody", "the upload was interrupted; send the file again")
@@ -204,11 +236,57 @@ func xmlEscape(s string) string {
 	return string(b)
 }
 
-// SignedURL returns a URL that allows method on key for ttl.
+// SignedURL returns a URL that allows method on key for ttl. It signs GETs
+// (and DELETEs) only: an upload URL is SignedPutURL's, bound to a size.
 func SignedURL(ctx context.Context, b *Bucket, key, method string, ttl time.Duration) (string, error) {
+	if method == http.MethodPut {
+		return "", fmt.Errorf("blob: sign PUT %s: use SignedPutURL, which binds the size", key)
+	}
 	u, err := b.SignedURL(ctx, key, &gblob.SignedURLOptions{Method: method, Expiry: ttl})
 	if err != nil {
 		return "", fmt.Errorf("blob: sign %s %s: %w", method, key, err)
+	}
+	return u, nil
+}
+
+// SignedPutURL returns a URL that allows one PUT of exactly size bytes (at
+// least 1) to key for ttl: a PUT of any other length, or without a
+// Content-Length, is refused and stores nothing.
+//
+// On S3 the size is the presigned request's Content-Length, which the SigV4
+// signer puts into X-Amz-SignedHeaders (aws-sdk-go-v2 aws/signer/v4/v4.go,
+// buildCanonicalHeaders: content-length is signed whenever the request's
+// ContentLength is > 0; PutObjectInput.ContentLength becomes that
+// ContentLength through smithy-go's httpbinding Encoder). S3 then refuses
+// any other Content-Length with 403 SignatureDoesNotMatch, and a request
+// without one with 411. On a local bucket the size is a query parameter
+// under the URL's HMAC, checked by Local.Handler. A bucket that can bind
+// neither is refused with an error rather than given an unbounded URL.
+func SignedPutURL(ctx context.Context, b *Bucket, key string, size int64, ttl time.Duration) (string, error) {
+	if size < 1 {
+		return "", fmt.Errorf("blob: sign PUT %s: size %d, want at least 1 byte", key, size)
+	}
+	bound := false
+	u, err := b.SignedURL(ctx, key, &gblob.SignedURLOptions{Method: http.MethodPut, Expiry: ttl,
+		BeforeSign: func(as func(any) bool) error {
+			var in *s3.PutObjectInput
+			if as(&in) {
+				in.ContentLength = aws.Int64(size)
+				bound = true
+				return nil
+			}
+			var lp *localPut
+			if as(&lp) {
+				lp.size = size
+				bound = true
+			}
+			return nil
+		}})
+	if err != nil {
+		return "", fmt.Errorf("blob: sign PUT %s: %w", key, err)
+	}
+	if !bound {
+		return "", fmt.Errorf("blob: sign PUT %s: this bucket cannot bind the size of an upload", key)
 	}
 	return u, nil
 }

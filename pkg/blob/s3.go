@@ -37,11 +37,12 @@ type S3Config struct {
 // not cover (bucket creation, multipart copies).
 //
 // Signed URLs of the returned bucket are SigV4 presigned URLs. A presigned
-// PUT signs only the Host header (the payload is UNSIGNED-PAYLOAD and the
-// SDK leaves Content-Type and checksums out of the signature), so a plain
-// HTTP PUT with a body and a Content-Length succeeds, with or without a
-// Content-Type header; the object then gets the Content-Type the client sent
-// (the server's default, binary/octet-stream on AWS, when it sent none).
+// PUT (SignedPutURL) signs the Host and Content-Length headers only (the
+// payload is UNSIGNED-PAYLOAD and the SDK leaves Content-Type and checksums
+// out of the signature), so a plain HTTP PUT of exactly the signed length
+// succeeds, with or without a Content-Type header, and any other length is
+// refused; the object gets the Content-Type the client sent (the server's
+// default, binary/octet-stream on AWS, when it sent none).
 func OpenS3(ctx context.Context, cfg S3Config) (*Bucket, *s3.Client, error) {
 	if cfg.Bucket == "" {
 		return nil, nil, errors.New("blob: S3 bucket name is required")

@@ -211,10 +211,12 @@ func TestS3Contract(t *testing.T) {
 	})
 }
 
-// What a client of a presigned PUT must know: only Host is signed.
-func TestS3PresignedPutSignsOnlyHost(t *testing.T) {
+// What a client of a presigned PUT must know: Host and Content-Length are
+// signed, nothing else (no Content-Type, no checksum), so a plain HTTP PUT of
+// exactly the signed size succeeds and any other size does not.
+func TestS3PresignedPutSignsHostAndLength(t *testing.T) {
 	b, _, _, _ := openS3(t)
-	u, err := blob.SignedURL(context.Background(), b, "x/案卷.pdf", http.MethodPut, time.Minute)
+	u, err := blob.SignedPutURL(context.Background(), b, "x/案卷.pdf", 123456, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,12 +225,41 @@ func TestS3PresignedPutSignsOnlyHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := pu.Query()
-	if got := q.Get("X-Amz-SignedHeaders"); got != "host" {
-		t.Errorf("X-Amz-SignedHeaders = %q, want host (URL %s)", got, u)
+	if got := q.Get("X-Amz-SignedHeaders"); got != "content-length;host" {
+		t.Errorf("X-Amz-SignedHeaders = %q, want content-length;host (URL %s)", got, u)
 	}
 	for k := range q {
 		if strings.HasPrefix(strings.ToLower(k), "x-amz-checksum") || strings.HasPrefix(strings.ToLower(k), "x-amz-sdk-checksum") {
 			t.Errorf("presigned PUT carries %s: a client would have to send that checksum", k)
+		}
+	}
+}
+
+// The S3 server itself refuses a PUT whose length is not the signed one:
+// 403 SignatureDoesNotMatch (what a clerk's client sees), nothing stored.
+func TestS3PresignedPutOtherSizeIsRefused(t *testing.T) {
+	ctx := context.Background()
+	b, _, _, _ := openS3(t)
+	const key = "uploads/materials/c/m"
+	data := blobtest.Bytes(7, 5000)
+	u, err := blob.SignedPutURL(ctx, b, key, int64(len(data)), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range [][]byte{append(append([]byte{}, data...), 'x'), data[:4999]} {
+		req, _ := http.NewRequest(http.MethodPut, u, bytes.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := new(bytes.Buffer)
+		_, _ = msg.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(msg.String(), "SignatureDoesNotMatch") {
+			t.Errorf("PUT of %d bytes to a URL signed for %d: %d %s, want 403 SignatureDoesNotMatch", len(body), len(data), resp.StatusCode, msg)
+		}
+		if ok, err := b.Exists(ctx, key); ok || err != nil {
+			t.Errorf("after a refused PUT of %d bytes: Exists = %v, %v", len(body), ok, err)
 		}
 	}
 }

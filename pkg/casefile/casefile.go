@@ -178,6 +178,7 @@ type Material struct {
 	Seq         int            `json:"seq"`
 	Title       string         `json:"title"`
 	Filename    string         `json:"filename"`
+	Size        int64          `json:"size,omitempty"` // declared at registration; the upload URL accepts exactly this many bytes
 	Status      MaterialStatus `json:"status"`
 	Reason      string         `json:"reason,omitempty"`
 	Pages       int            `json:"pages,omitempty"`

@@ -245,7 +245,7 @@ func (rt *Runtime) lawyerService(notices *notify.Dispatcher) httpapi.LawyerServi
 // no queue, no buckets, no link key.
 func (rt *Runtime) baseAPI(roles ...auth.Role) *httpapi.API {
 	return &httpapi.API{Cases: rt.Cases, Apps: rt.Apps, Links: rt.Links, Audit: rt.Audit, Queue: noQueue{},
-		Calendar: rt.Calendar, PublicURL: rt.Env.PublicURL, PresignTTL: rt.Env.PresignTTL, Log: rt.Log,
+		Calendar: rt.Calendar, PublicURL: rt.Env.PublicURL, PresignTTL: rt.Env.PresignTTL, MaxUpload: rt.Env.MaxUpload, Log: rt.Log,
 		Signer: &link.Signer{Keys: auth.PublicKeySet(), Issuer: rt.Env.LinkIssuer}, Roles: roles}
 }
 

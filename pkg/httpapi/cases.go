@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
@@ -20,6 +22,27 @@ func (a *API) uploadTTL() time.Duration {
 		return a.UploadTTL
 	}
 	return time.Hour
+}
+
+func (a *API) maxUpload() int64 {
+	if a.MaxUpload > 0 {
+		return a.MaxUpload
+	}
+	return dossier.DefaultLimits().MaxBytes
+}
+
+// sizeProblem says what is wrong with the declared size of an upload, if
+// anything: it is required, at least 1 byte and at most the upload limit,
+// for the upload URL accepts exactly that many bytes.
+func (a *API) sizeProblem(size int64) *casefile.Problem {
+	lim := a.maxUpload()
+	switch {
+	case size < 1:
+		return &casefile.Problem{Field: "size", Message: fmt.Sprintf("请填写文件大小 size，即文件的字节数（1 至 %d，上限 %d MiB）(size is required: the file's length in bytes, 1 to %d, the %d MiB limit)", lim, lim>>20, lim, lim>>20)}
+	case size > lim:
+		return &casefile.Problem{Field: "size", Message: fmt.Sprintf("文件大小 %d 字节超过 %d MiB（%d 字节）上限，请拆分后分别上传 (the file is %d bytes, over the %d MiB limit of %d bytes; split it into smaller files)", size, lim>>20, lim, size, lim>>20, lim)}
+	}
+	return nil
 }
 
 type caseIn struct {
@@ -103,6 +126,7 @@ type materialIn struct {
 	Seq         int    `json:"seq"`
 	Title       string `json:"title"`
 	Filename    string `json:"filename"`
+	Size        int64  `json:"size"` // bytes; the upload URL accepts exactly this many
 }
 
 type materialOut struct {
@@ -119,10 +143,18 @@ func (a *API) createMaterial(w http.ResponseWriter, r *http.Request, id auth.Ide
 	if !a.decode(w, r, &in) {
 		return
 	}
-	m := &casefile.Material{CaseID: c.ID, Volume: in.Volume, VolumeTitle: in.VolumeTitle, Seq: in.Seq, Title: in.Title, Filename: in.Filename}
+	m := &casefile.Material{CaseID: c.ID, Volume: in.Volume, VolumeTitle: in.VolumeTitle, Seq: in.Seq, Title: in.Title, Filename: in.Filename, Size: in.Size}
 	m.ID = casefile.NewID()
-	err := a.Cases.AddMaterial(r.Context(), m)
 	var ps casefile.Problems
+	if p := a.sizeProblem(in.Size); p != nil {
+		// Every problem at once: the description's too.
+		if err := m.Validate(); !errors.As(err, &ps) {
+			ps = nil
+		}
+		writeProblems(w, append(ps, *p))
+		return
+	}
+	err := a.Cases.AddMaterial(r.Context(), m)
 	if errors.As(err, &ps) {
 		writeProblems(w, ps)
 		return
@@ -136,13 +168,13 @@ func (a *API) createMaterial(w http.ResponseWriter, r *http.Request, id auth.Ide
 		a.fail(w, r, err)
 		return
 	}
-	u, err := blob.SignedURL(r.Context(), a.Uploads, m.UploadKey, http.MethodPut, a.uploadTTL())
+	u, err := blob.SignedPutURL(r.Context(), a.Uploads, m.UploadKey, m.Size, a.uploadTTL())
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	a.record(r, id, audit.Event{Action: "material.upload", CaseID: c.ID, Target: m.ID, Result: audit.OK,
-		Detail: map[string]string{"filename": m.Filename, "volume": strconv.Itoa(m.Volume), "seq": strconv.Itoa(m.Seq)}})
+		Detail: map[string]string{"filename": m.Filename, "volume": strconv.Itoa(m.Volume), "seq": strconv.Itoa(m.Seq), "size": strconv.FormatInt(m.Size, 10)}})
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID+"/materials/"+m.ID)
 	writeJSON(w, http.StatusCreated, materialOut{Material: m, UploadURL: u})
 }
@@ -178,9 +210,11 @@ func (a *API) getMaterial(w http.ResponseWriter, r *http.Request, id auth.Identi
 		return
 	}
 	out := materialOut{Material: m}
-	if m.Status == casefile.AwaitingUpload {
-		// The clerk may have lost the URL: give a fresh one.
-		if u, err := blob.SignedURL(r.Context(), a.Uploads, m.UploadKey, http.MethodPut, a.uploadTTL()); err == nil {
+	if m.Status == casefile.AwaitingUpload && m.Size > 0 {
+		// The clerk may have lost the URL: give a fresh one, for the same
+		// size. (A material registered before sizes were declared has none:
+		// register it again.)
+		if u, err := blob.SignedPutURL(r.Context(), a.Uploads, m.UploadKey, m.Size, a.uploadTTL()); err == nil {
 			out.UploadURL = u
 		}
 	}
@@ -190,6 +224,7 @@ func (a *API) getMaterial(w http.ResponseWriter, r *http.Request, id auth.Identi
 type attachmentIn struct {
 	Kind     application.AttachmentKind `json:"kind"`
 	Filename string                     `json:"filename"`
+	Size     int64                      `json:"size"` // bytes; the upload URL accepts exactly this many
 }
 
 func owner(id auth.Identity) string {
@@ -211,6 +246,9 @@ func (a *API) createAttachment(w http.ResponseWriter, r *http.Request, id auth.I
 	if in.Filename == "" {
 		ps = append(ps, casefile.Problem{Field: "filename", Message: "请填写文件名 (filename is required)"})
 	}
+	if p := a.sizeProblem(in.Size); p != nil {
+		ps = append(ps, *p)
+	}
 	if len(ps) > 0 {
 		writeProblems(w, ps)
 		return
@@ -221,12 +259,12 @@ func (a *API) createAttachment(w http.ResponseWriter, r *http.Request, id auth.I
 		a.fail(w, r, err)
 		return
 	}
-	u, err := blob.SignedURL(r.Context(), a.Uploads, at.Key, http.MethodPut, a.uploadTTL())
+	u, err := blob.SignedPutURL(r.Context(), a.Uploads, at.Key, in.Size, a.uploadTTL())
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "attachment.upload", Target: at.ID, Result: audit.OK, Detail: map[string]string{"kind": string(at.Kind)}})
+	a.record(r, id, audit.Event{Action: "attachment.upload", Target: at.ID, Result: audit.OK, Detail: map[string]string{"kind": string(at.Kind), "size": strconv.FormatInt(in.Size, 10)}})
 	writeJSON(w, http.StatusCreated, struct {
 		*application.Attachment
 		UploadURL string `json:"uploadUrl"`

@@ -53,6 +53,11 @@ type API struct {
 	// PresignTTL how long a dossier's presigned GET lives (60–300 s).
 	UploadTTL  time.Duration
 	PresignTTL time.Duration
+	// MaxUpload is the largest file an upload URL is issued for, in bytes
+	// (YUEJUAN_MAX_UPLOAD_MB; default dossier.DefaultLimits().MaxBytes, the
+	// limit ingest applies): each upload URL accepts exactly the size the
+	// request declared, at most this.
+	MaxUpload int64
 	// MaxJSON caps request bodies (default 1 MiB); MaxJSONDepth caps their
 	// nesting (limits.go).
 	MaxJSON int64

@@ -44,8 +44,9 @@ func TestUploadFaults(t *testing.T) {
 	ts := newTsrv(t)
 	w := ts.world()
 	var m struct{ ID, UploadURL string }
+	data := testpdf.Text(strings.Repeat("SCAN ", 100))
 	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
-		"volume": 2, "volumeTitle": "证据卷", "seq": 1, "title": "讯问笔录", "filename": "02.pdf"}, http.StatusCreated, &m)
+		"volume": 2, "volumeTitle": "证据卷", "seq": 1, "title": "讯问笔录", "filename": "02.pdf", "size": len(data)}, http.StatusCreated, &m)
 	key := ingest.MaterialUploadKey(w.caseID, m.ID)
 	plan := faults.NewPlan()
 	var mu sync.Mutex
@@ -69,7 +70,6 @@ func TestUploadFaults(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	data := testpdf.Text(strings.Repeat("SCAN ", 100))
 	plan.Add(faults.Rule{Op: faults.BlobWrite, Key: key, After: 300})
 	if code := put(data); code != http.StatusInternalServerError && code != http.StatusBadRequest {
 		t.Fatalf("PUT with the store failing mid-write: %d", code)
@@ -80,10 +80,11 @@ func TestUploadFaults(t *testing.T) {
 	if len(notified) != 0 {
 		t.Fatalf("an upload event for a failed upload: %v", notified)
 	}
-	// Too large: refused from the declared length, and when streamed.
+	// Larger than the size the URL was issued for (and the limit): refused
+	// from the declared length; streamed without one: refused, 411.
 	big := bytes.Repeat([]byte("x"), 1<<20+1)
 	if code := put(big); code != http.StatusRequestEntityTooLarge {
-		t.Fatalf("PUT over the limit: %d, want 413", code)
+		t.Fatalf("PUT over the signed size: %d, want 413", code)
 	}
 	req, _ := http.NewRequest("PUT", h.URL+"?"+u.RawQuery, struct{ *bytes.Reader }{bytes.NewReader(big)}) // no length: chunked
 	resp, err := http.DefaultClient.Do(req)
@@ -91,8 +92,8 @@ func TestUploadFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Fatalf("chunked PUT over the limit: %d, want 413", resp.StatusCode)
+	if resp.StatusCode != http.StatusLengthRequired {
+		t.Fatalf("chunked PUT: %d, want 411", resp.StatusCode)
 	}
 	if ok, _ := ts.s.Uploads.Exists(context.Background(), key); ok {
 		t.Fatal("an oversized upload left an object")
@@ -122,7 +123,7 @@ func TestDuplicateUploadEvents(t *testing.T) {
 	}
 	var m struct{ ID, UploadURL string }
 	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
-		"volume": 3, "volumeTitle": "证据卷", "seq": 1, "title": "鉴定意见", "filename": "03.pdf"}, http.StatusCreated, &m)
+		"volume": 3, "volumeTitle": "证据卷", "seq": 1, "title": "鉴定意见", "filename": "03.pdf", "size": len(testpdf.Text("DUPLICATE"))}, http.StatusCreated, &m)
 	ts.must("", "PUT", m.UploadURL, testpdf.Text("DUPLICATE"), http.StatusOK, nil)
 	key := ingest.MaterialUploadKey(w.caseID, m.ID)
 	var wg sync.WaitGroup
@@ -166,7 +167,7 @@ func TestReconcileLostAssembleJob(t *testing.T) {
 	var atts []string
 	for _, kind := range []string{"practice_certificate", "firm_letter", "legal_aid_letter"} {
 		var a struct{ ID, UploadURL string }
-		ts.must(lawyerC, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
+		ts.must(lawyerC, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
 		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
 		atts = append(atts, a.ID)
 	}

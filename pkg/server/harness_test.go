@@ -265,13 +265,13 @@ func (ts *tsrv) world() *world {
 	w.caseID, w.caseNo = c.ID, c.CaseNo
 	var m struct{ ID, UploadURL string }
 	ts.must(w.clerkA, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{
-		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf"}, http.StatusCreated, &m)
+		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf", "size": len(testpdf.Text("MATRIX"))}, http.StatusCreated, &m)
 	w.materialID = m.ID
 	ts.must("", "PUT", m.UploadURL, testpdf.Text("MATRIX"), http.StatusOK, nil)
 	var atts []string
 	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
 		var a struct{ ID, UploadURL string }
-		ts.must(w.lawyerA, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
+		ts.must(w.lawyerA, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
 		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
 		atts = append(atts, a.ID)
 	}

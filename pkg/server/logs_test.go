@@ -51,7 +51,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	addSignatures(secrets, "presigned download URL (signed in)", a.header.Get("Location"))
 	var m struct{ UploadURL string }
 	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
-		"volume": 9, "volumeTitle": "卷", "seq": 1, "title": "t", "filename": "x.pdf"}, http.StatusCreated, &m)
+		"volume": 9, "volumeTitle": "卷", "seq": 1, "title": "t", "filename": "x.pdf", "size": len(testpdf.Text("LOGS"))}, http.StatusCreated, &m)
 	addSignatures(secrets, "upload URL", m.UploadURL)
 	ts.must("", "PUT", m.UploadURL, testpdf.Text("LOGS"), http.StatusOK, nil)
 	// Failed logins: the offered tokens are secrets too.

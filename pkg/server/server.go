@@ -212,7 +212,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		RemindHour: cfg.RemindHour}
 	s.API = &httpapi.API{Cases: cases, Apps: apps, Links: links, Audit: alog, Auth: authority,
 		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads, Dossiers: dossiers,
-		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, Log: log,
+		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, MaxUpload: cfg.MaxUpload, Log: log,
 		LawyerService: httpapi.LawyerService{Notices: s.Notices, Decisions: &procedure.Repo{T: tbl},
 			Lawyers: &procedure.Lawyers{Cases: cases, Apps: apps}, Complaints: complaints, Opinions: &opinion.Repo{T: tbl, Cases: cases}},
 		RateLimit: httpapi.NewRateLimiter(httpapi.Rates{

@@ -39,7 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) (b *blob.Bucket, httpBase string)
 	expData := Bytes(1, 4096)
 	mustWrite(t, expB, expKey, expData, "application/pdf")
 	shortGet := mustSign(t, expB, expBase, expKey, http.MethodGet, time.Second)
-	shortPut := mustSign(t, expB, expBase, expKey, http.MethodPut, time.Second)
+	shortPut := mustSignPut(t, expB, expBase, expKey, 4, time.Second)
 	longGet := mustSign(t, expB, expBase, expKey, http.MethodGet, time.Hour)
 	signedAt := time.Now()
 
@@ -263,33 +263,85 @@ func Run(t *testing.T, open func(t *testing.T) (b *blob.Bucket, httpBase string)
 		// A plain PUT: no Content-Type, no other header than Go's own.
 		key := "upload/案卷 第1卷.pdf"
 		data := Bytes(200, 300*1024)
-		u := mustSign(t, b, base, key, http.MethodPut, time.Minute)
+		u := mustSignPut(t, b, base, key, len(data), time.Minute)
 		if status, body := do(t, http.MethodPut, u, data, nil); status != http.StatusOK {
 			t.Fatalf("plain PUT: %d %s", status, body)
 		}
 		assertContent(t, b, key, data)
 		// A browser's PUT carries a Content-Type; that works too.
 		key2 := "upload/scan.pdf"
-		u = mustSign(t, b, base, key2, http.MethodPut, time.Minute)
+		u = mustSignPut(t, b, base, key2, 1000, time.Minute)
 		if status, body := do(t, http.MethodPut, u, data[:1000], http.Header{"Content-Type": {"application/pdf"}}); status != http.StatusOK {
 			t.Fatalf("PUT with Content-Type: %d %s", status, body)
 		}
 		assertContent(t, b, key2, data[:1000])
-		// An empty body.
-		key3 := "upload/empty"
-		u = mustSign(t, b, base, key3, http.MethodPut, time.Minute)
-		if status, body := do(t, http.MethodPut, u, []byte{}, nil); status != http.StatusOK {
-			t.Fatalf("empty PUT: %d %s", status, body)
+		// One byte, the smallest upload a URL is signed for.
+		key3 := "upload/one"
+		u = mustSignPut(t, b, base, key3, 1, time.Minute)
+		if status, body := do(t, http.MethodPut, u, []byte{'%'}, nil); status != http.StatusOK {
+			t.Fatalf("1-byte PUT: %d %s", status, body)
 		}
-		assertContent(t, b, key3, nil)
+		assertContent(t, b, key3, []byte{'%'})
 		// The same URL may be used again (a retry) and replaces the object.
-		u = mustSign(t, b, base, key, http.MethodPut, time.Minute)
+		u = mustSignPut(t, b, base, key, 77, time.Minute)
 		for range 2 {
 			if status, body := do(t, http.MethodPut, u, data[:77], nil); status != http.StatusOK {
 				t.Fatalf("repeated PUT: %d %s", status, body)
 			}
 		}
 		assertContent(t, b, key, data[:77])
+	})
+
+	t.Run("SignedPutSize", func(t *testing.T) {
+		// An upload URL accepts exactly the size it was signed for: a body
+		// one byte longer or shorter, a much bigger one, an empty one and
+		// one without a Content-Length are refused and store nothing.
+		b, base := open(t)
+		const key = "size/第2卷 讯问笔录.pdf"
+		data := Bytes(600, 64*1024)
+		u := mustSignPut(t, b, base, key, len(data), time.Minute)
+		bigger := append(append([]byte{}, data...), '!')
+		for _, c := range []struct {
+			name string
+			body []byte
+		}{
+			{"one byte longer", bigger},
+			{"one byte shorter", data[:len(data)-1]},
+			{"16 times the size", bytes.Repeat(data, 16)},
+			{"empty", []byte{}},
+		} {
+			status, body := do(t, http.MethodPut, u, c.body, nil)
+			if status < 400 || status > 499 {
+				t.Errorf("PUT of %d bytes (%s) to a URL signed for %d: %d %s, want a 4xx refusal", len(c.body), c.name, len(data), status, body)
+			}
+			assertAbsent(t, b, key, "after a PUT of "+c.name)
+		}
+		// The right number of bytes, but chunked: no Content-Length to check.
+		const small = "size/small.pdf"
+		us := mustSignPut(t, b, base, small, 100, time.Minute)
+		if status, body := doChunked(t, us, data[:100]); status < 400 || status > 499 {
+			t.Errorf("chunked PUT without a Content-Length: %d %s, want a 4xx refusal", status, body)
+		}
+		assertAbsent(t, b, small, "after a chunked PUT")
+		// The declared size goes through, and a later wrong-sized PUT to
+		// the same URL leaves it as it was.
+		if status, body := do(t, http.MethodPut, u, data, nil); status != http.StatusOK {
+			t.Fatalf("PUT of the signed size: %d %s", status, body)
+		}
+		assertContent(t, b, key, data)
+		if status, _ := do(t, http.MethodPut, u, bigger, nil); status < 400 || status > 499 {
+			t.Errorf("wrong-sized PUT over an uploaded object: %d, want a 4xx refusal", status)
+		}
+		assertContent(t, b, key, data)
+		// Unsized PUT URLs are not issued at all.
+		if _, err := blob.SignedURL(ctx, b, key, http.MethodPut, time.Minute); err == nil {
+			t.Error("SignedURL signed an unsized PUT")
+		}
+		for _, n := range []int64{0, -1} {
+			if _, err := blob.SignedPutURL(ctx, b, key, n, time.Minute); err == nil {
+				t.Errorf("SignedPutURL signed a PUT of %d bytes", n)
+			}
+		}
 	})
 
 	t.Run("SignedGet", func(t *testing.T) {
@@ -337,7 +389,7 @@ func Run(t *testing.T, open func(t *testing.T) (b *blob.Bucket, httpBase string)
 			t.Errorf("GET URL signed for %s, opened for %s: %d, want 403", signedKey, otherKey, status)
 		}
 
-		put := mustSign(t, b, base, signedKey, http.MethodPut, time.Minute)
+		put := mustSignPut(t, b, base, signedKey, len("overwritten"), time.Minute)
 		if status, _ := do(t, http.MethodPut, tamper(put), []byte("overwritten"), nil); status != http.StatusForbidden {
 			t.Errorf("PUT URL signed for %s, used for %s: %d, want 403", signedKey, otherKey, status)
 		}
@@ -480,6 +532,18 @@ func mustSign(t *testing.T, b *blob.Bucket, base, key, method string, ttl time.D
 	return u
 }
 
+func mustSignPut(t *testing.T, b *blob.Bucket, base, key string, size int, ttl time.Duration) string {
+	t.Helper()
+	u, err := blob.SignedPutURL(context.Background(), b, key, int64(size), ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(u, base) {
+		t.Fatalf("signed URL %s is not under %s", u, base)
+	}
+	return u
+}
+
 func assertContent(t *testing.T, b *blob.Bucket, key string, want []byte) {
 	t.Helper()
 	got, err := b.ReadAll(context.Background(), key)
@@ -557,6 +621,26 @@ func do(t *testing.T, method, u string, body []byte, h http.Header) (int, []byte
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, got
+}
+
+// doChunked PUTs body with no Content-Length (Transfer-Encoding: chunked).
+func doChunked(t *testing.T, u string, body []byte) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, u, io.MultiReader(bytes.NewReader(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = -1
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("chunked PUT %s: %v", u, err)
 	}
 	defer resp.Body.Close()
 	got, err := io.ReadAll(resp.Body)

@@ -198,7 +198,8 @@ func (e *env) addMaterial(clerk, caseID string) {
 		Status    string `json:"status"`
 	}
 	e.call(clerk, "POST", "/api/v1/cases/"+caseID+"/materials", map[string]any{
-		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf"}, http.StatusCreated, &m)
+		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf",
+		"size": len(testpdf.Text("LAWYERHTTP"))}, http.StatusCreated, &m)
 	e.put(m.UploadURL, testpdf.Text("LAWYERHTTP"))
 	e.waitFor("the material to be accepted", func() bool {
 		e.call(clerk, "GET", "/api/v1/cases/"+caseID+"/materials/"+m.ID, nil, http.StatusOK, &m)
@@ -217,7 +218,7 @@ func (e *env) attachment(lawyer, kind string) string {
 		UploadURL string `json:"uploadUrl"`
 		Uploaded  bool   `json:"uploaded"`
 	}
-	e.call(lawyer, "POST", "/api/v1/attachments", map[string]string{"kind": kind, "filename": kind + ".pdf"}, http.StatusCreated, &a)
+	e.call(lawyer, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
 	e.put(a.UploadURL, testpdf.Text(kind))
 	e.waitFor("the attachment to arrive", func() bool {
 		e.call(lawyer, "GET", "/api/v1/attachments/"+a.ID, nil, http.StatusOK, &a)

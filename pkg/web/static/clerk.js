@@ -481,7 +481,7 @@
         it.progress = 0;
         renderFiles();
         return YJ.api('POST', '/cases/' + encodeURIComponent(caseID) + '/materials',
-          { volume: vol, volumeTitle: volTitle, seq: it.seq, title: it.title.trim(), filename: it.file.name }).then(function (m) {
+          { volume: vol, volumeTitle: volTitle, seq: it.seq, title: it.title.trim(), filename: it.file.name, size: it.file.size }).then(function (m) {
           it.id = m.id;
           return YJ.upload(m.uploadUrl, it.file, function (p) { it.progress = p; progressOnly(it); });
         }).then(function () {

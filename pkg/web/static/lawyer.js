@@ -136,7 +136,7 @@
     bar.hidden = false;
     bar.value = 0;
     setState(name, t('uploading', 0));
-    slot.promise = YJ.api('POST', '/attachments', { kind: slotKind(name), filename: file.name }).then(function (at) {
+    slot.promise = YJ.api('POST', '/attachments', { kind: slotKind(name), filename: file.name, size: file.size }).then(function (at) {
       return YJ.upload(at.uploadUrl, file, function (p) {
         if (!current()) return;
         bar.value = p;
