@@ -241,12 +241,25 @@ func (rt *Runtime) lawyerService(notices *notify.Dispatcher) httpapi.LawyerServi
 		Opinions: &opinion.Repo{T: rt.Table, Cases: rt.Cases}}
 }
 
+// ingestLimits are dossier.DefaultLimits with the byte limit upload URLs
+// are issued for (YUEJUAN_MAX_UPLOAD_MB), so that no accepted upload is
+// refused by ingest for its size.
+func (rt *Runtime) ingestLimits() dossier.Limits {
+	lim := dossier.DefaultLimits()
+	if rt.Env.MaxUpload > 0 {
+		lim.MaxBytes = rt.Env.MaxUpload
+	}
+	return lim
+}
+
 // baseAPI is the API every function has: repositories, clock, calendar,
 // no queue, no buckets, no link key.
 func (rt *Runtime) baseAPI(roles ...auth.Role) *httpapi.API {
 	return &httpapi.API{Cases: rt.Cases, Apps: rt.Apps, Links: rt.Links, Audit: rt.Audit, Queue: noQueue{},
 		Calendar: rt.Calendar, PublicURL: rt.Env.PublicURL, PresignTTL: rt.Env.PresignTTL, MaxUpload: rt.Env.MaxUpload, Log: rt.Log,
-		Signer: &link.Signer{Keys: auth.PublicKeySet(), Issuer: rt.Env.LinkIssuer}, Roles: roles}
+		Signer: &link.Signer{Keys: auth.PublicKeySet(), Issuer: rt.Env.LinkIssuer}, Roles: roles,
+		// One bucket per lawyer across every instance, kept in the table.
+		RateLimit: httpapi.NewSharedRateLimiter(httpapi.DefaultRates(), rt.Table, rt.Log.Warn)}
 }
 
 // API returns the HTTP API of one login role, with only that role's routes
@@ -393,7 +406,7 @@ func (rt *Runtime) Ingest(ctx context.Context) (*Ingest, error) {
 		return nil, err
 	}
 	w := &ingest.Worker{Cases: rt.Cases, Apps: rt.Apps, Audit: rt.Audit, Uploads: uploads,
-		Limits: dossier.DefaultLimits(), TempDir: rt.Env.TempDir}
+		Limits: rt.ingestLimits(), TempDir: rt.Env.TempDir}
 	return &Ingest{Worker: w, Log: rt.Log}, nil
 }
 

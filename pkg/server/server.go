@@ -183,7 +183,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := s.setupAnchors(alog); err != nil {
 		return nil, err
 	}
-	s.ingest = &ingest.Worker{Cases: cases, Apps: apps, Audit: alog, Uploads: uploads, Limits: dossier.DefaultLimits(), TempDir: tmp}
+	lim := dossier.DefaultLimits()
+	lim.MaxBytes = cfg.MaxUpload // the size upload URLs are issued for is the size ingest accepts
+	s.ingest = &ingest.Worker{Cases: cases, Apps: apps, Audit: alog, Uploads: uploads, Limits: lim, TempDir: tmp}
 	s.builder = &assemble.Worker{Cases: cases, Apps: apps, Links: links, Audit: alog, Uploads: uploads, Dossiers: dossiers,
 		LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp}
 	s.Queue = queue.NewLocal(cfg.Workers, queue.Mux{
