@@ -356,6 +356,7 @@ type verifyReport struct {
 	FirstBad   int64  `json:"firstBad,omitempty"`
 	Problem    string `json:"problem,omitempty"`
 	Anchors    int    `json:"anchors"`
+	Pending    int    `json:"pending"`
 	BadAnchor  string `json:"badAnchor,omitempty"`
 	LastAnchor *struct {
 		Seq  int64     `json:"seq"`
@@ -412,6 +413,9 @@ auditor's).`,
 							rep.LastAnchor.Time.In(beijing).Format("2006-01-02 15:04:05 +08:00"))
 					} else {
 						fmt.Fprint(out, "; no anchors yet")
+					}
+					if rep.Pending > 0 {
+						fmt.Fprintf(out, "; %d records written ahead, not yet in the chain (the scheduler appends them)", rep.Pending)
 					}
 					fmt.Fprintln(out)
 				}

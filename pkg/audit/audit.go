@@ -317,6 +317,10 @@ type Report struct {
 	Anchors    int     `json:"anchors"`
 	LastAnchor *Anchor `json:"lastAnchor,omitempty"`
 	BadAnchor  string  `json:"badAnchor,omitempty"`
+	// Pending is how many records are written ahead (Intend) and not yet
+	// in the chain: normally those of requests in flight; older ones are
+	// appended, or dropped if their change never happened, by Settle.
+	Pending int `json:"pending,omitempty"`
 }
 
 // Verify walks the whole chain, recomputing every hash and link, and checks
@@ -328,6 +332,11 @@ type Report struct {
 // hint moved back, by someone who can write the table but not the anchors.
 func (l *Log) Verify(ctx context.Context) (Report, error) {
 	var r Report
+	pending, perr := l.Pending(ctx)
+	if perr != nil {
+		return r, fmt.Errorf("audit: verify: count pending records: %w", perr)
+	}
+	r.Pending = pending
 	// Read the head and the anchors before the records: a record is written
 	// before the head moves to it or an anchor names it, so every record
 	// they name is already there.

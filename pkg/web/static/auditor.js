@@ -43,6 +43,7 @@
     verifyOK: ['✓ 校验通过：共 {0} 条记录，哈希链完整。', '✓ Intact: {0} record(s), the hash chain holds.'],
     verifyBad: ['✗ 校验失败：第一条异常记录为第 {0} 条。', '✗ Broken: the first bad record is no. {0}.'],
     verifyHead: ['链尾哈希', 'Head hash'],
+    verifyPending: ['另有 {0} 条预写记录尚未入链，调度任务将补记。', '{0} record(s) written ahead are not yet in the chain; the scheduler appends them.'],
     verifyProblem: ['问题', 'Problem'],
     footer: ['如需帮助请致电 12309 检察服务热线', 'For help call the 12309 procuratorate hotline']
   });
@@ -203,6 +204,7 @@
       box.appendChild(el('div', { className: 'verdict' }, rep.ok ? t('verifyOK', rep.records) : t('verifyBad', rep.firstBad)));
       if (!rep.ok && rep.problem) box.appendChild(el('div', null, t('verifyProblem') + YJ.colon() + YJ.apiText(rep.problem)));
       if (rep.headHash) box.appendChild(el('div', { className: 'mono' }, t('verifyHead') + YJ.colon() + rep.headHash));
+      if (rep.pending) box.appendChild(el('div', null, t('verifyPending', rep.pending)));
       box.hidden = false;
     }, function (err) {
       YJ.status(box, err.message, 'error');
