@@ -393,6 +393,28 @@ func (r *Repo) Create(ctx context.Context, a *Application) (got *Application, cr
 	return nil, false, errors.New("application: create: could not settle a concurrent submission, please retry")
 }
 
+// Live returns the lawyer's live application for the case, or nil if there
+// is none. It is a read-only shortcut for the common repeated submit; Create
+// remains the one that decides under concurrency.
+func (r *Repo) Live(ctx context.Context, license, caseID string) (*Application, error) {
+	lpk, lsk := liveKey(license, caseID)
+	it, err := r.T.Get(ctx, lpk, lsk)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Get(ctx, string(it.Data))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil || !a.Status.Live() {
+		return nil, err
+	}
+	return a, nil
+}
+
 // liveAge is the creation time encoded in the application's ULID.
 func (r *Repo) liveAge(it store.Item) time.Time {
 	if t, ok := casefile.IDTime(string(it.Data)); ok {

@@ -379,10 +379,19 @@ func TestCreateAfterEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if live, err := r.Live(t.Context(), lawyerNo, "c1"); err != nil || live == nil || live.ID != first.ID {
+				t.Fatalf("Live before the end = %+v, %v, want %s", live, err, first.ID)
+			}
 			for _, to := range end {
 				if _, err := r.Update(t.Context(), first.ID, func(a *Application) error { return a.Move(to, "clerk-1", "", submitted) }); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if live, err := r.Live(t.Context(), lawyerNo, "c1"); err != nil || live != nil {
+				t.Fatalf("Live after the application ended = %+v, %v, want none", live, err)
+			}
+			if live, err := r.Live(t.Context(), lawyerNo, "c9"); err != nil || live != nil {
+				t.Fatalf("Live for a case never applied for = %+v, %v", live, err)
 			}
 			second, created, err := r.Create(t.Context(), newApp(lawyerNo, "c1"))
 			if err != nil || !created || second.ID == first.ID {
@@ -392,6 +401,9 @@ func TestCreateAfterEnd(t *testing.T) {
 			third, created, err := r.Create(t.Context(), newApp(lawyerNo, "c1"))
 			if err != nil || created || third.ID != second.ID {
 				t.Errorf("third submit: created=%v id %s, want the second %s", created, third.ID, second.ID)
+			}
+			if live, err := r.Live(t.Context(), lawyerNo, "c1"); err != nil || live == nil || live.ID != second.ID {
+				t.Errorf("Live = %+v, %v, want the second %s", live, err, second.ID)
 			}
 			old, err := r.Get(t.Context(), first.ID)
 			if err != nil || old.Status != end[len(end)-1] {

@@ -118,6 +118,15 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 	} else {
 		_ = app.Move(application.PendingReview, "system", "材料齐全，等待审查", now)
 	}
+	// The same application sent again (a double click, a retry) is answered
+	// with the one already live, before anything is written.
+	if live, err := a.Apps.Live(r.Context(), app.Lawyer.License, c.ID); err != nil {
+		a.fail(w, r, err)
+		return
+	} else if live != nil {
+		writeJSON(w, http.StatusOK, a.present(r, live))
+		return
+	}
 	// One record per transition: submitted, then validated (pending review)
 	// or refused as ineligible; written ahead as intents, so that an
 	// application never exists without them.
