@@ -1,186 +1,42 @@
 package dynamostore
 
 import (
-	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/yuejuan/yuejuan/internal/dynalitetest/peer"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/storetest"
 )
 
 // The tests run against a real DynamoDB API: the endpoint in
 // YUEJUAN_TEST_DYNAMO_ENDPOINT if set (e.g. http://127.0.0.1:4567), else a
-// dynalite that TestMain starts on a free port and stops at the end.
-const endpointEnv = "YUEJUAN_TEST_DYNAMO_ENDPOINT"
-
-const installHint = "install it with `infra/peers/dynalite.sh` (or `npm install -g dynalite@4`), " +
-	"or point " + endpointEnv + " at a running DynamoDB-compatible endpoint"
-
-var (
-	endpoint string // base URL of the DynamoDB API under test
-	setupErr error  // why there is none; every test fails with it
-)
+// dynalite started on first use (internal/dynalitetest/peer) and stopped by
+// TestMain.
 
 func TestMain(m *testing.M) {
-	var stop func()
-	if endpoint = os.Getenv(endpointEnv); endpoint == "" {
-		endpoint, stop, setupErr = startDynalite()
-	}
 	code := m.Run()
-	if stop != nil {
-		stop()
-	}
+	peer.Stop()
 	os.Exit(code)
-}
-
-// findDynalite looks for the dynalite executable on PATH, in node_modules/.bin
-// of the working directory or any parent (the module root), and in npm's
-// global bin folder.
-func findDynalite() (string, error) {
-	if p, err := exec.LookPath("dynalite"); err == nil {
-		return p, nil
-	}
-	if dir, err := os.Getwd(); err == nil {
-		for {
-			p := filepath.Join(dir, "node_modules", ".bin", "dynalite")
-			if isExec(p) {
-				return p, nil
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				break
-			}
-			dir = parent
-		}
-	}
-	if out, err := exec.Command("npm", "root", "-g").Output(); err == nil {
-		p := filepath.Join(strings.TrimSpace(string(out)), "..", "bin", "dynalite")
-		if isExec(p) {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("dynalite executable not found on PATH, in node_modules/.bin here or above, "+
-		"nor in npm's global bin folder; %s", installHint)
-}
-
-func isExec(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// startDynalite starts an in-memory dynalite on a free local port and waits
-// until it answers. Tables become ACTIVE at once (no simulated delay).
-func startDynalite() (url string, stop func(), err error) {
-	bin, err := findDynalite()
-	if err != nil {
-		return "", nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		return "", nil, fmt.Errorf("dynalite: find a free port: %w", err)
-	}
-	cmd := exec.Command(bin, "--host", "127.0.0.1", "--port", fmt.Sprint(port),
-		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start %s: %w; %s", bin, err, installHint)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	stop = func() {
-		cmd.Process.Kill()
-		<-exited
-	}
-	url = fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		// dynalite answers GET / with a health line.
-		resp, err := http.Get(url + "/")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return url, stop, nil
-		}
-		select {
-		case <-exited:
-			return "", nil, fmt.Errorf("dynalite (%s) exited at start: %s", bin, logs.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return "", nil, fmt.Errorf("dynalite (%s) did not answer on %s within 30s: %s", bin, url, logs.String())
-		}
-	}
 }
 
 func newClient(t *testing.T) *dynamodb.Client {
 	t.Helper()
-	if setupErr != nil {
-		t.Fatalf("no DynamoDB endpoint to test against: %v", setupErr)
-	}
-	return dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(endpoint),
-	})
-}
-
-var (
-	runID    = randomHex(4)
-	tableSeq atomic.Int64
-)
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	return peer.Client(t)
 }
 
 // newTable creates a fresh table with a unique name and deletes it when the
 // test ends.
 func newTable(t *testing.T) *Table {
 	t.Helper()
-	client := newClient(t)
-	name := fmt.Sprintf("yuejuan-test-%s-%d", runID, tableSeq.Add(1))
-	if err := CreateTable(t.Context(), client, name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
-			t.Errorf("delete table %s: %v", name, err)
-		}
-	})
+	client, name := peer.NewTable(t, CreateTable)
 	return New(client, name)
 }
 
