@@ -9,13 +9,40 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/dynalitetest"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/faults"
+	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
-// intentLog is a log on a real SQLite table behind a fault plan, with a clock
-// the test moves.
+// intentStores are the stores every intent test runs on: SQLite, and
+// DynamoDB (dynalite), which has no transactions and whose pending-list
+// query (a sort key range with only an upper bound) takes another path.
+var intentStores = []struct {
+	name string
+	open func(t *testing.T) store.Table
+}{
+	{"sqlite", func(t *testing.T) store.Table {
+		tb, err := sqlitestore.Open(":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tb.Close() })
+		return tb
+	}},
+	{"dynalite", func(t *testing.T) store.Table { return dynalitetest.Table(t) }},
+}
+
+// onStores runs test once per store, as a subtest named after it.
+func onStores(t *testing.T, test func(t *testing.T, open func(*testing.T) store.Table)) {
+	for _, s := range intentStores {
+		t.Run(s.name, func(t *testing.T) { test(t, s.open) })
+	}
+}
+
+// intentLog is a log on a real table (SQLite or dynalite) behind a fault
+// plan, with a clock the test moves.
 type intentLog struct {
 	*audit.Log
 	plan *faults.Plan
@@ -23,13 +50,9 @@ type intentLog struct {
 	now  time.Time
 }
 
-func newIntentLog(t *testing.T) *intentLog {
+func newIntentLog(t *testing.T, open func(*testing.T) store.Table) *intentLog {
 	t.Helper()
-	tb, err := sqlitestore.Open(":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tb.Close() })
+	tb := open(t)
 	il := &intentLog{plan: faults.NewPlan(), now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	il.Log = &audit.Log{T: &faults.Table{T: tb, Plan: il.plan}, Now: func() time.Time {
 		il.mu.Lock()
@@ -94,8 +117,10 @@ func (c *changes) resolvers() map[string]audit.Resolver {
 	}}
 }
 
-func TestIntentCommitAndAbort(t *testing.T) {
-	il := newIntentLog(t)
+func TestIntentCommitAndAbort(t *testing.T) { onStores(t, testIntentCommitAndAbort) }
+
+func testIntentCommitAndAbort(t *testing.T, open func(*testing.T) store.Table) {
+	il := newIntentLog(t, open)
 	ctx := t.Context()
 	in, err := il.Intend(ctx, decide("a1", il.Now()))
 	if err != nil {
@@ -135,8 +160,10 @@ func TestIntentCommitAndAbort(t *testing.T) {
 
 // TestIntentRefusedMeansNoChange: if the intent cannot be stored the caller
 // is told, so it makes no change that would go unrecorded.
-func TestIntentRefusedMeansNoChange(t *testing.T) {
-	il := newIntentLog(t)
+func TestIntentRefusedMeansNoChange(t *testing.T) { onStores(t, testIntentRefusedMeansNoChange) }
+
+func testIntentRefusedMeansNoChange(t *testing.T, open func(*testing.T) store.Table) {
+	il := newIntentLog(t, open)
 	il.plan.Add(faults.Rule{Op: faults.TablePut, Key: "audit#pending/"})
 	if _, err := il.Intend(t.Context(), decide("a1", il.Now())); !errors.Is(err, faults.ErrInjected) {
 		t.Fatalf("Intend with the store failing: err %v, want the store's error", err)
@@ -149,8 +176,10 @@ func TestIntentRefusedMeansNoChange(t *testing.T) {
 // TestSettleAfterFailedAppend is the case intents exist for: the change is
 // stored, the append fails; the record is not lost but appended by Settle,
 // exactly once, and only once the request is surely over.
-func TestSettleAfterFailedAppend(t *testing.T) {
-	il := newIntentLog(t)
+func TestSettleAfterFailedAppend(t *testing.T) { onStores(t, testSettleAfterFailedAppend) }
+
+func testSettleAfterFailedAppend(t *testing.T, open func(*testing.T) store.Table) {
+	il := newIntentLog(t, open)
 	ctx := t.Context()
 	dom := &changes{decided: map[string]time.Time{}}
 	at := il.Now()
@@ -198,8 +227,10 @@ func TestSettleAfterFailedAppend(t *testing.T) {
 // TestSettleCrashes: a process that dies between any two steps leaves the
 // log right after Settle: a change that never happened is not recorded, one
 // that did is recorded once, and one already appended is not appended again.
-func TestSettleCrashes(t *testing.T) {
-	il := newIntentLog(t)
+func TestSettleCrashes(t *testing.T) { onStores(t, testSettleCrashes) }
+
+func testSettleCrashes(t *testing.T, open func(*testing.T) store.Table) {
+	il := newIntentLog(t, open)
 	ctx := t.Context()
 	dom := &changes{decided: map[string]time.Time{}}
 	at := il.Now()
@@ -251,8 +282,10 @@ func TestSettleCrashes(t *testing.T) {
 
 // TestSettleNeverGuesses: without a resolver, or with one that fails, the
 // event stays pending and Settle says why.
-func TestSettleNeverGuesses(t *testing.T) {
-	il := newIntentLog(t)
+func TestSettleNeverGuesses(t *testing.T) { onStores(t, testSettleNeverGuesses) }
+
+func testSettleNeverGuesses(t *testing.T, open func(*testing.T) store.Table) {
+	il := newIntentLog(t, open)
 	ctx := t.Context()
 	if _, err := il.Intend(ctx, audit.Event{Actor: "clerk-1", Action: "case.conclude", CaseID: "c1", Result: audit.OK}); err != nil {
 		t.Fatal(err)
@@ -284,8 +317,10 @@ func TestSettleNeverGuesses(t *testing.T) {
 
 // TestConcurrentSettles: settles running at once (two scheduler instances)
 // append each event once.
-func TestConcurrentSettles(t *testing.T) {
-	il := newIntentLog(t)
+func TestConcurrentSettles(t *testing.T) { onStores(t, testConcurrentSettles) }
+
+func testConcurrentSettles(t *testing.T, open func(*testing.T) store.Table) {
+	il := newIntentLog(t, open)
 	ctx := t.Context()
 	dom := &changes{decided: map[string]time.Time{}}
 	at := il.Now()
@@ -324,5 +359,74 @@ func TestConcurrentSettles(t *testing.T) {
 			t.Fatalf("%s recorded twice", e.ApplicationID)
 		}
 		seen[e.ApplicationID] = true
+	}
+}
+
+// smallPages serves queries in pages of at most two items, so that a query
+// of the pending list continues with cursors.
+type smallPages struct{ store.Table }
+
+func (s smallPages) Query(ctx context.Context, q store.Query) (store.Page, error) {
+	if q.Limit == 0 || q.Limit > 2 {
+		q.Limit = 2
+	}
+	return s.Table.Query(ctx, q)
+}
+
+// TestSettleOnlyOlderThanMinAge: with events of both ages pending at once,
+// Settle appends exactly the older ones, each once, and leaves the younger
+// ones pending until they are old enough. The pending list is read in small
+// pages: the range query and its cursors are what select the events.
+func TestSettleOnlyOlderThanMinAge(t *testing.T) { onStores(t, testSettleOnlyOlderThanMinAge) }
+
+func testSettleOnlyOlderThanMinAge(t *testing.T, open func(*testing.T) store.Table) {
+	il := newIntentLog(t, func(t *testing.T) store.Table { return smallPages{open(t)} })
+	ctx := t.Context()
+	dom := &changes{decided: map[string]time.Time{}}
+	start := il.Now()
+	ages := map[string]time.Duration{ // when each decision was made, after start
+		"old-1": 0, "old-2": 2 * time.Minute, "old-3": 5*time.Minute - time.Second,
+		"young-1": 5*time.Minute + time.Second, "young-2": 8 * time.Minute, "young-3": 10 * time.Minute,
+	}
+	for app, d := range ages {
+		at := start.Add(d)
+		if _, err := il.Intend(ctx, decide(app, at)); err != nil {
+			t.Fatal(err)
+		}
+		dom.decided[app] = at
+	}
+	settled := func(want ...string) {
+		t.Helper()
+		var got []string
+		for _, e := range il.records(t, "application.decide") {
+			got = append(got, e.ApplicationID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("recorded decisions %v, want %v", got, want)
+		}
+	}
+
+	il.advance(10 * time.Minute) // the old ones are more than 5 minutes old, the young ones not
+	if sum, err := il.Settle(ctx, 5*time.Minute, dom.resolvers()); err != nil || sum != (audit.SettleSummary{Appended: 3}) {
+		t.Fatalf("Settle: %+v %v, want the 3 older events appended", sum, err)
+	}
+	settled("old-1", "old-2", "old-3")
+	if n := il.pending(t); n != 3 {
+		t.Fatalf("%d pending after the settle, want the 3 younger events", n)
+	}
+	if r, err := il.Verify(ctx); err != nil || !r.OK || r.Pending != 3 {
+		t.Fatalf("verify: %+v %v, want OK and 3 pending", r, err)
+	}
+	if sum, err := il.Settle(ctx, 5*time.Minute, dom.resolvers()); err != nil || sum != (audit.SettleSummary{}) {
+		t.Fatalf("Settle again at the same time: %+v %v, want nothing done", sum, err)
+	}
+
+	il.advance(6 * time.Minute) // now all are old enough
+	if sum, err := il.Settle(ctx, 5*time.Minute, dom.resolvers()); err != nil || sum != (audit.SettleSummary{Appended: 3}) {
+		t.Fatalf("later Settle: %+v %v, want the 3 younger events appended", sum, err)
+	}
+	settled("old-1", "old-2", "old-3", "young-1", "young-2", "young-3")
+	if n := il.pending(t); n != 0 {
+		t.Fatalf("%d pending at the end, want none", n)
 	}
 }
