@@ -287,6 +287,10 @@ func newApp(license, caseID string) *Application {
 }
 
 func TestCreateIsIdempotentPerLawyerAndCase(t *testing.T) {
+	onStores(t, testCreateIsIdempotentPerLawyerAndCase)
+}
+
+func testCreateIsIdempotentPerLawyerAndCase(t *testing.T, newRepo func(*testing.T) *Repo) {
 	r := newRepo(t)
 	first, created, err := r.Create(t.Context(), newApp(lawyerNo, "c1"))
 	if err != nil || !created || first.ID == "" {
@@ -323,7 +327,9 @@ func TestCreateIsIdempotentPerLawyerAndCase(t *testing.T) {
 	}
 }
 
-func TestConcurrentCreateMakesOne(t *testing.T) {
+func TestConcurrentCreateMakesOne(t *testing.T) { onStores(t, testConcurrentCreateMakesOne) }
+
+func testConcurrentCreateMakesOne(t *testing.T, newRepo func(*testing.T) *Repo) {
 	r := newRepo(t)
 	const n = 20
 	var wg sync.WaitGroup
@@ -371,7 +377,9 @@ func TestConcurrentCreateMakesOne(t *testing.T) {
 	}
 }
 
-func TestCreateAfterEnd(t *testing.T) {
+func TestCreateAfterEnd(t *testing.T) { onStores(t, testCreateAfterEnd) }
+
+func testCreateAfterEnd(t *testing.T, newRepo func(*testing.T) *Repo) {
 	for _, end := range [][]Status{{Refused}, {PendingReview, Refused}, {PendingReview, Approved, Ready, Expired}} {
 		t.Run(string(end[len(end)-1])+fmt.Sprint(len(end)), func(t *testing.T) {
 			r := newRepo(t)

@@ -46,6 +46,10 @@ func mustCreate(t *testing.T, r *Repo, a *Application) *Application {
 }
 
 func TestByCaseListsExactlyTheCasesApplications(t *testing.T) {
+	onStores(t, testByCaseListsExactlyTheCasesApplications)
+}
+
+func testByCaseListsExactlyTheCasesApplications(t *testing.T, newRepo func(*testing.T) *Repo) {
 	r := newRepo(t)
 	at := func(a *Application, unit string, minutes int) *Application {
 		a.Unit, a.SubmittedAt = unit, submitted.Add(time.Duration(minutes)*time.Minute)
@@ -105,7 +109,9 @@ func TestByCaseListsExactlyTheCasesApplications(t *testing.T) {
 	}
 }
 
-func TestByCaseConcurrentCreates(t *testing.T) {
+func TestByCaseConcurrentCreates(t *testing.T) { onStores(t, testByCaseConcurrentCreates) }
+
+func testByCaseConcurrentCreates(t *testing.T, newRepo func(*testing.T) *Repo) {
 	r := newRepo(t)
 	const lawyers, submits = 4, 8
 	var wg sync.WaitGroup
@@ -145,7 +151,9 @@ func TestByCaseConcurrentCreates(t *testing.T) {
 	}
 }
 
-func TestByCaseSkipsOrphanIndexItems(t *testing.T) {
+func TestByCaseSkipsOrphanIndexItems(t *testing.T) { onStores(t, testByCaseSkipsOrphanIndexItems) }
+
+func testByCaseSkipsOrphanIndexItems(t *testing.T, newRepo func(*testing.T) *Repo) {
 	r := newRepo(t)
 	a := mustCreate(t, r, newApp(lawyerNo, "c1"))
 	// A Create that died between the index item and the application.
@@ -160,7 +168,9 @@ func TestByCaseSkipsOrphanIndexItems(t *testing.T) {
 
 // An application is never stored without its index item: when the index
 // write fails, Create fails and writes no application.
-func TestCreateIndexesBeforeStoring(t *testing.T) {
+func TestCreateIndexesBeforeStoring(t *testing.T) { onStores(t, testCreateIndexesBeforeStoring) }
+
+func testCreateIndexesBeforeStoring(t *testing.T, newRepo func(*testing.T) *Repo) {
 	base := newRepo(t)
 	plan := faults.NewPlan()
 	plan.Add(faults.Rule{Op: faults.TablePut, Key: caseAppsPK("c1") + "/"})
@@ -174,6 +184,10 @@ func TestCreateIndexesBeforeStoring(t *testing.T) {
 }
 
 func TestReindexBackfillsApplicationsFromBeforeTheIndex(t *testing.T) {
+	onStores(t, testReindexBackfillsApplicationsFromBeforeTheIndex)
+}
+
+func testReindexBackfillsApplicationsFromBeforeTheIndex(t *testing.T, newRepo func(*testing.T) *Repo) {
 	base := newRepo(t)
 	cnt := &gsi2Counter{Table: base.T}
 	r := &Repo{T: cnt}
@@ -231,7 +245,9 @@ func TestReindexBackfillsApplicationsFromBeforeTheIndex(t *testing.T) {
 
 // A backfill that fails part-way does not mark the unit: the next look-up
 // backfills again, and every application is then listed under its case.
-func TestReindexAfterAFailure(t *testing.T) {
+func TestReindexAfterAFailure(t *testing.T) { onStores(t, testReindexAfterAFailure) }
+
+func testReindexAfterAFailure(t *testing.T, newRepo func(*testing.T) *Repo) {
 	base := newRepo(t)
 	plan := faults.NewPlan()
 	r := &Repo{T: &faults.Table{T: base.T, Plan: plan}}
