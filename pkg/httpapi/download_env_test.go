@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/dynalitetest"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
@@ -61,6 +62,7 @@ func TestMain(m *testing.M) {
 	for i := len(cleanups) - 1; i >= 0; i-- {
 		cleanups[i]()
 	}
+	dynalitetest.Stop() // the shared limiter's tests (limits_shared_test.go)
 	os.Exit(code)
 }
 

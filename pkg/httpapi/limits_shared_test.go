@@ -8,18 +8,40 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/dynalitetest"
 	"github.com/yuejuan/yuejuan/pkg/faults"
+	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
+// limiterStores are the tables the shared limiter is tested on: SQLite (the
+// local server) and DynamoDB on dynalite (the Lambda functions share one).
+var limiterStores = []struct {
+	name string
+	open func(t *testing.T) store.Table
+}{
+	{"sqlite", func(t *testing.T) store.Table {
+		tbl, err := sqlitestore.Open(filepath.Join(t.TempDir(), "meta.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tbl.Close() })
+		return tbl
+	}},
+	{"dynalite", func(t *testing.T) store.Table { return dynalitetest.Table(t) }},
+}
+
+func onLimiterStores(t *testing.T, test func(t *testing.T, tbl store.Table)) {
+	for _, s := range limiterStores {
+		t.Run(s.name, func(t *testing.T) { test(t, s.open(t)) })
+	}
+}
+
 // TestSharedRateLimiter: limiters of separate instances (Lambda functions)
 // sharing the table share each lawyer's bucket.
-func TestSharedRateLimiter(t *testing.T) {
-	tbl, err := sqlitestore.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Close()
+func TestSharedRateLimiter(t *testing.T) { onLimiterStores(t, testSharedRateLimiter) }
+
+func testSharedRateLimiter(t *testing.T, tbl store.Table) {
 	rates := Rates{Applications: Rate{PerHour: 60, Burst: 3}, Downloads: Rate{PerHour: 3600, Burst: 1}}
 	a, b := NewSharedRateLimiter(rates, tbl, nil), NewSharedRateLimiter(rates, tbl, nil)
 	ctx := context.Background()
@@ -64,11 +86,10 @@ func TestSharedRateLimiter(t *testing.T) {
 // TestSharedRateLimiterConcurrent: concurrent requests on several instances
 // get exactly the burst between them.
 func TestSharedRateLimiterConcurrent(t *testing.T) {
-	tbl, err := sqlitestore.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Close()
+	onLimiterStores(t, testSharedRateLimiterConcurrent)
+}
+
+func testSharedRateLimiterConcurrent(t *testing.T, tbl store.Table) {
 	rates := Rates{Downloads: Rate{PerHour: 1, Burst: 5}}
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	var allowed atomic.Int32
@@ -86,6 +107,15 @@ func TestSharedRateLimiterConcurrent(t *testing.T) {
 	wg.Wait()
 	if n := allowed.Load(); n != 5 {
 		t.Fatalf("%d of 40 concurrent downloads allowed, want the burst of 5", n)
+	}
+	// The bucket's item expires when the bucket is full again, five hours
+	// on: an idle lawyer costs nothing, and until then it is there.
+	it, err := tbl.Get(context.Background(), "rate#downloads#11101201910012345", "gcra")
+	if err != nil {
+		t.Fatalf("the bucket's item: %v", err)
+	}
+	if want := time.Now().Add(5 * time.Hour); it.ExpiresAt.Before(want.Add(-time.Minute)) || it.ExpiresAt.After(want.Add(time.Minute)) {
+		t.Errorf("the bucket's item expires at %v, want about %v (when the bucket is full again)", it.ExpiresAt, want)
 	}
 }
 
