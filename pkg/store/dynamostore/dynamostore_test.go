@@ -218,3 +218,56 @@ func TestQueryRangeUTF8Order(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryOneBoundUTF8Order is TestQueryRangeUTF8Order with one bound, the
+// shape of audit.Settle's query of its pending list (SKTo only): paged, each
+// cursor meets dynalite's UTF-16 check of the starting key against the bound.
+func TestQueryOneBoundUTF8Order(t *testing.T) {
+	tb := newTable(t)
+	ctx := t.Context()
+	keys := []string{"a", "\uff01", "\uff01x", "\uffee", "\U0001F600", "\U0001F600#1", "\U0001F601"}
+	for _, k := range keys {
+		if _, err := tb.Put(ctx, store.Item{PK: "P", SK: k, GSI1PK: "G", GSI1SK: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bound := range []store.Query{{SKTo: "\U0001F600"}, {SKFrom: "\uff01"}} {
+		var want []string // bytewise order
+		for _, k := range keys {
+			if (bound.SKTo == "" || k <= bound.SKTo) && k >= bound.SKFrom {
+				want = append(want, k)
+			}
+		}
+		for _, index := range []string{store.Primary, store.GSI1} {
+			for _, desc := range []bool{false, true} {
+				for _, limit := range []int{0, 1, 2, 3} {
+					q := store.Query{Index: index, PK: "P", SKFrom: bound.SKFrom, SKTo: bound.SKTo, Desc: desc, Limit: limit}
+					if index == store.GSI1 {
+						q.PK = "G"
+					}
+					var got []string
+					for range 20 {
+						p, err := tb.Query(ctx, q)
+						if err != nil {
+							t.Fatalf("Query(%+v): %v", q, err)
+						}
+						for _, it := range p.Items {
+							got = append(got, it.SK)
+						}
+						if q.Cursor = p.Next; q.Cursor == "" {
+							break
+						}
+					}
+					w := slices.Clone(want)
+					if desc {
+						slices.Reverse(w)
+					}
+					if !slices.Equal(got, w) {
+						t.Errorf("index %q from %q to %q desc %v limit %d: got %q, want %q",
+							index, bound.SKFrom, bound.SKTo, desc, limit, got, w)
+					}
+				}
+			}
+		}
+	}
+}
