@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/yuejuan/yuejuan/internal/dynalitetest/peer"
 )
 
 // The peers the functions run against. None is faked where a real one can
@@ -60,11 +62,7 @@ func startPeers() (stop func()) {
 	fail := func(format string, args ...any) { env.errs = append(env.errs, fmt.Sprintf(format, args...)) }
 
 	if env.dynamo = os.Getenv("YUEJUAN_TEST_DYNAMO_ENDPOINT"); env.dynamo == "" {
-		bin, err := findBin("dynalite", npmGlobalBin())
-		if err != nil {
-			fail("dynalite: %v", err)
-		} else if url, s, err := startServer(bin, []string{"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"},
-			func(port string) []string { return []string{"--host", "127.0.0.1", "--port", port} }); err != nil {
+		if url, s, err := peer.Start(); err != nil {
 			fail("dynalite: %v", err)
 		} else {
 			env.dynamo = url
@@ -121,14 +119,6 @@ func startPeers() (stop func()) {
 		}
 	}
 	return stop
-}
-
-func npmGlobalBin() string {
-	out, err := exec.Command("npm", "root", "-g").Output()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "..", "bin")
 }
 
 // findBin looks for an executable on PATH, in GOBIN / GOPATH/bin, and in

@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/yuejuan/yuejuan/internal/dynalitetest/peer"
 )
 
 const (
@@ -139,28 +141,9 @@ func isExecutable(p string) bool {
 // startDynalite starts an in-memory dynalite and returns its URL.
 func startDynalite(t *testing.T) string {
 	t.Helper()
-	const hint = "dynalite is needed: run infra/peers/dynalite.sh (or npm install -g dynalite@4)"
-	bin, err := exec.LookPath("dynalite")
+	bin, err := peer.Find() // PATH, node_modules/.bin, npm's global bin folder
 	if err != nil {
-		bin = ""
-		if dir, err := os.Getwd(); err == nil {
-			for ; bin == ""; dir = filepath.Dir(dir) {
-				if p := filepath.Join(dir, "node_modules", ".bin", "dynalite"); isExecutable(p) {
-					bin = p
-				}
-				if filepath.Dir(dir) == dir {
-					break
-				}
-			}
-		}
-		if out, err := exec.Command("npm", "root", "-g").Output(); bin == "" && err == nil {
-			if p := filepath.Join(strings.TrimSpace(string(out)), "..", "bin", "dynalite"); isExecutable(p) {
-				bin = p
-			}
-		}
-	}
-	if bin == "" {
-		t.Fatalf("dynalite not found on PATH, in node_modules/.bin, nor in npm's global bin folder; %s", hint)
+		t.Fatal(err)
 	}
 	addr := freePort(t)
 	_, port, _ := net.SplitHostPort(addr)
