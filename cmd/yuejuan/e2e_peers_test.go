@@ -11,9 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/build"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,26 +136,15 @@ func isExecutable(p string) bool {
 	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
 
-// startDynalite starts an in-memory dynalite and returns its URL.
+// startDynalite starts an in-memory dynalite, stopped when the test ends,
+// and returns its URL.
 func startDynalite(t *testing.T) string {
 	t.Helper()
-	bin, err := peer.Find() // PATH, node_modules/.bin, npm's global bin folder
+	url, stop, err := peer.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freePort(t)
-	_, port, _ := net.SplitHostPort(addr)
-	url := "http://" + addr
-	startPeer(t, "dynalite", bin, []string{"--host", "127.0.0.1", "--port", port,
-		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}, func() bool {
-		resp, err := http.Get(url + "/") // dynalite answers GET / with a health line
-		if err != nil {
-			return false
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return true
-	})
+	t.Cleanup(stop)
 	return url
 }
 
