@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs dynalite (an in-memory DynamoDB implementation on Node.js, from the
-# npm registry) for the DynamoDB store tests in pkg/store/dynamostore.
+# npm registry) for the tests on DynamoDB: pkg/store/dynamostore and every test
+# that uses internal/dynalitetest (audit, application, httpapi, the Lambda
+# functions and the end-to-end path on peers).
 # Idempotent: does nothing when a `dynalite` executable is already on PATH or
 # in npm's global bin folder. Needs Node.js (>= 18) and npm.
 # Usage: infra/peers/dynalite.sh   (as root, or as a user who may write to npm's global prefix)
