@@ -1,12 +1,16 @@
 package dossier_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 )
@@ -19,10 +23,25 @@ import (
 // leave the material "processing" forever and retry the job for nothing.
 //
 // Run it with: go test -run='^$' -fuzz='^FuzzIngest$' -fuzztime=30s ./pkg/dossier
+// encryptedSeed is pagesPDF(2) encrypted by pdfcpu with conf's passwords,
+// printing and copying forbidden.
+func encryptedSeed(f *testing.F, conf *model.Configuration) []byte {
+	f.Helper()
+	conf.Permissions = model.PermissionsNone
+	var b bytes.Buffer
+	if err := api.Encrypt(bytes.NewReader(pagesPDF(2)), &b, conf); err != nil {
+		f.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 func FuzzIngest(f *testing.F) {
 	seeds := [][]byte{
 		pagesPDF(1),
 		pagesPDF(3),
+		encryptedSeed(f, model.NewAESConfiguration("", "owner", 256)), // owner password only: accepted
+		encryptedSeed(f, model.NewRC4Configuration("", "owner", 40)),  // the same, 40-bit RC4
+		encryptedSeed(f, model.NewAESConfiguration("user", "owner", 256)),
 		jpegBytes(32, 24),
 		pngBytes(8, 8),
 		tiffBytes(2, 8, 6),

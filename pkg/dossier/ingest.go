@@ -115,8 +115,18 @@ func corruptImage(name string) *Rejection {
 	return reject(name, CodeCorruptImage, "图片文件已损坏或不完整，无法读取，请重新扫描或重新上传 (the image is damaged or incomplete and cannot be read; rescan it or upload it again)")
 }
 
+// passwordPDF refuses a PDF that needs a password to open (a user
+// password). PDFs encrypted with an empty user password (an owner password
+// that only restricts printing or copying) open without one and are accepted.
+func passwordPDF(name string) *Rejection {
+	return reject(name, CodeEncrypted, "文件设有打开密码，无法读取，请向发送方索取未加密的文件，或索取密码解除加密后重新上传 (the file is protected by an opening password; ask the sender for an unprotected copy, or for the password to remove the protection, and upload it again)")
+}
+
+// encryptedPDF refuses a PDF encrypted in a way pdfcpu cannot open (a
+// certificate, an unknown security handler or a damaged encryption
+// dictionary).
 func encryptedPDF(name string) *Rejection {
-	return reject(name, CodeEncrypted, "文件已加密，请提供未加密的扫描件 (the PDF is encrypted; upload an unencrypted scan)")
+	return reject(name, CodeEncrypted, "文件使用了无法读取的加密方式（如证书加密），请向发送方索取未加密的文件 (the PDF is encrypted in a way that cannot be read, e.g. with a certificate; ask the sender for an unprotected copy)")
 }
 
 func noPages(name string) *Rejection {
@@ -137,6 +147,11 @@ func tooManyPixels(name string, w, h int, max int64) *Rejection {
 func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*page, error) {
 	conf := configuration()
 	conf.Limits.MaxImagePixels = lim.MaxPixels
+	// An encrypted PDF is opened with the empty user password, as every
+	// reader does: one with only an owner password (restricting printing or
+	// copying) reads decrypted; one that needs a password gives
+	// ErrWrongPassword.
+	conf.UserPW, conf.OwnerPW = "", ""
 	if _, err := rs.Seek(0, io.SeekStart); err != nil {
 		return nil, nil, err
 	}
@@ -145,13 +160,13 @@ func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*mod
 		if c.Err() != nil {
 			return nil, nil, c.Err()
 		}
-		if errors.Is(err, pdfcpu.ErrWrongPassword) || trailerHasEncrypt(rs) {
+		if errors.Is(err, pdfcpu.ErrWrongPassword) {
+			return nil, nil, passwordPDF(name)
+		}
+		if trailerHasEncrypt(rs) {
 			return nil, nil, encryptedPDF(name)
 		}
 		return nil, nil, corruptPDF(name)
-	}
-	if pc.Encrypt != nil || pc.E != nil {
-		return nil, nil, encryptedPDF(name)
 	}
 	if err := api.ValidateContext(pc); err != nil {
 		if c.Err() != nil {
@@ -267,7 +282,10 @@ func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Inf
 	if err := writePDFFile(c, pc.XRefTable, *pc.Root, info, dst); err != nil {
 		return Info{}, err
 	}
-	return Info{Pages: len(pgs), Kind: "pdf"}, nil
+	// An encrypted PDF got this far only if it opens with the empty user
+	// password (pdfcpu's default): its objects are decrypted in memory and
+	// writePDF writes no /Encrypt, so the restrictions are gone.
+	return Info{Pages: len(pgs), Kind: "pdf", Decrypted: pc.Encrypt != nil}, nil
 }
 
 func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst string, lim Limits) (Info, error) {

@@ -57,6 +57,10 @@ func reject(file, code, format string, args ...any) *Rejection {
 type Info struct {
 	Pages int
 	Kind  string // pdf, jpeg, png or tiff
+	// Decrypted is set for a PDF that was encrypted with an empty user
+	// password (an owner password restricting printing or copying): it is
+	// written unencrypted, the restrictions removed.
+	Decrypted bool
 }
 
 // CaseInfo is what the cover page says about the case.

@@ -1,0 +1,199 @@
+package dossier
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+)
+
+// qpdfEncrypt encrypts in to out with qpdf: args are what goes between
+// --encrypt and --, e.g. "" owner 256 --print=none.
+func qpdfEncrypt(t *testing.T, in, out string, args ...string) {
+	t.Helper()
+	a := append([]string{"--allow-weak-crypto", "--encrypt"}, args...)
+	run(t, "qpdf", append(a, "--", in, out)...)
+	// qpdf --is-encrypted exits 0 for an encrypted file, 2 otherwise.
+	if err := exec.Command(tool(t, "qpdf"), "--is-encrypted", out).Run(); err != nil {
+		t.Fatalf("qpdf did not encrypt %s: %v", out, err)
+	}
+}
+
+// PDFs encrypted with an empty user password (an owner password that only
+// restricts printing, copying or changes) open in every reader without a
+// password: they are accepted and written unencrypted, restrictions removed.
+func TestIngestOwnerPasswordOnly(t *testing.T) {
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "orig.pdf")
+	markers := []string{"FIRSTPAGE", "SECONDPAGE", "THIRDPAGE"}
+	makePDF(t, orig, testPage{marker: markers[0]}, testPage{marker: markers[1], rotate: 90}, testPage{marker: markers[2]})
+	origText := make([]string, len(markers))
+	for i := range markers {
+		origText[i] = pageText(t, orig, i+1)
+		if !strings.Contains(origText[i], markers[i]) {
+			t.Fatalf("original page %d lacks its marker: %q", i+1, origText[i])
+		}
+	}
+	restrict := []string{"--print=none", "--modify=none", "--extract=n", "--annotate=n"}
+	cases := []struct {
+		name string
+		args []string // qpdf --encrypt arguments; nil: pdfcpu's own AES-256
+	}{
+		{"pdfcpu aes256", nil},
+		{"aes256", append([]string{"", "owner", "256"}, restrict...)},
+		{"aes256 object streams", append([]string{"", "owner", "256", "--cleartext-metadata"}, restrict...)},
+		{"aes128", append([]string{"", "owner", "128", "--use-aes=y"}, restrict...)},
+		{"rc4 128", append([]string{"", "owner", "128", "--use-aes=n"}, restrict...)},
+		{"rc4 40", []string{"", "owner", "40", "--print=n", "--modify=n", "--extract=n", "--annotate=n"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".pdf")
+			in := orig
+			if strings.Contains(tc.name, "object streams") {
+				in = filepath.Join(dir, "objstm.pdf")
+				run(t, "qpdf", "--object-streams=generate", orig, in)
+			}
+			if tc.args == nil {
+				conf := model.NewAESConfiguration("", "owner", 256)
+				conf.Permissions = model.PermissionsNone
+				if err := api.EncryptFile(in, src, conf); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				qpdfEncrypt(t, in, src, tc.args...)
+			}
+			info, dst, err := ingest(t, src, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info != (Info{Pages: 3, Kind: "pdf", Decrypted: true}) {
+				t.Errorf("info = %+v", info)
+			}
+			qpdfCheck(t, dst)
+			if err := exec.Command(tool(t, "qpdf"), "--is-encrypted", dst).Run(); err == nil {
+				t.Error("the ingested PDF is still encrypted (qpdf --is-encrypted)")
+			}
+			pc, err := api.ReadContextFile(dst)
+			if err != nil {
+				t.Fatalf("pdfcpu cannot read the ingested PDF: %v", err)
+			}
+			if pc.Encrypt != nil || pc.E != nil {
+				t.Error("pdfcpu finds the ingested PDF encrypted")
+			}
+			if pc.PageCount != 3 {
+				t.Errorf("pdfcpu counts %d pages", pc.PageCount)
+			}
+			if got := pdfInfo(t, dst, 0)["Pages"]; got != "3" {
+				t.Errorf("pdfinfo: %s pages", got)
+			}
+			if got := pdfInfo(t, dst, 0)["Encrypted"]; got != "no" {
+				t.Errorf("pdfinfo: Encrypted %q", got)
+			}
+			for i := range markers {
+				if got := pageText(t, dst, i+1); got != origText[i] {
+					t.Errorf("page %d text %q, want %q", i+1, got, origText[i])
+				}
+			}
+			if got := pdfInfo(t, dst, 2)["Page 2 rot"]; got != "90" {
+				t.Errorf("page 2 rot = %q", got)
+			}
+			// The decrypted document is usable like any other: it goes into a dossier.
+			if _, err := AssembleBase(context.Background(), testCase, []Document{{Volume: 1, Seq: 1, Title: "起诉意见书", Path: dst}}, filepath.Join(t.TempDir(), "base.pdf"), AssembleOptions{}); err != nil {
+				t.Fatalf("assembling the decrypted PDF: %v", err)
+			}
+		})
+	}
+}
+
+// PDFs that need a password to open stay refused, with a reason that says
+// so and what to do.
+func TestIngestUserPasswordRefused(t *testing.T) {
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "orig.pdf")
+	makePDF(t, orig, testPage{marker: "SECRET"})
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"aes256", []string{"user", "owner", "256"}},
+		{"aes128", []string{"user", "owner", "128", "--use-aes=y"}},
+		{"rc4 128", []string{"user", "owner", "128", "--use-aes=n"}},
+		{"rc4 40", []string{"user", "owner", "40"}},
+		{"same passwords", []string{"pw", "pw", "256"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".pdf")
+			qpdfEncrypt(t, orig, src, tc.args...)
+			_, dst, err := ingest(t, src, Limits{})
+			var rej *Rejection
+			if !errors.As(err, &rej) {
+				t.Fatalf("want a *Rejection, got %v", err)
+			}
+			if rej.Code != CodeEncrypted {
+				t.Errorf("code %s (%s), want %s", rej.Code, rej.Reason, CodeEncrypted)
+			}
+			for _, w := range []string{"打开密码", "未加密", "opening password", "unprotected copy", "the password"} {
+				if !strings.Contains(rej.Reason, w) {
+					t.Errorf("reason %q lacks %q", rej.Reason, w)
+				}
+			}
+			if _, err := os.Stat(dst); !os.IsNotExist(err) {
+				t.Errorf("a refused file left output %s", dst)
+			}
+		})
+	}
+	// pdfcpu's own encryption, with a user password.
+	src := filepath.Join(dir, "pdfcpu-user.pdf")
+	if err := api.EncryptFile(orig, src, model.NewAESConfiguration("secret", "owner", 256)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := ingest(t, src, Limits{})
+	var rej *Rejection
+	if !errors.As(err, &rej) || rej.Code != CodeEncrypted || !strings.Contains(rej.Reason, "opening password") {
+		t.Errorf("pdfcpu-encrypted with a user password: %v", err)
+	}
+}
+
+// A PDF encrypted for certificates (public-key security handler) cannot be
+// opened at all: refused as encrypted, saying to ask for an unprotected copy.
+func TestIngestCertificateEncryptionRefused(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "pubsec.pdf")
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+		"<< /Filter /Adobe.PubSec /SubFilter /adbe.pkcs7.s5 /V 4 /R 4 /Length 128 /Recipients [<3003020100>] >>",
+	}
+	var b strings.Builder
+	b.WriteString("%PDF-1.6\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		b.WriteString(itoa(i+1) + " 0 obj\n" + o + "\nendobj\n")
+	}
+	xref := b.Len()
+	b.WriteString("xref\n0 5\n0000000000 65535 f \n")
+	for _, o := range offs {
+		s := itoa(o)
+		b.WriteString(strings.Repeat("0", 10-len(s)) + s + " 00000 n \n")
+	}
+	b.WriteString("trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<0123456789abcdef0123456789abcdef><0123456789abcdef0123456789abcdef>] >>\nstartxref\n" + itoa(xref) + "\n%%EOF\n")
+	writeFile(t, src, []byte(b.String()))
+	_, _, err := ingest(t, src, Limits{})
+	var rej *Rejection
+	if !errors.As(err, &rej) || rej.Code != CodeEncrypted {
+		t.Fatalf("got %v, want a rejection %s", err, CodeEncrypted)
+	}
+	for _, w := range []string{"加密", "未加密", "unprotected copy"} {
+		if !strings.Contains(rej.Reason, w) {
+			t.Errorf("reason %q lacks %q", rej.Reason, w)
+		}
+	}
+}
