@@ -45,6 +45,7 @@ func FuzzIngest(f *testing.F) {
 		jpegBytes(32, 24),
 		pngBytes(8, 8),
 		tiffBytes(2, 8, 6),
+		dossier.JPEGTIFFSeed(f),
 		jpegClaiming(20000, 20000),
 		pngClaiming(20000, 20000),
 		[]byte("%PDF-1.7\n"),

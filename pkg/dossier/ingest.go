@@ -27,7 +27,10 @@ import (
 // normalised PDF: PDF pages are kept as they are (with their /Rotate and
 // boxes); images become A4 pages (landscape A4 for landscape images) showing
 // the image at its real size when it has a resolution and fits, otherwise
-// scaled to fit; every page of a multi-page TIFF becomes a page.
+// scaled to fit; every page of a multi-page TIFF becomes a page (JPEG
+// compression included, see tiffjpeg.go). A PDF encrypted with only an owner
+// password (no password needed to open it) is decrypted and written
+// unencrypted, Info.Decrypted set; one that needs a password is refused.
 //
 // A file the clerk has to fix gives a *Rejection (see the Code constants).
 // Panics in pdfcpu or the image decoders become rejections too. When ctx is
@@ -363,18 +366,42 @@ func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst stri
 			if err := c.Err(); err != nil {
 				return Info{}, err
 			}
-			r := &firstIFDReader{r: f}
-			bo.PutUint32(r.first[:], p.offset)
-			m, err := tiff.Decode(r)
+			d, err := readIFD(f, bo, int64(p.offset))
 			if err != nil {
-				return Info{}, imageDecodeRejection(name, err)
-			}
-			if b := m.Bounds(); b.Dx() != p.w || b.Dy() != p.h {
 				return Info{}, corruptImage(name)
 			}
-			img, err := rawXObject(xt, m)
-			if err != nil {
-				return Info{}, err
+			var img types.Object
+			switch comp, _ := d.uint(bo, tagCompression); comp {
+			case compressionJPEGOld:
+				return Info{}, reject(name, CodeUnsupportedImage, "TIFF 图片使用了旧式 JPEG 压缩（压缩方式 6），无法读取，请在扫描软件中改存为 PDF、JPEG 或新式 JPEG/无压缩 TIFF 后上传 (the TIFF uses old-style JPEG compression (compression 6), which cannot be read; save the scan as PDF, JPEG, or a TIFF with new-style JPEG or no compression, and upload it)")
+			case compressionJPEG:
+				pg, err := readTIFFJPEG(f, size, bo, d, p.w, p.h)
+				if err == nil {
+					img, err = tiffJPEGXObject(c, xt, f, pg)
+				}
+				if err != nil {
+					if c.Err() != nil {
+						return Info{}, c.Err()
+					}
+					var ue errTIFFUnsupported
+					if errors.As(err, &ue) {
+						return Info{}, imageDecodeRejection(name, tiff.UnsupportedError(ue))
+					}
+					return Info{}, imageDecodeRejection(name, err)
+				}
+			default:
+				r := &firstIFDReader{r: f}
+				bo.PutUint32(r.first[:], p.offset)
+				m, err := tiff.Decode(r)
+				if err != nil {
+					return Info{}, imageDecodeRejection(name, err)
+				}
+				if b := m.Bounds(); b.Dx() != p.w || b.Dy() != p.h {
+					return Info{}, corruptImage(name)
+				}
+				if img, err = rawXObject(xt, m); err != nil {
+					return Info{}, err
+				}
 			}
 			if err := addImagePage(pc, img, p.frame); err != nil {
 				return Info{}, err
