@@ -6,11 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
 // qpdfEncrypt encrypts in to out with qpdf: args are what goes between
@@ -195,5 +198,46 @@ func TestIngestCertificateEncryptionRefused(t *testing.T) {
 		if !strings.Contains(rej.Reason, w) {
 			t.Errorf("reason %q lacks %q", rej.Reason, w)
 		}
+	}
+}
+
+// Streams left in clear in an encrypted file (the Identity crypt filter)
+// lose the Crypt filter once the file is decrypted; a stream under another
+// crypt filter, which pdfcpu leaves encrypted, makes the file unreadable.
+func TestDropCryptFilters(t *testing.T) {
+	pc, err := pdfcpu.CreateContextWithXRefTable(nil, types.PaperSize["A4"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	xt := pc.XRefTable
+	identity := types.Dict{"Name": types.Name("Identity")}
+	add := func(d types.Dict, pipe ...types.PDFFilter) int {
+		ref, err := xt.IndRefForNewObject(types.StreamDict{Dict: d, Raw: []byte("x"), FilterPipeline: pipe})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(ref.ObjectNumber)
+	}
+	only := add(types.Dict{"Filter": types.Name("Crypt"), "DecodeParms": identity}, types.PDFFilter{Name: "Crypt", DecodeParms: identity})
+	chain := add(types.Dict{"Filter": types.Array{types.Name("Crypt"), types.Name("FlateDecode")}, "DecodeParms": types.Array{identity, nil}},
+		types.PDFFilter{Name: "Crypt", DecodeParms: identity}, types.PDFFilter{Name: "FlateDecode"})
+	flate := add(types.Dict{"Filter": types.Name("FlateDecode")}, types.PDFFilter{Name: "FlateDecode"})
+	if !dropCryptFilters(xt) {
+		t.Fatal("identity crypt filters refused")
+	}
+	get := func(n int) types.StreamDict { return xt.Table[n].Object.(types.StreamDict) }
+	if sd := get(only); sd.Dict["Filter"] != nil || sd.Dict["DecodeParms"] != nil || len(sd.FilterPipeline) != 0 {
+		t.Errorf("Crypt only: %v %v", sd.Dict, sd.FilterPipeline)
+	}
+	if sd := get(chain); !reflect.DeepEqual(sd.Dict["Filter"], types.Array{types.Name("FlateDecode")}) || len(sd.FilterPipeline) != 1 || sd.FilterPipeline[0].Name != "FlateDecode" {
+		t.Errorf("Crypt, FlateDecode: %v %v", sd.Dict, sd.FilterPipeline)
+	}
+	if sd := get(flate); sd.Dict["Filter"] != types.Name("FlateDecode") || len(sd.FilterPipeline) != 1 {
+		t.Errorf("FlateDecode: %v %v", sd.Dict, sd.FilterPipeline)
+	}
+	std := types.Dict{"Name": types.Name("StdCF")}
+	add(types.Dict{"Filter": types.Name("Crypt"), "DecodeParms": std}, types.PDFFilter{Name: "Crypt", DecodeParms: std})
+	if dropCryptFilters(xt) {
+		t.Error("a stream under the StdCF crypt filter must make the file unreadable")
 	}
 }

@@ -171,6 +171,9 @@ func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*mod
 		}
 		return nil, nil, corruptPDF(name)
 	}
+	if pc.Encrypt != nil && !dropCryptFilters(pc.XRefTable) {
+		return nil, nil, encryptedPDF(name)
+	}
 	if err := api.ValidateContext(pc); err != nil {
 		if c.Err() != nil {
 			return nil, nil, c.Err()
@@ -203,6 +206,65 @@ func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*mod
 	}
 	pc.PageCount = len(pgs)
 	return pc, pgs, nil
+}
+
+// dropCryptFilters removes the Crypt filter from every stream of a PDF read
+// decrypted. In an encrypted file it marks streams left in clear (the
+// Identity crypt filter, e.g. for metadata); once the file is written
+// unencrypted it means nothing, and readers may refuse the stream. It
+// reports false for a stream under a named crypt filter other than
+// Identity, which pdfcpu leaves encrypted.
+func dropCryptFilters(xt *model.XRefTable) bool {
+	for _, e := range xt.Table {
+		if e == nil || e.Free {
+			continue
+		}
+		sd, ok := e.Object.(types.StreamDict)
+		if !ok {
+			continue
+		}
+		var kept []types.PDFFilter
+		for _, f := range sd.FilterPipeline {
+			if f.Name != "Crypt" {
+				kept = append(kept, f)
+				continue
+			}
+			if n, ok := f.DecodeParms["Name"].(types.Name); ok && n != "Identity" {
+				return false
+			}
+		}
+		if len(kept) == len(sd.FilterPipeline) {
+			continue
+		}
+		sd.FilterPipeline = kept
+		switch f := sd.Dict["Filter"].(type) {
+		case types.Name:
+			delete(sd.Dict, "Filter")
+			delete(sd.Dict, "DecodeParms")
+		case types.Array:
+			parms, _ := sd.Dict["DecodeParms"].(types.Array)
+			var nf, np types.Array
+			for i, n := range f {
+				if n, ok := n.(types.Name); ok && n == "Crypt" {
+					continue
+				}
+				nf = append(nf, n)
+				if i < len(parms) {
+					np = append(np, parms[i])
+				}
+			}
+			delete(sd.Dict, "Filter")
+			delete(sd.Dict, "DecodeParms")
+			if len(nf) > 0 {
+				sd.Dict["Filter"] = nf
+			}
+			if len(np) > 0 {
+				sd.Dict["DecodeParms"] = np
+			}
+		}
+		e.Object = sd
+	}
+	return true
 }
 
 // maxContentBytes caps one page content stream once decompressed. Scanned
