@@ -435,7 +435,12 @@ func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst stri
 			var img types.Object
 			switch comp, _ := d.uint(bo, tagCompression); comp {
 			case compressionJPEGOld:
-				return Info{}, reject(name, CodeUnsupportedImage, "TIFF 图片使用了旧式 JPEG 压缩（压缩方式 6），无法读取，请在扫描软件中改存为 PDF、JPEG 或新式 JPEG/无压缩 TIFF 后上传 (the TIFF uses old-style JPEG compression (compression 6), which cannot be read; save the scan as PDF, JPEG, or a TIFF with new-style JPEG or no compression, and upload it)")
+				if img, err = oldJPEGXObject(xt, f, size, bo, d, p.w, p.h); errors.Is(err, errOldJPEG) {
+					return Info{}, reject(name, CodeUnsupportedImage, "TIFF 图片使用了旧式 JPEG 压缩（压缩方式 6），无法读取，请在扫描软件中改存为 PDF、JPEG 或新式 JPEG/无压缩 TIFF 后上传 (the TIFF uses old-style JPEG compression (compression 6), which cannot be read; save the scan as PDF, JPEG, or a TIFF with new-style JPEG or no compression, and upload it)")
+				}
+				if err != nil {
+					return Info{}, err
+				}
 			case compressionJPEG:
 				pg, err := readTIFFJPEG(f, size, bo, d, p.w, p.h)
 				if err == nil {

@@ -25,6 +25,10 @@ import (
 // A page stored as one strip becomes a DCTDecode image as it is (tables
 // merged in), like a JPEG upload; a page of several strips or tiles is
 // decoded strip by strip into one image, like other TIFF pages.
+//
+// Old-style JPEG (Compression 6) is read only when its
+// JPEGInterchangeFormat tag holds the whole page as one JPEG stream; see
+// oldJPEGXObject.
 
 // TIFF tags and values used here.
 const (
@@ -41,6 +45,8 @@ const (
 	tagTileOffsets      = 324
 	tagTileByteCounts   = 325
 	tagJPEGTables       = 347
+	tagJPEGInterchange  = 513 // old-style JPEG: offset of a JPEG stream
+	tagJPEGInterLength  = 514 // and its length
 	compressionJPEGOld  = 6
 	compressionJPEG     = 7
 	photoMinIsWhite     = 0
@@ -361,4 +367,38 @@ func (pg *tiffJPEGPage) dctXObject(xt *model.XRefTable, data []byte) (types.Obje
 		return nil, err
 	}
 	return *ref, nil
+}
+
+// errOldJPEG is an old-style JPEG page (Compression 6) this package cannot
+// read.
+var errOldJPEG = errors.New("old-style JPEG")
+
+// oldJPEGXObject reads an old-style JPEG page (Compression 6, superseded in
+// 1995 but still written by some old scanning software) when its
+// JPEGInterchangeFormat tag points at a complete JPEG stream of the whole
+// page: that stream is embedded like a JPEG upload, its own markers saying
+// how its colours are coded. Anything else (the many ways old-style JPEG
+// spread tables and data over other tags and strips) is errOldJPEG.
+func oldJPEGXObject(xt *model.XRefTable, r io.ReaderAt, size int64, bo binary.ByteOrder, d *ifd, w, h int) (types.Object, error) {
+	off, ok1 := d.uint(bo, tagJPEGInterchange)
+	n, ok2 := d.uint(bo, tagJPEGInterLength)
+	if !ok1 || !ok2 || n < 4 || int64(off)+int64(n) > size {
+		return nil, errOldJPEG
+	}
+	data := make([]byte, n)
+	if _, err := r.ReadAt(data, int64(off)); err != nil {
+		return nil, errOldJPEG
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width != w || cfg.Height != h || cfg.ColorModel == color.CMYKModel {
+		return nil, errOldJPEG
+	}
+	_, _, _, adobe, clean, err := jpegInspect(data)
+	if err != nil {
+		return nil, errOldJPEG
+	}
+	if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+		return nil, errOldJPEG
+	}
+	return jpegXObject(xt, clean, cfg, adobe)
 }

@@ -11,6 +11,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,11 @@ type jpegTIFFPage struct {
 	rgbIDs     bool // with rgb: component ids 'R', 'G', 'B' (libtiff's JCS_RGB); otherwise 1, 2, 3
 	minIsWhite bool // gray, photometric WhiteIsZero
 	old        bool // Compression 6 (old-style JPEG) in the tag, data as for 7
-	bits       int  // BitsPerSample to claim; 0: 8
+	// with old: JPEGInterchangeFormat and its length point at the (one)
+	// strip's JPEG stream; interLen, if set, is the length to claim
+	interchange bool
+	interLen    int
+	bits        int // BitsPerSample to claim; 0: 8
 }
 
 // makeJPEGTIFF writes a JPEG-compressed TIFF (big endian if big).
@@ -168,6 +173,14 @@ func makeJPEGTIFF(t testing.TB, big bool, pages ...jpegTIFFPage) []byte {
 		if !gray && !p.rgb {
 			ents = append(ents, ent{530, 3, 2, short(2, 2)}) // YCbCrSubSampling: Go writes 4:2:0
 		}
+		if p.interchange {
+			n := segs[0].n
+			if p.interLen > 0 {
+				n = p.interLen
+			}
+			ents = append(ents, ent{513, 4, 1, long(segs[0].off)}, ent{514, 4, 1, long(n)})
+		}
+		sort.Slice(ents, func(i, j int) bool { return ents[i].tag < ents[j].tag })
 		// Values longer than 4 bytes go before the IFD.
 		valOff := make([]int, len(ents))
 		for i, e := range ents {
@@ -336,6 +349,8 @@ func TestIngestJPEGTIFF(t *testing.T) {
 		{"rgb one strip ids 123", false, []jpegTIFFPage{{img: col, dpi: 100, rgb: true}}, "jpeg"},
 		{"rgb strips", false, []jpegTIFFPage{{img: col, dpi: 100, rgb: true, rgbIDs: true, rps: 128, tables: true}}, "image"},
 		{"rgb strips ids 123", false, []jpegTIFFPage{{img: col, dpi: 100, rgb: true, rps: 128, tables: true}}, "image"},
+		// Old-style JPEG whose JPEGInterchangeFormat is the whole page's stream.
+		{"old-style interchange format", true, []jpegTIFFPage{{img: col, dpi: 100, old: true, interchange: true}, {img: grayL, dpi: 150, old: true, interchange: true}}, "jpeg"},
 	}
 	src := writeFile(t, filepath.Join(dir, "seed.tif"), JPEGTIFFSeed(t))
 	if info, _, err := ingest(t, src, Limits{}); err != nil || info.Pages != 2 {
@@ -408,6 +423,8 @@ func TestIngestJPEGTIFFRefused(t *testing.T) {
 		text []string
 	}{
 		{"old-style jpeg", makeJPEGTIFF(t, false, jpegTIFFPage{img: gray, dpi: 100, old: true}), CodeUnsupportedImage, []string{"旧式 JPEG", "old-style JPEG"}},
+		{"old-style jpeg, interchange format in strips", makeJPEGTIFF(t, false, jpegTIFFPage{img: gray, dpi: 100, old: true, rps: 32, interchange: true}), CodeUnsupportedImage, []string{"旧式 JPEG", "old-style JPEG"}},
+		{"old-style jpeg, interchange format truncated", makeJPEGTIFF(t, false, jpegTIFFPage{img: gray, dpi: 100, old: true, interchange: true, interLen: 400}), CodeUnsupportedImage, []string{"旧式 JPEG", "old-style JPEG"}},
 		{"12-bit", makeJPEGTIFF(t, false, jpegTIFFPage{img: gray, dpi: 100, bits: 12}), CodeUnsupportedImage, []string{"12 bits per sample"}},
 		{"strip bomb", bomb, CodeCorruptImage, []string{"damaged"}},
 		{"truncated", good[:len(good)/2], CodeCorruptImage, []string{"damaged"}},
