@@ -183,10 +183,13 @@ type Material struct {
 	Reason      string         `json:"reason,omitempty"`
 	Pages       int            `json:"pages,omitempty"`
 	Kind        string         `json:"kind,omitempty"`
-	UploadKey   string         `json:"-"`
-	PDFKey      string         `json:"-"`
-	CreatedAt   time.Time      `json:"createdAt"`
-	UpdatedAt   time.Time      `json:"updatedAt"`
+	// Decrypted: the upload was a PDF with only an owner password; it was
+	// opened with the empty user password and its restrictions removed.
+	Decrypted bool      `json:"decrypted,omitempty"`
+	UploadKey string    `json:"-"`
+	PDFKey    string    `json:"-"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 
 	rev int64
 }

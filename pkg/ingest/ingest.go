@@ -132,6 +132,7 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) error {
 	}
 	m, err = w.Cases.UpdateMaterial(ctx, caseID, id, func(m *casefile.Material) error {
 		m.Status, m.Reason, m.Pages, m.Kind, m.PDFKey = casefile.Accepted, "", info.Pages, info.Kind, pdfKey
+		m.Decrypted = info.Decrypted
 		return nil
 	})
 	if err != nil {
@@ -148,6 +149,9 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) error {
 func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Material) error {
 	e := audit.Event{Actor: "system", Role: "system", Action: "material.accept",
 		CaseID: caseID, Target: m.ID, Result: audit.OK, Detail: map[string]string{"pages": fmt.Sprint(m.Pages), "filename": m.Filename}}
+	if m.Decrypted {
+		e.Detail["decrypted"] = "owner-password restrictions removed"
+	}
 	if has, err := w.Audit.Has(ctx, e); err != nil || has {
 		return err
 	}

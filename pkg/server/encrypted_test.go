@@ -1,0 +1,77 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/ingest"
+)
+
+// A scan exported with only an owner password (printing and copying
+// restricted, as court and police systems do) is accepted: the clerk sees
+// it accepted and marked decrypted, the stored PDF is not encrypted, and
+// the audit record says the restrictions were removed.
+func TestOwnerPasswordScanAccepted(t *testing.T) {
+	ts := newTsrv(t)
+	w := ts.world()
+	conf := model.NewAESConfiguration("", "owner", 256)
+	conf.Permissions = model.PermissionsNone
+	var enc bytes.Buffer
+	if err := api.Encrypt(bytes.NewReader(testpdf.Text("OWNER-ONLY SCAN")), &enc, conf); err != nil {
+		t.Fatal(err)
+	}
+	data := enc.Bytes()
+	var m struct {
+		ID, UploadURL string
+	}
+	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
+		"volume": 3, "volumeTitle": "证据卷", "seq": 1, "title": "鉴定意见", "filename": "restricted.pdf", "size": len(data)}, http.StatusCreated, &m)
+	req, _ := http.NewRequest(http.MethodPut, m.UploadURL, bytes.NewReader(data))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT: %d", resp.StatusCode)
+	}
+	var got struct {
+		Status    string `json:"status"`
+		Reason    string `json:"reason"`
+		Pages     int    `json:"pages"`
+		Decrypted bool   `json:"decrypted"`
+	}
+	ts.waitFor("the material", func() bool {
+		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
+		return got.Status == "accepted" || got.Status == "rejected"
+	})
+	if got.Status != "accepted" || !got.Decrypted || got.Pages != 1 {
+		t.Fatalf("material %+v, want accepted, decrypted, 1 page", got)
+	}
+	r, err := ts.s.Uploads.NewReader(context.Background(), ingest.MaterialPDFKey(w.caseID, m.ID), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(r)
+	r.Close()
+	if bytes.Contains(pdf, []byte("/Encrypt")) {
+		t.Error("the stored PDF is still encrypted")
+	}
+	var found bool
+	for _, e := range ts.events() {
+		if e.Action == "material.accept" && e.Target == m.ID {
+			found = e.Result == audit.OK && e.Detail["decrypted"] == "owner-password restrictions removed"
+		}
+	}
+	if !found {
+		t.Error("no material.accept record saying the restrictions were removed")
+	}
+}
