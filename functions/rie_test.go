@@ -395,10 +395,12 @@ func TestLambdaEndToEnd(t *testing.T) {
 
 	// The lawyer uploads the three documents (S3 events to ingest) and applies.
 	var atts []string
+	var uploadURL string
 	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
 		var a upload
 		data := testpdf.Text(kind)
 		w.call("api-lawyer", "POST", "/api/v1/attachments", lawyer, map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(data)}, http.StatusCreated, &a)
+		uploadURL = a.UploadURL
 		w.put(a.UploadURL, data)
 		if _, err := w.fns["ingest"].invoke(ctx, w.s3Event(ingest.AttachmentUploadKey(a.ID), len(data))); err != nil {
 			t.Fatal(err)
@@ -410,6 +412,7 @@ func TestLambdaEndToEnd(t *testing.T) {
 		}
 		atts = append(atts, a.ID)
 	}
+	checkPages(t, w, uploadURL)
 	var app appOut
 	w.call("api-lawyer", "POST", "/api/v1/applications", lawyer, map[string]any{"caseNo": c.CaseNo, "client": "张某某", "attachments": atts,
 		"lawyer": map[string]string{"name": "张律师", "license": license, "firm": "北京某某律师事务所", "phone": "13800000000"}}, http.StatusCreated, &app)
@@ -607,6 +610,43 @@ func TestFunctionsRefuseToStartWithoutTheirSettings(t *testing.T) {
 		f.stop()
 		if err == nil || !strings.Contains(f.logs.String(), missing) {
 			t.Errorf("%s without %s: invoke error %v; log:\n%s", name, missing, err, f.logs.String())
+		}
+	}
+}
+
+// checkPages: the role functions serve the pages too (the template routes
+// GET /, the role's page and /static/{file} to them without an authorizer),
+// with a CSP whose connect-src admits the uploads bucket's origin (that of
+// uploadURL, a presigned PUT the lawyer API made) where the role uploads,
+// and nothing more where it does not.
+func checkPages(t *testing.T, w *world, uploadURL string) {
+	t.Helper()
+	u, err := url.Parse(uploadURL)
+	if err != nil || u.Host == "" {
+		t.Fatalf("no upload URL to compare with: %q", uploadURL)
+	}
+	origin := u.Scheme + "://" + u.Host
+	for _, p := range []struct {
+		fn, path, ctype string
+		uploads         bool
+	}{
+		{"api-lawyer", "/", "text/html", true},
+		{"api-lawyer", "/lawyer", "text/html", true},
+		{"api-lawyer", "/static/lawyer.js", "text/javascript", true},
+		{"api-clerk", "/clerk", "text/html", true},
+		{"api-auditor", "/auditor", "text/html", false},
+	} {
+		resp := w.call(p.fn, "GET", p.path, "", nil, http.StatusOK, nil)
+		h := map[string]string{}
+		for k, v := range resp.Headers {
+			h[strings.ToLower(k)] = v
+		}
+		if !strings.HasPrefix(h["content-type"], p.ctype) {
+			t.Errorf("%s %s: content type %q, want %s", p.fn, p.path, h["content-type"], p.ctype)
+		}
+		csp := h["content-security-policy"]
+		if !strings.Contains(csp, "connect-src 'self'") || strings.Contains(csp, "connect-src 'self' "+origin) != p.uploads {
+			t.Errorf("%s %s: CSP %q; connect-src should admit the uploads origin %s: %v", p.fn, p.path, csp, origin, p.uploads)
 		}
 	}
 }

@@ -641,14 +641,26 @@ func TestHTTPAPIs(t *testing.T) {
 		"AuditorApi ANY /api/v1/{proxy+}": "api-auditor",
 		"LawyerApi GET /d/{token}":        "download",
 		"LawyerApi HEAD /d/{token}":       "download",
+		"LawyerApi GET /":                 "api-lawyer",
+		"LawyerApi GET /lawyer":           "api-lawyer",
+		"LawyerApi GET /static/{file}":    "api-lawyer",
+		"ClerkApi GET /":                  "api-clerk",
+		"ClerkApi GET /clerk":             "api-clerk",
+		"ClerkApi GET /static/{file}":     "api-clerk",
+		"AuditorApi GET /":                "api-auditor",
+		"AuditorApi GET /auditor":         "api-auditor",
+		"AuditorApi GET /static/{file}":   "api-auditor",
 	} {
 		if routes[k] != want {
 			t.Errorf("route %s goes to %q, want %s", k, routes[k], want)
 		}
 	}
 	for k := range routes {
-		if noAuth[k] != (routes[k] == "download") {
-			t.Errorf("route %s: authorizer NONE is %v; only the download door (the token is in the path) goes without", k, noAuth[k])
+		// Without an authorizer: the download door (the token is in the
+		// path) and the pages (static files that hold no data).
+		public := routes[k] == "download" || !strings.Contains(k, "/api/v1/")
+		if noAuth[k] != public {
+			t.Errorf("route %s: authorizer NONE is %v; only the download door and the static pages go without", k, noAuth[k])
 		}
 	}
 }

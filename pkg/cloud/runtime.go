@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -40,6 +41,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/reminder"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/dynamostore"
+	"github.com/yuejuan/yuejuan/pkg/web"
 )
 
 // Runtime holds what every function shares: the configuration, the AWS SDK
@@ -346,13 +348,40 @@ func (rt *Runtime) anchorsForVerify(ctx context.Context, log *audit.Log) error {
 	return nil
 }
 
-// APIHandler is the Lambda handler of one role's API.
+// APIHandler is the Lambda handler of one role's API: the API under
+// /api/v1, and the pages (sign-in, the role's page, their assets) that the
+// template routes to it without an authorizer. The pages' scripts may send
+// requests to their own origin and, where the role uploads, to the origin of
+// the uploads bucket's presigned URLs.
 func (rt *Runtime) APIHandler(ctx context.Context, role auth.Role) (func(context.Context, apigwEvent) (apigwResponse, error), error) {
 	a, err := rt.API(ctx, role)
 	if err != nil {
 		return nil, err
 	}
-	return apigw.Handler(a.Handler()), nil
+	var opts web.Options
+	if a.Uploads != nil {
+		origin, err := uploadOrigin(ctx, a.Uploads)
+		if err != nil {
+			return nil, err
+		}
+		opts.ConnectSrc = []string{origin}
+	}
+	return apigw.Handler(web.New(a.Handler(), opts)), nil
+}
+
+// uploadOrigin is the scheme and host of the bucket's presigned PUT URLs
+// (virtual-hosted or path style, whatever the SDK makes of the endpoint),
+// found by presigning one: no request is sent.
+func uploadOrigin(ctx context.Context, b *blob.Bucket) (string, error) {
+	raw, err := blob.SignedPutURL(ctx, b, "uploads/attachments/csp-origin", 1, time.Minute)
+	if err != nil {
+		return "", fmt.Errorf("cloud: the uploads bucket's URL origin: %w", err)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "", fmt.Errorf("cloud: the uploads bucket's URL origin: cannot parse %q", raw)
+	}
+	return u.Scheme + "://" + u.Host, nil
 }
 
 // Download returns the API of the download door alone (GET/HEAD
