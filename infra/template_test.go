@@ -619,6 +619,21 @@ func TestHTTPAPIs(t *testing.T) {
 			t.Errorf("%s: default authorizer %s is not a JWT authorizer on the Issuer and Audience parameters: %v", name, def, jwt)
 		}
 	}
+	// The pages upload to presigned URLs from the lawyers' and the clerks'
+	// origins: the uploads bucket's CORS admits both (and the optional
+	// StaffUrl), in either branch of the condition.
+	cors := get(tp.res["UploadsBucket"], "Properties", "CorsConfiguration", "CorsRules", 0, "AllowedOrigins", "Fn::If")
+	for _, branch := range []int{1, 2} {
+		origins := render(get(cors, branch))
+		for _, want := range []string{"PublicUrl", "https://${LawyerApi}.execute-api.", "https://${ClerkApi}.execute-api."} {
+			if !strings.Contains(origins, want) {
+				t.Errorf("uploads CORS (branch %d) %q does not admit %s", branch, origins, want)
+			}
+		}
+	}
+	if !strings.Contains(render(get(cors, 1)), "StaffUrl") || render(get(cors, 0)) != "HasStaffUrl" {
+		t.Errorf("uploads CORS does not admit StaffUrl when it is set: %v", cors)
+	}
 	routes := map[string]string{} // "API METHOD PATH" -> function
 	noAuth := map[string]bool{}
 	for fname, f := range fns {
