@@ -1,6 +1,7 @@
-// Package infra holds the deployment helpers; its test checks template.yaml
-// against the code, since neither cfn-lint nor the SAM CLI can be installed
-// here (PyPI is out of reach).
+// Package infra holds the deployment helpers; its tests check template.yaml
+// against the CloudFormation/SAM resource schemas (awslabs/goformation,
+// schema_test.go) and against the code (this file), since neither cfn-lint
+// nor the SAM CLI can be installed here (PyPI is out of reach).
 package infra
 
 import (
