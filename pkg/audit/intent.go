@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -163,6 +164,12 @@ func (l *Log) Settle(ctx context.Context, minAge time.Duration, resolvers map[st
 				sum.Dropped++
 				break
 			}
+			// The record keeps the instant of its change, so it sits out of
+			// time order in the chain; say when and why it was appended.
+			d := make(map[string]string, len(e.Detail)+1)
+			maps.Copy(d, e.Detail)
+			d["settledAt"] = now.Format(time.RFC3339)
+			e.Detail = d
 			if _, err := l.Append(ctx, e); err != nil {
 				errs = append(errs, fmt.Errorf("audit: settle %s: %w", e.Action, err))
 				sum.Unresolved++

@@ -213,6 +213,9 @@ func testSettleAfterFailedAppend(t *testing.T, open func(*testing.T) store.Table
 	if len(got) != 1 || !got[0].Time.Equal(at) || got[0].ApplicationID != "a1" || got[0].Actor != "clerk-1" {
 		t.Fatalf("settled record: %+v, want the decision at %v", got, at)
 	}
+	if got[0].Detail["decision"] != "approve" || got[0].Detail["settledAt"] != at.Add(6*time.Minute).Format(time.RFC3339) {
+		t.Fatalf("settled record's detail %v: want the decision and when it was settled", got[0].Detail)
+	}
 	if r, err := il.Verify(ctx); err != nil || !r.OK || r.Pending != 0 {
 		t.Fatalf("verify after the settle: %+v %v, want OK and none pending", r, err)
 	}
