@@ -238,9 +238,13 @@ func NewID() string { return strings.ToLower(ulid.Make().String()) }
 
 func caseKey(id string) (string, string) { return "case#" + id, "case" }
 
-// Create registers c, rejecting a case number already in use.
+// Create registers c, rejecting a case number already in use. It first
+// registers c's unit in the unit registry (see Units).
 func (r *Repo) Create(ctx context.Context, c *Case) error {
 	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := r.RegisterUnit(ctx, c.Unit); err != nil {
 		return err
 	}
 	now := r.now()
