@@ -53,6 +53,7 @@ func TestOwnerPasswordScanAccepted(t *testing.T) {
 		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
 		return got.Status == "accepted" || got.Status == "rejected"
 	})
+	ts.s.Queue.Wait() // the record follows the status
 	if got.Status != "accepted" || !got.Decrypted || got.Pages != 1 {
 		t.Fatalf("material %+v, want accepted, decrypted, 1 page", got)
 	}

@@ -107,6 +107,7 @@ func TestUploadFaults(t *testing.T) {
 		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
 		return got.Status == "accepted"
 	})
+	ts.s.Queue.Wait() // the record follows the status (and the case's new version)
 	if n := ts.count("material.accept", w.caseID, "", m.ID); n != 1 {
 		t.Fatalf("%d material.accept records, want 1", n)
 	}
