@@ -360,6 +360,9 @@ type Stats struct {
 	OnTimeRate  float64        `json:"onTimeRate"` // onTime / (answered + openOverdue); 1 when nothing was due
 	ByKind      map[string]int `json:"byKind"`
 	Urgent      int            `json:"urgent"`
+	// Units is the per-unit breakdown of a total across units (see Total),
+	// sorted by unit; empty for one unit's Stats.
+	Units []Stats `json:"units,omitempty"`
 }
 
 // Tally computes Stats over cs for complaints submitted in [from, to) (zero
@@ -393,9 +396,27 @@ func Tally(cs []*Complaint, from, to time.Time, today deadline.Date) Stats {
 			st.OnTime++
 		}
 	}
-	st.OnTimeRate = 1
-	if d := st.Answered + st.OpenOverdue; d > 0 {
-		st.OnTimeRate = float64(st.OnTime) / float64(d)
-	}
+	st.OnTimeRate = deadline.OnTimeRate(st.OnTime, st.Answered, st.OpenOverdue)
 	return st
+}
+
+// Total sums the per-unit Stats units (each from Tally) into one, with the
+// on-time rate recomputed from the sums and units kept as its Units. Unit,
+// From and To are left for the caller to set.
+func Total(units []Stats) Stats {
+	t := Stats{ByKind: map[string]int{}, Units: units}
+	for _, u := range units {
+		t.Submitted += u.Submitted
+		t.Answered += u.Answered
+		t.OnTime += u.OnTime
+		t.Late += u.Late
+		t.Open += u.Open
+		t.OpenOverdue += u.OpenOverdue
+		t.Urgent += u.Urgent
+		for k, n := range u.ByKind {
+			t.ByKind[k] += n
+		}
+	}
+	t.OnTimeRate = deadline.OnTimeRate(t.OnTime, t.Answered, t.OpenOverdue)
+	return t
 }

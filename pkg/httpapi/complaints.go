@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -247,40 +248,32 @@ func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 }
 
 // complaintStats is GET /complaints/stats?from=&to=[&unit=]: a clerk gets
-// their own unit, an auditor names one.
+// their own unit; an auditor the unit they name, or without unit the totals
+// across all registered units with the per-unit breakdown (see unitsStats).
 func (a *API) complaintStats(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	q := r.URL.Query()
-	unit := id.Unit
-	if id.Role == auth.Auditor {
-		unit = q.Get("unit")
-		if unit == "" {
-			writeError(w, http.StatusBadRequest, "bad_query", "请用 unit 参数指定单位 (auditors name the unit: ?unit=)")
-			return
-		}
+	sq, ok := parseStatsQuery(w, r, id)
+	if !ok {
+		return
 	}
-	var from, to time.Time
-	for _, name := range []string{"from", "to"} {
-		v := q.Get(name)
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, v)
+	today := deadline.DateOf(a.now())
+	parts, err := unitsStats(a, r, id, sq, func(ctx context.Context, unit string) (complaint.Stats, bool, error) {
+		cs, err := a.Complaints.ByUnit(ctx, unit, false)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "bad_query", name+" 应为 RFC 3339 时间 ("+name+" must be an RFC 3339 time, e.g. 2026-01-01T00:00:00+08:00)")
-			return
+			return complaint.Stats{}, false, err
 		}
-		if name == "from" {
-			from = t
-		} else {
-			to = t
-		}
-	}
-	cs, err := a.Complaints.ByUnit(r.Context(), unit, false)
+		st := complaint.Tally(cs, sq.from, sq.to, today)
+		st.Unit, st.From, st.To = unit, sq.fromArg, sq.toArg
+		return st, len(cs) > 0, nil
+	})
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	st := complaint.Tally(cs, from, to, deadline.DateOf(a.now()))
-	st.Unit, st.From, st.To = unit, q.Get("from"), q.Get("to")
+	if !sq.all {
+		writeJSON(w, http.StatusOK, parts[0])
+		return
+	}
+	st := complaint.Total(parts)
+	st.From, st.To = sq.fromArg, sq.toArg
 	writeJSON(w, http.StatusOK, st)
 }
