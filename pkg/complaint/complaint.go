@@ -348,18 +348,12 @@ func (r *Repo) OpenDueBy(ctx context.Context, date string) ([]*Complaint, error)
 
 // Stats is a unit's on-time record for complaints submitted in a period.
 type Stats struct {
-	Unit        string         `json:"unit"`
-	From        string         `json:"from,omitempty"`
-	To          string         `json:"to,omitempty"`
-	Submitted   int            `json:"submitted"`
-	Answered    int            `json:"answered"`
-	OnTime      int            `json:"onTime"`
-	Late        int            `json:"late"`
-	Open        int            `json:"open"`
-	OpenOverdue int            `json:"openOverdue"`
-	OnTimeRate  float64        `json:"onTimeRate"` // onTime / (answered + openOverdue); 1 when nothing was due
-	ByKind      map[string]int `json:"byKind"`
-	Urgent      int            `json:"urgent"`
+	Unit string `json:"unit"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	deadline.Record
+	ByKind map[string]int `json:"byKind"`
+	Urgent int            `json:"urgent"`
 	// Units is the per-unit breakdown of a total across units (see Total),
 	// sorted by unit; empty for one unit's Stats.
 	Units []Stats `json:"units,omitempty"`
@@ -369,34 +363,21 @@ type Stats struct {
 // bounds are open), as of today.
 func Tally(cs []*Complaint, from, to time.Time, today deadline.Date) Stats {
 	st := Stats{ByKind: map[string]int{}}
+	st.OnTimeRate = 1
 	for _, c := range cs {
 		if (!from.IsZero() && c.SubmittedAt.Before(from)) || (!to.IsZero() && !c.SubmittedAt.Before(to)) {
 			continue
 		}
-		st.Submitted++
 		st.ByKind[string(c.Kind)]++
 		if c.Urgent {
 			st.Urgent++
 		}
-		due, err := deadline.ParseDate(c.Deadline)
-		if err != nil {
-			continue
+		var answered *time.Time
+		if c.Answer != nil {
+			answered = &c.Answer.At
 		}
-		if c.Answer == nil {
-			st.Open++
-			if today.After(due) {
-				st.OpenOverdue++
-			}
-			continue
-		}
-		st.Answered++
-		if deadline.DateOf(c.Answer.At).After(due) {
-			st.Late++
-		} else {
-			st.OnTime++
-		}
+		st.Count(c.Deadline, answered, today)
 	}
-	st.OnTimeRate = deadline.OnTimeRate(st.OnTime, st.Answered, st.OpenOverdue)
 	return st
 }
 
@@ -405,18 +386,13 @@ func Tally(cs []*Complaint, from, to time.Time, today deadline.Date) Stats {
 // From and To are left for the caller to set.
 func Total(units []Stats) Stats {
 	t := Stats{ByKind: map[string]int{}, Units: units}
+	t.OnTimeRate = 1
 	for _, u := range units {
-		t.Submitted += u.Submitted
-		t.Answered += u.Answered
-		t.OnTime += u.OnTime
-		t.Late += u.Late
-		t.Open += u.Open
-		t.OpenOverdue += u.OpenOverdue
+		t.Add(u.Record)
 		t.Urgent += u.Urgent
 		for k, n := range u.ByKind {
 			t.ByKind[k] += n
 		}
 	}
-	t.OnTimeRate = deadline.OnTimeRate(t.OnTime, t.Answered, t.OpenOverdue)
 	return t
 }

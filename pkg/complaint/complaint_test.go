@@ -152,7 +152,7 @@ func TestTally(t *testing.T) {
 		{Kind: Other, Deadline: "2026-09-30", SubmittedAt: at("2025-12-01T10:00:00+08:00")},                           // outside the period
 	}
 	st := Tally(cs, at("2026-01-01T00:00:00+08:00"), time.Time{}, d("2026-09-20"))
-	want := Stats{Submitted: 4, Answered: 2, OnTime: 1, Late: 1, Open: 2, OpenOverdue: 1, Urgent: 1, OnTimeRate: 1.0 / 3,
+	want := Stats{Record: deadline.Record{Submitted: 4, Answered: 2, OnTime: 1, Late: 1, Open: 2, OpenOverdue: 1, OnTimeRate: 1.0 / 3}, Urgent: 1,
 		ByKind: map[string]int{"other": 2, "obstructed_meeting": 2}}
 	if fmt.Sprint(st) != fmt.Sprint(want) {
 		t.Errorf("tally\n got %+v\nwant %+v", st, want)

@@ -15,18 +15,12 @@ import (
 // or, with Unit empty, the totals across units with the per-unit records in
 // Units.
 type Stats struct {
-	Unit        string  `json:"unit"`
-	From        string  `json:"from,omitempty"`
-	To          string  `json:"to,omitempty"`
-	Submitted   int     `json:"submitted"`
-	Answered    int     `json:"answered"`
-	OnTime      int     `json:"onTime"`
-	Late        int     `json:"late"`
-	Open        int     `json:"open"`
-	OpenOverdue int     `json:"openOverdue"`
-	OnTimeRate  float64 `json:"onTimeRate"` // deadline.OnTimeRate: onTime / (answered + openOverdue); 1 when nothing was due
-	Approved    int     `json:"approved"`
-	Refused     int     `json:"refused"`
+	Unit string `json:"unit"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	deadline.Record
+	Approved int `json:"approved"`
+	Refused  int `json:"refused"`
 	// Units is the per-unit breakdown of a total, sorted by unit.
 	Units []Stats `json:"units,omitempty"`
 }
@@ -35,35 +29,24 @@ type Stats struct {
 // submitted in [from, to) (zero bounds are open), as of today.
 func tallyApplications(apps []*application.Application, from, to time.Time, today deadline.Date) Stats {
 	var st Stats
+	st.OnTimeRate = 1
 	for _, app := range apps {
 		if (!from.IsZero() && app.SubmittedAt.Before(from)) || (!to.IsZero() && !app.SubmittedAt.Before(to)) {
 			continue
 		}
-		st.Submitted++
-		due, err := deadline.ParseDate(app.Deadline)
-		if err != nil {
+		var answered *time.Time
+		if app.Reply != nil {
+			answered = &app.Reply.At
+		}
+		if !st.Count(app.Deadline, answered, today) || app.Reply == nil {
 			continue
 		}
-		if app.Reply == nil {
-			st.Open++
-			if today.After(due) {
-				st.OpenOverdue++
-			}
-			continue
-		}
-		st.Answered++
 		if app.Reply.Decision == "approve" {
 			st.Approved++
 		} else {
 			st.Refused++
 		}
-		if deadline.DateOf(app.Reply.At).After(due) {
-			st.Late++
-		} else {
-			st.OnTime++
-		}
 	}
-	st.OnTimeRate = deadline.OnTimeRate(st.OnTime, st.Answered, st.OpenOverdue)
 	return st
 }
 
@@ -71,17 +54,12 @@ func tallyApplications(apps []*application.Application, from, to time.Time, toda
 // the sums, with units kept as its Units.
 func totalStats(units []Stats) Stats {
 	t := Stats{Units: units}
+	t.OnTimeRate = 1
 	for _, u := range units {
-		t.Submitted += u.Submitted
-		t.Answered += u.Answered
-		t.OnTime += u.OnTime
-		t.Late += u.Late
-		t.Open += u.Open
-		t.OpenOverdue += u.OpenOverdue
+		t.Add(u.Record)
 		t.Approved += u.Approved
 		t.Refused += u.Refused
 	}
-	t.OnTimeRate = deadline.OnTimeRate(t.OnTime, t.Answered, t.OpenOverdue)
 	return t
 }
 

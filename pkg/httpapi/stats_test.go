@@ -13,6 +13,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/complaint"
+	"github.com/yuejuan/yuejuan/pkg/deadline"
 )
 
 // Units of the statistics tests: newFz's, and one more that sorts first.
@@ -122,8 +123,8 @@ func TestApplicationStatsAcrossUnits(t *testing.T) {
 	e.app(unitB, 10, "approve", 9)
 	e.app(unitB, 1, "approve", 1)
 	e.app(unitB, 20, "", 0)
-	wantA := Stats{Unit: unitA, Submitted: 4, Answered: 2, OnTime: 1, Late: 1, Open: 2, OpenOverdue: 1, OnTimeRate: 1.0 / 3, Approved: 1, Refused: 1}
-	wantB := Stats{Unit: unitB, Submitted: 3, Answered: 2, OnTime: 2, Open: 1, OnTimeRate: 1, Approved: 2}
+	wantA := Stats{Unit: unitA, Record: deadline.Record{Submitted: 4, Answered: 2, OnTime: 1, Late: 1, Open: 2, OpenOverdue: 1, OnTimeRate: 1.0 / 3}, Approved: 1, Refused: 1}
+	wantB := Stats{Unit: unitB, Record: deadline.Record{Submitted: 3, Answered: 2, OnTime: 2, Open: 1, OnTimeRate: 1}, Approved: 2}
 
 	var st Stats
 	if raw := e.get(e.clerk, "/api/v1/applications/stats", &st); !reflect.DeepEqual(st, wantA) || strings.Contains(raw, `"units"`) {
@@ -138,7 +139,7 @@ func TestApplicationStatsAcrossUnits(t *testing.T) {
 	raw := e.get(e.auditor, "/api/v1/applications/stats", &st)
 	// 3 of the 5 that fell due were answered on time: 0.6, not the mean of
 	// the units' rates (2/3).
-	want := Stats{Submitted: 7, Answered: 4, OnTime: 3, Late: 1, Open: 3, OpenOverdue: 1, OnTimeRate: 0.6, Approved: 3, Refused: 1,
+	want := Stats{Record: deadline.Record{Submitted: 7, Answered: 4, OnTime: 3, Late: 1, Open: 3, OpenOverdue: 1, OnTimeRate: 0.6}, Approved: 3, Refused: 1,
 		Units: []Stats{wantB, wantA}}
 	if !reflect.DeepEqual(st, want) || !strings.Contains(raw, `"unit":""`) {
 		t.Errorf("auditor, all units:\n%s\nwant %+v", raw, want)
@@ -199,9 +200,9 @@ func TestComplaintStatsAcrossUnits(t *testing.T) {
 	// Unit B: open and not yet due; urgent and on time.
 	e.complaint(unitB, complaint.Other, false, 20, 0)
 	e.complaint(unitB, complaint.ObstructedReview, true, 3, 2)
-	wantA := complaint.Stats{Unit: unitA, Submitted: 3, Answered: 2, OnTime: 1, Late: 1, Open: 1, OpenOverdue: 1, OnTimeRate: 1.0 / 3,
+	wantA := complaint.Stats{Unit: unitA, Record: deadline.Record{Submitted: 3, Answered: 2, OnTime: 1, Late: 1, Open: 1, OpenOverdue: 1, OnTimeRate: 1.0 / 3},
 		ByKind: map[string]int{"other": 1, "obstructed_review": 1, "obstructed_meeting": 1}, Urgent: 1}
-	wantB := complaint.Stats{Unit: unitB, Submitted: 2, Answered: 1, OnTime: 1, Open: 1, OnTimeRate: 1,
+	wantB := complaint.Stats{Unit: unitB, Record: deadline.Record{Submitted: 2, Answered: 1, OnTime: 1, Open: 1, OnTimeRate: 1},
 		ByKind: map[string]int{"other": 1, "obstructed_review": 1}, Urgent: 1}
 
 	var st complaint.Stats
@@ -216,7 +217,7 @@ func TestComplaintStatsAcrossUnits(t *testing.T) {
 	st = complaint.Stats{}
 	raw := e.get(e.auditor, "/api/v1/complaints/stats", &st)
 	// 2 of the 4 that fell due were answered on time.
-	want := complaint.Stats{Submitted: 5, Answered: 3, OnTime: 2, Late: 1, Open: 2, OpenOverdue: 1, OnTimeRate: 0.5,
+	want := complaint.Stats{Record: deadline.Record{Submitted: 5, Answered: 3, OnTime: 2, Late: 1, Open: 2, OpenOverdue: 1, OnTimeRate: 0.5},
 		ByKind: map[string]int{"other": 2, "obstructed_review": 2, "obstructed_meeting": 1}, Urgent: 2,
 		Units: []complaint.Stats{wantB, wantA}}
 	if !reflect.DeepEqual(st, want) || !strings.Contains(raw, `"unit":""`) {
