@@ -174,10 +174,7 @@ func (a *API) ownComplaint(w http.ResponseWriter, r *http.Request, id auth.Ident
 		a.fail(w, r, err)
 		return nil, false
 	}
-	allowed := id.Role == auth.Auditor ||
-		(id.Role == auth.Lawyer && c.Lawyer.License == id.Subject) ||
-		(id.Role == auth.Clerk && c.Unit == id.Unit)
-	if !allowed {
+	if !mayRead(id, c.Lawyer.License, c.Unit) {
 		a.record(r, id, audit.Event{Action: "access.deny", CaseID: c.CaseID, Target: c.ID, Result: audit.Denied,
 			Detail: map[string]string{"reason": "not the owner", "complaint": c.ID}})
 		writeError(w, http.StatusNotFound, "complaint_not_found", "未找到该申诉控告 (no such complaint)")

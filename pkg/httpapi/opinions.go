@@ -143,10 +143,7 @@ func (a *API) ownOpinion(w http.ResponseWriter, r *http.Request, id auth.Identit
 		a.fail(w, r, err)
 		return nil, false
 	}
-	allowed := id.Role == auth.Auditor ||
-		(id.Role == auth.Lawyer && o.Lawyer.License == id.Subject) ||
-		(id.Role == auth.Clerk && o.Unit == id.Unit)
-	if !allowed {
+	if !mayRead(id, o.Lawyer.License, o.Unit) {
 		a.record(r, id, audit.Event{Action: "access.deny", CaseID: o.CaseID, Target: o.ID, Result: audit.Denied,
 			Detail: map[string]string{"reason": "not the owner", "opinion": o.ID}})
 		writeError(w, http.StatusNotFound, "opinion_not_found", "未找到该意见 (no such opinion)")

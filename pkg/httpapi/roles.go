@@ -62,3 +62,18 @@ func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.
 	}
 	m.ServeMux.HandleFunc(pattern, h)
 }
+
+// mayRead is who may see a lawyer's request (an application, a complaint, an
+// opinion): the lawyer who made it, a clerk of the unit it went to, and any
+// auditor.
+func mayRead(id auth.Identity, lawyer, unit string) bool {
+	switch id.Role {
+	case auth.Auditor:
+		return true
+	case auth.Lawyer:
+		return lawyer == id.Subject
+	case auth.Clerk:
+		return unit == id.Unit
+	}
+	return false
+}
