@@ -4,19 +4,27 @@ BIN       := bin
 DATA      ?= $(CURDIR)/data
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test vet lint bench clean
+.PHONY: all build run test vet lint bench clean peers
 
 all: build
 
 build:
+	@test -d $(BIN) || echo "first build: downloading Go modules and compiling (a few minutes on empty caches)"
 	$(GO) build -trimpath -o $(BIN)/yuejuan ./cmd/yuejuan
 
 ## run: build and start the local all-in-one server on 127.0.0.1:8080
 run: build
 	YUEJUAN_DATA=$${YUEJUAN_DATA:-$(DATA)} ./$(BIN)/yuejuan serve
 
-## test: everything CI runs
-test: lint
+## peers: install what the tests need and this machine lacks: Debian's qpdf,
+## poppler-utils, mupdf-tools and chromium (apt-get update first), dynalite from
+## npm, versitygw and the Lambda RIE with go install. Idempotent: seconds when
+## everything is present; the first time about 5-8 minutes (versitygw compiles).
+peers:
+	@for p in debian dynalite versitygw lambda-rie; do sh infra/peers/$$p.sh || exit 1; done
+
+## test: everything CI runs; installs the missing peers first
+test: peers lint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) test -count=1 -timeout 20m ./...
 	@$(MAKE) --no-print-directory fuzz

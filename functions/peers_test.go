@@ -34,7 +34,7 @@ import (
 //
 // A missing peer fails the tests with how to install it; nothing is skipped.
 
-const installHint = "install the peers with `sh infra/peers/dynalite.sh && sh infra/peers/versitygw.sh && sh infra/peers/lambda-rie.sh` " +
+const installHint = "install the peers with `make peers` " +
 	"(or point YUEJUAN_TEST_DYNAMO_ENDPOINT / YUEJUAN_TEST_S3_ENDPOINT with _ACCESS_KEY and _SECRET_KEY at running servers)"
 
 var env struct {

@@ -27,5 +27,6 @@ if ! command -v npm >/dev/null 2>&1; then
 	echo "dynalite.sh: npm not found; install Node.js 20 and npm first" >&2
 	exit 1
 fi
+echo "dynalite $VERSION: installing with npm"
 npm install -g --no-fund --no-audit "dynalite@$VERSION"
 have

@@ -28,5 +28,6 @@ if have; then
 fi
 # Outside any module, so the project's go.mod is neither read nor changed.
 cd "${TMPDIR:-/tmp}"
+echo "aws-lambda-rie: building with go install"
 GOFLAGS= go install "$MODULE/cmd/aws-lambda-rie@$VERSION"
 have

@@ -28,5 +28,6 @@ if have; then
 fi
 # Outside any module, so the project's go.mod is neither read nor changed.
 cd "${TMPDIR:-/tmp}"
+echo "versitygw $VERSION: building with go install (first time: a few minutes)"
 GOFLAGS= go install "$MODULE/cmd/versitygw@$VERSION"
 have

@@ -48,7 +48,7 @@ func chromiumPath(t *testing.T) string {
 	}
 	const p = "/usr/bin/chromium"
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the browser tests need Debian's chromium at %s: run infra/peers/chromium.sh "+
+		t.Fatalf("the browser tests need Debian's chromium at %s: run `make peers` (infra/peers/debian.sh) "+
 			"(apt-get update && apt-get install -y chromium), or set YUEJUAN_CHROMIUM to a Chromium binary: %v", p, err)
 	}
 	return p
@@ -328,7 +328,7 @@ func startBrowser(t *testing.T, exe string) context.Context {
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancelBrowser)
 	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start %s: %v (install it with infra/peers/chromium.sh)", exe, err)
+		t.Fatalf("start %s: %v (install it with `make peers`)", exe, err)
 	}
 	return browserCtx
 }

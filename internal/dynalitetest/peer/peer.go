@@ -38,7 +38,7 @@ import (
 const EndpointEnv = "YUEJUAN_TEST_DYNAMO_ENDPOINT"
 
 // InstallHint says how to get dynalite.
-const InstallHint = "install it with `infra/peers/dynalite.sh` (or `npm install -g dynalite@4`), " +
+const InstallHint = "install it with `make peers` (or `npm install -g dynalite@4`), " +
 	"or point " + EndpointEnv + " at a running DynamoDB-compatible endpoint"
 
 var (
@@ -143,8 +143,10 @@ func Find() (string, error) {
 			dir = parent
 		}
 	}
-	if out, err := exec.Command("npm", "root", "-g").Output(); err == nil {
-		p := filepath.Join(strings.TrimSpace(string(out)), "..", "bin", "dynalite")
+	// npm's global executables are in {prefix}/bin (`npm root -g` is
+	// {prefix}/lib/node_modules, whose sibling bin is not it).
+	if out, err := exec.Command("npm", "prefix", "-g").Output(); err == nil {
+		p := filepath.Join(strings.TrimSpace(string(out)), "bin", "dynalite")
 		if isExec(p) {
 			return p, nil
 		}
