@@ -7,7 +7,6 @@ package complaint
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -182,20 +181,18 @@ const openPK = "open#complaints"
 
 func openSK(c *Complaint) string { return c.Deadline + "#" + c.ID }
 
-func (r *Repo) put(ctx context.Context, c *Complaint) error {
-	data, err := json.Marshal(c)
-	if err != nil {
-		return err
+// records is the repository's typed view of the table.
+func (r *Repo) records() store.Records[Complaint] {
+	return store.Records[Complaint]{T: r.T, Kind: "complaint",
+		Rev: func(c *Complaint) *int64 { return &c.rev },
+		Item: func(c *Complaint) store.Item {
+			pk, sk := key(c.ID)
+			return store.Item{PK: pk, SK: sk,
+				GSI1PK: "lawyer#" + c.Lawyer.License + "#complaints", GSI1SK: sortTime(c.SubmittedAt) + "#" + c.ID,
+				GSI2PK: "unit#" + c.Unit + "#complaints", GSI2SK: c.Deadline + "#" + sortTime(c.SubmittedAt) + "#" + c.ID}
+		},
+		Saved: r.trackOpen,
 	}
-	pk, sk := key(c.ID)
-	v, err := r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: c.rev, Data: data,
-		GSI1PK: "lawyer#" + c.Lawyer.License + "#complaints", GSI1SK: sortTime(c.SubmittedAt) + "#" + c.ID,
-		GSI2PK: "unit#" + c.Unit + "#complaints", GSI2SK: c.Deadline + "#" + sortTime(c.SubmittedAt) + "#" + c.ID})
-	if err != nil {
-		return fmt.Errorf("complaint: save %s: %w", c.ID, err)
-	}
-	c.rev = v
-	return r.trackOpen(ctx, c)
 }
 
 func (r *Repo) trackOpen(ctx context.Context, c *Complaint) error {
@@ -232,40 +229,20 @@ func (r *Repo) Create(ctx context.Context, c *Complaint) error {
 		c.Attachments = []string{}
 	}
 	c.rev = 0
-	return r.put(ctx, c)
+	return r.records().Put(ctx, c)
 }
 
 // Get returns the complaint with id.
 func (r *Repo) Get(ctx context.Context, id string) (*Complaint, error) {
 	pk, sk := key(id)
-	it, err := r.T.Get(ctx, pk, sk)
-	if err != nil {
-		return nil, fmt.Errorf("complaint %s: %w", id, err)
-	}
-	var c Complaint
-	if err := json.Unmarshal(it.Data, &c); err != nil {
-		return nil, fmt.Errorf("complaint: decode %s: %w", id, err)
-	}
-	c.rev = it.Version
-	return &c, nil
+	return r.records().Get(ctx, pk, sk)
 }
 
 // Update applies fn to the stored complaint and saves it, retrying on
 // concurrent writes.
 func (r *Repo) Update(ctx context.Context, id string, fn func(*Complaint) error) (*Complaint, error) {
-	return store.Retry(func() (*Complaint, error) {
-		c, err := r.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := fn(c); err != nil {
-			return nil, err
-		}
-		if err := r.put(ctx, c); err != nil {
-			return nil, err
-		}
-		return c, nil
-	})
+	pk, sk := key(id)
+	return r.records().Update(ctx, pk, sk, fn)
 }
 
 // AnswerWith closes the complaint with a written answer (ErrAnswered if it
@@ -288,22 +265,7 @@ func (r *Repo) AnswerWith(ctx context.Context, id string, a Answer) (*Complaint,
 }
 
 func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Complaint) bool) ([]*Complaint, error) {
-	items, err := store.All(ctx, r.T, q)
-	if err != nil {
-		return nil, fmt.Errorf("complaint: list: %w", err)
-	}
-	var out []*Complaint
-	for _, it := range items {
-		var c Complaint
-		if err := json.Unmarshal(it.Data, &c); err != nil {
-			return nil, err
-		}
-		c.rev = it.Version
-		if keep == nil || keep(&c) {
-			out = append(out, &c)
-		}
-	}
-	return out, nil
+	return r.records().List(ctx, q, keep)
 }
 
 // ByLawyer returns a lawyer's complaints, newest first.

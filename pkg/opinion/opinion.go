@@ -11,7 +11,6 @@ package opinion
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -109,20 +108,17 @@ func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0
 func locKey(id string) (string, string)          { return "opinion#" + id, "opinion" }
 func itemKey(caseID, id string) (string, string) { return "case#" + caseID, "opinion#" + id }
 
-func (r *Repo) put(ctx context.Context, o *Opinion) error {
-	data, err := json.Marshal(o)
-	if err != nil {
-		return err
+// records is the repository's typed view of the table.
+func (r *Repo) records() store.Records[Opinion] {
+	return store.Records[Opinion]{T: r.T, Kind: "opinion",
+		Rev: func(o *Opinion) *int64 { return &o.rev },
+		Item: func(o *Opinion) store.Item {
+			pk, sk := itemKey(o.CaseID, o.ID)
+			return store.Item{PK: pk, SK: sk,
+				GSI1PK: "lawyer#" + o.Lawyer.License + "#opinions", GSI1SK: sortTime(o.SubmittedAt) + "#" + o.ID,
+				GSI2PK: "unit#" + o.Unit + "#opinions", GSI2SK: sortTime(o.SubmittedAt) + "#" + o.ID}
+		},
 	}
-	pk, sk := itemKey(o.CaseID, o.ID)
-	v, err := r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: o.rev, Data: data,
-		GSI1PK: "lawyer#" + o.Lawyer.License + "#opinions", GSI1SK: sortTime(o.SubmittedAt) + "#" + o.ID,
-		GSI2PK: "unit#" + o.Unit + "#opinions", GSI2SK: sortTime(o.SubmittedAt) + "#" + o.ID})
-	if err != nil {
-		return fmt.Errorf("opinion: save %s: %w", o.ID, err)
-	}
-	o.rev = v
-	return nil
 }
 
 // Submit validates and stores a new opinion on a case the caller has
@@ -148,7 +144,7 @@ func (r *Repo) Submit(ctx context.Context, o *Opinion) error {
 	}
 	// Written before the case check: a Conclude that reads the case after
 	// our check succeeds lists this opinion.
-	if err := r.put(ctx, o); err != nil {
+	if err := r.records().Put(ctx, o); err != nil {
 		return err
 	}
 	err := r.Cases.CheckOpen(ctx, o.CaseID)
@@ -175,36 +171,12 @@ func (r *Repo) Get(ctx context.Context, id string) (*Opinion, error) {
 
 func (r *Repo) get(ctx context.Context, caseID, id string) (*Opinion, error) {
 	pk, sk := itemKey(caseID, id)
-	it, err := r.T.Get(ctx, pk, sk)
-	if err != nil {
-		return nil, fmt.Errorf("opinion %s: %w", id, err)
-	}
-	return decode(it)
-}
-
-func decode(it store.Item) (*Opinion, error) {
-	var o Opinion
-	if err := json.Unmarshal(it.Data, &o); err != nil {
-		return nil, fmt.Errorf("opinion: decode %s: %w", it.SK, err)
-	}
-	o.rev = it.Version
-	return &o, nil
+	return r.records().Get(ctx, pk, sk)
 }
 
 func (r *Repo) update(ctx context.Context, caseID, id string, fn func(*Opinion) error) (*Opinion, error) {
-	return store.Retry(func() (*Opinion, error) {
-		o, err := r.get(ctx, caseID, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := fn(o); err != nil {
-			return nil, err
-		}
-		if err := r.put(ctx, o); err != nil {
-			return nil, err
-		}
-		return o, nil
-	})
+	pk, sk := itemKey(caseID, id)
+	return r.records().Update(ctx, pk, sk, fn)
 }
 
 // Answer records the handler's reply. The reason is required, adopted or
@@ -236,19 +208,7 @@ func (r *Repo) Answer(ctx context.Context, id string, rep Reply) (*Opinion, erro
 // ByCase returns a case's opinions in submission order (a strongly
 // consistent read).
 func (r *Repo) ByCase(ctx context.Context, caseID string) ([]*Opinion, error) {
-	items, err := store.All(ctx, r.T, store.Query{PK: "case#" + caseID, SKPrefix: "opinion#"})
-	if err != nil {
-		return nil, fmt.Errorf("opinion: opinions of %s: %w", caseID, err)
-	}
-	var out []*Opinion
-	for _, it := range items {
-		o, err := decode(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return r.records().List(ctx, store.Query{PK: "case#" + caseID, SKPrefix: "opinion#"}, nil)
 }
 
 // Unanswered returns a case's opinions still awaiting an answer.
@@ -267,21 +227,9 @@ func (r *Repo) Unanswered(ctx context.Context, caseID string) ([]*Opinion, error
 }
 
 func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Opinion) bool) ([]*Opinion, error) {
-	items, err := store.All(ctx, r.T, q)
-	if err != nil {
-		return nil, fmt.Errorf("opinion: list: %w", err)
-	}
-	var out []*Opinion
-	for _, it := range items {
-		o, err := decode(it)
-		if err != nil {
-			return nil, err
-		}
-		if o.Status != Withdrawn && (keep == nil || keep(o)) {
-			out = append(out, o)
-		}
-	}
-	return out, nil
+	return r.records().List(ctx, q, func(o *Opinion) bool {
+		return o.Status != Withdrawn && (keep == nil || keep(o))
+	})
 }
 
 // ByLawyer returns a lawyer's opinions, newest first.
