@@ -190,6 +190,12 @@ type Material struct {
 	PDFKey    string    `json:"-"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// Unfinished marks a verdict (accepted, rejected) whose follow-ups, the
+	// case's new content version and the audit record, are not all written
+	// yet (see docs/recovery.md). Runs counts the ingest runs begun and not
+	// ended (a run that crashed the process leaves its count).
+	Unfinished bool `json:"-"`
+	Runs       int  `json:"-"`
 
 	rev int64
 }
@@ -357,14 +363,20 @@ func (r *Repo) AddMaterial(ctx context.Context, m *Material) error {
 func (r *Repo) putMaterial(ctx context.Context, m *Material) error {
 	data, err := json.Marshal(struct {
 		*Material
-		UploadKey string `json:"uploadKey"`
-		PDFKey    string `json:"pdfKey,omitempty"`
-	}{m, m.UploadKey, m.PDFKey})
+		UploadKey  string `json:"uploadKey"`
+		PDFKey     string `json:"pdfKey,omitempty"`
+		Unfinished bool   `json:"unfinished,omitempty"`
+		Runs       int    `json:"runs,omitempty"`
+	}{m, m.UploadKey, m.PDFKey, m.Unfinished, m.Runs})
 	if err != nil {
 		return err
 	}
 	pk, sk := matKey(m.CaseID, m.ID)
-	v, err := r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: m.rev, Data: data})
+	it := store.Item{PK: pk, SK: sk, Version: m.rev, Data: data}
+	if !m.Decided() {
+		it.GSI2PK, it.GSI2SK = openMaterialsPK, openMaterialSK(m)
+	}
+	v, err := r.T.Put(ctx, it)
 	if err != nil {
 		return fmt.Errorf("casefile: save material %s: %w", m.ID, err)
 	}
@@ -375,14 +387,17 @@ func (r *Repo) putMaterial(ctx context.Context, m *Material) error {
 func decodeMaterial(it store.Item) (*Material, error) {
 	var aux struct {
 		Material
-		UploadKey string `json:"uploadKey"`
-		PDFKey    string `json:"pdfKey"`
+		UploadKey  string `json:"uploadKey"`
+		PDFKey     string `json:"pdfKey"`
+		Unfinished bool   `json:"unfinished"`
+		Runs       int    `json:"runs"`
 	}
 	if err := json.Unmarshal(it.Data, &aux); err != nil {
 		return nil, fmt.Errorf("casefile: decode material: %w", err)
 	}
 	m := aux.Material
 	m.UploadKey, m.PDFKey, m.rev = aux.UploadKey, aux.PDFKey, it.Version
+	m.Unfinished, m.Runs = aux.Unfinished, aux.Runs
 	return &m, nil
 }
 
