@@ -89,6 +89,13 @@ type AssembleOptions struct {
 	// Placeholders makes AssembleBase insert a slip-sheet page naming a
 	// document that cannot be used, instead of failing.
 	Placeholders bool
+	// MaxPages and MaxBytes are the largest dossier AssembleBase builds:
+	// its pages (cover, 卷内目录 and slip-sheets included) and the bytes of
+	// its ingested documents; a larger one is refused with a
+	// *TooLargeError before anything is written. Zero means
+	// DefaultMaxPages, DefaultMaxBytes.
+	MaxPages int
+	MaxBytes int64
 }
 
 // Manifest describes an assembled dossier. Page numbers are 1-based pages of
