@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
@@ -32,101 +31,6 @@ type baseSlot struct {
 	ref   types.IndirectRef
 	w, h  float64
 	pages int
-}
-
-// writeBase serialises the base dossier as writePDF does (objects renumbered
-// depth first from root), but with the slots and the information dictionary
-// last, and returns its sidecar. The /ID is derived from the prefix, so equal
-// inputs give equal bytes.
-func writeBase(c context.Context, xt *model.XRefTable, root types.IndirectRef, info map[string]string, slots []*baseSlot, pages int, w io.Writer) (*Sidecar, error) {
-	if len(slots) == 0 {
-		return nil, errors.New("dossier: base without stamp slots")
-	}
-	s := &serializer{xt: xt, num: map[int]int{}, deferred: map[int]bool{}}
-	for _, sl := range slots {
-		s.deferred[int(sl.ref.ObjectNumber)] = true
-	}
-	s.order = append(s.order, 0)
-	if err := s.visit(root, 0); err != nil {
-		return nil, err
-	}
-	first := len(s.order)
-	sc := &Sidecar{Format: SidecarFormat, Root: s.num[int(root.ObjectNumber)], Pages: pages, InfoDict: info}
-	for _, sl := range slots {
-		n := first + len(sc.Slots)
-		s.num[int(sl.ref.ObjectNumber)] = n
-		sc.Slots = append(sc.Slots, SlotInfo{Obj: n, W: sl.w, H: sl.h, Pages: sl.pages})
-	}
-	sc.Info = first + len(slots)
-	sc.Objects = sc.Info + 1
-
-	bw := bufio.NewWriterSize(w, 1<<20)
-	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(bw, h)}
-	cw.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int64, 0, first-1)
-	for n := 1; n < first; n++ {
-		if n%256 == 0 {
-			if err := c.Err(); err != nil {
-				return nil, err
-			}
-		}
-		offsets = append(offsets, cw.n)
-		o, err := xt.Dereference(*types.NewIndirectRef(s.order[n], 0))
-		if err != nil {
-			return nil, fmt.Errorf("object %d: %w", s.order[n], err)
-		}
-		fmt.Fprintf(cw, "%d 0 obj\n", n)
-		if err := s.writeObject(cw, o); err != nil {
-			return nil, fmt.Errorf("object %d: %w", s.order[n], err)
-		}
-		cw.WriteString("\nendobj\n")
-		if cw.err != nil {
-			return nil, cw.err
-		}
-	}
-	sum := h.Sum(nil)
-	sc.PrefixLen = cw.n
-	sc.PrefixSHA256 = hex.EncodeToString(sum)
-	sc.ID = sc.PrefixSHA256[:32]
-	var err error
-	if sc.Offsets, err = encodeOffsets(offsets); err != nil {
-		return nil, err
-	}
-	sc.offsets = offsets
-	tail, err := copyTail(sc, nil)
-	if err != nil {
-		return nil, err
-	}
-	bw.Write(tail)
-	sc.BaseSize = sc.PrefixLen + int64(len(tail))
-	if err := bw.Flush(); err != nil {
-		return nil, err
-	}
-	return sc, nil
-}
-
-// writeBaseFile writes the base to dst and its sidecar to SidecarPath(dst),
-// each through a temporary file and a rename.
-func writeBaseFile(c context.Context, xt *model.XRefTable, root types.IndirectRef, info map[string]string, slots []*baseSlot, pages int, dst string) (*Sidecar, error) {
-	var sc *Sidecar
-	err := writeFileAtomic(c, dst, func(w io.Writer) error {
-		var err error
-		sc, err = writeBase(c, xt, root, info, slots, pages, w)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	data, err := sc.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	err = writeFileAtomic(c, SidecarPath(dst), func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-	return sc, err
 }
 
 // writeFileAtomic writes dst through a temporary file beside it.

@@ -129,7 +129,8 @@ type serializer struct {
 	num   map[int]int // old object number -> new
 	order []int       // new number -> old object number (0: none, -1: info)
 	// deferred objects are not numbered by visit (the stamp slots, which
-	// writeBase places after everything else).
+	// the base writer places after everything else, and the documents'
+	// pages, which it numbers itself; see assemble_stream.go).
 	deferred map[int]bool
 	// identity writes references with their own numbers (for objects that
 	// are already numbered as they are to appear, see copyTail).
