@@ -162,20 +162,35 @@ func (a *API) middleware(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
 		sw := &statusWriter{ResponseWriter: w, status: 200}
+		if lim := a.maxJSON(); r.ContentLength > lim {
+			// Refused on the declared length, before anything reads the
+			// body: Go's server sends "100 Continue" only when a handler
+			// first reads, so a client that asked (Expect: 100-continue)
+			// gets this 413 instead of being told to send 30 MB and then
+			// cut off. No route takes a body larger than a JSON request.
+			writeError(sw, http.StatusRequestEntityTooLarge, "too_large", tooLarge(lim))
+			a.log().Info("request", "requestId", ri.id, "method", r.Method, "path", logPath(r), "status", sw.status, "ip", ri.ip)
+			return
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				a.log().Error("panic", "requestId", ri.id, "panic", fmt.Sprint(p))
 				writeError(sw, http.StatusInternalServerError, "internal", "服务器内部错误，请稍后重试 (internal error; try again)")
 			}
-			path := r.URL.Path
-			if strings.HasPrefix(path, "/d/") {
-				path = "/d/…" // the token is a secret: never log it
-			}
-			a.log().Info("request", "requestId", ri.id, "method", r.Method, "path", path,
+			a.log().Info("request", "requestId", ri.id, "method", r.Method, "path", logPath(r),
 				"status", sw.status, "ms", time.Since(start).Milliseconds(), "ip", ri.ip)
 		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqKey{}, ri)))
 	})
+}
+
+// logPath is the request's path for the log: a /d/ token is a secret and
+// never logged.
+func logPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/d/") {
+		return "/d/…"
+	}
+	return r.URL.Path
 }
 
 type statusWriter struct {
@@ -269,13 +284,23 @@ func writeProblems(w http.ResponseWriter, ps casefile.Problems) {
 		Code: "invalid", Message: "请一次性补正以下问题后重新提交 (fix all of the following and submit again): " + ps.Error(), Problems: ps}})
 }
 
+// maxJSON is the largest request body any API route reads (MaxJSON,
+// default 1 MiB).
+func (a *API) maxJSON() int64 {
+	if a.MaxJSON > 0 {
+		return a.MaxJSON
+	}
+	return 1 << 20
+}
+
+func tooLarge(limit int64) string {
+	return fmt.Sprintf("请求体超过 %d 字节，请精简后重新提交 (request body larger than %d bytes; send less)", limit, limit)
+}
+
 // decode reads a JSON body strictly: unknown fields and trailing data are
 // errors that name the problem.
 func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	limit := a.MaxJSON
-	if limit <= 0 {
-		limit = 1 << 20
-	}
+	limit := a.maxJSON()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err == nil && jsonTooDeep(body) {
 		writeError(w, http.StatusBadRequest, "too_deep", fmt.Sprintf("JSON 嵌套超过 %d 层 (JSON nested deeper than %d levels)", MaxJSONDepth, MaxJSONDepth))
@@ -292,7 +317,7 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("请求体超过 %d 字节 (request body larger than %d bytes)", limit, limit))
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", tooLarge(limit))
 		case errors.As(err, &syn):
 			writeError(w, http.StatusBadRequest, "bad_json", fmt.Sprintf("JSON 格式错误，位置 %d (malformed JSON at byte %d)", syn.Offset, syn.Offset))
 		case errors.As(err, &typ):
