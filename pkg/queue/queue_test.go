@@ -7,12 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/store"
+	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -363,5 +367,120 @@ func TestMux(t *testing.T) {
 	}
 	if err := m.Handle(t.Context(), Job{Kind: "unknown"}); err == nil {
 		t.Error("a job of an unknown kind was accepted")
+	}
+}
+
+// TestLocalBusyJobWaitsForLease: a job whose work is leased by a worker that
+// died (a crash: the lease is never released) is retried until the lease
+// expires and then done, however few attempts a failing job gets.
+func TestLocalBusyJobWaitsForLease(t *testing.T) {
+	tbl, err := sqlitestore.Open(filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Close()
+	const ttl = 2 * time.Second
+	dead, kill := context.WithCancel(t.Context())
+	if _, _, ok, err := store.Hold(dead, tbl, "assemble#a", ttl); err != nil || !ok {
+		t.Fatalf("the dead worker's lease: %v %v", ok, err)
+	}
+	kill() // it stops renewing and never releases
+	var calls atomic.Int32
+	var doneAt atomic.Int64
+	q := NewLocal(1, func(ctx context.Context, j Job) error {
+		calls.Add(1)
+		_, release, ok, err := store.Hold(ctx, tbl, "assemble#"+j.Key, ttl)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("assemble: the same job is running in another worker (%w)", store.ErrLeaseHeld)
+		}
+		defer release()
+		doneAt.Store(time.Now().UnixNano())
+		return nil
+	})
+	defer q.Close()
+	q.Log, q.MaxAttempts, q.BusyRetry = quiet, 2, 250*time.Millisecond
+	start := time.Now()
+	if err := q.Send(t.Context(), Job{Kind: Assemble, Key: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	waitReturns(t, q, 10*time.Second)
+	if doneAt.Load() == 0 {
+		t.Fatalf("the job was never done (%d attempts): it gave up while the dead worker's lease was held", calls.Load())
+	}
+	took := time.Unix(0, doneAt.Load()).Sub(start)
+	t.Logf("done after %v and %d tries (lease TTL %v, busy retry %v)", took.Round(10*time.Millisecond), calls.Load(), ttl, q.BusyRetry)
+	if calls.Load() <= int32(q.MaxAttempts) {
+		t.Errorf("%d tries: the busy answers should have outnumbered MaxAttempts = %d", calls.Load(), q.MaxAttempts)
+	}
+	if took > ttl+time.Second+q.BusyRetry+2*time.Second {
+		t.Errorf("done after %v; the lease expired after about %v", took, ttl)
+	}
+}
+
+// TestLocalBusyJobFreesItsWorker: a job waiting to retry does not hold the
+// worker: a job sent after it runs in the meantime.
+func TestLocalBusyJobFreesItsWorker(t *testing.T) {
+	var rec recorder
+	var busyOnce atomic.Bool
+	q := NewLocal(1, func(_ context.Context, j Job) error {
+		if j.Key == "busy" && !busyOnce.Swap(true) {
+			return fmt.Errorf("held: %w", store.ErrLeaseHeld)
+		}
+		rec.add(j)
+		return nil
+	})
+	defer q.Close()
+	q.Log, q.BusyRetry = quiet, 500*time.Millisecond
+	for _, k := range []string{"busy", "next"} {
+		if err := q.Send(t.Context(), Job{Kind: Assemble, Key: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitReturns(t, q, 5*time.Second)
+	if !slices.Equal(rec.seen, []string{"next", "busy"}) {
+		t.Errorf("ran %v, want next (while busy waited), then busy", rec.seen)
+	}
+}
+
+// TestLocalBusyGivesUp: a lease that stays held longer than BusyFor (a
+// holder that is stuck) ends the job's retries.
+func TestLocalBusyGivesUp(t *testing.T) {
+	var calls atomic.Int32
+	q := NewLocal(1, func(context.Context, Job) error {
+		calls.Add(1)
+		return fmt.Errorf("held: %w", store.ErrLeaseHeld)
+	})
+	defer q.Close()
+	q.Log, q.BusyRetry, q.BusyFor = quiet, 50*time.Millisecond, 400*time.Millisecond
+	if err := q.Send(t.Context(), Job{Kind: Assemble, Key: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	waitReturns(t, q, 5*time.Second)
+	if n := calls.Load(); n < 3 || n > 12 {
+		t.Errorf("%d tries in BusyFor = 400 ms at one per 50 ms", n)
+	}
+}
+
+// TestLocalCloseDropsRetries: Close does not wait for a job's retry; Wait
+// returns once it is dropped.
+func TestLocalCloseDropsRetries(t *testing.T) {
+	var calls atomic.Int32
+	q := NewLocal(1, func(context.Context, Job) error { calls.Add(1); return errors.New("S3 is down") })
+	q.Log, q.MaxAttempts = quiet, 100
+	if err := q.Send(t.Context(), Job{Kind: Assemble, Key: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	for calls.Load() < 3 { // in its backoff now (800 ms before the 4th try)
+		time.Sleep(10 * time.Millisecond)
+	}
+	q.Close()
+	waitReturns(t, q, time.Second)
+	n := calls.Load()
+	time.Sleep(time.Second)
+	if calls.Load() != n {
+		t.Error("a dropped retry ran after Close")
 	}
 }
