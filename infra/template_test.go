@@ -682,7 +682,7 @@ func TestHTTPAPIs(t *testing.T) {
 }
 
 // TestPermissionBoundaries checks that no function is granted what its
-// boundary forbids (DESIGN.md: split functions by permission boundary).
+// boundary forbids (docs/design.md, "One function per permission boundary").
 func TestPermissionBoundaries(t *testing.T) {
 	tp := load(t)
 	fns := tp.functions(t)

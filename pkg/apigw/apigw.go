@@ -1,6 +1,7 @@
 // Package apigw lets a plain net/http.Handler serve AWS API Gateway HTTP API
 // (payload format 2.0) events inside a Lambda function, so each Lambda main
-// runs exactly the handlers the local server runs (DESIGN.md decision 5):
+// runs exactly the handlers the local server runs (docs/design.md, "One
+// code path, two runtimes"):
 //
 //	lambda.Start(apigw.Handler(api))
 //

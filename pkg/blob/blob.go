@@ -19,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,6 +40,8 @@ func IsNotFound(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound
 type Local struct {
 	*Bucket
 	Signer *URLSigner
+
+	putting sync.Map // keys with a signed PUT in progress (write-once)
 }
 
 // OpenLocal opens (creating) a bucket in dir whose signed URLs point at
@@ -98,14 +102,19 @@ func loadSecret(path string) ([]byte, error) {
 type PutNotifier func(ctx context.Context, key string, size int64)
 
 // Handler serves signed GET and PUT URLs of a local bucket. It checks the
-// signature, the expiry and that the method is the one signed. A PUT URL
-// accepts exactly the size it was signed for (SignedPutURL), like an S3
-// presigned PUT whose Content-Length is signed: a request without a
-// Content-Length is refused with 411, one whose length is not the signed
-// size with 413 (longer) or 400 (shorter), a signed size above maxBytes with
-// 413. Nothing is left behind by a refused or broken PUT: the object is
-// written through the bucket's atomic writer and aborted on any error, and
-// a body that turns out longer than the signed size is never stored.
+// signature (over every query parameter), the expiry and that the method is
+// the one signed. A PUT URL accepts exactly the size it was signed for
+// (SignedPutURL), like an S3 presigned PUT whose Content-Length is signed: a
+// request without a Content-Length is refused with 411, one whose length is
+// not the signed size with 413 (longer) or 400 (shorter), a signed size
+// above maxBytes with 413. A PUT never replaces an object: to a key that
+// exists it is refused with 412, as S3 refuses a PUT with If-None-Match: *,
+// and while another PUT to the key is in progress with 409. Nothing is left
+// behind by a refused or broken PUT: the object is written through the
+// bucket's atomic writer and aborted on any error, and a body that turns
+// out longer than the signed size is never stored. A GET URL signed for a
+// byte range (SignedGetURL) serves that range only, to a request that sends
+// it as its Range header, as S3 does when the Range header is signed.
 func (l *Local) Handler(maxBytes int64, notify PutNotifier) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, err := l.Signer.KeyFromURL(r.Context(), r.URL)
@@ -127,7 +136,7 @@ func (l *Local) Handler(maxBytes int64, notify PutNotifier) http.Handler {
 			}
 			l.servePut(w, r, key, size, maxBytes, notify)
 		case http.MethodGet, http.MethodHead:
-			l.serveGet(w, r, key)
+			l.serveGet(w, r, key, l.Signer.SignedRange(r.URL))
 		default:
 			httpError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "use GET or PUT")
 		}
@@ -152,6 +161,22 @@ func (l *Local) servePut(w http.ResponseWriter, r *http.Request, key string, siz
 	}
 	if r.ContentLength < size {
 		httpError(w, http.StatusBadRequest, "IncompleteBody", mismatch)
+		return
+	}
+	// Write-once: an upload URL stores its object once and never replaces
+	// it (an accepted scan's original, a submitted attachment). PUTs come
+	// only through this handler, so marking the key here makes the check
+	// and the write one step for concurrent PUTs.
+	if _, busy := l.putting.LoadOrStore(key, struct{}{}); busy {
+		httpError(w, http.StatusConflict, "OperationAborted", "此文件正在上传中，请等待其完成后查看材料状态 (an upload to this URL is in progress; wait for it to finish and check the file's status)")
+		return
+	}
+	defer l.putting.Delete(key)
+	if ok, err := l.Exists(r.Context(), key); err != nil {
+		httpError(w, http.StatusInternalServerError, "InternalError", "cannot store the object")
+		return
+	} else if ok {
+		httpError(w, http.StatusPreconditionFailed, "PreconditionFailed", ErrUploaded)
 		return
 	}
 	ctx, cancel := context.WithCancel(r.Context())
@@ -189,7 +214,18 @@ func (l *Local) servePut(w http.ResponseWriter, r *http.Request, key string, siz
 	}
 }
 
-func (l *Local) serveGet(w http.ResponseWriter, r *http.Request, key string) {
+func (l *Local) serveGet(w http.ResponseWriter, r *http.Request, key, signedRange string) {
+	if signedRange != "" {
+		// The range is part of the signature: a request without it, or
+		// with another, is refused as S3 refuses a header that does not
+		// match the signed one; If-Range, which would widen a range to the
+		// whole object, is not honoured.
+		if got := strings.TrimSpace(r.Header.Get("Range")); got != signedRange {
+			httpError(w, http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("此链接只能续传签发时请求的字节范围，请求须带 Range: %s；如需完整文件请重新点击下载链接 (this URL serves only the byte range it was signed for: send Range: %s; for the whole file, open the download link again)", signedRange, signedRange))
+			return
+		}
+		r.Header.Del("If-Range")
+	}
 	rd, err := l.NewReader(r.Context(), key, nil)
 	if err != nil {
 		if IsNotFound(err) {
@@ -202,7 +238,7 @@ func (l *Local) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 	defer rd.Close()
 	w.Header().Set("Cache-Control", "private, no-store")
 	if fn := r.URL.Query().Get("filename"); fn != "" {
-		w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(fn))
+		w.Header().Set("Content-Disposition", contentDisposition(fn))
 	}
 	ct := rd.ContentType()
 	if ct == "" || ct == "application/octet-stream" {
@@ -249,9 +285,22 @@ func SignedURL(ctx context.Context, b *Bucket, key, method string, ttl time.Dura
 	return u, nil
 }
 
+// ErrUploaded is the local store's answer to a PUT to a key that exists
+// (412, as S3 answers a PUT with If-None-Match: * to an existing key).
+const ErrUploaded = "此文件已上传，上传链接只能使用一次，不能覆盖已上传的文件；如需更换文件，请重新登记一份材料 (this file was already uploaded: an upload URL stores its file once and never replaces it; to send another file, register it again)"
+
+// PutHeaders are the headers a client must send with its PUT to an upload
+// URL, besides Content-Length: If-None-Match: *, which SignedPutURL signs
+// into an S3 presigned PUT (S3 then refuses the PUT without it, 403, and to
+// a key that exists, 412). The local store refuses a PUT to an existing key
+// whether or not the header is sent.
+func PutHeaders() http.Header { return http.Header{"If-None-Match": {"*"}} }
+
 // SignedPutURL returns a URL that allows one PUT of exactly size bytes (at
-// least 1) to key for ttl: a PUT of any other length, or without a
-// Content-Length, is refused and stores nothing.
+// least 1) to key for ttl, and only while key does not exist: a PUT of any
+// other length, or without a Content-Length, is refused and stores nothing,
+// and once an object is stored no PUT replaces it (the URL is single-use;
+// the client sends PutHeaders).
 //
 // On S3 the size is the presigned request's Content-Length, which the SigV4
 // signer puts into X-Amz-SignedHeaders (aws-sdk-go-v2 aws/signer/v4/v4.go,
@@ -262,6 +311,12 @@ func SignedURL(ctx context.Context, b *Bucket, key, method string, ttl time.Dura
 // without one with 411. On a local bucket the size is a query parameter
 // under the URL's HMAC, checked by Local.Handler. A bucket that can bind
 // neither is refused with an error rather than given an unbounded URL.
+//
+// Write-once on S3 is a conditional write: If-None-Match: * in the
+// presigned request becomes a signed header (X-Amz-SignedHeaders
+// content-length;host;if-none-match), so the client must send it, and S3
+// (and versitygw, tested) answers 412 PreconditionFailed to a PUT to a key
+// that exists. Locally Local.Handler refuses such a PUT itself.
 func SignedPutURL(ctx context.Context, b *Bucket, key string, size int64, ttl time.Duration) (string, error) {
 	if size < 1 {
 		return "", fmt.Errorf("blob: sign PUT %s: size %d, want at least 1 byte", key, size)
@@ -272,6 +327,7 @@ func SignedPutURL(ctx context.Context, b *Bucket, key string, size int64, ttl ti
 			var in *s3.PutObjectInput
 			if as(&in) {
 				in.ContentLength = aws.Int64(size)
+				in.IfNoneMatch = aws.String("*")
 				bound = true
 				return nil
 			}
@@ -289,4 +345,105 @@ func SignedPutURL(ctx context.Context, b *Bucket, key string, size int64, ttl ti
 		return "", fmt.Errorf("blob: sign PUT %s: this bucket cannot bind the size of an upload", key)
 	}
 	return u, nil
+}
+
+// GetOptions is what SignedGetURL binds into a GET URL besides the key,
+// under its signature.
+type GetOptions struct {
+	// Filename, when set, makes the object download as an attachment
+	// saved under this name (Content-Disposition).
+	Filename string
+	// Range, when set, is a Range header value of one byte range
+	// ("bytes=100-", "bytes=100-199", "bytes=-500"): the URL then serves
+	// that range only, and only to a request that sends this exact Range
+	// header; without it, or with another, it is refused (403).
+	Range string
+}
+
+// SignedGetURL returns a URL that allows GET of key for ttl with o bound
+// into its signature, so that neither the file name nor the range can be
+// changed or removed by whoever holds the URL.
+//
+// On S3 the name is the presigned request's response-content-disposition
+// (a query parameter, signed like the whole query string) and the range its
+// Range header, which the SigV4 presigner signs as a header
+// (X-Amz-SignedHeaders host;range): S3 answers 403 SignatureDoesNotMatch to
+// a request without that Range header or with another one. On a local
+// bucket both are query parameters under the URL's HMAC, enforced by
+// Local.Handler. A bucket that can bind neither is refused with an error
+// rather than given a URL that would serve more than asked.
+func SignedGetURL(ctx context.Context, b *Bucket, key string, ttl time.Duration, o GetOptions) (string, error) {
+	if o.Range != "" && !validRange(o.Range) {
+		return "", fmt.Errorf("blob: sign GET %s: %q is not one byte range", key, o.Range)
+	}
+	bound := o == GetOptions{}
+	u, err := b.SignedURL(ctx, key, &gblob.SignedURLOptions{Method: http.MethodGet, Expiry: ttl,
+		BeforeSign: func(as func(any) bool) error {
+			var in *s3.GetObjectInput
+			if as(&in) {
+				if o.Filename != "" {
+					in.ResponseContentDisposition = aws.String(contentDisposition(o.Filename))
+				}
+				if o.Range != "" {
+					in.Range = aws.String(o.Range)
+				}
+				bound = true
+				return nil
+			}
+			var lg *localGet
+			if as(&lg) {
+				lg.filename, lg.rng = o.Filename, o.Range
+				bound = true
+			}
+			return nil
+		}})
+	if err != nil {
+		return "", fmt.Errorf("blob: sign GET %s: %w", key, err)
+	}
+	if !bound {
+		return "", fmt.Errorf("blob: sign GET %s: this bucket cannot bind a file name or a range", key)
+	}
+	return u, nil
+}
+
+// validRange reports whether v is one byte range: bytes=N-, bytes=N-M
+// (N ≤ M) or bytes=-K, in digits, nothing else.
+func validRange(v string) bool {
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	if !ok {
+		return false
+	}
+	first, last, ok := strings.Cut(spec, "-")
+	digits := func(s string) bool {
+		if s == "" || len(s) > 18 {
+			return false
+		}
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case !ok:
+		return false
+	case first == "":
+		return digits(last)
+	case last == "":
+		return digits(first)
+	default:
+		if !digits(first) || !digits(last) {
+			return false
+		}
+		n, _ := strconv.ParseInt(first, 10, 64)
+		m, _ := strconv.ParseInt(last, 10, 64)
+		return n <= m
+	}
+}
+
+// contentDisposition is the header that saves a download under name
+// (RFC 6266, UTF-8 for Chinese names).
+func contentDisposition(name string) string {
+	return "attachment; filename*=UTF-8''" + url.PathEscape(name)
 }

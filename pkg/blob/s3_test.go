@@ -211,12 +211,16 @@ func TestS3Contract(t *testing.T) {
 	})
 }
 
-// What a client of a presigned PUT must know: Host and Content-Length are
-// signed, nothing else (no Content-Type, no checksum), so a plain HTTP PUT of
-// exactly the signed size succeeds and any other size does not.
+// What a client of a presigned PUT must know: Host, Content-Length and
+// If-None-Match are signed, nothing else (no Content-Type, no checksum), so
+// a plain HTTP PUT of exactly the signed size with If-None-Match: *
+// (blob.PutHeaders) succeeds, and the same PUT without that header does not:
+// the header is what makes S3 refuse to replace an uploaded object.
 func TestS3PresignedPutSignsHostAndLength(t *testing.T) {
+	ctx := context.Background()
 	b, _, _, _ := openS3(t)
-	u, err := blob.SignedPutURL(context.Background(), b, "x/案卷.pdf", 123456, time.Minute)
+	const key = "x/案卷.pdf"
+	u, err := blob.SignedPutURL(ctx, b, key, 6, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +229,20 @@ func TestS3PresignedPutSignsHostAndLength(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := pu.Query()
-	if got := q.Get("X-Amz-SignedHeaders"); got != "content-length;host" {
-		t.Errorf("X-Amz-SignedHeaders = %q, want content-length;host (URL %s)", got, u)
+	if got := q.Get("X-Amz-SignedHeaders"); got != "content-length;host;if-none-match" {
+		t.Errorf("X-Amz-SignedHeaders = %q, want content-length;host;if-none-match (URL %s)", got, u)
+	}
+	req, _ := http.NewRequest(http.MethodPut, u, strings.NewReader("%PDF-1"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("PUT without If-None-Match: %d, want 403 (the header is signed)", resp.StatusCode)
+	}
+	if ok, err := b.Exists(ctx, key); ok || err != nil {
+		t.Errorf("after a PUT without If-None-Match: Exists = %v, %v", ok, err)
 	}
 	for k := range q {
 		if strings.HasPrefix(strings.ToLower(k), "x-amz-checksum") || strings.HasPrefix(strings.ToLower(k), "x-amz-sdk-checksum") {
@@ -248,6 +264,7 @@ func TestS3PresignedPutOtherSizeIsRefused(t *testing.T) {
 	}
 	for _, body := range [][]byte{append(append([]byte{}, data...), 'x'), data[:4999]} {
 		req, _ := http.NewRequest(http.MethodPut, u, bytes.NewReader(body))
+		req.Header.Set("If-None-Match", "*")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -18,8 +18,11 @@ import (
 // URLSigner signs the URLs of a local bucket: fileblob's URLSignerHMAC
 // scheme (the key, expiry, method and content type under an HMAC-SHA256 of
 // the bucket's secret), plus, for a PUT, the exact size the upload must
-// have, under the same HMAC. A URL without a size verifies exactly as
-// fileblob's own signer would have it, so GET URLs issued before stay valid.
+// have and, for a GET, the download's file name and byte range. Every query
+// parameter but the signature is under the HMAC: a parameter added,
+// removed or changed by hand breaks the URL, as on S3, where SigV4 signs
+// the whole query string. A URL with only fileblob's parameters verifies
+// exactly as fileblob's own signer would have it.
 type URLSigner struct {
 	baseURL *url.URL
 	secret  []byte
@@ -38,6 +41,10 @@ func NewURLSigner(baseURL *url.URL, secret []byte) *URLSigner {
 // localPut is what SignedPutURL's BeforeSign reaches through As on a local
 // bucket (the S3 counterpart is *s3.PutObjectInput): where the size goes.
 type localPut struct{ size int64 }
+
+// localGet is SignedGetURL's counterpart of *s3.GetObjectInput: the file
+// name a download is saved under and the one byte range it may serve.
+type localGet struct{ filename, rng string }
 
 // URLFromKey implements fileblob.URLSigner. A PUT must be signed through
 // SignedPutURL, which gives its size; without one it is refused.
@@ -68,16 +75,36 @@ func (s *URLSigner) URLFromKey(_ context.Context, key string, opts *driver.Signe
 		}
 		q.Set("size", strconv.FormatInt(lp.size, 10))
 	}
+	if opts.Method == http.MethodGet && opts.BeforeSign != nil {
+		var lg localGet
+		if err := opts.BeforeSign(func(i any) bool {
+			p, ok := i.(**localGet)
+			if ok {
+				*p = &lg
+			}
+			return ok
+		}); err != nil {
+			return nil, err
+		}
+		if lg.filename != "" {
+			q.Set("filename", lg.filename)
+		}
+		if lg.rng != "" {
+			q.Set("range", lg.rng)
+		}
+	}
 	q.Set("signature", s.mac(q))
 	u.RawQuery = q.Encode()
 	return &u, nil
 }
 
+// mac is the HMAC of every parameter but the signature, in url.Values'
+// canonical (sorted) encoding.
 func (s *URLSigner) mac(q url.Values) string {
 	v := url.Values{}
-	for _, k := range []string{"obj", "expiry", "method", "contentType", "size"} {
-		if x := q.Get(k); x != "" || k == "obj" || k == "expiry" || k == "method" {
-			v.Set(k, x)
+	for k, x := range q {
+		if k != "signature" {
+			v[k] = x
 		}
 	}
 	h := hmac.New(sha256.New, s.secret)
@@ -100,6 +127,11 @@ func (s *URLSigner) KeyFromURL(_ context.Context, u *url.URL) (string, error) {
 	}
 	return q.Get("obj"), nil
 }
+
+// SignedRange is the byte range (a Range header value) a GET URL was
+// signed for, or "" for the whole object. Call it only on a URL KeyFromURL
+// accepted.
+func (s *URLSigner) SignedRange(u *url.URL) string { return u.Query().Get("range") }
 
 // SignedSize is the size a PUT URL was signed for. Call it only on a URL
 // KeyFromURL accepted: it does not check the signature again.

@@ -1,6 +1,7 @@
 // Package cloud wires the service's dependencies from the AWS Lambda
 // environment, as package server does for the local all-in-one process
-// (DESIGN.md decision 5): DynamoDB instead of SQLite, S3 instead of the
+// (docs/design.md, "One code path, two runtimes"): DynamoDB instead of
+// SQLite, S3 instead of the
 // filesystem, SQS instead of the in-process queue, SNS for notices, the
 // identity provider's JWTs (checked against its JWKS) instead of the local
 // login keys, and keys from AWS Secrets Manager.
@@ -11,8 +12,8 @@
 // functions/<name>/main.go only reads the environment, asks a Runtime for
 // its handler and calls lambda.Start.
 //
-// Each builder opens only what its permission boundary needs (DESIGN.md:
-// split functions by permission boundary): the auditor API gets no upload or
+// Each builder opens only what its permission boundary needs (docs/design.md,
+// "One function per permission boundary"): the auditor API gets no upload or
 // dossier bucket, the download function a dossier bucket it only presigns
 // from and the link keys' public halves, the clerk and auditor APIs no link
 // signing key at all.
@@ -72,7 +73,7 @@ func (e Env) issuerSet() string    { return e.value("YUEJUAN_ISSUER", e.Issuer) 
 func (e Env) audienceSet() string  { return e.value("YUEJUAN_AUDIENCE", e.Audience) }
 func (e Env) publicURLSet() string { return e.value("YUEJUAN_PUBLIC_URL", e.PublicURL) }
 
-// Vars documents the variables of the AWS runtime, for the README and the
+// Vars documents the variables of the AWS runtime, for docs/deployment.md and the
 // template test; the shared ones are in config.Vars.
 var Vars = [][2]string{
 	{"YUEJUAN_TABLE", "DynamoDB table of all metadata (layout: dynamostore.TableSchema)"},
@@ -267,7 +268,7 @@ func need(vars ...[2]string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("cloud: set %s (see the README, Deployment)", strings.Join(missing, ", "))
+		return fmt.Errorf("cloud: set %s (see docs/deployment.md)", strings.Join(missing, ", "))
 	}
 	return nil
 }

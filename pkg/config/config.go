@@ -1,5 +1,5 @@
 // Package config reads the service's settings from the environment, one
-// place for every variable the README lists, with defaults for a laptop and
+// place for every variable docs/configuration.md lists, with defaults for a laptop and
 // errors that name the variable and the expected form.
 package config
 
@@ -78,7 +78,7 @@ func (c Config) CheckPeers() error {
 	return nil
 }
 
-// Vars documents every variable, for --help and the README.
+// Vars documents every variable, for --help and docs/configuration.md.
 var Vars = [][2]string{
 	{"YUEJUAN_ADDR", "listen address of the local server (default 127.0.0.1:8080)"},
 	{"YUEJUAN_DATA", "data directory: keys, SQLite database, objects (default ./data)"},

@@ -2,7 +2,7 @@
 // when a period ends under Article 105 of the Criminal Procedure Law, using
 // the State Council's holiday arrangements as data.
 //
-// Rules (see DESIGN.md, decision 4):
+// Rules (see docs/design.md, "Deadlines follow CPL Article 105"):
 //
 //   - A period of N days (AddDays) starts counting the day after the start
 //     date, whatever day that is; its last day is start+N calendar days. If

@@ -12,7 +12,8 @@ import (
 
 func d(y int, m time.Month, day int) Date { return Date{y, m, day} }
 
-// The official table (DESIGN.md, decision 4), typed independently of
+// The official table (docs/design.md, "Deadlines follow CPL Article 105"),
+// typed independently of
 // holidays.json: ranges of days off and adjusted working days.
 var (
 	tableOff = [][2]Date{

@@ -21,7 +21,7 @@ type Period struct {
 	Unit  Unit
 }
 
-// The periods of the service (DESIGN.md, "The rules it serves").
+// The periods of the service (docs/design.md, "The rules the service serves").
 var (
 	// ApplicationReview: an internet review application is handled and
 	// answered within three days (三日内).

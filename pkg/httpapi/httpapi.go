@@ -131,7 +131,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /d/{token}", a.download)
 	mux.HandleFunc("HEAD /d/{token}", a.download)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "没有这个接口 (no such route: see the API section of the README)")
+		writeError(w, http.StatusNotFound, "not_found", "没有这个接口 (no such route: see docs/api.md)")
 	})
 	return a.middleware(mux)
 }

@@ -36,7 +36,7 @@ type roleHandler struct {
 
 // routeMux is the ServeMux of Handler. With API.Roles set it leaves out the
 // routes that admit none of them, so that a Lambda function serving one role
-// (DESIGN.md: split functions by permission boundary) answers 404 for the
+// (docs/design.md, "One function per permission boundary") answers 404 for the
 // rest, as if the route did not exist, and a route shared with other roles
 // answers 403 to their tokens. Public routes other than the download door
 // (/healthz, the /api/ fallback) are always mounted.

@@ -7,7 +7,7 @@
 // UsesS3): metadata in a DynamoDB table (dynalite, or AWS itself), objects in
 // S3 buckets (MinIO, versitygw, any S3-compatible store, or AWS). Upload URLs
 // are then S3 presigned PUTs, which never reach this process; the server
-// finds the new uploads by listing the uploads bucket (uploads.go). The job
+// finds the new uploads by listing the uploads bucket (peers.go). The job
 // queue, the scheduler, the keys and the audit anchors stay local, in the
 // data dir.
 package server

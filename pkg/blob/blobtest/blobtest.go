@@ -2,7 +2,8 @@
 // pass: the local filesystem bucket (with its signed-URL handler) and S3
 // (tested against versitygw) alike. It checks what the service relies on —
 // byte-exact round trips, atomic writes, NotFound, ranges, Chinese keys,
-// listings, signed URLs (scope, method, expiry) and Compose.
+// listings, signed URLs (scope, method, expiry, size, write-once uploads,
+// signed file names and byte ranges) and Compose.
 package blobtest
 
 import (
@@ -13,7 +14,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -283,14 +286,165 @@ func Run(t *testing.T, open func(t *testing.T) (b *blob.Bucket, httpBase string)
 			t.Fatalf("1-byte PUT: %d %s", status, body)
 		}
 		assertContent(t, b, key3, []byte{'%'})
-		// The same URL may be used again (a retry) and replaces the object.
-		u = mustSignPut(t, b, base, key, 77, time.Minute)
-		for range 2 {
-			if status, body := do(t, http.MethodPut, u, data[:77], nil); status != http.StatusOK {
-				t.Fatalf("repeated PUT: %d %s", status, body)
+	})
+
+	t.Run("SignedPutWriteOnce", func(t *testing.T) {
+		// An upload URL stores its object once: a second PUT through it, the
+		// same bytes or others of the same size, and a PUT through a fresh
+		// URL for the same key are refused with 412 and change nothing.
+		b, base := open(t)
+		const key = "once/第1卷 起诉意见书.pdf"
+		orig, evil := Bytes(210, 20_000), Bytes(211, 20_000)
+		u := mustSignPut(t, b, base, key, len(orig), time.Minute)
+		if status, body := do(t, http.MethodPut, u, orig, nil); status != http.StatusOK {
+			t.Fatalf("first PUT: %d %s", status, body)
+		}
+		fresh := mustSignPut(t, b, base, key, len(evil), time.Minute)
+		for _, c := range []struct {
+			name, url string
+			body      []byte
+		}{
+			{"the same bytes again", u, orig},
+			{"other bytes through the same URL", u, evil},
+			{"other bytes through a fresh URL", fresh, evil},
+		} {
+			status, body := do(t, http.MethodPut, c.url, c.body, nil)
+			if status != http.StatusPreconditionFailed || !bytes.Contains(body, []byte("PreconditionFailed")) {
+				t.Errorf("%s: %d %s, want 412 PreconditionFailed", c.name, status, body)
+			}
+			assertContent(t, b, key, orig)
+		}
+		// Concurrent first PUTs of different files: one is stored whole,
+		// the others are refused.
+		const raced = "once/raced.pdf"
+		ur := mustSignPut(t, b, base, raced, 256*1024, time.Minute)
+		bodies := make([][]byte, 4)
+		statuses := make([]int, len(bodies))
+		var wg sync.WaitGroup
+		for i := range bodies {
+			bodies[i] = Bytes(uint64(220+i), 256*1024)
+			wg.Go(func() { statuses[i], _, _ = send(http.MethodPut, ur, bodies[i], nil, false) })
+		}
+		wg.Wait()
+		won := -1
+		for i, st := range statuses {
+			switch {
+			case st == http.StatusOK && won < 0:
+				won = i
+			case st == http.StatusOK:
+				t.Errorf("concurrent PUTs %d and %d both succeeded", won, i)
+			case st != http.StatusPreconditionFailed && st != http.StatusConflict:
+				t.Errorf("concurrent PUT %d: %d, want 200 for one and 409/412 for the others", i, st)
 			}
 		}
-		assertContent(t, b, key, data[:77])
+		if won < 0 {
+			t.Fatalf("no concurrent PUT succeeded: %v", statuses)
+		}
+		assertContent(t, b, raced, bodies[won])
+	})
+
+	t.Run("SignedGetRange", func(t *testing.T) {
+		// A URL signed for a byte range serves that range, to a request
+		// that asks for it; without the Range header, with another range,
+		// or with an If-Range that does not match, it never serves more.
+		b, _ := open(t)
+		const key = "ranged/copy.pdf"
+		data := Bytes(230, 100_000)
+		mustWrite(t, b, key, data, "application/pdf")
+		for _, c := range []struct {
+			rng        string
+			start, end int
+		}{{"bytes=1-", 1, len(data)}, {"bytes=60000-60099", 60000, 60100}, {"bytes=-500", len(data) - 500, len(data)}} {
+			u, err := blob.SignedGetURL(ctx, b, key, time.Minute, blob.GetOptions{Range: c.rng})
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, body := do(t, http.MethodGet, u, nil, http.Header{"Range": {c.rng}})
+			if status != http.StatusPartialContent || !bytes.Equal(body, data[c.start:c.end]) {
+				t.Errorf("%s with its Range: %d, %d bytes, want 206 with bytes %d..%d", c.rng, status, len(body), c.start, c.end-1)
+			}
+			for _, h := range []http.Header{
+				nil,
+				{"Range": {"bytes=0-"}},
+				{"Range": {"bytes=0-99999"}},
+				{"Range": {c.rng + ",0-0"}},
+			} {
+				status, body := do(t, http.MethodGet, u, nil, h)
+				if status != http.StatusForbidden || len(body) >= c.end-c.start && bytes.Contains(body, data[c.start:c.start+64]) {
+					t.Errorf("URL signed for %s, GET with Range %q: %d, %d bytes, want 403", c.rng, h.Get("Range"), status, len(body))
+				}
+			}
+			status, body = do(t, http.MethodGet, u, nil, http.Header{"Range": {c.rng}, "If-Range": {`"not-the-etag"`}})
+			if status == http.StatusOK || len(body) > c.end-c.start {
+				t.Errorf("URL signed for %s, GET with a stale If-Range: %d, %d bytes: served more than the range", c.rng, status, len(body))
+			}
+		}
+		for _, bad := range []string{"bytes=0-1,5-6", "bytes=5-1", "bytes=x-", "items=1-", "bytes=-"} {
+			if _, err := blob.SignedGetURL(ctx, b, key, time.Minute, blob.GetOptions{Range: bad}); err == nil {
+				t.Errorf("SignedGetURL signed the range %q", bad)
+			}
+		}
+	})
+
+	t.Run("SignedGetFilename", func(t *testing.T) {
+		// The download's file name is under the signature: the URL saves
+		// the file under it, and the same URL with the name changed or
+		// removed, or with a parameter added, is refused.
+		b, _ := open(t)
+		const key = "named/copy.pdf"
+		data := Bytes(240, 5000)
+		mustWrite(t, b, key, data, "application/pdf")
+		const name = "京检刑诉〔2026〕1号-阅卷-张律师.pdf"
+		u, err := blob.SignedGetURL(ctx, b, key, time.Minute, blob.GetOptions{Filename: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		cd := resp.Header.Get("Content-Disposition")
+		if resp.StatusCode != http.StatusOK || !bytes.Equal(got, data) || !strings.HasPrefix(cd, "attachment") || !strings.Contains(cd, url.PathEscape(name)) {
+			t.Fatalf("signed GET with a name: %d, Content-Disposition %q, want 200, attachment saved as %s", resp.StatusCode, cd, name)
+		}
+		pu, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		param := ""
+		for k := range pu.Query() {
+			if k == "filename" || k == "response-content-disposition" {
+				param = k
+			}
+		}
+		if param == "" {
+			t.Fatalf("signed URL %s carries no file name parameter", u)
+		}
+		for _, c := range []struct {
+			what   string
+			change func(q url.Values)
+		}{
+			{"renamed to evil.html", func(q url.Values) {
+				// The name as it stands in the parameter: plain locally,
+				// inside the Content-Disposition value on S3.
+				v := q.Get(param)
+				q.Set(param, strings.Replace(strings.Replace(v, url.PathEscape(name), "evil.html", 1), name, "evil.html", 1))
+			}},
+			{"name removed", func(q url.Values) { q.Del(param) }},
+			{"inline", func(q url.Values) { q.Set(param, "inline") }},
+			{"a content type added", func(q url.Values) { q.Set("response-content-type", "text/html") }},
+		} {
+			q := pu.Query()
+			c.change(q)
+			tampered := *pu
+			tampered.RawQuery = q.Encode()
+			status, body := do(t, http.MethodGet, tampered.String(), nil, nil)
+			if status != http.StatusForbidden || bytes.Contains(body, data[:64]) {
+				t.Errorf("signed GET URL with the %s: %d, want 403", c.what, status)
+			}
+		}
 	})
 
 	t.Run("SignedPutSize", func(t *testing.T) {
@@ -598,7 +752,8 @@ func equal(a, b []string) bool {
 var client = &http.Client{Timeout: time.Minute}
 
 // do sends a plain request: only the headers given, and Go's own
-// (Host, User-Agent, Content-Length, Accept-Encoding).
+// (Host, User-Agent, Content-Length, Accept-Encoding), and for a PUT
+// blob.PutHeaders.
 func do(t *testing.T, method, u string, body []byte, h http.Header) (int, []byte) {
 	t.Helper()
 	status, got, err := send(method, u, body, h, false)
@@ -624,6 +779,12 @@ func send(method, u string, body []byte, h http.Header, chunked bool) (int, []by
 	}
 	if chunked {
 		req.ContentLength = -1
+	}
+	if method == http.MethodPut {
+		// What every client of an upload URL sends (blob.PutHeaders).
+		for k, v := range blob.PutHeaders() {
+			req.Header[k] = v
+		}
 	}
 	for k, v := range h {
 		req.Header[k] = v

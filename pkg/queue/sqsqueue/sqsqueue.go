@@ -1,5 +1,6 @@
 // Package sqsqueue is the Amazon SQS implementation of queue.Queue: the
-// background jobs of the Lambda functions (DESIGN.md decision 5). A job is
+// background jobs of the Lambda functions (docs/design.md, "One code path,
+// two runtimes"). A job is
 // one message whose body is the job's JSON ({"kind", "key", "payload"});
 // Decode turns a received body back into the job.
 //
