@@ -76,7 +76,7 @@ func TestIngestOwnerPasswordOnly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if info != (Info{Pages: 3, Kind: "pdf", Decrypted: true}) {
+			if !reflect.DeepEqual(info, Info{Pages: 3, Kind: "pdf", Decrypted: true}) {
 				t.Errorf("info = %+v", info)
 			}
 			qpdfCheck(t, dst)

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -146,66 +145,41 @@ func tooManyPixels(name string, w, h int, max int64) *Rejection {
 }
 
 // readPDF reads and checks a PDF. Problems with the file come back as a
-// *Rejection.
+// *Rejection. What readers tolerate is repaired (see readRepairedPDF).
 func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*page, error) {
-	conf := configuration()
-	conf.Limits.MaxImagePixels = lim.MaxPixels
-	// An encrypted PDF is opened with the empty user password, as every
-	// reader does: one with only an owner password (restricting printing or
-	// copying) reads decrypted; one that needs a password gives
-	// ErrWrongPassword.
-	conf.UserPW, conf.OwnerPW = "", ""
-	if _, err := rs.Seek(0, io.SeekStart); err != nil {
-		return nil, nil, err
-	}
-	pc, err := pdfcpu.ReadWithContext(c, rs, conf)
-	if err != nil {
-		if c.Err() != nil {
-			return nil, nil, c.Err()
-		}
-		if errors.Is(err, pdfcpu.ErrWrongPassword) {
-			return nil, nil, passwordPDF(name)
-		}
-		if trailerHasEncrypt(rs) {
-			return nil, nil, encryptedPDF(name)
-		}
-		return nil, nil, corruptPDF(name)
-	}
-	if pc.Encrypt != nil && !dropCryptFilters(pc.XRefTable) {
-		return nil, nil, encryptedPDF(name)
-	}
-	if err := api.ValidateContext(pc); err != nil {
-		if c.Err() != nil {
-			return nil, nil, c.Err()
-		}
-		return nil, nil, corruptPDF(name)
-	}
+	pc, pgs, _, err := readRepairedPDF(c, rs, name, lim)
+	return pc, pgs, err
+}
+
+// checkedPages lists the pages of a validated PDF, checking their number
+// and that every page's content is there and decodes.
+func checkedPages(c context.Context, pc *model.Context, name string, lim Limits) ([]*page, error) {
 	pgs, err := pages(pc.XRefTable)
 	if err != nil {
-		return nil, nil, corruptPDF(name)
+		return nil, corruptPDF(name)
 	}
 	if len(pgs) == 0 {
-		return nil, nil, noPages(name)
+		return nil, noPages(name)
 	}
 	if len(pgs) > lim.MaxPages {
-		return nil, nil, tooManyPages(name, lim.MaxPages)
+		return nil, tooManyPages(name, lim.MaxPages)
 	}
 	// A truncated file can still parse (pdfcpu repairs the xref table), so
 	// make sure every page's content is there and decodes.
 	for i, p := range pgs {
 		if i%64 == 0 && c.Err() != nil {
-			return nil, nil, c.Err()
+			return nil, c.Err()
 		}
 		if err := checkContents(pc.XRefTable, p); err != nil {
 			if errors.Is(err, filter.ErrDecodeLimitExceeded) {
-				return nil, nil, reject(name, CodeTooLarge, "第 %d 页的内容解压后超过 %d MB，文件异常，请重新扫描 (page %d's content decompresses to more than %d MB: the file is abnormal; rescan it)",
+				return nil, reject(name, CodeTooLarge, "第 %d 页的内容解压后超过 %d MB，文件异常，请重新扫描 (page %d's content decompresses to more than %d MB: the file is abnormal; rescan it)",
 					i+1, maxContentBytes>>20, i+1, maxContentBytes>>20)
 			}
-			return nil, nil, corruptPDF(name)
+			return nil, corruptPDF(name)
 		}
 	}
 	pc.PageCount = len(pgs)
-	return pc, pgs, nil
+	return pgs, nil
 }
 
 // dropCryptFilters removes the Crypt filter from every stream of a PDF read
@@ -332,7 +306,7 @@ func trailerHasEncrypt(rs io.ReadSeeker) bool {
 }
 
 func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Info, error) {
-	pc, pgs, err := readPDF(c, f, name, lim)
+	pc, pgs, rep, err := readRepairedPDF(c, f, name, lim)
 	if err != nil {
 		return Info{}, err
 	}
@@ -350,7 +324,7 @@ func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Inf
 	// An encrypted PDF got this far only if it opens with the empty user
 	// password (pdfcpu's default): its objects are decrypted in memory and
 	// writePDF writes no /Encrypt, so the restrictions are gone.
-	return Info{Pages: len(pgs), Kind: "pdf", Decrypted: pc.Encrypt != nil}, nil
+	return Info{Pages: len(pgs), Kind: "pdf", Decrypted: pc.Encrypt != nil, Repaired: rep}, nil
 }
 
 func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst string, lim Limits) (Info, error) {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,7 +149,7 @@ func TestIngestPDFKeepsPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info != (Info{Pages: 3, Kind: "pdf"}) {
+	if !reflect.DeepEqual(info, Info{Pages: 3, Kind: "pdf"}) {
 		t.Fatalf("info = %+v", info)
 	}
 	qpdfCheck(t, dst)

@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"math"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -363,7 +364,7 @@ func TestIngestJPEGTIFF(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if info != (Info{Pages: len(tc.pages), Kind: "tiff"}) {
+			if !reflect.DeepEqual(info, Info{Pages: len(tc.pages), Kind: "tiff"}) {
 				t.Fatalf("info = %+v", info)
 			}
 			qpdfCheck(t, dst)

@@ -61,6 +61,11 @@ type Info struct {
 	// password (an owner password restricting printing or copying): it is
 	// written unencrypted, the restrictions removed.
 	Decrypted bool
+	// Repaired lists, in English, what was repaired or converted to make a
+	// file that readers open acceptable (e.g. "bytes before the %PDF header
+	// removed", "invalid catalog entry /Lang dropped", "transparency
+	// flattened onto white"); nil when the file was taken as it is.
+	Repaired []string
 }
 
 // CaseInfo is what the cover page says about the case.
