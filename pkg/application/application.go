@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -214,17 +215,21 @@ func Validate(c Check) Problems {
 	default:
 		add("lawyer.license", "执业证号应为 17 位数字（旧版 12 位亦可） (practice certificate number must be 17 digits; legacy 12-digit numbers are accepted)")
 	}
-	if a.Lawyer.Name == "" {
+	switch {
+	case a.Lawyer.Name == "":
 		add("lawyer.name", "请填写律师姓名 (lawyer name is required)")
-	} else if c.SignedName != "" && a.Lawyer.Name != c.SignedName {
+	case !ps.Text(limits.PersonName, "lawyer.name", a.Lawyer.Name):
+	case c.SignedName != "" && a.Lawyer.Name != c.SignedName:
 		add("lawyer.name", fmt.Sprintf("律师姓名“%s”与登录身份“%s”不一致 (the name does not match the signed-in lawyer)", a.Lawyer.Name, c.SignedName))
 	}
 	if a.Lawyer.Firm == "" {
 		add("lawyer.firm", "请填写所在律师事务所 (law firm is required)")
 	}
+	ps.Text(limits.Firm, "lawyer.firm", a.Lawyer.Firm)
 	if a.Lawyer.Phone == "" {
 		add("lawyer.phone", "请填写联系电话，以便告知办理结果 (a phone number is required so we can tell you the result)")
 	}
+	ps.Text(limits.Phone, "lawyer.phone", a.Lawyer.Phone)
 	if a.Kind == "" {
 		a.Kind = Defence
 	}
@@ -234,19 +239,26 @@ func Validate(c Check) Problems {
 	if a.Channel == "" {
 		a.Channel = Online
 	}
-	if a.CaseNo == "" {
+	switch {
+	case a.CaseNo == "":
 		add("caseNo", "请填写案号 (case number is required)")
-	} else if c.Case == nil {
+	case !ps.Text(limits.CaseNo, "caseNo", a.CaseNo):
+	case c.Case == nil:
 		add("caseNo", fmt.Sprintf("未找到案号为“%s”的案件，请核对案号 (no case with this number; check it against the notice you received)", a.CaseNo))
-	} else if !c.Case.Stage.Reviewable() {
+	case !c.Case.Stage.Reviewable():
 		add("caseNo", "案件尚未进入审查起诉阶段，辩护律师自审查起诉之日起方可查阅案卷材料 (the case is not yet at the prosecution-review stage; defence lawyers may review files from that stage on)")
 	}
-	if a.Client == "" {
+	switch {
+	case a.Client == "":
 		add("client", "请填写委托人（犯罪嫌疑人/被告人）姓名 (name your client)")
-	} else if c.Case != nil && a.Kind == Defence && !c.Case.HasDefendant(a.Client) {
+	case !ps.Text(limits.DefendantName, "client", a.Client):
+	case c.Case != nil && a.Kind == Defence && !c.Case.HasDefendant(a.Client):
 		add("client", fmt.Sprintf("“%s”不是本案犯罪嫌疑人/被告人，请核对委托人姓名 (the client is not a defendant of this case)", a.Client))
 	}
 
+	if !ps.Count(limits.Attachments, "attachments", len(a.Attachments)) {
+		return ps // the documents are not looked at one by one
+	}
 	have := map[AttachmentKind]bool{}
 	for i, id := range a.Attachments {
 		var at *Attachment
@@ -255,6 +267,7 @@ func Validate(c Check) Problems {
 		}
 		field := fmt.Sprintf("attachments[%d]", i)
 		switch {
+		case !ps.Text(limits.AttachmentID, field, id):
 		case at == nil:
 			add(field, fmt.Sprintf("附件 %s 不存在或不属于您 (attachment not found)", id))
 		case !at.Uploaded:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -120,31 +121,42 @@ func (c *Case) Validate() error {
 	c.Title = strings.TrimSpace(c.Title)
 	if c.CaseNo == "" {
 		ps = append(ps, Problem{"caseNo", "请填写案号 (case number is required)"})
-	} else if len([]rune(c.CaseNo)) > 64 {
-		ps = append(ps, Problem{"caseNo", "案号过长，最多 64 字 (case number is longer than 64 characters)"})
+	} else {
+		ps.Text(limits.CaseNo, "caseNo", c.CaseNo)
 	}
 	if c.Title == "" {
 		ps = append(ps, Problem{"title", "请填写案件名称 (case title is required)"})
+	} else {
+		ps.Text(limits.CaseTitle, "title", c.Title)
 	}
 	if !c.Stage.Valid() {
-		ps = append(ps, Problem{"stage", fmt.Sprintf("诉讼阶段 %q 无效，应为 investigation、arrest_review、prosecution_review、trial 或 closed (unknown stage)", c.Stage)})
+		ps = append(ps, Problem{"stage", fmt.Sprintf("诉讼阶段 %q 无效，应为 investigation、arrest_review、prosecution_review、trial 或 closed (unknown stage)", limits.Short(string(c.Stage), 32))})
 	}
-	if strings.TrimSpace(c.Handler.Name) == "" || strings.TrimSpace(c.Handler.Phone) == "" {
+	c.Handler.Name, c.Handler.Phone = strings.TrimSpace(c.Handler.Name), strings.TrimSpace(c.Handler.Phone)
+	if c.Handler.Name == "" || c.Handler.Phone == "" {
 		ps = append(ps, Problem{"handler", "请填写承办人姓名和联系电话 (handler name and phone are required: lawyers are told whom to contact)"})
 	}
-	var defs []string
-	for _, d := range c.Defendants {
-		if d = strings.TrimSpace(d); d != "" {
-			defs = append(defs, d)
+	ps.Text(limits.PersonName, "handler.name", c.Handler.Name)
+	ps.Text(limits.Phone, "handler.phone", c.Handler.Phone)
+	// A list over its count is refused whole, its items unchecked.
+	if ps.Count(limits.Defendants, "defendants", len(c.Defendants)) {
+		var defs []string
+		for i, d := range c.Defendants {
+			if d = strings.TrimSpace(d); d != "" {
+				ps.Text(limits.DefendantName, fmt.Sprintf("defendants[%d]", i), d)
+				defs = append(defs, d)
+			}
+		}
+		c.Defendants = defs
+		if len(defs) == 0 {
+			ps = append(ps, Problem{"defendants", "请至少填写一名犯罪嫌疑人/被告人 (at least one defendant is required)"})
 		}
 	}
-	c.Defendants = defs
-	if len(defs) == 0 {
-		ps = append(ps, Problem{"defendants", "请至少填写一名犯罪嫌疑人/被告人 (at least one defendant is required)"})
-	}
-	for _, e := range c.Exclusions {
-		if _, ok := exclusionText[e]; !ok {
-			ps = append(ps, Problem{"exclusions", fmt.Sprintf("未知的排除情形 %q (unknown exclusion; use state_secrets, minor, co_offenders_at_large, witness_protection or other)", e)})
+	if ps.Count(limits.Exclusions, "exclusions", len(c.Exclusions)) {
+		for _, e := range c.Exclusions {
+			if _, ok := exclusionText[e]; !ok {
+				ps = append(ps, Problem{"exclusions", fmt.Sprintf("未知的排除情形 %q (unknown exclusion; use state_secrets, minor, co_offenders_at_large, witness_protection or other)", limits.Short(string(e), 32))})
+			}
 		}
 	}
 	if len(ps) > 0 {
@@ -205,17 +217,19 @@ func (m *Material) Validate() error {
 	var ps Problems
 	m.Title = strings.TrimSpace(m.Title)
 	m.Filename = strings.TrimSpace(m.Filename)
-	if m.Volume < 1 || m.Volume > 999 {
-		ps = append(ps, Problem{"volume", "卷号应为 1 至 999 (volume must be 1..999)"})
-	}
-	if m.Seq < 1 || m.Seq > 9999 {
-		ps = append(ps, Problem{"seq", "卷内顺序号应为 1 至 9999 (seq must be 1..9999)"})
-	}
+	m.VolumeTitle = strings.TrimSpace(m.VolumeTitle)
+	ps.Range(limits.Volume, "volume", m.Volume)
+	ps.Range(limits.Seq, "seq", m.Seq)
+	ps.Text(limits.VolumeTitle, "volumeTitle", m.VolumeTitle)
 	if m.Title == "" {
 		ps = append(ps, Problem{"title", "请填写文件标题，用于卷内目录 (title is required: it goes into the table of contents)"})
+	} else {
+		ps.Text(limits.MaterialTitle, "title", m.Title)
 	}
 	if m.Filename == "" || strings.ContainsAny(m.Filename, "/\\\x00") {
 		ps = append(ps, Problem{"filename", "请填写不含路径的文件名 (filename is required and must not contain a path)"})
+	} else {
+		ps.Text(limits.Filename, "filename", m.Filename)
 	}
 	if len(ps) > 0 {
 		return ps

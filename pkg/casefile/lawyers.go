@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -58,6 +59,10 @@ func (b *Binding) Validate() error {
 	if b.Phone == "" {
 		ps = append(ps, Problem{"phone", "请填写律师联系电话，用于告知程序性决定 (a phone number is required: procedural decisions are sent to it)"})
 	}
+	ps.Text(limits.PersonName, "name", b.Name)
+	ps.Text(limits.Phone, "phone", b.Phone)
+	ps.Text(limits.Firm, "firm", b.Firm)
+	ps.Text(limits.DefendantName, "client", b.Client)
 	if len(ps) > 0 {
 		return ps
 	}

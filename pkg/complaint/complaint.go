@@ -14,6 +14,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -133,14 +134,16 @@ func (c *Complaint) Validate(caseKnown bool) casefile.Problems {
 	c.Lawyer.Phone = strings.TrimSpace(c.Lawyer.Phone)
 	c.Lawyer.Firm = strings.TrimSpace(c.Lawyer.Firm)
 	if !c.Kind.Valid() {
-		add("kind", fmt.Sprintf("申诉控告类型 %q 无效，应为 obstructed_review（阅卷受阻）、obstructed_meeting（会见受阻）或 other (unknown kind)", c.Kind))
+		add("kind", fmt.Sprintf("申诉控告类型 %q 无效，应为 obstructed_review（阅卷受阻）、obstructed_meeting（会见受阻）或 other (unknown kind)", limits.Short(string(c.Kind), 32)))
 	}
 	if c.Description == "" {
 		add("description", "请写明被阻碍的情况：时间、地点、经过 (describe what happened: when, where, how)")
-	} else if n := len([]rune(c.Description)); n > 5000 {
-		add("description", fmt.Sprintf("情况说明最多 5000 字，现为 %d 字 (description is longer than 5000 characters)", n))
+	} else {
+		ps.Text(limits.ComplaintDescription, "description", c.Description)
 	}
 	switch {
+	case !ps.Text(limits.CaseNo, "caseNo", c.CaseNo):
+	case !ps.Text(limits.Unit, "unit", c.Unit):
 	case c.CaseNo != "" && !caseKnown:
 		add("caseNo", fmt.Sprintf("未找到案号为“%s”的案件；如案件未在本系统登记，请不填案号并用 unit 指定受理单位 (no such case; leave caseNo empty and name the unit instead)", c.CaseNo))
 	case c.CaseNo == "" && c.Unit == "":
@@ -149,8 +152,12 @@ func (c *Complaint) Validate(caseKnown bool) casefile.Problems {
 	if c.Lawyer.Phone == "" {
 		add("phone", "请填写联系电话，以便告知办理结果 (a phone number is required so we can tell you the answer)")
 	}
-	if len(c.Attachments) > 20 {
-		add("attachments", "附件最多 20 个 (at most 20 attachments)")
+	ps.Text(limits.Phone, "phone", c.Lawyer.Phone)
+	ps.Text(limits.Firm, "firm", c.Lawyer.Firm)
+	if ps.Count(limits.Attachments, "attachments", len(c.Attachments)) {
+		for i, id := range c.Attachments {
+			ps.Text(limits.AttachmentID, fmt.Sprintf("attachments[%d]", i), id)
+		}
 	}
 	return ps
 }
@@ -251,6 +258,9 @@ func (r *Repo) AnswerWith(ctx context.Context, id string, a Answer) (*Complaint,
 	a.Text = strings.TrimSpace(a.Text)
 	if a.Text == "" {
 		return nil, casefile.Problems{{Field: "answer", Message: "必须书面答复后方可办结 (a written answer is required to close a complaint)"}}
+	}
+	if m := limits.ComplaintAnswer.Check("answer", a.Text); m != "" {
+		return nil, casefile.Problems{{Field: "answer", Message: m}}
 	}
 	if a.At.IsZero() {
 		a.At = r.now()

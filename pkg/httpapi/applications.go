@@ -12,6 +12,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
@@ -75,8 +76,10 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 			extra = append(extra, casefile.Problem{Field: "channel", Message: "代为登记的申请应注明来源：hotline（12309 热线）或 centre（12309 服务中心） (a clerk registers hotline or centre applications; set channel)"})
 		}
 	}
-	if app.CaseNo != "" {
-		c, err := a.Cases.GetByNo(r.Context(), app.CaseNo)
+	// Not looked up when over its limit (Validate says so): the store's
+	// keys are limited too.
+	if no := strings.TrimSpace(app.CaseNo); no != "" && limits.CaseNo.Fits(no) {
+		c, err := a.Cases.GetByNo(r.Context(), no)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			a.fail(w, r, err)
 			return
@@ -89,6 +92,9 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 		}
 	}
 	for _, aid := range app.Attachments {
+		if len(app.Attachments) > limits.Attachments.Max || !limits.AttachmentID.Fits(aid) {
+			break // refused by Validate, not looked up
+		}
 		at, err := a.Apps.GetAttachment(r.Context(), aid)
 		if err != nil || at.Owner != owner(id) {
 			at = nil
@@ -258,6 +264,10 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 		return
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
+	if m := limits.DecisionReason.Check("reason", in.Reason); m != "" {
+		writeProblems(w, casefile.Problems{{Field: "reason", Message: m}})
+		return
+	}
 	var to application.Status
 	switch in.Decision {
 	case "approve":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
@@ -14,6 +15,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -243,8 +245,11 @@ func (a *API) createAttachment(w http.ResponseWriter, r *http.Request, id auth.I
 	if !in.Kind.Valid() {
 		ps = append(ps, casefile.Problem{Field: "kind", Message: "附件类型应为 practice_certificate、firm_letter、power_of_attorney、legal_aid_letter 或 supporting_document (unknown attachment kind)"})
 	}
+	in.Filename = strings.TrimSpace(in.Filename)
 	if in.Filename == "" {
 		ps = append(ps, casefile.Problem{Field: "filename", Message: "请填写文件名 (filename is required)"})
+	} else {
+		ps.Text(limits.Filename, "filename", in.Filename)
 	}
 	if p := a.sizeProblem(in.Size); p != nil {
 		ps = append(ps, *p)

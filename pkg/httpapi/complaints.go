@@ -13,6 +13,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
@@ -51,7 +52,13 @@ func (a *API) presentComplaint(c *complaint.Complaint) complaintOut {
 // caller, and returns a problem per one that is not.
 func (a *API) ownAttachments(r *http.Request, id auth.Identity, ids []string) casefile.Problems {
 	var ps casefile.Problems
+	if len(ids) > limits.Attachments.Max {
+		return nil // too many: refused by validation, not looked up
+	}
 	for i, aid := range ids {
+		if !limits.AttachmentID.Fits(aid) {
+			continue // refused by validation, not looked up
+		}
 		at, err := a.Apps.GetAttachment(r.Context(), aid)
 		field := fmt.Sprintf("attachments[%d]", i)
 		switch {
@@ -75,7 +82,7 @@ func (a *API) createComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 	c := &complaint.Complaint{CaseNo: in.CaseNo, Unit: in.Unit, Kind: in.Kind, Urgent: in.Urgent, Description: in.Description,
 		Attachments: in.Attachments, Lawyer: complaint.Lawyer{License: id.Subject, Name: id.Name, Firm: in.Firm, Phone: in.Phone}}
 	var cs *casefile.Case
-	if no := strings.TrimSpace(in.CaseNo); no != "" {
+	if no := strings.TrimSpace(in.CaseNo); no != "" && limits.CaseNo.Fits(no) {
 		got, err := a.Cases.GetByNo(r.Context(), no)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			a.fail(w, r, err)
@@ -89,7 +96,7 @@ func (a *API) createComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 			ps = append(ps, casefile.Problem{Field: "unit", Message: "所填单位与案件承办单位不一致；填写案号时可不填单位 (the unit is not the case's unit; with a caseNo, leave unit empty)"})
 		}
 		c.CaseID, c.CaseNo, c.Unit = cs.ID, cs.CaseNo, cs.Unit
-	} else if c.CaseNo == "" && c.Unit != "" {
+	} else if c.CaseNo == "" && c.Unit != "" && limits.Unit.Fits(c.Unit) {
 		// A unit is known once it has registered a case here.
 		known, err := a.Cases.ListByUnit(r.Context(), c.Unit)
 		if err != nil {
@@ -204,6 +211,10 @@ func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 	}
 	var in complaintAnswerIn
 	if !a.decode(w, r, &in) {
+		return
+	}
+	if m := limits.ComplaintAnswer.Check("answer", strings.TrimSpace(in.Answer)); m != "" {
+		writeProblems(w, casefile.Problems{{Field: "answer", Message: m}})
 		return
 	}
 	ans := complaint.Answer{Text: in.Answer, By: id.Subject, ByName: id.Name, At: a.now()}

@@ -129,6 +129,12 @@ func (a *API) recordDecision(w http.ResponseWriter, r *http.Request, id auth.Ide
 	}
 	d := &procedure.Decision{ID: casefile.NewID(), CaseID: c.ID, CaseNo: c.CaseNo, Unit: c.Unit, Kind: in.Kind, Text: in.Text,
 		Handler: c.Handler, By: id.Subject, ByName: id.Name, At: a.now()}
+	var ps casefile.Problems
+	if err := d.Validate(); errors.As(err, &ps) {
+		// Before the intent is written: nothing to record.
+		writeProblems(w, ps)
+		return
+	}
 	for _, b := range bound {
 		d.Notices = append(d.Notices, procedure.NoticeID(d.ID, b.License))
 	}
@@ -140,7 +146,6 @@ func (a *API) recordDecision(w http.ResponseWriter, r *http.Request, id auth.Ide
 	}
 	err = a.Decisions.Create(r.Context(), d)
 	a.finish(r, err, in0)
-	var ps casefile.Problems
 	if errors.As(err, &ps) {
 		writeProblems(w, ps)
 		return

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -178,6 +180,10 @@ func (a *API) replyOpinion(w http.ResponseWriter, r *http.Request, id auth.Ident
 	}
 	if in.Adopted == nil {
 		writeProblems(w, casefile.Problems{{Field: "adopted", Message: "请注明是否采纳：adopted 为 true 或 false (say whether the opinion was adopted)"}})
+		return
+	}
+	if m := limits.OpinionReason.Check("reason", strings.TrimSpace(in.Reason)); m != "" {
+		writeProblems(w, casefile.Problems{{Field: "reason", Message: m}})
 		return
 	}
 	rep := opinion.Reply{Adopted: *in.Adopted, Reason: in.Reason, By: id.Subject, ByName: id.Name, At: a.now()}

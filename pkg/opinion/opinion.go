@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -73,11 +74,11 @@ func (o *Opinion) Validate() casefile.Problems {
 	if o.Text == "" && len(o.Attachments) == 0 {
 		ps = append(ps, casefile.Problem{Field: "text", Message: "请填写意见内容或附上书面意见 (write the opinion or attach it)"})
 	}
-	if n := len([]rune(o.Text)); n > 20000 {
-		ps = append(ps, casefile.Problem{Field: "text", Message: fmt.Sprintf("意见内容最多 20000 字，现为 %d 字；较长的意见请作为附件提交 (text is longer than 20000 characters; attach long opinions)", n)})
-	}
-	if len(o.Attachments) > 20 {
-		ps = append(ps, casefile.Problem{Field: "attachments", Message: "附件最多 20 个 (at most 20 attachments)"})
+	ps.Text(limits.OpinionText, "text", o.Text)
+	if ps.Count(limits.Attachments, "attachments", len(o.Attachments)) {
+		for i, id := range o.Attachments {
+			ps.Text(limits.AttachmentID, fmt.Sprintf("attachments[%d]", i), id)
+		}
 	}
 	return ps
 }
@@ -185,6 +186,9 @@ func (r *Repo) Answer(ctx context.Context, id string, rep Reply) (*Opinion, erro
 	rep.Reason = strings.TrimSpace(rep.Reason)
 	if rep.Reason == "" {
 		return nil, casefile.Problems{{Field: "reason", Message: "请说明采纳或不采纳的理由 (give the reason, whether adopted or not)"}}
+	}
+	if m := limits.OpinionReason.Check("reason", rep.Reason); m != "" {
+		return nil, casefile.Problems{{Field: "reason", Message: m}}
 	}
 	if rep.At.IsZero() {
 		rep.At = r.now()
