@@ -169,6 +169,12 @@ func (q *Local) after(e *entry, err error) {
 		q.finished()
 		return
 	}
+	if errors.Is(err, ErrOverBudget) {
+		// Recorded by the job; another run would only fail the same way.
+		q.Log.Error("job stopped at its time budget, not retried", "kind", j.Kind, "key", j.Key, "err", err)
+		q.finished()
+		return
+	}
 	var delay time.Duration
 	if errors.Is(err, store.ErrLeaseHeld) {
 		if e.busySince.IsZero() {
