@@ -23,6 +23,14 @@ const (
 	tocColTitle    = 459.0 // right edge of 文件名称
 	tocRight       = 539.0
 	fontKey        = "F0"
+
+	// Lines of the cover's wrapped values: 3 hold a 64-character case
+	// number and 10 a 200-character title at 15 pt (22 CJK characters a
+	// line), and with them the cover's last line stays an inch above the
+	// page's bottom edge.
+	coverCaseNoLines = 3
+	coverTitleLines  = 10
+	coverUnitLines   = 2
 )
 
 // AssembleBase writes the base dossier for a case to dst: a cover page, then
@@ -128,9 +136,12 @@ func drawCover(xt *model.XRefTable, tk *textKit, page types.IndirectRef, info Ca
 	vx := x + tk.width(label, size)
 	maxW := a4.w() - 80 - vx
 	y := 540.0
-	line := func(l, v string) {
+	// Each value wraps to at most n lines (a longer one ends in "…"): the
+	// longest values allowed (limits.CaseNo, limits.CaseTitle) fit whole,
+	// and the date stays above the bottom margin.
+	line := func(l, v string, n int) {
 		tk.show(&b, fontKey, l, size, x, y)
-		lines := tk.wrap(v, size, maxW)
+		lines := tk.wrapN(v, size, maxW, n)
 		if len(lines) == 0 {
 			lines = []string{""}
 		}
@@ -142,12 +153,12 @@ func drawCover(xt *model.XRefTable, tk *textKit, page types.IndirectRef, info Ca
 		}
 		y -= 36
 	}
-	line("案　　号：", info.CaseNo)
-	line("案件名称：", info.Title)
-	line("承办单位：", info.Unit)
-	line("卷　　数：", fmt.Sprintf("共 %d 卷", vols))
-	line("总 页 数：", fmt.Sprintf("共 %d 页", total))
-	line("日　　期：", fmt.Sprintf("%d年%d月%d日", info.Date.Year(), int(info.Date.Month()), info.Date.Day()))
+	line("案　　号：", info.CaseNo, coverCaseNoLines)
+	line("案件名称：", info.Title, coverTitleLines)
+	line("承办单位：", info.Unit, coverUnitLines)
+	line("卷　　数：", fmt.Sprintf("共 %d 卷", vols), 1)
+	line("总 页 数：", fmt.Sprintf("共 %d 页", total), 1)
+	line("日　　期：", fmt.Sprintf("%d年%d月%d日", info.Date.Year(), int(info.Date.Month()), info.Date.Day()), 1)
 	return setContents(xt, page, b.String())
 }
 
@@ -247,8 +258,8 @@ func drawSlip(xt *model.XRefTable, tk *textKit, page types.IndirectRef, r *docRe
 	b.WriteString("0.6 w 80 615 m 515.28 615 l S\n")
 	x, y, size := 80.0, 580.0, 13.0
 	maxW := a4.w() - 2*x
-	put := func(s string, sz float64) {
-		for _, l := range tk.wrap(s, sz, maxW) {
+	put := func(s string, sz float64, n int) {
+		for _, l := range tk.wrapN(s, sz, maxW, n) {
 			tk.show(&b, fontKey, l, sz, x, y)
 			y -= sz * 1.7
 		}
@@ -257,12 +268,12 @@ func drawSlip(xt *model.XRefTable, tk *textKit, page types.IndirectRef, r *docRe
 	if r.doc.VolumeTitle != "" {
 		vol += "　" + r.doc.VolumeTitle
 	}
-	put("卷　　次："+vol, size)
-	put("文件名称："+r.doc.Title, size)
-	put("文　　件："+filepath.Base(r.doc.Path), size)
-	put("原　　因："+r.rejection.Reason, size)
+	put("卷　　次："+vol, size, 3)
+	put("文件名称："+r.doc.Title, size, 8)
+	put("文　　件："+filepath.Base(r.doc.Path), size, 2)
+	put("原　　因："+r.rejection.Reason, size, 10)
 	y -= 20
-	put("请联系案件管理部门补充该文件。(Contact the case management office for this document.)", 11)
+	put("请联系案件管理部门补充该文件。(Contact the case management office for this document.)", 11, 0)
 	return setContents(xt, page, b.String())
 }
 

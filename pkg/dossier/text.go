@@ -69,12 +69,31 @@ func (k *textKit) gid(r rune) uint16 {
 func (k *textKit) width(s string, size float64) float64 {
 	w := 0
 	for _, r := range s {
-		g := int(k.gid(r))
-		if g < len(k.ttf.GlyphWidths) {
-			w += k.ttf.GlyphWidths[g]
-		}
+		w += k.runeWidth(r)
 	}
 	return float64(w) * size / 1000
+}
+
+// runeWidth is r's advance in font units (1000 to the point size).
+func (k *textKit) runeWidth(r rune) int {
+	if g := int(k.gid(r)); g < len(k.ttf.GlyphWidths) {
+		return k.ttf.GlyphWidths[g]
+	}
+	return 0
+}
+
+// fits returns how many of the runes rs, from the start, are at most maxW
+// wide at size, given the width already used: a walk that stops at the
+// first rune that does not fit, so it costs what fits, not len(rs).
+func (k *textKit) fits(rs []rune, used int, size, maxW float64) int {
+	w := used
+	for i, r := range rs {
+		w += k.runeWidth(r)
+		if float64(w)*size/1000 > maxW {
+			return i
+		}
+	}
+	return len(rs)
 }
 
 // hex encodes s as glyph ids for a Tj operand and records the glyphs used.
@@ -99,33 +118,47 @@ func (k *textKit) show(b *strings.Builder, font string, s string, size, x, y flo
 	fmt.Fprintf(b, "BT /%s %s Tf %s %s Td %s Tj ET\n", font, formatFloat(size), formatFloat(x), formatFloat(y), k.hex(s))
 }
 
-// fit shortens s with an ellipsis so it is at most maxW wide at size.
+// fit shortens s with an ellipsis so it is at most maxW wide at size (""
+// if not even the ellipsis fits). Its cost is the length of what is kept,
+// whatever the length of s: a title of any length is cut in one walk.
 func (k *textKit) fit(s string, size, maxW float64) string {
-	if k.width(s, size) <= maxW {
+	rs := []rune(s)
+	if k.fits(rs, 0, size, maxW) == len(rs) {
 		return s
 	}
-	rs := []rune(s)
-	for len(rs) > 0 {
-		rs = rs[:len(rs)-1]
-		t := string(rs) + "…"
-		if k.width(t, size) <= maxW {
-			return t
-		}
+	n := k.fits(rs, k.runeWidth('…'), size, maxW)
+	if n == 0 && float64(k.runeWidth('…'))*size/1000 > maxW {
+		return ""
 	}
-	return ""
+	return string(rs[:n]) + "…"
 }
 
 // wrap breaks s into lines at most maxW wide (any rune boundary, preferring
 // spaces for Latin text).
 func (k *textKit) wrap(s string, size, maxW float64) []string {
+	return k.wrapN(s, size, maxW, 0)
+}
+
+// wrapN is wrap that makes at most maxLines lines (0: no limit): when more
+// text follows the last of them, that line ends in an ellipsis. Each line
+// costs its own length, so laying out a text is linear in its length (it
+// used to measure every prefix of the rest of the text again for each line,
+// which made a 4,000-character title take 12 s).
+func (k *textKit) wrapN(s string, size, maxW float64, maxLines int) []string {
 	var lines []string
-	for _, para := range strings.Split(s, "\n") {
+	paras := strings.Split(s, "\n")
+	for pi, para := range paras {
 		rs := []rune(para)
 		for len(rs) > 0 {
-			n := len(rs)
-			for n > 1 && k.width(string(rs[:n]), size) > maxW {
-				n--
+			if maxLines > 0 && len(lines) == maxLines-1 && (pi < len(paras)-1 || k.fits(rs, 0, size, maxW) < len(rs)) {
+				// The last line, and more follows: as much as fits, then "…".
+				rest := string(rs)
+				if pi < len(paras)-1 {
+					rest += " " + strings.Join(paras[pi+1:], " ")
+				}
+				return append(lines, k.fit(rest, size, maxW))
 			}
+			n := max(1, k.fits(rs, 0, size, maxW))
 			if n < len(rs) {
 				// prefer breaking after a space if one is in the second half
 				for i := n; i > n/2; i-- {
@@ -136,10 +169,19 @@ func (k *textKit) wrap(s string, size, maxW float64) []string {
 				}
 			}
 			lines = append(lines, strings.TrimRight(string(rs[:n]), " "))
-			rs = []rune(strings.TrimLeft(string(rs[n:]), " "))
+			rs = rs[n:]
+			for len(rs) > 0 && rs[0] == ' ' {
+				rs = rs[1:]
+			}
 		}
 		if len(para) == 0 {
+			if maxLines > 0 && len(lines) == maxLines {
+				break
+			}
 			lines = append(lines, "")
+		}
+		if maxLines > 0 && len(lines) == maxLines {
+			break
 		}
 	}
 	return lines

@@ -1,0 +1,200 @@
+package dossier
+
+import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/limits"
+)
+
+// cycle is n characters taken in turn from s.
+func cycle(s string, n int) string {
+	rs := []rune(s)
+	out := make([]rune, n)
+	for i := range out {
+		out[i] = rs[i%len(rs)]
+	}
+	return string(out)
+}
+
+const sampleText = "张某某等人组织领导参加黑社会性质组织寻衅滋事敲诈勒索非法拘禁故意伤害开设赌场强迫交易案"
+
+// wordBox finds the word containing s on page n with pdftotext -bbox and
+// returns its top and bottom (points from the top of the page).
+func wordBox(t *testing.T, file string, n int, s string) (top, bottom float64, ok bool) {
+	t.Helper()
+	out := run(t, "pdftotext", "-bbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-enc", "UTF-8", file, "-")
+	re := regexp.MustCompile(`<word xMin="[0-9.]+" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)">([^<]*)</word>`)
+	for _, m := range re.FindAllStringSubmatch(out, -1) {
+		if strings.Contains(m[3], s) {
+			top, _ = strconv.ParseFloat(m[1], 64)
+			bottom, _ = strconv.ParseFloat(m[2], 64)
+			return top, bottom, true
+		}
+	}
+	return 0, 0, false
+}
+
+// The longest values the limits allow are laid out whole on the cover (the
+// title wraps), shortened with an ellipsis in a 卷内目录 row, and the
+// cover's last line stays on the page; the dossier builds.
+func TestLayoutAtLimits(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.pdf")
+	makePDF(t, p, testPage{marker: "DOCA1"})
+	info := testCase
+	info.CaseNo = cycle("京检刑诉〔2026〕第", limits.CaseNo.Max-4) + "123号"
+	info.Title = cycle(sampleText, limits.CaseTitle.Max)
+	docs := []Document{{Volume: limits.Volume.Max, VolumeTitle: cycle("诉讼文书卷第三册", limits.VolumeTitle.Max),
+		Seq: limits.Seq.Max, Title: cycle("讯问笔录第三次", limits.MaterialTitle.Max), Path: p}}
+	out := filepath.Join(dir, "base.pdf")
+	start := time.Now()
+	if _, err := AssembleBase(context.Background(), info, docs, out, AssembleOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("every field at its limit: assembled in %v", time.Since(start))
+	qpdfCheck(t, out)
+
+	cover := squash(pageText(t, out, 1))
+	for _, s := range []string{info.CaseNo, info.Title, "共3页", "2025年3月1日"} {
+		if !strings.Contains(cover, s) {
+			t.Errorf("cover lacks %.40s…: %s", s, cover)
+		}
+	}
+	if strings.Contains(cover, "…") {
+		t.Errorf("a value at its limit was shortened on the cover: %s", cover)
+	}
+	if _, bottom, ok := wordBox(t, out, 1, "2025年3月1日"); !ok || bottom > a4.h()-36 {
+		t.Errorf("the cover's date line is at %v points from the top (found %v), want above the bottom margin (%v)", bottom, ok, a4.h()-36)
+	}
+	toc := squash(pageText(t, out, 2))
+	if want := string([]rune(docs[0].Title)[:20]); !strings.Contains(toc, want) || !strings.Contains(toc, "…") {
+		t.Errorf("TOC row lacks the title's start %s and an ellipsis: %s", want, toc)
+	}
+	if !strings.Contains(toc, "第999卷") {
+		t.Errorf("TOC lacks the volume number: %s", toc)
+	}
+}
+
+// A value far over the limits (a record stored before them) still builds
+// at once: the cover's title is cut to its lines with an ellipsis and the
+// 卷内目录 row to one line. Such a title used to take about a day.
+func TestLayoutLongTextLinear(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.pdf")
+	makePDF(t, p, testPage{marker: "DOCA1"})
+	info := testCase
+	info.Title = cycle(sampleText, 340_000)
+	info.Unit = cycle("北京市某区人民检察院", 5_000)
+	docs := []Document{{Volume: 1, VolumeTitle: cycle("卷", 100_000), Seq: 1, Title: cycle("讯问笔录", 100_000), Path: p}}
+	out := filepath.Join(dir, "base.pdf")
+	start := time.Now()
+	if _, err := AssembleBase(context.Background(), info, docs, out, AssembleOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("340,000-character title, 100,000-character document title: assembled in %v", time.Since(start))
+	cover := squash(pageText(t, out, 1))
+	if !strings.Contains(cover, info.Title[:60]) || strings.Count(cover, "…") < 2 {
+		t.Errorf("cover: want the title's start and ellipses: %.600s", cover)
+	}
+	if _, bottom, ok := wordBox(t, out, 1, "2025年3月1日"); !ok || bottom > a4.h()-36 {
+		t.Errorf("the cover's date line is at %v (found %v)", bottom, ok)
+	}
+}
+
+// wrapN and fit lay out as the former quadratic code did (the same lines
+// for any text), and stop at their line count.
+func TestWrapMatchesReference(t *testing.T) {
+	ttf, err := fontMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &textKit{ttf: ttf, used: map[uint16]rune{}}
+	// The code before: measure every prefix from the longest down.
+	refWrap := func(s string, size, maxW float64) []string {
+		var lines []string
+		for _, para := range strings.Split(s, "\n") {
+			rs := []rune(para)
+			for len(rs) > 0 {
+				n := len(rs)
+				for n > 1 && k.width(string(rs[:n]), size) > maxW {
+					n--
+				}
+				if n < len(rs) {
+					for i := n; i > n/2; i-- {
+						if rs[i-1] == ' ' {
+							n = i
+							break
+						}
+					}
+				}
+				lines = append(lines, strings.TrimRight(string(rs[:n]), " "))
+				rs = []rune(strings.TrimLeft(string(rs[n:]), " "))
+			}
+			if len(para) == 0 {
+				lines = append(lines, "")
+			}
+		}
+		return lines
+	}
+	refFit := func(s string, size, maxW float64) string {
+		if k.width(s, size) <= maxW {
+			return s
+		}
+		rs := []rune(s)
+		for len(rs) > 0 {
+			rs = rs[:len(rs)-1]
+			if t := string(rs) + "…"; k.width(t, size) <= maxW {
+				return t
+			}
+		}
+		return ""
+	}
+	alphabet := []rune("盗窃案 abc Wide 的（）。、\n12")
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range 500 {
+		rs := make([]rune, rnd.IntN(120))
+		for j := range rs {
+			rs[j] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		s := string(rs)
+		size, maxW := 8+float64(rnd.IntN(10)), 5+float64(rnd.IntN(300))
+		if got, want := k.wrap(s, size, maxW), refWrap(s, size, maxW); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("case %d: wrap(%q, %v, %v)\n got %q\nwant %q", i, s, size, maxW, got, want)
+		}
+		if got, want := k.fit(s, size, maxW), refFit(s, size, maxW); got != want {
+			t.Fatalf("case %d: fit(%q, %v, %v) = %q, want %q", i, s, size, maxW, got, want)
+		}
+		n := 1 + rnd.IntN(4)
+		got, all := k.wrapN(s, size, maxW, n), refWrap(s, size, maxW)
+		switch {
+		case len(all) <= n:
+			if strings.Join(got, "|") != strings.Join(all, "|") {
+				t.Fatalf("case %d: wrapN(%q, %d) = %q, want %q", i, s, n, got, all)
+			}
+		case len(got) != n || strings.Join(got[:n-1], "|") != strings.Join(all[:n-1], "|"):
+			t.Fatalf("case %d: wrapN(%q, %d) = %q; all lines %q", i, s, n, got, all)
+		}
+		for _, l := range got {
+			if k.width(l, size) > maxW && len([]rune(l)) > 1 {
+				t.Fatalf("case %d: line %q wider than %v", i, l, maxW)
+			}
+		}
+	}
+	// Linear: a 340,000-character text in a blink.
+	long := cycle(sampleText, 340_000)
+	start := time.Now()
+	lines := k.wrapN(long, 15, 330, 10)
+	fit := k.fit(long, 11, 346)
+	all := k.wrap(long, 15, 330)
+	t.Logf("340,000 characters: 10 lines, a fit and all %d lines in %v", len(all), time.Since(start))
+	if len(lines) != 10 || !strings.HasSuffix(lines[9], "…") || !strings.HasSuffix(fit, "…") || strings.Join(all, "") != long {
+		t.Errorf("wrapN: %d lines, last %q; fit %q", len(lines), lines[len(lines)-1], fit)
+	}
+}
