@@ -71,11 +71,11 @@ var ErrNoMaterials = errors.New("assemble: the case has no accepted materials ye
 // ErrBusy means the same job (or the base dossier it needs) is being done
 // by another worker right now: retry later. A queue delivers at least once,
 // so two workers can be given one job at the same time.
-var ErrBusy = errors.New("assemble: the same job is running in another worker; retry later")
+var ErrBusy = fmt.Errorf("assemble: the same job is running in another worker; retry later (%w)", store.ErrLeaseHeld)
 
 // leaseTTL bounds how long a worker that died mid-job blocks the job's
-// redelivery: the local queue's job timeout.
-const leaseTTL = 15 * time.Minute
+// redelivery; a live worker renews its lease while it works (store.Hold).
+const leaseTTL = store.LeaseTTL
 
 // Application fulfils application id. It does nothing for an application
 // that is not approved (refused, or not yet decided); for one already ready
@@ -85,7 +85,7 @@ const leaseTTL = 15 * time.Minute
 // lease on the application, and a step already recorded is not recorded
 // again.
 func (w *Worker) Application(ctx context.Context, id string) error {
-	release, ok, err := store.Lease(ctx, w.Apps.T, "assemble#"+id, leaseTTL)
+	ctx, release, ok, err := store.Hold(ctx, w.Apps.T, "assemble#"+id, leaseTTL)
 	if err != nil {
 		return err
 	}
@@ -240,15 +240,15 @@ func (w *Worker) ensureBase(ctx context.Context, c *casefile.Case, mats []*casef
 		if sc != nil {
 			break
 		}
-		release, mine, err := store.Lease(ctx, w.Apps.T, "assemble-base#"+key, leaseTTL)
+		bctx, release, mine, err := store.Hold(ctx, w.Apps.T, "assemble-base#"+key, leaseTTL)
 		if err != nil {
 			return nil, err
 		}
 		if mine {
 			// Built meanwhile by the lease's previous holder?
-			sc, err = w.baseSidecar(ctx, key)
+			sc, err = w.baseSidecar(bctx, key)
 			if err == nil && sc == nil {
-				sc, err = w.buildBase(ctx, c, mats, key, dir)
+				sc, err = w.buildBase(bctx, c, mats, key, dir)
 			}
 			release()
 			if err != nil {

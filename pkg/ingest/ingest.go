@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	gblob "gocloud.dev/blob"
 
@@ -71,18 +70,18 @@ type Worker struct {
 
 // ErrBusy means the same material is being ingested by another worker
 // right now (a duplicate upload event): retry later.
-var ErrBusy = errors.New("ingest: the same upload is being processed by another worker; retry later")
+var ErrBusy = fmt.Errorf("ingest: the same upload is being processed by another worker; retry later (%w)", store.ErrLeaseHeld)
 
 // leaseTTL bounds how long a worker that died mid-job blocks the job's
-// redelivery: the local queue's job timeout.
-const leaseTTL = 15 * time.Minute
+// redelivery; a live worker renews its lease while it works (store.Hold).
+const leaseTTL = store.LeaseTTL
 
 // Material validates and normalises one uploaded scan. It holds a lease on
 // the material, so that duplicate upload events processed at once do the
 // work once; a redelivery after the work finishes what a crash left undone
 // (the content version and the audit record) without repeating the record.
 func (w *Worker) Material(ctx context.Context, caseID, id string) error {
-	release, ok, err := store.Lease(ctx, w.Cases.T, "ingest#"+caseID+"#"+id, leaseTTL)
+	ctx, release, ok, err := store.Hold(ctx, w.Cases.T, "ingest#"+caseID+"#"+id, leaseTTL)
 	if err != nil {
 		return err
 	}
