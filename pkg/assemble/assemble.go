@@ -13,6 +13,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
@@ -42,6 +44,13 @@ type Worker struct {
 	// OnReady, when set, runs once the link is issued and the application
 	// is ready (the lawyer's notice; an error fails the job).
 	OnReady func(ctx context.Context, a *application.Application, l *link.Link) error
+	// MaxPages and MaxBytes are the largest base dossier built (see
+	// dossier.AssembleOptions; zero: dossier.DefaultMaxPages and
+	// DefaultMaxBytes). A larger case is refused with a
+	// *dossier.TooLargeError: before its materials are downloaded when
+	// their page counts say so, else as soon as the bytes downloaded do.
+	MaxPages int
+	MaxBytes int64
 }
 
 func (w *Worker) now() time.Time {
@@ -322,20 +331,23 @@ func (r *objectReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // (so a sidecar is never there without its base), and records it.
 func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefile.Material, key, dir string) (*dossier.Sidecar, error) {
 	dst := filepath.Join(dir, "base.pdf")
-	docs := make([]dossier.Document, 0, len(mats))
-	for i, m := range mats {
-		p := filepath.Join(dir, fmt.Sprintf("doc-%04d.pdf", i))
-		if err := ingest.Download(ctx, w.Uploads, m.PDFKey, p); err != nil {
-			return nil, fmt.Errorf("assemble: material %s: %w", m.ID, err)
-		}
-		docs = append(docs, dossier.Document{Volume: m.Volume, VolumeTitle: m.VolumeTitle, Seq: m.Seq, Title: m.Title, Path: p})
+	// A case over the ceilings is refused before anything is downloaded
+	// when its materials' page counts say so, else as soon as the bytes
+	// downloaded do, else by AssembleBase (which counts the 卷内目录 too).
+	opt := dossier.AssembleOptions{MaxPages: w.MaxPages, MaxBytes: w.MaxBytes}
+	if err := dossier.CheckSize(basePages(mats), 0, opt); err != nil {
+		return nil, fmt.Errorf("assemble: base dossier of %s: %w", c.CaseNo, err)
+	}
+	docs, err := w.download(ctx, mats, dir, opt)
+	if err != nil {
+		return nil, fmt.Errorf("assemble: base dossier of %s: %w", c.CaseNo, err)
 	}
 	unit := c.Unit
 	if w.Unit != nil {
 		unit = w.Unit(c.Unit)
 	}
 	info := dossier.CaseInfo{CaseNo: c.CaseNo, Title: c.Title, Unit: unit, Date: c.UpdatedAt}
-	man, err := dossier.AssembleBase(ctx, info, docs, dst, dossier.AssembleOptions{})
+	man, err := dossier.AssembleBase(ctx, info, docs, dst, opt)
 	if err != nil {
 		return nil, fmt.Errorf("assemble: base dossier of %s: %w", c.CaseNo, err)
 	}
@@ -352,4 +364,83 @@ func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefi
 	return sc, w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
 		CaseID: c.ID, Target: key, Result: audit.OK,
 		Detail: map[string]string{"pages": fmt.Sprint(man.Pages), "documents": fmt.Sprint(len(docs)), "version": fmt.Sprint(c.ContentVersion)}}, nil)
+}
+
+// downloads is how many materials buildBase downloads at once: on S3 each
+// download waits mostly for its first byte.
+const downloads = 8
+
+// download fetches the materials' ingested PDFs into dir, several at once,
+// and returns them as the dossier's documents, in the order of mats. It
+// stops with a *dossier.TooLargeError as soon as the bytes downloaded pass
+// the ceiling of opt.
+func (w *Worker) download(ctx context.Context, mats []*casefile.Material, dir string, opt dossier.AssembleOptions) ([]dossier.Document, error) {
+	docs := make([]dossier.Document, len(mats))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		total int64
+		first error
+		wg    sync.WaitGroup
+		next  atomic.Int64
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	for range min(downloads, len(mats)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(mats) || ctx.Err() != nil {
+					return
+				}
+				m := mats[i]
+				p := filepath.Join(dir, fmt.Sprintf("doc-%05d.pdf", i))
+				if err := ingest.Download(ctx, w.Uploads, m.PDFKey, p); err != nil {
+					fail(fmt.Errorf("material %s: %w", m.ID, err))
+					return
+				}
+				st, err := os.Stat(p)
+				if err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				total += st.Size()
+				n := total
+				mu.Unlock()
+				if err := dossier.CheckSize(0, n, opt); err != nil {
+					fail(err)
+					return
+				}
+				docs[i] = dossier.Document{Volume: m.Volume, VolumeTitle: m.VolumeTitle, Seq: m.Seq, Title: m.Title, Path: p}
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return docs, nil
+}
+
+// basePages is at least how many pages the base of mats has: the cover and
+// the documents' pages (the 卷内目录 pages come on top).
+func basePages(mats []*casefile.Material) int {
+	n := 1
+	for _, m := range mats {
+		n += max(m.Pages, 1)
+	}
+	return n
 }
