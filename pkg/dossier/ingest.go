@@ -335,6 +335,7 @@ func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst stri
 	}
 	xt := pc.XRefTable
 	var n int
+	var rep repairLog
 	switch kind {
 	case "jpeg", "png":
 		data, err := io.ReadAll(io.NewSectionReader(f, 0, size))
@@ -431,6 +432,26 @@ func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst stri
 					return Info{}, imageDecodeRejection(name, err)
 				}
 			default:
+				for _, n := range tiffSampleNotes(f, bo, d) {
+					rep.add("%s", n)
+				}
+				sp, err := readSamplesPage(f, size, bo, d, p.w, p.h)
+				if err != nil {
+					var ue errTIFFUnsupported
+					if errors.As(err, &ue) {
+						return Info{}, imageDecodeRejection(name, tiff.UnsupportedError(ue))
+					}
+					return Info{}, corruptImage(name)
+				}
+				if sp != nil { // extra samples golang.org/x/image/tiff refuses
+					if img, err = samplesXObject(c, xt, f, sp); err != nil {
+						if c.Err() != nil {
+							return Info{}, c.Err()
+						}
+						return Info{}, corruptImage(name)
+					}
+					break
+				}
 				r := &firstIFDReader{r: f}
 				bo.PutUint32(r.first[:], p.offset)
 				m, err := tiff.Decode(r)
@@ -454,7 +475,7 @@ func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst stri
 	if err := writePDFFile(c, xt, *pc.Root, info, dst); err != nil {
 		return Info{}, err
 	}
-	return Info{Pages: n, Kind: kind}, nil
+	return Info{Pages: n, Kind: kind, Repaired: rep}, nil
 }
 
 func imageDecodeRejection(name string, err error) error {
