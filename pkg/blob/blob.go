@@ -406,40 +406,48 @@ func SignedGetURL(ctx context.Context, b *Bucket, key string, ttl time.Duration,
 	return u, nil
 }
 
-// validRange reports whether v is one byte range: bytes=N-, bytes=N-M
-// (N ≤ M) or bytes=-K, in digits, nothing else.
 func validRange(v string) bool {
+	_, _, ok := ParseRange(v)
+	return ok
+}
+
+// ParseRange reads a Range header value of exactly one byte range, in
+// digits, nothing else: bytes=N- (first N, last -1), bytes=N-M with N ≤ M,
+// or the suffix bytes=-K (first -1, last K).
+func ParseRange(v string) (first, last int64, ok bool) {
 	spec, ok := strings.CutPrefix(v, "bytes=")
 	if !ok {
-		return false
+		return 0, 0, false
 	}
-	first, last, ok := strings.Cut(spec, "-")
-	digits := func(s string) bool {
+	a, b, ok := strings.Cut(spec, "-")
+	num := func(s string) (int64, bool) {
 		if s == "" || len(s) > 18 {
-			return false
+			return 0, false
 		}
 		for _, c := range s {
 			if c < '0' || c > '9' {
-				return false
+				return 0, false
 			}
 		}
-		return true
+		n, err := strconv.ParseInt(s, 10, 64)
+		return n, err == nil
 	}
-	switch {
-	case !ok:
-		return false
-	case first == "":
-		return digits(last)
-	case last == "":
-		return digits(first)
-	default:
-		if !digits(first) || !digits(last) {
-			return false
-		}
-		n, _ := strconv.ParseInt(first, 10, 64)
-		m, _ := strconv.ParseInt(last, 10, 64)
-		return n <= m
+	if !ok {
+		return 0, 0, false
 	}
+	if a == "" {
+		k, ok := num(b)
+		return -1, k, ok
+	}
+	n, ok := num(a)
+	if !ok {
+		return 0, 0, false
+	}
+	if b == "" {
+		return n, -1, true
+	}
+	m, ok := num(b)
+	return n, m, ok && n <= m
 }
 
 // contentDisposition is the header that saves a download under name

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
@@ -76,7 +76,7 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, r, l, err)
 		return
 	}
-	a.serveLink(w, r, l, claims.Subject, "link")
+	a.serveLink(w, r, l, auth.Identity{}, "link")
 }
 
 // checkLink returns the link if it may be used now (without using it): the
@@ -84,7 +84,7 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) {
 // for a resumed transfer, which may finish the last download.
 func (a *API) checkLink(r *http.Request, id string) (*link.Link, error) {
 	l, err := a.Links.Check(r.Context(), id)
-	if errors.Is(err, link.ErrExhausted) && isResume(r) {
+	if _, ok := resumeRange(r); ok && errors.Is(err, link.ErrExhausted) {
 		err = nil
 	}
 	if err == nil {
@@ -111,16 +111,28 @@ func (a *API) applicationLive(r *http.Request, l *link.Link) error {
 	return nil
 }
 
-// isResume reports whether r asks for a byte range that does not start at
-// byte 0: the continuation of a transfer, not a new download.
-func isResume(r *http.Request) bool {
-	spec, ok := strings.CutPrefix(strings.TrimSpace(r.Header.Get("Range")), "bytes=")
-	if !ok {
-		return false
+// resumeRange returns r's Range header when it asks for one byte range
+// that does not start at byte 0 (bytes=N- or bytes=N-M with N > 0, or a
+// suffix bytes=-K): the continuation of a transfer, not a new download.
+// Anything else (no range, from byte 0, several ranges, malformed) is not
+// a resume.
+func resumeRange(r *http.Request) (string, bool) {
+	v := strings.TrimSpace(r.Header.Get("Range"))
+	first, last, ok := blob.ParseRange(v)
+	return v, ok && (first > 0 || first < 0 && last > 0)
+}
+
+// rangeBytes is how many bytes of a size-byte file the one range v serves.
+func rangeBytes(v string, size int64) int64 {
+	first, last, _ := blob.ParseRange(v)
+	switch {
+	case first < 0: // the last K bytes
+		return min(last, size)
+	case last < 0 || last >= size:
+		return max(0, size-first)
+	default:
+		return last - first + 1
 	}
-	first, _, _ := strings.Cut(spec, ",")
-	start, _, _ := strings.Cut(strings.TrimSpace(first), "-")
-	return strings.TrimLeft(strings.TrimSpace(start), "0") != "" || strings.TrimSpace(start) == ""
 }
 
 // isPrefetch reports a speculative fetch by the browser (prefetch,
@@ -135,8 +147,18 @@ func isPrefetch(r *http.Request) bool {
 	return false
 }
 
-// serveLink answers a usable link.
-func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, actor, via string) {
+// LinkHolderActor is the actor of the audit records of the /d/{token} door
+// (downloads and refusals): the link is a bearer secret and the door needs
+// no login, so whoever used it is known only as the holder of the link,
+// from the record's IP and user agent. The lawyer the link was issued to is
+// in the record's detail (linkOwner), never its actor: only a download
+// while signed in (GET /applications/{id}/download) names the lawyer, who
+// is then the caller.
+const LinkHolderActor = "link-holder"
+
+// serveLink answers a usable link for the caller id: the signed-in lawyer
+// (via "login"), or the zero Identity for the link's holder (via "link").
+func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, id auth.Identity, via string) {
 	if r.Method == http.MethodHead {
 		w.Header().Set("Content-Type", "application/pdf")
 		w.Header().Set("Accept-Ranges", "bytes")
@@ -147,12 +169,20 @@ func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, ac
 		a.page(w, http.StatusOK, "阅卷材料下载", "这是一个需本人打开的下载链接，预览不会消耗下载次数。", "This is a personal download link; previews do not use a download.")
 		return
 	}
-	resume := isResume(r)
+	rng, resume := resumeRange(r)
 	var err error
 	counted := true
 	if resume {
+		// A free resume is granted its range only, and only within the
+		// allowance of the last counted download (link.Repo.Resume), so
+		// the range's length, against the copy's size, is what it costs.
+		var attrs *gblob.Attributes
+		if attrs, err = a.Dossiers.Attributes(r.Context(), l.CopyKey); err != nil {
+			a.fail(w, r, err)
+			return
+		}
 		var got *link.Link
-		got, err = a.Links.Resume(r.Context(), l.ID)
+		got, err = a.Links.Resume(r.Context(), l.ID, rangeBytes(rng, attrs.Size), attrs.Size)
 		if err == nil {
 			l, counted = got, false
 		}
@@ -173,37 +203,32 @@ func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, ac
 			}
 		}
 	}
-	u, err := a.Dossiers.SignedURL(r.Context(), l.CopyKey, &gblob.SignedURLOptions{Method: http.MethodGet, Expiry: a.presignTTL()})
+	// The file name and, for a free resume, its range are signed into the
+	// URL: it saves the copy under its name and serves no more than the
+	// range granted (a counted download may serve the whole file).
+	opts := blob.GetOptions{Filename: l.Filename}
+	if !counted {
+		opts.Range = rng
+	}
+	u, err := blob.SignedGetURL(r.Context(), a.Dossiers, l.CopyKey, a.presignTTL(), opts)
 	if err != nil {
 		refund()
 		a.fail(w, r, err)
 		return
 	}
-	u = withFilename(u, l.Filename)
 	// The record comes before the redirect: no download without its trace.
-	if err := a.mustRecord(r, auth.Identity{}, audit.Event{Actor: actor, Role: string(auth.Lawyer), Action: "link.download",
-		CaseID: l.CaseID, ApplicationID: l.ApplicationID, Target: l.ID, Result: audit.OK,
-		Detail: map[string]string{"via": via, "downloadsLeft": fmt.Sprint(l.Left()), "resume": fmt.Sprint(resume), "counted": fmt.Sprint(counted),
-			"range": r.Header.Get("Range")}}); err != nil {
+	ev := audit.Event{Action: "link.download", CaseID: l.CaseID, ApplicationID: l.ApplicationID, Target: l.ID, Result: audit.OK,
+		Detail: map[string]string{"via": via, "linkOwner": l.Lawyer, "downloadsLeft": fmt.Sprint(l.Left()), "resume": fmt.Sprint(resume),
+			"counted": fmt.Sprint(counted), "range": clip(r.Header.Get("Range"), 64)}}
+	if id.Subject == "" {
+		ev.Actor, ev.Role = LinkHolderActor, string(LinkHolder)
+	}
+	if err := a.mustRecord(r, id, ev); err != nil {
 		refund()
 		a.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, u, http.StatusFound)
-}
-
-func withFilename(u, name string) string {
-	if name == "" {
-		return u
-	}
-	p, err := url.Parse(u)
-	if err != nil || p.Query().Get("obj") == "" {
-		return u // S3 URLs carry the name in the object's metadata instead
-	}
-	q := p.Query()
-	q.Set("filename", name)
-	p.RawQuery = q.Encode()
-	return p.String()
 }
 
 func (a *API) refuse(w http.ResponseWriter, r *http.Request, l *link.Link, err error) {
@@ -219,9 +244,15 @@ func (a *API) refuse(w http.ResponseWriter, r *http.Request, l *link.Link, err e
 		a.fail(w, r, err)
 		return
 	}
-	ev := audit.Event{Actor: "anonymous", Role: "none", Action: "link.refuse", Result: audit.Denied, Detail: map[string]string{"reason": rf.code}}
+	ev := audit.Event{Actor: LinkHolderActor, Role: string(LinkHolder), Action: "link.refuse", Result: audit.Denied, Detail: map[string]string{"reason": rf.code}}
 	if l != nil {
-		ev.Actor, ev.Role, ev.CaseID, ev.ApplicationID, ev.Target = l.Lawyer, string(auth.Lawyer), l.CaseID, l.ApplicationID, l.ID
+		// A genuine link: the record names what it was for, and whose
+		// it is, not who used it (unknown).
+		ev.CaseID, ev.ApplicationID, ev.Target, ev.Detail["linkOwner"] = l.CaseID, l.ApplicationID, l.ID, l.Lawyer
+	}
+	if id, ok := auth.FromContext(r.Context()); ok {
+		// The signed-in download: the caller is known.
+		ev.Actor, ev.Role = id.Subject, string(id.Role)
 	}
 	a.record(r, auth.Identity{}, ev)
 	if wantsHTML(r) {
@@ -267,5 +298,5 @@ func (a *API) downloadLoggedIn(w http.ResponseWriter, r *http.Request, id auth.I
 		a.refuse(w, r, l, err)
 		return
 	}
-	a.serveLink(w, r, l, id.Subject, "login")
+	a.serveLink(w, r, l, id, "login")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/httpapi"
 	"github.com/yuejuan/yuejuan/pkg/link"
 )
 
@@ -139,11 +140,16 @@ func TestLinkRefusals(t *testing.T) {
 				if ev.Result != audit.Denied || ev.Detail["reason"] != tc.code || ev.IP != "127.0.0.1" {
 					t.Errorf("refusal record %+v, want denied, reason %s, from 127.0.0.1", ev, tc.code)
 				}
-				if tc.named && (ev.Actor != r.license || ev.ApplicationID != r.app.ID || ev.CaseID != e.caseID) {
-					t.Errorf("refusal record names %s/%s/%s, want the lawyer %s, application and case", ev.Actor, ev.ApplicationID, ev.CaseID, r.license)
+				// Whoever used the link is its holder, not the lawyer it
+				// was issued to (who is named as the link's owner).
+				if ev.Actor != httpapi.LinkHolderActor {
+					t.Errorf("refusal record's actor %q, want %s", ev.Actor, httpapi.LinkHolderActor)
 				}
-				if !tc.named && ev.Actor != "anonymous" {
-					t.Errorf("a refusal of an untrusted token must not name anyone from it: actor %q", ev.Actor)
+				if tc.named && (ev.Detail["linkOwner"] != r.license || ev.ApplicationID != r.app.ID || ev.CaseID != e.caseID) {
+					t.Errorf("refusal record names owner %s, %s/%s, want the lawyer %s, application and case", ev.Detail["linkOwner"], ev.ApplicationID, ev.CaseID, r.license)
+				}
+				if !tc.named && (ev.Detail["linkOwner"] != "" || ev.ApplicationID != "") {
+					t.Errorf("a refusal of an untrusted token must not name anyone from it: %+v", ev)
 				}
 			}
 			if got := e.used(r.link.ID); got != usedBefore {
@@ -213,11 +219,14 @@ func TestLastDownloadRaceOverHTTP(t *testing.T) {
 }
 
 // HEAD, prefetches and link-preview fetchers do not use a download; a
-// range from byte 0 does; a resumed range does not, within its allowance,
-// and may even finish the last download.
+// range from byte 0 does; a resumed range does not, within the allowance
+// of the last counted download (half the file), and may even finish the
+// last download.
 func TestWhatCountsAsADownload(t *testing.T) {
 	e := newEnv(t)
+	e.noRateLimits() // a dozen requests as one lawyer
 	r := e.ready(2, time.Hour)
+	e.bigCopy(r, 100_000)
 	steps := []struct {
 		name   string
 		method string
@@ -231,11 +240,12 @@ func TestWhatCountsAsADownload(t *testing.T) {
 		{"Slack's link preview", "GET", map[string]string{"User-Agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"}, http.StatusOK, 1},
 		{"WhatsApp preview", "GET", map[string]string{"User-Agent": "WhatsApp/2.23.20.0"}, http.StatusOK, 1},
 		{"browser prefetch", "GET", map[string]string{"Sec-Purpose": "prefetch"}, http.StatusOK, 1},
-		{"a resumed range", "GET", map[string]string{"Range": "bytes=1000-"}, http.StatusFound, 1},
-		{"a suffix range", "GET", map[string]string{"Range": "bytes=-500"}, http.StatusFound, 1},
-		{"a range from byte 0 is a new download", "GET", map[string]string{"Range": "bytes=0-"}, http.StatusFound, 2},
+		{"a resumed range (30 % of the file)", "GET", map[string]string{"Range": "bytes=70000-"}, http.StatusFound, 1},
+		{"a suffix range (10 %)", "GET", map[string]string{"Range": "bytes=-10000"}, http.StatusFound, 1},
+		{"a resume past half the file counts", "GET", map[string]string{"Range": "bytes=80000-"}, http.StatusFound, 2},
 		{"the limit is reached", "GET", nil, http.StatusForbidden, 2},
-		{"but the last download can still be resumed", "GET", map[string]string{"Range": "bytes=4096-"}, http.StatusFound, 2},
+		{"but the last download can still be resumed", "GET", map[string]string{"Range": "bytes=60000-"}, http.StatusFound, 2},
+		{"within half the file only", "GET", map[string]string{"Range": "bytes=80000-"}, http.StatusForbidden, 2},
 		{"a range from byte 0 is still refused", "GET", map[string]string{"Range": "bytes=0-99"}, http.StatusForbidden, 2},
 		{"HEAD on an exhausted link is refused too", "HEAD", nil, http.StatusForbidden, 2},
 	}
@@ -264,18 +274,19 @@ func TestWhatCountsAsADownload(t *testing.T) {
 	if counted != 2 || free != 3 {
 		t.Errorf("download records: %d counted, %d free; want 2 and 3", counted, free)
 	}
-	// Free resumes are bounded: a client that never asks for byte 0 cannot
-	// download forever.
+	// Free resumes are bounded in number too: a client that never asks for
+	// byte 0 cannot download forever, even in small pieces.
 	r2 := e.ready(1, time.Hour)
+	e.bigCopy(r2, 100_000)
 	if resp, _ := e.get("GET", r2.url, nil); resp.StatusCode != http.StatusFound {
 		t.Fatal(resp.Status)
 	}
 	for i := range link.ResumesPerDownload {
-		if resp, _ := e.get("GET", r2.url, map[string]string{"Range": "bytes=1-"}); resp.StatusCode != http.StatusFound {
+		if resp, _ := e.get("GET", r2.url, map[string]string{"Range": "bytes=99000-"}); resp.StatusCode != http.StatusFound {
 			t.Fatalf("resume %d: %s", i+1, resp.Status)
 		}
 	}
-	if resp, _ := e.get("GET", r2.url, map[string]string{"Range": "bytes=1-"}); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := e.get("GET", r2.url, map[string]string{"Range": "bytes=99000-"}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("resume past the allowance: %s, want 403", resp.Status)
 	}
 }

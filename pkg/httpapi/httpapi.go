@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
@@ -154,7 +155,7 @@ func (a *API) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		ri := reqInfo{id: hex.EncodeToString(b[:]), ip: clientIP(r), ua: r.UserAgent()}
+		ri := reqInfo{id: hex.EncodeToString(b[:]), ip: clientIP(r), ua: clip(r.UserAgent(), MaxUserAgent)}
 		w.Header().Set("X-Request-Id", ri.id)
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -182,6 +183,22 @@ func (a *API) middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqKey{}, ri)))
 	})
+}
+
+// MaxUserAgent is how much of a User-Agent header goes into an audit
+// record: enough for any real browser's, and a client sending a megabyte
+// of one cannot make a megabyte record.
+const MaxUserAgent = 256
+
+// clip cuts s to at most n bytes, at a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // logPath is the request's path for the log: a /d/ token is a secret and

@@ -241,7 +241,9 @@ func (a *API) limited(w http.ResponseWriter, r *http.Request, id auth.Identity, 
 		ev := audit.Event{Action: "rate.limit", Result: audit.Denied,
 			Detail: map[string]string{"route": r.Pattern, "limit": kind, "retryAfter": strconv.Itoa(secs), "notRecordedBefore": strconv.Itoa(suppressed)}}
 		if id.Subject == "" {
-			ev.Actor, ev.Role = lawyer, string(auth.Lawyer)
+			// The download door: a link holder, drawing on the limit of the
+			// lawyer the link is for.
+			ev.Actor, ev.Role, ev.Detail["linkOwner"] = LinkHolderActor, string(LinkHolder), lawyer
 		}
 		a.record(r, id, ev)
 	}

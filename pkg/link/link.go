@@ -49,18 +49,25 @@ type Link struct {
 	CreatedAt     time.Time `json:"createdAt"`
 	// LastUsedAt is when a download was last counted; Resumes how many
 	// resumed transfers (ranges not starting at byte 0) were let through
-	// without counting.
-	LastUsedAt time.Time `json:"lastUsedAt,omitzero"`
-	Resumes    int       `json:"resumes,omitempty"`
+	// without counting since then, and ResumedBytes how many bytes they
+	// were granted together.
+	LastUsedAt   time.Time `json:"lastUsedAt,omitzero"`
+	Resumes      int       `json:"resumes,omitempty"`
+	ResumedBytes int64     `json:"resumedBytes,omitempty"`
 }
 
-// Resumed transfers are free, within limits: at most ResumesPerDownload per
-// counted download, and only within ResumeWindow of the last counted one.
-// Past that a "resume" counts as a download, so that a client cannot fetch
-// the file forever by never asking for byte 0.
+// Resumed transfers are free, within limits: they continue the last counted
+// download, within ResumeWindow of it, at most ResumesPerDownload times, and
+// all of them together are granted at most 1/ResumeShare of the file (each
+// resume's URL serves only the range it asked for). Past that a "resume"
+// counts as a download, or is refused when none is left: a client that never
+// asks for byte 0 cannot fetch the file again, and an exhausted link yields
+// at most half of it, never the whole. The price: a transfer that broke in
+// its first half is counted again when resumed.
 const (
 	ResumesPerDownload = 4
 	ResumeWindow       = 24 * time.Hour
+	ResumeShare        = 2
 )
 
 // Left is how many downloads remain.
@@ -234,6 +241,7 @@ func (r *Repo) Consume(ctx context.Context, id string) (*Link, error) {
 		}
 		l.Used++
 		l.LastUsedAt = r.now()
+		l.Resumes, l.ResumedBytes = 0, 0 // resumes continue this download now
 		return l, r.save(ctx, l, ver)
 	})
 }
@@ -253,14 +261,15 @@ func (r *Repo) Refund(ctx context.Context, id string) error {
 	return err
 }
 
-// Resume lets a resumed transfer (a range not starting at byte 0) through
-// without counting a download, atomically recording it. It returns
-// ErrNotResumable when the transfer must count as a new download instead:
-// nothing was counted yet, the allowance of ResumesPerDownload per counted
-// download is used up, or the last counted download is older than
-// ResumeWindow. A revoked or expired link is refused as by Consume; an
-// exhausted one may still resume its last download.
-func (r *Repo) Resume(ctx context.Context, id string) (*Link, error) {
+// Resume lets a resumed transfer of n bytes (a range not starting at byte
+// 0) of a file of size bytes through without counting a download,
+// atomically recording it. It returns ErrNotResumable when the transfer
+// must count as a new download instead: nothing was counted yet, the last
+// counted download is older than ResumeWindow, or its allowance is used up
+// (ResumesPerDownload resumes, or 1/ResumeShare of size in bytes granted). A
+// revoked or expired link is refused as by Consume; an exhausted one may
+// still resume its last download within that allowance.
+func (r *Repo) Resume(ctx context.Context, id string, n, size int64) (*Link, error) {
 	return store.Retry(func() (*Link, error) {
 		l, ver, err := r.get(ctx, id)
 		if err != nil {
@@ -269,10 +278,12 @@ func (r *Repo) Resume(ctx context.Context, id string) (*Link, error) {
 		if err := r.usable(l); err != nil && !errors.Is(err, ErrExhausted) {
 			return l, err
 		}
-		if l.Used == 0 || l.Resumes >= ResumesPerDownload*l.Used || r.now().Sub(l.LastUsedAt) > ResumeWindow {
+		if l.Used == 0 || l.Resumes >= ResumesPerDownload || r.now().Sub(l.LastUsedAt) > ResumeWindow ||
+			l.ResumedBytes+max(n, 0) > size/ResumeShare {
 			return l, ErrNotResumable
 		}
 		l.Resumes++
+		l.ResumedBytes += max(n, 0)
 		return l, r.save(ctx, l, ver)
 	})
 }

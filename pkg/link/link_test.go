@@ -348,6 +348,7 @@ func TestRepoLateClickIsToldExpired(t *testing.T) {
 }
 
 func TestRepoResume(t *testing.T) {
+	const size = 1000 // bytes of the copy; resumes may be granted 500 per download
 	now := time.Now().UTC()
 	r := newRepo(t, &now)
 	l := testLink(now) // 3 downloads
@@ -355,7 +356,7 @@ func TestRepoResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Nothing counted yet: a "resume" must count as the first download.
-	if _, err := r.Resume(t.Context(), l.ID); !errors.Is(err, ErrNotResumable) {
+	if _, err := r.Resume(t.Context(), l.ID, 100, size); !errors.Is(err, ErrNotResumable) {
 		t.Fatalf("Resume before any download: %v, want ErrNotResumable", err)
 	}
 	for range 3 {
@@ -364,18 +365,44 @@ func TestRepoResume(t *testing.T) {
 		}
 	}
 	// The limit is reached, but the last download may still be resumed,
-	// ResumesPerDownload times per counted download, without counting.
-	for i := range ResumesPerDownload * 3 {
-		got, err := r.Resume(t.Context(), l.ID)
+	// without counting, while the resumes stay within half the file: a
+	// transfer that broke at 60 %, then at 90 %.
+	for i, n := range []int64{400, 100} {
+		got, err := r.Resume(t.Context(), l.ID, n, size)
 		if err != nil {
-			t.Fatalf("resume %d: %v", i+1, err)
+			t.Fatalf("resume %d of %d bytes: %v", i+1, n, err)
 		}
-		if got.Used != 3 {
-			t.Fatalf("resume %d counted a download: used %d", i+1, got.Used)
+		if got.Used != 3 || got.ResumedBytes != []int64{400, 500}[i] {
+			t.Fatalf("resume %d: used %d, resumed %d bytes", i+1, got.Used, got.ResumedBytes)
 		}
 	}
-	if _, err := r.Resume(t.Context(), l.ID); !errors.Is(err, ErrNotResumable) {
-		t.Errorf("resume past the allowance: %v, want ErrNotResumable", err)
+	// One byte more than half the file is not free, whatever the range.
+	if _, err := r.Resume(t.Context(), l.ID, 1, size); !errors.Is(err, ErrNotResumable) {
+		t.Errorf("resume past half the file: %v, want ErrNotResumable", err)
+	}
+	// The trick of issue 13: "bytes=1-" (999 bytes) on an exhausted link.
+	l3 := testLink(now)
+	l3.ID = "01jmlink3"
+	if err := r.Create(t.Context(), l3); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := r.Consume(t.Context(), l3.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.Resume(t.Context(), l3.ID, size-1, size); !errors.Is(err, ErrNotResumable) {
+		t.Errorf("resume from byte 1 of an exhausted link: %v, want ErrNotResumable", err)
+	}
+	// At most ResumesPerDownload resumes, however small; a counted
+	// download starts a new allowance.
+	for i := range ResumesPerDownload {
+		if _, err := r.Resume(t.Context(), l3.ID, 1, size); err != nil {
+			t.Fatalf("small resume %d: %v", i+1, err)
+		}
+	}
+	if _, err := r.Resume(t.Context(), l3.ID, 1, size); !errors.Is(err, ErrNotResumable) {
+		t.Errorf("resume past the count: %v, want ErrNotResumable", err)
 	}
 
 	// A resume long after the last counted download counts again.
@@ -387,19 +414,26 @@ func TestRepoResume(t *testing.T) {
 	if _, err := r.Consume(t.Context(), l2.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := r.Resume(t.Context(), l2.ID, 300, size); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Consume(t.Context(), l2.ID)
+	if err != nil || got.Resumes != 0 || got.ResumedBytes != 0 {
+		t.Fatalf("a counted download after a resume: %+v, %v; want the allowance renewed", got, err)
+	}
 	now = now.Add(ResumeWindow + time.Minute)
-	if _, err := r.Resume(t.Context(), l2.ID); !errors.Is(err, ErrNotResumable) {
+	if _, err := r.Resume(t.Context(), l2.ID, 10, size); !errors.Is(err, ErrNotResumable) {
 		t.Errorf("resume a day later: %v, want ErrNotResumable", err)
 	}
 	// Revoked and expired links are refused as such.
 	if err := r.Revoke(t.Context(), l2.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Resume(t.Context(), l2.ID); !errors.Is(err, ErrRevoked) {
+	if _, err := r.Resume(t.Context(), l2.ID, 10, size); !errors.Is(err, ErrRevoked) {
 		t.Errorf("resume of a revoked link: %v, want ErrRevoked", err)
 	}
 	now = now.Add(72 * time.Hour)
-	if _, err := r.Resume(t.Context(), l.ID); !errors.Is(err, ErrExpired) {
+	if _, err := r.Resume(t.Context(), l.ID, 10, size); !errors.Is(err, ErrExpired) {
 		t.Errorf("resume of an expired link: %v, want ErrExpired", err)
 	}
 }
