@@ -17,12 +17,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/yuejuan/yuejuan/internal/keyfile"
 )
 
 // Role is what a caller may do.
@@ -143,28 +143,33 @@ func (ks *KeySet) Parse(raw, issuer, audience string, claims jwt.Claims) error {
 	return nil
 }
 
-// LoadOrCreateKey reads an Ed25519 private key (PKCS#8 PEM) from path, or
-// creates one with mode 0600 if the file does not exist.
-func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		blk, _ := pem.Decode(b)
-		if blk == nil {
-			return nil, fmt.Errorf("auth: %s: not a PEM file", path)
-		}
-		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("auth: %s: %w", path, err)
-		}
-		priv, ok := k.(ed25519.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("auth: %s: not an Ed25519 key", path)
-		}
-		return priv, nil
+// KeyFile describes an Ed25519 private key file (PKCS#8 PEM) for
+// internal/keyfile: what the key is called and what removing it costs go
+// into the error a damaged file gives.
+func KeyFile(path, what, ifRemoved string) keyfile.Spec {
+	return keyfile.Spec{Path: path, What: what, IfRemoved: ifRemoved,
+		Parse: func(b []byte) error { _, err := ParseKey(b); return err },
+		New:   newKeyPEM}
+}
+
+// ParseKey reads an Ed25519 private key from PKCS#8 PEM.
+func ParseKey(b []byte) (ed25519.PrivateKey, error) {
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, errors.New("not a PEM file (truncated?)")
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("auth: read key: %w", err)
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("not a PKCS#8 private key: %w", err)
 	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, errors.New("not an Ed25519 key")
+	}
+	return priv, nil
+}
+
+func newKeyPEM() ([]byte, error) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
@@ -173,21 +178,33 @@ func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("auth: create key dir: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return LoadOrCreateKey(path) // another process won the race
-	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// LoadOrCreateKey reads an Ed25519 private key (PKCS#8 PEM) from path, or
+// creates one with mode 0600 if the file does not exist or is empty; a
+// damaged file is an error and is left alone (internal/keyfile's rules).
+func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
+	return LoadOrCreateKeyFile(KeyFile(path, "key", ""))
+}
+
+// LoadOrCreateKeyFile is LoadOrCreateKey of a described key file.
+func LoadOrCreateKeyFile(s keyfile.Spec) (ed25519.PrivateKey, error) {
+	b, err := keyfile.LoadOrCreate(s)
 	if err != nil {
-		return nil, fmt.Errorf("auth: create key: %w", err)
+		return nil, fmt.Errorf("auth: %w", err)
 	}
-	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		f.Close()
-		return nil, err
+	return ParseKey(b)
+}
+
+// LoadKeyFile reads a key file and never creates one: a missing file is an
+// error wrapping keyfile.ErrMissing.
+func LoadKeyFile(s keyfile.Spec) (ed25519.PrivateKey, error) {
+	b, err := keyfile.Load(s)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
 	}
-	return priv, f.Close()
+	return ParseKey(b)
 }
 
 // Authority issues and verifies login tokens for one issuer and audience.

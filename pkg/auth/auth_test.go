@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/yuejuan/yuejuan/internal/keyfile"
 )
 
 const (
@@ -347,5 +349,48 @@ func TestIdentityContext(t *testing.T) {
 	got, ok := FromContext(WithIdentity(t.Context(), id))
 	if !ok || got != id {
 		t.Errorf("FromContext = %+v, %v", got, ok)
+	}
+}
+
+// TestLoadOrCreateKeyEmptyFile: the empty key file an older version left
+// when the disk was full at its first start is replaced by a new key; a
+// truncated one is refused with an error that names it.
+func TestLoadOrCreateKeyEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "login-ed25519.pem")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err := LoadOrCreateKey(path)
+	if err != nil {
+		t.Fatalf("an empty key file: %v", err)
+	}
+	k2, err := LoadOrCreateKey(path)
+	if err != nil || !k.Equal(k2) {
+		t.Fatalf("the replacement key was not kept (%v)", err)
+	}
+	good, _ := os.ReadFile(path)
+	trunc := filepath.Join(dir, "link-ed25519.pem")
+	if err := os.WriteFile(trunc, good[:len(good)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadOrCreateKeyFile(KeyFile(trunc, "download link key", "links already sent stop working"))
+	if err == nil {
+		t.Fatal("a truncated key file was accepted")
+	}
+	for _, want := range []string{"download link key", trunc, "not a PEM file", "backup", "links already sent stop working"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+}
+
+func TestLoadKeyFileNeverCreates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys", "login-ed25519.pem")
+	if _, err := LoadKeyFile(KeyFile(path, "login token key", "")); !errors.Is(err, keyfile.ErrMissing) {
+		t.Fatalf("LoadKeyFile of a missing key: %v, want ErrMissing", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Error("LoadKeyFile made a key")
 	}
 }
