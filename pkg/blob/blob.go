@@ -16,8 +16,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +26,8 @@ import (
 	gblob "gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/gcerrors"
+
+	"github.com/yuejuan/yuejuan/internal/keyfile"
 )
 
 // Bucket is the portable bucket type.
@@ -68,33 +68,31 @@ func OpenLocal(dir string, base *url.URL, secretFile string) (*Local, error) {
 	return &Local{Bucket: b, Signer: signer}, nil
 }
 
+// SecretFile describes the file of a local bucket's URL-signing secret
+// (at least 32 bytes) for internal/keyfile: made on first use, written
+// atomically; an empty file is replaced, a damaged one refused.
+func SecretFile(path string) keyfile.Spec {
+	return keyfile.Spec{Path: path, What: "URL-signing secret",
+		IfRemoved: "upload and download URLs already handed out stop working; they last minutes",
+		Parse: func(b []byte) error {
+			if len(b) < 32 {
+				return errors.New("shorter than 32 bytes (truncated?)")
+			}
+			return nil
+		},
+		New: func() ([]byte, error) {
+			s := make([]byte, 32)
+			_, err := rand.Read(s)
+			return s, err
+		}}
+}
+
 func loadSecret(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil && len(b) >= 32 {
-		return b, nil
-	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("blob: read URL secret: %w", err)
-	}
-	s := make([]byte, 32)
-	if _, err := rand.Read(s); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return os.ReadFile(path)
-	}
+	b, err := keyfile.LoadOrCreate(SecretFile(path))
 	if err != nil {
-		return nil, fmt.Errorf("blob: create URL secret: %w", err)
+		return nil, fmt.Errorf("blob: %w", err)
 	}
-	if _, err := f.Write(s); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return s, f.Close()
+	return b, nil
 }
 
 // PutNotifier is told of every object written through a signed PUT, as S3
