@@ -168,7 +168,7 @@ func (s *pdfSource) inspectHeader(rep *repairLog) {
 		return
 	}
 	v := string(head[i+5 : i+8])
-	if knownHeaderVersion(v) || knownHeaderVersion(string(head[i+5:min(len(head), i+10)])) {
+	if knownHeaderVersion(v) {
 		return
 	}
 	as := "1.7"
@@ -225,7 +225,10 @@ func readRepairedPDF(c context.Context, rs io.ReadSeeker, name string, lim Limit
 			src.strip = true
 			retry = true
 		}
-		ps := indirectFilterPatches(ra, size, lim)
+		var ps []patch
+		if strings.Contains(err.Error(), "stream") {
+			ps = indirectFilterPatches(ra, size)
+		}
 		if len(ps) > 0 {
 			src.patches = append(src.patches, ps...)
 			retry = true
@@ -460,13 +463,21 @@ var filterAbbrev = map[string]string{
 	"DCTDecode":       "DCT",
 }
 
+// The scan for indirect filter names reads the whole file, and looks each
+// name object up: done only when pdfcpu failed on a stream, for files up to
+// maxFilterScan bytes naming at most maxFilterObjects filter objects.
+const (
+	maxFilterScan    = 128 << 20
+	maxFilterObjects = 32
+)
+
 // indirectFilterPatches finds /Filter arrays whose elements are indirect
 // references to names (pdfcpu cannot read them) and returns patches
 // writing each name, or its abbreviation, over its reference, padded with
 // spaces. A reference that is not to a name, or whose name does not fit,
 // gives no patches at all.
-func indirectFilterPatches(ra io.ReaderAt, size int64, lim Limits) []patch {
-	if size > lim.MaxBytes {
+func indirectFilterPatches(ra io.ReaderAt, size int64) []patch {
+	if size > maxFilterScan {
 		return nil
 	}
 	data := make([]byte, size)
@@ -474,14 +485,22 @@ func indirectFilterPatches(ra io.ReaderAt, size int64, lim Limits) []patch {
 		return nil
 	}
 	var out []patch
+	names := map[[2]int]string{}
 	for _, m := range filterArray.FindAllSubmatchIndex(data, -1) {
 		inner := data[m[2]:m[3]]
 		for _, r := range indRef.FindAllSubmatchIndex(inner, -1) {
 			num, _ := strconv.Atoi(string(inner[r[2]:r[3]]))
 			gen, _ := strconv.Atoi(string(inner[r[4]:r[5]]))
-			name, ok := nameObject(data, num, gen)
+			key := [2]int{num, gen}
+			name, ok := names[key]
 			if !ok {
-				return nil
+				if len(names) == maxFilterObjects {
+					return nil
+				}
+				if name, ok = nameObject(data, num, gen); !ok {
+					return nil
+				}
+				names[key] = name
 			}
 			width := r[1] - r[0]
 			if len(name)+1 > width {
