@@ -1,17 +1,22 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -157,24 +162,9 @@ problem listed on stderr at once; 1 on any other failure (e.g. a disk error).`,
 			defer os.RemoveAll(tmp)
 
 			stderr := cmd.ErrOrStderr()
-			var docs []dossier.Document
-			var rejections []*dossier.Rejection
-			for i, e := range entries {
-				d := dossier.Document{Volume: e.volume, VolumeTitle: e.volumeTitle, Seq: e.seq, Title: e.title, Path: e.path}
-				dst := filepath.Join(tmp, fmt.Sprintf("%05d.pdf", i))
-				_, err := dossier.Ingest(ctx, e.path, dst, dossier.DefaultLimits())
-				var rej *dossier.Rejection
-				switch {
-				case errors.As(err, &rej):
-					rej.File = e.name
-					rejections = append(rejections, rej)
-					d.Rejected = rej.Reason
-				case err != nil:
-					return err
-				default:
-					d.Path = dst
-				}
-				docs = append(docs, d)
+			docs, rejections, err := ingestAll(ctx, entries, tmp)
+			if err != nil {
+				return err
 			}
 			if len(rejections) > 0 && !placeholders {
 				for _, r := range rejections {
@@ -190,7 +180,13 @@ problem listed on stderr at once; 1 on any other failure (e.g. a disk error).`,
 			if info.Title == "" {
 				info.Title = filepath.Base(filepath.Clean(dir))
 			}
-			res, err := dossier.AssembleBase(ctx, info, docs, out, dossier.AssembleOptions{Placeholders: placeholders})
+			// The byte ceiling is the assemble job's (its /tmp on AWS);
+			// here the local disk is the limit. The page ceiling stays.
+			res, err := dossier.AssembleBase(ctx, info, docs, out, dossier.AssembleOptions{Placeholders: placeholders, MaxBytes: math.MaxInt64})
+			var tl *dossier.TooLargeError
+			if errors.As(err, &tl) {
+				return &problems{head: "nothing written", list: []string{tl.Error()}}
+			}
 			var ae *dossier.AssembleError
 			if errors.As(err, &ae) {
 				p := &problems{head: "nothing written"}
@@ -245,6 +241,65 @@ problem listed on stderr at once; 1 on any other failure (e.g. a disk error).`,
 	f.StringVar(&stampOut, "stamp-out", "", "stamped copy to write (default FILE-stamped.pdf)")
 	f.StringVar(&configDir, "pdfcpu-dir", "", "directory for pdfcpu's configuration and the installed font (default: user config dir, else a temp dir)")
 	return cmd
+}
+
+// ingestAll ingests the files of entries into dir, GOMAXPROCS at a time
+// (each Ingest runs on one core), and returns the documents in the order of
+// entries with the rejected ones marked, and the rejections in that order.
+func ingestAll(ctx context.Context, entries []sourceDoc, dir string) ([]dossier.Document, []*dossier.Rejection, error) {
+	docs := make([]dossier.Document, len(entries))
+	rejs := make([]*dossier.Rejection, len(entries))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+		next  atomic.Int64
+	)
+	for range max(1, min(runtime.GOMAXPROCS(0), len(entries))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(entries) || ctx.Err() != nil {
+					return
+				}
+				e := entries[i]
+				d := dossier.Document{Volume: e.volume, VolumeTitle: e.volumeTitle, Seq: e.seq, Title: e.title, Path: e.path}
+				dst := filepath.Join(dir, fmt.Sprintf("%05d.pdf", i))
+				_, err := dossier.Ingest(ctx, e.path, dst, dossier.DefaultLimits())
+				var rej *dossier.Rejection
+				switch {
+				case errors.As(err, &rej):
+					rej.File = e.name
+					rejs[i] = rej
+					d.Rejected = rej.Reason
+				case err != nil:
+					once.Do(func() { first = err; cancel() })
+					return
+				default:
+					d.Path = dst
+				}
+				docs[i] = d
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, nil, first
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	var rejections []*dossier.Rejection
+	for _, r := range rejs {
+		if r != nil {
+			rejections = append(rejections, r)
+		}
+	}
+	return docs, rejections, nil
 }
 
 // problems is input the user has to fix: bad flags, a bad manifest, files
