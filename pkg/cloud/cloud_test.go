@@ -251,6 +251,8 @@ func TestAssembleHandler(t *testing.T) {
 			return assemble.ErrBusy
 		case "empty":
 			return assemble.ErrNoMaterials
+		case "slow":
+			return &queue.OverBudgetError{Job: "assemble slow", Budget: time.Minute, Elapsed: time.Minute, Err: context.DeadlineExceeded}
 		}
 		return nil
 	}}.Handle}
@@ -261,6 +263,7 @@ func TestAssembleHandler(t *testing.T) {
 		msg("3", `{"kind":"assemble","key":"empty"}`),
 		msg("4", `garbage`),
 		msg("5", `{"kind":"ingest.material","key":"m"}`), // not this function's job
+		msg("6", `{"kind":"assemble","key":"slow"}`),      // stopped at its budget: recorded, not redelivered
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +275,7 @@ func TestAssembleHandler(t *testing.T) {
 	if strings.Join(failed, ",") != "2,4,5" {
 		t.Errorf("batch item failures %v, want 2 (busy), 4 (not a job), 5 (unknown kind)", failed)
 	}
-	if strings.Join(ran, ",") != "ok,busy,empty" {
+	if strings.Join(ran, ",") != "ok,busy,empty,slow" {
 		t.Errorf("ran %v", ran)
 	}
 }

@@ -148,6 +148,12 @@ func (h *Assemble) message(ctx context.Context, m events.SQSMessage) error {
 		h.Log.Info("assemble: the case has no accepted materials yet; the deadline job will retry", "application", j.Key)
 		return nil
 	}
+	if errors.Is(err, queue.ErrOverBudget) {
+		// Recorded and the unit told (assemble.Budgeted); another delivery
+		// would only fail the same way.
+		h.Log.Error("job stopped at its time budget; recorded, not redelivered", "kind", j.Kind, "key", j.Key, "err", err)
+		return nil
+	}
 	if err == nil {
 		h.Log.Info("job done", "kind", j.Kind, "key", j.Key)
 	}

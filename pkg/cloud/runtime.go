@@ -469,8 +469,13 @@ func (rt *Runtime) Assemble(ctx context.Context) (*Assemble, error) {
 			}
 			return watch.Add(ctx, a.ID, l)
 		}}
+	b := &assemble.Budgeted{Worker: w, Log: rt.Log,
+		OnFailed: func(ctx context.Context, a *application.Application, f assemble.Failure) error {
+			_, err := notices.Send(ctx, procedure.DossierFailed(a, f.Version, f.Pages, f.Budget))
+			return err
+		}}
 	return &Assemble{Jobs: queue.Mux{queue.Assemble: func(ctx context.Context, j queue.Job) error {
-		return w.Application(ctx, j.Key)
+		return b.Application(ctx, j.Key)
 	}}.Handle, Log: rt.Log}, nil
 }
 
