@@ -263,7 +263,7 @@ func TestAssembleHandler(t *testing.T) {
 		msg("3", `{"kind":"assemble","key":"empty"}`),
 		msg("4", `garbage`),
 		msg("5", `{"kind":"ingest.material","key":"m"}`), // not this function's job
-		msg("6", `{"kind":"assemble","key":"slow"}`),      // stopped at its budget: recorded, not redelivered
+		msg("6", `{"kind":"assemble","key":"slow"}`),     // stopped at its budget: recorded, not redelivered
 	}})
 	if err != nil {
 		t.Fatal(err)
