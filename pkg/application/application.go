@@ -120,6 +120,10 @@ type Application struct {
 	LinkID          string       `json:"linkId,omitempty"`
 	History         []Transition `json:"history"`
 
+	// Hold, while set, says why the dossier of the approved application is
+	// not built yet: materials of its case are not all decided (see Hold).
+	Hold *Hold `json:"hold,omitempty"`
+
 	rev int64
 }
 

@@ -13,10 +13,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/crashpoint"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/blob"
@@ -44,6 +46,11 @@ type Worker struct {
 	// OnReady, when set, runs once the link is issued and the application
 	// is ready (the lawyer's notice; an error fails the job).
 	OnReady func(ctx context.Context, a *application.Application, l *link.Link) error
+	// OnHold, when set, runs each time the job finds the dossier must wait
+	// (see ErrHeld), with the application's Hold set: the notice to the
+	// unit, which must therefore be idempotent (a notice id made from the
+	// application and Hold.Since). An error fails the job.
+	OnHold func(ctx context.Context, a *application.Application, c *casefile.Case) error
 	// MaxPages and MaxBytes are the largest base dossier built (see
 	// dossier.AssembleOptions; zero: dossier.DefaultMaxPages and
 	// DefaultMaxBytes). A larger case is refused with a
@@ -76,6 +83,15 @@ func CopyKey(caseID string, version int, appID string) string {
 
 // ErrNoMaterials means the case has nothing accepted to assemble yet.
 var ErrNoMaterials = errors.New("assemble: the case has no accepted materials yet")
+
+// ErrHeld means the dossier waits: materials of the case are not decided
+// (awaiting their upload, being checked, or their verdict's follow-ups not
+// written), and a dossier is never built from part of a case. The
+// application stays approved with its Hold saying why, the unit is told
+// (OnHold), and the job is run again when the last of them is decided and by
+// the scheduler's reconciliation. It is not a failure: queues should not
+// count it as one.
+var ErrHeld = errors.New("assemble: the dossier waits for the case's materials to be decided")
 
 // ErrBusy means the same job (or the base dossier it needs) is being done
 // by another worker right now: retry later. A queue delivers at least once,
@@ -124,6 +140,15 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	if open := casefile.Undecided(mats); len(open) > 0 {
+		return w.hold(ctx, a, c, open)
+	}
+	if a.Hold != nil {
+		if a, err = w.Apps.Update(ctx, a.ID, func(x *application.Application) error { x.Hold = nil; return nil }); err != nil {
+			return err
+		}
+	}
+	crashpoint.Reach(ctx, "assemble.start")
 	var accepted []*casefile.Material
 	for _, m := range mats {
 		if m.Status == casefile.Accepted {
@@ -186,7 +211,7 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 		if x.Status != application.Approved {
 			return errAlreadyDone
 		}
-		x.CopyKey, x.LinkID = copyKey, l.ID
+		x.CopyKey, x.LinkID, x.Hold = copyKey, l.ID, nil
 		return x.Move(application.Ready, "system", "阅卷材料已生成，下载链接已签发", w.now().UTC())
 	})
 	if errors.Is(err, errAlreadyDone) {
@@ -232,6 +257,47 @@ func (w *Worker) once(ctx context.Context, e audit.Event, detail func() (map[str
 }
 
 var errAlreadyDone = errors.New("already done")
+
+// hold keeps the application waiting for the undecided materials open: its
+// Hold says why (written when the list changes), the unit is told once per
+// wait (OnHold), the wait is recorded once, and ErrHeld is returned.
+func (w *Worker) hold(ctx context.Context, a *application.Application, c *casefile.Case, open []*casefile.Material) error {
+	held := application.HeldMaterials(open)
+	if a.Hold == nil || !application.SameMaterials(a.Hold.Materials, held) {
+		var err error
+		a, err = w.Apps.Update(ctx, a.ID, func(x *application.Application) error {
+			if x.Status != application.Approved {
+				return errAlreadyDone
+			}
+			if x.Hold == nil {
+				x.Hold = &application.Hold{Since: w.now().UTC()}
+			}
+			x.Hold.Materials, x.Hold.Reason = held, application.HoldReason(held)
+			return nil
+		})
+		if errors.Is(err, errAlreadyDone) {
+			return nil // decided otherwise meanwhile; a redelivery clears the work mark
+		}
+		if err != nil {
+			return err
+		}
+	}
+	ids := make([]string, 0, len(held))
+	for _, m := range held {
+		ids = append(ids, m.ID)
+	}
+	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.hold",
+		CaseID: c.ID, ApplicationID: a.ID, Target: "since " + a.Hold.Since.Format(time.RFC3339Nano), Result: audit.OK,
+		Detail: map[string]string{"undecided": fmt.Sprint(len(held)), "materials": strings.Join(ids[:min(len(ids), 20)], ",")}}, nil); err != nil {
+		return err
+	}
+	if w.OnHold != nil {
+		if err := w.OnHold(ctx, a, c); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: %d undecided", ErrHeld, len(held))
+}
 
 // ensureBase makes sure the base dossier of the case's version and its
 // sidecar exist and are recorded, building them if needed, and returns the

@@ -16,6 +16,7 @@ import (
 
 	gblob "gocloud.dev/blob"
 
+	"github.com/yuejuan/yuejuan/internal/crashpoint"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/blob"
@@ -66,6 +67,11 @@ type Worker struct {
 	Uploads *blob.Bucket // uploads and normalised material PDFs
 	Limits  dossier.Limits
 	TempDir string
+	// OnDecided, when set, runs after a material is decided (its verdict and
+	// the verdict's follow-ups all written): the local server re-queues the
+	// case's dossiers that wait for it. An error is logged by the caller
+	// only; the scheduler's reconciliation re-queues them anyway.
+	OnDecided func(ctx context.Context, caseID string) error
 }
 
 // ErrBusy means the same material is being ingested by another worker
@@ -76,12 +82,26 @@ var ErrBusy = fmt.Errorf("ingest: the same upload is being processed by another 
 // redelivery; a live worker renews its lease while it works (store.Hold).
 const leaseTTL = store.LeaseTTL
 
+// MaxRuns is how many ingest runs of one upload may begin and never end (the
+// process died during them: a file that crashes the checker, say) before the
+// upload is refused instead of being tried again: a reconciler re-queues a
+// material stuck in processing, and without the bound a file that kills the
+// server would kill it again after every restart.
+const MaxRuns = 3
+
+// LeaseKey is the key of the lease the ingest job of a material holds.
+func LeaseKey(caseID, id string) string { return "ingest#" + caseID + "#" + id }
+
 // Material validates and normalises one uploaded scan. It holds a lease on
 // the material, so that duplicate upload events processed at once do the
-// work once; a redelivery after the work finishes what a crash left undone
-// (the content version and the audit record) without repeating the record.
-func (w *Worker) Material(ctx context.Context, caseID, id string) error {
-	ctx, release, ok, err := store.Hold(ctx, w.Cases.T, "ingest#"+caseID+"#"+id, leaseTTL)
+// work once. The verdict is written with the mark Unfinished, then its
+// follow-ups (for an accepted material the case's new content version, then
+// the audit record, written once), then the mark is cleared: a crash
+// anywhere leaves the material listed as open, and a redelivery or the
+// reconciler's re-run finishes what is missing without repeating a record
+// (docs/recovery.md).
+func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
+	ctx, release, ok, err := store.Hold(ctx, w.Cases.T, LeaseKey(caseID, id), leaseTTL)
 	if err != nil {
 		return err
 	}
@@ -95,10 +115,35 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) error {
 	}
 	switch m.Status {
 	case casefile.Accepted:
-		return w.accepted(ctx, caseID, m)
+		return w.finish(ctx, m)
 	case casefile.Rejected:
-		return w.once(ctx, rejectEvent(caseID, m))
+		return w.finish(ctx, m)
 	}
+	// A run begins: counted before the work, uncounted when it ends in an
+	// error, so that only runs that never ended (the process died) stay
+	// counted.
+	m, err = w.Cases.UpdateMaterial(ctx, caseID, id, func(x *casefile.Material) error {
+		x.Runs++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if m.Runs > MaxRuns {
+		reason := fmt.Sprintf("检查该文件时服务已中断 %d 次，文件可能过大或已损坏，请检查后重新上传 (checking this file was interrupted %d times: it may be too large or damaged; check it and upload it again)", m.Runs-1, m.Runs-1)
+		return w.reject(ctx, m, reason)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = w.Cases.UpdateMaterial(context.WithoutCancel(ctx), caseID, id, func(x *casefile.Material) error {
+				if x.Status == casefile.Processing && x.Runs > 0 {
+					x.Runs--
+				}
+				return nil
+			})
+		}
+	}()
+	crashpoint.Reach(ctx, "ingest.start")
 	dir, err := os.MkdirTemp(w.TempDir, "ingest-")
 	if err != nil {
 		return fmt.Errorf("ingest: temp dir: %w", err)
@@ -112,15 +157,7 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) error {
 	info, err := dossier.Ingest(ctx, src, dst, w.Limits)
 	var rej *dossier.Rejection
 	if errors.As(err, &rej) {
-		_, err := w.Cases.UpdateMaterial(ctx, caseID, id, func(m *casefile.Material) error {
-			m.Status, m.Reason = casefile.Rejected, rej.Reason
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		m.Reason = rej.Reason
-		return w.once(ctx, rejectEvent(caseID, m))
+		return w.reject(ctx, m, rej.Reason)
 	}
 	if err != nil {
 		return fmt.Errorf("ingest: material %s: %w", id, err)
@@ -132,19 +169,62 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) error {
 	m, err = w.Cases.UpdateMaterial(ctx, caseID, id, func(m *casefile.Material) error {
 		m.Status, m.Reason, m.Pages, m.Kind, m.PDFKey = casefile.Accepted, "", info.Pages, info.Kind, pdfKey
 		m.Decrypted = info.Decrypted
+		m.Unfinished = true
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return w.accepted(ctx, caseID, m)
+	crashpoint.Reach(ctx, "ingest.accepted")
+	return w.finish(ctx, m)
 }
 
-// accepted finishes an accepted material: a new content version of the
-// case (the dossier must now contain it), then the material.accept record.
-// The record is written after the version moved, so a redelivery that
-// finds no record moves the version (perhaps once more, which only costs a
-// rebuild) and writes the record.
+// reject writes the rejection (marked unfinished) and finishes it.
+func (w *Worker) reject(ctx context.Context, m *casefile.Material, reason string) error {
+	m, err := w.Cases.UpdateMaterial(ctx, m.CaseID, m.ID, func(x *casefile.Material) error {
+		x.Status, x.Reason, x.Unfinished = casefile.Rejected, reason, true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return w.finish(ctx, m)
+}
+
+// finish writes what follows a verdict, each part once, then clears the
+// material's Unfinished mark: for an accepted material a new content
+// version of the case (the dossier must now contain it) and then the
+// material.accept record; for a rejected one the material.reject record.
+// The record is written after the version moved, so a redelivery that finds
+// no record moves the version (perhaps once more, which only costs a
+// rebuild) and writes the record; one that finds the record knows the
+// version moved. A material decided before the mark existed is finished the
+// same way (its record is looked for).
+func (w *Worker) finish(ctx context.Context, m *casefile.Material) error {
+	if m.Status == casefile.Rejected {
+		if err := w.once(ctx, rejectEvent(m.CaseID, m)); err != nil {
+			return err
+		}
+	} else if err := w.accepted(ctx, m.CaseID, m); err != nil {
+		return err
+	}
+	if !m.Unfinished {
+		return nil
+	}
+	if _, err := w.Cases.UpdateMaterial(ctx, m.CaseID, m.ID, func(x *casefile.Material) error {
+		x.Unfinished = false
+		return nil
+	}); err != nil {
+		return err
+	}
+	if w.OnDecided != nil {
+		return w.OnDecided(ctx, m.CaseID)
+	}
+	return nil
+}
+
+// accepted writes the new content version and the material.accept record,
+// unless the record is there (see finish).
 func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Material) error {
 	e := audit.Event{Actor: "system", Role: "system", Action: "material.accept",
 		CaseID: caseID, Target: m.ID, Result: audit.OK, Detail: map[string]string{"pages": fmt.Sprint(m.Pages), "filename": m.Filename}}
@@ -157,6 +237,7 @@ func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Materi
 	if _, err := w.Cases.Update(ctx, caseID, func(c *casefile.Case) error { c.ContentVersion++; return nil }); err != nil {
 		return err
 	}
+	crashpoint.Reach(ctx, "ingest.version")
 	_, err := w.Audit.Append(ctx, e)
 	return err
 }
@@ -233,7 +314,7 @@ func upload(ctx context.Context, b *blob.Bucket, src, key, ct string) error {
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)
 	}
-	if _, err := io.Copy(w, f); err != nil {
+	if _, err := io.Copy(w, crashpoint.Reader(ctx, "write:"+key, f)); err != nil {
 		cancel() // abandon: nothing half-written becomes visible
 		w.Close()
 		return fmt.Errorf("upload %s: %w", key, err)

@@ -29,7 +29,7 @@ func AnchorFilePath(dataDir string) string {
 
 // setupAnchors gives the audit log its anchor store and keys.
 func (s *Server) setupAnchors(alog *audit.Log) error {
-	key, err := auth.LoadOrCreateKey(AnchorKeyPath(s.Config.DataDir))
+	key, err := auth.LoadOrCreateKeyFile(AnchorKeyFile(s.Config.DataDir))
 	if err != nil {
 		return fmt.Errorf("server: audit anchor key: %w", err)
 	}
@@ -40,7 +40,7 @@ func (s *Server) setupAnchors(alog *audit.Log) error {
 		return err
 	}
 	for _, p := range retired {
-		k, err := auth.LoadOrCreateKey(p)
+		k, err := auth.LoadKeyFile(auth.KeyFile(p, "retired audit anchor key", "the anchors it signed can no longer be checked"))
 		if err != nil {
 			return fmt.Errorf("server: retired audit anchor key: %w", err)
 		}

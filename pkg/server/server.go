@@ -82,10 +82,10 @@ type Server struct {
 // LoginKeyPath is where the login token key lives in a data dir.
 func LoginKeyPath(dataDir string) string { return filepath.Join(dataDir, "keys", "login-ed25519.pem") }
 
-// Authority returns the login token authority of a data dir (used by the
-// token command and by the server).
+// Authority returns the login token authority of a data dir, making its key
+// on the first start (the server's; yuejuan token uses LoadAuthority).
 func Authority(cfg config.Config) (*auth.Authority, error) {
-	k, err := auth.LoadOrCreateKey(LoginKeyPath(cfg.DataDir))
+	k, err := auth.LoadOrCreateKeyFile(LoginKeyFile(cfg.DataDir))
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	linkKey, err := auth.LoadOrCreateKey(filepath.Join(cfg.DataDir, "keys", "link-ed25519.pem"))
+	linkKey, err := auth.LoadOrCreateKeyFile(LinkKeyFile(cfg.DataDir))
 	if err != nil {
 		return nil, err
 	}
