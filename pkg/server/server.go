@@ -197,13 +197,27 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			return s.ingest.Material(ctx, p.CaseID, p.ID)
 		},
 		queue.IngestAttachment: func(ctx context.Context, j queue.Job) error { return s.ingest.Attachment(ctx, j.Key) },
-		queue.Assemble:         func(ctx context.Context, j queue.Job) error { return s.builder.Application(ctx, j.Key) },
+		queue.Assemble: func(ctx context.Context, j queue.Job) error {
+			err := s.builder.Application(ctx, j.Key)
+			if errors.Is(err, assemble.ErrHeld) {
+				// Not a failure: the job is queued again when the last
+				// material is decided, and by Reconcile.
+				s.Log.Info("dossier waits for the case's materials", "application", j.Key, "err", err)
+				return nil
+			}
+			return err
+		},
 	}.Handle)
 	s.Queue.Log = log
 	s.Outbox = &notify.Outbox{T: tbl}
 	s.Notices = &notify.Dispatcher{T: tbl, Channel: s.Outbox, Audit: alog, Log: log}
 	complaints := &complaint.Repo{T: tbl}
 	watch := &reminder.LinkWatch{T: tbl}
+	s.ingest.OnDecided = s.requeueHeld
+	s.builder.OnHold = func(ctx context.Context, a *application.Application, _ *casefile.Case) error {
+		_, err := s.Notices.Send(ctx, procedure.DossierHeld(a))
+		return err
+	}
 	s.builder.OnReady = func(ctx context.Context, a *application.Application, l *link.Link) error {
 		if _, err := s.Notices.Send(ctx, procedure.LinkReady(a, l)); err != nil {
 			return err
@@ -281,8 +295,12 @@ func (s *Server) Tick(ctx context.Context) {
 	s.Anchor(ctx) // after the settle, so that the records it completes are anchored
 }
 
-// Reconcile re-queues work a crash or a lost message left behind.
+// Reconcile re-queues work a crash or a lost message left behind: the
+// ingest of materials stuck for ingest.StuckAfter (see recovery.go), the
+// assembly of approved applications without their dossier; and it removes
+// the temporary files of jobs that died an hour ago or more.
 func (s *Server) Reconcile(ctx context.Context) {
+	s.requeueStuck(ctx, time.Now().Add(-ingest.StuckAfter))
 	ids, err := s.API.Apps.PendingWork(ctx)
 	if err != nil {
 		s.Log.Error("reconcile", "err", err)
@@ -291,11 +309,13 @@ func (s *Server) Reconcile(ctx context.Context) {
 	for _, id := range ids {
 		_ = s.Queue.Send(ctx, queue.Job{Kind: queue.Assemble, Key: id})
 	}
+	s.sweepTemp(time.Now().Add(-time.Hour))
 }
 
 // Run serves on ln until ctx ends, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.Recover(ctx)
 	go func() {
 		s.Tick(ctx)
 		t := time.NewTicker(time.Minute)
