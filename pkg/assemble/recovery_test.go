@@ -30,7 +30,7 @@ import (
 // stuck is what the reconciler would re-run now, by material id.
 func (r *rig) stuck(ctx context.Context) map[string]*casefile.Material {
 	r.t.Helper()
-	ms, err := r.ingest.Stuck(ctx, time.Now())
+	ms, err := r.ingest.Stuck(ctx, time.Now(), false)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestIngestRefusesAfterDeadRuns(t *testing.T) {
 }
 
 // A material whose ingest lease is held (a job at work, however long) is
-// not taken as stuck.
+// not taken as stuck, except by a server starting.
 func TestStuckSparesALiveJob(t *testing.T) {
 	ctx := context.Background()
 	r := newRig(t)
@@ -270,6 +270,10 @@ func TestStuckSparesALiveJob(t *testing.T) {
 	s := r.stuck(ctx)
 	if s[ms[0].ID] != nil || len(s) != 2 {
 		t.Fatalf("stuck %v: want the two materials nobody works on", s)
+	}
+	// A server starting takes them all (the holders it finds are dead).
+	if all, err := r.ingest.Stuck(ctx, time.Now(), true); err != nil || len(all) != 3 {
+		t.Fatalf("stuck, leases ignored: %d materials (%v), want 3", len(all), err)
 	}
 	release()
 	if s := r.stuck(ctx); len(s) != 3 {

@@ -20,14 +20,16 @@ const StuckAfter = time.Minute
 // Stuck returns the materials whose ingest a crash or a lost upload event
 // left undone, for the caller to run again (queue an ingest job, or invoke
 // the ingest function): those not decided (casefile.Material.Decided) and
-// unchanged since before, whose ingest lease nobody holds, and that are
+// unchanged since before, whose ingest lease nobody holds (unless leased is
+// true: a server starting knows the holders of the leases it finds are dead,
+// and a queue that waits for a lease runs the job when it expires), and that are
 // either being checked (processing), decided with the verdict's follow-ups
 // unwritten (Unfinished), or awaiting an upload that has in fact arrived —
 // such a material is moved to processing here, as the upload event would
 // have done. A material awaiting an upload that never came is left alone:
 // the clerk sees it as not uploaded, and the dossier waits for it (see
 // assemble.ErrHeld).
-func (w *Worker) Stuck(ctx context.Context, before time.Time) ([]*casefile.Material, error) {
+func (w *Worker) Stuck(ctx context.Context, before time.Time, leased bool) ([]*casefile.Material, error) {
 	open, err := w.Cases.OpenMaterials(ctx, before)
 	if err != nil {
 		return nil, err
@@ -47,13 +49,15 @@ func (w *Worker) Stuck(ctx context.Context, before time.Time) ([]*casefile.Mater
 				continue
 			}
 		}
-		free, err := w.leaseFree(ctx, m)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !free {
-			continue
+		if !leased {
+			free, err := w.leaseFree(ctx, m)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if !free {
+				continue
+			}
 		}
 		if m.Status == casefile.AwaitingUpload {
 			m, err = w.Cases.UpdateMaterial(ctx, m.CaseID, m.ID, func(x *casefile.Material) error {

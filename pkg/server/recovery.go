@@ -24,19 +24,19 @@ import (
 // temporary files jobs leave behind (no job of this process runs yet), and
 // re-queues the ingest of every material not decided that nobody works on —
 // being checked, decided with the verdict's follow-ups unwritten, or
-// awaiting an upload that did arrive — whatever its age. A material whose
-// lease the dead process still held (until the lease expires) is re-queued
-// by a later Reconcile. The first Tick, right after, re-queues the approved
-// applications without their dossier.
+// awaiting an upload that did arrive — whatever its age, and even when the
+// dead process's lease on it has not expired yet: the queue waits for the
+// lease (store.ErrLeaseHeld) and runs the job once it has. The first Tick,
+// right after, re-queues the approved applications without their dossier.
 func (s *Server) Recover(ctx context.Context) {
 	s.sweepTemp(time.Now())
-	s.requeueStuck(ctx, time.Now())
+	s.requeueStuck(ctx, time.Now(), true)
 }
 
 // requeueStuck queues the ingest of the materials ingest.Worker.Stuck finds
-// unchanged since before.
-func (s *Server) requeueStuck(ctx context.Context, before time.Time) {
-	ms, err := s.ingest.Stuck(ctx, before)
+// unchanged since before (leased: also those whose lease is held).
+func (s *Server) requeueStuck(ctx context.Context, before time.Time, leased bool) {
+	ms, err := s.ingest.Stuck(ctx, before, leased)
 	if err != nil {
 		s.Log.Error("reconcile materials", "err", err)
 	}

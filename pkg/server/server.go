@@ -300,7 +300,7 @@ func (s *Server) Tick(ctx context.Context) {
 // assembly of approved applications without their dossier; and it removes
 // the temporary files of jobs that died an hour ago or more.
 func (s *Server) Reconcile(ctx context.Context) {
-	s.requeueStuck(ctx, time.Now().Add(-ingest.StuckAfter))
+	s.requeueStuck(ctx, time.Now().Add(-ingest.StuckAfter), false)
 	ids, err := s.API.Apps.PendingWork(ctx)
 	if err != nil {
 		s.Log.Error("reconcile", "err", err)
