@@ -267,6 +267,7 @@ func (w *world) put(u string, data []byte) {
 		w.t.Fatalf("upload URL %q is not a presigned URL of the S3 peer %s", u, env.s3)
 	}
 	req, _ := http.NewRequest(http.MethodPut, u, bytes.NewReader(data))
+	req.Header.Set("If-None-Match", "*") // signed into the presigned PUT: write-once
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		w.t.Fatal(err)
@@ -553,13 +554,15 @@ func TestLambdaEndToEnd(t *testing.T) {
 	}
 	var page struct {
 		Events []struct {
-			Actor string `json:"actor"`
-			IP    string `json:"ip"`
+			Actor  string            `json:"actor"`
+			IP     string            `json:"ip"`
+			Detail map[string]string `json:"detail"`
 		} `json:"events"`
 	}
 	w.call("api-auditor", "GET", "/api/v1/audit/events?action=link.download&application="+app.ID, auditor, nil, http.StatusOK, &page)
-	if len(page.Events) != 1 || page.Events[0].Actor != license || page.Events[0].IP != "203.0.113.7" {
-		t.Errorf("audit of the download: %+v", page.Events)
+	// Through the link: its holder (a bearer secret), on the lawyer's link.
+	if len(page.Events) != 1 || page.Events[0].Actor != "link-holder" || page.Events[0].Detail["linkOwner"] != license || page.Events[0].IP != "203.0.113.7" {
+		t.Errorf("audit of the download: %+v, want one by the link's holder from 203.0.113.7 on the lawyer's link", page.Events)
 	}
 	if w.secrets.read("yuejuan/rie/anchor-key") != 1 {
 		t.Errorf("the anchor key was read %d times; only the deadline function reads it, once", w.secrets.read("yuejuan/rie/anchor-key"))

@@ -126,6 +126,8 @@ func hintFor(status int, code string) string {
 		return hintToken
 	case status == http.StatusForbidden && (code == "SignatureDoesNotMatch" || code == "AccessDenied"):
 		return "the signed URL expired or was altered, or the file changed size since it was registered; run the command again to get a fresh one"
+	case status == http.StatusPreconditionFailed:
+		return "this file was already uploaded: an upload URL stores its file once; to send another file, register it again"
 	case status == http.StatusForbidden:
 		return "this token's role may not do this: uploads need a clerk token, the audit log an auditor token (yuejuan token --role …)"
 	case status == http.StatusNotFound && strings.HasPrefix(code, "case"):
@@ -199,13 +201,16 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 }
 
 // putSigned uploads size bytes from body to a signed URL, exactly like an
-// S3 presigned PUT: no login token goes with it.
+// S3 presigned PUT: no login token goes with it. The URL is write-once: it
+// is signed with If-None-Match: * (S3 refuses the PUT without that header,
+// and a PUT to an uploaded file with 412).
 func (c *client) putSigned(ctx context.Context, signedURL string, body io.Reader, size int64) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, signedURL, body)
 	if err != nil {
 		return err
 	}
 	req.ContentLength = size
+	req.Header.Set("If-None-Match", "*")
 	if size == 0 {
 		req.Body = http.NoBody
 	}

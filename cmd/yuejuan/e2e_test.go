@@ -163,16 +163,22 @@ func (in *instance) call(tok, method, path string, body any, wantStatus int, out
 
 func (in *instance) put(url string, data []byte) {
 	in.t.Helper()
+	if st, b := in.putStatus(url, data); st != 200 {
+		in.t.Fatalf("PUT upload: %d %s", st, b)
+	}
+}
+
+func (in *instance) putStatus(url string, data []byte) (int, []byte) {
+	in.t.Helper()
 	req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader(data))
+	req.Header.Set("If-None-Match", "*") // signed into S3 upload URLs: write-once
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		in.t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		in.t.Fatalf("PUT upload: %d %s", resp.StatusCode, b)
-	}
+	return resp.StatusCode, b
 }
 
 // waitFor polls fn until it returns true.
@@ -299,6 +305,13 @@ func endToEnd(t *testing.T, in *instance) {
 			t.Errorf("a rejected material must say why")
 		}
 	}
+	// An upload URL is write-once (S3: If-None-Match: * signed in): the
+	// accepted scan's original cannot be replaced through it.
+	other := bytes.Clone(files[0].data)
+	copy(other[len(other)/2:], "REPLACED")
+	if st, b := in.putStatus(mats[0].UploadURL, other); st != http.StatusPreconditionFailed {
+		t.Errorf("second PUT to an accepted material's upload URL: %d %s, want 412", st, b)
+	}
 
 	// The lawyer uploads the three documents and applies.
 	var atts []string
@@ -423,7 +436,8 @@ func endToEnd(t *testing.T, in *instance) {
 		t.Errorf("tampered link: status %d, want 400", resp.StatusCode)
 	}
 
-	// The auditor sees the download with who, when and from where.
+	// The auditor sees the download with who, when and from where: through
+	// the link, its holder (the link is a bearer secret), on the lawyer's link.
 	var page struct {
 		Events []struct {
 			Seq           int64
@@ -431,11 +445,13 @@ func endToEnd(t *testing.T, in *instance) {
 			ApplicationID string `json:"applicationId"`
 			IP            string `json:"ip"`
 			Hash          string
+			Detail        map[string]string
 		}
 	}
 	in.call(auditor, "GET", "/api/v1/audit/events?action=link.download&application="+app.ID, nil, http.StatusOK, &page)
-	if len(page.Events) != 1 || page.Events[0].Actor != license || page.Events[0].IP != "127.0.0.1" || page.Events[0].Hash == "" {
-		t.Fatalf("audit download events = %+v, want one by the lawyer from 127.0.0.1", page.Events)
+	if len(page.Events) != 1 || page.Events[0].Actor != "link-holder" || page.Events[0].Detail["linkOwner"] != license ||
+		page.Events[0].IP != "127.0.0.1" || page.Events[0].Hash == "" {
+		t.Fatalf("audit download events = %+v, want one by the link's holder from 127.0.0.1 on the lawyer's link", page.Events)
 	}
 	var rep struct {
 		OK      bool

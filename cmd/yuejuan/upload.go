@@ -24,7 +24,7 @@ func newUploadCmd() *cobra.Command {
 		wait          time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "upload --case ID DIR",
+		Use:   "upload --case ID|案号 DIR",
 		Short: "Upload a folder of scanned volumes to a case (resumable)",
 		Long: `Upload the scans in DIR to a case on the server, the way the clerk's page does,
 then wait for the server's verdict on each file.
@@ -55,6 +55,7 @@ The server and login token come from --server/$YUEJUAN_SERVER and
   yuejuan upload --case 01jq3x9d0c4m2v8k7r5t6y1w2e scans/
   yuejuan upload --case 01jq3x9d0c4m2v8k7r5t6y1w2e scans/ --dry-run
   yuejuan upload --case 01jq3x9d0c4m2v8k7r5t6y1w2e scans/ --quiet > upload.log
+  yuejuan upload --case 京检刑诉〔2026〕456号 scans/
 
   scans/01 诉讼文书卷/01 起诉意见书.pdf   → volume 1, document 1 "起诉意见书"
   scans/01 诉讼文书卷/02 讯问笔录.pdf     → volume 1, document 2 "讯问笔录"
@@ -62,10 +63,13 @@ The server and login token come from --server/$YUEJUAN_SERVER and
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(caseID) == "" {
-				return errors.New("--case is required: the id of the case to upload to (GET /api/v1/cases lists them)")
+				return errors.New("--case is required: the id or 案号 of the case to upload to (yuejuan cases lists them)")
 			}
 			c, err := newClient(cmd)
 			if err != nil {
+				return err
+			}
+			if caseID, err = resolveCase(cmd.Context(), c, caseID); err != nil {
 				return err
 			}
 			files, err := uploadPlan(args[0], cmd.ErrOrStderr())
@@ -84,7 +88,7 @@ The server and login token come from --server/$YUEJUAN_SERVER and
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&caseID, "case", "", "id of the case to upload to (required)")
+	f.StringVar(&caseID, "case", "", "id or 案号 of the case to upload to (required; yuejuan cases lists them)")
 	f.BoolVar(&dryRun, "dry-run", false, "list what would be uploaded and skipped, send nothing")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress bars (verdicts and the summary are still printed)")
 	f.DurationVar(&wait, "wait", 10*time.Minute, "how long to wait for the verdict on each file")
@@ -356,7 +360,13 @@ func (u *uploader) send(ctx context.Context, f *uploadFile, i, n int) error {
 	f.mid = m.ID
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if err = u.put(ctx, f, m.UploadURL, i, n); err == nil || ctx.Err() != nil || statusOf(err) != 0 && statusOf(err) < 500 {
+		err = u.put(ctx, f, m.UploadURL, i, n)
+		if statusOf(err) == http.StatusPreconditionFailed && (attempt > 0 || f.action == actResume) {
+			// The URL is write-once: the object is there, stored by the
+			// attempt whose answer was lost (or by the run being resumed).
+			err = nil
+		}
+		if err == nil || ctx.Err() != nil || statusOf(err) != 0 && statusOf(err) < 500 {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * time.Second)

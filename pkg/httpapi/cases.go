@@ -134,6 +134,18 @@ type materialIn struct {
 type materialOut struct {
 	*casefile.Material
 	UploadURL string `json:"uploadUrl,omitempty"`
+	// UploadHeaders are the headers the PUT to UploadURL must carry
+	// (blob.PutHeaders: the URL is write-once).
+	UploadHeaders map[string]string `json:"uploadHeaders,omitempty"`
+}
+
+// uploadHeaders is blob.PutHeaders as JSON gives them to a client.
+func uploadHeaders() map[string]string {
+	out := map[string]string{}
+	for k, v := range blob.PutHeaders() {
+		out[k] = v[0]
+	}
+	return out
 }
 
 func (a *API) createMaterial(w http.ResponseWriter, r *http.Request, id auth.Identity) {
@@ -178,7 +190,7 @@ func (a *API) createMaterial(w http.ResponseWriter, r *http.Request, id auth.Ide
 	a.record(r, id, audit.Event{Action: "material.upload", CaseID: c.ID, Target: m.ID, Result: audit.OK,
 		Detail: map[string]string{"filename": m.Filename, "volume": strconv.Itoa(m.Volume), "seq": strconv.Itoa(m.Seq), "size": strconv.FormatInt(m.Size, 10)}})
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID+"/materials/"+m.ID)
-	writeJSON(w, http.StatusCreated, materialOut{Material: m, UploadURL: u})
+	writeJSON(w, http.StatusCreated, materialOut{Material: m, UploadURL: u, UploadHeaders: uploadHeaders()})
 }
 
 func (a *API) listMaterials(w http.ResponseWriter, r *http.Request, id auth.Identity) {
@@ -217,7 +229,7 @@ func (a *API) getMaterial(w http.ResponseWriter, r *http.Request, id auth.Identi
 		// size. (A material registered before sizes were declared has none:
 		// register it again.)
 		if u, err := blob.SignedPutURL(r.Context(), a.Uploads, m.UploadKey, m.Size, a.uploadTTL()); err == nil {
-			out.UploadURL = u
+			out.UploadURL, out.UploadHeaders = u, uploadHeaders()
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -272,8 +284,9 @@ func (a *API) createAttachment(w http.ResponseWriter, r *http.Request, id auth.I
 	a.record(r, id, audit.Event{Action: "attachment.upload", Target: at.ID, Result: audit.OK, Detail: map[string]string{"kind": string(at.Kind), "size": strconv.FormatInt(in.Size, 10)}})
 	writeJSON(w, http.StatusCreated, struct {
 		*application.Attachment
-		UploadURL string `json:"uploadUrl"`
-	}{at, u})
+		UploadURL     string            `json:"uploadUrl"`
+		UploadHeaders map[string]string `json:"uploadHeaders"`
+	}{at, u, uploadHeaders()})
 }
 
 func (a *API) getAttachment(w http.ResponseWriter, r *http.Request, id auth.Identity) {

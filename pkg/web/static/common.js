@@ -21,6 +21,7 @@
     none: ['暂无', 'None'],
     fixAll: ['共有 {0} 处需要补正，已在上方各项下标出，请一次性改正后重新提交。', '{0} thing(s) to fix, each marked above; fix them all and submit again.'],
     networkError: ['网络连接失败，请检查网络后重试', 'Network error: check your connection and try again'],
+    alreadyUploaded: ['此文件已上传，上传链接只能使用一次；如需更换文件，请重新登记', 'This file was already uploaded: an upload link is used once; to send another file, register it again'],
     sessionExpired: ['登录凭证无效或已过期，请退出后重新登录', 'Your sign-in token is invalid or has expired: sign out and sign in again'],
     forbidden: ['您的角色无权执行此操作', 'Your role may not do this'],
     serverError: ['服务器出错（{0}），请稍后重试；如持续出现请致电 12309', 'Server error ({0}); try again later, or call 12309'],
@@ -415,11 +416,14 @@
     });
   }
 
-  // upload PUTs file to a signed URL, reporting progress 0..100.
+  // upload PUTs file to a signed URL, reporting progress 0..100. The URL is
+  // write-once: If-None-Match: * is signed into it on S3 (the store refuses
+  // the PUT without the header), and a second PUT is refused with 412.
   function upload(url, file, onProgress) {
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
       xhr.open('PUT', url);
+      xhr.setRequestHeader('If-None-Match', '*');
       xhr.upload.addEventListener('progress', function (ev) {
         if (ev.lengthComputable && onProgress) onProgress(Math.round(ev.loaded * 100 / ev.total));
       });
@@ -427,6 +431,10 @@
         if (xhr.status >= 200 && xhr.status < 300) {
           if (onProgress) onProgress(100);
           resolve();
+          return;
+        }
+        if (xhr.status === 412) {
+          reject(new Error(t('alreadyUploaded')));
           return;
         }
         // The object store answers S3-style XML; pick its <Message>.
