@@ -62,6 +62,7 @@ written to the log.`,
 		Example: `  export YUEJUAN_SERVER=http://127.0.0.1:8080
   export YUEJUAN_TOKEN=$(yuejuan token --role auditor --sub audit01 --name 李审计)
   yuejuan audit query --case 01JQ3… --action link.download
+  yuejuan audit query --case 京检刑诉〔2026〕456号
   yuejuan audit export --format csv --from 2026-03-01 --out 审计日志.csv
   yuejuan audit verify`,
 		Args: cobra.NoArgs,
@@ -78,7 +79,7 @@ type auditFilters struct {
 func (f *auditFilters) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.actor, "actor", "", "who acted: a lawyer's practice certificate no., a staff id, system or anonymous")
-	fl.StringVar(&f.kase, "case", "", "case id")
+	fl.StringVar(&f.kase, "case", "", "case id or 案号")
 	fl.StringVar(&f.application, "application", "", "application id")
 	fl.StringVar(&f.action, "action", "", "action, e.g. link.download, link.refuse, application.decide, auth.fail, audit.export")
 	fl.StringVar(&f.from, "from", "", "from this instant (RFC 3339) or Beijing date (YYYY-MM-DD), inclusive")

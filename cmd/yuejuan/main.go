@@ -34,7 +34,7 @@ query a hash-chained access log.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newTokenCmd(), newAssembleCmd(), newDeadlineCmd(), newUploadCmd(), newCopyCmd())
+	root.AddCommand(newServeCmd(), newTokenCmd(), newAssembleCmd(), newDeadlineCmd(), newUploadCmd(), newCopyCmd(), newCasesCmd())
 	root.AddCommand(newAuditCmd())
 	return root
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,6 +39,13 @@ service is needed. Data (keys, database, objects) lives in the data dir.` + envH
 			if err != nil {
 				return err
 			}
+			// One server per data dir: a second would run the scheduler
+			// and the jobs on the same database a second time.
+			unlock, err := server.LockDataDir(cfg.DataDir, cfg.Addr, cfg.PublicURL)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 			log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 			slog.SetDefault(log)
@@ -50,10 +58,11 @@ service is needed. Data (keys, database, objects) lives in the data dir.` + envH
 				return fmt.Errorf("listen on %s: %w (set YUEJUAN_ADDR or --addr to another port)", cfg.Addr, err)
 			}
 			out := cmd.OutOrStdout()
+			self, data := shellQuote(selfCommand()), shellQuote(cfg.DataDir)
 			fmt.Fprintf(out, "yuejuan is serving on %s (data in %s)\n", cfg.PublicURL, cfg.DataDir)
 			fmt.Fprintf(out, "Get a token to call the API, e.g.:\n")
-			fmt.Fprintf(out, "  yuejuan token --data %s --role clerk --sub clerk01 --name 王书记员 --unit 某市人民检察院\n", cfg.DataDir)
-			fmt.Fprintf(out, "  yuejuan token --data %s --role lawyer --sub 11101201910012345 --name 张律师\n", cfg.DataDir)
+			fmt.Fprintf(out, "  %s token --data %s --role clerk --sub clerk01 --name 王书记员 --unit 某市人民检察院\n", self, data)
+			fmt.Fprintf(out, "  %s token --data %s --role lawyer --sub 11101201910012345 --name 张律师\n", self, data)
 			fmt.Fprintf(out, "then: curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/applications\n", cfg.PublicURL)
 			return s.Run(cmd.Context(), ln)
 		},
@@ -73,4 +82,32 @@ func loadConfig(addr, data string) (config.Config, error) {
 		}
 		return os.Getenv(k)
 	})
+}
+
+// selfCommand is how to run this binary again from the current directory,
+// as it was started: the name it was found by on PATH (yuejuan), the path
+// it was given relative to here (./bin/yuejuan), or its absolute path.
+func selfCommand() string {
+	arg0 := os.Args[0]
+	if !strings.ContainsRune(arg0, filepath.Separator) {
+		return arg0 // found on PATH
+	}
+	abs, err := filepath.Abs(arg0)
+	if err != nil {
+		return arg0
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return "." + string(filepath.Separator) + rel
+		}
+	}
+	return abs
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-:=@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

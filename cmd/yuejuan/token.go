@@ -19,17 +19,23 @@ func newTokenCmd() *cobra.Command {
 		Long: `Print a login token (JWT, EdDSA) signed with the key in the local server's
 data dir, for the API's Authorization: Bearer header or the web sign-in. A
 lawyer's subject is the 17-digit practice certificate number; a clerk needs a
-unit. On AWS, tokens come from the identity provider instead.`,
+unit. On AWS, tokens come from the identity provider instead.
+
+The data dir is found as yuejuan serve finds it: --data, else $YUEJUAN_DATA,
+else ./data (relative to the current directory). Use the one the server
+printed when it started. The command never makes a key: a data dir without
+the server's key is an error that names the directory it looked in.`,
 		Example: `  yuejuan token --role lawyer --sub 11101201910012345 --name 张律师
   yuejuan token --role clerk --sub clerk01 --name 王书记员 --unit 某市人民检察院 --ttl 8h
-  yuejuan token --role auditor --sub audit01 --name 李审计`,
+  yuejuan token --role auditor --sub audit01 --name 李审计
+  yuejuan token --data /srv/yuejuan/data --role auditor --sub audit01 --name 李审计`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig("", data)
 			if err != nil {
 				return err
 			}
-			a, err := server.Authority(cfg)
+			a, err := server.LoadAuthority(cfg)
 			if err != nil {
 				return err
 			}

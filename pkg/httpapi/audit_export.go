@@ -46,7 +46,7 @@ func (a *API) auditExport(w http.ResponseWriter, r *http.Request, id auth.Identi
 		writeError(w, http.StatusBadRequest, "bad_query", "format 应为 csv 或 ndjson (format must be csv or ndjson)")
 		return
 	}
-	f, ok := auditFilter(w, r)
+	f, ok := a.auditFilter(w, r)
 	if !ok {
 		return
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,11 +11,12 @@ import (
 )
 
 // auditFilter reads the auditor's filters shared by the events list and
-// the export: actor, case, application, action, from, to (RFC 3339) and
-// cursor. It answers 400 itself and returns false on a bad value.
-func auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter, bool) {
+// the export: actor, case (its id or its 案号), application, action, from,
+// to (RFC 3339) and cursor. It answers 400 itself and returns false on a bad
+// value.
+func (a *API) auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter, bool) {
 	q := r.URL.Query()
-	f := audit.Filter{Actor: q.Get("actor"), CaseID: q.Get("case"), ApplicationID: q.Get("application"),
+	f := audit.Filter{Actor: q.Get("actor"), CaseID: a.caseRef(r.Context(), q.Get("case")), ApplicationID: q.Get("application"),
 		Action: q.Get("action"), Cursor: q.Get("cursor")}
 	for _, name := range []string{"from", "to"} {
 		dst := map[string]*time.Time{"from": &f.From, "to": &f.To}[name]
@@ -40,9 +42,24 @@ func auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter, bool) {
 	return f, true
 }
 
+// caseRef turns a case reference, its id or its 案号, into the case's id. A
+// reference that names no case is kept as it is (and matches nothing).
+func (a *API) caseRef(ctx context.Context, ref string) string {
+	if ref == "" || a.Cases == nil {
+		return ref
+	}
+	if _, err := a.Cases.Get(ctx, ref); err == nil {
+		return ref
+	}
+	if c, err := a.Cases.GetByNo(ctx, ref); err == nil {
+		return c.ID
+	}
+	return ref
+}
+
 func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	q := r.URL.Query()
-	f, ok := auditFilter(w, r)
+	f, ok := a.auditFilter(w, r)
 	if !ok {
 		return
 	}
