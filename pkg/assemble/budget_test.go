@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/assemble"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 )
 
@@ -116,5 +118,55 @@ func TestDefaultAssembleBudget(t *testing.T) {
 		if got := assemble.DefaultBudget.For(pages); got != want {
 			t.Errorf("%d pages: %v, want %v", pages, got, want)
 		}
+	}
+}
+
+// An ingest job whose check takes longer than its budget (a tiny one here)
+// stops and rejects the material with a reason that says so, recorded as
+// material.reject, instead of running on; the queue does not retry it.
+func TestIngestOverBudget(t *testing.T) {
+	ctx := t.Context()
+	r := newRig(t)
+	c, ms := r.setup(ctx)
+	b := &ingest.Budgeted{Worker: r.ingest, Budget: queue.Budget{Base: time.Millisecond, Max: time.Millisecond},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	err := b.Material(ctx, c.ID, ms[1].ID) // the JPEG scan
+	if !errors.Is(err, queue.ErrOverBudget) {
+		t.Fatalf("err = %v, want an OverBudgetError", err)
+	}
+	before, err := r.cases.Get(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.cases.GetMaterial(ctx, c.ID, ms[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != casefile.Rejected || !strings.Contains(got.Reason, "时限") || !strings.Contains(got.Reason, "time budget of 1ms") {
+		t.Fatalf("material %s: %q, want rejected for its time budget", got.Status, got.Reason)
+	}
+	if n := r.count(ctx, "material.reject", c.ID, "", ms[1].ID); n != 1 {
+		t.Errorf("%d material.reject records, want 1", n)
+	}
+	// Run again (a redelivered event): nothing more happens.
+	b.Budget = ingest.DefaultBudget
+	if err := b.Material(ctx, c.ID, ms[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	after, err := r.cases.Get(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.count(ctx, "material.reject", c.ID, "", ms[1].ID); n != 1 || after.ContentVersion != before.ContentVersion {
+		t.Errorf("%d material.reject records, content version %d → %d", n, before.ContentVersion, after.ContentVersion)
+	}
+	// Within the default budget the others are accepted.
+	for _, x := range []*casefile.Material{ms[0], ms[2]} {
+		if err := b.Material(ctx, c.ID, x.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.count(ctx, "material.accept", c.ID, "", ""); n != 2 {
+		t.Errorf("%d material.accept records, want 2", n)
 	}
 }
