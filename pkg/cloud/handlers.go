@@ -95,7 +95,9 @@ func (h *Ingest) Object(ctx context.Context, key string) error {
 			return nil
 		})
 		if err == nil {
-			err = h.Worker.Material(ctx, p.CaseID, p.ID)
+			// Within its time budget: stopped at it, the material is
+			// rejected for it (ingest.Budgeted).
+			err = (&ingest.Budgeted{Worker: h.Worker, Log: h.Log}).Material(ctx, p.CaseID, p.ID)
 		}
 	case queue.IngestAttachment:
 		err = h.Worker.Attachment(ctx, j.Key)
@@ -104,6 +106,12 @@ func (h *Ingest) Object(ctx context.Context, key string) error {
 		// No such material or attachment: nothing registered this upload,
 		// and retrying will not change that.
 		h.Log.Warn("ingest: upload of an unknown material or attachment, ignored", "key", key, "err", err)
+		return nil
+	}
+	if errors.Is(err, queue.ErrOverBudget) {
+		// Recorded (the material rejected for it); another delivery would
+		// only fail the same way.
+		h.Log.Error("ingest stopped at its time budget; recorded, not retried", "key", key, "err", err)
 		return nil
 	}
 	if err == nil {

@@ -188,17 +188,25 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.ingest = &ingest.Worker{Cases: cases, Apps: apps, Audit: alog, Uploads: uploads, Limits: lim, TempDir: tmp}
 	s.builder = &assemble.Worker{Cases: cases, Apps: apps, Links: links, Audit: alog, Uploads: uploads, Dossiers: dossiers,
 		LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp}
+	// Each job runs within a time budget from the size of its work, and one
+	// stopped at it is recorded (docs/limits.md).
+	ingestJobs := &ingest.Budgeted{Worker: s.ingest, Log: log}
+	assembleJobs := &assemble.Budgeted{Worker: s.builder, Log: log,
+		OnFailed: func(ctx context.Context, a *application.Application, f assemble.Failure) error {
+			_, err := s.Notices.Send(ctx, procedure.DossierFailed(a, f.Version, f.Pages, f.Budget))
+			return err
+		}}
 	s.Queue = queue.NewLocal(cfg.Workers, queue.Mux{
 		queue.IngestMaterial: func(ctx context.Context, j queue.Job) error {
 			var p struct{ CaseID, ID string }
 			if err := json.Unmarshal(j.Payload, &p); err != nil {
 				return err
 			}
-			return s.ingest.Material(ctx, p.CaseID, p.ID)
+			return ingestJobs.Material(ctx, p.CaseID, p.ID)
 		},
 		queue.IngestAttachment: func(ctx context.Context, j queue.Job) error { return s.ingest.Attachment(ctx, j.Key) },
 		queue.Assemble: func(ctx context.Context, j queue.Job) error {
-			err := s.builder.Application(ctx, j.Key)
+			err := assembleJobs.Application(ctx, j.Key)
 			if errors.Is(err, assemble.ErrHeld) {
 				// Not a failure: the job is queued again when the last
 				// material is decided, and by Reconcile.
