@@ -130,7 +130,7 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 		a.fail(w, r, err)
 		return
 	} else if live != nil {
-		writeJSON(w, http.StatusOK, a.present(r, live))
+		writeJSON(w, http.StatusOK, a.present(r, id, live))
 		return
 	}
 	// One record per transition: submitted, then validated (pending review)
@@ -163,7 +163,7 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 	}
 	a.finish(r, err, intents...)
 	if errors.Is(err, errAlreadyLive) {
-		writeJSON(w, http.StatusOK, a.present(r, got))
+		writeJSON(w, http.StatusOK, a.present(r, id, got))
 		return
 	}
 	if err != nil {
@@ -174,12 +174,25 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 		a.sendApplicationDecided(r, got)
 	}
 	w.Header().Set("Location", "/api/v1/applications/"+got.ID)
-	writeJSON(w, http.StatusCreated, a.present(r, got))
+	writeJSON(w, http.StatusCreated, a.present(r, id, got))
 }
 
-// present adds the computed fields: days left, overdue, and the link.
-func (a *API) present(r *http.Request, app *application.Application) applicationOut {
-	out := applicationOut{Application: app}
+// present is the one presentation rule of every route that returns an
+// application: what the caller id may see of app, with the computed days
+// left and overdue flag.
+//
+//   - The download link (its URL, a bearer secret, its expiry and the
+//     downloads left) is the applying lawyer's alone: it goes to that
+//     lawyer and to no other caller, not the unit's clerk, not an auditor.
+//   - Storage internals (the stamped copy's object key, the link record's
+//     id) go to nobody.
+//
+// Everything else of the application is what mayRead already lets the
+// caller see.
+func (a *API) present(r *http.Request, id auth.Identity, app *application.Application) applicationOut {
+	c := *app
+	c.CopyKey, c.LinkID = "", ""
+	out := applicationOut{Application: &c}
 	if app.Status == application.Submitted || app.Status == application.PendingReview {
 		if due, err := deadline.ParseDate(app.Deadline); err == nil {
 			today := deadline.DateOf(a.now())
@@ -188,7 +201,7 @@ func (a *API) present(r *http.Request, app *application.Application) application
 			out.Overdue = today.After(due)
 		}
 	}
-	if app.Status == application.Ready && app.LinkID != "" {
+	if id.Role == auth.Lawyer && id.Subject == app.Lawyer.License && app.Status == application.Ready && app.LinkID != "" {
 		if l, err := a.Links.Get(r.Context(), app.LinkID); err == nil && !l.Revoked && a.now().Before(l.ExpiresAt) {
 			if tok, err := a.Signer.Token(l); err == nil {
 				out.Link = &linkOut{URL: strings.TrimRight(a.PublicURL, "/") + "/d/" + tok, ExpiresAt: l.ExpiresAt, DownloadsLeft: l.Left()}
@@ -212,7 +225,7 @@ func (a *API) listApplications(w http.ResponseWriter, r *http.Request, id auth.I
 	}
 	out := make([]applicationOut, 0, len(apps))
 	for _, app := range apps {
-		out = append(out, a.present(r, app))
+		out = append(out, a.present(r, id, app))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"applications": out})
 }
@@ -242,11 +255,7 @@ func (a *API) getApplication(w http.ResponseWriter, r *http.Request, id auth.Ide
 	if !ok {
 		return
 	}
-	out := a.present(r, app)
-	if id.Role != auth.Lawyer {
-		out.Link = nil // the link is the lawyer's alone
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, a.present(r, id, app))
 }
 
 type decisionIn struct {
@@ -330,5 +339,5 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 		_ = a.Links.Revoke(r.Context(), app.LinkID)
 	}
 	a.sendApplicationDecided(r, updated)
-	writeJSON(w, http.StatusOK, a.present(r, updated))
+	writeJSON(w, http.StatusOK, a.present(r, id, updated))
 }
