@@ -53,12 +53,13 @@ import (
 // DefaultMaxPages and DefaultMaxBytes are the largest base dossier
 // AssembleBase builds unless AssembleOptions says otherwise: pages counted
 // with the cover, 卷内目录 and slip-sheets; bytes of the ingested documents.
-// Memory does not bound them (a 20,000-page build needs about the same as
-// a 1,000-page one, see docs/benchmarks.md); they are sized for the assemble
-// job on AWS Lambda, which must download the documents and write the base
-// on its 10 GB of /tmp and upload it within its 15 minutes.
+// Memory grows with pages, not bytes: a 30,000-page base of one-page
+// documents (the worst case: a 卷内目录 row and a bookmark per page) peaks at
+// about 230 MiB, one of 20,000 scanned pages (5 GB) at 180 MiB, see
+// docs/benchmarks.md. The byte ceiling is the assemble job's on AWS Lambda,
+// which downloads the documents and writes the base on its 10 GB of /tmp.
 const (
-	DefaultMaxPages = 50_000
+	DefaultMaxPages = 30_000
 	DefaultMaxBytes = 4 << 30
 )
 
@@ -378,8 +379,14 @@ func pageNumber(tk *textKit, n, total int, w, h float64) []byte {
 // pageNumberGlyphs are all the characters page numbers use.
 const pageNumberGlyphs = "第页共 /0123456789"
 
-// planDoc reads a document for the plan.
-func planDoc(c context.Context, d Document) (docPlan, error) {
+// planDoc reads a document for the plan. A document that cannot be used
+// (even one that makes the reader panic) gets a rejection.
+func planDoc(c context.Context, d Document) (pl docPlan, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			pl, err = docPlan{rejection: corruptPDF(filepath.Base(d.Path))}, nil
+		}
+	}()
 	if d.Rejected != "" {
 		return docPlan{rejection: &Rejection{File: filepath.Base(d.Path), Reason: d.Rejected}}, nil
 	}
@@ -399,7 +406,7 @@ func planDoc(c context.Context, d Document) (docPlan, error) {
 		}
 		return docPlan{rejection: corruptPDF(filepath.Base(d.Path))}, nil
 	}
-	pl := docPlan{pages: len(l.pages), objects: l.objects(), bytes: src.size}
+	pl = docPlan{pages: len(l.pages), objects: l.objects(), bytes: src.size}
 	sizes := map[[2]float64]int{}
 	overlays := map[string]bool{}
 	for _, p := range l.pages {
@@ -420,8 +427,9 @@ func planDoc(c context.Context, d Document) (docPlan, error) {
 
 // inOrder runs work(i) for i in [0, n) on up to workers goroutines and
 // hands the results to use in order, holding at most ahead of them. A panic
-// in work becomes an error.
-func inOrder[T any](c context.Context, n, workers, ahead int, work func(c context.Context, i int) (T, error), use func(i int, v T) error) error {
+// in work becomes an error. When it returns early (an error, or c done),
+// the results not handed to use are given to discard (if not nil).
+func inOrder[T any](c context.Context, n, workers, ahead int, work func(c context.Context, i int) (T, error), use func(i int, v T) error, discard func(T)) (err error) {
 	type result struct {
 		v   T
 		err error
@@ -458,6 +466,18 @@ func inOrder[T any](c context.Context, n, workers, ahead int, work func(c contex
 			}(i)
 		}
 	}()
+	defer func() {
+		if err != nil { // the producer stops, as c is done: drain what was made
+			cancel()
+			go func() {
+				for ch := range pending {
+					if r := <-ch; r.err == nil && discard != nil {
+						discard(r.v)
+					}
+				}
+			}()
+		}
+	}()
 	i := 0
 	for ch := range pending {
 		r := <-ch
@@ -482,16 +502,24 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 	plans := make([]docPlan, len(docs))
 	maxPages, maxBytes := opt.ceilings()
 	var inBytes int64
+	overlays := map[string]string{} // one copy of each overlay's content
 	err := inOrder(c, len(docs), workers(), 4*workers(), func(c context.Context, i int) (docPlan, error) {
 		return planDoc(c, docs[i])
 	}, func(i int, pl docPlan) error {
+		for k, o := range pl.overlays {
+			if s, ok := overlays[o]; ok {
+				pl.overlays[k] = s
+			} else {
+				overlays[o] = o
+			}
+		}
 		plans[i] = pl
 		inBytes += pl.bytes
 		if inBytes > maxBytes {
 			return &TooLargeError{Bytes: inBytes, MaxBytes: maxBytes}
 		}
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -1009,7 +1037,7 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 		defer od.src.close()
 		di := used[i]
 		return dw.write(c, di, docBase[di], od)
-	})
+	}, func(od *openDoc) { od.src.close() })
 	if err != nil {
 		return nil, err
 	}
@@ -1090,6 +1118,7 @@ type docWriter struct {
 	z          *zlib.Writer
 	zbuf       bytes.Buffer
 	obj        bytes.Buffer
+	copyBuf    []byte
 }
 
 // write writes document di, numbered from base: its pages with their
@@ -1182,7 +1211,10 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 			dw.obj.WriteString("\nstream\n")
 			out.cw.Write(dw.obj.Bytes())
 			// The data, raw, from the document's file to the base.
-			if m, err := io.Copy(out.cw, io.NewSectionReader(src.f, loc.off, loc.n)); err != nil || m != loc.n {
+			if dw.copyBuf == nil {
+				dw.copyBuf = make([]byte, 256<<10)
+			}
+			if m, err := io.CopyBuffer(out.cw, io.NewSectionReader(src.f, loc.off, loc.n), dw.copyBuf); err != nil || m != loc.n {
 				if err == nil {
 					err = io.ErrUnexpectedEOF
 				}

@@ -61,7 +61,7 @@ func readLight(c context.Context, f io.ReaderAt, size int64) (xt *model.XRefTabl
 	zero := 0
 	xt = &model.XRefTable{Table: map[int]*model.XRefTableEntry{}, Root: &root}
 	streams = map[int]streamLoc{}
-	buf := make([]byte, 4096)
+	buf := make([]byte, 1024)
 	for nr, off := range offs {
 		if off <= 0 {
 			continue
@@ -90,7 +90,7 @@ func readLight(c context.Context, f io.ReaderAt, size int64) (xt *model.XRefTabl
 
 // startXRef finds the offset of the cross-reference table.
 func startXRef(f io.ReaderAt, size int64) (int64, error) {
-	n := min(size, 1024)
+	n := min(size, 512)
 	tail := make([]byte, n)
 	if _, err := f.ReadAt(tail, size-n); err != nil && !errors.Is(err, io.EOF) {
 		return 0, err
@@ -113,7 +113,7 @@ func startXRef(f io.ReaderAt, size int64) (int64, error) {
 // readXRefTable reads a classic cross-reference table at off and its
 // trailer: offs[n] is object n's offset (0: free or missing).
 func readXRefTable(c context.Context, f io.ReaderAt, size, off int64) ([]int64, types.Dict, error) {
-	r := bufio.NewReaderSize(io.NewSectionReader(f, off, size-off), 64<<10)
+	r := bufio.NewReaderSize(io.NewSectionReader(f, off, size-off), 4<<10)
 	line := func() (string, error) {
 		l, err := r.ReadString('\n')
 		if err != nil && !(errors.Is(err, io.EOF) && l != "") {

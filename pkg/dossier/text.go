@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -48,9 +49,12 @@ func newTextKit(xt *model.XRefTable, tag string) (*textKit, error) {
 	if err != nil {
 		return nil, err
 	}
-	ref, err := pdffont.EnsureFontDict(xt, FontName, "", "", false, nil)
+	// The font dictionary is made once, by finish, when the glyphs are
+	// known: pdfcpu reads and subsets the whole font (20 MB) each time it
+	// makes or updates one. Until then fontRef holds an empty dictionary.
+	ref, err := xt.IndRefForNewObject(types.Dict{})
 	if err != nil {
-		return nil, fmt.Errorf("font dictionary: %w", err)
+		return nil, err
 	}
 	return &textKit{xt: xt, ttf: ttf, fontRef: *ref, used: map[uint16]rune{}, tag: tag}, nil
 }
@@ -194,17 +198,26 @@ func (k *textKit) finish() error {
 		k.used[k.gid(' ')] = ' '
 	}
 	xt := k.xt
-	gids := xt.UsedGIDs[FontName]
-	if gids == nil {
-		gids = map[uint16]bool{}
-		xt.UsedGIDs[FontName] = gids
-	}
+	gids := map[uint16]bool{}
 	for g := range k.used {
 		gids[g] = true
 	}
-	if err := pdffont.UpdateUserfonts(xt, map[string]types.IndirectRef{FontName: k.fontRef}); err != nil {
-		return fmt.Errorf("font subset: %w", err)
+	xt.UsedGIDs[FontName] = gids
+	ref, err := pdffont.EnsureFontDict(xt, FontName, "", "", false, nil)
+	if err != nil {
+		return fmt.Errorf("font dictionary: %w", err)
 	}
+	// Into the place of the placeholder (the object pdfcpu made is left
+	// unreferenced, so it is not written).
+	fd, err := xt.DereferenceDict(*ref)
+	if err != nil || fd == nil {
+		return fmt.Errorf("font dictionary: %v", err)
+	}
+	e, ok := xt.FindTableEntryLight(int(k.fontRef.ObjectNumber))
+	if !ok {
+		return errors.New("font dictionary: placeholder missing")
+	}
+	e.Object = fd
 	list := make([]int, 0, len(k.used))
 	for g := range k.used {
 		list = append(list, int(g))
