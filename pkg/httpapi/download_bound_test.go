@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/blob/blobtest"
 	"github.com/yuejuan/yuejuan/pkg/httpapi"
 )
@@ -126,5 +127,32 @@ func TestDownloadURLNameIsSigned(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden || bytes.Contains(body, fakePDF) {
 			t.Errorf("presigned URL with its %s: %d %q, want 403", c.what, resp.StatusCode, resp.Header.Get("Content-Disposition"))
 		}
+	}
+}
+
+// Issue 13 A: a download through /d/{token} was recorded with the lawyer as
+// its actor, whoever held the link (a clerk who had copied it, say). The
+// door needs no login, so its records name the link's holder, from the
+// request's IP and user agent, with the lawyer as the link's owner; only a
+// download while signed in names the lawyer, who is then the caller.
+func TestLinkDownloadRecordsTheHolder(t *testing.T) {
+	e := newEnv(t)
+	r := e.ready(5, time.Hour)
+	if resp, _ := e.get("GET", r.url, map[string]string{"User-Agent": "Mozilla/5.0 (the clerk's browser)"}); resp.StatusCode != http.StatusFound {
+		t.Fatalf("download through the link: %s", resp.Status)
+	}
+	e.call(r.lawyer, "GET", "/api/v1/applications/"+r.app.ID+"/download", nil, http.StatusFound, nil)
+	evs := e.events(audit.Filter{Action: "link.download", ApplicationID: r.app.ID})
+	if len(evs) != 2 {
+		t.Fatalf("%d download records, want 2", len(evs))
+	}
+	byLink, byLogin := evs[0], evs[1]
+	if byLink.Actor != httpapi.LinkHolderActor || byLink.Role != string(httpapi.LinkHolder) || byLink.Detail["linkOwner"] != r.license ||
+		byLink.Detail["via"] != "link" || byLink.IP != "127.0.0.1" || byLink.UserAgent != "Mozilla/5.0 (the clerk's browser)" {
+		t.Errorf("download through the link recorded as %+v; want actor %s from 127.0.0.1 with its user agent, linkOwner %s",
+			byLink, httpapi.LinkHolderActor, r.license)
+	}
+	if byLogin.Actor != r.license || byLogin.Role != "lawyer" || byLogin.Detail["via"] != "login" {
+		t.Errorf("signed-in download recorded as %+v; want the lawyer %s", byLogin, r.license)
 	}
 }
