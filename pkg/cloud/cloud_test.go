@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -251,6 +252,8 @@ func TestAssembleHandler(t *testing.T) {
 			return assemble.ErrBusy
 		case "empty":
 			return assemble.ErrNoMaterials
+		case "held":
+			return fmt.Errorf("%w: 3 undecided", assemble.ErrHeld)
 		case "slow":
 			return &queue.OverBudgetError{Job: "assemble slow", Budget: time.Minute, Elapsed: time.Minute, Err: context.DeadlineExceeded}
 		}
@@ -264,6 +267,7 @@ func TestAssembleHandler(t *testing.T) {
 		msg("4", `garbage`),
 		msg("5", `{"kind":"ingest.material","key":"m"}`), // not this function's job
 		msg("6", `{"kind":"assemble","key":"slow"}`),     // stopped at its budget: recorded, not redelivered
+		msg("7", `{"kind":"assemble","key":"held"}`),     // waits for materials: not a failure (no dead letter)
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -275,7 +279,7 @@ func TestAssembleHandler(t *testing.T) {
 	if strings.Join(failed, ",") != "2,4,5" {
 		t.Errorf("batch item failures %v, want 2 (busy), 4 (not a job), 5 (unknown kind)", failed)
 	}
-	if strings.Join(ran, ",") != "ok,busy,empty,slow" {
+	if strings.Join(ran, ",") != "ok,busy,empty,slow,held" {
 		t.Errorf("ran %v", ran)
 	}
 }

@@ -156,6 +156,14 @@ func (h *Assemble) message(ctx context.Context, m events.SQSMessage) error {
 		h.Log.Info("assemble: the case has no accepted materials yet; the deadline job will retry", "application", j.Key)
 		return nil
 	}
+	if errors.Is(err, assemble.ErrHeld) {
+		// The dossier waits for materials of the case still undecided; the
+		// application shows why and the unit is told (assemble.Worker.OnHold).
+		// The work mark stays: the deadline job queues it again, and a
+		// dossier is never built from part of a case.
+		h.Log.Info("assemble: the dossier waits for the case's materials; the deadline job will retry", "application", j.Key, "err", err)
+		return nil
+	}
 	if errors.Is(err, queue.ErrOverBudget) {
 		// Recorded and the unit told (assemble.Budgeted); another delivery
 		// would only fail the same way.

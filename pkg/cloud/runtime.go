@@ -468,6 +468,10 @@ func (rt *Runtime) Assemble(ctx context.Context) (*Assemble, error) {
 				return err
 			}
 			return watch.Add(ctx, a.ID, l)
+		},
+		OnHold: func(ctx context.Context, a *application.Application, _ *casefile.Case) error {
+			_, err := notices.Send(ctx, procedure.DossierHeld(a))
+			return err
 		}}
 	b := &assemble.Budgeted{Worker: w, Log: rt.Log,
 		OnFailed: func(ctx context.Context, a *application.Application, f assemble.Failure) error {
