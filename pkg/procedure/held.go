@@ -27,7 +27,7 @@ func DossierHeld(a *application.Application) notify.Notice {
 		}
 		fmt.Fprintf(&b, "%s（%s，%s）", m.Label(), m.Filename, m.StatusText())
 	}
-	b.WriteString("。检查中的材料将自动完成；待上传的材料请上传（或撤回误登记的材料）。全部处理完毕后将自动生成阅卷材料并通知律师。")
+	b.WriteString("。检查中的材料将自动完成；待上传的材料请尽快上传。全部处理完毕后将自动生成阅卷材料并通知律师。")
 	return notify.Notice{ID: fmt.Sprintf("dossier-held-%s-%d", a.ID, h.Since.UnixNano()), To: notify.Unit(a.Unit), Kind: "dossier.held",
 		Subject: "阅卷材料暂缓生成：案件材料尚未处理完毕", Body: b.String(),
 		Unit: a.Unit, CaseID: a.CaseID, CaseNo: a.CaseNo, ApplicationID: a.ID}
