@@ -528,6 +528,27 @@ func TestCrashMidIngest(t *testing.T) {
 		t.Fatal("the kill left no material accepted without its record: the crash point missed")
 	}
 	w.approve()
+	// While they are undecided the application waits, and says why: to
+	// the clerk with the materials, to the lawyer without them.
+	var ha struct {
+		Status string
+		Hold   *struct {
+			Reason    string
+			Materials []struct{ ID, Status string }
+		}
+	}
+	waitFor(t, "the application to show why its dossier waits", func() bool {
+		s.call(w.clerk, "GET", "/api/v1/applications/"+w.app, nil, http.StatusOK, &ha)
+		return ha.Hold != nil
+	})
+	if ha.Status != "approved" || ha.Hold.Reason == "" || len(ha.Hold.Materials) == 0 {
+		t.Errorf("held application as the clerk sees it: %+v %+v, want approved, a reason and the materials", ha.Status, ha.Hold)
+	}
+	ha.Hold = nil
+	s.call(w.lawyer, "GET", "/api/v1/applications/"+w.app, nil, http.StatusOK, &ha)
+	if ha.Hold == nil || ha.Hold.Reason == "" || len(ha.Hold.Materials) != 0 {
+		t.Errorf("held application as the lawyer sees it: %+v, want the reason without the case's materials", ha.Hold)
+	}
 	took := s.within(recoveryBound, "every material decided", w.decided)
 	t.Logf("all decided %v after the restart", took.Round(time.Millisecond))
 	took = w.delivered()

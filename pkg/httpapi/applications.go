@@ -192,6 +192,13 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 func (a *API) present(r *http.Request, id auth.Identity, app *application.Application) applicationOut {
 	c := *app
 	c.CopyKey, c.LinkID = "", ""
+	if c.Hold != nil && id.Role == auth.Lawyer {
+		// The lawyer learns that the dossier waits and why, not the case's
+		// undecided materials.
+		h := *c.Hold
+		h.Materials = nil
+		c.Hold = &h
+	}
 	out := applicationOut{Application: &c}
 	if app.Status == application.Submitted || app.Status == application.PendingReview {
 		if due, err := deadline.ParseDate(app.Deadline); err == nil {

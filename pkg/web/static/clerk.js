@@ -57,6 +57,10 @@
     checkTimeout: ['检查时间较长，请稍后刷新查看结果', 'Checking takes a while; look again later'],
     tocTitle: ['卷内目录预览（已接收的材料按此顺序装订）', 'Volume index preview (accepted files are bound in this order)'],
     tocEmpty: ['本案尚无材料。', 'No materials yet.'],
+    heldTitle: ['{0} 份已许可的阅卷申请暂缓生成阅卷材料，等待以下材料处理完毕：', '{0} approved application(s) wait for these materials before the dossier is built:'],
+    heldItem: ['第 {0} 卷第 {1} 号《{2}》（{3}）：{4}', 'Volume {0} no. {1} “{2}” ({3}): {4}'],
+    heldLawyers: ['申请律师：{0}', 'Lawyers: {0}'],
+    ms_unfinished: ['结果登记中', 'Verdict being recorded'],
     volHeading: ['第 {0} 卷 {1}', 'Volume {0} {1}'],
     colSeq: ['序号', 'No.'],
     colTitle: ['标题', 'Title'],
@@ -281,7 +285,7 @@
       renderFiles();
       return Promise.resolve();
     }
-    return YJ.api('GET', '/cases/' + encodeURIComponent(id) + '/materials').then(function (data) {
+    return Promise.all([YJ.api('GET', '/cases/' + encodeURIComponent(id) + '/materials').then(function (data) {
       if (id !== currentCase()) return;
       materials = (data && data.materials) || [];
       YJ.status(YJ.$('#toc-status'), '');
@@ -289,7 +293,38 @@
       renderFiles();
     }, function (err) {
       YJ.status(YJ.$('#toc-status'), err.message, 'error');
+    }), loadHeld(id)]);
+  }
+
+  // Approved applications of the case whose dossier waits for materials not
+  // yet decided (the application's hold): why, and for which materials.
+  function loadHeld(id) {
+    return YJ.api('GET', '/applications').then(function (data) {
+      if (id !== currentCase()) return;
+      renderHeld(((data && data.applications) || []).filter(function (a) {
+        return a.caseId === id && a.status === 'approved' && a.hold;
+      }));
+    }, function () { renderHeld([]); });
+  }
+
+  function renderHeld(held) {
+    var box = YJ.$('#held');
+    if (!box) return;
+    YJ.clear(box);
+    box.hidden = !held.length;
+    if (!held.length) return;
+    var h = held[held.length - 1].hold;
+    box.appendChild(el('strong', null, t('heldTitle', held.length)));
+    var ul = el('ul');
+    (h.materials || []).forEach(function (m) {
+      var st = m.status === 'accepted' || m.status === 'rejected' ? 'unfinished' : m.status;
+      ul.appendChild(el('li', { 'data-id': m.id }, t('heldItem', m.volume, m.seq, m.title, m.filename, t('ms_' + st))));
     });
+    box.appendChild(ul);
+    box.appendChild(el('p', { className: 'muted' }, YJ.apiText(h.reason)));
+    box.appendChild(el('p', { className: 'muted' }, t('heldLawyers', held.map(function (a) {
+      return (a.lawyer && a.lawyer.name) || '';
+    }).join('、'))));
   }
 
   function renderTOC() {
