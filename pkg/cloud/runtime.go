@@ -261,7 +261,10 @@ func (rt *Runtime) baseAPI(roles ...auth.Role) *httpapi.API {
 		Calendar: rt.Calendar, PublicURL: rt.Env.PublicURL, PresignTTL: rt.Env.PresignTTL, MaxUpload: rt.Env.MaxUpload, Log: rt.Log,
 		Signer: &link.Signer{Keys: auth.PublicKeySet(), Issuer: rt.Env.LinkIssuer}, Roles: roles,
 		// One bucket per lawyer across every instance, kept in the table.
-		RateLimit: httpapi.NewSharedRateLimiter(httpapi.DefaultRates(), rt.Table, rt.Log.Warn)}
+		RateLimit: httpapi.NewSharedRateLimiter(httpapi.DefaultRates(), rt.Table, rt.Log.Warn),
+		// A client's first refusal without a login in a minute is recorded
+		// once across every instance; the rest are counted.
+		Refusals: httpapi.NewSharedRefusalLog(rt.Table)}
 }
 
 // API returns the HTTP API of one login role, with only that role's routes

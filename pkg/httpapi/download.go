@@ -251,10 +251,13 @@ func (a *API) refuse(w http.ResponseWriter, r *http.Request, l *link.Link, err e
 		ev.CaseID, ev.ApplicationID, ev.Target, ev.Detail["linkOwner"] = l.CaseID, l.ApplicationID, l.ID, l.Lawyer
 	}
 	if id, ok := auth.FromContext(r.Context()); ok {
-		// The signed-in download: the caller is known.
+		// The signed-in download: the caller is known, and each refusal
+		// is recorded.
 		ev.Actor, ev.Role = id.Subject, string(id.Role)
+		a.record(r, id, ev)
+	} else {
+		a.refused(r, ev) // the door: counted per client and minute
 	}
-	a.record(r, auth.Identity{}, ev)
 	if wantsHTML(r) {
 		a.page(w, rf.status, "无法下载", rf.zh, rf.en)
 		return

@@ -48,6 +48,16 @@ type shared struct {
 type env struct {
 	t *testing.T
 	*shared
+	// from, when set, sends the requests of get and call (from a client
+	// address of their own: see fromNewIP).
+	from *http.Client
+}
+
+func (e *env) client() *http.Client {
+	if e.from != nil {
+		return e.from
+	}
+	return e.noRedirect
 }
 
 var (
@@ -160,7 +170,7 @@ func (e *env) call(tok, method, path string, body any, want int, out any) {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.noRedirect.Do(req)
+	resp, err := e.client().Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -237,7 +247,7 @@ func (e *env) get(method, url string, hdr map[string]string) (*http.Response, []
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := e.noRedirect.Do(req)
+	resp, err := e.client().Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, url, err)
 	}

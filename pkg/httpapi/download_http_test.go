@@ -99,11 +99,13 @@ func TestLinkRefusals(t *testing.T) {
 			return e.url + "/d/" + r.lawyer, r
 		}, http.StatusUnauthorized, "link_foreign", "不是本系统签发", false},
 	}
+	e0 := e
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			url, r := tc.url(t)
-			usedBefore := e.used(r.link.ID)
-			before := len(e.events(audit.Filter{Action: "link.refuse"}))
+			usedBefore := e0.used(r.link.ID)
+			e, ip := e0.fromNewIP() // refusals are counted per client
+			e.t = t
 
 			// A browser gets a page in Chinese.
 			resp, body := e.get("GET", url, map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "User-Agent": "Mozilla/5.0"})
@@ -131,14 +133,22 @@ func TestLinkRefusals(t *testing.T) {
 				t.Errorf("API client: %+v, want code %s with %q", eb.Error, tc.code, tc.zh)
 			}
 
-			// Both refusals are audited, with the reason, and nothing was counted.
-			evs := e.events(audit.Filter{Action: "link.refuse"})
-			if len(evs) != before+2 {
-				t.Fatalf("%d new link.refuse records, want 2", len(evs)-before)
+			// Both refusals are audited, and nothing was counted as a
+			// download: the first with its reason, the second (from the
+			// same client within the minute) in the client's refusal.count.
+			e.s.API.FlushRefusals(t.Context(), time.Now().Add(time.Minute))
+			// (Two link.refuse records if a minute began in between.)
+			evs, accounted := e.ofClient(ip)
+			if len(evs) != 2 || evs[0].Action != "link.refuse" || accounted != 2 || evs[1].Action == "refusal.count" &&
+				!strings.Contains(evs[1].Detail["refusals"], "link.refuse: "+tc.code+" ×1") {
+				t.Fatalf("records of the two refusals: %+v, want link.refuse then refusal.count of 1 %s", evs, tc.code)
 			}
-			for _, ev := range evs[before:] {
-				if ev.Result != audit.Denied || ev.Detail["reason"] != tc.code || ev.IP != "127.0.0.1" {
-					t.Errorf("refusal record %+v, want denied, reason %s, from 127.0.0.1", ev, tc.code)
+			for _, ev := range evs {
+				if ev.Action != "link.refuse" {
+					continue
+				}
+				if ev.Result != audit.Denied || ev.Detail["reason"] != tc.code || ev.IP != ip {
+					t.Errorf("refusal record %+v, want denied, reason %s, from %s", ev, tc.code, ip)
 				}
 				// Whoever used the link is its holder, not the lawyer it
 				// was issued to (who is named as the link's owner).

@@ -65,8 +65,12 @@ type API struct {
 	// RateLimit bounds applications and downloads per lawyer; nil takes
 	// DefaultRates (limits.go).
 	RateLimit *RateLimiter
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Refusals counts the refusals of unauthenticated requests per client
+	// and minute instead of recording each (refusals.go); nil keeps them
+	// in this process's memory.
+	Refusals *RefusalLog
+	Log      *slog.Logger
+	Now      func() time.Time
 	// LawyerService: notices, complaints and opinions (notices.go).
 	LawyerService
 	// Roles, when set, mounts only the routes that admit one of these roles
@@ -182,6 +186,7 @@ func (a *API) middleware(next http.Handler) http.Handler {
 				"status", sw.status, "ms", time.Since(start).Milliseconds(), "ip", ri.ip)
 		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), reqKey{}, ri)))
+		a.flushDue(r.Context()) // counted refusals of a minute that is over
 	})
 }
 
@@ -226,20 +231,22 @@ func clientIP(r *http.Request) string {
 }
 
 // role authenticates the bearer token and admits only the given roles.
-// Failures are answered 401/403 and written to the audit log.
+// Failures are answered 401/403 and written to the audit log: a 403 (the
+// caller is known) each time, a 401 counted per client and minute
+// (refusals.go).
 func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), roles ...auth.Role) http.Handler {
 	roles = a.only(roles) // API.Roles narrows who is admitted (roles.go)
 	return roleHandler{roles: roles, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || raw == "" {
-			a.record(r, auth.Identity{}, audit.Event{Action: "auth.fail", Result: audit.Denied, Detail: map[string]string{"reason": "no bearer token", "route": r.Pattern}})
+			a.refused(r, audit.Event{Action: "auth.fail", Result: audit.Denied, Detail: map[string]string{"reason": "no bearer token", "route": r.Pattern}})
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan"`)
 			writeError(w, http.StatusUnauthorized, "unauthenticated", "请先登录：请求需要 Authorization: Bearer <token> (sign in: send Authorization: Bearer <token>)")
 			return
 		}
 		id, err := a.Auth.Verify(r.Context(), strings.TrimSpace(raw))
 		if err != nil {
-			a.record(r, auth.Identity{}, audit.Event{Action: "auth.fail", Result: audit.Denied, Detail: map[string]string{"reason": "invalid token", "route": r.Pattern}})
+			a.refused(r, audit.Event{Action: "auth.fail", Result: audit.Denied, Detail: map[string]string{"reason": "invalid token", "route": r.Pattern}})
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "invalid_token", "登录凭证无效或已过期，请重新登录 (the token is invalid or expired; sign in again)")
 			return

@@ -115,8 +115,9 @@ type caller struct {
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
-	ts := newTsrv(t)
+	ts, ip := newTsrv(t).fromNewIP()
 	w := ts.world()
+	start := time.Now()
 	// Bad logins: none, garbage, expired, signed by a stranger's key, and
 	// a download link's token (another audience) offered as a login.
 	expired, _ := (&auth.Authority{Keys: ts.s.Auth.Keys, Issuer: ts.s.Auth.Issuer, Audience: ts.s.Auth.Audience,
@@ -199,19 +200,40 @@ func TestAuthorizationMatrix(t *testing.T) {
 			denials = append(denials, denial{what, action, a.header.Get("X-Request-Id")})
 		}
 	}
-	// Every refusal is in the audit log, under its request id.
+	// Every refusal of a known caller is in the audit log, under its
+	// request id. Refusals without a valid login are counted per client
+	// and minute: each minute's first is recorded, the rest are in the
+	// client's refusal.count records, and together they account for all.
+	ts.s.API.FlushRefusals(t.Context(), time.Now().Add(time.Minute))
+	minutes := int(time.Now().Truncate(time.Minute).Sub(start.Truncate(time.Minute))/time.Minute) + 1
 	byRequest := map[string][]string{}
+	anonymous, firsts, counted := 0, 0, 0
 	for _, e := range ts.events() {
 		byRequest[e.RequestID] = append(byRequest[e.RequestID], e.Action)
+		switch {
+		case e.IP == ip && e.Action == "auth.fail":
+			firsts++
+		case e.IP == ip && e.Action == "refusal.count":
+			n, _ := strconv.Atoi(e.Detail["count"])
+			counted += n
+		}
 	}
 	for _, d := range denials {
 		if d.requestID == "" {
 			t.Errorf("%s: no X-Request-Id", d.what)
 			continue
 		}
+		if d.action == "auth.fail" {
+			anonymous++
+			continue
+		}
 		if !slices.Contains(byRequest[d.requestID], d.action) {
 			t.Errorf("%s: no %s record for request %s (records: %v)", d.what, d.action, d.requestID, byRequest[d.requestID])
 		}
+	}
+	if firsts < 1 || firsts > minutes || firsts+counted != anonymous {
+		t.Errorf("%d refusals without a valid login: %d auth.fail records and %d counted in refusal.count, want one record a minute (%d minutes) and all accounted for",
+			anonymous, firsts, counted, minutes)
 	}
 	t.Logf("%d refusals checked, %d owner calls", len(denials), len(ownerCalls))
 	for _, f := range ownerCalls {
@@ -223,7 +245,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 // link is), but a link made with another key, or changed, is refused, and
 // the refusal is audited; an auditor cannot download at all.
 func TestAuthorizationDownloadDoor(t *testing.T) {
-	ts := newTsrv(t)
+	ts, ip := newTsrv(t).fromNewIP()
 	w := ts.world()
 	_, lpriv, _ := ed25519.GenerateKey(rand.Reader)
 	other := &link.Signer{Keys: auth.NewKeySet(lpriv), Issuer: ts.s.API.Signer.Issuer}
@@ -232,6 +254,7 @@ func TestAuthorizationDownloadDoor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	refusals := 0
 	for _, tc := range []struct {
 		name   string
 		url    string
@@ -246,13 +269,23 @@ func TestAuthorizationDownloadDoor(t *testing.T) {
 			t.Errorf("%s: %d, want %d", tc.name, a.status, tc.status)
 			continue
 		}
-		found := false
-		for _, e := range ts.events() {
-			found = found || (e.RequestID == a.header.Get("X-Request-Id") && e.Action == "link.refuse")
+		refusals++
+	}
+	// Each refusal is audited: a minute's first with its own link.refuse
+	// record, the others in the client's refusal.count.
+	ts.s.API.FlushRefusals(t.Context(), time.Now().Add(time.Minute))
+	recorded, counted := 0, 0
+	for _, e := range ts.events() {
+		switch {
+		case e.IP == ip && e.Action == "link.refuse":
+			recorded++
+		case e.IP == ip && e.Action == "refusal.count":
+			n, _ := strconv.Atoi(e.Detail["count"])
+			counted += n
 		}
-		if !found {
-			t.Errorf("%s: no link.refuse record", tc.name)
-		}
+	}
+	if recorded < 1 || recorded+counted != refusals {
+		t.Errorf("%d refusals at the door: %d link.refuse records and %d counted, want all accounted for", refusals, recorded, counted)
 	}
 	if a := ts.call(w.auditor, "GET", "/api/v1/applications/"+w.appID+"/download", nil); a.status != http.StatusForbidden {
 		t.Errorf("an auditor downloading: %d, want 403", a.status)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -52,6 +53,24 @@ type tsrv struct {
 	s    *server.Server
 	url  string
 	logs *syncBuffer
+	// from, when set, sends call's requests from a client address of
+	// their own (fromNewIP).
+	from *http.Client
+}
+
+var ipSeq atomic.Int32
+
+// fromNewIP returns ts sending its requests from a loopback address no
+// other test uses (127.2.x.y): refusals without a login are counted per
+// client address and minute, so a test that looks at its own must be its
+// own client.
+func (ts *tsrv) fromNewIP() (*tsrv, string) {
+	n := ipSeq.Add(1)
+	ip := fmt.Sprintf("127.2.%d.%d", n/250, n%250+1)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	c := *ts
+	c.from = &http.Client{Timeout: time.Minute, Transport: &http.Transport{DialContext: d.DialContext}, CheckRedirect: noRedirect.CheckRedirect}
+	return &c, ip
 }
 
 var (
@@ -178,7 +197,11 @@ func (ts *tsrv) call(tok, method, path string, body any) answer {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := noRedirect.Do(req)
+	client := noRedirect
+	if ts.from != nil {
+		client = ts.from
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		ts.t.Fatalf("%s %s: %v", method, path, err)
 	}
