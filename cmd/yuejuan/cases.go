@@ -160,17 +160,20 @@ func printCases(w io.Writer, cs []*caseRow) {
 }
 
 // resolveCase turns what the user gave for a case — its id or its 案号 —
-// into the case id, from the unit's cases (GET /cases, a clerk's list).
-func resolveCase(ctx context.Context, c *client, ref string) (string, error) {
+// into the case id, from the unit's cases (GET /cases, a clerk's list). A
+// reference the list does not hold is passed on as it is: the server then
+// answers for it (no such case, with a hint; another unit's case is refused
+// and audited there).
+func resolveCase(ctx context.Context, c *client, ref string) string {
 	ref = strings.TrimSpace(ref)
 	cs, err := listCases(ctx, c)
 	if err != nil {
-		return "", err
+		return ref // the call that follows reports it
 	}
 	for _, k := range cs {
 		if k.ID == ref || strings.TrimSpace(k.CaseNo) == ref {
-			return k.ID, nil
+			return k.ID
 		}
 	}
-	return "", fmt.Errorf("no case with the id or 案号 %q among your unit's %d cases\n  hint: yuejuan cases lists them", ref, len(cs))
+	return ref
 }

@@ -131,7 +131,7 @@ func hintFor(status int, code string) string {
 	case status == http.StatusForbidden:
 		return "this token's role may not do this: uploads need a clerk token, the audit log an auditor token (yuejuan token --role …)"
 	case status == http.StatusNotFound && strings.HasPrefix(code, "case"):
-		return "check the case id: GET /api/v1/cases lists your unit's cases; another unit's case looks absent too"
+		return "check the case id or 案号: yuejuan cases lists your unit's cases; another unit's case looks absent too"
 	case status == http.StatusRequestEntityTooLarge:
 		return "split the file, or raise YUEJUAN_MAX_UPLOAD_MB on the server (or, if the file changed since it was registered, run the command again)"
 	case status == http.StatusUnprocessableEntity:

@@ -69,9 +69,7 @@ The server and login token come from --server/$YUEJUAN_SERVER and
 			if err != nil {
 				return err
 			}
-			if caseID, err = resolveCase(cmd.Context(), c, caseID); err != nil {
-				return err
-			}
+			caseID = resolveCase(cmd.Context(), c, caseID)
 			files, err := uploadPlan(args[0], cmd.ErrOrStderr())
 			if err != nil {
 				return err
