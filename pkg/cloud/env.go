@@ -57,6 +57,9 @@ type Env struct {
 	DynamoDBEndpoint string // YUEJUAN_DYNAMODB_ENDPOINT
 	TempDir          string // YUEJUAN_TMP
 
+	IngestFunction string // YUEJUAN_INGEST_FUNCTION
+	LambdaEndpoint string // YUEJUAN_LAMBDA_ENDPOINT
+
 	set map[string]bool // which variables were set (not defaulted)
 }
 
@@ -95,6 +98,8 @@ var Vars = [][2]string{
 	{"YUEJUAN_S3_PATH_STYLE", "true to address buckets by path (most S3-compatible stores need it)"},
 	{"YUEJUAN_DYNAMODB_ENDPOINT", "DynamoDB-compatible endpoint instead of AWS (dynalite in tests)"},
 	{"YUEJUAN_TMP", "scratch directory for PDF work (default /tmp, the Lambda ephemeral storage)"},
+	{"YUEJUAN_INGEST_FUNCTION", "the ingest function (name or ARN) the deadline job invokes again for materials left undecided (docs/recovery.md)"},
+	{"YUEJUAN_LAMBDA_ENDPOINT", "Lambda-compatible endpoint instead of AWS (an emulator in tests)"},
 }
 
 // Spec is what one function reads from the environment: Need must be set
@@ -151,7 +156,7 @@ var Functions = map[string]Spec{
 	},
 	"deadline": {
 		Need:     []string{"YUEJUAN_QUEUE_URL", "YUEJUAN_TOPIC_ARN"},
-		Optional: []string{"YUEJUAN_ANCHOR_KEY_SECRET", "YUEJUAN_ANCHORS_BUCKET"},
+		Optional: []string{"YUEJUAN_ANCHOR_KEY_SECRET", "YUEJUAN_ANCHORS_BUCKET", "YUEJUAN_INGEST_FUNCTION", "YUEJUAN_LAMBDA_ENDPOINT", "YUEJUAN_UPLOADS_BUCKET"},
 	},
 }
 
@@ -189,6 +194,8 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		S3Endpoint:       get("YUEJUAN_S3_ENDPOINT", ""),
 		DynamoDBEndpoint: get("YUEJUAN_DYNAMODB_ENDPOINT", ""),
 		TempDir:          get("YUEJUAN_TMP", os.TempDir()),
+		IngestFunction:   get("YUEJUAN_INGEST_FUNCTION", ""),
+		LambdaEndpoint:   get("YUEJUAN_LAMBDA_ENDPOINT", ""),
 	}
 	e.set = map[string]bool{}
 	for _, k := range []string{"YUEJUAN_ISSUER", "YUEJUAN_AUDIENCE", "YUEJUAN_PUBLIC_URL"} {

@@ -189,7 +189,11 @@ type Deadline struct {
 	// Settle completes audit records a crash or failed append left pending
 	// (httpapi.API.SettleAudit); nil: none.
 	Settle func(ctx context.Context) (audit.SettleSummary, error)
-	Log    *slog.Logger
+	// Sweep runs the ingest of materials a crash or exhausted retries left
+	// undecided again (ingest.Worker.Stuck; the ingest function invoked
+	// with their upload's event) and says how many; nil: none.
+	Sweep func(ctx context.Context) (int, error)
+	Log   *slog.Logger
 }
 
 // DeadlineResult is what one run did (the invocation's result, in the
@@ -197,6 +201,7 @@ type Deadline struct {
 type DeadlineResult struct {
 	reminder.Summary
 	Requeued   int                 `json:"requeued"`
+	Reingested int                 `json:"reingested"`
 	Audit      audit.SettleSummary `json:"auditSettled"`
 	AnchorSeq  int64               `json:"anchorSeq,omitempty"`
 	AnchorNew  bool                `json:"anchorNew,omitempty"`
@@ -225,6 +230,13 @@ func (h *Deadline) Handle(ctx context.Context, _ json.RawMessage) (DeadlineResul
 			continue
 		}
 		out.Requeued++
+	}
+	if h.Sweep != nil {
+		n, err := h.Sweep(ctx)
+		out.Reingested = n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("re-ingest stuck materials: %w", err))
+		}
 	}
 	if h.Settle != nil {
 		// Before the anchor, so that the records it completes are anchored.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -508,6 +509,10 @@ func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
 	settle := rt.baseAPI()
 	settle.LawyerService = rt.lawyerService(notices)
 	d.Settle = settle.SettleAudit
+	if rt.Env.IngestFunction != "" {
+		d.Sweep = rt.sweep(&LambdaInvoker{Function: rt.Env.IngestFunction, Region: rt.AWS.Region, Endpoint: rt.Env.LambdaEndpoint,
+			Credentials: rt.AWS.Credentials, HTTP: rt.HTTP})
+	}
 	if rt.Env.AnchorKeySecret != "" {
 		data, err := rt.Secrets.Secret(ctx, rt.Env.AnchorKeySecret)
 		if err != nil {
@@ -530,6 +535,34 @@ func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
 		d.Anchor = func(ctx context.Context) (audit.Anchor, bool, error) { return rt.Audit.Anchor(ctx, keys[0]) }
 	}
 	return d, nil
+}
+
+// sweep is the deadline job's re-run of stuck ingests (docs/recovery.md):
+// the materials ingest.Worker.Stuck finds undecided and unchanged for
+// ingest.StuckAfter, their lease free — being checked, or decided with the
+// verdict's follow-ups unwritten: their ingest died (a timeout, the memory
+// limit) more often than Lambda retries an event, or between the verdict and
+// its record — are sent again to the ingest function as the S3 event of
+// their upload. The function's lease, its finished-state checks and the
+// material's count of dead runs (ingest.MaxRuns) make a repeat harmless and
+// a file that kills the function every time end rejected. A material
+// awaiting an upload is not looked at: the deadline function cannot read the
+// uploads bucket, and S3 sends the event of an upload that arrives.
+func (rt *Runtime) sweep(inv *LambdaInvoker) func(ctx context.Context) (int, error) {
+	w := &ingest.Worker{Cases: rt.Cases, Apps: rt.Apps, Audit: rt.Audit}
+	return func(ctx context.Context) (int, error) {
+		ms, err := w.Stuck(ctx, time.Now().Add(-ingest.StuckAfter), false)
+		n := 0
+		for _, m := range ms {
+			if ierr := inv.InvokeAsync(ctx, ObjectCreatedEvent(rt.Env.UploadsBucket, m.UploadKey)); ierr != nil {
+				err = errors.Join(err, ierr)
+				continue
+			}
+			rt.Log.Warn("re-ingest a material left undecided", "case", m.CaseID, "material", m.ID, "status", m.Status)
+			n++
+		}
+		return n, err
+	}
 }
 
 // Check ends the process when a function cannot start: the error goes to

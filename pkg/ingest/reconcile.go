@@ -37,8 +37,8 @@ func (w *Worker) Stuck(ctx context.Context, before time.Time, leased bool) ([]*c
 	var out, errs = []*casefile.Material{}, []error{}
 	for _, m := range open {
 		if m.Status == casefile.AwaitingUpload {
-			if m.UploadKey == "" {
-				continue
+			if m.UploadKey == "" || w.Uploads == nil {
+				continue // no way to look (a Worker without the bucket)
 			}
 			ok, err := w.Uploads.Exists(ctx, m.UploadKey)
 			if err != nil {
