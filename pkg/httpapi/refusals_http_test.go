@@ -87,8 +87,14 @@ func TestAnonymousRefusalsAreCounted(t *testing.T) {
 	}
 	minutes := int(time.Now().Truncate(time.Minute).Sub(firstMinute)/time.Minute) + 1
 	before, _ := e.ofClient(ip)
-	if len(before) > minutes {
-		t.Errorf("%d records for %d refusals within %d minute(s) before the count is written, want at most one a minute", len(before), total, minutes)
+	firsts := 0
+	for _, ev := range before {
+		if ev.Action != "refusal.count" { // a minute that ended during the run may be counted already
+			firsts++
+		}
+	}
+	if firsts > minutes {
+		t.Errorf("%d refusals recorded one by one out of %d within %d minute(s), want at most one a minute", firsts, total, minutes)
 	}
 	e.s.API.FlushRefusals(t.Context(), time.Now().Add(time.Minute))
 	evs, accounted := e.ofClient(ip)
