@@ -40,7 +40,7 @@ type Event struct {
 	Time          time.Time         `json:"time"`
 	Actor         string            `json:"actor"`
 	Role          string            `json:"role"`
-	Action        string            `json:"action"`
+	Action        Action            `json:"action"`
 	CaseID        string            `json:"caseId,omitempty"`
 	ApplicationID string            `json:"applicationId,omitempty"`
 	Target        string            `json:"target,omitempty"`
@@ -198,7 +198,7 @@ type Filter struct {
 	Actor         string
 	CaseID        string
 	ApplicationID string
-	Action        string
+	Action        Action
 	From, To      time.Time
 	Cursor        string // the Next of a previous Page
 	Limit         int    // default 100, at most 1000

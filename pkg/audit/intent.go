@@ -107,7 +107,7 @@ type SettleSummary struct {
 // and is counted as Unresolved: a record is never guessed, and never lost.
 // Concurrent Settles do not append an event twice: each event is claimed with
 // a conditional write first.
-func (l *Log) Settle(ctx context.Context, minAge time.Duration, resolvers map[string]Resolver) (SettleSummary, error) {
+func (l *Log) Settle(ctx context.Context, minAge time.Duration, resolvers map[Action]Resolver) (SettleSummary, error) {
 	var sum SettleSummary
 	now := l.now()
 	cut := now.Add(-minAge).Format("20060102T150405.000000000Z") + "#~"

@@ -19,7 +19,7 @@ func (e Event) valid() Event {
 		}
 		return string([]rune(s)) // one U+FFFD per invalid byte
 	}
-	e.Actor, e.Role, e.Action, e.CaseID, e.ApplicationID = v(e.Actor), v(e.Role), v(e.Action), v(e.CaseID), v(e.ApplicationID)
+	e.Actor, e.Role, e.Action, e.CaseID, e.ApplicationID = v(e.Actor), v(e.Role), Action(v(string(e.Action))), v(e.CaseID), v(e.ApplicationID)
 	e.Target, e.IP, e.UserAgent, e.RequestID = v(e.Target), v(e.IP), v(e.UserAgent), v(e.RequestID)
 	e.Result, e.PrevHash, e.Hash = Result(v(string(e.Result))), v(e.PrevHash), v(e.Hash)
 	if e.Detail != nil {

@@ -60,7 +60,7 @@ func NewFixture(t *testing.T, tb store.Table, anchors audit.Anchors) *Fixture {
 		Now: func() time.Time { n++; return base.Add(time.Duration(n) * time.Minute) }}
 	f := &Fixture{T: t, Table: tb, Log: l, Anchors: anchors, Key: key}
 	for i := 1; i <= Records; i++ {
-		e, err := l.Append(t.Context(), audit.Event{Actor: "11101201910012345", Role: "lawyer", Action: "link.download",
+		e, err := l.Append(t.Context(), audit.Event{Actor: "11101201910012345", Role: "lawyer", Action: audit.LinkDownload,
 			CaseID: "case-1", ApplicationID: fmt.Sprintf("app-%d", i), IP: "192.0.2.7", Result: audit.OK})
 		if err != nil {
 			t.Fatal(err)
@@ -227,7 +227,7 @@ func Cases() []Case {
 				f.PutEvent(seq+1, e)
 			}
 			_, prev := f.Get(2)
-			g := audit.Event{Seq: 3, Time: prev.Time, Actor: "ghost", Role: "clerk", Action: "case.create", Result: audit.OK, PrevHash: prev.Hash}
+			g := audit.Event{Seq: 3, Time: prev.Time, Actor: "ghost", Role: "clerk", Action: audit.CaseCreate, Result: audit.OK, PrevHash: prev.Hash}
 			g.Hash = g.ComputeHash()
 			f.PutEvent(3, g)
 		}, FirstBad: 4, Problem: "prevHash", CaughtWithoutAnchors: true},
@@ -237,7 +237,7 @@ func Cases() []Case {
 				e.Seq = seq + 1
 				f.PutEvent(seq+1, e)
 			}
-			f.PutEvent(3, audit.Event{Seq: 3, Time: f.Events[1].Time, Actor: "ghost", Role: "clerk", Action: "case.create", Result: audit.OK})
+			f.PutEvent(3, audit.Event{Seq: 3, Time: f.Events[1].Time, Actor: "ghost", Role: "clerk", Action: audit.CaseCreate, Result: audit.OK})
 			f.Rechain(3, Records+1)
 		}, FirstBad: Anchored, Problem: "signed"},
 		{Name: "inserted: a second record claiming seq 3", Tamper: func(f *Fixture) {

@@ -1,0 +1,152 @@
+package audit
+
+// Action names what an audit record is about: "subject.verb", lower case.
+// Every action the service writes is declared below, once; the auditor's
+// page, the CSV export and `yuejuan audit --action` show and filter by
+// these names, so a name, once written, is never changed.
+type Action = string
+
+// Applications to review a case's files.
+const (
+	// ApplicationSubmit is written when a lawyer submits an application.
+	ApplicationSubmit Action = "application.submit"
+	// ApplicationValidate is written when a submitted application fails
+	// validation (result invalid; nothing is stored), or by the system when
+	// a stored one is complete and moves on to review.
+	ApplicationValidate Action = "application.validate"
+	// ApplicationRefuse is written by the system when a submitted
+	// application is refused at once because the case is not open to
+	// review (the refusal points to review on site).
+	ApplicationRefuse Action = "application.refuse"
+	// ApplicationDecide is written when the unit approves or refuses an
+	// application.
+	ApplicationDecide Action = "application.decide"
+	// ApplicationRemind is written by the reminder job when it tells the
+	// unit that today is an application's reply deadline.
+	ApplicationRemind Action = "application.remind"
+	// ApplicationOverdue is written by the reminder job when it tells the
+	// supervisors that an application's reply deadline has passed.
+	ApplicationOverdue Action = "application.overdue"
+	// ApplicationExpire is written by the reminder job when an
+	// application's download link expires and its review ends.
+	ApplicationExpire Action = "application.expire"
+)
+
+// Case files: the clerk's scans and the lawyer's attachments.
+const (
+	// MaterialUpload is written when a clerk registers a material and gets
+	// its upload URL.
+	MaterialUpload Action = "material.upload"
+	// MaterialAccept is written by the ingest job when an uploaded material
+	// passes validation and becomes part of the case's content.
+	MaterialAccept Action = "material.accept"
+	// MaterialReject is written by the ingest job when an uploaded material
+	// fails validation.
+	MaterialReject Action = "material.reject"
+	// AttachmentUpload is written when a lawyer registers a supporting
+	// document (practice certificate, power of attorney, ...) and gets its
+	// upload URL.
+	AttachmentUpload Action = "attachment.upload"
+)
+
+// Dossiers, stamped copies and download links.
+const (
+	// DossierAssemble is written by the assemble job when it has built a
+	// case's dossier for a content version.
+	DossierAssemble Action = "dossier.assemble"
+	// DossierHold is written by the assemble job when an approved
+	// application's dossier waits for materials still undecided.
+	DossierHold Action = "dossier.hold"
+	// DossierFail is written when a dossier cannot be built within its
+	// time budget (result failed); the unit is told.
+	DossierFail Action = "dossier.fail"
+	// CopyMake is written by the assemble job when it has stamped a
+	// lawyer's copy of the dossier.
+	CopyMake Action = "copy.make"
+	// LinkIssue is written by the assemble job when it issues the counted
+	// download link for a copy.
+	LinkIssue Action = "link.issue"
+	// LinkDownload is written before a download link redirects to its copy.
+	LinkDownload Action = "link.download"
+	// LinkRefuse is written when a download link cannot be used (unknown,
+	// expired, used up, bad signature); anonymous, so counted (see
+	// RefusalCount).
+	LinkRefuse Action = "link.refuse"
+)
+
+// Cases.
+const (
+	// CaseCreate is written when a clerk registers a case.
+	CaseCreate Action = "case.create"
+	// CaseBind is written when a clerk registers a lawyer as defence
+	// counsel of a case (to receive its notices and submit opinions).
+	CaseBind Action = "case.bind"
+	// CaseUnbind is written when a clerk removes such a registration.
+	CaseUnbind Action = "case.unbind"
+	// CaseConclude is written when a clerk concludes a case, or refused
+	// (result denied) when it cannot be concluded.
+	CaseConclude Action = "case.conclude"
+	// DecisionRecord is written when a clerk records a procedural decision
+	// on a case.
+	DecisionRecord Action = "decision.record"
+)
+
+// Complaints and written opinions.
+const (
+	// ComplaintValidate is written when a submitted complaint fails
+	// validation (result invalid).
+	ComplaintValidate Action = "complaint.validate"
+	// ComplaintSubmit is written when a lawyer submits a complaint.
+	ComplaintSubmit Action = "complaint.submit"
+	// ComplaintAnswer is written when the unit answers a complaint.
+	ComplaintAnswer Action = "complaint.answer"
+	// ComplaintRemind is written by the reminder job when it tells the
+	// unit that today is a complaint's answer deadline.
+	ComplaintRemind Action = "complaint.remind"
+	// ComplaintOverdue is written by the reminder job when it tells the
+	// supervisors that a complaint's answer deadline has passed.
+	ComplaintOverdue Action = "complaint.overdue"
+	// OpinionSubmit is written when a lawyer submits a written opinion, or
+	// refused (result denied) when the case is concluded.
+	OpinionSubmit Action = "opinion.submit"
+	// OpinionReply is written when the unit replies to a written opinion.
+	OpinionReply Action = "opinion.reply"
+)
+
+// Notices.
+const (
+	// NoticeSend is written when a notice is delivered.
+	NoticeSend Action = "notice.send"
+	// NoticeFail is written when a notice's delivery fails (result failed);
+	// the dispatcher retries it.
+	NoticeFail Action = "notice.fail"
+)
+
+// Authentication and access.
+const (
+	// AuthFail is written when a request has no or an invalid token;
+	// anonymous, so counted (see RefusalCount).
+	AuthFail Action = "auth.fail"
+	// AccessDeny is written when a signed-in caller asks for what is not
+	// theirs (another unit's case, another lawyer's application, a route
+	// of another role).
+	AccessDeny Action = "access.deny"
+	// RateLimit is written when a lawyer has used up a rate limit, at most
+	// once a minute per lawyer and limit.
+	RateLimit Action = "rate.limit"
+	// RefusalCount is written once a minute per client with the number of
+	// its anonymous refusals (AuthFail, LinkRefuse) not recorded one by
+	// one.
+	RefusalCount Action = "refusal.count"
+)
+
+// The audit log itself.
+const (
+	// AuditQuery is written when an auditor queries the log.
+	AuditQuery Action = "audit.query"
+	// AuditVerify is written when an auditor verifies the chain.
+	AuditVerify Action = "audit.verify"
+	// AuditExport is written before an auditor's export (CSV or NDJSON) is
+	// served.
+	AuditExport Action = "audit.export"
+)
