@@ -189,7 +189,7 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 	}
 	// Recorded once, also when a previous run made the copy and failed
 	// before its record.
-	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "copy.make",
+	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.CopyMake,
 		CaseID: c.ID, ApplicationID: a.ID, Target: copyKey, Result: audit.OK,
 		Detail: map[string]string{"lawyer": a.Lawyer.License}}, nil); err != nil {
 		return err
@@ -227,7 +227,7 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 // lawyer's notice, and last the removal of the work mark, so that a crash
 // before any of them leaves the work listed for the scheduler to redo.
 func (w *Worker) finish(ctx context.Context, a *application.Application, l *link.Link) error {
-	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "link.issue",
+	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.LinkIssue,
 		CaseID: a.CaseID, ApplicationID: a.ID, Target: l.ID, Result: audit.OK,
 		Detail: map[string]string{"expiresAt": l.ExpiresAt.UTC().Format(time.RFC3339), "maxDownloads": fmt.Sprint(l.MaxDownloads)}}, nil); err != nil {
 		return err
@@ -286,7 +286,7 @@ func (w *Worker) hold(ctx context.Context, a *application.Application, c *casefi
 	for _, m := range held {
 		ids = append(ids, m.ID)
 	}
-	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.hold",
+	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.DossierHold,
 		CaseID: c.ID, ApplicationID: a.ID, Target: "since " + a.Hold.Since.Format(time.RFC3339Nano), Result: audit.OK,
 		Detail: map[string]string{"undecided": fmt.Sprint(len(held)), "materials": strings.Join(ids[:min(len(ids), 20)], ",")}}, nil); err != nil {
 		return err
@@ -338,7 +338,7 @@ func (w *Worker) ensureBase(ctx context.Context, c *casefile.Case, mats []*casef
 		}
 	}
 	// A previous run may have built it and failed before its record.
-	err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
+	err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.DossierAssemble,
 		CaseID: c.ID, Target: key, Result: audit.OK}, func() (map[string]string, error) {
 		return map[string]string{"pages": fmt.Sprint(sc.Pages), "version": fmt.Sprint(c.ContentVersion)}, nil
 	})
@@ -427,7 +427,7 @@ func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefi
 	if err := ingest.Upload(ctx, w.Dossiers, dossier.SidecarPath(dst), SidecarKey(key), "application/json"); err != nil {
 		return nil, err
 	}
-	return sc, w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.assemble",
+	return sc, w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.DossierAssemble,
 		CaseID: c.ID, Target: key, Result: audit.OK,
 		Detail: map[string]string{"pages": fmt.Sprint(man.Pages), "documents": fmt.Sprint(len(docs)), "version": fmt.Sprint(c.ContentVersion)}}, nil)
 }

@@ -82,7 +82,7 @@ func (b *Budgeted) Application(ctx context.Context, id string) error {
 	if a.Status == application.Approved {
 		// A version that failed (for this application or another) is not
 		// tried again: it would fail the same way.
-		failed, err := b.Audit.Has(ctx, audit.Event{CaseID: c.ID, Action: "dossier.fail", Target: f.BaseKey})
+		failed, err := b.Audit.Has(ctx, audit.Event{CaseID: c.ID, Action: audit.DossierFail, Target: f.BaseKey})
 		if err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func (b *Budgeted) Application(ctx context.Context, id string) error {
 // failed records the failure of application a's dossier once and tells
 // the unit.
 func (b *Budgeted) failed(ctx context.Context, a *application.Application, f Failure) error {
-	if err := b.once(ctx, audit.Event{Actor: "system", Role: "system", Action: "dossier.fail",
+	if err := b.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.DossierFail,
 		CaseID: a.CaseID, ApplicationID: a.ID, Target: f.BaseKey, Result: audit.Failed}, func() (map[string]string, error) {
 		return map[string]string{"reason": "time budget exceeded", "budget": f.Budget.String(),
 			"pages": fmt.Sprint(f.Pages), "version": fmt.Sprint(f.Version)}, nil

@@ -14,8 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	gblob "gocloud.dev/blob"
-
 	"github.com/yuejuan/yuejuan/internal/crashpoint"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
@@ -226,7 +224,7 @@ func (w *Worker) finish(ctx context.Context, m *casefile.Material) error {
 // accepted writes the new content version and the material.accept record,
 // unless the record is there (see finish).
 func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Material) error {
-	e := audit.Event{Actor: "system", Role: "system", Action: "material.accept",
+	e := audit.Event{Actor: "system", Role: "system", Action: audit.MaterialAccept,
 		CaseID: caseID, Target: m.ID, Result: audit.OK, Detail: map[string]string{"pages": fmt.Sprint(m.Pages), "filename": m.Filename}}
 	if m.Decrypted {
 		e.Detail["decrypted"] = "owner-password restrictions removed"
@@ -243,7 +241,7 @@ func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Materi
 }
 
 func rejectEvent(caseID string, m *casefile.Material) audit.Event {
-	return audit.Event{Actor: "system", Role: "system", Action: "material.reject",
+	return audit.Event{Actor: "system", Role: "system", Action: audit.MaterialReject,
 		CaseID: caseID, Target: m.ID, Result: audit.Invalid, Detail: map[string]string{"reason": m.Reason, "filename": m.Filename}}
 }
 
@@ -310,7 +308,7 @@ func upload(ctx context.Context, b *blob.Bucket, src, key, ct string) error {
 	defer f.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := b.NewWriter(ctx, key, &gblob.WriterOptions{ContentType: ct})
+	w, err := b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: ct})
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)
 	}

@@ -210,11 +210,11 @@ func (d *Dispatcher) attempt(ctx context.Context, x *Delivery) error {
 	ev := audit.Event{Actor: "system", Role: "system", CaseID: x.CaseID, ApplicationID: x.ApplicationID, Target: x.To, Detail: detail}
 	if derr == nil {
 		x.Status, x.SentAt, x.NextAttempt, x.LastError = Sent, now, time.Time{}, ""
-		ev.Action, ev.Result = "notice.send", audit.OK
+		ev.Action, ev.Result = audit.NoticeSend, audit.OK
 	} else {
 		x.LastError = derr.Error()
 		detail["error"] = derr.Error()
-		ev.Action, ev.Result = "notice.fail", audit.Failed
+		ev.Action, ev.Result = audit.NoticeFail, audit.Failed
 		if x.Attempts >= d.maxAttempts() {
 			x.Status, x.NextAttempt = Failed, time.Time{}
 			detail["final"] = "true"

@@ -72,7 +72,7 @@ func (j *Job) expire(ctx context.Context, s *Summary) error {
 			return err
 		}
 		if moved {
-			if _, err := j.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: "application.expire",
+			if _, err := j.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.ApplicationExpire,
 				CaseID: a.CaseID, ApplicationID: a.ID, Target: wl.LinkID, Result: audit.OK,
 				Detail: map[string]string{"linkExpiresAt": wl.ExpiresAt.UTC().Format(time.RFC3339)}}); err != nil {
 				return err

@@ -112,7 +112,7 @@ func (j *Job) applications(ctx context.Context, s *Summary) error {
 				Body: fmt.Sprintf("案号 %s，律师 %s的阅卷申请应于 %s 前答复，现已超期。请立即处理并答复。",
 					a.CaseNo, notify.Who(a.Lawyer.Name, a.Lawyer.Firm, ""), a.Deadline),
 				Unit: a.Unit, CaseID: a.CaseID, CaseNo: a.CaseNo, ApplicationID: a.ID}
-			if err := j.send(ctx, a, n, "application.overdue", func(x *application.Application) { x.OverdueNotified = true }); err != nil {
+			if err := j.send(ctx, a, n, audit.ApplicationOverdue, func(x *application.Application) { x.OverdueNotified = true }); err != nil {
 				return err
 			}
 			s.Overdue++
@@ -122,7 +122,7 @@ func (j *Job) applications(ctx context.Context, s *Summary) error {
 				Body: fmt.Sprintf("案号 %s，律师 %s的阅卷申请须于今日（%s）答复。",
 					a.CaseNo, notify.Who(a.Lawyer.Name, a.Lawyer.Firm, ""), a.Deadline),
 				Unit: a.Unit, CaseID: a.CaseID, CaseNo: a.CaseNo, ApplicationID: a.ID}
-			if err := j.send(ctx, a, n, "application.remind", func(x *application.Application) { x.Reminded = true }); err != nil {
+			if err := j.send(ctx, a, n, audit.ApplicationRemind, func(x *application.Application) { x.Reminded = true }); err != nil {
 				return err
 			}
 			s.Reminded++
@@ -132,9 +132,9 @@ func (j *Job) applications(ctx context.Context, s *Summary) error {
 }
 
 // send delivers, then records; the notice id makes a retry harmless.
-func (j *Job) send(ctx context.Context, a *application.Application, n notify.Notice, action string, mark func(*application.Application)) error {
+func (j *Job) send(ctx context.Context, a *application.Application, n notify.Notice, action audit.Action, mark func(*application.Application)) error {
 	if err := j.Notify.Deliver(ctx, n); err != nil {
-		_, _ = j.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: "notice.fail", CaseID: a.CaseID,
+		_, _ = j.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.NoticeFail, CaseID: a.CaseID,
 			ApplicationID: a.ID, Target: n.To, Result: audit.Failed, Detail: map[string]string{"kind": n.Kind, "error": err.Error()}})
 		return fmt.Errorf("reminder: deliver %s: %w", n.ID, err)
 	}
@@ -173,7 +173,7 @@ func (j *Job) complaints(ctx context.Context, s *Summary) error {
 				Body: fmt.Sprintf("%s，律师 %s关于%s的申诉控告%s应于 %s 前办结答复，现已超期。请立即处理并书面答复。",
 					about, notify.Who(c.Lawyer.Name, c.Lawyer.Firm, ""), c.Kind.Label(), urgent, c.Deadline),
 				Unit: c.Unit, CaseID: c.CaseID, CaseNo: c.CaseNo, ComplaintID: c.ID}
-			if err := j.sendComplaint(ctx, c, n, "complaint.overdue", func(x *complaint.Complaint) { x.OverdueMarked = true }); err != nil {
+			if err := j.sendComplaint(ctx, c, n, audit.ComplaintOverdue, func(x *complaint.Complaint) { x.OverdueMarked = true }); err != nil {
 				return err
 			}
 			s.ComplaintsOverdue++
@@ -183,7 +183,7 @@ func (j *Job) complaints(ctx context.Context, s *Summary) error {
 				Body: fmt.Sprintf("%s，律师 %s关于%s的申诉控告%s须于今日（%s）办结答复。",
 					about, notify.Who(c.Lawyer.Name, c.Lawyer.Firm, ""), c.Kind.Label(), urgent, c.Deadline),
 				Unit: c.Unit, CaseID: c.CaseID, CaseNo: c.CaseNo, ComplaintID: c.ID}
-			if err := j.sendComplaint(ctx, c, n, "complaint.remind", func(x *complaint.Complaint) { x.Reminded = true }); err != nil {
+			if err := j.sendComplaint(ctx, c, n, audit.ComplaintRemind, func(x *complaint.Complaint) { x.Reminded = true }); err != nil {
 				return err
 			}
 			s.ComplaintsReminded++
@@ -192,9 +192,9 @@ func (j *Job) complaints(ctx context.Context, s *Summary) error {
 	return nil
 }
 
-func (j *Job) sendComplaint(ctx context.Context, c *complaint.Complaint, n notify.Notice, action string, mark func(*complaint.Complaint)) error {
+func (j *Job) sendComplaint(ctx context.Context, c *complaint.Complaint, n notify.Notice, action audit.Action, mark func(*complaint.Complaint)) error {
 	if err := j.Notify.Deliver(ctx, n); err != nil {
-		_, _ = j.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: "notice.fail", CaseID: c.CaseID,
+		_, _ = j.Audit.Append(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.NoticeFail, CaseID: c.CaseID,
 			Target: n.To, Result: audit.Failed, Detail: map[string]string{"kind": n.Kind, "complaint": c.ID, "error": err.Error()}})
 		return fmt.Errorf("reminder: deliver %s: %w", n.ID, err)
 	}
