@@ -187,7 +187,7 @@ type Deadline struct {
 	Queue  queue.Queue
 	Anchor func(ctx context.Context) (audit.Anchor, bool, error) // nil: no anchoring
 	// Settle completes audit records a crash or failed append left pending
-	// (httpapi.API.SettleAudit); nil: none.
+	// (service.Service.SettleAudit); nil: none.
 	Settle func(ctx context.Context) (audit.SettleSummary, error)
 	// Sweep runs the ingest of materials a crash or exhausted retries left
 	// undecided again (ingest.Worker.Stuck; the ingest function invoked

@@ -35,11 +35,11 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/notify/snsnotify"
-	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/queue/sqsqueue"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
+	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/dynamostore"
 	"github.com/yuejuan/yuejuan/pkg/web"
@@ -236,12 +236,10 @@ func (rt *Runtime) LinkSigner(ctx context.Context, use KeyUse) (*link.Signer, er
 	return s, nil
 }
 
-// lawyerService is the notices, complaints and opinions part of the API;
-// without notices for a function that must send none.
-func (rt *Runtime) lawyerService(notices *notify.Dispatcher) httpapi.LawyerService {
-	return httpapi.LawyerService{Notices: notices, Decisions: &procedure.Repo{T: rt.Table},
-		Lawyers: &procedure.Lawyers{Cases: rt.Cases, Apps: rt.Apps}, Complaints: &complaint.Repo{T: rt.Table},
-		Opinions: &opinion.Repo{T: rt.Table, Cases: rt.Cases}}
+// service is the use cases on the table, with the notices and the job
+// queue of a function that may send them (nil: it may not).
+func (rt *Runtime) service(notices *notify.Dispatcher, q queue.Queue) *service.Service {
+	return service.New(rt.Table, notices, q, rt.Calendar, rt.Log)
 }
 
 // ingestLimits are dossier.DefaultLimits with the byte limit upload URLs
@@ -255,11 +253,11 @@ func (rt *Runtime) ingestLimits() dossier.Limits {
 	return lim
 }
 
-// baseAPI is the API every function has: repositories, clock, calendar,
-// no queue, no buckets, no link key.
+// baseAPI is the API every function has: the use cases on the table, the
+// calendar, no queue, no notices, no buckets, no link key.
 func (rt *Runtime) baseAPI(roles ...auth.Role) *httpapi.API {
-	return &httpapi.API{Cases: rt.Cases, Apps: rt.Apps, Links: rt.Links, Audit: rt.Audit, Queue: noQueue{},
-		Calendar: rt.Calendar, PublicURL: rt.Env.PublicURL, PresignTTL: rt.Env.PresignTTL, MaxUpload: rt.Env.MaxUpload, Log: rt.Log,
+	return &httpapi.API{Service: rt.service(nil, noQueue{}),
+		PublicURL: rt.Env.PublicURL, PresignTTL: rt.Env.PresignTTL, MaxUpload: rt.Env.MaxUpload,
 		Signer: &link.Signer{Keys: auth.PublicKeySet(), Issuer: rt.Env.LinkIssuer}, Roles: roles,
 		// One bucket per lawyer across every instance, kept in the table.
 		RateLimit: httpapi.NewSharedRateLimiter(httpapi.DefaultRates(), rt.Table, rt.Log.Warn),
@@ -306,21 +304,21 @@ func (rt *Runtime) API(ctx context.Context, role auth.Role) (*httpapi.API, error
 		if err != nil {
 			return nil, err
 		}
-		a.LawyerService = rt.lawyerService(notices)
+		a.Service = rt.service(notices, noQueue{})
 	case auth.Clerk:
 		if a.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
 			return nil, err
 		}
-		if a.Queue, err = rt.Queue(); err != nil {
+		q, err := rt.Queue()
+		if err != nil {
 			return nil, err
 		}
 		notices, err := rt.Notices()
 		if err != nil {
 			return nil, err
 		}
-		a.LawyerService = rt.lawyerService(notices)
+		a.Service = rt.service(notices, q)
 	case auth.Auditor:
-		a.LawyerService = rt.lawyerService(nil)
 		if err := rt.anchorsForVerify(ctx, a.Audit); err != nil {
 			return nil, err
 		}
@@ -506,9 +504,7 @@ func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
 	d := &Deadline{Apps: rt.Apps, Queue: q, Log: rt.Log,
 		Job: &reminder.Job{Apps: rt.Apps, Audit: rt.Audit, Notify: notices, Complaints: &complaint.Repo{T: rt.Table},
 			Links: rt.Links, Watch: &reminder.LinkWatch{T: rt.Table}}}
-	settle := rt.baseAPI()
-	settle.LawyerService = rt.lawyerService(notices)
-	d.Settle = settle.SettleAudit
+	d.Settle = rt.service(notices, q).SettleAudit
 	if rt.Env.IngestFunction != "" {
 		d.Sweep = rt.sweep(&LambdaInvoker{Function: rt.Env.IngestFunction, Region: rt.AWS.Region, Endpoint: rt.Env.LambdaEndpoint,
 			Credentials: rt.AWS.Credentials, HTTP: rt.HTTP})
@@ -574,41 +570,4 @@ func Check(err error) {
 	b, _ := json.Marshal(map[string]string{"level": "ERROR", "msg": "function cannot start", "err": err.Error()})
 	fmt.Fprintln(os.Stderr, string(b))
 	os.Exit(1)
-}
-
-// Handler returns the Lambda handler of the function called name (a key of
-// Functions), as its main passes it to lambda.Start.
-func (rt *Runtime) Handler(ctx context.Context, name string) (any, error) {
-	if err := rt.Env.Check(name); err != nil {
-		return nil, err
-	}
-	switch name {
-	case "api-lawyer":
-		return rt.APIHandler(ctx, auth.Lawyer)
-	case "api-clerk":
-		return rt.APIHandler(ctx, auth.Clerk)
-	case "api-auditor":
-		return rt.APIHandler(ctx, auth.Auditor)
-	case "download":
-		return rt.DownloadHandler(ctx)
-	case "ingest":
-		h, err := rt.Ingest(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return h.Handle, nil
-	case "assemble":
-		h, err := rt.Assemble(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return h.Handle, nil
-	case "deadline":
-		h, err := rt.Deadline(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return h.Handle, nil
-	}
-	return nil, fmt.Errorf("cloud: no function %q", name)
 }

@@ -10,10 +10,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
-	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
-	"github.com/yuejuan/yuejuan/pkg/limits"
-	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -59,119 +56,14 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 	}
 	app := &application.Application{CaseNo: in.CaseNo, Client: in.Client, Kind: in.Kind, Channel: in.Channel,
 		Lawyer: in.Lawyer, Attachments: in.Attachments}
-	chk := application.Check{App: app}
-	var extra casefile.Problems
-	switch id.Role {
-	case auth.Lawyer:
-		chk.SignedName = id.Name
-		if app.Channel != "" && app.Channel != application.Online {
-			extra = append(extra, casefile.Problem{Field: "channel", Message: "律师本人只能通过网上提交 (a lawyer submits online; hotline and centre registrations are made by clerks)"})
-		}
-		app.Channel = application.Online
-		if strings.TrimSpace(app.Lawyer.License) != id.Subject {
-			extra = append(extra, casefile.Problem{Field: "lawyer.license", Message: "执业证号与登录身份不一致 (the certificate number does not match the signed-in lawyer)"})
-		}
-	case auth.Clerk:
-		if app.Channel != application.Hotline && app.Channel != application.Centre {
-			extra = append(extra, casefile.Problem{Field: "channel", Message: "代为登记的申请应注明来源：hotline（12309 热线）或 centre（12309 服务中心） (a clerk registers hotline or centre applications; set channel)"})
-		}
-	}
-	// Not looked up when over its limit (Validate says so): the store's
-	// keys are limited too.
-	if no := strings.TrimSpace(app.CaseNo); no != "" && limits.CaseNo.Fits(no) {
-		c, err := a.Cases.GetByNo(r.Context(), no)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			a.fail(w, r, err)
-			return
-		}
-		if err == nil {
-			chk.Case = c
-			if id.Role == auth.Clerk && c.Unit != id.Unit {
-				extra = append(extra, casefile.Problem{Field: "caseNo", Message: "该案件不属于本单位，无法代为登记 (the case belongs to another unit)"})
-			}
-		}
-	}
-	for _, aid := range app.Attachments {
-		if len(app.Attachments) > limits.Attachments.Max || !limits.AttachmentID.Fits(aid) {
-			break // refused by Validate, not looked up
-		}
-		at, err := a.Apps.GetAttachment(r.Context(), aid)
-		if err != nil || at.Owner != owner(id) {
-			at = nil
-		}
-		chk.Attachments = append(chk.Attachments, at)
-	}
-	ps := append(application.Validate(chk), extra...)
-	if len(ps) > 0 {
-		a.record(r, id, audit.Event{Action: "application.validate", Result: audit.Invalid, Detail: map[string]string{"caseNo": app.CaseNo, "problems": ps.Error()}})
-		writeProblems(w, ps)
-		return
-	}
-	c := chk.Case
-	now := a.now()
-	app.CaseID, app.CaseNo, app.Unit = c.ID, c.CaseNo, c.Unit
-	app.SubmittedAt = now
-	res := a.calendar().Due(deadline.DateOf(now), deadline.ApplicationReview)
-	app.Deadline, app.DeadlineUncertain = res.Due.String(), res.Uncertain
-	app.Status = application.Submitted
-	by := owner(id)
-	app.History = []application.Transition{{To: application.Submitted, At: now, By: by}}
-	if reason := application.Ineligible(c); reason != "" {
-		// Not fixable by the lawyer: an immediate written refusal that
-		// points to on-site review, so the request is still answered.
-		_ = app.Move(application.Refused, "system", reason, now)
-		app.Reply = &application.Reply{Decision: "reject", Reason: reason, By: "system", At: now, Contact: &c.Handler}
-	} else {
-		_ = app.Move(application.PendingReview, "system", "材料齐全，等待审查", now)
-	}
-	// The same application sent again (a double click, a retry) is answered
-	// with the one already live, before anything is written.
-	if live, err := a.Apps.Live(r.Context(), app.Lawyer.License, c.ID); err != nil {
-		a.fail(w, r, err)
-		return
-	} else if live != nil {
-		writeJSON(w, http.StatusOK, a.present(r, id, live))
-		return
-	}
-	// One record per transition: submitted, then validated (pending review)
-	// or refused as ineligible; written ahead as intents, so that an
-	// application never exists without them.
-	app.ID = casefile.NewID()
-	events := []audit.Event{{Time: now, Action: "application.submit", CaseID: c.ID, ApplicationID: app.ID, Result: audit.OK,
-		Detail: map[string]string{"channel": string(app.Channel), "kind": string(app.Kind), "deadline": app.Deadline, "lawyer": app.Lawyer.License}}}
-	if app.Status == application.PendingReview {
-		events = append(events, audit.Event{Time: now, Actor: "system", Role: "system", Action: "application.validate", CaseID: c.ID, ApplicationID: app.ID,
-			Result: audit.OK, Detail: map[string]string{"flags": strings.Join(app.Flags, ",")}})
-	}
-	if app.Status == application.Refused {
-		events = append(events, audit.Event{Time: now, Actor: "system", Role: "system", Action: "application.refuse", CaseID: c.ID, ApplicationID: app.ID,
-			Result: audit.OK, Detail: map[string]string{"reason": app.Reply.Reason}})
-	}
-	var intents []*audit.Intent
-	for _, e := range events {
-		in, err := a.intend(r, id, e)
-		if err != nil {
-			a.finish(r, errors.New("not submitted"), intents...)
-			a.fail(w, r, err)
-			return
-		}
-		intents = append(intents, in)
-	}
-	got, created, err := a.Apps.Create(r.Context(), app)
-	if err == nil && !created {
-		err = errAlreadyLive // the lawyer's live application is returned; nothing new to record
-	}
-	a.finish(r, err, intents...)
-	if errors.Is(err, errAlreadyLive) {
-		writeJSON(w, http.StatusOK, a.present(r, id, got))
-		return
-	}
+	got, created, err := a.Submit(r.Context(), a.caller(r, id), app)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if got.Status == application.Refused {
-		a.sendApplicationDecided(r, got)
+	if !created {
+		writeJSON(w, http.StatusOK, a.present(r, id, got))
+		return
 	}
 	w.Header().Set("Location", "/api/v1/applications/"+got.ID)
 	writeJSON(w, http.StatusCreated, a.present(r, id, got))
@@ -279,72 +171,10 @@ func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if !a.decode(w, r, &in) {
 		return
 	}
-	in.Reason = strings.TrimSpace(in.Reason)
-	if m := limits.DecisionReason.Check("reason", in.Reason); m != "" {
-		writeProblems(w, casefile.Problems{{Field: "reason", Message: m}})
-		return
-	}
-	var to application.Status
-	switch in.Decision {
-	case "approve":
-		to = application.Approved
-	case "reject":
-		to = application.Refused
-		if in.Reason == "" {
-			writeProblems(w, casefile.Problems{{Field: "reason", Message: "不予许可必须书面说明理由 (a refusal needs a written reason)"}})
-			return
-		}
-	default:
-		writeProblems(w, casefile.Problems{{Field: "decision", Message: "decision 应为 approve 或 reject (decision must be approve or reject)"}})
-		return
-	}
-	c, err := a.Cases.Get(r.Context(), app.CaseID)
+	updated, err := a.Decide(r.Context(), a.caller(r, id), app, in.Decision, in.Reason)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	now := a.now()
-	if to == application.Approved {
-		// On the pending work list before the approval is stored: a failure
-		// in between leaves a harmless mark (the job finds nothing approved
-		// and clears it), never an approval that no job will fulfil.
-		if err := a.Apps.MarkWork(r.Context(), app.ID); err != nil {
-			a.fail(w, r, err)
-			return
-		}
-	}
-	in0, err := a.intend(r, id, audit.Event{Time: now, Action: "application.decide", CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
-		Detail: map[string]string{"decision": in.Decision, "reason": in.Reason}})
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	updated, err := a.Apps.Update(r.Context(), app.ID, func(x *application.Application) error {
-		if err := x.Move(to, owner(id), in.Reason, now); err != nil {
-			return err
-		}
-		x.Reply = &application.Reply{Decision: in.Decision, Reason: in.Reason, By: id.Subject, ByName: id.Name, At: now, Contact: &c.Handler}
-		return nil
-	})
-	a.finish(r, err, in0)
-	if errors.Is(err, application.ErrTransition) {
-		writeError(w, http.StatusConflict, "already_decided", "该申请已处理（当前状态："+string(app.Status)+"），不能重复决定 (the application was already decided)")
-		return
-	}
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if to == application.Approved {
-		if err := a.Queue.Send(r.Context(), queue.Job{Kind: queue.Assemble, Key: app.ID}); err != nil {
-			// The decision stands; the scheduler re-queues approved
-			// applications that have no dossier yet.
-			a.log().Error("queue assemble failed", "application", app.ID, "err", err)
-		}
-	}
-	if to == application.Refused && app.LinkID != "" {
-		_ = a.Links.Revoke(r.Context(), app.LinkID)
-	}
-	a.sendApplicationDecided(r, updated)
 	writeJSON(w, http.StatusOK, a.present(r, id, updated))
 }

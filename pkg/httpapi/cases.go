@@ -16,6 +16,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -241,12 +242,7 @@ type attachmentIn struct {
 	Size     int64                      `json:"size"` // bytes; the upload URL accepts exactly this many
 }
 
-func owner(id auth.Identity) string {
-	if id.Role == auth.Lawyer {
-		return id.Subject
-	}
-	return string(id.Role) + ":" + id.Subject
-}
+func owner(id auth.Identity) string { return service.Owner(id) }
 
 func (a *API) createAttachment(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	var in attachmentIn

@@ -20,6 +20,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
@@ -54,9 +55,9 @@ func newFzOn(tb testing.TB, wrap func(store.Table) store.Table) *fz {
 	seed := make([]byte, ed25519.SeedSize)
 	authority := &auth.Authority{Keys: auth.NewKeySet(ed25519.NewKeyFromSeed(seed)), Issuer: "iss", Audience: "aud"}
 	seed[0] = 1
-	a := &API{Cases: &casefile.Repo{T: tbl}, Apps: &application.Repo{T: tbl}, Links: &link.Repo{T: tbl},
-		Audit: &audit.Log{T: tbl}, Auth: authority, Signer: &link.Signer{Keys: auth.NewKeySet(ed25519.NewKeyFromSeed(seed)), Issuer: "iss"},
-		RateLimit: NewRateLimiter(Rates{}), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	a := &API{Service: service.New(tbl, nil, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil))),
+		Auth: authority, Signer: &link.Signer{Keys: auth.NewKeySet(ed25519.NewKeyFromSeed(seed)), Issuer: "iss"},
+		RateLimit: NewRateLimiter(Rates{})}
 	f := &fz{api: a, h: a.Handler(), caseNo: "京检刑诉〔2026〕7号"}
 	issue := func(id auth.Identity) string {
 		t, err := authority.Issue(id, time.Hour)

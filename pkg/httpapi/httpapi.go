@@ -20,14 +20,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/link"
-	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -36,18 +34,17 @@ type Verifier interface {
 	Verify(ctx context.Context, raw string) (auth.Identity, error)
 }
 
-// API holds the handler's dependencies. Zero durations take defaults.
+// API is the HTTP transport of the service: its handlers decode a
+// request, authorize the caller, call a use case of the embedded
+// service.Service (or read its repositories) and encode the answer; a
+// use case's *service.Error becomes a status in one table (errors.go).
+// Zero durations take defaults.
 type API struct {
-	Cases    *casefile.Repo
-	Apps     *application.Repo
-	Links    *link.Repo
-	Audit    *audit.Log
+	*service.Service
 	Auth     Verifier
 	Signer   *link.Signer
 	Uploads  *blob.Bucket
 	Dossiers *blob.Bucket
-	Queue    queue.Queue
-	Calendar *deadline.Calendar
 	// PublicURL is the service's external base URL, for download links.
 	PublicURL string
 	// UploadTTL is how long an upload URL is valid (default 1h);
@@ -69,10 +66,6 @@ type API struct {
 	// and minute instead of recording each (refusals.go); nil keeps them
 	// in this process's memory.
 	Refusals *RefusalLog
-	Log      *slog.Logger
-	Now      func() time.Time
-	// LawyerService: notices, complaints and opinions (notices.go).
-	LawyerService
 	// Roles, when set, mounts only the routes that admit one of these roles
 	// (LinkHolder: the /d/{token} door), for a Lambda function that serves
 	// one permission boundary; nil mounts every route (roles.go).
@@ -272,16 +265,15 @@ func (a *API) record(r *http.Request, id auth.Identity, e audit.Event) {
 }
 
 func (a *API) mustRecord(r *http.Request, id auth.Identity, e audit.Event) error {
-	ri := info(r.Context())
-	if e.Actor == "" {
-		e.Actor, e.Role = id.Subject, string(id.Role)
-		if e.Actor == "" {
-			e.Actor, e.Role = "anonymous", "none"
-		}
-	}
-	e.IP, e.UserAgent, e.RequestID = ri.ip, ri.ua, ri.id
-	_, err := a.Audit.Append(r.Context(), e)
+	_, err := a.Audit.Append(r.Context(), a.caller(r, id).Fill(e))
 	return err
+}
+
+// caller is the caller of a use case: id, and the request's client and id
+// for the audit records.
+func (a *API) caller(r *http.Request, id auth.Identity) service.Caller {
+	ri := info(r.Context())
+	return service.Caller{Identity: id, IP: ri.ip, UserAgent: ri.ua, RequestID: ri.id}
 }
 
 // apiError is the JSON error body.
@@ -304,8 +296,8 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 }
 
 func writeProblems(w http.ResponseWriter, ps casefile.Problems) {
-	writeJSON(w, http.StatusUnprocessableEntity, map[string]apiError{"error": {
-		Code: "invalid", Message: "请一次性补正以下问题后重新提交 (fix all of the following and submit again): " + ps.Error(), Problems: ps}})
+	e := service.InvalidError(ps)
+	writeJSON(w, statusOf(e.Code), map[string]apiError{"error": {Code: string(e.Code), Message: e.Message, Problems: e.Problems}})
 }
 
 // maxJSON is the largest request body any API route reads (MaxJSON,
@@ -358,12 +350,21 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// fail answers an unexpected error without leaking internals.
+// fail answers err: a *service.Error with the status of its code
+// (statusOf), a missing item 404, anything else 500 without leaking
+// internals (the cause goes to the log).
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "未找到 (not found)")
-		return
+	var e *service.Error
+	switch {
+	case errors.As(err, &e):
+	case errors.Is(err, store.ErrNotFound):
+		e = service.Errorf(service.NotFound, "未找到 (not found)")
+	default:
+		e = &service.Error{Code: service.Internal, Err: err}
 	}
-	a.log().Error("request failed", "requestId", info(r.Context()).id, "err", err)
-	writeError(w, http.StatusInternalServerError, "internal", "服务器内部错误，请稍后重试；如持续出现请致电 12309 (internal error; try again)")
+	if e.Code == service.Internal {
+		a.log().Error("request failed", "requestId", info(r.Context()).id, "err", err)
+		e = service.Errorf(service.Internal, "服务器内部错误，请稍后重试；如持续出现请致电 12309 (internal error; try again)")
+	}
+	writeJSON(w, statusOf(e.Code), map[string]apiError{"error": {Code: string(e.Code), Message: e.Message, Problems: e.Problems}})
 }

@@ -10,16 +10,14 @@ import (
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
-	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/faults"
-	"github.com/yuejuan/yuejuan/pkg/opinion"
-	"github.com/yuejuan/yuejuan/pkg/procedure"
+	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // auditedEnv is the API on a real SQLite table behind a fault plan, with
 // the lawyer service wired and the audit log's clock movable, so that a test
-// can let SettleAge pass.
+// can let service.SettleAge pass.
 type auditedEnv struct {
 	*fz
 	plan   *faults.Plan
@@ -34,8 +32,6 @@ func newAuditedEnv(t *testing.T) *auditedEnv {
 	var tbl store.Table
 	e.fz = newFzOn(t, func(t store.Table) store.Table { tbl = &faults.Table{T: t, Plan: e.plan}; return tbl })
 	a := e.api
-	a.LawyerService = LawyerService{Decisions: &procedure.Repo{T: tbl}, Lawyers: &procedure.Lawyers{Cases: a.Cases, Apps: a.Apps},
-		Complaints: &complaint.Repo{T: tbl}, Opinions: &opinion.Repo{T: tbl, Cases: a.Cases}}
 	a.Audit.Now = func() time.Time {
 		e.mu.Lock()
 		defer e.mu.Unlock()
@@ -49,11 +45,11 @@ func newAuditedEnv(t *testing.T) *auditedEnv {
 	return e
 }
 
-// later moves the audit clock past SettleAge, as the next scheduler run
+// later moves the audit clock past service.SettleAge, as the next scheduler run
 // after a crash would see it.
 func (e *auditedEnv) later() {
 	e.mu.Lock()
-	e.skew += SettleAge + time.Minute
+	e.skew += service.SettleAge + time.Minute
 	e.mu.Unlock()
 }
 

@@ -6,44 +6,18 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/notify"
-	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
-// LawyerService is what the lawyer-service routes need: procedural
-// notices, complaints and opinions. It is embedded in API.
-type LawyerService struct {
-	// Notices records and delivers notices (nil: no notices are sent).
-	Notices    *notify.Dispatcher
-	Decisions  *procedure.Repo
-	Lawyers    *procedure.Lawyers
-	Complaints *complaint.Repo
-	Opinions   *opinion.Repo
-}
-
-// notifyAll sends notices and logs what it cannot record: a notice never
-// fails the request that caused it (a failed delivery is retried later).
+// notifyAll sends notices; a notice never fails the request that caused
+// it (service.Service.Notify).
 func (a *API) notifyAll(r *http.Request, ns ...notify.Notice) []*notify.Delivery {
-	out := make([]*notify.Delivery, 0, len(ns))
-	if a.Notices == nil {
-		return out
-	}
-	for _, n := range ns {
-		d, err := a.Notices.Send(r.Context(), n)
-		if err != nil {
-			a.log().Error("notice not recorded", "requestId", info(r.Context()).id, "notice", n.ID, "kind", n.Kind, "err", err)
-			d = &notify.Delivery{Notice: n, Status: "unrecorded"}
-		}
-		out = append(out, d)
-	}
-	return out
+	return a.Notify(r.Context(), info(r.Context()).id, ns...)
 }
 
 // noticeOut is a notice as its recipient sees it.
@@ -276,11 +250,4 @@ func (a *API) unbindLawyer(w http.ResponseWriter, r *http.Request, id auth.Ident
 	}
 	a.record(r, id, audit.Event{Action: "case.unbind", CaseID: c.ID, Target: notify.Lawyer(lic), Result: audit.OK})
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// sendApplicationDecided tells the lawyer an application was decided.
-func (a *API) sendApplicationDecided(r *http.Request, app *application.Application) {
-	if app.Reply != nil {
-		a.notifyAll(r, procedure.ApplicationDecided(app))
-	}
 }

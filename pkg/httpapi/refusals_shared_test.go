@@ -13,6 +13,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -35,7 +36,8 @@ func testSharedRefusalLog(t *testing.T, tbl store.Table) {
 	alog := &audit.Log{T: tbl}
 	instances := make([]*API, 3)
 	for i := range instances {
-		instances[i] = &API{Audit: alog, Auth: noLogin{}, Refusals: NewSharedRefusalLog(tbl), Now: clock, Log: slog.New(slog.DiscardHandler)}
+		instances[i] = &API{Service: &service.Service{Audit: alog, Now: clock, Log: slog.New(slog.DiscardHandler)},
+			Auth: noLogin{}, Refusals: NewSharedRefusalLog(tbl)}
 	}
 	handlers := make([]http.Handler, len(instances))
 	for i, a := range instances {

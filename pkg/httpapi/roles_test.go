@@ -9,12 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yuejuan/yuejuan/pkg/application"
-	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
-	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/httpapi"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
@@ -37,8 +35,7 @@ func TestRolesMountOnlyTheirRoutes(t *testing.T) {
 		return tok
 	}
 	newAPI := func(roles ...auth.Role) http.Handler {
-		a := &httpapi.API{Cases: &casefile.Repo{T: tbl}, Apps: &application.Repo{T: tbl}, Links: &link.Repo{T: tbl},
-			Audit: &audit.Log{T: tbl}, Auth: authority, Signer: &link.Signer{Keys: auth.NewKeySet(lpriv), Issuer: "iss"}, Roles: roles}
+		a := &httpapi.API{Service: service.New(tbl, nil, nil, nil, nil), Auth: authority, Signer: &link.Signer{Keys: auth.NewKeySet(lpriv), Issuer: "iss"}, Roles: roles}
 		return a.Handler()
 	}
 	type call struct {

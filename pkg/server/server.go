@@ -34,7 +34,6 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/config"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
@@ -42,10 +41,10 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/notify"
-	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
+	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 	"github.com/yuejuan/yuejuan/pkg/web"
@@ -176,10 +175,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, err
 	}
-	cases := &casefile.Repo{T: tbl}
-	apps := &application.Repo{T: tbl}
-	links := &link.Repo{T: tbl}
-	alog := &audit.Log{T: tbl}
+	svc := service.New(tbl, nil, nil, cal, log) // its queue and notices below
+	cases, apps, links, alog := svc.Cases, svc.Apps, svc.Links, svc.Audit
 	if err := s.setupAnchors(alog); err != nil {
 		return nil, err
 	}
@@ -219,7 +216,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.Queue.Log = log
 	s.Outbox = &notify.Outbox{T: tbl}
 	s.Notices = &notify.Dispatcher{T: tbl, Channel: s.Outbox, Audit: alog, Log: log}
-	complaints := &complaint.Repo{T: tbl}
+	svc.Queue, svc.Notices = s.Queue, s.Notices
+	complaints := svc.Complaints
 	watch := &reminder.LinkWatch{T: tbl}
 	s.ingest.OnDecided = s.requeueHeld
 	s.builder.OnHold = func(ctx context.Context, a *application.Application, _ *casefile.Case) error {
@@ -234,11 +232,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.reminder = &reminder.Job{Apps: apps, Audit: alog, Notify: s.Notices, Complaints: complaints, Links: links, Watch: watch,
 		RemindHour: cfg.RemindHour}
-	s.API = &httpapi.API{Cases: cases, Apps: apps, Links: links, Audit: alog, Auth: authority,
+	s.API = &httpapi.API{Service: svc, Auth: authority,
 		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads, Dossiers: dossiers,
-		Queue: s.Queue, Calendar: cal, PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, MaxUpload: cfg.MaxUpload, Log: log,
-		LawyerService: httpapi.LawyerService{Notices: s.Notices, Decisions: &procedure.Repo{T: tbl},
-			Lawyers: &procedure.Lawyers{Cases: cases, Apps: apps}, Complaints: complaints, Opinions: &opinion.Repo{T: tbl, Cases: cases}},
+		PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, MaxUpload: cfg.MaxUpload,
 		RateLimit: httpapi.NewRateLimiter(httpapi.Rates{
 			Applications: httpapi.Rate{PerHour: cfg.ApplyPerHour, Burst: cfg.ApplyBurst},
 			Downloads:    httpapi.Rate{PerHour: cfg.DownloadPerHour, Burst: cfg.DownloadBurst}})}
@@ -295,7 +291,7 @@ func (s *Server) Tick(ctx context.Context) {
 			"complaintsOverdue", sum.ComplaintsOverdue, "linksExpiring", sum.LinksExpiring, "noticesRetried", sum.Retried)
 	}
 	s.Reconcile(ctx)
-	if sum, err := s.API.SettleAudit(ctx); err != nil {
+	if sum, err := s.API.Service.SettleAudit(ctx); err != nil {
 		s.Log.Error("settle pending audit records", "err", err, "result", sum)
 	} else if sum != (audit.SettleSummary{}) {
 		s.Log.Warn("settled pending audit records", "result", sum)

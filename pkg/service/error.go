@@ -1,0 +1,68 @@
+// Package service holds the use cases of the service — submit an
+// application, decide it, settle the audit records a crash left pending —
+// between the transports (the HTTP API, the scheduled jobs) and the
+// repositories. A use case checks the rules, writes its audit intents,
+// stores the change, queues the work it causes and sends its notices; its
+// callers decode, authorize, call and encode. Every failure a caller should
+// tell apart is one *Error with a Code (docs/design.md, "Layers").
+package service
+
+import (
+	"errors"
+
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+)
+
+// Code says what kind of failure an Error is; the HTTP API maps each to a
+// status in one table (httpapi's statusOf) and sends it as the error's code.
+type Code string
+
+// The codes a use case returns.
+const (
+	// Invalid: the request has problems the sender can fix (Problems lists
+	// each, all at once).
+	Invalid Code = "invalid"
+	// NotFound: no such thing, or not one the caller may see.
+	NotFound            Code = "not_found"
+	ApplicationNotFound Code = "application_not_found"
+	// AlreadyDecided: the application was decided before.
+	AlreadyDecided Code = "already_decided"
+	// Internal: anything else; the message tells nothing of the cause.
+	Internal Code = "internal"
+)
+
+// Error is the one error type of the use cases: a code, a message for
+// the person who sent the request (Chinese, then English) and, for Invalid,
+// the problems field by field. Err is the cause, for the log only.
+type Error struct {
+	Code     Code
+	Message  string
+	Problems casefile.Problems
+	Err      error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return string(e.Code) + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return string(e.Code) + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf is an Error of code with message.
+func Errorf(code Code, message string) *Error { return &Error{Code: code, Message: message} }
+
+// InvalidError is the Error of a request with problems ps.
+func InvalidError(ps casefile.Problems) *Error {
+	return &Error{Code: Invalid, Message: "请一次性补正以下问题后重新提交 (fix all of the following and submit again): " + ps.Error(), Problems: ps}
+}
+
+// ErrorCode is err's code: Internal for an error that is no *Error.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
