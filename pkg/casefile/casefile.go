@@ -197,7 +197,10 @@ type Material struct {
 	Kind        string         `json:"kind,omitempty"`
 	// Decrypted: the upload was a PDF with only an owner password; it was
 	// opened with the empty user password and its restrictions removed.
-	Decrypted bool      `json:"decrypted,omitempty"`
+	Decrypted bool `json:"decrypted,omitempty"`
+	// Repaired lists what ingest repaired or converted to accept a file
+	// that readers open (dossier.Info.Repaired), for the clerk to check.
+	Repaired  []string  `json:"repaired,omitempty"`
 	UploadKey string    `json:"-"`
 	PDFKey    string    `json:"-"`
 	CreatedAt time.Time `json:"createdAt"`

@@ -166,7 +166,7 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
 	}
 	m, err = w.Cases.UpdateMaterial(ctx, caseID, id, func(m *casefile.Material) error {
 		m.Status, m.Reason, m.Pages, m.Kind, m.PDFKey = casefile.Accepted, "", info.Pages, info.Kind, pdfKey
-		m.Decrypted = info.Decrypted
+		m.Decrypted, m.Repaired = info.Decrypted, info.Repaired
 		m.Unfinished = true
 		return nil
 	})
@@ -228,6 +228,9 @@ func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Materi
 		CaseID: caseID, Target: m.ID, Result: audit.OK, Detail: map[string]string{"pages": fmt.Sprint(m.Pages), "filename": m.Filename}}
 	if m.Decrypted {
 		e.Detail["decrypted"] = "owner-password restrictions removed"
+	}
+	if len(m.Repaired) > 0 {
+		e.Detail["repaired"] = strings.Join(m.Repaired, "; ")
 	}
 	if has, err := w.Audit.Has(ctx, e); err != nil || has {
 		return err

@@ -76,3 +76,51 @@ func TestOwnerPasswordScanAccepted(t *testing.T) {
 		t.Error("no material.accept record saying the restrictions were removed")
 	}
 }
+
+// A scan that readers open but that needed repair (here a PostScript job
+// header before %PDF) is accepted, and the clerk sees what was repaired on
+// the material and in its material.accept record (issue 13 K).
+func TestRepairedScanAccepted(t *testing.T) {
+	ts := newTsrv(t)
+	w := ts.world()
+	data := testpdf.Doc{Prefix: "%!PS-Adobe-3.0\n", OffsetsFromHeader: true,
+		Objects: testpdf.Pages("", "REPAIRED SCAN"), Trailer: "/Root 1 0 R"}.Bytes()
+	var m struct {
+		ID, UploadURL string
+	}
+	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
+		"volume": 3, "volumeTitle": "证据卷", "seq": 2, "title": "扫描件", "filename": "gateway.pdf", "size": len(data)}, http.StatusCreated, &m)
+	req, _ := http.NewRequest(http.MethodPut, m.UploadURL, bytes.NewReader(data))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT: %d", resp.StatusCode)
+	}
+	var got struct {
+		Status   string   `json:"status"`
+		Reason   string   `json:"reason"`
+		Pages    int      `json:"pages"`
+		Repaired []string `json:"repaired"`
+	}
+	ts.waitFor("the material", func() bool {
+		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
+		return got.Status == "accepted" || got.Status == "rejected"
+	})
+	ts.s.Queue.Wait()
+	want := "15 bytes before the %PDF header removed"
+	if got.Status != "accepted" || got.Pages != 1 || len(got.Repaired) != 1 || got.Repaired[0] != want {
+		t.Fatalf("material %+v, want accepted, 1 page, repaired [%s]", got, want)
+	}
+	var found bool
+	for _, e := range ts.events() {
+		if e.Action == "material.accept" && e.Target == m.ID {
+			found = e.Detail["repaired"] == want
+		}
+	}
+	if !found {
+		t.Errorf("no material.accept record saying %q", want)
+	}
+}

@@ -51,6 +51,7 @@
     processing: ['已上传，正在检查…', 'Uploaded; checking…'],
     accepted: ['✓ 已接收，{0} 页', '✓ Accepted, {0} page(s)'],
     decrypted: ['原文件设有权限密码（限制打印、复制），已解除', 'The file had an owner password (printing, copying restricted); removed'],
+    repaired: ['原文件有可修复的格式问题，已修复，请核对：{0}', 'The file had format problems that were repaired; please check it: {0}'],
     rejected: ['✗ 已退回：{0}', '✗ Rejected: {0}'],
     pickCase: ['请先选择案件', 'Choose a case first'],
     noFiles: ['请先选择或拖入要上传的文件', 'Choose or drop the files to upload first'],
@@ -352,7 +353,7 @@
           el('td', { className: 'mono' }, m.filename),
           el('td', { className: 'nowrap' }, el('span', { className: 'status status-' + m.status }, t('ms_' + m.status))),
           el('td', null, m.pages ? String(m.pages) : ''),
-          el('td', { className: 'reason' }, m.reason ? YJ.apiText(m.reason) : (m.decrypted ? t('decrypted') : ''))));
+          el('td', { className: 'reason' }, m.reason ? YJ.apiText(m.reason) : [m.decrypted ? t('decrypted') : '', m.repaired && m.repaired.length ? t('repaired', m.repaired.join('; ')) : ''].filter(Boolean).join(' '))));
       });
       box.appendChild(el('div', { className: 'table-wrap' }, el('table', null,
         el('thead', null, el('tr', null, el('th', null, t('colSeq')), el('th', null, t('colTitle')), el('th', null, t('colFile')),
