@@ -20,9 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"gocloud.dev/blob"
-	"gocloud.dev/gcerrors"
-
+	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -368,7 +366,7 @@ func (b *BlobAnchors) Append(ctx context.Context, a Anchor) error {
 	}
 	k := b.key(a.Seq)
 	err = b.Bucket.WriteAll(ctx, k, data, &blob.WriterOptions{ContentType: "application/json", IfNotExist: true})
-	if gcerrors.Code(err) == gcerrors.FailedPrecondition {
+	if blob.Code(err) == blob.AlreadyExists {
 		old, rerr := b.read(ctx, k)
 		if rerr != nil {
 			return fmt.Errorf("anchor %s exists and cannot be read: %w", k, rerr)

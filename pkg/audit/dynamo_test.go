@@ -25,5 +25,5 @@ func dynamoTable(t *testing.T) store.Table { return dynalitetest.Table(t) }
 
 func TestTamperDynamoDB(t *testing.T) {
 	t.Run("file anchors", func(t *testing.T) { audittest.Run(t, dynamoTable, nil) })
-	t.Run("bucket anchors", func(t *testing.T) { audittest.Run(t, dynamoTable, memAnchors) })
+	t.Run("bucket anchors", func(t *testing.T) { audittest.Run(t, dynamoTable, bucketAnchors) })
 }

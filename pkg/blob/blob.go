@@ -1,11 +1,13 @@
-// Package blob opens the object stores yuejuan keeps scans and dossiers in.
-//
-// The portable type is gocloud.dev's *blob.Bucket: its drivers give us
-// atomic writes (an object is visible only after Close succeeds), ranged
-// reads and signed URLs on the local filesystem and on S3 alike. This package
-// adds what the service needs on top: opening a local bucket whose signed
-// URLs this process itself serves (so a local upload works exactly like an
-// S3 presigned PUT), and the HTTP handler that serves them.
+// Package blob is the object store yuejuan keeps scans and dossiers in:
+// the portable Bucket (atomic writes — an object is visible only once its
+// writer's Close succeeds —, ranged reads, listings, signed URLs that bind
+// an upload's size or a download's name and range, Compose) over a small
+// Driver, with two drivers: the local filesystem (OpenLocal, whose signed
+// URLs this process itself serves through Local.Handler, so that a local
+// upload works exactly like an S3 presigned PUT) and S3 (OpenS3, on
+// aws-sdk-go-v2). blobtest is the contract both pass. It takes the shape of
+// gocloud.dev's blob, which it replaces: that linked OpenTelemetry, gRPC
+// and the Google API client into every Lambda function (docs/design.md).
 package blob
 
 import (
@@ -18,55 +20,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	gblob "gocloud.dev/blob"
-	"gocloud.dev/blob/fileblob"
-	"gocloud.dev/gcerrors"
 
 	"github.com/yuejuan/yuejuan/internal/keyfile"
 )
-
-// Bucket is the portable bucket type.
-type Bucket = gblob.Bucket
-
-// IsNotFound reports whether err means the object does not exist.
-func IsNotFound(err error) bool { return gcerrors.Code(err) == gcerrors.NotFound }
-
-// Local is a filesystem bucket plus the signer of its URLs.
-type Local struct {
-	*Bucket
-	Signer *URLSigner
-
-	putting sync.Map // keys with a signed PUT in progress (write-once)
-}
-
-// OpenLocal opens (creating) a bucket in dir whose signed URLs point at
-// base (e.g. http://127.0.0.1:8080/blob). The HMAC secret is kept in
-// secretFile, created on first use.
-func OpenLocal(dir string, base *url.URL, secretFile string) (*Local, error) {
-	secret, err := loadSecret(secretFile)
-	if err != nil {
-		return nil, err
-	}
-	signer := NewURLSigner(base, secret)
-	b, err := fileblob.OpenBucket(dir, &fileblob.Options{
-		URLSigner:   signer,
-		CreateDir:   true,
-		DirFileMode: 0o750,
-		// Temporary files next to the data, so the final rename never
-		// crosses a mount point (and stays atomic).
-		NoTempDir: true,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("blob: open %s: %w", dir, err)
-	}
-	localBuckets.Store(b, struct{}{})
-	return &Local{Bucket: b, Signer: signer}, nil
-}
 
 // SecretFile describes the file of a local bucket's URL-signing secret
 // (at least 32 bytes) for internal/keyfile: made on first use, written
@@ -115,7 +72,7 @@ type PutNotifier func(ctx context.Context, key string, size int64)
 // it as its Range header, as S3 does when the Range header is signed.
 func (l *Local) Handler(maxBytes int64, notify PutNotifier) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key, err := l.Signer.KeyFromURL(r.Context(), r.URL)
+		key, err := l.Signer.KeyFromURL(r.URL)
 		if err != nil {
 			httpError(w, http.StatusForbidden, "SignatureDoesNotMatch", "签名链接无效或已过期，请重新获取上传/下载链接 (the signed URL is invalid or expired; request a new one)")
 			return
@@ -179,7 +136,7 @@ func (l *Local) servePut(w http.ResponseWriter, r *http.Request, key string, siz
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	bw, err := l.NewWriter(ctx, key, &gblob.WriterOptions{ContentType: "application/octet-stream"})
+	bw, err := l.NewWriter(ctx, key, &WriterOptions{ContentType: "application/octet-stream"})
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, "InternalError", "cannot store the object")
 		return
@@ -271,12 +228,13 @@ func xmlEscape(s string) string {
 }
 
 // SignedURL returns a URL that allows method on key for ttl. It signs GETs
-// (and DELETEs) only: an upload URL is SignedPutURL's, bound to a size.
+// (and, locally, DELETEs) only: an upload URL is SignedPutURL's, bound to a
+// size.
 func SignedURL(ctx context.Context, b *Bucket, key, method string, ttl time.Duration) (string, error) {
 	if method == http.MethodPut {
 		return "", fmt.Errorf("blob: sign PUT %s: use SignedPutURL, which binds the size", key)
 	}
-	u, err := b.SignedURL(ctx, key, &gblob.SignedURLOptions{Method: method, Expiry: ttl})
+	u, err := b.SignedURL(ctx, key, SignOptions{Method: method, Expiry: ttl})
 	if err != nil {
 		return "", fmt.Errorf("blob: sign %s %s: %w", method, key, err)
 	}
@@ -319,28 +277,9 @@ func SignedPutURL(ctx context.Context, b *Bucket, key string, size int64, ttl ti
 	if size < 1 {
 		return "", fmt.Errorf("blob: sign PUT %s: size %d, want at least 1 byte", key, size)
 	}
-	bound := false
-	u, err := b.SignedURL(ctx, key, &gblob.SignedURLOptions{Method: http.MethodPut, Expiry: ttl,
-		BeforeSign: func(as func(any) bool) error {
-			var in *s3.PutObjectInput
-			if as(&in) {
-				in.ContentLength = aws.Int64(size)
-				in.IfNoneMatch = aws.String("*")
-				bound = true
-				return nil
-			}
-			var lp *localPut
-			if as(&lp) {
-				lp.size = size
-				bound = true
-			}
-			return nil
-		}})
+	u, err := b.SignedURL(ctx, key, SignOptions{Method: http.MethodPut, Expiry: ttl, Size: size})
 	if err != nil {
 		return "", fmt.Errorf("blob: sign PUT %s: %w", key, err)
-	}
-	if !bound {
-		return "", fmt.Errorf("blob: sign PUT %s: this bucket cannot bind the size of an upload", key)
 	}
 	return u, nil
 }
@@ -374,32 +313,9 @@ func SignedGetURL(ctx context.Context, b *Bucket, key string, ttl time.Duration,
 	if o.Range != "" && !validRange(o.Range) {
 		return "", fmt.Errorf("blob: sign GET %s: %q is not one byte range", key, o.Range)
 	}
-	bound := o == GetOptions{}
-	u, err := b.SignedURL(ctx, key, &gblob.SignedURLOptions{Method: http.MethodGet, Expiry: ttl,
-		BeforeSign: func(as func(any) bool) error {
-			var in *s3.GetObjectInput
-			if as(&in) {
-				if o.Filename != "" {
-					in.ResponseContentDisposition = aws.String(contentDisposition(o.Filename))
-				}
-				if o.Range != "" {
-					in.Range = aws.String(o.Range)
-				}
-				bound = true
-				return nil
-			}
-			var lg *localGet
-			if as(&lg) {
-				lg.filename, lg.rng = o.Filename, o.Range
-				bound = true
-			}
-			return nil
-		}})
+	u, err := b.SignedURL(ctx, key, SignOptions{Method: http.MethodGet, Expiry: ttl, Filename: o.Filename, Range: o.Range})
 	if err != nil {
 		return "", fmt.Errorf("blob: sign GET %s: %w", key, err)
-	}
-	if !bound {
-		return "", fmt.Errorf("blob: sign GET %s: this bucket cannot bind a file name or a range", key)
 	}
 	return u, nil
 }

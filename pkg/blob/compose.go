@@ -5,23 +5,17 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	gblob "gocloud.dev/blob"
 )
 
 // S3 multipart limits: every part but the last is at least 5 MiB, none is
@@ -46,10 +40,11 @@ var ErrPrefixTooLong = errors.New("blob: compose prefix is longer than the sourc
 //     prefix over 5 GiB is split into ≤ 5 GiB parts) and whose last part is
 //     the tail, all tied to src's ETag; aborted on any error. A prefix under
 //     the 5 MiB part minimum is read and written with the tail in one upload.
-//   - a bucket from OpenLocal: the prefix is cloned (FICLONERANGE, a reflink
-//     on btrfs/XFS) or copied in the kernel (copy_file_range) into a
-//     temporary file beside dst, the tail appended, then renamed into place.
-//   - any other driver: a range reader of src copied into a writer of dst.
+//   - a local bucket: the prefix is cloned (FICLONERANGE, a reflink on
+//     btrfs/XFS) or copied in the kernel (copy_file_range) into a temporary
+//     file beside dst, the tail appended, then renamed into place.
+//   - any other driver (faults.Bucket's too): a range reader of src copied
+//     into a writer of dst.
 func Compose(ctx context.Context, b *Bucket, dst, src string, prefixLen int64, tail []byte) error {
 	if prefixLen < 0 {
 		return fmt.Errorf("blob: compose %s: negative prefix length %d", dst, prefixLen)
@@ -57,12 +52,14 @@ func Compose(ctx context.Context, b *Bucket, dst, src string, prefixLen int64, t
 	if dst == src {
 		return fmt.Errorf("blob: compose %s: destination and source are the same object", dst)
 	}
-	var client *s3.Client
-	if b.As(&client) && client != nil {
-		return composeS3(ctx, b, client, dst, src, prefixLen, tail)
+	if err := checkKey("compose", dst); err != nil {
+		return err
 	}
-	if isLocal(b) {
-		done, err := composeLocal(ctx, b, dst, src, prefixLen, tail)
+	if err := checkKey("compose", src); err != nil {
+		return err
+	}
+	if c, ok := b.d.(composer); ok {
+		done, err := c.compose(ctx, dst, src, prefixLen, tail)
 		if done || err != nil {
 			return err
 		}
@@ -82,7 +79,7 @@ func composeStream(ctx context.Context, b *Bucket, dst, src string, prefixLen in
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := b.NewWriter(wctx, dst, &gblob.WriterOptions{ContentType: attrs.ContentType})
+	w, err := b.NewWriter(wctx, dst, &WriterOptions{ContentType: attrs.ContentType})
 	if err != nil {
 		return fmt.Errorf("blob: compose %s: %w", dst, err)
 	}
@@ -116,28 +113,26 @@ func composeStream(ctx context.Context, b *Bucket, dst, src string, prefixLen in
 
 // --- S3 ---
 
-func composeS3(ctx context.Context, b *Bucket, client *s3.Client, dst, src string, prefixLen int64, tail []byte) error {
+// compose is the server-side multipart copy; a prefix under the 5 MiB
+// part minimum goes the portable way (UploadPartCopy needs a part of at
+// least 5 MiB unless it is the last one; a small prefix is cheaper to copy
+// through us anyway).
+func (d *s3Driver) compose(ctx context.Context, dst, src string, prefixLen int64, tail []byte) (bool, error) {
 	if prefixLen < minPartSize {
-		// UploadPartCopy needs a part of at least 5 MiB unless it is the
-		// last one; a small prefix is cheaper to copy through us anyway.
-		return composeStream(ctx, b, dst, src, prefixLen, tail)
+		return false, nil
 	}
-	attrs, err := b.Attributes(ctx, src)
+	attrs, err := d.Attributes(ctx, src)
 	if err != nil {
-		return fmt.Errorf("blob: compose %s: source %s: %w", dst, src, err)
+		return true, fmt.Errorf("blob: compose %s: source %s: %w", dst, src, err)
 	}
 	if attrs.Size < prefixLen {
-		return fmt.Errorf("%w (%s is %d bytes, prefix %d)", ErrPrefixTooLong, src, attrs.Size, prefixLen)
+		return true, fmt.Errorf("%w (%s is %d bytes, prefix %d)", ErrPrefixTooLong, src, attrs.Size, prefixLen)
 	}
-	bucket, srcKey, err := s3Names(ctx, b, src)
-	if err != nil {
-		return err
-	}
-	_, dstKey, err := s3Names(ctx, b, dst)
-	if err != nil {
-		return err
-	}
+	return true, d.multipartCopy(ctx, dst, src, prefixLen, tail, attrs)
+}
 
+func (d *s3Driver) multipartCopy(ctx context.Context, dst, src string, prefixLen int64, tail []byte, attrs *Attributes) error {
+	client, bucket, srcKey, dstKey := d.client, d.bucket, s3Key(src), s3Key(dst)
 	create := &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(dstKey)}
 	if attrs.ContentType != "" {
 		create.ContentType = aws.String(attrs.ContentType)
@@ -219,30 +214,6 @@ func composeS3(ctx context.Context, b *Bucket, client *s3.Client, dst, src strin
 	return nil
 }
 
-// s3Names returns the bucket name and the S3 object key that s3blob uses for
-// key (it escapes a few characters S3 cannot take). Signing a URL is local
-// (no request), and its BeforeSign hook shows the request s3blob built.
-func s3Names(ctx context.Context, b *Bucket, key string) (bucket, objKey string, err error) {
-	_, err = b.SignedURL(ctx, key, &gblob.SignedURLOptions{
-		Method: http.MethodGet,
-		BeforeSign: func(as func(any) bool) error {
-			var in *s3.GetObjectInput
-			if !as(&in) || in == nil {
-				return errors.New("not an s3blob bucket")
-			}
-			bucket, objKey = aws.ToString(in.Bucket), aws.ToString(in.Key)
-			return nil
-		},
-	})
-	if err == nil && (bucket == "" || objKey == "") {
-		err = errors.New("empty bucket or key")
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("blob: s3 names of %s: %w", key, err)
-	}
-	return bucket, objKey, nil
-}
-
 // s3PathEscape URL-encodes an x-amz-copy-source component, keeping slashes.
 func s3PathEscape(s string) string {
 	segs := strings.Split(s, "/")
@@ -254,112 +225,41 @@ func s3PathEscape(s string) string {
 
 // --- local filesystem ---
 
-// localBuckets remembers the buckets OpenLocal made (fileblob with temporary
-// files next to the data), for which composeLocal is safe.
-var localBuckets sync.Map // *Bucket -> struct{}
-
-func isLocal(b *Bucket) bool {
-	_, ok := localBuckets.Load(b)
-	return ok
-}
-
-// fileblob names its temporary file "<path>.<hex nanoseconds>.tmp".
-var fileblobTemp = regexp.MustCompile(`^(.+)\.[0-9a-f]+\.tmp$`)
-
-// localAttrs is fileblob's ".attrs" sidecar format (gocloud.dev/blob/fileblob
-// attrs.go). MD5 is left out: computing it would read every byte.
-type localAttrs struct {
-	CacheControl       string            `json:"user.cache_control"`
-	ContentDisposition string            `json:"user.content_disposition"`
-	ContentEncoding    string            `json:"user.content_encoding"`
-	ContentLanguage    string            `json:"user.content_language"`
-	ContentType        string            `json:"user.content_type"`
-	Metadata           map[string]string `json:"user.metadata"`
-	MD5                []byte            `json:"md5"`
-}
-
-// composeLocal works on the files under a local bucket. fileblob itself is
-// asked for the source's open file (ReaderOptions.BeforeRead) and for a
-// temporary file beside dst (WriterOptions.BeforeWrite), so its key-to-path
-// mapping and checks apply unchanged. The prefix goes file to file inside
-// the kernel — shared extents where the filesystem can reflink, else
-// copy_file_range — never through this process, and no MD5 pass is made
-// over it (fileblob's own writer would hash every byte; dst's sidecar
-// records no MD5, as an S3 multipart object has none). The temporary file is
-// then renamed over dst, which is atomic.
-//
-// done is false (and err nil) when the bucket turns out not to be laid out
-// as expected; the caller then streams instead.
-func composeLocal(ctx context.Context, b *Bucket, dst, src string, prefixLen int64, tail []byte) (done bool, err error) {
-	var srcFile *os.File
-	r, err := b.NewRangeReader(ctx, src, 0, -1, &gblob.ReaderOptions{
-		BeforeRead: func(as func(any) bool) error {
-			if !as(&srcFile) {
-				srcFile = nil
-			}
-			return nil
-		},
-	})
+// compose works on the files under the bucket: the prefix goes file to
+// file inside the kernel — shared extents where the filesystem can
+// reflink, else copy_file_range — never through this process, and no MD5
+// pass is made over it (dst's sidecar records no MD5, as an S3 multipart
+// object has none). The temporary file is then renamed over dst, which is
+// atomic.
+func (d *localDriver) compose(ctx context.Context, dst, src string, prefixLen int64, tail []byte) (bool, error) {
+	f, fi, s, err := d.open(src)
 	if err != nil {
 		return true, fmt.Errorf("blob: compose %s: source %s: %w", dst, src, err)
 	}
-	defer r.Close()
-	if srcFile == nil {
-		return false, nil
+	defer f.Close()
+	if fi.Size() < prefixLen {
+		return true, fmt.Errorf("%w (%s is %d bytes, prefix %d)", ErrPrefixTooLong, src, fi.Size(), prefixLen)
 	}
-	if r.Size() < prefixLen {
-		return true, fmt.Errorf("%w (%s is %d bytes, prefix %d)", ErrPrefixTooLong, src, r.Size(), prefixLen)
-	}
-	ct := r.ContentType()
+	ct := s.ContentType
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-
-	// The writer is only a source of the temporary file: its context is
-	// always cancelled before Close, so that Close deletes the temporary
-	// file (if we have not renamed it) and writes nothing itself.
-	wctx, cancel := context.WithCancel(ctx)
-	var tmp *os.File
-	w, err := b.NewWriter(wctx, dst, &gblob.WriterOptions{
-		ContentType: ct,
-		BeforeWrite: func(as func(any) bool) error {
-			if !as(&tmp) {
-				tmp = nil
-			}
-			return nil
-		},
-	})
+	w, err := d.newWriter(ctx, dst, WriterOptions{ContentType: ct})
 	if err != nil {
-		cancel()
 		return true, fmt.Errorf("blob: compose %s: %w", dst, err)
 	}
-	defer func() {
-		cancel()
-		_ = w.Close()
-	}()
-	if tmp == nil {
-		return false, nil
+	fail := func(what string, err error) (bool, error) {
+		w.f.Close()
+		os.Remove(w.f.Name())
+		return true, fmt.Errorf("blob: compose %s: %s: %w", dst, what, err)
 	}
-	m := fileblobTemp.FindStringSubmatch(tmp.Name())
-	if m == nil {
-		return false, nil
+	if err := copyFileRange(w.f, f, prefixLen); err != nil {
+		return fail("copy prefix", err)
 	}
-	dstPath := m[1]
-
-	if err := copyFileRange(tmp, srcFile, prefixLen); err != nil {
-		return true, fmt.Errorf("blob: compose %s: copy prefix: %w", dst, err)
+	if _, err := w.f.WriteAt(tail, prefixLen); err != nil {
+		return fail("write tail", err)
 	}
-	if _, err := tmp.WriteAt(tail, prefixLen); err != nil {
-		return true, fmt.Errorf("blob: compose %s: write tail: %w", dst, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return true, fmt.Errorf("blob: compose %s: %w", dst, err)
-	}
-	// Sidecar first, then data, as fileblob's writer does.
-	if err := writeAttrs(dstPath, localAttrs{ContentType: ct}); err != nil {
-		return true, fmt.Errorf("blob: compose %s: %w", dst, err)
-	}
-	if err := os.Rename(tmp.Name(), dstPath); err != nil {
+	if err := w.Close(); err != nil {
 		return true, fmt.Errorf("blob: compose %s: %w", dst, err)
 	}
 	return true, nil
@@ -378,25 +278,6 @@ func copyFileRange(dst, src *os.File, n int64) error {
 		return err
 	}
 	if _, err := io.CopyN(dst, src, n-cloned); err != nil {
-		return err
-	}
-	return nil
-}
-
-// writeAttrs replaces path's sidecar atomically. The temporary name ends in
-// ".attrs" so that fileblob's List never shows it.
-func writeAttrs(path string, xa localAttrs) error {
-	tmp := path + "." + strconv.FormatInt(time.Now().UnixNano(), 16) + ".tmp.attrs"
-	data, err := json.Marshal(xa)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o666); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path+".attrs"); err != nil {
-		_ = os.Remove(tmp)
 		return err
 	}
 	return nil

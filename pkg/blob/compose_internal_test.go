@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	gblob "gocloud.dev/blob"
 )
 
 // The local bucket takes the file-to-file path (no MD5 pass, hence no MD5
@@ -24,7 +22,7 @@ func TestComposeLocalFastPath(t *testing.T) {
 	}
 	defer l.Close()
 	src := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB
-	if err := l.WriteAll(ctx, "base/卷宗.pdf", src, &gblob.WriterOptions{ContentType: "application/pdf"}); err != nil {
+	if err := l.WriteAll(ctx, "base/卷宗.pdf", src, &WriterOptions{ContentType: "application/pdf"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := Compose(ctx, l.Bucket, "copy/律师.pdf", "base/卷宗.pdf", 3<<20+5, []byte("TAIL")); err != nil {

@@ -1,7 +1,6 @@
 package blob
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -11,18 +10,15 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-
-	"gocloud.dev/blob/driver"
 )
 
-// URLSigner signs the URLs of a local bucket: fileblob's URLSignerHMAC
-// scheme (the key, expiry, method and content type under an HMAC-SHA256 of
-// the bucket's secret), plus, for a PUT, the exact size the upload must
-// have and, for a GET, the download's file name and byte range. Every query
-// parameter but the signature is under the HMAC: a parameter added,
-// removed or changed by hand breaks the URL, as on S3, where SigV4 signs
-// the whole query string. A URL with only fileblob's parameters verifies
-// exactly as fileblob's own signer would have it.
+// URLSigner signs the URLs of a local bucket: the key, expiry and method
+// under an HMAC-SHA256 of the bucket's secret (the scheme of gocloud.dev's
+// fileblob, whose URLs still verify), plus, for a PUT, the exact size the
+// upload must have and, for a GET, the download's file name and byte
+// range. Every query parameter but the signature is under the HMAC: a
+// parameter added, removed or changed by hand breaks the URL, as on S3,
+// where SigV4 signs the whole query string.
 type URLSigner struct {
 	baseURL *url.URL
 	secret  []byte
@@ -38,59 +34,26 @@ func NewURLSigner(baseURL *url.URL, secret []byte) *URLSigner {
 	return &URLSigner{baseURL: &u, secret: secret}
 }
 
-// localPut is what SignedPutURL's BeforeSign reaches through As on a local
-// bucket (the S3 counterpart is *s3.PutObjectInput): where the size goes.
-type localPut struct{ size int64 }
-
-// localGet is SignedGetURL's counterpart of *s3.GetObjectInput: the file
-// name a download is saved under and the one byte range it may serve.
-type localGet struct{ filename, rng string }
-
-// URLFromKey implements fileblob.URLSigner. A PUT must be signed through
-// SignedPutURL, which gives its size; without one it is refused.
-func (s *URLSigner) URLFromKey(_ context.Context, key string, opts *driver.SignedURLOptions) (*url.URL, error) {
+// URLFromKey signs o.Method on key for o.Expiry. A PUT must have its size
+// (o.Size ≥ 1); without one it is refused.
+func (s *URLSigner) URLFromKey(key string, o SignOptions) (*url.URL, error) {
 	u := *s.baseURL
 	q := u.Query()
 	q.Set("obj", key)
-	q.Set("expiry", strconv.FormatInt(time.Now().Add(opts.Expiry).Unix(), 10))
-	q.Set("method", opts.Method)
-	if opts.ContentType != "" {
-		q.Set("contentType", opts.ContentType)
-	}
-	if opts.Method == http.MethodPut {
-		var lp localPut
-		if opts.BeforeSign != nil {
-			if err := opts.BeforeSign(func(i any) bool {
-				p, ok := i.(**localPut)
-				if ok {
-					*p = &lp
-				}
-				return ok
-			}); err != nil {
-				return nil, err
-			}
-		}
-		if lp.size < 1 {
+	q.Set("expiry", strconv.FormatInt(time.Now().Add(o.Expiry).Unix(), 10))
+	q.Set("method", o.Method)
+	if o.Method == http.MethodPut {
+		if o.Size < 1 {
 			return nil, fmt.Errorf("blob: a PUT URL of %s needs the upload's size (SignedPutURL)", key)
 		}
-		q.Set("size", strconv.FormatInt(lp.size, 10))
+		q.Set("size", strconv.FormatInt(o.Size, 10))
 	}
-	if opts.Method == http.MethodGet && opts.BeforeSign != nil {
-		var lg localGet
-		if err := opts.BeforeSign(func(i any) bool {
-			p, ok := i.(**localGet)
-			if ok {
-				*p = &lg
-			}
-			return ok
-		}); err != nil {
-			return nil, err
+	if o.Method == http.MethodGet {
+		if o.Filename != "" {
+			q.Set("filename", o.Filename)
 		}
-		if lg.filename != "" {
-			q.Set("filename", lg.filename)
-		}
-		if lg.rng != "" {
-			q.Set("range", lg.rng)
+		if o.Range != "" {
+			q.Set("range", o.Range)
 		}
 	}
 	q.Set("signature", s.mac(q))
@@ -114,9 +77,8 @@ func (s *URLSigner) mac(q url.Values) string {
 
 var errBadURL = errors.New("blob: the signed URL is invalid or expired")
 
-// KeyFromURL implements fileblob.URLSigner: the key of an authentic,
-// unexpired URL.
-func (s *URLSigner) KeyFromURL(_ context.Context, u *url.URL) (string, error) {
+// KeyFromURL is the key of an authentic, unexpired URL.
+func (s *URLSigner) KeyFromURL(u *url.URL) (string, error) {
 	q := u.Query()
 	exp, err := strconv.ParseInt(q.Get("expiry"), 10, 64)
 	if err != nil || time.Now().Unix() > exp {

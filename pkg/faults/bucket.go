@@ -2,12 +2,7 @@ package faults
 
 import (
 	"context"
-	"errors"
 	"io"
-
-	gblob "gocloud.dev/blob"
-	"gocloud.dev/blob/driver"
-	"gocloud.dev/gcerrors"
 
 	"github.com/yuejuan/yuejuan/pkg/blob"
 )
@@ -18,11 +13,11 @@ import (
 // without the object, exactly as a crashed upload leaves S3. Closing the
 // returned bucket does not close inner.
 //
-// The wrapper hides the driver underneath (As reports nothing), so code
-// that takes a driver-specific fast path (blob.Compose's server-side copy or
-// reflink) takes the portable path through the wrapper instead.
+// The wrapper is a driver of its own, without inner's fast paths, so code
+// that takes one (blob.Compose's server-side copy or reflink) takes the
+// portable path through the wrapper instead.
 func Bucket(inner *blob.Bucket, p *Plan) *blob.Bucket {
-	return gblob.NewBucket(&bucket{b: inner, p: p})
+	return blob.NewBucket(&bucket{b: inner, p: p})
 }
 
 type bucket struct {
@@ -30,48 +25,23 @@ type bucket struct {
 	p *Plan
 }
 
-var _ driver.Bucket = (*bucket)(nil)
+var _ blob.Driver = (*bucket)(nil)
 
-func (b *bucket) ErrorCode(err error) gcerrors.ErrorCode {
-	if errors.Is(err, ErrInjected) {
-		return gcerrors.Internal
-	}
-	return gcerrors.Code(err)
-}
-
-func (b *bucket) As(any) bool { return false }
-
-func (b *bucket) ErrorAs(err error, i any) bool { return b.b.ErrorAs(err, i) }
-
-func (b *bucket) Attributes(ctx context.Context, key string) (*driver.Attributes, error) {
+func (b *bucket) Attributes(ctx context.Context, key string) (*blob.Attributes, error) {
 	if r := b.p.check(BlobAttributes, key, nil); r != nil {
 		return nil, r.fail(BlobAttributes, key)
 	}
-	a, err := b.b.Attributes(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	return &driver.Attributes{CacheControl: a.CacheControl, ContentDisposition: a.ContentDisposition,
-		ContentEncoding: a.ContentEncoding, ContentLanguage: a.ContentLanguage, ContentType: a.ContentType,
-		Metadata: a.Metadata, CreateTime: a.CreateTime, ModTime: a.ModTime, Size: a.Size, MD5: a.MD5, ETag: a.ETag}, nil
+	return b.b.Attributes(ctx, key)
 }
 
-func (b *bucket) ListPaged(ctx context.Context, opts *driver.ListOptions) (*driver.ListPage, error) {
-	if r := b.p.check(BlobList, opts.Prefix, nil); r != nil {
-		return nil, r.fail(BlobList, opts.Prefix)
+func (b *bucket) ListPage(ctx context.Context, o blob.ListOptions, token []byte, size int) ([]*blob.ListObject, []byte, error) {
+	if r := b.p.check(BlobList, o.Prefix, nil); r != nil {
+		return nil, nil, r.fail(BlobList, o.Prefix)
 	}
-	objs, next, err := b.b.ListPage(ctx, opts.PageToken, max(opts.PageSize, 1), &gblob.ListOptions{Prefix: opts.Prefix, Delimiter: opts.Delimiter})
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	page := &driver.ListPage{NextPageToken: next}
-	for _, o := range objs {
-		page.Objects = append(page.Objects, &driver.ListObject{Key: o.Key, ModTime: o.ModTime, Size: o.Size, MD5: o.MD5, IsDir: o.IsDir})
-	}
-	return page, nil
+	return b.b.ListPage(ctx, token, size, &o)
 }
 
-func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length int64, _ *driver.ReaderOptions) (driver.Reader, error) {
+func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length int64) (blob.DriverReader, error) {
 	r := b.p.check(BlobRead, key, nil)
 	if r != nil && r.After <= 0 {
 		return nil, r.fail(BlobRead, key)
@@ -83,7 +53,7 @@ func (b *bucket) NewRangeReader(ctx context.Context, key string, offset, length 
 	return &reader{r: rd, rule: r, key: key}, nil
 }
 
-func (b *bucket) NewTypedWriter(ctx context.Context, key, contentType string, opts *driver.WriterOptions) (driver.Writer, error) {
+func (b *bucket) NewWriter(ctx context.Context, key string, o blob.WriterOptions) (io.WriteCloser, error) {
 	r := b.p.check(BlobWrite, key, nil)
 	if r != nil && r.After <= 0 {
 		return nil, r.fail(BlobWrite, key)
@@ -91,12 +61,7 @@ func (b *bucket) NewTypedWriter(ctx context.Context, key, contentType string, op
 	// Our own context, so that a failed write can be abandoned: the
 	// portable writer discards the object when its context is done.
 	wctx, cancel := context.WithCancel(ctx)
-	w, err := b.b.NewWriter(wctx, key, &gblob.WriterOptions{
-		BufferSize: opts.BufferSize, MaxConcurrency: opts.MaxConcurrency, CacheControl: opts.CacheControl,
-		ContentDisposition: opts.ContentDisposition, ContentEncoding: opts.ContentEncoding, ContentLanguage: opts.ContentLanguage,
-		ContentType: contentType, DisableContentTypeDetection: true, ContentMD5: opts.ContentMD5, Metadata: opts.Metadata,
-		IfNotExist: opts.IfNotExist,
-	})
+	w, err := b.b.NewWriter(wctx, key, &o)
 	if err != nil {
 		cancel()
 		return nil, err
@@ -104,29 +69,28 @@ func (b *bucket) NewTypedWriter(ctx context.Context, key, contentType string, op
 	return &writer{w: w, cancel: cancel, rule: r, key: key, p: b.p}, nil
 }
 
-func (b *bucket) Copy(ctx context.Context, dstKey, srcKey string, _ *driver.CopyOptions) error {
-	if r := b.p.check(BlobCopy, dstKey, nil); r != nil {
-		return r.fail(BlobCopy, dstKey)
+func (b *bucket) Copy(ctx context.Context, dst, src string) error {
+	if r := b.p.check(BlobCopy, dst, nil); r != nil {
+		return r.fail(BlobCopy, dst)
 	}
-	return b.b.Copy(ctx, dstKey, srcKey, nil)
+	return b.b.Copy(ctx, dst, src, nil)
 }
 
-func (b *bucket) Delete(ctx context.Context, key string, _ *driver.DeleteOptions) error {
+func (b *bucket) Delete(ctx context.Context, key string) error {
 	if r := b.p.check(BlobDelete, key, nil); r != nil {
 		return r.fail(BlobDelete, key)
 	}
 	return b.b.Delete(ctx, key)
 }
 
-func (b *bucket) SignedURL(ctx context.Context, key string, opts *driver.SignedURLOptions) (string, error) {
-	return b.b.SignedURL(ctx, key, &gblob.SignedURLOptions{Expiry: opts.Expiry, Method: opts.Method,
-		ContentType: opts.ContentType, EnforceAbsentContentType: opts.EnforceAbsentContentType})
+func (b *bucket) SignedURL(ctx context.Context, key string, o blob.SignOptions) (string, error) {
+	return b.b.SignedURL(ctx, key, o)
 }
 
 func (b *bucket) Close() error { return nil }
 
 type reader struct {
-	r    *gblob.Reader
+	r    *blob.Reader
 	rule *Rule
 	key  string
 	n    int64
@@ -147,14 +111,12 @@ func (r *reader) Read(p []byte) (int, error) {
 
 func (r *reader) Close() error { return r.r.Close() }
 
-func (r *reader) Attributes() *driver.ReaderAttributes {
-	return &driver.ReaderAttributes{ContentType: r.r.ContentType(), ModTime: r.r.ModTime(), Size: r.r.Size()}
+func (r *reader) Attrs() blob.ReaderAttributes {
+	return blob.ReaderAttributes{ContentType: r.r.ContentType(), ModTime: r.r.ModTime(), Size: r.r.Size()}
 }
 
-func (r *reader) As(any) bool { return false }
-
 type writer struct {
-	w      *gblob.Writer
+	w      *blob.Writer
 	cancel context.CancelFunc
 	rule   *Rule
 	key    string

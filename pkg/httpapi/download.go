@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	gblob "gocloud.dev/blob"
-
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
@@ -176,7 +174,7 @@ func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, id
 		// A free resume is granted its range only, and only within the
 		// allowance of the last counted download (link.Repo.Resume), so
 		// the range's length, against the copy's size, is what it costs.
-		var attrs *gblob.Attributes
+		var attrs *blob.Attributes
 		if attrs, err = a.Dossiers.Attributes(r.Context(), l.CopyKey); err != nil {
 			a.fail(w, r, err)
 			return

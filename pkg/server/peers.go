@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	gblob "gocloud.dev/blob"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
@@ -60,12 +60,12 @@ func openDynamoDB(cfg config.Config, awsCfg aws.Config) (store.Table, error) {
 func openS3(cfg config.Config, awsCfg aws.Config, name string) (*blob.Bucket, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	b, _, err := blob.OpenS3(ctx, blob.S3Config{Bucket: name, Region: awsCfg.Region,
+	b, client, err := blob.OpenS3(ctx, blob.S3Config{Bucket: name, Region: awsCfg.Region,
 		Endpoint: cfg.S3Endpoint, UsePathStyle: cfg.S3PathStyle})
 	if err != nil {
 		return nil, err
 	}
-	if ok, err := b.IsAccessible(ctx); err != nil || !ok {
+	if _, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)}); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("server: S3 bucket %s (endpoint %q) is not accessible: %v", name, cfg.S3Endpoint, err)
 	}
@@ -123,7 +123,7 @@ func (w *uploadWatch) poll(ctx context.Context) error {
 		w.seen = map[string]objectVersion{}
 	}
 	present := map[string]bool{}
-	it := w.b.List(&gblob.ListOptions{Prefix: "uploads/"})
+	it := w.b.List(&blob.ListOptions{Prefix: "uploads/"})
 	for {
 		obj, err := it.Next(ctx)
 		if errors.Is(err, io.EOF) {

@@ -71,8 +71,9 @@ func (s *Server) requeueHeld(ctx context.Context, caseID string) error {
 	return nil
 }
 
-// fileblob's temporary files, next to the objects: "<key>.<hex>.tmp" and
-// their attributes "<key>.<hex>.tmp.attrs" (see pkg/blob/compose.go).
+// blobTemp matches the temporary files of a local bucket's writes, next to
+// the objects: "<key>.<hex>.tmp" and
+// their attributes "<key>.<hex>.tmp.attrs" (blob.IsTemp; pkg/blob/local.go).
 var blobTemp = regexp.MustCompile(`\.[0-9a-f]+\.tmp(\.attrs)?$`)
 
 // sweepTemp removes what jobs that died leave on disk, untouched since

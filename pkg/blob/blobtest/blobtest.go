@@ -21,8 +21,6 @@ import (
 	"testing"
 	"time"
 
-	gblob "gocloud.dev/blob"
-
 	"github.com/yuejuan/yuejuan/pkg/blob"
 )
 
@@ -83,7 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) (b *blob.Bucket, httpBase string)
 		for _, n := range []int{100, 12 * mib} {
 			key := fmt.Sprintf("atomic/new-%d.pdf", n)
 			data := Bytes(uint64(n)+1, n)
-			w, err := b.NewWriter(ctx, key, &gblob.WriterOptions{ContentType: "application/pdf"})
+			w, err := b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/pdf"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +98,7 @@ func Run(t *testing.T, open func(t *testing.T) (b *blob.Bucket, httpBase string)
 		key := "atomic/replace.pdf"
 		old := Bytes(7, 1000)
 		mustWrite(t, b, key, old, "application/pdf")
-		w, err := b.NewWriter(ctx, key, &gblob.WriterOptions{ContentType: "application/pdf"})
+		w, err := b.NewWriter(ctx, key, &blob.WriterOptions{ContentType: "application/pdf"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,18 +244,18 @@ func Run(t *testing.T, open func(t *testing.T) (b *blob.Bucket, httpBase string)
 			mustWrite(t, b, k, []byte(k), "")
 		}
 		want := []string{"list/a.pdf", "list/b/c.pdf", "list/中文/卷一.pdf", "list/中文/卷二.pdf"}
-		if got := list(t, b, &gblob.ListOptions{Prefix: "list/"}); !equal(got, want) {
+		if got := list(t, b, &blob.ListOptions{Prefix: "list/"}); !equal(got, want) {
 			t.Errorf("List(list/) = %q, want %q", got, want)
 		}
 		want = []string{"list/a.pdf", "list/b/", "list/中文/"}
-		if got := list(t, b, &gblob.ListOptions{Prefix: "list/", Delimiter: "/"}); !equal(got, want) {
+		if got := list(t, b, &blob.ListOptions{Prefix: "list/", Delimiter: "/"}); !equal(got, want) {
 			t.Errorf("List(list/, delimiter /) = %q, want %q", got, want)
 		}
 		want = []string{"list/中文/卷一.pdf", "list/中文/卷二.pdf"}
-		if got := list(t, b, &gblob.ListOptions{Prefix: "list/中文/"}); !equal(got, want) {
+		if got := list(t, b, &blob.ListOptions{Prefix: "list/中文/"}); !equal(got, want) {
 			t.Errorf("List(list/中文/) = %q, want %q", got, want)
 		}
-		if got := list(t, b, &gblob.ListOptions{Prefix: "nothing/"}); len(got) != 0 {
+		if got := list(t, b, &blob.ListOptions{Prefix: "nothing/"}); len(got) != 0 {
 			t.Errorf("List(nothing/) = %q", got)
 		}
 	})
@@ -663,7 +661,7 @@ func Bytes(seed uint64, n int) []byte {
 
 func mustWrite(t *testing.T, b *blob.Bucket, key string, data []byte, contentType string) {
 	t.Helper()
-	if err := b.WriteAll(context.Background(), key, data, &gblob.WriterOptions{ContentType: contentType}); err != nil {
+	if err := b.WriteAll(context.Background(), key, data, &blob.WriterOptions{ContentType: contentType}); err != nil {
 		t.Fatalf("write %s: %v", key, err)
 	}
 }
@@ -721,7 +719,7 @@ func assertAbsent(t *testing.T, b *blob.Bucket, key, when string) {
 	}
 }
 
-func list(t *testing.T, b *blob.Bucket, opts *gblob.ListOptions) []string {
+func list(t *testing.T, b *blob.Bucket, opts *blob.ListOptions) []string {
 	t.Helper()
 	var keys []string
 	it := b.List(opts)
