@@ -13,7 +13,6 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/assemble"
 	"github.com/yuejuan/yuejuan/pkg/audit"
-	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/queue/sqsqueue"
@@ -25,21 +24,6 @@ type (
 	apigwEvent    = events.APIGatewayV2HTTPRequest
 	apigwResponse = events.APIGatewayV2HTTPResponse
 )
-
-// IngestJob is the ingest job of an uploaded object's key, as the local
-// server makes it from a signed PUT: ok is false for a key that is not an
-// upload (the worker's own output, anything else in the bucket).
-func IngestJob(key string) (j queue.Job, ok bool) {
-	kind, caseID, id, ok := ingest.ParseKey(key)
-	if !ok {
-		return j, false
-	}
-	if kind == "material" {
-		p, _ := json.Marshal(map[string]string{"CaseID": caseID, "ID": id})
-		return queue.Job{Kind: queue.IngestMaterial, Key: id, Payload: p}, true
-	}
-	return queue.Job{Kind: queue.IngestAttachment, Key: id}, true
-}
 
 // Ingest handles S3 ObjectCreated events of the uploads bucket: each
 // uploaded scan or attachment is ingested at once (validated, normalised,
@@ -78,29 +62,16 @@ func (h *Ingest) Handle(ctx context.Context, e events.S3Event) error {
 
 // Object ingests the object at key.
 func (h *Ingest) Object(ctx context.Context, key string) error {
-	j, ok := IngestJob(key)
+	j, ok := ingest.Job(key)
 	if !ok {
 		h.Log.Info("ingest: not an upload, ignored", "key", key)
 		return nil
 	}
-	var err error
-	switch j.Kind {
-	case queue.IngestMaterial:
-		var p struct{ CaseID, ID string }
-		_ = json.Unmarshal(j.Payload, &p)
-		_, err = h.Worker.Cases.UpdateMaterial(ctx, p.CaseID, p.ID, func(m *casefile.Material) error {
-			if m.Status == casefile.AwaitingUpload {
-				m.Status = casefile.Processing
-			}
-			return nil
-		})
-		if err == nil {
-			// Within its time budget: stopped at it, the material is
-			// rejected for it (ingest.Budgeted).
-			err = (&ingest.Budgeted{Worker: h.Worker, Log: h.Log}).Material(ctx, p.CaseID, p.ID)
-		}
-	case queue.IngestAttachment:
-		err = h.Worker.Attachment(ctx, j.Key)
+	err := h.Worker.Received(ctx, j)
+	if err == nil {
+		// Within its time budget: stopped at it, the material is rejected
+		// for it (ingest.Budgeted).
+		err = (&ingest.Budgeted{Worker: h.Worker, Log: h.Log}).Run(ctx, j)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		// No such material or attachment: nothing registered this upload,

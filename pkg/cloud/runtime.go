@@ -21,13 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/yuejuan/yuejuan/pkg/apigw"
+	"github.com/yuejuan/yuejuan/pkg/app"
 	"github.com/yuejuan/yuejuan/pkg/application"
-	"github.com/yuejuan/yuejuan/pkg/assemble"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/httpapi"
@@ -35,11 +34,8 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/notify/snsnotify"
-	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/queue/sqsqueue"
-	"github.com/yuejuan/yuejuan/pkg/reminder"
-	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/dynamostore"
 	"github.com/yuejuan/yuejuan/pkg/web"
@@ -163,22 +159,14 @@ func (rt *Runtime) Queue() (queue.Queue, error) {
 	return sqsqueue.New(rt.Sender, rt.Env.QueueURL), nil
 }
 
-// noQueue is the queue of a function that sends no jobs.
-type noQueue struct{}
-
-func (noQueue) Send(_ context.Context, j queue.Job) error {
-	return fmt.Errorf("cloud: this function may not queue %s jobs", j.Kind)
-}
-
-// Notices is the notice dispatcher: notices are kept in the table (the
-// pages show them) and published to the SNS topic, which delivers them by
-// SMS or app push; a failed publication is retried by the deadline job.
-func (rt *Runtime) Notices() (*notify.Dispatcher, error) {
+// Notices is the notice channel: the SNS topic, which delivers notices by
+// SMS or app push. The application keeps each notice in the table too (the
+// pages show them), and the deadline job retries a failed publication.
+func (rt *Runtime) Notices() (notify.Notifier, error) {
 	if err := need([2]string{"YUEJUAN_TOPIC_ARN", rt.Env.TopicARN}); err != nil {
 		return nil, err
 	}
-	ch := &snsnotify.Notifier{Client: rt.Publisher, TopicARN: rt.Env.TopicARN}
-	return &notify.Dispatcher{T: rt.Table, Channel: ch, Audit: rt.Audit, Log: rt.Log}, nil
+	return &snsnotify.Notifier{Client: rt.Publisher, TopicARN: rt.Env.TopicARN}, nil
 }
 
 // LoginVerifier checks the identity provider's login tokens.
@@ -236,34 +224,26 @@ func (rt *Runtime) LinkSigner(ctx context.Context, use KeyUse) (*link.Signer, er
 	return s, nil
 }
 
-// service is the use cases on the table, with the notices and the job
-// queue of a function that may send them (nil: it may not).
-func (rt *Runtime) service(notices *notify.Dispatcher, q queue.Queue) *service.Service {
-	return service.New(rt.Table, notices, q, rt.Calendar, rt.Log)
+// build is the application on the function's ports: the table, the
+// calendar and the settings of every function, and p's drivers of what this
+// function may do (docs/design.md, "One function per permission
+// boundary").
+// buildAPI is the API of roles on the function's ports; every API
+// function shares the per-lawyer limits and the count of refusals without a
+// login through the table.
+func (rt *Runtime) buildAPI(p app.Ports, roles ...auth.Role) *httpapi.API {
+	// One bucket per lawyer across every instance, kept in the table.
+	p.RateLimit = httpapi.NewSharedRateLimiter(httpapi.DefaultRates(), rt.Table, rt.Log.Warn)
+	// A client's first refusal without a login in a minute is recorded once
+	// across every instance; the rest are counted.
+	p.Refusals = httpapi.NewSharedRefusalLog(rt.Table)
+	return rt.build(p).API(roles...)
 }
 
-// ingestLimits are dossier.DefaultLimits with the byte limit upload URLs
-// are issued for (YUEJUAN_MAX_UPLOAD_MB), so that no accepted upload is
-// refused by ingest for its size.
-func (rt *Runtime) ingestLimits() dossier.Limits {
-	lim := dossier.DefaultLimits()
-	if rt.Env.MaxUpload > 0 {
-		lim.MaxBytes = rt.Env.MaxUpload
-	}
-	return lim
-}
-
-// baseAPI is the API every function has: the use cases on the table, the
-// calendar, no queue, no notices, no buckets, no link key.
-func (rt *Runtime) baseAPI(roles ...auth.Role) *httpapi.API {
-	return &httpapi.API{Service: rt.service(nil, noQueue{}),
-		PublicURL: rt.Env.PublicURL, PresignTTL: rt.Env.PresignTTL, MaxUpload: rt.Env.MaxUpload,
-		Signer: &link.Signer{Keys: auth.PublicKeySet(), Issuer: rt.Env.LinkIssuer}, Roles: roles,
-		// One bucket per lawyer across every instance, kept in the table.
-		RateLimit: httpapi.NewSharedRateLimiter(httpapi.DefaultRates(), rt.Table, rt.Log.Warn),
-		// A client's first refusal without a login in a minute is recorded
-		// once across every instance; the rest are counted.
-		Refusals: httpapi.NewSharedRefusalLog(rt.Table)}
+func (rt *Runtime) build(p app.Ports) *app.App {
+	p.Table, p.Calendar, p.Log = rt.Table, rt.Calendar, rt.Log
+	return app.New(p, app.Settings{PublicURL: rt.Env.PublicURL, LinkIssuer: rt.Env.LinkIssuer, PresignTTL: rt.Env.PresignTTL,
+		MaxUpload: rt.Env.MaxUpload, LinkTTL: rt.Env.LinkTTL, MaxDownloads: rt.Env.MaxDownloads, TempDir: rt.Env.TempDir})
 }
 
 // API returns the HTTP API of one login role, with only that role's routes
@@ -284,46 +264,43 @@ func (rt *Runtime) API(ctx context.Context, role auth.Role) (*httpapi.API, error
 	if err != nil {
 		return nil, err
 	}
-	a := rt.baseAPI(role)
-	a.Auth = v
+	p := app.Ports{Login: v}
 	switch role {
 	case auth.Lawyer:
 		if err := need([2]string{"YUEJUAN_PUBLIC_URL", rt.Env.publicURLSet()}); err != nil {
 			return nil, err
 		}
-		if a.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
+		if p.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
 			return nil, err
 		}
-		if a.Dossiers, err = rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
+		if p.Dossiers, err = rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
 			return nil, err
 		}
-		if a.Signer, err = rt.LinkSigner(ctx, SignLinks); err != nil {
+		if p.Links, err = rt.LinkSigner(ctx, SignLinks); err != nil {
 			return nil, err
 		}
-		notices, err := rt.Notices()
-		if err != nil {
+		if p.Channel, err = rt.Notices(); err != nil {
 			return nil, err
 		}
-		a.Service = rt.service(notices, noQueue{})
 	case auth.Clerk:
-		if a.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
+		if p.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
 			return nil, err
 		}
-		q, err := rt.Queue()
-		if err != nil {
+		if p.Queue, err = rt.Queue(); err != nil {
 			return nil, err
 		}
-		notices, err := rt.Notices()
-		if err != nil {
+		if p.Channel, err = rt.Notices(); err != nil {
 			return nil, err
 		}
-		a.Service = rt.service(notices, q)
 	case auth.Auditor:
+	default:
+		return nil, fmt.Errorf("cloud: no API for role %q", role)
+	}
+	a := rt.buildAPI(p, role)
+	if role == auth.Auditor {
 		if err := rt.anchorsForVerify(ctx, a.Audit); err != nil {
 			return nil, err
 		}
-	default:
-		return nil, fmt.Errorf("cloud: no API for role %q", role)
 	}
 	return a, nil
 }
@@ -394,15 +371,15 @@ func (rt *Runtime) Download(ctx context.Context) (*httpapi.API, error) {
 	if err := rt.Env.Check("download"); err != nil {
 		return nil, err
 	}
-	a := rt.baseAPI(httpapi.LinkHolder)
+	var p app.Ports
 	var err error
-	if a.Signer, err = rt.LinkSigner(ctx, VerifyOnly); err != nil {
+	if p.Links, err = rt.LinkSigner(ctx, VerifyOnly); err != nil {
 		return nil, err
 	}
-	if a.Dossiers, err = rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
+	if p.Dossiers, err = rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
 		return nil, err
 	}
-	return a, nil
+	return rt.buildAPI(p, httpapi.LinkHolder), nil
 }
 
 // DownloadHandler is the Lambda handler of the download function.
@@ -436,9 +413,7 @@ func (rt *Runtime) Ingest(ctx context.Context) (*Ingest, error) {
 	if err := rt.pdfSetup(); err != nil {
 		return nil, err
 	}
-	w := &ingest.Worker{Cases: rt.Cases, Apps: rt.Apps, Audit: rt.Audit, Uploads: uploads,
-		Limits: rt.ingestLimits(), TempDir: rt.Env.TempDir}
-	return &Ingest{Worker: w, Log: rt.Log}, nil
+	return &Ingest{Worker: rt.build(app.Ports{Uploads: uploads}).Ingest.Worker, Log: rt.Log}, nil
 }
 
 // Assemble returns the handler of the job queue: assembly of approved
@@ -462,24 +437,7 @@ func (rt *Runtime) Assemble(ctx context.Context) (*Assemble, error) {
 	if err != nil {
 		return nil, err
 	}
-	watch := &reminder.LinkWatch{T: rt.Table}
-	w := &assemble.Worker{Cases: rt.Cases, Apps: rt.Apps, Links: rt.Links, Audit: rt.Audit, Uploads: uploads, Dossiers: dossiers,
-		LinkTTL: rt.Env.LinkTTL, MaxDownloads: rt.Env.MaxDownloads, TempDir: rt.Env.TempDir,
-		OnReady: func(ctx context.Context, a *application.Application, l *link.Link) error {
-			if _, err := notices.Send(ctx, procedure.LinkReady(a, l)); err != nil {
-				return err
-			}
-			return watch.Add(ctx, a.ID, l)
-		},
-		OnHold: func(ctx context.Context, a *application.Application, _ *casefile.Case) error {
-			_, err := notices.Send(ctx, procedure.DossierHeld(a))
-			return err
-		}}
-	b := &assemble.Budgeted{Worker: w, Log: rt.Log,
-		OnFailed: func(ctx context.Context, a *application.Application, f assemble.Failure) error {
-			_, err := notices.Send(ctx, procedure.DossierFailed(a, f.Version, f.Pages, f.Budget))
-			return err
-		}}
+	b := rt.build(app.Ports{Uploads: uploads, Dossiers: dossiers, Channel: notices}).Assemble
 	return &Assemble{Jobs: queue.Mux{queue.Assemble: func(ctx context.Context, j queue.Job) error {
 		return b.Application(ctx, j.Key)
 	}}.Handle, Log: rt.Log}, nil
@@ -501,10 +459,8 @@ func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Deadline{Apps: rt.Apps, Queue: q, Log: rt.Log,
-		Job: &reminder.Job{Apps: rt.Apps, Audit: rt.Audit, Notify: notices, Complaints: &complaint.Repo{T: rt.Table},
-			Links: rt.Links, Watch: &reminder.LinkWatch{T: rt.Table}}}
-	d.Settle = rt.service(notices, q).SettleAudit
+	a := rt.build(app.Ports{Queue: q, Channel: notices})
+	d := &Deadline{Apps: rt.Apps, Queue: q, Log: rt.Log, Job: a.Reminder, Settle: a.Service.SettleAudit}
 	if rt.Env.IngestFunction != "" {
 		d.Sweep = rt.sweep(&LambdaInvoker{Function: rt.Env.IngestFunction, Region: rt.AWS.Region, Endpoint: rt.Env.LambdaEndpoint,
 			Credentials: rt.AWS.Credentials, HTTP: rt.HTTP})
@@ -545,7 +501,7 @@ func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
 // awaiting an upload is not looked at: the deadline function cannot read the
 // uploads bucket, and S3 sends the event of an upload that arrives.
 func (rt *Runtime) sweep(inv *LambdaInvoker) func(ctx context.Context) (int, error) {
-	w := &ingest.Worker{Cases: rt.Cases, Apps: rt.Apps, Audit: rt.Audit}
+	w := rt.build(app.Ports{}).Ingest.Worker
 	return func(ctx context.Context) (int, error) {
 		ms, err := w.Stuck(ctx, time.Now().Add(-ingest.StuckAfter), false)
 		n := 0

@@ -15,7 +15,6 @@ package server
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,12 +27,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/app"
 	"github.com/yuejuan/yuejuan/pkg/assemble"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/blob"
-	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/config"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
@@ -41,10 +39,8 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/notify"
-	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
-	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 	"github.com/yuejuan/yuejuan/pkg/web"
@@ -175,35 +171,14 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, err
 	}
-	svc := service.New(tbl, nil, nil, cal, log) // its queue and notices below
-	cases, apps, links, alog := svc.Cases, svc.Apps, svc.Links, svc.Audit
-	if err := s.setupAnchors(alog); err != nil {
-		return nil, err
-	}
-	lim := dossier.DefaultLimits()
-	lim.MaxBytes = cfg.MaxUpload // the size upload URLs are issued for is the size ingest accepts
-	s.ingest = &ingest.Worker{Cases: cases, Apps: apps, Audit: alog, Uploads: uploads, Limits: lim, TempDir: tmp}
-	s.builder = &assemble.Worker{Cases: cases, Apps: apps, Links: links, Audit: alog, Uploads: uploads, Dossiers: dossiers,
-		LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp}
-	// Each job runs within a time budget from the size of its work, and one
-	// stopped at it is recorded (docs/limits.md).
-	ingestJobs := &ingest.Budgeted{Worker: s.ingest, Log: log}
-	assembleJobs := &assemble.Budgeted{Worker: s.builder, Log: log,
-		OnFailed: func(ctx context.Context, a *application.Application, f assemble.Failure) error {
-			_, err := s.Notices.Send(ctx, procedure.DossierFailed(a, f.Version, f.Pages, f.Budget))
-			return err
-		}}
+	// The in-process queue runs the application's jobs, and the
+	// application queues on it: a is set before anything is sent.
+	var a *app.App
 	s.Queue = queue.NewLocal(cfg.Workers, queue.Mux{
-		queue.IngestMaterial: func(ctx context.Context, j queue.Job) error {
-			var p struct{ CaseID, ID string }
-			if err := json.Unmarshal(j.Payload, &p); err != nil {
-				return err
-			}
-			return ingestJobs.Material(ctx, p.CaseID, p.ID)
-		},
-		queue.IngestAttachment: func(ctx context.Context, j queue.Job) error { return s.ingest.Attachment(ctx, j.Key) },
+		queue.IngestMaterial:   func(ctx context.Context, j queue.Job) error { return a.Ingest.Run(ctx, j) },
+		queue.IngestAttachment: func(ctx context.Context, j queue.Job) error { return a.Ingest.Run(ctx, j) },
 		queue.Assemble: func(ctx context.Context, j queue.Job) error {
-			err := assembleJobs.Application(ctx, j.Key)
+			err := a.Assemble.Application(ctx, j.Key)
 			if errors.Is(err, assemble.ErrHeld) {
 				// Not a failure: the job is queued again when the last
 				// material is decided, and by Reconcile.
@@ -215,54 +190,33 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}.Handle)
 	s.Queue.Log = log
 	s.Outbox = &notify.Outbox{T: tbl}
-	s.Notices = &notify.Dispatcher{T: tbl, Channel: s.Outbox, Audit: alog, Log: log}
-	svc.Queue, svc.Notices = s.Queue, s.Notices
-	complaints := svc.Complaints
-	watch := &reminder.LinkWatch{T: tbl}
-	s.ingest.OnDecided = s.requeueHeld
-	s.builder.OnHold = func(ctx context.Context, a *application.Application, _ *casefile.Case) error {
-		_, err := s.Notices.Send(ctx, procedure.DossierHeld(a))
-		return err
-	}
-	s.builder.OnReady = func(ctx context.Context, a *application.Application, l *link.Link) error {
-		if _, err := s.Notices.Send(ctx, procedure.LinkReady(a, l)); err != nil {
-			return err
-		}
-		return watch.Add(ctx, a.ID, l)
-	}
-	s.reminder = &reminder.Job{Apps: apps, Audit: alog, Notify: s.Notices, Complaints: complaints, Links: links, Watch: watch,
-		RemindHour: cfg.RemindHour}
-	s.API = &httpapi.API{Service: svc, Auth: authority,
-		Signer: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Uploads: uploads, Dossiers: dossiers,
-		PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, MaxUpload: cfg.MaxUpload,
+	a = app.New(app.Ports{Table: tbl, Uploads: uploads, Dossiers: dossiers, Queue: s.Queue, Channel: s.Outbox,
+		Login: authority, Links: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Calendar: cal, Log: log,
 		RateLimit: httpapi.NewRateLimiter(httpapi.Rates{
 			Applications: httpapi.Rate{PerHour: cfg.ApplyPerHour, Burst: cfg.ApplyBurst},
-			Downloads:    httpapi.Rate{PerHour: cfg.DownloadPerHour, Burst: cfg.DownloadBurst}})}
+			Downloads:    httpapi.Rate{PerHour: cfg.DownloadPerHour, Burst: cfg.DownloadBurst}})},
+		app.Settings{PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, MaxUpload: cfg.MaxUpload,
+			LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp, RemindHour: cfg.RemindHour})
+	if err := s.setupAnchors(a.Service.Audit); err != nil {
+		s.Queue.Close()
+		return nil, err
+	}
+	s.Notices, s.reminder = a.Notices, a.Reminder
+	s.ingest, s.builder = a.Ingest.Worker, a.Assemble.Worker
+	s.ingest.OnDecided = s.requeueHeld
+	s.API = a.API()
 	return s, nil
 }
 
 // Notify routes an uploaded object to its ingest job, as an S3
 // ObjectCreated event does on AWS.
 func (s *Server) Notify(ctx context.Context, key string, _ int64) {
-	kind, caseID, id, ok := ingest.ParseKey(key)
+	j, ok := ingest.Job(key)
 	if !ok {
 		return
 	}
-	var j queue.Job
-	switch kind {
-	case "material":
-		if _, err := s.API.Cases.UpdateMaterial(ctx, caseID, id, func(m *casefile.Material) error {
-			if m.Status == casefile.AwaitingUpload {
-				m.Status = casefile.Processing
-			}
-			return nil
-		}); err != nil {
-			s.Log.Error("mark material processing", "material", id, "err", err)
-		}
-		p, _ := json.Marshal(map[string]string{"CaseID": caseID, "ID": id})
-		j = queue.Job{Kind: queue.IngestMaterial, Key: id, Payload: p}
-	case "attachment":
-		j = queue.Job{Kind: queue.IngestAttachment, Key: id}
+	if err := s.ingest.Received(ctx, j); err != nil {
+		s.Log.Error("mark material processing", "material", j.Key, "err", err)
 	}
 	if err := s.Queue.Send(ctx, j); err != nil {
 		s.Log.Error("queue ingest", "key", key, "err", err)
