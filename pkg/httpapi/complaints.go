@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
@@ -213,45 +212,11 @@ func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 	if !a.decode(w, r, &in) {
 		return
 	}
-	if m := limits.ComplaintAnswer.Check("answer", strings.TrimSpace(in.Answer)); m != "" {
-		writeProblems(w, casefile.Problems{{Field: "answer", Message: m}})
-		return
-	}
-	ans := complaint.Answer{Text: in.Answer, By: id.Subject, ByName: id.Name, At: a.now()}
-	if c.CaseID != "" {
-		if cs, err := a.Cases.Get(r.Context(), c.CaseID); err == nil {
-			h := cs.Handler
-			ans.Contact = &h
-		}
-	}
-	due, _ := deadline.ParseDate(c.Deadline)
-	onTime := !deadline.DateOf(ans.At).After(due)
-	in0, err := a.intend(r, id, audit.Event{Time: ans.At, Action: "complaint.answer", CaseID: c.CaseID, Target: c.ID, Result: audit.OK,
-		Detail: map[string]string{"complaint": c.ID, "deadline": c.Deadline, "onTime": fmt.Sprint(onTime)}})
+	updated, err := a.AnswerComplaint(r.Context(), a.caller(r, id), c, in.Answer)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	updated, err := a.Complaints.AnswerWith(r.Context(), c.ID, ans)
-	a.finish(r, err, in0)
-	var ps casefile.Problems
-	switch {
-	case errors.As(err, &ps):
-		writeProblems(w, ps)
-		return
-	case errors.Is(err, complaint.ErrAnswered):
-		writeError(w, http.StatusConflict, "already_answered", "该申诉控告已答复办结，不能重复答复 (the complaint was already answered)")
-		return
-	case err != nil:
-		a.fail(w, r, err)
-		return
-	}
-	n := notify.Notice{ID: "complaint-answered-" + c.ID, To: notify.Lawyer(c.Lawyer.License), Phone: c.Lawyer.Phone,
-		Kind: "complaint.answered", Subject: "申诉控告答复",
-		Body: fmt.Sprintf("您于 %s 提出的关于%s的申诉控告已办结。答复：%s", updated.SubmittedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"),
-			c.Kind.Label(), updated.Answer.Text),
-		Unit: c.Unit, CaseID: c.CaseID, CaseNo: c.CaseNo, ComplaintID: c.ID, Contact: ans.Contact}
-	a.notifyAll(r, n)
 	writeJSON(w, http.StatusOK, a.presentComplaint(updated))
 }
 

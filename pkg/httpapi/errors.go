@@ -14,7 +14,7 @@ func statusOf(c service.Code) int {
 		return http.StatusUnprocessableEntity
 	case service.NotFound, service.ApplicationNotFound:
 		return http.StatusNotFound
-	case service.AlreadyDecided:
+	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered:
 		return http.StatusConflict
 	}
 	return http.StatusInternalServerError

@@ -96,44 +96,13 @@ func (a *API) recordDecision(w http.ResponseWriter, r *http.Request, id auth.Ide
 	if !a.decode(w, r, &in) {
 		return
 	}
-	bound, err := a.Lawyers.Bound(r.Context(), c)
+	d, ds, err := a.RecordDecision(r.Context(), a.caller(r, id), c, in.Kind, in.Text)
 	if err != nil {
 		a.fail(w, r, err)
 		return
-	}
-	d := &procedure.Decision{ID: casefile.NewID(), CaseID: c.ID, CaseNo: c.CaseNo, Unit: c.Unit, Kind: in.Kind, Text: in.Text,
-		Handler: c.Handler, By: id.Subject, ByName: id.Name, At: a.now()}
-	var ps casefile.Problems
-	if err := d.Validate(); errors.As(err, &ps) {
-		// Before the intent is written: nothing to record.
-		writeProblems(w, ps)
-		return
-	}
-	for _, b := range bound {
-		d.Notices = append(d.Notices, procedure.NoticeID(d.ID, b.License))
-	}
-	in0, err := a.intend(r, id, audit.Event{Time: d.At, Action: "decision.record", CaseID: c.ID, Target: d.ID, Result: audit.OK,
-		Detail: map[string]string{"kind": string(d.Kind), "recipients": strconv.Itoa(len(bound))}})
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	err = a.Decisions.Create(r.Context(), d)
-	a.finish(r, err, in0)
-	if errors.As(err, &ps) {
-		writeProblems(w, ps)
-		return
-	}
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	ns := make([]notify.Notice, 0, len(bound))
-	for _, b := range bound {
-		ns = append(ns, procedure.DecisionNotice(d, b))
 	}
 	out := decisionOut{Decision: d, Deliveries: []noticeOut{}}
-	for _, x := range a.notifyAll(r, ns...) {
+	for _, x := range ds {
 		out.Deliveries = append(out.Deliveries, presentNotice(x, true))
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID+"/decisions")

@@ -1,17 +1,13 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -178,48 +174,11 @@ func (a *API) replyOpinion(w http.ResponseWriter, r *http.Request, id auth.Ident
 	if !a.decode(w, r, &in) {
 		return
 	}
-	if in.Adopted == nil {
-		writeProblems(w, casefile.Problems{{Field: "adopted", Message: "请注明是否采纳：adopted 为 true 或 false (say whether the opinion was adopted)"}})
-		return
-	}
-	if m := limits.OpinionReason.Check("reason", strings.TrimSpace(in.Reason)); m != "" {
-		writeProblems(w, casefile.Problems{{Field: "reason", Message: m}})
-		return
-	}
-	rep := opinion.Reply{Adopted: *in.Adopted, Reason: in.Reason, By: id.Subject, ByName: id.Name, At: a.now()}
-	if c, err := a.Cases.Get(r.Context(), o.CaseID); err == nil {
-		h := c.Handler
-		rep.Contact = &h
-	}
-	in0, err := a.intend(r, id, audit.Event{Time: rep.At, Action: "opinion.reply", CaseID: o.CaseID, Target: o.ID, Result: audit.OK,
-		Detail: map[string]string{"opinion": o.ID, "adopted": fmt.Sprint(rep.Adopted)}})
+	updated, err := a.ReplyOpinion(r.Context(), a.caller(r, id), o, in.Adopted, in.Reason)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	updated, err := a.Opinions.Answer(r.Context(), o.ID, rep)
-	a.finish(r, err, in0)
-	var ps casefile.Problems
-	switch {
-	case errors.As(err, &ps):
-		writeProblems(w, ps)
-		return
-	case errors.Is(err, opinion.ErrAnswered), errors.Is(err, opinion.ErrNotOpen):
-		writeError(w, http.StatusConflict, "already_answered", "该意见已答复或已撤回，不能重复答复 (the opinion was already answered or withdrawn)")
-		return
-	case err != nil:
-		a.fail(w, r, err)
-		return
-	}
-	verdict := "未予采纳"
-	if rep.Adopted {
-		verdict = "已予采纳"
-	}
-	a.notifyAll(r, notify.Notice{ID: "opinion-answered-" + o.ID, To: notify.Lawyer(o.Lawyer.License), Phone: o.Lawyer.Phone,
-		Kind: "opinion.answered", Subject: "书面意见答复：" + verdict,
-		Body: fmt.Sprintf("您于 %s 就案号 %s 提交的书面意见%s。理由：%s", o.SubmittedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"),
-			o.CaseNo, verdict, updated.Reply.Reason),
-		Unit: o.Unit, CaseID: o.CaseID, CaseNo: o.CaseNo, OpinionID: o.ID, Contact: rep.Contact})
 	writeJSON(w, http.StatusOK, updated)
 }
 
@@ -230,39 +189,7 @@ func (a *API) concludeCase(w http.ResponseWriter, r *http.Request, id auth.Ident
 	if !ok {
 		return
 	}
-	in0, err := a.intend(r, id, audit.Event{Time: a.now(), Action: "case.conclude", CaseID: c.ID, Result: audit.OK})
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	var open []*opinion.Opinion
-	updated, err := a.Cases.Conclude(r.Context(), c.ID, owner(id), func(ctx0 context.Context, c *casefile.Case) ([]string, error) {
-		os, err := a.Opinions.Unanswered(ctx0, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		open = os
-		ids := make([]string, len(os))
-		for i, o := range os {
-			ids[i] = o.ID
-		}
-		return ids, nil
-	})
-	a.finish(r, err, in0)
-	var ue *casefile.UnansweredError
-	if errors.As(err, &ue) {
-		var ps casefile.Problems
-		for _, o := range open {
-			ps = append(ps, casefile.Problem{Field: "opinions[" + o.ID + "]", Message: fmt.Sprintf("律师 %s 于 %s 提交的书面意见（%s）尚未答复 (opinion %s by %s is unanswered)",
-				o.Lawyer.Name, o.SubmittedAt.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"), o.ID, o.ID, o.Lawyer.License)})
-		}
-		a.record(r, id, audit.Event{Action: "case.conclude", CaseID: c.ID, Result: audit.Denied,
-			Detail: map[string]string{"reason": "unanswered opinions", "opinions": fmt.Sprint(ue.Items)}})
-		writeJSON(w, http.StatusConflict, map[string]apiError{"error": {Code: "opinions_unanswered",
-			Message:  fmt.Sprintf("本案尚有 %d 份律师书面意见未答复，答复后方可办结 (the case has %d unanswered opinions; reply to them first)", len(ps), len(ps)),
-			Problems: ps}})
-		return
-	}
+	updated, err := a.Conclude(r.Context(), a.caller(r, id), c)
 	if err != nil {
 		a.fail(w, r, err)
 		return
