@@ -160,6 +160,13 @@ func (k AttachmentKind) Valid() bool {
 	return k == PracticeCertificate || k == FirmLetter || k == PowerOfAttorney || k == LegalAidLetter || k == SupportingDocument
 }
 
+// AttachmentUploadPrefix begins the key of every attachment's upload in
+// the uploads bucket (see casefile.MaterialUploadPrefix).
+const AttachmentUploadPrefix = "uploads/attachments/"
+
+// AttachmentUploadKey is where the upload of attachment id goes.
+func AttachmentUploadKey(id string) string { return AttachmentUploadPrefix + id }
+
 // Attachment is a lawyer's uploaded supporting document.
 type Attachment struct {
 	ID          string         `json:"id"`

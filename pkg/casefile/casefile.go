@@ -181,6 +181,15 @@ const (
 	Rejected       MaterialStatus = "rejected"
 )
 
+// MaterialUploadPrefix begins the key of every material's upload in the
+// uploads bucket. The key alone says what an uploaded object is, so an
+// ObjectCreated event needs no lookup to be routed (ingest.ParseKey).
+const MaterialUploadPrefix = "uploads/materials/"
+
+// MaterialUploadKey is where the original upload of material id of case
+// caseID goes.
+func MaterialUploadKey(caseID, id string) string { return MaterialUploadPrefix + caseID + "/" + id }
+
 // Material is one scanned file of a case volume.
 type Material struct {
 	ID          string         `json:"id"`

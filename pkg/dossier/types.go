@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/limits"
 )
 
 // Limits bounds what Ingest accepts. Zero fields take the DefaultLimits value.
@@ -14,9 +16,9 @@ type Limits struct {
 }
 
 // DefaultLimits returns the limits used when nothing else is configured:
-// 512 MiB, 5000 pages, 100 megapixels per image.
+// limits.UploadBytes (512 MiB), 5000 pages, 100 megapixels per image.
 func DefaultLimits() Limits {
-	return Limits{MaxBytes: 512 << 20, MaxPages: 5000, MaxPixels: 100_000_000}
+	return Limits{MaxBytes: limits.UploadBytes, MaxPages: 5000, MaxPixels: 100_000_000}
 }
 
 // Rejection codes, for callers that need to branch on the kind of problem.

@@ -13,8 +13,6 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/dossier"
-	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -31,7 +29,7 @@ func (a *API) maxUpload() int64 {
 	if a.MaxUpload > 0 {
 		return a.MaxUpload
 	}
-	return dossier.DefaultLimits().MaxBytes
+	return limits.UploadBytes
 }
 
 // sizeProblem says what is wrong with the declared size of an upload, if
@@ -178,7 +176,7 @@ func (a *API) createMaterial(w http.ResponseWriter, r *http.Request, id auth.Ide
 		a.fail(w, r, err)
 		return
 	}
-	m.UploadKey = ingest.MaterialUploadKey(c.ID, m.ID)
+	m.UploadKey = casefile.MaterialUploadKey(c.ID, m.ID)
 	if _, err := a.Cases.UpdateMaterial(r.Context(), c.ID, m.ID, func(x *casefile.Material) error { x.UploadKey = m.UploadKey; return nil }); err != nil {
 		a.fail(w, r, err)
 		return
@@ -267,7 +265,7 @@ func (a *API) createAttachment(w http.ResponseWriter, r *http.Request, id auth.I
 		return
 	}
 	at := &application.Attachment{ID: casefile.NewID(), Kind: in.Kind, Filename: in.Filename, Owner: owner(id), CreatedAt: a.now()}
-	at.Key = ingest.AttachmentUploadKey(at.ID)
+	at.Key = application.AttachmentUploadKey(at.ID)
 	if err := a.Apps.PutAttachment(r.Context(), at); err != nil {
 		a.fail(w, r, err)
 		return

@@ -52,7 +52,7 @@ type API struct {
 	UploadTTL  time.Duration
 	PresignTTL time.Duration
 	// MaxUpload is the largest file an upload URL is issued for, in bytes
-	// (YUEJUAN_MAX_UPLOAD_MB; default dossier.DefaultLimits().MaxBytes, the
+	// (YUEJUAN_MAX_UPLOAD_MB; default limits.UploadBytes, the
 	// limit ingest applies): each upload URL accepts exactly the size the
 	// request declared, at most this.
 	MaxUpload int64

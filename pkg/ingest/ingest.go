@@ -23,21 +23,23 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
-// Object keys of uploads. The key alone says what an object is, so an
-// ObjectCreated event needs no lookup to be routed.
+// Object keys of uploads, as casefile and application declare them (the
+// API, which issues the upload URLs, does not import ingest). The key alone
+// says what an object is, so an ObjectCreated event needs no lookup to be
+// routed.
 const (
-	MaterialPrefix   = "uploads/materials/"
-	AttachmentPrefix = "uploads/attachments/"
+	MaterialPrefix   = casefile.MaterialUploadPrefix
+	AttachmentPrefix = application.AttachmentUploadPrefix
 )
 
-// MaterialUploadKey is where a material's original upload goes.
-func MaterialUploadKey(caseID, id string) string { return MaterialPrefix + caseID + "/" + id }
+// MaterialUploadKey is casefile.MaterialUploadKey.
+func MaterialUploadKey(caseID, id string) string { return casefile.MaterialUploadKey(caseID, id) }
 
 // MaterialPDFKey is where its normalised PDF goes.
 func MaterialPDFKey(caseID, id string) string { return "materials/" + caseID + "/" + id + ".pdf" }
 
-// AttachmentUploadKey is where an attachment's upload goes.
-func AttachmentUploadKey(id string) string { return AttachmentPrefix + id }
+// AttachmentUploadKey is application.AttachmentUploadKey.
+func AttachmentUploadKey(id string) string { return application.AttachmentUploadKey(id) }
 
 // ParseKey says what an uploaded object is: kind "material" (with case and
 // material id) or "attachment" (with its id).
