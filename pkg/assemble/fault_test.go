@@ -180,7 +180,7 @@ func (r *rig) approved(ctx context.Context, c *casefile.Case, license, name stri
 }
 
 // count is how many audit records of action there are for the filter.
-func (r *rig) count(ctx context.Context, action, caseID, appID, target string) int {
+func (r *rig) count(ctx context.Context, action audit.Action, caseID, appID, target string) int {
 	r.t.Helper()
 	n := 0
 	err := (&audit.Log{T: r.table}).Each(ctx, audit.Filter{Action: action, CaseID: caseID, ApplicationID: appID}, func(e audit.Event) error {
@@ -219,7 +219,7 @@ func (r *rig) settled(ctx context.Context, c *casefile.Case, apps ...*applicatio
 			r.t.Fatalf("link %s: %v (copy %q vs %q)", got.LinkID, err, l.CopyKey, got.CopyKey)
 		}
 		r.wholePDF(ctx, got.CopyKey)
-		for _, action := range []string{"copy.make", "link.issue"} {
+		for _, action := range []audit.Action{"copy.make", "link.issue"} {
 			if n := r.count(ctx, action, c.ID, a.ID, ""); n != 1 {
 				r.t.Errorf("application %s: %d %s records, want exactly 1", a.ID, n, action)
 			}

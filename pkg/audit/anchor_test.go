@@ -82,7 +82,7 @@ func lines(t *testing.T, path string) []string {
 func appendN(t *testing.T, l *audit.Log, n int) {
 	t.Helper()
 	for i := range n {
-		if _, err := l.Append(t.Context(), audit.Event{Actor: "a", Action: fmt.Sprintf("x.%d", i), Result: audit.OK}); err != nil {
+		if _, err := l.Append(t.Context(), audit.Event{Actor: "a", Action: audit.Action(fmt.Sprintf("x.%d", i)), Result: audit.OK}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -288,7 +288,7 @@ func TestAnchorWhileAppending(t *testing.T) {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := range 30 {
-				if _, err := l.Append(t.Context(), audit.Event{Actor: fmt.Sprint(w), Action: fmt.Sprint(i), Result: audit.OK}); err != nil {
+				if _, err := l.Append(t.Context(), audit.Event{Actor: fmt.Sprint(w), Action: audit.Action(fmt.Sprint(i)), Result: audit.OK}); err != nil {
 					t.Error(err)
 				}
 			}

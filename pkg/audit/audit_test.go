@@ -53,7 +53,7 @@ func appendN(t *testing.T, l *Log, n int) []Event {
 	t.Helper()
 	var out []Event
 	for i := range n {
-		e, err := l.Append(t.Context(), Event{Actor: "clerk-1", Role: "clerk", Action: fmt.Sprintf("act.%d", i), Result: OK})
+		e, err := l.Append(t.Context(), Event{Actor: "clerk-1", Role: "clerk", Action: Action(fmt.Sprintf("act.%d", i)), Result: OK})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +258,7 @@ func TestConcurrentAppendsNeitherForkNorLose(t *testing.T) {
 			for w := range writers {
 				wg.Go(func() {
 					for i := range each {
-						_, err := l.Append(t.Context(), Event{Actor: fmt.Sprintf("w%d", w), Action: fmt.Sprintf("n%d", i), Result: OK})
+						_, err := l.Append(t.Context(), Event{Actor: fmt.Sprintf("w%d", w), Action: Action(fmt.Sprintf("n%d", i)), Result: OK})
 						if err != nil {
 							errs <- err
 						}
@@ -284,7 +284,7 @@ func TestConcurrentAppendsNeitherForkNorLose(t *testing.T) {
 						t.Fatal(err)
 					}
 					seqs = append(seqs, e.Seq)
-					seen[e.Actor+"/"+e.Action] = true
+					seen[e.Actor+"/"+string(e.Action)] = true
 				}
 				if p.Next == "" {
 					break
@@ -380,7 +380,7 @@ func TestQuery(t *testing.T) {
 		{"13101201710123456", "c1", "a1", "download"}, // 9
 	}
 	for _, r := range rows {
-		if _, err := l.Append(t.Context(), Event{Actor: r.actor, CaseID: r.kase, ApplicationID: r.app, Action: r.action, Result: OK}); err != nil {
+		if _, err := l.Append(t.Context(), Event{Actor: r.actor, CaseID: r.kase, ApplicationID: r.app, Action: Action(r.action), Result: OK}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func fuzzEvent(seq, nanos int64, actor, action, target, ua, dk, dv string) audit.Event {
-	e := audit.Event{Seq: seq, Time: time.Unix(0, nanos), Actor: actor, Role: "lawyer", Action: action,
+	e := audit.Event{Seq: seq, Time: time.Unix(0, nanos), Actor: actor, Role: "lawyer", Action: audit.Action(action),
 		CaseID: "c" + target, ApplicationID: "a" + actor, Target: target, IP: "127.0.0.1", UserAgent: ua,
 		RequestID: "r" + action, Result: audit.OK, PrevHash: "p" + dv}
 	if dk != "" || dv != "" {
@@ -78,7 +78,7 @@ func FuzzCanonicalDistinct(f *testing.F) {
 			func(e *audit.Event) { e.Seq++ },
 			func(e *audit.Event) { e.Time = e.Time.Add(time.Nanosecond) },
 			func(e *audit.Event) { e.Actor += "x" },
-			func(e *audit.Event) { e.Action, e.Target = e.Target, e.Action },
+			func(e *audit.Event) { e.Action, e.Target = audit.Action(e.Target), string(e.Action) },
 			func(e *audit.Event) { e.UserAgent = e.Actor; e.Actor = ua },
 			func(e *audit.Event) { e.Detail = map[string]string{dv: dk, "fixed": "值"} },
 			func(e *audit.Event) { e.Result = audit.Denied },
@@ -117,7 +117,7 @@ func same(a, b audit.Event) bool {
 			}
 			return string(out)
 		}
-		e.Actor, e.Role, e.Action, e.CaseID, e.ApplicationID = v(e.Actor), v(e.Role), v(e.Action), v(e.CaseID), v(e.ApplicationID)
+		e.Actor, e.Role, e.Action, e.CaseID, e.ApplicationID = v(e.Actor), v(e.Role), audit.Action(v(string(e.Action))), v(e.CaseID), v(e.ApplicationID)
 		e.Target, e.IP, e.UserAgent, e.RequestID, e.PrevHash = v(e.Target), v(e.IP), v(e.UserAgent), v(e.RequestID), v(e.PrevHash)
 		var d map[string]string
 		for k, x := range e.Detail {

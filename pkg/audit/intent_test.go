@@ -73,7 +73,7 @@ func (il *intentLog) advance(d time.Duration) {
 func (il *intentLog) records(t *testing.T, action string) []audit.Event {
 	t.Helper()
 	var out []audit.Event
-	if err := il.Each(t.Context(), audit.Filter{Action: action}, func(e audit.Event) error {
+	if err := il.Each(t.Context(), audit.Filter{Action: audit.Action(action)}, func(e audit.Event) error {
 		out = append(out, e)
 		return nil
 	}); err != nil {
@@ -107,8 +107,8 @@ type changes struct {
 	asked   int
 }
 
-func (c *changes) resolvers() map[string]audit.Resolver {
-	return map[string]audit.Resolver{"application.decide": func(_ context.Context, e audit.Event) (bool, error) {
+func (c *changes) resolvers() map[audit.Action]audit.Resolver {
+	return map[audit.Action]audit.Resolver{"application.decide": func(_ context.Context, e audit.Event) (bool, error) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.asked++
@@ -294,14 +294,14 @@ func testSettleNeverGuesses(t *testing.T, open func(*testing.T) store.Table) {
 		t.Fatal(err)
 	}
 	il.advance(time.Hour)
-	broken := map[string]audit.Resolver{"application.decide": func(context.Context, audit.Event) (bool, error) { return true, nil }}
+	broken := map[audit.Action]audit.Resolver{"application.decide": func(context.Context, audit.Event) (bool, error) { return true, nil }}
 	sum, err := il.Settle(ctx, 5*time.Minute, broken)
 	if err == nil || !strings.Contains(err.Error(), `no resolver for action "case.conclude"`) || sum != (audit.SettleSummary{Unresolved: 1}) {
 		t.Fatalf("Settle without a resolver: %+v %v", sum, err)
 	}
 	// The claim of a settle that gave up is taken over by a later one.
 	il.advance(6 * time.Minute)
-	failing := map[string]audit.Resolver{"case.conclude": func(context.Context, audit.Event) (bool, error) {
+	failing := map[audit.Action]audit.Resolver{"case.conclude": func(context.Context, audit.Event) (bool, error) {
 		return false, errors.New("store down")
 	}}
 	sum, err = il.Settle(ctx, 5*time.Minute, failing)
@@ -312,7 +312,7 @@ func testSettleNeverGuesses(t *testing.T, open func(*testing.T) store.Table) {
 		t.Fatal("an unresolved event was dropped or recorded")
 	}
 	il.advance(6 * time.Minute)
-	ok := map[string]audit.Resolver{"case.conclude": func(context.Context, audit.Event) (bool, error) { return true, nil }}
+	ok := map[audit.Action]audit.Resolver{"case.conclude": func(context.Context, audit.Event) (bool, error) { return true, nil }}
 	if sum, err := il.Settle(ctx, 5*time.Minute, ok); err != nil || sum != (audit.SettleSummary{Appended: 1}) {
 		t.Fatalf("Settle once resolvable: %+v %v", sum, err)
 	}

@@ -322,7 +322,7 @@ func TestDeadlineHandler(t *testing.T) {
 	if _, err := alog.Intend(t.Context(), audit.Event{Action: "application.decide", ApplicationID: "a1", Result: audit.OK}); err != nil {
 		t.Fatal(err)
 	}
-	decided := map[string]audit.Resolver{"application.decide": func(context.Context, audit.Event) (bool, error) { return true, nil }}
+	decided := map[audit.Action]audit.Resolver{"application.decide": func(context.Context, audit.Event) (bool, error) { return true, nil }}
 	q := &recordingQueue{}
 	d := &Deadline{Apps: apps, Queue: q, Log: quiet(),
 		Job:    &reminder.Job{Apps: apps, Audit: alog, Notify: nopNotifier{}},

@@ -67,7 +67,7 @@ func actions(t *testing.T, log *audit.Log, notice string) []string {
 	var out []string
 	for _, e := range p.Events {
 		if e.Detail["notice"] == notice {
-			out = append(out, e.Action+"#"+e.Detail["attempt"])
+			out = append(out, string(e.Action)+"#"+e.Detail["attempt"])
 		}
 	}
 	return out

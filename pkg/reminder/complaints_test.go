@@ -75,7 +75,7 @@ func TestComplaintsRemindThenOverdue(t *testing.T) {
 	if n, _ := out.List(ctx, notify.Supervisors("u1")); len(n) != 1 || n[0].Kind != "complaint.overdue" {
 		t.Errorf("supervisors' outbox %+v", n)
 	}
-	for _, action := range []string{"complaint.remind", "complaint.overdue"} {
+	for _, action := range []audit.Action{"complaint.remind", "complaint.overdue"} {
 		if p, _ := log.Query(ctx, audit.Filter{Action: action}); len(p.Events) != 1 || p.Events[0].Detail["complaint"] != urgent.ID {
 			t.Errorf("audit %s: %+v", action, p.Events)
 		}

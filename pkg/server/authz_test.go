@@ -209,7 +209,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	byRequest := map[string][]string{}
 	anonymous, firsts, counted := 0, 0, 0
 	for _, e := range ts.events() {
-		byRequest[e.RequestID] = append(byRequest[e.RequestID], e.Action)
+		byRequest[e.RequestID] = append(byRequest[e.RequestID], string(e.Action))
 		switch {
 		case e.IP == ip && e.Action == "auth.fail":
 			firsts++

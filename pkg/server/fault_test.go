@@ -25,7 +25,7 @@ import (
 func (ts *tsrv) count(action, caseID, appID, target string) int {
 	ts.t.Helper()
 	n := 0
-	if err := ts.s.API.Audit.Each(context.Background(), audit.Filter{Action: action, CaseID: caseID, ApplicationID: appID}, func(e audit.Event) error {
+	if err := ts.s.API.Audit.Each(context.Background(), audit.Filter{Action: audit.Action(action), CaseID: caseID, ApplicationID: appID}, func(e audit.Event) error {
 		if target == "" || e.Target == target {
 			n++
 		}

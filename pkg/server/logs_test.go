@@ -171,7 +171,7 @@ func TestRequestIDInLogAndAudit(t *testing.T) {
 		var got []string
 		ts.s.API.Audit.Each(context.Background(), audit.Filter{}, func(e audit.Event) error {
 			if e.RequestID == id {
-				got = append(got, e.Action)
+				got = append(got, string(e.Action))
 			}
 			return nil
 		})
