@@ -75,8 +75,16 @@ func (e *TooLargeError) Error() string {
 		return fmt.Sprintf("卷宗过大：共 %d 页，超过单份卷宗 %d 页的上限，请分案或分册组卷 (the dossier is too large: %d pages, the limit is %d; split it)",
 			e.Pages, e.MaxPages, e.Pages, e.MaxPages)
 	}
+	b, mb := bigSize(e.Bytes), bigSize(e.MaxBytes)
 	return fmt.Sprintf("卷宗过大：材料共 %s，超过单份卷宗 %s 的上限，请分案或分册组卷 (the dossier is too large: %s of documents, the limit is %s; split it)",
-		sizeString(e.Bytes), sizeString(e.MaxBytes), sizeString(e.Bytes), sizeString(e.MaxBytes))
+		b, mb, b, mb)
+}
+
+func bigSize(n int64) string {
+	if n >= 1<<30 {
+		return fmt.Sprintf("%.2f GB", float64(n)/(1<<30))
+	}
+	return sizeString(n)
 }
 
 // CheckSize refuses a dossier of pages pages (0: not known) built from
@@ -137,13 +145,16 @@ func openSource(c context.Context, d Document) (src *sourcePDF, err error) {
 		f.Close()
 		return nil, reject(name, CodeUnreadable, "文件无法打开（%v），请重新上传 (the file cannot be opened: %v; upload it again)", err, err)
 	}
-	head := make([]byte, 1024)
-	k, _ := f.ReadAt(head, 0)
-	if sniff(head[:k]) != "pdf" {
+	win, err := newFileWindow(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, reject(name, CodeUnreadable, "文件无法读取（%v），请重新上传 (the file cannot be read: %v; upload it again)", err, err)
+	}
+	if sniff(win.head[:min(len(win.head), 1024)]) != "pdf" {
 		f.Close()
 		return nil, reject(name, CodeUnknownFormat, "文件不是 PDF，需先经过导入处理 (the file is not a PDF; it has to be ingested first)")
 	}
-	if xt, streams, err := readLight(c, f, st.Size()); err == nil {
+	if xt, streams, err := readLight(c, win, st.Size()); err == nil {
 		if pgs, err := pages(xt); err == nil && len(pgs) > 0 {
 			return &sourcePDF{xt: xt, pgs: pgs, f: f, streams: streams, size: st.Size()}, nil
 		}

@@ -88,6 +88,56 @@ func readLight(c context.Context, f io.ReaderAt, size int64) (xt *model.XRefTabl
 	return xt, streams, nil
 }
 
+// fileWindow serves reads of a file's first and last windowSize bytes from
+// memory. The light reader reads small pieces — the objects (at the start
+// of an ingested file, before the image data), the end of stream data, the
+// xref table and trailer (at its end) — and a system call for each costs
+// more than parsing them.
+type fileWindow struct {
+	r          io.ReaderAt
+	size       int64
+	head, tail []byte // the file's first and last bytes
+}
+
+const windowSize = 16 << 10
+
+func newFileWindow(r io.ReaderAt, size int64) (*fileWindow, error) {
+	w := &fileWindow{r: r, size: size, head: make([]byte, min(size, windowSize))}
+	if _, err := r.ReadAt(w.head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if size > windowSize {
+		w.tail = make([]byte, min(size-windowSize, windowSize))
+		if _, err := r.ReadAt(w.tail, size-int64(len(w.tail))); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// ReadAt implements io.ReaderAt.
+func (w *fileWindow) ReadAt(p []byte, off int64) (int, error) {
+	end := min(off+int64(len(p)), w.size)
+	tailStart := w.size - int64(len(w.tail))
+	var n int
+	switch {
+	case off < 0:
+		return 0, errors.New("negative offset")
+	case off >= w.size:
+		return 0, io.EOF
+	case end <= int64(len(w.head)):
+		n = copy(p, w.head[off:end])
+	case off >= tailStart && w.tail != nil:
+		n = copy(p, w.tail[off-tailStart:end-tailStart])
+	default:
+		return w.r.ReadAt(p, off)
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
 // startXRef finds the offset of the cross-reference table.
 func startXRef(f io.ReaderAt, size int64) (int64, error) {
 	n := min(size, 512)
