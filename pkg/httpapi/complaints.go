@@ -3,17 +3,12 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
-	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
-	"github.com/yuejuan/yuejuan/pkg/limits"
-	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -47,29 +42,6 @@ func (a *API) presentComplaint(c *complaint.Complaint) complaintOut {
 	return out
 }
 
-// ownAttachments checks that every id is an uploaded attachment of the
-// caller, and returns a problem per one that is not.
-func (a *API) ownAttachments(r *http.Request, id auth.Identity, ids []string) casefile.Problems {
-	var ps casefile.Problems
-	if len(ids) > limits.Attachments.Max {
-		return nil // too many: refused by validation, not looked up
-	}
-	for i, aid := range ids {
-		if !limits.AttachmentID.Fits(aid) {
-			continue // refused by validation, not looked up
-		}
-		at, err := a.Apps.GetAttachment(r.Context(), aid)
-		field := fmt.Sprintf("attachments[%d]", i)
-		switch {
-		case err != nil || at.Owner != owner(id):
-			ps = append(ps, casefile.Problem{Field: field, Message: fmt.Sprintf("附件 %s 不存在或不属于您 (attachment not found)", aid)})
-		case !at.Uploaded:
-			ps = append(ps, casefile.Problem{Field: field, Message: fmt.Sprintf("附件“%s”尚未上传完成 (the file was never uploaded; PUT it to its uploadUrl first)", at.Filename)})
-		}
-	}
-	return ps
-}
-
 // createComplaint is POST /complaints: a lawyer's complaint of obstruction.
 // The deadline follows the policy table; without a caseNo the lawyer names
 // the unit.
@@ -80,71 +52,13 @@ func (a *API) createComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 	}
 	c := &complaint.Complaint{CaseNo: in.CaseNo, Unit: in.Unit, Kind: in.Kind, Urgent: in.Urgent, Description: in.Description,
 		Attachments: in.Attachments, Lawyer: complaint.Lawyer{License: id.Subject, Name: id.Name, Firm: in.Firm, Phone: in.Phone}}
-	var cs *casefile.Case
-	if no := strings.TrimSpace(in.CaseNo); no != "" && limits.CaseNo.Fits(no) {
-		got, err := a.Cases.GetByNo(r.Context(), no)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			a.fail(w, r, err)
-			return
-		}
-		cs = got
-	}
-	ps := c.Validate(cs != nil)
-	if cs != nil {
-		if c.Unit != "" && c.Unit != cs.Unit {
-			ps = append(ps, casefile.Problem{Field: "unit", Message: "所填单位与案件承办单位不一致；填写案号时可不填单位 (the unit is not the case's unit; with a caseNo, leave unit empty)"})
-		}
-		c.CaseID, c.CaseNo, c.Unit = cs.ID, cs.CaseNo, cs.Unit
-	} else if c.CaseNo == "" && c.Unit != "" && limits.Unit.Fits(c.Unit) {
-		// A unit is known once it has registered a case here.
-		known, err := a.Cases.ListByUnit(r.Context(), c.Unit)
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if len(known) == 0 {
-			ps = append(ps, casefile.Problem{Field: "unit", Message: fmt.Sprintf("未找到受理单位“%s”，请核对单位名称或致电 12309 (unknown unit; check its name or call 12309)", c.Unit)})
-		}
-	}
-	ps = append(ps, a.ownAttachments(r, id, c.Attachments)...)
-	if len(ps) > 0 {
-		a.record(r, id, audit.Event{Action: "complaint.validate", CaseID: c.CaseID, Result: audit.Invalid, Detail: map[string]string{"problems": ps.Error()}})
-		writeProblems(w, ps)
-		return
-	}
-	now := a.now()
-	c.SubmittedAt, c.Status = now, complaint.Open
-	p, res := complaint.Due(a.calendar(), now, c.Kind, c.Urgent)
-	c.Period, c.PeriodLabel = p.Key, p.Label+"（"+periodText(p)+"）"
-	c.Deadline, c.DeadlineUncertain = res.Due.String(), res.Uncertain
-	if err := a.Complaints.Create(r.Context(), c); err != nil {
+	c, err := a.SubmitComplaint(r.Context(), a.caller(r, id), c)
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "complaint.submit", CaseID: c.CaseID, Target: c.ID, Result: audit.OK,
-		Detail: map[string]string{"complaint": c.ID, "kind": string(c.Kind), "urgent": fmt.Sprint(c.Urgent), "unit": c.Unit, "deadline": c.Deadline, "period": c.Period}})
-	about := "未登记案件"
-	if c.CaseNo != "" {
-		about = "案号 " + c.CaseNo
-	}
-	urgent := ""
-	if c.Urgent {
-		urgent = "（紧急）"
-	}
-	a.notifyAll(r, notify.Notice{ID: "complaint-received-" + c.ID, To: notify.Unit(c.Unit), Kind: "complaint.received",
-		Subject: "收到律师申诉控告" + urgent,
-		Body: fmt.Sprintf("%s，律师 %s就%s提出申诉控告%s，请于 %s 前办结并书面答复。",
-			about, notify.Who(c.Lawyer.Name, c.Lawyer.Firm, c.Lawyer.Phone), c.Kind.Label(), urgent, c.Deadline),
-		Unit: c.Unit, CaseID: c.CaseID, CaseNo: c.CaseNo, ComplaintID: c.ID})
 	w.Header().Set("Location", "/api/v1/complaints/"+c.ID)
 	writeJSON(w, http.StatusCreated, a.presentComplaint(c))
-}
-
-func periodText(p deadline.Period) string {
-	if p.Unit == deadline.WorkingDays {
-		return fmt.Sprintf("%d 个工作日", p.Days)
-	}
-	return fmt.Sprintf("%d 日", p.Days)
 }
 
 // listComplaints is GET /complaints: a lawyer's own, newest first; a

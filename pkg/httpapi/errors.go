@@ -14,7 +14,7 @@ func statusOf(c service.Code) int {
 		return http.StatusUnprocessableEntity
 	case service.NotFound, service.ApplicationNotFound:
 		return http.StatusNotFound
-	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered:
+	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered, service.CaseConcluded:
 		return http.StatusConflict
 	}
 	return http.StatusInternalServerError

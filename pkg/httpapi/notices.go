@@ -14,12 +14,6 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
-// notifyAll sends notices; a notice never fails the request that caused
-// it (service.Service.Notify).
-func (a *API) notifyAll(r *http.Request, ns ...notify.Notice) []*notify.Delivery {
-	return a.Notify(r.Context(), info(r.Context()).id, ns...)
-}
-
 // noticeOut is a notice as its recipient sees it.
 type noticeOut struct {
 	notify.Notice

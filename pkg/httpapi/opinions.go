@@ -2,13 +2,11 @@ package httpapi
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
@@ -63,31 +61,12 @@ func (a *API) createOpinion(w http.ResponseWriter, r *http.Request, id auth.Iden
 		return
 	}
 	o := &opinion.Opinion{CaseID: c.ID, CaseNo: c.CaseNo, Unit: c.Unit, Text: in.Text, Attachments: in.Attachments,
-		Lawyer: opinion.Lawyer{License: id.Subject, Name: id.Name, Firm: b.Firm, Phone: b.Phone}, SubmittedAt: a.now()}
-	ps := append(o.Validate(), a.ownAttachments(r, id, o.Attachments)...)
-	if len(ps) > 0 {
-		writeProblems(w, ps)
-		return
-	}
-	err := a.Opinions.Submit(r.Context(), o)
-	switch {
-	case errors.Is(err, casefile.ErrConcluded):
-		a.record(r, id, audit.Event{Action: "opinion.submit", CaseID: c.ID, Target: o.ID, Result: audit.Denied, Detail: map[string]string{"reason": "case concluded"}})
-		writeError(w, http.StatusConflict, "case_concluded", "本案已办结，不再接收书面意见；如有异议请致电 12309 (the case has been concluded)")
-		return
-	case errors.As(err, &ps):
-		writeProblems(w, ps)
-		return
-	case err != nil:
+		Lawyer: opinion.Lawyer{License: id.Subject, Name: id.Name, Firm: b.Firm, Phone: b.Phone}}
+	o, err := a.SubmitOpinion(r.Context(), a.caller(r, id), c, o)
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "opinion.submit", CaseID: c.ID, Target: o.ID, Result: audit.OK,
-		Detail: map[string]string{"opinion": o.ID, "attachments": fmt.Sprint(len(o.Attachments))}})
-	a.notifyAll(r, notify.Notice{ID: "opinion-received-" + o.ID, To: notify.Unit(c.Unit), Kind: "opinion.received",
-		Subject: "收到律师书面意见",
-		Body:    fmt.Sprintf("案号 %s，律师 %s（%s）提交了书面意见，请承办人 %s 审查并答复是否采纳及理由。", c.CaseNo, o.Lawyer.Name, o.Lawyer.Firm, c.Handler.Name),
-		Unit:    c.Unit, CaseID: c.ID, CaseNo: c.CaseNo, OpinionID: o.ID})
 	w.Header().Set("Location", "/api/v1/opinions/"+o.ID)
 	writeJSON(w, http.StatusCreated, o)
 }
