@@ -9,13 +9,14 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/yuejuan/yuejuan/pkg/cloud"
+	"github.com/yuejuan/yuejuan/pkg/cloud/worker"
 )
 
 func main() {
 	ctx := context.Background()
 	rt, err := cloud.Start(ctx)
 	cloud.Check(err)
-	h, err := rt.Deadline(ctx)
+	h, err := worker.NewDeadline(ctx, rt)
 	cloud.Check(err)
 	lambda.Start(h.Handle)
 }

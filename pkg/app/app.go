@@ -1,11 +1,14 @@
 // Package app is the one place the application is put together: its use
-// cases (service.Service), its HTTP API and its jobs (ingest, assemble, the
-// deadline job) built from its ports — the table, the buckets, the queue,
+// cases (service.Service), its HTTP API and the deadline job built from its
+// ports — the table, the buckets, the queue,
 // the notice channel, the login verifier, the link signer, the calendar and
 // the settings. The local server (pkg/server) and each Lambda function
 // (pkg/cloud) only choose the drivers of the ports and call New; a function
 // given no port for something (no queue, no dossiers bucket, no link key)
-// cannot do it (docs/design.md, "Layers").
+// cannot do it (docs/design.md, "Layers"). The PDF jobs, ingest and
+// assemble, are built on an App by package jobs, apart, so that what runs
+// neither (the API, the download door, the deadline job) does not link the
+// PDF library (docs/design.md, "Lambda bootstraps").
 package app
 
 import (
@@ -13,18 +16,12 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/yuejuan/yuejuan/pkg/application"
-	"github.com/yuejuan/yuejuan/pkg/assemble"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/blob"
-	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
-	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/httpapi"
-	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/notify"
-	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
 	"github.com/yuejuan/yuejuan/pkg/service"
@@ -80,11 +77,12 @@ type App struct {
 	Service *service.Service
 	// Notices records and delivers notices (nil without a channel).
 	Notices *notify.Dispatcher
-	// Ingest checks uploads, Assemble builds dossiers and copies, each
-	// within its time budget; Reminder is the deadline job.
-	Ingest   *ingest.Budgeted
-	Assemble *assemble.Budgeted
+	// Reminder is the deadline job.
 	Reminder *reminder.Job
+	// Watch keeps the download links whose expiry is to be announced.
+	Watch *reminder.LinkWatch
+	// Log is the application's logger.
+	Log *slog.Logger
 
 	ports    Ports
 	settings Settings
@@ -104,43 +102,29 @@ func New(p Ports, s Settings) *App {
 		notices = &notify.Dispatcher{T: p.Table, Channel: p.Channel, Audit: svc.Audit, Log: log}
 		svc.Notices, notifier = notices, notices
 	}
-	a.Service, a.Notices = svc, notices
-	send := func(ctx context.Context, n notify.Notice) error {
-		if notices == nil {
-			return nil
-		}
-		_, err := notices.Send(ctx, n)
-		return err
-	}
-
-	lim := dossier.DefaultLimits()
-	if s.MaxUpload > 0 {
-		lim.MaxBytes = s.MaxUpload
-	}
-	a.Ingest = &ingest.Budgeted{Log: log, Worker: &ingest.Worker{Cases: svc.Cases, Apps: svc.Apps, Audit: svc.Audit,
-		Uploads: p.Uploads, Limits: lim, TempDir: s.TempDir}}
+	a.Service, a.Notices, a.Log = svc, notices, log
 
 	watch := &reminder.LinkWatch{T: p.Table}
-	a.Assemble = &assemble.Budgeted{Log: log,
-		Worker: &assemble.Worker{Cases: svc.Cases, Apps: svc.Apps, Links: svc.Links, Audit: svc.Audit,
-			Uploads: p.Uploads, Dossiers: p.Dossiers, LinkTTL: s.LinkTTL, MaxDownloads: s.MaxDownloads, TempDir: s.TempDir,
-			OnReady: func(ctx context.Context, x *application.Application, l *link.Link) error {
-				if err := send(ctx, procedure.LinkReady(x, l)); err != nil {
-					return err
-				}
-				return watch.Add(ctx, x.ID, l)
-			},
-			OnHold: func(ctx context.Context, x *application.Application, _ *casefile.Case) error {
-				return send(ctx, procedure.DossierHeld(x))
-			}},
-		OnFailed: func(ctx context.Context, x *application.Application, f assemble.Failure) error {
-			return send(ctx, procedure.DossierFailed(x, f.Version, f.Pages, f.Budget))
-		}}
-
+	a.Watch = watch
 	a.Reminder = &reminder.Job{Apps: svc.Apps, Audit: svc.Audit, Notify: notifier, Complaints: svc.Complaints,
 		Links: svc.Links, Watch: watch, RemindHour: s.RemindHour}
 	return a
 }
+
+// Send sends n through the notices, when there are any.
+func (a *App) Send(ctx context.Context, n notify.Notice) error {
+	if a.Notices == nil {
+		return nil
+	}
+	_, err := a.Notices.Send(ctx, n)
+	return err
+}
+
+// Ports are the ports the application was built on.
+func (a *App) Ports() Ports { return a.ports }
+
+// Settings are the settings it was built with.
+func (a *App) Settings() Settings { return a.settings }
 
 // API is the HTTP API on the application's use cases; with roles, only
 // the routes that admit one of them (one Lambda function's permission

@@ -6,11 +6,12 @@
 // identity provider's JWTs (checked against its JWKS) instead of the local
 // login keys, and keys from AWS Secrets Manager.
 //
-// It also holds the Lambda handlers that are not plain HTTP (Ingest for S3
-// ObjectCreated events, Assemble for SQS messages, Deadline for the
-// EventBridge Scheduler), as plain types a test can call with an event. Each
-// functions/<name>/main.go only reads the environment, asks a Runtime for
-// its handler and calls lambda.Start.
+// It builds the HTTP functions (the role APIs, the download door); the
+// handlers that are not plain HTTP (ingest for S3 ObjectCreated events,
+// assemble for SQS messages, the deadline job for the EventBridge
+// Scheduler) are package worker's, on a Runtime, so that the HTTP functions
+// do not link the PDF library. Each functions/<name>/main.go only reads the
+// environment, asks for its handler and calls lambda.Start.
 //
 // Each builder opens only what its permission boundary needs (docs/design.md,
 // "One function per permission boundary"): the auditor API gets no upload or

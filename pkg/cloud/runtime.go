@@ -4,13 +4,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,9 +26,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
-	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/httpapi"
-	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/notify/snsnotify"
@@ -43,7 +39,8 @@ import (
 
 // Runtime holds what every function shares: the configuration, the AWS SDK
 // configuration, the metadata table and the repositories on it. Its
-// builders (LawyerAPI, Download, Ingest, ...) add what one function needs.
+// builders (API, Download; worker's NewIngest, ...) add what one function
+// needs.
 type Runtime struct {
 	Env      Env
 	Log      *slog.Logger
@@ -55,10 +52,12 @@ type Runtime struct {
 	HTTP *http.Client
 	// Bucket opens a bucket by name (default: S3 through blob.OpenS3).
 	Bucket func(ctx context.Context, name string) (*blob.Bucket, error)
-	// Publisher sends notices (default: the SNS client).
+	// Publisher sends notices (default: the SNS client) and Sender jobs
+	// (default: the SQS client). The defaults are made when Notices or
+	// Queue first needs them, so that a function that sends neither (the
+	// download door) does not link those clients.
 	Publisher snsnotify.Publisher
-	// Sender sends jobs (default: the SQS client).
-	Sender sqsqueue.Sender
+	Sender    sqsqueue.Sender
 
 	Cases *casefile.Repo
 	Apps  *application.Repo
@@ -123,8 +122,6 @@ func New(ctx context.Context, env Env) (*Runtime, error) {
 		Secrets: &SecretsManager{Client: secretsmanager.NewFromConfig(awsCfg)},
 	}
 	rt.Bucket = rt.openS3
-	rt.Publisher = sns.NewFromConfig(awsCfg)
-	rt.Sender = sqs.NewFromConfig(awsCfg)
 	rt.SetTable(dynamostore.New(ddb, env.Table))
 	return rt, nil
 }
@@ -144,7 +141,9 @@ func (rt *Runtime) openS3(ctx context.Context, name string) (*blob.Bucket, error
 	return b, err
 }
 
-func (rt *Runtime) bucket(ctx context.Context, envVar, name string) (*blob.Bucket, error) {
+// OpenBucket opens the bucket named by the variable envVar (its value
+// name), which the function needs.
+func (rt *Runtime) OpenBucket(ctx context.Context, envVar, name string) (*blob.Bucket, error) {
 	if err := need([2]string{envVar, name}); err != nil {
 		return nil, err
 	}
@@ -156,6 +155,9 @@ func (rt *Runtime) Queue() (queue.Queue, error) {
 	if err := need([2]string{"YUEJUAN_QUEUE_URL", rt.Env.QueueURL}); err != nil {
 		return nil, err
 	}
+	if rt.Sender == nil {
+		rt.Sender = sqs.NewFromConfig(rt.AWS)
+	}
 	return sqsqueue.New(rt.Sender, rt.Env.QueueURL), nil
 }
 
@@ -165,6 +167,9 @@ func (rt *Runtime) Queue() (queue.Queue, error) {
 func (rt *Runtime) Notices() (notify.Notifier, error) {
 	if err := need([2]string{"YUEJUAN_TOPIC_ARN", rt.Env.TopicARN}); err != nil {
 		return nil, err
+	}
+	if rt.Publisher == nil {
+		rt.Publisher = sns.NewFromConfig(rt.AWS)
 	}
 	return &snsnotify.Notifier{Client: rt.Publisher, TopicARN: rt.Env.TopicARN}, nil
 }
@@ -224,7 +229,7 @@ func (rt *Runtime) LinkSigner(ctx context.Context, use KeyUse) (*link.Signer, er
 	return s, nil
 }
 
-// build is the application on the function's ports: the table, the
+// App is the application on the function's ports: the table, the
 // calendar and the settings of every function, and p's drivers of what this
 // function may do (docs/design.md, "One function per permission
 // boundary").
@@ -237,10 +242,10 @@ func (rt *Runtime) buildAPI(p app.Ports, roles ...auth.Role) *httpapi.API {
 	// A client's first refusal without a login in a minute is recorded once
 	// across every instance; the rest are counted.
 	p.Refusals = httpapi.NewSharedRefusalLog(rt.Table)
-	return rt.build(p).API(roles...)
+	return rt.App(p).API(roles...)
 }
 
-func (rt *Runtime) build(p app.Ports) *app.App {
+func (rt *Runtime) App(p app.Ports) *app.App {
 	p.Table, p.Calendar, p.Log = rt.Table, rt.Calendar, rt.Log
 	return app.New(p, app.Settings{PublicURL: rt.Env.PublicURL, LinkIssuer: rt.Env.LinkIssuer, PresignTTL: rt.Env.PresignTTL,
 		MaxUpload: rt.Env.MaxUpload, LinkTTL: rt.Env.LinkTTL, MaxDownloads: rt.Env.MaxDownloads, TempDir: rt.Env.TempDir})
@@ -270,10 +275,10 @@ func (rt *Runtime) API(ctx context.Context, role auth.Role) (*httpapi.API, error
 		if err := need([2]string{"YUEJUAN_PUBLIC_URL", rt.Env.publicURLSet()}); err != nil {
 			return nil, err
 		}
-		if p.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
+		if p.Uploads, err = rt.OpenBucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
 			return nil, err
 		}
-		if p.Dossiers, err = rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
+		if p.Dossiers, err = rt.OpenBucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
 			return nil, err
 		}
 		if p.Links, err = rt.LinkSigner(ctx, SignLinks); err != nil {
@@ -283,7 +288,7 @@ func (rt *Runtime) API(ctx context.Context, role auth.Role) (*httpapi.API, error
 			return nil, err
 		}
 	case auth.Clerk:
-		if p.Uploads, err = rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
+		if p.Uploads, err = rt.OpenBucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
 			return nil, err
 		}
 		if p.Queue, err = rt.Queue(); err != nil {
@@ -315,7 +320,7 @@ func (rt *Runtime) anchorsForVerify(ctx context.Context, log *audit.Log) error {
 	if err != nil {
 		return fmt.Errorf("%w (YUEJUAN_ANCHOR_PUBLIC_KEYS)", err)
 	}
-	b, err := rt.bucket(ctx, "YUEJUAN_ANCHORS_BUCKET", rt.Env.AnchorsBucket)
+	b, err := rt.OpenBucket(ctx, "YUEJUAN_ANCHORS_BUCKET", rt.Env.AnchorsBucket)
 	if err != nil {
 		return err
 	}
@@ -376,7 +381,7 @@ func (rt *Runtime) Download(ctx context.Context) (*httpapi.API, error) {
 	if p.Links, err = rt.LinkSigner(ctx, VerifyOnly); err != nil {
 		return nil, err
 	}
-	if p.Dossiers, err = rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
+	if p.Dossiers, err = rt.OpenBucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket); err != nil {
 		return nil, err
 	}
 	return rt.buildAPI(p, httpapi.LinkHolder), nil
@@ -389,132 +394,6 @@ func (rt *Runtime) DownloadHandler(ctx context.Context) (func(context.Context, a
 		return nil, err
 	}
 	return apigw.Handler(a.Handler()), nil
-}
-
-// pdfSetup prepares the PDF library's configuration under the scratch
-// directory (Lambda's only writable place is /tmp).
-func (rt *Runtime) pdfSetup() error {
-	if err := os.MkdirAll(rt.Env.TempDir, 0o700); err != nil {
-		return fmt.Errorf("cloud: YUEJUAN_TMP: %w", err)
-	}
-	return dossier.Setup(filepath.Join(rt.Env.TempDir, "pdfcpu"))
-}
-
-// Ingest returns the handler of S3 ObjectCreated events on the uploads
-// bucket.
-func (rt *Runtime) Ingest(ctx context.Context) (*Ingest, error) {
-	if err := rt.Env.Check("ingest"); err != nil {
-		return nil, err
-	}
-	uploads, err := rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket)
-	if err != nil {
-		return nil, err
-	}
-	if err := rt.pdfSetup(); err != nil {
-		return nil, err
-	}
-	return &Ingest{Worker: rt.build(app.Ports{Uploads: uploads}).Ingest.Worker, Log: rt.Log}, nil
-}
-
-// Assemble returns the handler of the job queue: assembly of approved
-// applications (base dossier, stamped copy, link, notice).
-func (rt *Runtime) Assemble(ctx context.Context) (*Assemble, error) {
-	if err := rt.Env.Check("assemble"); err != nil {
-		return nil, err
-	}
-	uploads, err := rt.bucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket)
-	if err != nil {
-		return nil, err
-	}
-	dossiers, err := rt.bucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket)
-	if err != nil {
-		return nil, err
-	}
-	if err := rt.pdfSetup(); err != nil {
-		return nil, err
-	}
-	notices, err := rt.Notices()
-	if err != nil {
-		return nil, err
-	}
-	b := rt.build(app.Ports{Uploads: uploads, Dossiers: dossiers, Channel: notices}).Assemble
-	return &Assemble{Jobs: queue.Mux{queue.Assemble: func(ctx context.Context, j queue.Job) error {
-		return b.Application(ctx, j.Key)
-	}}.Handle, Log: rt.Log}, nil
-}
-
-// Deadline returns the handler of the scheduled deadline job: reminders and
-// overdue notices, link-expiry notices, retries of failed notices, the
-// re-queueing of assembly work a lost message left behind, and, with
-// YUEJUAN_ANCHOR_KEY_SECRET, an anchor of the audit chain's head.
-func (rt *Runtime) Deadline(ctx context.Context) (*Deadline, error) {
-	if err := rt.Env.Check("deadline"); err != nil {
-		return nil, err
-	}
-	q, err := rt.Queue()
-	if err != nil {
-		return nil, err
-	}
-	notices, err := rt.Notices()
-	if err != nil {
-		return nil, err
-	}
-	a := rt.build(app.Ports{Queue: q, Channel: notices})
-	d := &Deadline{Apps: rt.Apps, Queue: q, Log: rt.Log, Job: a.Reminder, Settle: a.Service.SettleAudit}
-	if rt.Env.IngestFunction != "" {
-		d.Sweep = rt.sweep(&LambdaInvoker{Function: rt.Env.IngestFunction, Region: rt.AWS.Region, Endpoint: rt.Env.LambdaEndpoint,
-			Credentials: rt.AWS.Credentials, HTTP: rt.HTTP})
-	}
-	if rt.Env.AnchorKeySecret != "" {
-		data, err := rt.Secrets.Secret(ctx, rt.Env.AnchorKeySecret)
-		if err != nil {
-			return nil, err
-		}
-		keys, err := ParseKeys(data)
-		if err != nil {
-			return nil, fmt.Errorf("%w (YUEJUAN_ANCHOR_KEY_SECRET)", err)
-		}
-		b, err := rt.bucket(ctx, "YUEJUAN_ANCHORS_BUCKET", rt.Env.AnchorsBucket)
-		if err != nil {
-			return nil, err
-		}
-		pubs := map[string]ed25519.PublicKey{}
-		for _, k := range keys {
-			p := k.Public().(ed25519.PublicKey)
-			pubs[audit.KeyID(p)] = p
-		}
-		rt.Audit.Anchors, rt.Audit.AnchorKeys = &audit.BlobAnchors{Bucket: b}, pubs
-		d.Anchor = func(ctx context.Context) (audit.Anchor, bool, error) { return rt.Audit.Anchor(ctx, keys[0]) }
-	}
-	return d, nil
-}
-
-// sweep is the deadline job's re-run of stuck ingests (docs/recovery.md):
-// the materials ingest.Worker.Stuck finds undecided and unchanged for
-// ingest.StuckAfter, their lease free — being checked, or decided with the
-// verdict's follow-ups unwritten: their ingest died (a timeout, the memory
-// limit) more often than Lambda retries an event, or between the verdict and
-// its record — are sent again to the ingest function as the S3 event of
-// their upload. The function's lease, its finished-state checks and the
-// material's count of dead runs (ingest.MaxRuns) make a repeat harmless and
-// a file that kills the function every time end rejected. A material
-// awaiting an upload is not looked at: the deadline function cannot read the
-// uploads bucket, and S3 sends the event of an upload that arrives.
-func (rt *Runtime) sweep(inv *LambdaInvoker) func(ctx context.Context) (int, error) {
-	w := rt.build(app.Ports{}).Ingest.Worker
-	return func(ctx context.Context) (int, error) {
-		ms, err := w.Stuck(ctx, time.Now().Add(-ingest.StuckAfter), false)
-		n := 0
-		for _, m := range ms {
-			if ierr := inv.InvokeAsync(ctx, ObjectCreatedEvent(rt.Env.UploadsBucket, m.UploadKey)); ierr != nil {
-				err = errors.Join(err, ierr)
-				continue
-			}
-			rt.Log.Warn("re-ingest a material left undecided", "case", m.CaseID, "material", m.ID, "status", m.Status)
-			n++
-		}
-		return n, err
-	}
 }
 
 // Check ends the process when a function cannot start: the error goes to

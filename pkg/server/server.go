@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/yuejuan/yuejuan/pkg/app"
+	"github.com/yuejuan/yuejuan/pkg/app/jobs"
 	"github.com/yuejuan/yuejuan/pkg/assemble"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
@@ -172,13 +173,18 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	// The in-process queue runs the application's jobs, and the
-	// application queues on it: a is set before anything is sent.
-	var a *app.App
+	// application queues on it: a and its jobs are set before anything
+	// is sent.
+	var (
+		a   *app.App
+		ing *ingest.Budgeted
+		asm *assemble.Budgeted
+	)
 	s.Queue = queue.NewLocal(cfg.Workers, queue.Mux{
-		queue.IngestMaterial:   func(ctx context.Context, j queue.Job) error { return a.Ingest.Run(ctx, j) },
-		queue.IngestAttachment: func(ctx context.Context, j queue.Job) error { return a.Ingest.Run(ctx, j) },
+		queue.IngestMaterial:   func(ctx context.Context, j queue.Job) error { return ing.Run(ctx, j) },
+		queue.IngestAttachment: func(ctx context.Context, j queue.Job) error { return ing.Run(ctx, j) },
 		queue.Assemble: func(ctx context.Context, j queue.Job) error {
-			err := a.Assemble.Application(ctx, j.Key)
+			err := asm.Application(ctx, j.Key)
 			if errors.Is(err, assemble.ErrHeld) {
 				// Not a failure: the job is queued again when the last
 				// material is decided, and by Reconcile.
@@ -197,12 +203,13 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			Downloads:    httpapi.Rate{PerHour: cfg.DownloadPerHour, Burst: cfg.DownloadBurst}})},
 		app.Settings{PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, MaxUpload: cfg.MaxUpload,
 			LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp, RemindHour: cfg.RemindHour})
+	ing, asm = jobs.Ingest(a), jobs.Assemble(a)
 	if err := s.setupAnchors(a.Service.Audit); err != nil {
 		s.Queue.Close()
 		return nil, err
 	}
 	s.Notices, s.reminder = a.Notices, a.Reminder
-	s.ingest, s.builder = a.Ingest.Worker, a.Assemble.Worker
+	s.ingest, s.builder = ing.Worker, asm.Worker
 	s.ingest.OnDecided = s.requeueHeld
 	s.API = a.API()
 	return s, nil

@@ -1,4 +1,4 @@
-package cloud
+package worker
 
 import (
 	"context"
@@ -22,6 +22,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/cloud"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
@@ -29,7 +30,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
-var pdfSetup sync.Once
+var pdfOnce sync.Once
 
 // The deadline job's sweep (docs/recovery.md) finds the materials left
 // undecided for a minute with nobody at work on them, and invokes the
@@ -40,7 +41,7 @@ var pdfSetup sync.Once
 // one at work (its lease held), one changed a moment ago and one awaiting
 // its upload are left alone.
 func TestDeadlineSweepsStuckMaterials(t *testing.T) {
-	pdfSetup.Do(func() {
+	pdfOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "yuejuan-cloud-pdfcpu-")
 		if err != nil {
 			t.Fatal(err)
@@ -131,11 +132,11 @@ func TestDeadlineSweepsStuckMaterials(t *testing.T) {
 	}))
 	defer lambda.Close()
 
-	rt := &Runtime{Env: Env{UploadsBucket: "yuejuan-prod-uploads"}, Log: quiet()}
+	rt := &cloud.Runtime{Env: cloud.Env{UploadsBucket: "yuejuan-prod-uploads"}, Log: quiet()}
 	rt.SetTable(tbl)
-	inv := &LambdaInvoker{Function: "yuejuan-prod-ingest", Region: "cn-north-1", Endpoint: lambda.URL,
+	inv := &cloud.LambdaInvoker{Function: "yuejuan-prod-ingest", Region: "cn-north-1", Endpoint: lambda.URL,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDSWEEP", "secret", "")}
-	d := &Deadline{Apps: rt.Apps, Queue: &recordingQueue{}, Log: quiet(), Sweep: rt.sweep(inv),
+	d := &Deadline{Apps: rt.Apps, Queue: &recordingQueue{}, Log: quiet(), Sweep: sweep(rt, inv),
 		Job: &reminder.Job{Apps: rt.Apps, Audit: alog, Notify: nopNotifier{}}}
 	res, err := d.Handle(ctx, nil)
 	if err != nil || res.Reingested != 2 {

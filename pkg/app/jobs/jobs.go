@@ -1,0 +1,55 @@
+// Package jobs builds the application's PDF jobs on an app.App: ingest,
+// which checks and normalises uploads, and assemble, which builds the
+// dossiers and the lawyers' copies, each within its time budget. They are
+// apart from package app so that what runs neither — the HTTP API, the
+// download door, the deadline job — does not link the PDF library
+// (pdfcpu and the embedded CJK font are 21 MB of a Lambda bootstrap;
+// docs/design.md, "Lambda bootstraps").
+package jobs
+
+import (
+	"context"
+
+	"github.com/yuejuan/yuejuan/pkg/app"
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/assemble"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/dossier"
+	"github.com/yuejuan/yuejuan/pkg/ingest"
+	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/procedure"
+)
+
+// Ingest is the ingest job of a: uploads checked against the dossier's
+// limits, with the byte limit upload URLs are issued for, so that no
+// accepted upload is refused for its size.
+func Ingest(a *app.App) *ingest.Budgeted {
+	p, s, svc := a.Ports(), a.Settings(), a.Service
+	lim := dossier.DefaultLimits()
+	if s.MaxUpload > 0 {
+		lim.MaxBytes = s.MaxUpload
+	}
+	return &ingest.Budgeted{Log: a.Log, Worker: &ingest.Worker{Cases: svc.Cases, Apps: svc.Apps, Audit: svc.Audit,
+		Uploads: p.Uploads, Limits: lim, TempDir: s.TempDir}}
+}
+
+// Assemble is the assemble job of a: a ready copy notifies its lawyer and
+// has its expiry watched; a held or failed dossier notifies the unit.
+func Assemble(a *app.App) *assemble.Budgeted {
+	p, s, svc := a.Ports(), a.Settings(), a.Service
+	return &assemble.Budgeted{Log: a.Log,
+		Worker: &assemble.Worker{Cases: svc.Cases, Apps: svc.Apps, Links: svc.Links, Audit: svc.Audit,
+			Uploads: p.Uploads, Dossiers: p.Dossiers, LinkTTL: s.LinkTTL, MaxDownloads: s.MaxDownloads, TempDir: s.TempDir,
+			OnReady: func(ctx context.Context, x *application.Application, l *link.Link) error {
+				if err := a.Send(ctx, procedure.LinkReady(x, l)); err != nil {
+					return err
+				}
+				return a.Watch.Add(ctx, x.ID, l)
+			},
+			OnHold: func(ctx context.Context, x *application.Application, _ *casefile.Case) error {
+				return a.Send(ctx, procedure.DossierHeld(x))
+			}},
+		OnFailed: func(ctx context.Context, x *application.Application, f assemble.Failure) error {
+			return a.Send(ctx, procedure.DossierFailed(x, f.Version, f.Pages, f.Budget))
+		}}
+}
