@@ -852,6 +852,10 @@ func (b *baseBuild) generate() error {
 		return err
 	}
 	b.tk.hex(pageNumberGlyphs)
+	// Making the font subset allocates some 70 MB for a moment (pdfcpu
+	// reads the whole font): collected first, the heap holds the generated
+	// objects and that, not that on top of the garbage of the layout.
+	runtime.GC()
 	if err := b.tk.finish(); err != nil {
 		return err
 	}
@@ -1024,7 +1028,19 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 			return nil, err
 		}
 	}
-	dw := &docWriter{b: b, out: out, ext: ext, overlayNum: overlayNum, parentNum: func(i int) (int, error) { return numOf(b.parents[i]) },
+	parents := make([]int32, len(b.parents))
+	for i, r := range b.parents {
+		n, err := numOf(r)
+		if err != nil {
+			return nil, err
+		}
+		parents[i] = int32(n)
+	}
+	// The generated objects are written: let them go (the font's metrics
+	// stay, for the page numbers).
+	b.xt, b.pgs, b.parents, b.tk.xt = nil, nil, nil, nil
+	xt, s, numOf = nil, nil, nil
+	dw := &docWriter{b: b, out: out, ext: ext, overlayNum: overlayNum, parents: parents,
 		slotNum: func(w, h float64) int { return first + b.slotByKey[sizeKey(w, h)] }}
 	var used []int
 	for di := range b.docs {
@@ -1124,7 +1140,7 @@ type docWriter struct {
 	out        *prefixWriter
 	ext        map[int]int // generated objects' numbers: the "q" stream, the font resources
 	overlayNum map[string]int
-	parentNum  func(page int) (int, error)
+	parents    []int32 // each page's parent in the page tree
 	slotNum    func(w, h float64) int
 	z          *zlib.Writer
 	zbuf       bytes.Buffer
@@ -1152,10 +1168,7 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 	s.num[extFontRes] = dw.ext[int(b.fontRes.ObjectNumber)]
 	first := b.docFirst[di]
 	for i, p := range l.pages {
-		parent, err := dw.parentNum(first + i)
-		if err != nil {
-			return err
-		}
+		parent := int(dw.parents[first+i])
 		ov, ok := dw.overlayNum[p.overlay]
 		if !ok {
 			return fmt.Errorf("dossier: %s changed during assembly", b.docs[di].Path)
