@@ -1,10 +1,11 @@
 package audit
 
 // Action names what an audit record is about: "subject.verb", lower case.
-// Every action the service writes is declared below, once; the auditor's
-// page, the CSV export and `yuejuan audit --action` show and filter by
-// these names, so a name, once written, is never changed.
-type Action = string
+// Every action the service writes is declared below, once, and nowhere
+// else (TestNoLiteralActions); the auditor's page, the CSV export and
+// `yuejuan audit --action` show and filter by these names, so a name, once
+// written, is never changed.
+type Action string
 
 // Applications to review a case's files.
 const (

@@ -142,7 +142,7 @@ func (a *API) ownApplication(w http.ResponseWriter, r *http.Request, id auth.Ide
 		return nil, false
 	}
 	if !mayRead(id, app.Lawyer.License, app.Unit) {
-		a.record(r, id, audit.Event{Action: "access.deny", ApplicationID: app.ID, CaseID: app.CaseID, Result: audit.Denied, Detail: map[string]string{"reason": "not the owner"}})
+		a.record(r, id, audit.Event{Action: audit.AccessDeny, ApplicationID: app.ID, CaseID: app.CaseID, Result: audit.Denied, Detail: map[string]string{"reason": "not the owner"}})
 		writeError(w, http.StatusNotFound, "application_not_found", "未找到该申请 (no such application)")
 		return nil, false
 	}

@@ -50,7 +50,7 @@ func (a *API) auditExport(w http.ResponseWriter, r *http.Request, id auth.Identi
 	if !ok {
 		return
 	}
-	if err := a.mustRecord(r, id, audit.Event{Action: "audit.export", Result: audit.OK,
+	if err := a.mustRecord(r, id, audit.Event{Action: audit.AuditExport, Result: audit.OK,
 		Detail: map[string]string{"format": format, "query": r.URL.RawQuery}}); err != nil {
 		a.fail(w, r, err)
 		return
@@ -112,7 +112,7 @@ func csvRow(e audit.Event) []string {
 	}
 	return []string{
 		strconv.FormatInt(e.Seq, 10), e.Time.In(exportZone).Format(time.RFC3339Nano),
-		cell(e.Actor), cell(e.Role), cell(e.Action), cell(string(e.Result)),
+		cell(e.Actor), cell(e.Role), cell(string(e.Action)), cell(string(e.Result)),
 		cell(e.CaseID), cell(e.ApplicationID), cell(e.Target), cell(e.IP), cell(e.UserAgent), cell(e.RequestID),
 		cell(detail), e.PrevHash, e.Hash,
 	}

@@ -17,7 +17,7 @@ import (
 func (a *API) auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter, bool) {
 	q := r.URL.Query()
 	f := audit.Filter{Actor: q.Get("actor"), CaseID: a.caseRef(r.Context(), q.Get("case")), ApplicationID: q.Get("application"),
-		Action: q.Get("action"), Cursor: q.Get("cursor")}
+		Action: audit.Action(q.Get("action")), Cursor: q.Get("cursor")}
 	for _, name := range []string{"from", "to"} {
 		dst := map[string]*time.Time{"from": &f.From, "to": &f.To}[name]
 		if v := q.Get(name); v != "" {
@@ -80,7 +80,7 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identi
 		page.Events = []audit.Event{}
 	}
 	// Queries of the log are themselves logged.
-	a.record(r, id, audit.Event{Action: "audit.query", Result: audit.OK, Detail: map[string]string{"query": r.URL.RawQuery}})
+	a.record(r, id, audit.Event{Action: audit.AuditQuery, Result: audit.OK, Detail: map[string]string{"query": r.URL.RawQuery}})
 	writeJSON(w, http.StatusOK, page)
 }
 
@@ -94,6 +94,6 @@ func (a *API) auditVerify(w http.ResponseWriter, r *http.Request, id auth.Identi
 	if !rep.OK {
 		d["firstBad"], d["badAnchor"], d["problem"] = fmtInt(rep.FirstBad), rep.BadAnchor, rep.Problem
 	}
-	a.record(r, id, audit.Event{Action: "audit.verify", Result: audit.OK, Detail: d})
+	a.record(r, id, audit.Event{Action: audit.AuditVerify, Result: audit.OK, Detail: d})
 	writeJSON(w, http.StatusOK, rep)
 }

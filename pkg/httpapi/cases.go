@@ -76,7 +76,7 @@ func (a *API) createCase(w http.ResponseWriter, r *http.Request, id auth.Identit
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "case.create", CaseID: c.ID, Result: audit.OK, Detail: map[string]string{"caseNo": c.CaseNo}})
+	a.record(r, id, audit.Event{Action: audit.CaseCreate, CaseID: c.ID, Result: audit.OK, Detail: map[string]string{"caseNo": c.CaseNo}})
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID)
 	writeJSON(w, http.StatusCreated, c)
 }
@@ -106,7 +106,7 @@ func (a *API) ownCase(w http.ResponseWriter, r *http.Request, id auth.Identity) 
 		return nil, false
 	}
 	if id.Role == auth.Clerk && c.Unit != id.Unit {
-		a.record(r, id, audit.Event{Action: "access.deny", CaseID: c.ID, Result: audit.Denied, Detail: map[string]string{"reason": "case of another unit"}})
+		a.record(r, id, audit.Event{Action: audit.AccessDeny, CaseID: c.ID, Result: audit.Denied, Detail: map[string]string{"reason": "case of another unit"}})
 		writeError(w, http.StatusNotFound, "case_not_found", "未找到该案件 (no such case)")
 		return nil, false
 	}
@@ -186,7 +186,7 @@ func (a *API) createMaterial(w http.ResponseWriter, r *http.Request, id auth.Ide
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "material.upload", CaseID: c.ID, Target: m.ID, Result: audit.OK,
+	a.record(r, id, audit.Event{Action: audit.MaterialUpload, CaseID: c.ID, Target: m.ID, Result: audit.OK,
 		Detail: map[string]string{"filename": m.Filename, "volume": strconv.Itoa(m.Volume), "seq": strconv.Itoa(m.Seq), "size": strconv.FormatInt(m.Size, 10)}})
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID+"/materials/"+m.ID)
 	writeJSON(w, http.StatusCreated, materialOut{Material: m, UploadURL: u, UploadHeaders: uploadHeaders()})
@@ -275,7 +275,7 @@ func (a *API) createAttachment(w http.ResponseWriter, r *http.Request, id auth.I
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "attachment.upload", Target: at.ID, Result: audit.OK, Detail: map[string]string{"kind": string(at.Kind), "size": strconv.FormatInt(in.Size, 10)}})
+	a.record(r, id, audit.Event{Action: audit.AttachmentUpload, Target: at.ID, Result: audit.OK, Detail: map[string]string{"kind": string(at.Kind), "size": strconv.FormatInt(in.Size, 10)}})
 	writeJSON(w, http.StatusCreated, struct {
 		*application.Attachment
 		UploadURL     string            `json:"uploadUrl"`
@@ -287,7 +287,7 @@ func (a *API) getAttachment(w http.ResponseWriter, r *http.Request, id auth.Iden
 	at, err := a.Apps.GetAttachment(r.Context(), r.PathValue("id"))
 	if err == nil && at.Owner != owner(id) {
 		// Someone else's document: 404 as if absent, and audited.
-		a.record(r, id, audit.Event{Action: "access.deny", Target: at.ID, Result: audit.Denied, Detail: map[string]string{"reason": "attachment of another user"}})
+		a.record(r, id, audit.Event{Action: audit.AccessDeny, Target: at.ID, Result: audit.Denied, Detail: map[string]string{"reason": "attachment of another user"}})
 	}
 	if err != nil || at.Owner != owner(id) {
 		writeError(w, http.StatusNotFound, "attachment_not_found", "未找到该附件 (no such attachment)")

@@ -95,7 +95,7 @@ func (a *API) ownComplaint(w http.ResponseWriter, r *http.Request, id auth.Ident
 		return nil, false
 	}
 	if !mayRead(id, c.Lawyer.License, c.Unit) {
-		a.record(r, id, audit.Event{Action: "access.deny", CaseID: c.CaseID, Target: c.ID, Result: audit.Denied,
+		a.record(r, id, audit.Event{Action: audit.AccessDeny, CaseID: c.CaseID, Target: c.ID, Result: audit.Denied,
 			Detail: map[string]string{"reason": "not the owner", "complaint": c.ID}})
 		writeError(w, http.StatusNotFound, "complaint_not_found", "未找到该申诉控告 (no such complaint)")
 		return nil, false

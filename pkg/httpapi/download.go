@@ -216,7 +216,7 @@ func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, id
 		return
 	}
 	// The record comes before the redirect: no download without its trace.
-	ev := audit.Event{Action: "link.download", CaseID: l.CaseID, ApplicationID: l.ApplicationID, Target: l.ID, Result: audit.OK,
+	ev := audit.Event{Action: audit.LinkDownload, CaseID: l.CaseID, ApplicationID: l.ApplicationID, Target: l.ID, Result: audit.OK,
 		Detail: map[string]string{"via": via, "linkOwner": l.Lawyer, "downloadsLeft": fmt.Sprint(l.Left()), "resume": fmt.Sprint(resume),
 			"counted": fmt.Sprint(counted), "range": clip(r.Header.Get("Range"), 64)}}
 	if id.Subject == "" {
@@ -243,7 +243,7 @@ func (a *API) refuse(w http.ResponseWriter, r *http.Request, l *link.Link, err e
 		a.fail(w, r, err)
 		return
 	}
-	ev := audit.Event{Actor: LinkHolderActor, Role: string(LinkHolder), Action: "link.refuse", Result: audit.Denied, Detail: map[string]string{"reason": rf.code}}
+	ev := audit.Event{Actor: LinkHolderActor, Role: string(LinkHolder), Action: audit.LinkRefuse, Result: audit.Denied, Detail: map[string]string{"reason": rf.code}}
 	if l != nil {
 		// A genuine link: the record names what it was for, and whose
 		// it is, not who used it (unknown).

@@ -216,7 +216,7 @@ func TestRateLimits(t *testing.T) {
 	}
 	// One record for the five refusals within the minute.
 	count := func(action string) int {
-		p, err := env.api.Audit.Query(context.Background(), audit.Filter{Action: action, Actor: fzLicense})
+		p, err := env.api.Audit.Query(context.Background(), audit.Filter{Action: audit.Action(action), Actor: fzLicense})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -232,14 +232,14 @@ func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), ro
 	return roleHandler{roles: roles, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || raw == "" {
-			a.refused(r, audit.Event{Action: "auth.fail", Result: audit.Denied, Detail: map[string]string{"reason": "no bearer token", "route": r.Pattern}})
+			a.refused(r, audit.Event{Action: audit.AuthFail, Result: audit.Denied, Detail: map[string]string{"reason": "no bearer token", "route": r.Pattern}})
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan"`)
 			writeError(w, http.StatusUnauthorized, "unauthenticated", "请先登录：请求需要 Authorization: Bearer <token> (sign in: send Authorization: Bearer <token>)")
 			return
 		}
 		id, err := a.Auth.Verify(r.Context(), strings.TrimSpace(raw))
 		if err != nil {
-			a.refused(r, audit.Event{Action: "auth.fail", Result: audit.Denied, Detail: map[string]string{"reason": "invalid token", "route": r.Pattern}})
+			a.refused(r, audit.Event{Action: audit.AuthFail, Result: audit.Denied, Detail: map[string]string{"reason": "invalid token", "route": r.Pattern}})
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "invalid_token", "登录凭证无效或已过期，请重新登录 (the token is invalid or expired; sign in again)")
 			return
@@ -250,7 +250,7 @@ func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), ro
 				return
 			}
 		}
-		a.record(r, id, audit.Event{Action: "access.deny", Result: audit.Denied, Detail: map[string]string{"route": r.Pattern}})
+		a.record(r, id, audit.Event{Action: audit.AccessDeny, Result: audit.Denied, Detail: map[string]string{"route": r.Pattern}})
 		writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("您的角色（%s）无权执行此操作 (role %s may not do this)", id.Role, id.Role))
 	})}
 }

@@ -56,7 +56,7 @@ func (e *auditedEnv) later() {
 func (e *auditedEnv) count(t *testing.T, action string) int {
 	t.Helper()
 	n := 0
-	err := e.api.Audit.Each(t.Context(), audit.Filter{Action: action}, func(ev audit.Event) error {
+	err := e.api.Audit.Each(t.Context(), audit.Filter{Action: audit.Action(action)}, func(ev audit.Event) error {
 		if ev.Result == audit.OK {
 			n++
 		}

@@ -238,7 +238,7 @@ func (a *API) limited(w http.ResponseWriter, r *http.Request, id auth.Identity, 
 	}
 	secs := int(math.Ceil(wait.Seconds()))
 	if rec {
-		ev := audit.Event{Action: "rate.limit", Result: audit.Denied,
+		ev := audit.Event{Action: audit.RateLimit, Result: audit.Denied,
 			Detail: map[string]string{"route": r.Pattern, "limit": kind, "retryAfter": strconv.Itoa(secs), "notRecordedBefore": strconv.Itoa(suppressed)}}
 		if id.Subject == "" {
 			// The download door: a link holder, drawing on the limit of the

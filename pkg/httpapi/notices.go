@@ -172,7 +172,7 @@ func (a *API) bindLawyer(w http.ResponseWriter, r *http.Request, id auth.Identit
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "case.bind", CaseID: c.ID, Target: notify.Lawyer(b.License), Result: audit.OK,
+	a.record(r, id, audit.Event{Action: audit.CaseBind, CaseID: c.ID, Target: notify.Lawyer(b.License), Result: audit.OK,
 		Detail: map[string]string{"client": b.Client}})
 	writeJSON(w, http.StatusCreated, b)
 }
@@ -211,6 +211,6 @@ func (a *API) unbindLawyer(w http.ResponseWriter, r *http.Request, id auth.Ident
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: "case.unbind", CaseID: c.ID, Target: notify.Lawyer(lic), Result: audit.OK})
+	a.record(r, id, audit.Event{Action: audit.CaseUnbind, CaseID: c.ID, Target: notify.Lawyer(lic), Result: audit.OK})
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -42,7 +42,7 @@ func (a *API) boundCase(w http.ResponseWriter, r *http.Request, id auth.Identity
 		return nil, nil, false
 	}
 	if b == nil {
-		a.record(r, id, audit.Event{Action: "access.deny", CaseID: c.ID, Result: audit.Denied, Detail: map[string]string{"reason": "lawyer not bound to the case"}})
+		a.record(r, id, audit.Event{Action: audit.AccessDeny, CaseID: c.ID, Result: audit.Denied, Detail: map[string]string{"reason": "lawyer not bound to the case"}})
 		notFound()
 		return nil, nil, false
 	}
@@ -121,7 +121,7 @@ func (a *API) ownOpinion(w http.ResponseWriter, r *http.Request, id auth.Identit
 		return nil, false
 	}
 	if !mayRead(id, o.Lawyer.License, o.Unit) {
-		a.record(r, id, audit.Event{Action: "access.deny", CaseID: o.CaseID, Target: o.ID, Result: audit.Denied,
+		a.record(r, id, audit.Event{Action: audit.AccessDeny, CaseID: o.CaseID, Target: o.ID, Result: audit.Denied,
 			Detail: map[string]string{"reason": "not the owner", "opinion": o.ID}})
 		writeError(w, http.StatusNotFound, "opinion_not_found", "未找到该意见 (no such opinion)")
 		return nil, false

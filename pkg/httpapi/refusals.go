@@ -100,7 +100,7 @@ func (a *API) refused(r *http.Request, e audit.Event) {
 	lg := a.refusalLog()
 	now := a.now()
 	start := now.Truncate(time.Minute)
-	what := e.Action + ": " + e.Detail["reason"]
+	what := string(e.Action) + ": " + e.Detail["reason"]
 	w, isNew, closed := lg.note(clientKey(info(r.Context()).ip), start, what, a.flushRefusalsLater)
 	if isNew && !lg.claim(r.Context(), w, a) {
 		isNew = false // another instance recorded this client's first
@@ -235,7 +235,7 @@ func (a *API) writeCounts(ctx context.Context, ws []*refusalWindow) {
 			kinds = append(kinds, k+" ×"+strconv.Itoa(n))
 		}
 		slices.Sort(kinds)
-		e := audit.Event{Actor: "anonymous", Role: "none", Action: "refusal.count", IP: w.client, Result: audit.Denied,
+		e := audit.Event{Actor: "anonymous", Role: "none", Action: audit.RefusalCount, IP: w.client, Result: audit.Denied,
 			Detail: map[string]string{"count": strconv.Itoa(w.counted), "from": w.start.UTC().Format(time.RFC3339),
 				"to": w.start.Add(time.Minute).UTC().Format(time.RFC3339), "refusals": clip(strings.Join(kinds, "; "), 512)}}
 		if _, err := a.Audit.Append(context.WithoutCancel(ctx), e); err != nil {

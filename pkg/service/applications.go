@@ -65,7 +65,7 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 		chk.Attachments = append(chk.Attachments, at)
 	}
 	if ps := append(application.Validate(chk), extra...); len(ps) > 0 {
-		s.record(ctx, c, audit.Event{Action: "application.validate", Result: audit.Invalid, Detail: map[string]string{"caseNo": app.CaseNo, "problems": ps.Error()}})
+		s.record(ctx, c, audit.Event{Action: audit.ApplicationValidate, Result: audit.Invalid, Detail: map[string]string{"caseNo": app.CaseNo, "problems": ps.Error()}})
 		return nil, false, InvalidError(ps)
 	}
 	cs := chk.Case
@@ -95,14 +95,14 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 	// or refused as ineligible; written ahead as intents, so that an
 	// application never exists without them.
 	app.ID = casefile.NewID()
-	events := []audit.Event{{Time: now, Action: "application.submit", CaseID: cs.ID, ApplicationID: app.ID, Result: audit.OK,
+	events := []audit.Event{{Time: now, Action: audit.ApplicationSubmit, CaseID: cs.ID, ApplicationID: app.ID, Result: audit.OK,
 		Detail: map[string]string{"channel": string(app.Channel), "kind": string(app.Kind), "deadline": app.Deadline, "lawyer": app.Lawyer.License}}}
 	if app.Status == application.PendingReview {
-		events = append(events, audit.Event{Time: now, Actor: "system", Role: "system", Action: "application.validate", CaseID: cs.ID, ApplicationID: app.ID,
+		events = append(events, audit.Event{Time: now, Actor: "system", Role: "system", Action: audit.ApplicationValidate, CaseID: cs.ID, ApplicationID: app.ID,
 			Result: audit.OK, Detail: map[string]string{"flags": strings.Join(app.Flags, ",")}})
 	}
 	if app.Status == application.Refused {
-		events = append(events, audit.Event{Time: now, Actor: "system", Role: "system", Action: "application.refuse", CaseID: cs.ID, ApplicationID: app.ID,
+		events = append(events, audit.Event{Time: now, Actor: "system", Role: "system", Action: audit.ApplicationRefuse, CaseID: cs.ID, ApplicationID: app.ID,
 			Result: audit.OK, Detail: map[string]string{"reason": app.Reply.Reason}})
 	}
 	var intents []*audit.Intent
@@ -166,7 +166,7 @@ func (s *Service) Decide(ctx context.Context, c Caller, app *application.Applica
 			return nil, internal(err)
 		}
 	}
-	in0, err := s.Intend(ctx, c, audit.Event{Time: now, Action: "application.decide", CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
+	in0, err := s.Intend(ctx, c, audit.Event{Time: now, Action: audit.ApplicationDecide, CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
 		Detail: map[string]string{"decision": decision, "reason": reason}})
 	if err != nil {
 		return nil, internal(err)

@@ -67,56 +67,56 @@ func (s *Service) SettleAudit(ctx context.Context) (audit.SettleSummary, error) 
 // resolvers tell, for each action recorded by intent, whether the change
 // the event describes was stored: the record carries the same instant and
 // actor as the event.
-func (s *Service) resolvers() map[string]audit.Resolver {
+func (s *Service) resolvers() map[audit.Action]audit.Resolver {
 	notFound := func(err error) (bool, error) {
 		if errors.Is(err, store.ErrNotFound) {
 			return false, nil
 		}
 		return false, err
 	}
-	return map[string]audit.Resolver{
-		"application.submit": func(ctx context.Context, e audit.Event) (bool, error) {
+	return map[audit.Action]audit.Resolver{
+		audit.ApplicationSubmit: func(ctx context.Context, e audit.Event) (bool, error) {
 			app, err := s.Apps.Get(ctx, e.ApplicationID)
 			if err != nil {
 				return notFound(err)
 			}
 			return app.SubmittedAt.Equal(e.Time), nil
 		},
-		"application.validate": func(ctx context.Context, e audit.Event) (bool, error) {
+		audit.ApplicationValidate: func(ctx context.Context, e audit.Event) (bool, error) {
 			return s.systemMoved(ctx, e, application.PendingReview)
 		},
-		"application.refuse": func(ctx context.Context, e audit.Event) (bool, error) {
+		audit.ApplicationRefuse: func(ctx context.Context, e audit.Event) (bool, error) {
 			return s.systemMoved(ctx, e, application.Refused)
 		},
-		"application.decide": func(ctx context.Context, e audit.Event) (bool, error) {
+		audit.ApplicationDecide: func(ctx context.Context, e audit.Event) (bool, error) {
 			app, err := s.Apps.Get(ctx, e.ApplicationID)
 			if err != nil {
 				return notFound(err)
 			}
 			return app.Reply != nil && app.Reply.By == e.Actor && app.Reply.At.Equal(e.Time), nil
 		},
-		"decision.record": func(ctx context.Context, e audit.Event) (bool, error) {
+		audit.DecisionRecord: func(ctx context.Context, e audit.Event) (bool, error) {
 			ds, err := s.Decisions.List(ctx, e.CaseID)
 			if err != nil {
 				return notFound(err)
 			}
 			return slices.ContainsFunc(ds, func(d *procedure.Decision) bool { return d.ID == e.Target }), nil
 		},
-		"complaint.answer": func(ctx context.Context, e audit.Event) (bool, error) {
+		audit.ComplaintAnswer: func(ctx context.Context, e audit.Event) (bool, error) {
 			c, err := s.Complaints.Get(ctx, e.Target)
 			if err != nil {
 				return notFound(err)
 			}
 			return c.Answer != nil && c.Answer.By == e.Actor && c.Answer.At.Equal(e.Time), nil
 		},
-		"opinion.reply": func(ctx context.Context, e audit.Event) (bool, error) {
+		audit.OpinionReply: func(ctx context.Context, e audit.Event) (bool, error) {
 			o, err := s.Opinions.Get(ctx, e.Target)
 			if err != nil {
 				return notFound(err)
 			}
 			return o.Reply != nil && o.Reply.By == e.Actor && o.Reply.At.Equal(e.Time), nil
 		},
-		"case.conclude": func(ctx context.Context, e audit.Event) (bool, error) {
+		audit.CaseConclude: func(ctx context.Context, e audit.Event) (bool, error) {
 			c, err := s.Cases.Get(ctx, e.CaseID)
 			if err != nil {
 				return notFound(err)

@@ -44,7 +44,7 @@ func (s *Service) RecordDecision(ctx context.Context, c Caller, cs *casefile.Cas
 	for _, b := range bound {
 		d.Notices = append(d.Notices, procedure.NoticeID(d.ID, b.License))
 	}
-	in0, err := s.Intend(ctx, c, audit.Event{Time: d.At, Action: "decision.record", CaseID: cs.ID, Target: d.ID, Result: audit.OK,
+	in0, err := s.Intend(ctx, c, audit.Event{Time: d.At, Action: audit.DecisionRecord, CaseID: cs.ID, Target: d.ID, Result: audit.OK,
 		Detail: map[string]string{"kind": string(d.Kind), "recipients": strconv.Itoa(len(bound))}})
 	if err != nil {
 		return nil, nil, internal(err)
@@ -79,7 +79,7 @@ func (s *Service) AnswerComplaint(ctx context.Context, c Caller, cp *complaint.C
 	}
 	due, _ := deadline.ParseDate(cp.Deadline)
 	onTime := !deadline.DateOf(ans.At).After(due)
-	in0, err := s.Intend(ctx, c, audit.Event{Time: ans.At, Action: "complaint.answer", CaseID: cp.CaseID, Target: cp.ID, Result: audit.OK,
+	in0, err := s.Intend(ctx, c, audit.Event{Time: ans.At, Action: audit.ComplaintAnswer, CaseID: cp.CaseID, Target: cp.ID, Result: audit.OK,
 		Detail: map[string]string{"complaint": cp.ID, "deadline": cp.Deadline, "onTime": fmt.Sprint(onTime)}})
 	if err != nil {
 		return nil, internal(err)
@@ -117,7 +117,7 @@ func (s *Service) ReplyOpinion(ctx context.Context, c Caller, o *opinion.Opinion
 		h := cs.Handler
 		rep.Contact = &h
 	}
-	in0, err := s.Intend(ctx, c, audit.Event{Time: rep.At, Action: "opinion.reply", CaseID: o.CaseID, Target: o.ID, Result: audit.OK,
+	in0, err := s.Intend(ctx, c, audit.Event{Time: rep.At, Action: audit.OpinionReply, CaseID: o.CaseID, Target: o.ID, Result: audit.OK,
 		Detail: map[string]string{"opinion": o.ID, "adopted": fmt.Sprint(rep.Adopted)}})
 	if err != nil {
 		return nil, internal(err)
@@ -153,7 +153,7 @@ const OpinionsUnanswered Code = "opinions_unanswered"
 // lawyer's written opinion on it is unanswered: every opinion gets its
 // answer before the case ends.
 func (s *Service) Conclude(ctx context.Context, c Caller, cs *casefile.Case) (*casefile.Case, error) {
-	in0, err := s.Intend(ctx, c, audit.Event{Time: s.now(), Action: "case.conclude", CaseID: cs.ID, Result: audit.OK})
+	in0, err := s.Intend(ctx, c, audit.Event{Time: s.now(), Action: audit.CaseConclude, CaseID: cs.ID, Result: audit.OK})
 	if err != nil {
 		return nil, internal(err)
 	}
@@ -178,7 +178,7 @@ func (s *Service) Conclude(ctx context.Context, c Caller, cs *casefile.Case) (*c
 			ps = append(ps, casefile.Problem{Field: "opinions[" + o.ID + "]", Message: fmt.Sprintf("律师 %s 于 %s 提交的书面意见（%s）尚未答复 (opinion %s by %s is unanswered)",
 				o.Lawyer.Name, o.SubmittedAt.In(beijing).Format("2006-01-02 15:04"), o.ID, o.ID, o.Lawyer.License)})
 		}
-		s.record(ctx, c, audit.Event{Action: "case.conclude", CaseID: cs.ID, Result: audit.Denied,
+		s.record(ctx, c, audit.Event{Action: audit.CaseConclude, CaseID: cs.ID, Result: audit.Denied,
 			Detail: map[string]string{"reason": "unanswered opinions", "opinions": fmt.Sprint(ue.Items)}})
 		return nil, &Error{Code: OpinionsUnanswered, Problems: ps, Err: err,
 			Message: fmt.Sprintf("本案尚有 %d 份律师书面意见未答复，答复后方可办结 (the case has %d unanswered opinions; reply to them first)", len(ps), len(ps))}

@@ -50,7 +50,7 @@ func (s *Service) SubmitComplaint(ctx context.Context, cl Caller, c *complaint.C
 	}
 	ps = append(ps, s.ownAttachments(ctx, cl, c.Attachments)...)
 	if len(ps) > 0 {
-		s.record(ctx, cl, audit.Event{Action: "complaint.validate", CaseID: c.CaseID, Result: audit.Invalid, Detail: map[string]string{"problems": ps.Error()}})
+		s.record(ctx, cl, audit.Event{Action: audit.ComplaintValidate, CaseID: c.CaseID, Result: audit.Invalid, Detail: map[string]string{"problems": ps.Error()}})
 		return nil, InvalidError(ps)
 	}
 	now := s.now()
@@ -61,7 +61,7 @@ func (s *Service) SubmitComplaint(ctx context.Context, cl Caller, c *complaint.C
 	if err := s.Complaints.Create(ctx, c); err != nil {
 		return nil, internal(err)
 	}
-	s.record(ctx, cl, audit.Event{Action: "complaint.submit", CaseID: c.CaseID, Target: c.ID, Result: audit.OK,
+	s.record(ctx, cl, audit.Event{Action: audit.ComplaintSubmit, CaseID: c.CaseID, Target: c.ID, Result: audit.OK,
 		Detail: map[string]string{"complaint": c.ID, "kind": string(c.Kind), "urgent": fmt.Sprint(c.Urgent), "unit": c.Unit, "deadline": c.Deadline, "period": c.Period}})
 	about := "未登记案件"
 	if c.CaseNo != "" {
@@ -91,14 +91,14 @@ func (s *Service) SubmitOpinion(ctx context.Context, cl Caller, cs *casefile.Cas
 	err := s.Opinions.Submit(ctx, o)
 	switch {
 	case errors.Is(err, casefile.ErrConcluded):
-		s.record(ctx, cl, audit.Event{Action: "opinion.submit", CaseID: cs.ID, Target: o.ID, Result: audit.Denied, Detail: map[string]string{"reason": "case concluded"}})
+		s.record(ctx, cl, audit.Event{Action: audit.OpinionSubmit, CaseID: cs.ID, Target: o.ID, Result: audit.Denied, Detail: map[string]string{"reason": "case concluded"}})
 		return nil, &Error{Code: CaseConcluded, Message: "本案已办结，不再接收书面意见；如有异议请致电 12309 (the case has been concluded)", Err: err}
 	case errors.As(err, &ps):
 		return nil, InvalidError(ps)
 	case err != nil:
 		return nil, internal(err)
 	}
-	s.record(ctx, cl, audit.Event{Action: "opinion.submit", CaseID: cs.ID, Target: o.ID, Result: audit.OK,
+	s.record(ctx, cl, audit.Event{Action: audit.OpinionSubmit, CaseID: cs.ID, Target: o.ID, Result: audit.OK,
 		Detail: map[string]string{"opinion": o.ID, "attachments": fmt.Sprint(len(o.Attachments))}})
 	s.Notify(ctx, cl.RequestID, notify.Notice{ID: "opinion-received-" + o.ID, To: notify.Unit(cs.Unit), Kind: "opinion.received",
 		Subject: "收到律师书面意见",

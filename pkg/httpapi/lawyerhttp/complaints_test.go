@@ -199,7 +199,7 @@ func TestComplaintDeadlinesQueueAndAnswer(t *testing.T) {
 
 	// Every step is in the audit log.
 	for action, want := range map[string]int{"complaint.submit": 5, "complaint.answer": 1, "complaint.overdue": 4} {
-		p, err := e.s.API.Audit.Query(t.Context(), audit.Filter{Action: action, Limit: 1000})
+		p, err := e.s.API.Audit.Query(t.Context(), audit.Filter{Action: audit.Action(action), Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -114,7 +114,7 @@ func TestConcludeWaitsForUnansweredOpinions(t *testing.T) {
 	for _, ev := range p.Events {
 		switch ev.Action {
 		case "opinion.submit", "opinion.reply", "case.conclude":
-			trail = append(trail, ev.Action+"/"+string(ev.Result))
+			trail = append(trail, string(ev.Action)+"/"+string(ev.Result))
 		}
 	}
 	want := "[opinion.submit/ok opinion.submit/ok case.conclude/denied opinion.reply/ok case.conclude/denied opinion.reply/ok case.conclude/ok case.conclude/ok opinion.submit/denied]"
