@@ -358,7 +358,13 @@ func (u *uploader) send(ctx context.Context, f *uploadFile, i, n int) error {
 	f.mid = m.ID
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		if err = u.put(ctx, f, m.UploadURL, i, n); err == nil || ctx.Err() != nil || statusOf(err) != 0 && statusOf(err) < 500 {
+		err = u.put(ctx, f, m.UploadURL, i, n)
+		if statusOf(err) == http.StatusPreconditionFailed && (attempt > 0 || f.action == actResume) {
+			// The URL is write-once: the object is there, stored by the
+			// attempt whose answer was lost (or by the run being resumed).
+			err = nil
+		}
+		if err == nil || ctx.Err() != nil || statusOf(err) != 0 && statusOf(err) < 500 {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * time.Second)
