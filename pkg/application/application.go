@@ -344,22 +344,22 @@ func liveKey(license, caseID string) (string, string) {
 // after "…:00.5Z").
 func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
-func (r *Repo) put(ctx context.Context, a *Application) error {
-	data, err := json.Marshal(a)
-	if err != nil {
-		return err
+// records is the repository's typed view of the application records; a
+// saved application is kept in the open list while it is open (trackOpen).
+func (r *Repo) records() store.Records[Application] {
+	return store.Records[Application]{T: r.T, Kind: "application",
+		Rev: func(a *Application) *int64 { return &a.rev },
+		Item: func(a *Application) store.Item {
+			pk, sk := appKey(a.ID)
+			return store.Item{PK: pk, SK: sk,
+				GSI1PK: "lawyer#" + a.Lawyer.License, GSI1SK: sortTime(a.SubmittedAt) + "#" + a.ID,
+				GSI2PK: "unit#" + a.Unit + "#apps", GSI2SK: a.Deadline + "#" + sortTime(a.SubmittedAt) + "#" + a.ID}
+		},
+		Saved: r.trackOpen,
 	}
-	pk, sk := appKey(a.ID)
-	it := store.Item{PK: pk, SK: sk, Version: a.rev, Data: data,
-		GSI1PK: "lawyer#" + a.Lawyer.License, GSI1SK: sortTime(a.SubmittedAt) + "#" + a.ID,
-		GSI2PK: "unit#" + a.Unit + "#apps", GSI2SK: a.Deadline + "#" + sortTime(a.SubmittedAt) + "#" + a.ID}
-	v, err := r.T.Put(ctx, it)
-	if err != nil {
-		return fmt.Errorf("application: save %s: %w", a.ID, err)
-	}
-	a.rev = v
-	return r.trackOpen(ctx, a)
 }
+
+func (r *Repo) put(ctx context.Context, a *Application) error { return r.records().Put(ctx, a) }
 
 // Create stores a new application, or, if the same lawyer already has a
 // live application for the same case, returns that one and created=false.
@@ -450,16 +450,7 @@ func (r *Repo) liveAge(it store.Item) time.Time {
 // Get returns the application with id.
 func (r *Repo) Get(ctx context.Context, id string) (*Application, error) {
 	pk, sk := appKey(id)
-	it, err := r.T.Get(ctx, pk, sk)
-	if err != nil {
-		return nil, fmt.Errorf("application %s: %w", id, err)
-	}
-	var a Application
-	if err := json.Unmarshal(it.Data, &a); err != nil {
-		return nil, fmt.Errorf("application: decode %s: %w", id, err)
-	}
-	a.rev = it.Version
-	return &a, nil
+	return r.records().Get(ctx, pk, sk)
 }
 
 // Update applies fn to the stored application and saves it, retrying on
@@ -489,22 +480,7 @@ func (r *Repo) Update(ctx context.Context, id string, fn func(*Application) erro
 }
 
 func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Application) bool) ([]*Application, error) {
-	items, err := store.All(ctx, r.T, q)
-	if err != nil {
-		return nil, fmt.Errorf("application: list: %w", err)
-	}
-	var out []*Application
-	for _, it := range items {
-		var a Application
-		if err := json.Unmarshal(it.Data, &a); err != nil {
-			return nil, err
-		}
-		a.rev = it.Version
-		if keep == nil || keep(&a) {
-			out = append(out, &a)
-		}
-	}
-	return out, nil
+	return r.records().List(ctx, q, keep)
 }
 
 // ByLawyer returns a lawyer's applications, newest first.

@@ -293,20 +293,18 @@ func (r *Repo) Create(ctx context.Context, c *Case) error {
 	return r.put(ctx, c)
 }
 
-func (r *Repo) put(ctx context.Context, c *Case) error {
-	data, err := json.Marshal(c)
-	if err != nil {
-		return err
+// cases is the repository's typed view of the case records.
+func (r *Repo) cases() store.Records[Case] {
+	return store.Records[Case]{T: r.T, Kind: "casefile: case",
+		Rev: func(c *Case) *int64 { return &c.rev },
+		Item: func(c *Case) store.Item {
+			pk, sk := caseKey(c.ID)
+			return store.Item{PK: pk, SK: sk, GSI1PK: "unit#" + c.Unit + "#cases", GSI1SK: sortTime(c.CreatedAt) + "#" + c.ID}
+		},
 	}
-	pk, sk := caseKey(c.ID)
-	v, err := r.T.Put(ctx, store.Item{PK: pk, SK: sk, Version: c.rev, Data: data,
-		GSI1PK: "unit#" + c.Unit + "#cases", GSI1SK: sortTime(c.CreatedAt) + "#" + c.ID})
-	if err != nil {
-		return fmt.Errorf("casefile: save case %s: %w", c.ID, err)
-	}
-	c.rev = v
-	return nil
 }
+
+func (r *Repo) put(ctx context.Context, c *Case) error { return r.cases().Put(ctx, c) }
 
 // sortTime formats t for a sort key: UTC and fixed width, so that keys sort
 // as the times do (RFC3339Nano drops trailing zeros, and "…:00Z" would sort
@@ -316,16 +314,7 @@ func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0
 // Get returns the case with id (store.ErrNotFound if none).
 func (r *Repo) Get(ctx context.Context, id string) (*Case, error) {
 	pk, sk := caseKey(id)
-	it, err := r.T.Get(ctx, pk, sk)
-	if err != nil {
-		return nil, fmt.Errorf("casefile: case %s: %w", id, err)
-	}
-	var c Case
-	if err := json.Unmarshal(it.Data, &c); err != nil {
-		return nil, fmt.Errorf("casefile: decode case %s: %w", id, err)
-	}
-	c.rev = it.Version
-	return &c, nil
+	return r.cases().Get(ctx, pk, sk)
 }
 
 // GetByNo returns the case registered under case number no.
@@ -339,36 +328,19 @@ func (r *Repo) GetByNo(ctx context.Context, no string) (*Case, error) {
 
 // ListByUnit returns a unit's cases, newest first.
 func (r *Repo) ListByUnit(ctx context.Context, unit string) ([]*Case, error) {
-	var out []*Case
-	q := store.Query{Index: store.GSI1, PK: "unit#" + unit + "#cases", Desc: true}
-	items, err := store.All(ctx, r.T, q)
-	if err != nil {
-		return nil, fmt.Errorf("casefile: list cases of %s: %w", unit, err)
-	}
-	for _, it := range items {
-		var c Case
-		if err := json.Unmarshal(it.Data, &c); err != nil {
-			return nil, err
-		}
-		c.rev = it.Version
-		out = append(out, &c)
-	}
-	return out, nil
+	return r.cases().List(ctx, store.Query{Index: store.GSI1, PK: "unit#" + unit + "#cases", Desc: true}, nil)
 }
 
 // Update applies fn to the stored case and saves it, retrying on concurrent
 // writes so that no update is lost.
 func (r *Repo) Update(ctx context.Context, id string, fn func(*Case) error) (*Case, error) {
-	return store.Retry(func() (*Case, error) {
-		c, err := r.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+	pk, sk := caseKey(id)
+	return r.cases().Update(ctx, pk, sk, func(c *Case) error {
 		if err := fn(c); err != nil {
-			return nil, err
+			return err
 		}
 		c.UpdatedAt = r.now()
-		return c, r.put(ctx, c)
+		return nil
 	})
 }
 
