@@ -4,7 +4,6 @@ package casefile
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -341,114 +340,6 @@ func (r *Repo) Update(ctx context.Context, id string, fn func(*Case) error) (*Ca
 		}
 		c.UpdatedAt = r.now()
 		return nil
-	})
-}
-
-func matKey(caseID, id string) (string, string) { return "case#" + caseID, "mat#" + id }
-
-// AddMaterial records a new material awaiting its upload.
-func (r *Repo) AddMaterial(ctx context.Context, m *Material) error {
-	if err := m.Validate(); err != nil {
-		return err
-	}
-	now := r.now()
-	m.ID = NewID()
-	m.Status = AwaitingUpload
-	m.CreatedAt, m.UpdatedAt = now, now
-	return r.putMaterial(ctx, m)
-}
-
-func (r *Repo) putMaterial(ctx context.Context, m *Material) error {
-	data, err := json.Marshal(struct {
-		*Material
-		UploadKey  string `json:"uploadKey"`
-		PDFKey     string `json:"pdfKey,omitempty"`
-		Unfinished bool   `json:"unfinished,omitempty"`
-		Runs       int    `json:"runs,omitempty"`
-	}{m, m.UploadKey, m.PDFKey, m.Unfinished, m.Runs})
-	if err != nil {
-		return err
-	}
-	pk, sk := matKey(m.CaseID, m.ID)
-	it := store.Item{PK: pk, SK: sk, Version: m.rev, Data: data}
-	if !m.Decided() {
-		it.GSI2PK, it.GSI2SK = openMaterialsPK, openMaterialSK(m)
-	}
-	v, err := r.T.Put(ctx, it)
-	if err != nil {
-		return fmt.Errorf("casefile: save material %s: %w", m.ID, err)
-	}
-	m.rev = v
-	return nil
-}
-
-func decodeMaterial(it store.Item) (*Material, error) {
-	var aux struct {
-		Material
-		UploadKey  string `json:"uploadKey"`
-		PDFKey     string `json:"pdfKey"`
-		Unfinished bool   `json:"unfinished"`
-		Runs       int    `json:"runs"`
-	}
-	if err := json.Unmarshal(it.Data, &aux); err != nil {
-		return nil, fmt.Errorf("casefile: decode material: %w", err)
-	}
-	m := aux.Material
-	m.UploadKey, m.PDFKey, m.rev = aux.UploadKey, aux.PDFKey, it.Version
-	m.Unfinished, m.Runs = aux.Unfinished, aux.Runs
-	return &m, nil
-}
-
-// GetMaterial returns one material of a case.
-func (r *Repo) GetMaterial(ctx context.Context, caseID, id string) (*Material, error) {
-	pk, sk := matKey(caseID, id)
-	it, err := r.T.Get(ctx, pk, sk)
-	if err != nil {
-		return nil, fmt.Errorf("casefile: material %s: %w", id, err)
-	}
-	return decodeMaterial(it)
-}
-
-// Materials returns a case's materials in paper-file order (volume, seq).
-func (r *Repo) Materials(ctx context.Context, caseID string) ([]*Material, error) {
-	var out []*Material
-	q := store.Query{PK: "case#" + caseID, SKPrefix: "mat#"}
-	items, err := store.All(ctx, r.T, q)
-	if err != nil {
-		return nil, fmt.Errorf("casefile: list materials of %s: %w", caseID, err)
-	}
-	for _, it := range items {
-		m, err := decodeMaterial(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	slices.SortStableFunc(out, func(a, b *Material) int {
-		if a.Volume != b.Volume {
-			return a.Volume - b.Volume
-		}
-		if a.Seq != b.Seq {
-			return a.Seq - b.Seq
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out, nil
-}
-
-// UpdateMaterial applies fn to the stored material and saves it, retrying on
-// concurrent writes.
-func (r *Repo) UpdateMaterial(ctx context.Context, caseID, id string, fn func(*Material) error) (*Material, error) {
-	return store.Retry(func() (*Material, error) {
-		m, err := r.GetMaterial(ctx, caseID, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := fn(m); err != nil {
-			return nil, err
-		}
-		m.UpdatedAt = r.now()
-		return m, r.putMaterial(ctx, m)
 	})
 }
 
