@@ -21,6 +21,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/raster"
 )
 
 // Streaming base assembly. The base is written object by object to its
@@ -150,7 +152,7 @@ func openSource(c context.Context, d Document) (src *sourcePDF, err error) {
 		f.Close()
 		return nil, reject(name, CodeUnreadable, "文件无法读取（%v），请重新上传 (the file cannot be read: %v; upload it again)", err, err)
 	}
-	if sniff(win.head[:min(len(win.head), 1024)]) != "pdf" {
+	if raster.Sniff(win.head[:min(len(win.head), 1024)]) != raster.PDF {
 		f.Close()
 		return nil, reject(name, CodeUnknownFormat, "文件不是 PDF，需先经过导入处理 (the file is not a PDF; it has to be ingested first)")
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/image/tiff"
+
+	"github.com/yuejuan/yuejuan/internal/raster"
 )
 
 // Ingest validates the uploaded file at src and writes it to dst as a
@@ -61,16 +63,16 @@ func Ingest(ctx context.Context, src string, dst string, lim Limits) (Info, erro
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return Info{}, fmt.Errorf("dossier: %w", err)
 	}
-	kind := sniff(head[:n])
+	kind := raster.Sniff(head[:n])
 	switch {
 	case kind == "":
 		return Info{}, reject(name, CodeUnknownFormat, "文件不是 PDF、JPEG、PNG 或 TIFF 格式，请上传这些格式的扫描件 (the file is not a PDF, JPEG, PNG or TIFF file; upload the scan in one of these formats)")
-	case strings.HasPrefix(kind, "image:"):
-		f := strings.TrimPrefix(kind, "image:")
+	case kind.Unsupported() != "":
+		f := kind.Unsupported()
 		return Info{}, reject(name, CodeUnsupportedImage, "不支持 %s 格式的图片，请转换为 JPEG、PNG 或 TIFF 后上传 (%s images are not supported; convert the image to JPEG, PNG or TIFF)", f, f)
 	}
 	info, err := guarded(ctx, func(c context.Context) (Info, error) {
-		if kind == "pdf" {
+		if kind == raster.PDF {
 			return ingestPDF(c, f, name, dst, lim)
 		}
 		return ingestImage(c, f, st.Size(), kind, name, dst, lim)
@@ -78,7 +80,7 @@ func Ingest(ctx context.Context, src string, dst string, lim Limits) (Info, erro
 	if err != nil {
 		var pe *panicError
 		if errors.As(err, &pe) {
-			if kind == "pdf" {
+			if kind == raster.PDF {
 				return Info{}, corruptPDF(name)
 			}
 			return Info{}, corruptImage(name)
@@ -327,7 +329,7 @@ func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Inf
 	return Info{Pages: len(pgs), Kind: "pdf", Decrypted: pc.Encrypt != nil, Repaired: rep}, nil
 }
 
-func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst string, lim Limits) (Info, error) {
+func ingestImage(c context.Context, f *os.File, size int64, kind raster.Kind, name, dst string, lim Limits) (Info, error) {
 	conf := configuration()
 	pc, err := pdfcpu.CreateContextWithXRefTable(conf, types.PaperSize["A4"])
 	if err != nil {
@@ -337,36 +339,35 @@ func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst stri
 	var n int
 	var rep repairLog
 	switch kind {
-	case "jpeg", "png":
+	case raster.JPEG, raster.PNG:
 		data, err := io.ReadAll(io.NewSectionReader(f, 0, size))
 		if err != nil {
 			return Info{}, err
 		}
 		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-		if err != nil || format != kind {
+		if err != nil || format != string(kind) {
 			return Info{}, corruptImage(name)
 		}
 		if int64(cfg.Width)*int64(cfg.Height) > lim.MaxPixels {
 			return Info{}, tooManyPixels(name, cfg.Width, cfg.Height, lim.MaxPixels)
 		}
-		fr := frame{w: cfg.Width, h: cfg.Height, orient: 1}
+		fr := raster.Frame{W: cfg.Width, H: cfg.Height, Orient: 1}
 		var img types.Object
-		if kind == "jpeg" {
-			var adobe bool
-			var clean []byte
-			fr.dpiX, fr.dpiY, fr.orient, adobe, clean, err = jpegInspect(data)
+		if kind == raster.JPEG {
+			var s *raster.JPEGStream
+			s, fr, err = raster.ReadJPEG(data)
 			if err != nil {
 				return Info{}, corruptImage(name)
 			}
 			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
 				return Info{}, imageDecodeRejection(name, err)
 			}
-			img, err = jpegXObject(xt, clean, cfg, adobe)
+			img, err = jpegXObject(xt, s)
 			if err != nil {
 				return Info{}, err
 			}
 		} else {
-			fr.dpiX, fr.dpiY = pngDPI(data)
+			fr.DPIX, fr.DPIY = raster.PNGDensity(data)
 			m, err := png.Decode(bytes.NewReader(data))
 			if err != nil {
 				return Info{}, imageDecodeRejection(name, err)
@@ -379,103 +380,61 @@ func ingestImage(c context.Context, f *os.File, size int64, kind, name, dst stri
 			return Info{}, err
 		}
 		n = 1
-	case "tiff":
-		tp, err := tiffPages(f, lim.MaxPages)
-		if errors.Is(err, errTooManyFrames) {
+	case raster.TIFF:
+		tf, err := raster.ReadTIFF(f, size, lim.MaxPages)
+		if errors.Is(err, raster.ErrTooManyPages) {
 			return Info{}, tooManyPages(name, lim.MaxPages)
 		}
 		if err != nil {
 			return Info{}, corruptImage(name)
 		}
-		if len(tp) == 0 {
+		frames := tf.Frames()
+		if len(frames) == 0 {
 			return Info{}, noPages(name)
 		}
 		// Check every page's size before decoding any of them.
-		for _, p := range tp {
-			if int64(p.w)*int64(p.h) > lim.MaxPixels {
-				return Info{}, tooManyPixels(name, p.w, p.h, lim.MaxPixels)
+		for _, p := range frames {
+			if int64(p.W)*int64(p.H) > lim.MaxPixels {
+				return Info{}, tooManyPixels(name, p.W, p.H, lim.MaxPixels)
 			}
 		}
-		var head [8]byte
-		f.ReadAt(head[:], 0)
-		bo, _ := tiffByteOrder(head[:])
-		for _, p := range tp {
+		for i, p := range frames {
 			if err := c.Err(); err != nil {
 				return Info{}, err
 			}
-			d, err := readIFD(f, bo, int64(p.offset))
+			m, err := tf.Decode(c, i)
 			if err != nil {
-				return Info{}, corruptImage(name)
-			}
-			var img types.Object
-			switch comp, _ := d.uint(bo, tagCompression); comp {
-			case compressionJPEGOld:
-				if img, err = oldJPEGXObject(xt, f, size, bo, d, p.w, p.h); errors.Is(err, errOldJPEG) {
+				if c.Err() != nil {
+					return Info{}, c.Err()
+				}
+				if errors.Is(err, raster.ErrOldJPEG) {
 					return Info{}, reject(name, CodeUnsupportedImage, "TIFF 图片使用了旧式 JPEG 压缩（压缩方式 6），无法读取，请在扫描软件中改存为 PDF、JPEG 或新式 JPEG/无压缩 TIFF 后上传 (the TIFF uses old-style JPEG compression (compression 6), which cannot be read; save the scan as PDF, JPEG, or a TIFF with new-style JPEG or no compression, and upload it)")
 				}
-				if err != nil {
-					return Info{}, err
-				}
-			case compressionJPEG:
-				pg, err := readTIFFJPEG(f, size, bo, d, p.w, p.h)
-				if err == nil {
-					img, err = tiffJPEGXObject(c, xt, f, pg)
-				}
-				if err != nil {
-					if c.Err() != nil {
-						return Info{}, c.Err()
-					}
-					var ue errTIFFUnsupported
-					if errors.As(err, &ue) {
-						return Info{}, imageDecodeRejection(name, tiff.UnsupportedError(ue))
-					}
-					return Info{}, imageDecodeRejection(name, err)
-				}
-			default:
-				for _, n := range tiffSampleNotes(f, bo, d) {
-					rep.add("%s", n)
-				}
-				sp, err := readSamplesPage(f, size, bo, d, p.w, p.h)
-				if err != nil {
-					var ue errTIFFUnsupported
-					if errors.As(err, &ue) {
-						return Info{}, imageDecodeRejection(name, tiff.UnsupportedError(ue))
-					}
-					return Info{}, corruptImage(name)
-				}
-				if sp != nil { // extra samples golang.org/x/image/tiff refuses
-					if img, err = samplesXObject(c, xt, f, sp); err != nil {
-						if c.Err() != nil {
-							return Info{}, c.Err()
-						}
-						return Info{}, corruptImage(name)
-					}
-					break
-				}
-				r := &firstIFDReader{r: f}
-				bo.PutUint32(r.first[:], p.offset)
-				m, err := tiff.Decode(r)
-				if err != nil {
-					return Info{}, imageDecodeRejection(name, err)
-				}
-				if b := m.Bounds(); b.Dx() != p.w || b.Dy() != p.h {
-					return Info{}, corruptImage(name)
-				}
-				if img, err = rawXObject(xt, m); err != nil {
-					return Info{}, err
-				}
+				return Info{}, imageDecodeRejection(name, err)
 			}
-			if err := addImagePage(pc, img, p.frame); err != nil {
+			for _, n := range m.Converted {
+				rep.add("%s", n)
+			}
+			var img types.Object
+			if m.JPEG != nil {
+				img, err = jpegXObject(xt, m.JPEG)
+			} else {
+				img, err = rawXObject(xt, m.Pixels)
+			}
+			if err != nil {
+				return Info{}, err
+			}
+			if err := addImagePage(pc, img, p); err != nil {
 				return Info{}, err
 			}
 		}
-		n = len(tp)
+		n = len(frames)
 	}
 	info := types.Dict{"Producer": textString("yuejuan")}
 	if err := writePDFFile(c, xt, *pc.Root, info, dst); err != nil {
 		return Info{}, err
 	}
-	return Info{Pages: n, Kind: kind, Repaired: rep}, nil
+	return Info{Pages: n, Kind: string(kind), Repaired: rep}, nil
 }
 
 func imageDecodeRejection(name string, err error) error {
@@ -486,28 +445,35 @@ func imageDecodeRejection(name string, err error) error {
 	return corruptImage(name)
 }
 
-func jpegXObject(xt *model.XRefTable, data []byte, cfg image.Config, adobe bool) (types.Object, error) {
-	cs := "DeviceRGB"
-	switch cfg.ColorModel {
+// jpegXObject embeds a JPEG stream as it is, as a DCTDecode image.
+func jpegXObject(xt *model.XRefTable, s *raster.JPEGStream) (types.Object, error) {
+	cs, comps := "DeviceRGB", 3
+	switch s.Model {
 	case color.GrayModel:
-		cs = "DeviceGray"
+		cs, comps = "DeviceGray", 1
 	case color.CMYKModel:
-		cs = "DeviceCMYK"
+		cs, comps = "DeviceCMYK", 4
 	}
 	d := types.Dict{
 		"Type":             types.Name("XObject"),
 		"Subtype":          types.Name("Image"),
-		"Width":            types.Integer(cfg.Width),
-		"Height":           types.Integer(cfg.Height),
+		"Width":            types.Integer(s.Width),
+		"Height":           types.Integer(s.Height),
 		"BitsPerComponent": types.Integer(8),
 		"ColorSpace":       types.Name(cs),
 		"Filter":           types.Name("DCTDecode"),
 	}
-	if cs == "DeviceCMYK" && adobe {
-		// Adobe CMYK JPEGs store inverted values.
-		d["Decode"] = types.NewIntegerArray(1, 0, 1, 0, 1, 0, 1, 0)
+	if s.Invert {
+		dec := make([]int, 0, 2*comps)
+		for range comps {
+			dec = append(dec, 1, 0)
+		}
+		d["Decode"] = types.NewIntegerArray(dec...)
 	}
-	sd := types.StreamDict{Dict: d, Raw: data, FilterPipeline: []types.PDFFilter{{Name: "DCTDecode"}}}
+	if s.RGB {
+		d["DecodeParms"] = types.Dict{"ColorTransform": types.Integer(0)}
+	}
+	sd := types.StreamDict{Dict: d, Raw: s.Data, FilterPipeline: []types.PDFFilter{{Name: "DCTDecode", DecodeParms: d.DictEntry("DecodeParms")}}}
 	ref, err := xt.IndRefForNewObject(sd)
 	if err != nil {
 		return nil, err
@@ -515,18 +481,23 @@ func jpegXObject(xt *model.XRefTable, data []byte, cfg image.Config, adobe bool)
 	return *ref, nil
 }
 
+// rawXObject stores img's samples, flattened onto white, as an image.
 func rawXObject(xt *model.XRefTable, img image.Image) (types.Object, error) {
-	data, cs, bpc := rawPixels(img)
+	px := raster.Flatten(img)
+	cs := "DeviceRGB"
+	if px.Gray {
+		cs = "DeviceGray"
+	}
 	b := img.Bounds()
 	d := types.Dict{
 		"Type":             types.Name("XObject"),
 		"Subtype":          types.Name("Image"),
 		"Width":            types.Integer(b.Dx()),
 		"Height":           types.Integer(b.Dy()),
-		"BitsPerComponent": types.Integer(bpc),
+		"BitsPerComponent": types.Integer(px.Bits),
 		"ColorSpace":       types.Name(cs),
 	}
-	ref, err := newStream(xt, data, d)
+	ref, err := newStream(xt, px.Data, d)
 	if err != nil {
 		return nil, err
 	}
@@ -535,11 +506,11 @@ func rawXObject(xt *model.XRefTable, img image.Image) (types.Object, error) {
 
 // imagePlacement computes the page size (A4, landscape for landscape
 // images) and the image matrix for a frame.
-func imagePlacement(fr frame) (pw, ph float64, m [6]float64) {
-	swap := fr.orient >= 5 && fr.orient <= 8
+func imagePlacement(fr raster.Frame) (pw, ph float64, m [6]float64) {
+	swap := fr.Orient >= 5 && fr.Orient <= 8
 	// Displayed size in pixels and the resolution along each displayed axis.
-	dw, dh := float64(fr.w), float64(fr.h)
-	rx, ry := fr.dpiX, fr.dpiY
+	dw, dh := float64(fr.W), float64(fr.H)
+	rx, ry := fr.DPIX, fr.DPIY
 	if swap {
 		dw, dh = dh, dw
 		rx, ry = ry, rx
@@ -561,7 +532,7 @@ func imagePlacement(fr frame) (pw, ph float64, m [6]float64) {
 		W, H = dw*s, dh*s
 	}
 	x, y := (pw-W)/2, (ph-H)/2
-	switch fr.orient {
+	switch fr.Orient {
 	case 2:
 		m = [6]float64{-W, 0, 0, H, x + W, y}
 	case 3:
@@ -582,7 +553,7 @@ func imagePlacement(fr frame) (pw, ph float64, m [6]float64) {
 	return pw, ph, m
 }
 
-func addImagePage(pc *model.Context, img types.Object, fr frame) error {
+func addImagePage(pc *model.Context, img types.Object, fr raster.Frame) error {
 	xt := pc.XRefTable
 	pw, ph, m := imagePlacement(fr)
 	content := fmt.Sprintf("q %s cm /Im0 Do Q\n", matrixString(m))

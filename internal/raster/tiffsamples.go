@@ -1,4 +1,4 @@
-package dossier
+package raster
 
 import (
 	"bytes"
@@ -10,8 +10,6 @@ import (
 	"image"
 	"io"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/image/tiff/lzw"
 )
 
@@ -22,7 +20,7 @@ import (
 // RGB: an alpha sample is composited (associated or unassociated alpha), an
 // extra sample of unspecified meaning is ignored (TIFF 6.0, ExtraSamples),
 // 16-bit samples are reduced to 8 bits. Other TIFF pages, 16-bit and RGBA
-// ones included, go to golang.org/x/image/tiff, and rawPixels flattens them
+// ones included, go to golang.org/x/image/tiff, and Flatten flattens them
 // the same way.
 
 const (
@@ -50,9 +48,9 @@ type samplesPage struct {
 	segs   []jpegSegment // strips or tiles (w×h: the samples stored)
 }
 
-// tiffSampleNotes lists what ingest does to a TIFF page's samples beyond
-// storing them: flattening alpha, dropping extra samples, reducing 16-bit
-// samples. They go to Info.Repaired.
+// tiffSampleNotes lists what decoding does to a TIFF page's samples beyond
+// reading them: flattening alpha, dropping extra samples, reducing 16-bit
+// samples (Image.Converted).
 func tiffSampleNotes(r io.ReaderAt, bo binary.ByteOrder, d *ifd) []string {
 	var notes []string
 	if bps, _ := d.uints(r, bo, tagBitsPerSample, 16); len(bps) > 0 && bps[0] == 16 {
@@ -334,13 +332,4 @@ func (pg *samplesPage) decode(c context.Context, r io.ReaderAt) (image.Image, er
 		return gray, nil
 	}
 	return rgb, nil
-}
-
-// samplesXObject decodes the page and stores it as an image XObject.
-func samplesXObject(c context.Context, xt *model.XRefTable, r io.ReaderAt, pg *samplesPage) (types.Object, error) {
-	img, err := pg.decode(c, r)
-	if err != nil {
-		return nil, err
-	}
-	return rawXObject(xt, img)
 }

@@ -1,53 +1,30 @@
-package dossier
+// Package raster reads the raster images a clerk uploads (JPEG, PNG and
+// TIFF, JPEG-compressed TIFF and TIFF with extra samples included): it names
+// a file's format from its first bytes, reads an image's resolution and
+// orientation, keeps a JPEG stream as it is (without its metadata) and
+// flattens other images onto white as 8-bit gray, 1-bit black and white or
+// 8-bit RGB samples. It knows nothing of PDF: the scan package places what
+// it reads on pages.
+package raster
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"io"
+
+	"golang.org/x/image/tiff"
 )
 
-// sniff names the format of a file from its first bytes: pdf, jpeg, png,
-// tiff, or the name of a recognised but unsupported image format prefixed
-// with "image:", or "" if unknown.
-func sniff(head []byte) string {
-	switch {
-	case bytes.HasPrefix(head, []byte("\xFF\xD8\xFF")):
-		return "jpeg"
-	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
-		return "png"
-	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")):
-		return "tiff"
-	case bytes.HasPrefix(head, []byte("II+\x00")), bytes.HasPrefix(head, []byte("MM\x00+")):
-		return "image:BigTIFF"
-	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
-		return "image:GIF"
-	case bytes.HasPrefix(head, []byte("BM")) && len(head) > 14:
-		return "image:BMP"
-	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
-		return "image:WebP"
-	case len(head) >= 12 && string(head[4:8]) == "ftyp" &&
-		(bytes.Contains(head[8:12], []byte("hei")) || bytes.Contains(head[8:12], []byte("mif")) || bytes.Contains(head[8:12], []byte("avif"))):
-		return "image:HEIC/AVIF"
-	case bytes.HasPrefix(head, []byte("\x00\x00\x00\x0CjP  ")), bytes.HasPrefix(head, []byte("\xFF\x4F\xFF\x51")):
-		return "image:JPEG 2000"
-	case bytes.HasPrefix(head, []byte("AT&TFORM")):
-		return "image:DjVu"
-	}
-	// PDF allows up to 1 KB of junk before the header.
-	if i := bytes.Index(head, []byte("%PDF-")); i >= 0 && i < 1024 {
-		return "pdf"
-	}
-	return ""
-}
-
-// frame is one image to place on a page.
-type frame struct {
-	w, h       int     // stored pixels
-	dpiX, dpiY float64 // 0 if unknown
-	orient     int     // EXIF/TIFF orientation 1..8
+// Frame is one image as stored: its size, resolution and orientation.
+type Frame struct {
+	W, H       int     // stored pixels
+	DPIX, DPIY float64 // 0 if unknown
+	Orient     int     // EXIF/TIFF orientation 1..8
 }
 
 // ---- TIFF structure (also used for EXIF) ----
@@ -154,13 +131,25 @@ func tiffByteOrder(head []byte) (binary.ByteOrder, bool) {
 
 // tiffPage is one page (IFD) of a TIFF file.
 type tiffPage struct {
-	frame
+	Frame
 	offset uint32 // of the IFD
 }
 
-// tiffPages walks the IFD chain, skipping reduced-resolution images
-// (thumbnails). It stops with errTooManyFrames after max pages.
-func tiffPages(r io.ReaderAt, max int) ([]tiffPage, error) {
+// TIFFFile is a TIFF file's pages, as ReadTIFF found them.
+type TIFFFile struct {
+	r     io.ReaderAt
+	size  int64
+	bo    binary.ByteOrder
+	pages []tiffPage
+}
+
+// ErrTooManyPages is a TIFF file with more pages than ReadTIFF was allowed.
+var ErrTooManyPages = errors.New("too many frames")
+
+// ReadTIFF reads the list of pages of the TIFF file r (size bytes), walking
+// the IFD chain and skipping reduced-resolution images (thumbnails). It
+// stops with ErrTooManyPages after max pages. Nothing is decoded.
+func ReadTIFF(r io.ReaderAt, size int64, max int) (*TIFFFile, error) {
 	var head [8]byte
 	if _, err := r.ReadAt(head[:], 0); err != nil {
 		return nil, err
@@ -169,16 +158,16 @@ func tiffPages(r io.ReaderAt, max int) ([]tiffPage, error) {
 	if !ok {
 		return nil, errors.New("not a TIFF")
 	}
+	t := &TIFFFile{r: r, size: size, bo: bo}
 	off := bo.Uint32(head[4:])
 	seen := map[uint32]bool{}
-	var out []tiffPage
 	for off != 0 {
 		if seen[off] {
 			return nil, errors.New("IFD loop")
 		}
 		seen[off] = true
 		if len(seen) > 4*max+16 {
-			return nil, errTooManyFrames
+			return nil, ErrTooManyPages
 		}
 		d, err := readIFD(r, bo, int64(off))
 		if err != nil {
@@ -192,21 +181,103 @@ func tiffPages(r io.ReaderAt, max int) ([]tiffPage, error) {
 				return nil, errors.New("missing image dimensions")
 			}
 			p := tiffPage{offset: off}
-			p.w, p.h = int(w), int(h)
-			p.dpiX, p.dpiY = d.resolution(r, bo)
+			p.W, p.H = int(w), int(h)
+			p.DPIX, p.DPIY = d.resolution(r, bo)
 			o, _ := d.uint(bo, 274)
-			p.orient = int(o)
-			out = append(out, p)
-			if len(out) > max {
-				return out, errTooManyFrames
+			p.Orient = int(o)
+			t.pages = append(t.pages, p)
+			if len(t.pages) > max {
+				return nil, ErrTooManyPages
 			}
 		}
 		off = d.next
 	}
-	return out, nil
+	return t, nil
 }
 
-var errTooManyFrames = errors.New("too many frames")
+// Frames are the file's pages, in order.
+func (t *TIFFFile) Frames() []Frame {
+	out := make([]Frame, len(t.pages))
+	for i, p := range t.pages {
+		out[i] = p.Frame
+	}
+	return out
+}
+
+// Image is a decoded image: a JPEG stream to embed as it is, or pixels.
+type Image struct {
+	JPEG   *JPEGStream
+	Pixels image.Image
+	// Converted lists, in English, what decoding did to the samples
+	// beyond reading them (alpha flattened, 16-bit samples reduced, extra
+	// samples ignored); nil if nothing.
+	Converted []string
+}
+
+// ErrOldJPEG is a page in old-style JPEG (TIFF Compression 6) that this
+// package cannot read; see oldJPEG.
+var ErrOldJPEG = errors.New("old-style JPEG")
+
+// Decode decodes page i. A page stored as one JPEG stream (JPEG-compressed
+// TIFF, see tiffjpeg.go) is kept as that stream; other pages are decoded to
+// pixels. A feature this package does not read gives a
+// tiff.UnsupportedError naming it; an old-style JPEG page it cannot read
+// gives ErrOldJPEG; any other error means the page is damaged.
+func (t *TIFFFile) Decode(c context.Context, i int) (Image, error) {
+	p := t.pages[i]
+	r, bo := t.r, t.bo
+	d, err := readIFD(r, bo, int64(p.offset))
+	if err != nil {
+		return Image{}, err
+	}
+	switch comp, _ := d.uint(bo, tagCompression); comp {
+	case compressionJPEGOld:
+		s, err := oldJPEG(r, t.size, bo, d, p.W, p.H)
+		if err != nil {
+			return Image{}, err
+		}
+		return Image{JPEG: s}, nil
+	case compressionJPEG:
+		pg, err := readTIFFJPEG(r, t.size, bo, d, p.W, p.H)
+		if err != nil {
+			return Image{}, unsupported(err)
+		}
+		img, err := pg.decode(c, r)
+		return img, unsupported(err)
+	}
+	notes := tiffSampleNotes(r, bo, d)
+	sp, err := readSamplesPage(r, t.size, bo, d, p.W, p.H)
+	if err != nil {
+		return Image{}, unsupported(err)
+	}
+	if sp != nil { // extra samples golang.org/x/image/tiff refuses
+		m, err := sp.decode(c, r)
+		if err != nil {
+			return Image{}, err
+		}
+		return Image{Pixels: m, Converted: notes}, nil
+	}
+	fr := &firstIFDReader{r: r}
+	bo.PutUint32(fr.first[:], p.offset)
+	m, err := tiff.Decode(fr)
+	if err != nil {
+		return Image{}, err
+	}
+	if b := m.Bounds(); b.Dx() != p.W || b.Dy() != p.H {
+		return Image{}, errors.New("the decoded page is not the size its IFD gives")
+	}
+	return Image{Pixels: m, Converted: notes}, nil
+}
+
+// unsupported makes an errTIFFUnsupported a tiff.UnsupportedError, the
+// error golang.org/x/image/tiff gives for what it does not read.
+func unsupported(err error) error {
+	var ue errTIFFUnsupported
+	if errors.As(err, &ue) {
+		return tiff.UnsupportedError(ue)
+	}
+	return err
+}
 
 // firstIFDReader presents a TIFF file whose first IFD is another one, so a
 // single-image decoder (golang.org/x/image/tiff) can decode any page.
@@ -228,6 +299,39 @@ func (f *firstIFDReader) ReadAt(p []byte, off int64) (int, error) {
 func (f *firstIFDReader) Read([]byte) (int, error) { return 0, errors.New("use ReadAt") }
 
 // ---- JPEG ----
+
+// JPEGStream is a JPEG stream to embed as it is, with what a reader needs
+// to know to show it.
+type JPEGStream struct {
+	Data          []byte
+	Width, Height int
+	Model         color.Model // color.GrayModel, color.CMYKModel, else three components
+	// Invert says the samples are stored inverted: an Adobe CMYK JPEG, or
+	// a TIFF page whose photometric interpretation is MinIsWhite.
+	Invert bool
+	// RGB says the three components are R, G and B, not YCbCr, so a reader
+	// must not transform them (a TIFF page that says so).
+	RGB bool
+}
+
+// ReadJPEG reads a JPEG's header: its size and colour model, the density
+// (JFIF APP0 or EXIF) and EXIF orientation (0 if none). The stream it
+// returns is data without metadata segments (EXIF can carry GPS positions
+// and thumbnails), keeping JFIF and the Adobe APP14 segment. The entropy-
+// coded data is not decoded.
+func ReadJPEG(data []byte) (*JPEGStream, Frame, error) {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, Frame{}, err
+	}
+	dpiX, dpiY, orient, adobe, clean, err := jpegInspect(data)
+	if err != nil {
+		return nil, Frame{}, err
+	}
+	s := &JPEGStream{Data: clean, Width: cfg.Width, Height: cfg.Height, Model: cfg.ColorModel,
+		Invert: cfg.ColorModel == color.CMYKModel && adobe} // Adobe CMYK JPEGs store inverted values
+	return s, Frame{W: cfg.Width, H: cfg.Height, DPIX: dpiX, DPIY: dpiY, Orient: orient}, nil
+}
 
 // jpegInspect reads the density (JFIF APP0 or EXIF) and EXIF orientation of
 // a JPEG and returns a copy without metadata segments (EXIF can carry GPS
@@ -306,8 +410,9 @@ func jpegInspect(data []byte) (dpiX, dpiY float64, orient int, adobe bool, clean
 
 // ---- PNG ----
 
-// pngDPI reads the pHYs chunk.
-func pngDPI(data []byte) (float64, float64) {
+// PNGDensity reads a PNG's resolution (its pHYs chunk) in dots per inch;
+// 0, 0 if it gives none.
+func PNGDensity(data []byte) (dpiX, dpiY float64) {
 	i := 8
 	for i+12 <= len(data) {
 		l := int(binary.BigEndian.Uint32(data[i:]))
@@ -330,11 +435,19 @@ func pngDPI(data []byte) (float64, float64) {
 
 // ---- pixels ----
 
-// rawPixels converts img to 8-bit DeviceGray or DeviceRGB samples (alpha is
-// composited on white), packing pure black-and-white images to 1 bit.
-func rawPixels(img image.Image) (data []byte, cs string, bpc int) {
+// Pixels are an image's samples, row by row from the top.
+type Pixels struct {
+	Data []byte
+	Gray bool // one sample per pixel; else three, R, G and B
+	Bits int  // bits per sample: 8, or 1 for black and white (rows padded to a byte)
+}
+
+// Flatten converts img to 8-bit gray or RGB samples (alpha is composited on
+// white), packing pure black-and-white images to 1 bit.
+func Flatten(img image.Image) Pixels {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
+	var data []byte
 	gray := false
 	switch m := img.(type) {
 	case *image.Gray, *image.Gray16:
@@ -371,9 +484,9 @@ func rawPixels(img image.Image) (data []byte, cs string, bpc int) {
 			}
 		}
 		if bw {
-			return packBits(data, w, h), "DeviceGray", 1
+			return Pixels{Data: packBits(data, w, h), Gray: true, Bits: 1}
 		}
-		return data, "DeviceGray", 8
+		return Pixels{Data: data, Gray: true, Bits: 8}
 	}
 	data = make([]byte, 3*w*h)
 	switch m := img.(type) {
@@ -404,7 +517,7 @@ func rawPixels(img image.Image) (data []byte, cs string, bpc int) {
 			}
 		}
 	}
-	return data, "DeviceRGB", 8
+	return Pixels{Data: data, Bits: 8}
 }
 
 // flatten composites c on white and returns gray or RGB bytes.

@@ -1,4 +1,4 @@
-package dossier
+package raster
 
 import (
 	"bytes"
@@ -11,9 +11,6 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"io"
-
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
 // JPEG-compressed TIFF (Compression 7, "new-style" JPEG as in TIFF Technical
@@ -22,13 +19,13 @@ import (
 // quantisation and Huffman tables shared by all of them. Scanners write it
 // for multi-page colour and gray scans.
 //
-// A page stored as one strip becomes a DCTDecode image as it is (tables
-// merged in), like a JPEG upload; a page of several strips or tiles is
-// decoded strip by strip into one image, like other TIFF pages.
+// A page stored as one strip is kept as that JPEG stream (tables merged
+// in), like a JPEG upload; a page of several strips or tiles is decoded
+// strip by strip into one image, like other TIFF pages.
 //
 // Old-style JPEG (Compression 6) is read only when its
 // JPEGInterchangeFormat tag holds the whole page as one JPEG stream; see
-// oldJPEGXObject.
+// oldJPEG.
 
 // TIFF tags and values used here.
 const (
@@ -270,21 +267,22 @@ func (pg *tiffJPEGPage) checkConfig(data []byte, s jpegSegment) error {
 	return nil
 }
 
-// tiffJPEGXObject makes the image XObject of a Compression 7 page.
-func tiffJPEGXObject(c context.Context, xt *model.XRefTable, r io.ReaderAt, pg *tiffJPEGPage) (types.Object, error) {
+// decode decodes a Compression 7 page: a single strip is kept as its JPEG
+// stream (checked to decode), several are decoded into one image.
+func (pg *tiffJPEGPage) decode(c context.Context, r io.ReaderAt) (Image, error) {
 	if len(pg.segments) == 1 && pg.segments[0].w == pg.w && pg.segments[0].h == pg.h && pg.segments[0].maxH == pg.h {
 		s := pg.segments[0]
 		data, err := pg.segmentJPEG(r, s)
 		if err != nil {
-			return nil, err
+			return Image{}, err
 		}
 		if err := pg.checkConfig(data, s); err != nil {
-			return nil, err
+			return Image{}, err
 		}
 		if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
-			return nil, err
+			return Image{}, err
 		}
-		return pg.dctXObject(xt, data)
+		return Image{JPEG: pg.stream(data)}, nil
 	}
 	var dst draw.Image
 	if pg.spp == 1 {
@@ -295,19 +293,19 @@ func tiffJPEGXObject(c context.Context, xt *model.XRefTable, r io.ReaderAt, pg *
 	for i, s := range pg.segments {
 		if i%16 == 0 {
 			if err := c.Err(); err != nil {
-				return nil, err
+				return Image{}, err
 			}
 		}
 		data, err := pg.segmentJPEG(r, s)
 		if err != nil {
-			return nil, err
+			return Image{}, err
 		}
 		if err := pg.checkConfig(data, s); err != nil {
-			return nil, err
+			return Image{}, err
 		}
 		m, err := jpeg.Decode(bytes.NewReader(data))
 		if err != nil {
-			return nil, err
+			return Image{}, err
 		}
 		at := image.Rect(s.x, s.y, s.x+s.w, s.y+s.h)
 		if ycc, ok := m.(*image.YCbCr); ok && pg.photo == photoRGB {
@@ -322,7 +320,7 @@ func tiffJPEGXObject(c context.Context, xt *model.XRefTable, r io.ReaderAt, pg *
 			g.Pix[i] = 255 - v
 		}
 	}
-	return rawXObject(xt, dst)
+	return Image{Pixels: dst}, nil
 }
 
 // yccAsRGB reads the three planes of a decoded JPEG as R, G and B.
@@ -339,66 +337,45 @@ func yccAsRGB(m *image.YCbCr) *image.RGBA {
 	return out
 }
 
-// dctXObject embeds a page's single JPEG stream as it is.
-func (pg *tiffJPEGPage) dctXObject(xt *model.XRefTable, data []byte) (types.Object, error) {
-	d := types.Dict{
-		"Type":             types.Name("XObject"),
-		"Subtype":          types.Name("Image"),
-		"Width":            types.Integer(pg.w),
-		"Height":           types.Integer(pg.h),
-		"BitsPerComponent": types.Integer(8),
-		"ColorSpace":       types.Name("DeviceGray"),
-		"Filter":           types.Name("DCTDecode"),
-	}
+// stream is a page's single JPEG stream as it is, described by the page's
+// photometric interpretation.
+func (pg *tiffJPEGPage) stream(data []byte) *JPEGStream {
+	s := &JPEGStream{Data: data, Width: pg.w, Height: pg.h, Model: color.GrayModel}
 	switch pg.photo {
 	case photoMinIsWhite:
-		d["Decode"] = types.NewIntegerArray(1, 0)
+		s.Invert = true
 	case photoRGB:
 		// The photometric interpretation says the samples are RGB, not
 		// YCbCr (an Adobe marker in the stream would still win).
-		d["ColorSpace"] = types.Name("DeviceRGB")
-		d["DecodeParms"] = types.Dict{"ColorTransform": types.Integer(0)}
+		s.Model, s.RGB = color.YCbCrModel, true
 	case photoYCbCr:
-		d["ColorSpace"] = types.Name("DeviceRGB")
+		s.Model = color.YCbCrModel
 	}
-	sd := types.StreamDict{Dict: d, Raw: data, FilterPipeline: []types.PDFFilter{{Name: "DCTDecode", DecodeParms: d.DictEntry("DecodeParms")}}}
-	ref, err := xt.IndRefForNewObject(sd)
-	if err != nil {
-		return nil, err
-	}
-	return *ref, nil
+	return s
 }
 
-// errOldJPEG is an old-style JPEG page (Compression 6) this package cannot
-// read.
-var errOldJPEG = errors.New("old-style JPEG")
-
-// oldJPEGXObject reads an old-style JPEG page (Compression 6, superseded in
-// 1995 but still written by some old scanning software) when its
+// oldJPEG reads an old-style JPEG page (Compression 6, superseded in 1995
+// but still written by some old scanning software) when its
 // JPEGInterchangeFormat tag points at a complete JPEG stream of the whole
-// page: that stream is embedded like a JPEG upload, its own markers saying
-// how its colours are coded. Anything else (the many ways old-style JPEG
-// spread tables and data over other tags and strips) is errOldJPEG.
-func oldJPEGXObject(xt *model.XRefTable, r io.ReaderAt, size int64, bo binary.ByteOrder, d *ifd, w, h int) (types.Object, error) {
+// page: that stream is kept like a JPEG upload, its own markers saying how
+// its colours are coded. Anything else (the many ways old-style JPEG spread
+// tables and data over other tags and strips) is ErrOldJPEG.
+func oldJPEG(r io.ReaderAt, size int64, bo binary.ByteOrder, d *ifd, w, h int) (*JPEGStream, error) {
 	off, ok1 := d.uint(bo, tagJPEGInterchange)
 	n, ok2 := d.uint(bo, tagJPEGInterLength)
 	if !ok1 || !ok2 || n < 4 || int64(off)+int64(n) > size {
-		return nil, errOldJPEG
+		return nil, ErrOldJPEG
 	}
 	data := make([]byte, n)
 	if _, err := r.ReadAt(data, int64(off)); err != nil {
-		return nil, errOldJPEG
+		return nil, ErrOldJPEG
 	}
-	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
-	if err != nil || cfg.Width != w || cfg.Height != h || cfg.ColorModel == color.CMYKModel {
-		return nil, errOldJPEG
-	}
-	_, _, _, adobe, clean, err := jpegInspect(data)
-	if err != nil {
-		return nil, errOldJPEG
+	s, _, err := ReadJPEG(data)
+	if err != nil || s.Width != w || s.Height != h || s.Model == color.CMYKModel {
+		return nil, ErrOldJPEG
 	}
 	if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
-		return nil, errOldJPEG
+		return nil, ErrOldJPEG
 	}
-	return jpegXObject(xt, clean, cfg, adobe)
+	return s, nil
 }
