@@ -141,6 +141,31 @@ const (
 	RefusalCount Action = "refusal.count"
 )
 
+// Signing in through the embedded provider, and its accounts
+// (pkg/account).
+const (
+	// AuthSignIn is written when a user signs in with a password, or
+	// refused (result denied, detail reason: unknown, password, locked,
+	// disabled) when the sign-in fails; the actor of a refusal is the user
+	// name as typed.
+	AuthSignIn Action = "auth.signin"
+	// AuthLockout is written when consecutive wrong passwords lock an
+	// account for its cool-down (detail until).
+	AuthLockout Action = "auth.lockout"
+	// AuthSignOut is written when a user signs out of the pages.
+	AuthSignOut Action = "auth.signout"
+	// AccountCreate is written when an administrator creates an account.
+	AccountCreate Action = "account.create"
+	// AccountDisable is written when an administrator disables an account.
+	AccountDisable Action = "account.disable"
+	// AccountReset is written when an administrator sets a new initial
+	// password (which also enables the account and lifts a lockout).
+	AccountReset Action = "account.reset"
+	// AccountPassword is written when a user replaces an initial password
+	// with their own.
+	AccountPassword Action = "account.password"
+)
+
 // The audit log itself.
 const (
 	// AuditQuery is written when an auditor queries the log.

@@ -33,9 +33,13 @@ const (
 	Lawyer  Role = "lawyer"
 	Clerk   Role = "clerk"
 	Auditor Role = "auditor"
+	// Admin manages the embedded provider's accounts; the API admits no
+	// administrator, so Valid is false for it.
+	Admin Role = "admin"
 )
 
-// Valid reports whether r is one of the known roles.
+// Valid reports whether r is a role the API serves: lawyer, clerk or
+// auditor.
 func (r Role) Valid() bool { return r == Lawyer || r == Clerk || r == Auditor }
 
 // Identity is a verified caller.
