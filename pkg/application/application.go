@@ -123,6 +123,9 @@ type Application struct {
 	// Hold, while set, says why the dossier of the approved application is
 	// not built yet: materials of its case are not all decided (see Hold).
 	Hold *Hold `json:"hold,omitempty"`
+	// Failure, while set, says why the dossier of the approved application
+	// was given up for the case's content version (see Failure).
+	Failure *Failure `json:"failure,omitempty"`
 
 	rev int64
 }

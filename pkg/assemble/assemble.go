@@ -143,8 +143,11 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 	if open := casefile.Undecided(mats); len(open) > 0 {
 		return w.hold(ctx, a, c, open)
 	}
-	if a.Hold != nil {
-		if a, err = w.Apps.Update(ctx, a.ID, func(x *application.Application) error { x.Hold = nil; return nil }); err != nil {
+	if a.Hold != nil || a.Failure != nil {
+		// Building now: not waiting any more, and a failure recorded on the
+		// application was of an earlier content version (a failed version
+		// is not tried again, see Budgeted).
+		if a, err = w.Apps.Update(ctx, a.ID, func(x *application.Application) error { x.Hold, x.Failure = nil, nil; return nil }); err != nil {
 			return err
 		}
 	}
@@ -211,7 +214,7 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 		if x.Status != application.Approved {
 			return errAlreadyDone
 		}
-		x.CopyKey, x.LinkID, x.Hold = copyKey, l.ID, nil
+		x.CopyKey, x.LinkID, x.Hold, x.Failure = copyKey, l.ID, nil, nil
 		return x.Move(application.Ready, "system", "阅卷材料已生成，下载链接已签发", w.now().UTC())
 	})
 	if errors.Is(err, errAlreadyDone) {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 )
 
@@ -21,22 +23,83 @@ import (
 // the assemble function's 900 s.
 var DefaultBudget = queue.Budget{Base: 2 * time.Minute, PerUnit: 100 * time.Millisecond, Max: 10 * time.Minute}
 
-// Failure is a dossier stopped at its time budget.
+// Failure is a dossier given up for a content version of its case: stopped
+// at its time budget, or refused because the case is over the dossier's
+// ceilings (TooLarge set).
 type Failure struct {
 	BaseKey string // the base dossier it was building (case and content version)
 	Version int    // the case's content version
 	Pages   int    // pages of the accepted materials
 	Budget  time.Duration
+	// TooLarge, when set, is why: the case is over the dossier's ceilings,
+	// with its figures and the limit (the budget did not run out).
+	TooLarge *dossier.TooLargeError
+}
+
+// Code is the failure's application.Failure code.
+func (f Failure) Code() string {
+	if f.TooLarge != nil {
+		return application.FailTooLarge
+	}
+	return application.FailOverBudget
+}
+
+// Reason says why in Chinese and English, with the figures and the limit.
+func (f Failure) Reason() string {
+	if f.TooLarge != nil {
+		return f.TooLarge.Error()
+	}
+	return fmt.Sprintf("卷宗未能在 %v 的时限内生成，已停止；请检查本案材料，材料更新后将自动重新生成 (the dossier could not be built within its time budget of %v and was stopped; it is built again when the case's materials change)",
+		f.Budget, f.Budget)
+}
+
+// detail is the failure as the dossier.fail record's detail.
+func (f Failure) detail() map[string]string {
+	d := map[string]string{"pages": fmt.Sprint(f.Pages), "version": fmt.Sprint(f.Version)}
+	if tl := f.TooLarge; tl != nil {
+		d["reason"] = "too large"
+		d["dossierPages"], d["maxPages"] = fmt.Sprint(tl.Pages), fmt.Sprint(tl.MaxPages)
+		d["bytes"], d["maxBytes"] = fmt.Sprint(tl.Bytes), fmt.Sprint(tl.MaxBytes)
+		return d
+	}
+	d["reason"], d["budget"] = "time budget exceeded", f.Budget.String()
+	return d
+}
+
+// failureOf is the failure a dossier.fail record's detail describes, for
+// the content version f is of (a version that failed for another lawyer's
+// application is not built again for this one, and the unit is told the
+// same reason).
+func failureOf(e audit.Event, f Failure) Failure {
+	d := e.Detail
+	if d["reason"] != "too large" {
+		if b, err := time.ParseDuration(d["budget"]); err == nil {
+			f.Budget = b
+		}
+		return f
+	}
+	tl := &dossier.TooLargeError{}
+	tl.Pages, _ = strconv.Atoi(d["dossierPages"])
+	tl.MaxPages, _ = strconv.Atoi(d["maxPages"])
+	tl.Bytes, _ = strconv.ParseInt(d["bytes"], 10, 64)
+	tl.MaxBytes, _ = strconv.ParseInt(d["maxBytes"], 10, 64)
+	f.TooLarge = tl
+	return f
 }
 
 // Budgeted runs the Worker's jobs each within a time budget derived from
-// the size of the work. A job stopped at its budget fails loudly: a
-// dossier.fail audit record (result failed), the unit told (OnFailed), an
-// error logged, and a *queue.OverBudgetError, which queues do not retry.
-// The application stays approved with its work mark, but its dossier is not
-// tried again for the same content version (each try would pin a worker for
-// the whole budget): when the clerk changes the case's materials, the
-// scheduler's next run builds the new version.
+// the size of the work, and gives up for good on a content version that
+// cannot be built: a job stopped at its budget, or a case over the
+// dossier's ceilings (a *dossier.TooLargeError), fails loudly — a
+// dossier.fail audit record (result failed) with the reason and figures,
+// the application's Failure saying why, the unit told (OnFailed), an error
+// logged — and returns an error matching queue.ErrPermanent (an
+// *OverBudgetError, or a *PermanentError wrapping the TooLargeError), which
+// queues do not retry. The application stays approved with its work mark,
+// but its dossier is not tried again for the same content version (each
+// try would fail the same way, or pin a worker for the whole budget): when
+// the clerk changes the case's materials, the scheduler's next run builds
+// the new version.
 type Budgeted struct {
 	*Worker
 	Budget queue.Budget // zero: DefaultBudget
@@ -53,6 +116,8 @@ func (b *Budgeted) log() *slog.Logger {
 	}
 	return slog.Default()
 }
+
+var errFound = errors.New("found")
 
 // Application is Worker.Application within the job's budget.
 func (b *Budgeted) Application(ctx context.Context, id string) error {
@@ -82,21 +147,38 @@ func (b *Budgeted) Application(ctx context.Context, id string) error {
 	if a.Status == application.Approved {
 		// A version that failed (for this application or another) is not
 		// tried again: it would fail the same way.
-		failed, err := b.Audit.Has(ctx, audit.Event{CaseID: c.ID, Action: audit.DossierFail, Target: f.BaseKey})
-		if err != nil {
+		var rec *audit.Event
+		err := b.Audit.Each(ctx, audit.Filter{CaseID: c.ID, Action: audit.DossierFail}, func(e audit.Event) error {
+			if e.Target == f.BaseKey {
+				rec = &e
+				return errFound
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errFound) {
 			return err
 		}
-		if failed {
-			if err := b.failed(ctx, a, f); err != nil {
+		if rec != nil {
+			if err := b.failed(ctx, a, failureOf(*rec, f)); err != nil {
 				return err
 			}
 			b.log().Warn("dossier of this content version failed before; not tried again until the case's materials change",
-				"application", a.ID, "case", c.ID, "version", c.ContentVersion)
+				"application", a.ID, "case", c.ID, "version", c.ContentVersion, "reason", rec.Detail["reason"])
 			return nil
 		}
 	}
 	start := time.Now()
 	over, err := queue.RunWithin(ctx, f.Budget, func(ctx context.Context) error { return b.Worker.Application(ctx, id) })
+	if tl := (*dossier.TooLargeError)(nil); !over && errors.As(err, &tl) {
+		f.TooLarge = tl
+		pe := &queue.PermanentError{Job: fmt.Sprintf("assemble application %s (case %s, version %d, %d pages)", a.ID, c.CaseNo, c.ContentVersion, f.Pages), Err: err}
+		if err := b.failed(ctx, a, f); err != nil {
+			return errors.Join(pe, err)
+		}
+		b.log().Error("dossier refused: the case is over the dossier's ceilings; the unit is told", "application", a.ID, "case", c.ID,
+			"version", c.ContentVersion, "pages", tl.Pages, "maxPages", tl.MaxPages, "bytes", tl.Bytes, "maxBytes", tl.MaxBytes, "err", err)
+		return pe
+	}
 	if !over || errors.Is(err, ErrBusy) {
 		// ErrBusy: the job waited for another worker building the same
 		// base, which has its own budget; retried as usual.
@@ -112,15 +194,26 @@ func (b *Budgeted) Application(ctx context.Context, id string) error {
 	return ob
 }
 
-// failed records the failure of application a's dossier once and tells
-// the unit.
+// failed records the failure of application a's dossier once, says why on
+// the application, and tells the unit.
 func (b *Budgeted) failed(ctx context.Context, a *application.Application, f Failure) error {
 	if err := b.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.DossierFail,
 		CaseID: a.CaseID, ApplicationID: a.ID, Target: f.BaseKey, Result: audit.Failed}, func() (map[string]string, error) {
-		return map[string]string{"reason": "time budget exceeded", "budget": f.Budget.String(),
-			"pages": fmt.Sprint(f.Pages), "version": fmt.Sprint(f.Version)}, nil
+		return f.detail(), nil
 	}); err != nil {
 		return err
+	}
+	if x := a.Failure; x == nil || x.Version != f.Version || x.Code != f.Code() || x.Reason != f.Reason() {
+		_, err := b.Apps.Update(ctx, a.ID, func(x *application.Application) error {
+			if x.Status != application.Approved {
+				return errAlreadyDone
+			}
+			x.Failure = &application.Failure{At: b.now().UTC(), Version: f.Version, Code: f.Code(), Reason: f.Reason()}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errAlreadyDone) {
+			return err
+		}
 	}
 	if b.OnFailed != nil {
 		return b.OnFailed(ctx, a, f)

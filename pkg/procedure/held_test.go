@@ -47,3 +47,26 @@ func TestDossierHeld(t *testing.T) {
 		t.Error("two waits got one notice id")
 	}
 }
+
+// The notice of a dossier refused for its size goes to the unit and names
+// the figure that passed its ceiling and the ceiling, and has the id of the
+// failure notice of the same application and version.
+func TestDossierTooLarge(t *testing.T) {
+	a := &application.Application{ID: "app1", CaseID: "c1", CaseNo: "京检刑诉〔2026〕9号", Unit: "市检察院",
+		Lawyer: application.Lawyer{Name: "张律师", License: "11101201910012345"}}
+	n := DossierTooLarge(a, 3, 31_201, 30_000, 0, 4<<30)
+	if n.To != "unit:市检察院" || n.Kind != "dossier.failed" || n.ApplicationID != "app1" || n.ID != DossierFailed(a, 3, 0, 0).ID {
+		t.Errorf("notice %+v: want to the unit, about the application, with the failure notice's id", n)
+	}
+	for _, want := range []string{"京检刑诉〔2026〕9号", "张律师", "至少 31201 页", "30000 页的上限", "不会自动重试"} {
+		if !strings.Contains(n.Body, want) {
+			t.Errorf("notice body lacks %q:\n%s", want, n.Body)
+		}
+	}
+	n = DossierTooLarge(a, 3, 0, 30_000, 4<<30+1<<29, 4<<30)
+	for _, want := range []string{"至少 4.50 GB", "4.00 GB 的上限"} {
+		if !strings.Contains(n.Body, want) {
+			t.Errorf("notice body lacks %q:\n%s", want, n.Body)
+		}
+	}
+}

@@ -48,10 +48,39 @@ func (e *OverBudgetError) Error() string {
 	return fmt.Sprintf("%s: stopped after %v, over its time budget of %v: %v", e.Job, e.Elapsed.Round(time.Millisecond), e.Budget, e.Err)
 }
 
-// Is makes errors.Is(err, ErrOverBudget) true.
-func (e *OverBudgetError) Is(target error) bool { return target == ErrOverBudget }
+// Is makes errors.Is(err, ErrOverBudget) and errors.Is(err, ErrPermanent)
+// true.
+func (e *OverBudgetError) Is(target error) bool {
+	return target == ErrOverBudget || target == ErrPermanent
+}
 
 func (e *OverBudgetError) Unwrap() error { return e.Err }
+
+// ErrPermanent matches every error a job fails with for good: a
+// *PermanentError or an *OverBudgetError. The job has recorded its failure
+// where people see it, and running it again would only fail the same way,
+// so queues do not retry it: the local queue drops it, the SQS handler
+// deletes the message instead of letting it be received again and
+// dead-lettered.
+var ErrPermanent = errors.New("job failed for good")
+
+// PermanentError is a job's failure that another run would only repeat
+// (the case over the dossier's ceilings, say), already recorded where
+// people see it; errors.Is(err, ErrPermanent) is true of it and Err is
+// kept for errors.As.
+type PermanentError struct {
+	Job string // what the job was doing, e.g. "assemble application 01j… (case 京检…, version 3)"
+	Err error  // why it failed
+}
+
+func (e *PermanentError) Error() string {
+	return fmt.Sprintf("%s: failed for good, not retried: %v", e.Job, e.Err)
+}
+
+// Is makes errors.Is(err, ErrPermanent) true.
+func (e *PermanentError) Is(target error) bool { return target == ErrPermanent }
+
+func (e *PermanentError) Unwrap() error { return e.Err }
 
 // RunWithin runs fn with a context that ends after d, and reports whether
 // fn ran past d: over is true when fn returned an error and the budget, not

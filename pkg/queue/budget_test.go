@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"sync/atomic"
 	"testing"
@@ -71,5 +72,33 @@ func TestOverBudgetNotRetried(t *testing.T) {
 	err := error(&OverBudgetError{Job: "x", Budget: time.Second, Elapsed: 2 * time.Second, Err: context.DeadlineExceeded})
 	if !errors.Is(err, ErrOverBudget) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("%v is not ErrOverBudget and its cause", err)
+	}
+}
+
+// A job that failed for good (a *PermanentError, e.g. a case over the
+// dossier's ceilings) runs once: the local queue does not retry it, and
+// the error keeps its cause for errors.As.
+func TestPermanentNotRetried(t *testing.T) {
+	cause := errors.New("the dossier is too large: 31201 pages, the limit is 30000")
+	var runs atomic.Int32
+	q := NewLocal(1, func(ctx context.Context, j Job) error {
+		runs.Add(1)
+		return fmt.Errorf("wrapped: %w", &PermanentError{Job: "assemble " + j.Key, Err: cause})
+	})
+	defer q.Close()
+	q.Log = quiet
+	if err := q.Send(t.Context(), Job{Kind: Assemble, Key: "a1"}); err != nil {
+		t.Fatal(err)
+	}
+	waitReturns(t, q, 5*time.Second)
+	if n := runs.Load(); n != 1 {
+		t.Errorf("ran %d times, want 1", n)
+	}
+	err := error(&PermanentError{Job: "x", Err: cause})
+	if !errors.Is(err, ErrPermanent) || !errors.Is(err, cause) || errors.Is(err, ErrOverBudget) {
+		t.Errorf("%v: want ErrPermanent and its cause, not ErrOverBudget", err)
+	}
+	if !errors.Is(&OverBudgetError{Job: "x", Err: context.DeadlineExceeded}, ErrPermanent) {
+		t.Error("an OverBudgetError is not ErrPermanent")
 	}
 }

@@ -36,19 +36,22 @@ type Queue interface {
 	Send(ctx context.Context, j Job) error
 }
 
-// Handler does one job. An error means "retry later".
+// Handler does one job. An error means "retry later", unless it matches
+// ErrPermanent (a *PermanentError, an *OverBudgetError): the job failed for
+// good and has recorded why.
 type Handler func(ctx context.Context, j Job) error
 
 // Local is an in-process queue with a fixed pool of workers, retries with
 // backoff, and de-duplication of jobs that are already waiting.
 //
 // A failed job is retried after a backoff (200 ms, doubling up to 30 s), at
-// most MaxAttempts times. A job that found its work leased by another worker
-// (an error wrapping store.ErrLeaseHeld: a duplicate delivery, or a worker
-// that died holding the lease) is not failing: it is retried every BusyRetry,
-// without counting as an attempt, until the lease is free — at most
-// store.LeaseTTL after its holder died — or BusyFor has passed. A job waiting
-// for its retry does not hold a worker.
+// most MaxAttempts times; one that failed for good (ErrPermanent) is not. A
+// job that found its work leased by another worker (an error wrapping
+// store.ErrLeaseHeld: a duplicate delivery, or a worker that died holding
+// the lease) is not failing: it is retried every BusyRetry, without
+// counting as an attempt, until the lease is free — at most store.LeaseTTL
+// after its holder died — or BusyFor has passed. A job waiting for its
+// retry does not hold a worker.
 type Local struct {
 	handle   Handler
 	ch       chan *entry
@@ -169,9 +172,11 @@ func (q *Local) after(e *entry, err error) {
 		q.finished()
 		return
 	}
-	if errors.Is(err, ErrOverBudget) {
-		// Recorded by the job; another run would only fail the same way.
-		q.Log.Error("job stopped at its time budget, not retried", "kind", j.Kind, "key", j.Key, "err", err)
+	if errors.Is(err, ErrPermanent) {
+		// Recorded by the job (over its time budget, or a failure such as
+		// a case over the dossier's ceilings); another run would only fail
+		// the same way.
+		q.Log.Error("job failed for good, not retried", "kind", j.Kind, "key", j.Key, "err", err)
 		q.finished()
 		return
 	}

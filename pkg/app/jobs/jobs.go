@@ -34,7 +34,9 @@ func Ingest(a *app.App) *ingest.Budgeted {
 }
 
 // Assemble is the assemble job of a: a ready copy notifies its lawyer and
-// has its expiry watched; a held or failed dossier notifies the unit.
+// has its expiry watched; a held dossier notifies the unit, and so does a
+// failed one (over its time budget, or the case over the dossier's
+// ceilings, with the figures and the limit).
 func Assemble(a *app.App) *assemble.Budgeted {
 	p, s, svc := a.Ports(), a.Settings(), a.Service
 	return &assemble.Budgeted{Log: a.Log,
@@ -50,6 +52,9 @@ func Assemble(a *app.App) *assemble.Budgeted {
 				return a.Send(ctx, procedure.DossierHeld(x))
 			}},
 		OnFailed: func(ctx context.Context, x *application.Application, f assemble.Failure) error {
+			if tl := f.TooLarge; tl != nil {
+				return a.Send(ctx, procedure.DossierTooLarge(x, f.Version, tl.Pages, tl.MaxPages, tl.Bytes, tl.MaxBytes))
+			}
 			return a.Send(ctx, procedure.DossierFailed(x, f.Version, f.Pages, f.Budget))
 		}}
 }
