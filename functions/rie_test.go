@@ -37,7 +37,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/cloud"
-	"github.com/yuejuan/yuejuan/pkg/cloud/worker"
+	"github.com/yuejuan/yuejuan/pkg/cloud/schedule"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/queue/sqsqueue"
 	"github.com/yuejuan/yuejuan/pkg/queue/sqsqueue/sqstest"
@@ -535,7 +535,7 @@ func TestLambdaEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var run worker.DeadlineResult
+	var run schedule.Result
 	if err := json.Unmarshal(out, &run); err != nil || run.AnchorSeq == 0 || !run.AnchorNew || run.Unfinished != 0 {
 		t.Fatalf("deadline run %s (%v)\n--- log ---\n%s", out, err, w.fns["deadline"].logs.String())
 	}

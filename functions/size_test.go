@@ -8,13 +8,15 @@ import (
 
 // Each function links only what its boundary uses (docs/design.md,
 // "Lambda bootstraps"): the download door, on the lawyer's critical path,
-// and the APIs link neither the PDF library (pdfcpu and the embedded CJK
-// font, 21 MB of a bootstrap) nor gRPC, OpenTelemetry or the Google API
-// client (which gocloud.dev's blob brought). A new import that drags one of
-// them in fails here, with the chain that does it.
+// the APIs and the scheduled deadline function (which asks which materials
+// are stuck, but leaves their ingest to the ingest function) link neither the
+// PDF library (pdfcpu and the embedded CJK font, 21 MB of a bootstrap) nor
+// gRPC, OpenTelemetry or the Google API client (which gocloud.dev's blob
+// brought). A new import that drags one of them in fails here, with the chain
+// that does it.
 func TestFunctionsLinkOnlyTheirBoundary(t *testing.T) {
 	heavy := []string{"github.com/pdfcpu/pdfcpu", "google.golang.org/grpc", "go.opentelemetry.io/", "google.golang.org/api", "gocloud.dev"}
-	for _, fn := range []string{"download", "api-lawyer", "api-clerk", "api-auditor"} {
+	for _, fn := range []string{"download", "api-lawyer", "api-clerk", "api-auditor", "deadline"} {
 		out, err := exec.Command("go", "list", "-tags", "lambda.norpc", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./"+fn).Output()
 		if err != nil {
 			t.Fatalf("go list -deps ./%s: %v", fn, err)

@@ -9,14 +9,14 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/yuejuan/yuejuan/pkg/cloud"
-	"github.com/yuejuan/yuejuan/pkg/cloud/worker"
+	"github.com/yuejuan/yuejuan/pkg/cloud/schedule"
 )
 
 func main() {
 	ctx := context.Background()
 	rt, err := cloud.Start(ctx)
 	cloud.Check(err)
-	h, err := worker.NewDeadline(ctx, rt)
+	h, err := schedule.New(ctx, rt)
 	cloud.Check(err)
 	lambda.Start(h.Handle)
 }

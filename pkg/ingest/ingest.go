@@ -20,6 +20,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
+	"github.com/yuejuan/yuejuan/pkg/reconcile"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -89,8 +90,9 @@ const leaseTTL = store.LeaseTTL
 // server would kill it again after every restart.
 const MaxRuns = 3
 
-// LeaseKey is the key of the lease the ingest job of a material holds.
-func LeaseKey(caseID, id string) string { return "ingest#" + caseID + "#" + id }
+// LeaseKey is the key of the lease the ingest job of a material holds
+// (reconcile.IngestLease: a reconciler spares a material whose lease is held).
+func LeaseKey(caseID, id string) string { return reconcile.IngestLease(caseID, id) }
 
 // Material validates and normalises one uploaded scan. It holds a lease on
 // the material, so that duplicate upload events processed at once do the

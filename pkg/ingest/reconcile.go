@@ -2,87 +2,18 @@ package ingest
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/store"
+	"github.com/yuejuan/yuejuan/pkg/reconcile"
 )
 
-// StuckAfter is how long a material may stay undecided without anyone
-// working on it before a reconciler runs its ingest again: longer than the
-// moment between an upload and its job starting, far shorter than a clerk's
-// patience. A job at work holds its lease, and a material whose lease is
-// held is never taken as stuck, however long its check runs.
-const StuckAfter = time.Minute
+// StuckAfter is reconcile.StuckAfter.
+const StuckAfter = reconcile.StuckAfter
 
 // Stuck returns the materials whose ingest a crash or a lost upload event
-// left undone, for the caller to run again (queue an ingest job, or invoke
-// the ingest function): those not decided (casefile.Material.Decided) and
-// unchanged since before, whose ingest lease nobody holds (unless leased is
-// true: a server starting knows the holders of the leases it finds are dead,
-// and a queue that waits for a lease runs the job when it expires), and that are
-// either being checked (processing), decided with the verdict's follow-ups
-// unwritten (Unfinished), or awaiting an upload that has in fact arrived —
-// such a material is moved to processing here, as the upload event would
-// have done. A material awaiting an upload that never came is left alone:
-// the clerk sees it as not uploaded, and the dossier waits for it (see
-// assemble.ErrHeld).
+// left undone, for the caller to run again (reconcile.Materials.Stuck, with
+// the worker's uploads bucket to look for uploads that arrived).
 func (w *Worker) Stuck(ctx context.Context, before time.Time, leased bool) ([]*casefile.Material, error) {
-	open, err := w.Cases.OpenMaterials(ctx, before)
-	if err != nil {
-		return nil, err
-	}
-	var out, errs = []*casefile.Material{}, []error{}
-	for _, m := range open {
-		if m.Status == casefile.AwaitingUpload {
-			if m.UploadKey == "" || w.Uploads == nil {
-				continue // no way to look (a Worker without the bucket)
-			}
-			ok, err := w.Uploads.Exists(ctx, m.UploadKey)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("ingest: look for the upload of %s: %w", m.ID, err))
-				continue
-			}
-			if !ok {
-				continue
-			}
-		}
-		if !leased {
-			free, err := w.leaseFree(ctx, m)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if !free {
-				continue
-			}
-		}
-		if m.Status == casefile.AwaitingUpload {
-			m, err = w.Cases.UpdateMaterial(ctx, m.CaseID, m.ID, func(x *casefile.Material) error {
-				if x.Status == casefile.AwaitingUpload {
-					x.Status = casefile.Processing
-				}
-				return nil
-			})
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-		}
-		out = append(out, m)
-	}
-	return out, errors.Join(errs...)
-}
-
-// leaseFree reports whether no ingest job holds the material's lease now,
-// by taking the lease and giving it back at once.
-func (w *Worker) leaseFree(ctx context.Context, m *casefile.Material) (bool, error) {
-	release, ok, err := store.Lease(ctx, w.Cases.T, LeaseKey(m.CaseID, m.ID), 5*time.Second)
-	if err != nil {
-		return false, err
-	}
-	release()
-	return ok, nil
+	return reconcile.Materials{Cases: w.Cases, Uploads: w.Uploads}.Stuck(ctx, before, leased)
 }

@@ -1,4 +1,4 @@
-package worker
+package schedule
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/cloud"
+	"github.com/yuejuan/yuejuan/pkg/cloud/worker"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
@@ -103,7 +104,7 @@ func TestDeadlineSweepsStuckMaterials(t *testing.T) {
 	defer release()
 
 	// The Lambda Invoke API, with the ingest function behind it.
-	h := &Ingest{Worker: &ingest.Worker{Cases: cases, Apps: &application.Repo{T: tbl}, Audit: alog, Uploads: up.Bucket, TempDir: dir}, Log: quiet()}
+	h := &worker.Ingest{Worker: &ingest.Worker{Cases: cases, Apps: &application.Repo{T: tbl}, Audit: alog, Uploads: up.Bucket, TempDir: dir}, Log: quiet()}
 	var mu sync.Mutex
 	var keys []string
 	lambda := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
