@@ -151,7 +151,9 @@ func (h *Ingest) Object(ctx context.Context, key string) error {
 // responses enabled). A message whose job fails is reported in
 // BatchItemFailures, so SQS makes it visible again after the visibility
 // timeout and, after maxReceiveCount receives, moves it to the dead-letter
-// queue; the others of the batch are deleted. A message that is not a job is
+// queue; the others of the batch are deleted, among them a job that failed
+// for good (queue.ErrPermanent: over its time budget, or a case over the
+// dossier's ceilings), which has recorded why. A message that is not a job is
 // a failure too (it ends in the dead-letter queue, which alarms).
 type Assemble struct {
 	Jobs queue.Handler
@@ -191,10 +193,12 @@ func (h *Assemble) message(ctx context.Context, m events.SQSMessage) error {
 		h.Log.Info("assemble: the dossier waits for the case's materials; the deadline job will retry", "application", j.Key, "err", err)
 		return nil
 	}
-	if errors.Is(err, queue.ErrOverBudget) {
-		// Recorded and the unit told (assemble.Budgeted); another delivery
-		// would only fail the same way.
-		h.Log.Error("job stopped at its time budget; recorded, not redelivered", "kind", j.Kind, "key", j.Key, "err", err)
+	if errors.Is(err, queue.ErrPermanent) {
+		// Stopped at its time budget, or the case is over the dossier's
+		// ceilings: recorded, the application says why and the unit is told
+		// (assemble.Budgeted); another delivery would only fail the same
+		// way, so the message is deleted rather than dead-lettered.
+		h.Log.Error("job failed for good; recorded, not redelivered", "kind", j.Kind, "key", j.Key, "err", err)
 		return nil
 	}
 	if err == nil {

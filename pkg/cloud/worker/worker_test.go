@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/yuejuan/yuejuan/pkg/assemble"
+	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 )
 
@@ -29,6 +30,8 @@ func TestAssembleHandler(t *testing.T) {
 			return fmt.Errorf("%w: 3 undecided", assemble.ErrHeld)
 		case "slow":
 			return &queue.OverBudgetError{Job: "assemble slow", Budget: time.Minute, Elapsed: time.Minute, Err: context.DeadlineExceeded}
+		case "huge":
+			return &queue.PermanentError{Job: "assemble huge", Err: &dossier.TooLargeError{Pages: 31_201, MaxPages: 30_000}}
 		}
 		return nil
 	}}.Handle}
@@ -41,6 +44,7 @@ func TestAssembleHandler(t *testing.T) {
 		msg("5", `{"kind":"ingest.material","key":"m"}`), // not this function's job
 		msg("6", `{"kind":"assemble","key":"slow"}`),     // stopped at its budget: recorded, not redelivered
 		msg("7", `{"kind":"assemble","key":"held"}`),     // waits for materials: not a failure (no dead letter)
+		msg("8", `{"kind":"assemble","key":"huge"}`),     // over the dossier's ceilings: recorded, not redelivered
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +56,7 @@ func TestAssembleHandler(t *testing.T) {
 	if strings.Join(failed, ",") != "2,4,5" {
 		t.Errorf("batch item failures %v, want 2 (busy), 4 (not a job), 5 (unknown kind)", failed)
 	}
-	if strings.Join(ran, ",") != "ok,busy,empty,slow,held" {
+	if strings.Join(ran, ",") != "ok,busy,empty,slow,held,huge" {
 		t.Errorf("ran %v", ran)
 	}
 }
