@@ -96,6 +96,7 @@ func New(p Ports, s Settings) *App {
 	}
 	a := &App{ports: p, settings: s}
 	svc := service.New(p.Table, nil, p.Queue, p.Calendar, log)
+	svc.Uploads, svc.Dossiers, svc.PresignTTL, svc.MaxUpload = p.Uploads, p.Dossiers, s.PresignTTL, s.MaxUpload
 	var notices *notify.Dispatcher
 	var notifier notify.Notifier // nil, not a nil *Dispatcher
 	if p.Channel != nil {
@@ -134,8 +135,6 @@ func (a *App) API(roles ...auth.Role) *httpapi.API {
 	if signer == nil {
 		signer = &link.Signer{Keys: auth.PublicKeySet(), Issuer: a.settings.LinkIssuer} // Token and Parse fail: no key
 	}
-	return &httpapi.API{Service: a.Service, Auth: a.ports.Login, Signer: signer,
-		Uploads: a.ports.Uploads, Dossiers: a.ports.Dossiers, PublicURL: a.settings.PublicURL,
-		PresignTTL: a.settings.PresignTTL, MaxUpload: a.settings.MaxUpload,
+	return &httpapi.API{Service: a.Service, Auth: a.ports.Login, Signer: signer, PublicURL: a.settings.PublicURL,
 		RateLimit: a.ports.RateLimit, Refusals: a.ports.Refusals, Roles: roles}
 }

@@ -1,17 +1,13 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
-	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
-	"github.com/yuejuan/yuejuan/pkg/deadline"
-	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
@@ -39,13 +35,6 @@ type applicationOut struct {
 	Link     *linkOut `json:"link,omitempty"`
 }
 
-func (a *API) calendar() *deadline.Calendar {
-	if a.Calendar != nil {
-		return a.Calendar
-	}
-	return deadline.Default()
-}
-
 func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if id.Role == auth.Lawyer && a.limited(w, r, id, id.Subject, "applications") {
 		return
@@ -69,55 +58,35 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 	writeJSON(w, http.StatusCreated, a.present(r, id, got))
 }
 
-// present is the one presentation rule of every route that returns an
-// application: what the caller id may see of app, with the computed days
-// left and overdue flag.
-//
-//   - The download link (its URL, a bearer secret, its expiry and the
-//     downloads left) is the applying lawyer's alone: it goes to that
-//     lawyer and to no other caller, not the unit's clerk, not an auditor.
-//   - Storage internals (the stamped copy's object key, the link record's
-//     id) go to nobody.
-//
-// Everything else of the application is what mayRead already lets the
-// caller see.
+// present is what the caller id sees of app in every answer that holds
+// an application: what service.ApplicationFor lets them see, with its days
+// left and whether it is overdue (service.DueIn), and the download link
+// for the one lawyer shown it (service.LinkShown). Storage internals (the
+// stamped copy's object key, the link record's id) go to nobody; the
+// lawyer learns that the dossier waits and why, not the case's undecided
+// materials.
 func (a *API) present(r *http.Request, id auth.Identity, app *application.Application) applicationOut {
 	c := *app
 	c.CopyKey, c.LinkID = "", ""
 	if c.Hold != nil && id.Role == auth.Lawyer {
-		// The lawyer learns that the dossier waits and why, not the case's
-		// undecided materials.
 		h := *c.Hold
 		h.Materials = nil
 		c.Hold = &h
 	}
 	out := applicationOut{Application: &c}
 	if app.Status == application.Submitted || app.Status == application.PendingReview {
-		if due, err := deadline.ParseDate(app.Deadline); err == nil {
-			today := deadline.DateOf(a.now())
-			n, _ := a.calendar().WorkingDaysLeft(today, due)
-			out.DaysLeft = &n
-			out.Overdue = today.After(due)
-		}
+		out.DaysLeft, out.Overdue = a.DueIn(app.Deadline)
 	}
-	if id.Role == auth.Lawyer && id.Subject == app.Lawyer.License && app.Status == application.Ready && app.LinkID != "" {
-		if l, err := a.Links.Get(r.Context(), app.LinkID); err == nil && !l.Revoked && a.now().Before(l.ExpiresAt) {
-			if tok, err := a.Signer.Token(l); err == nil {
-				out.Link = &linkOut{URL: strings.TrimRight(a.PublicURL, "/") + "/d/" + tok, ExpiresAt: l.ExpiresAt, DownloadsLeft: l.Left()}
-			}
+	if l := a.LinkShown(r.Context(), a.caller(r, id), app); l != nil {
+		if tok, err := a.Signer.Token(l); err == nil {
+			out.Link = &linkOut{URL: strings.TrimRight(a.PublicURL, "/") + "/d/" + tok, ExpiresAt: l.ExpiresAt, DownloadsLeft: l.Left()}
 		}
 	}
 	return out
 }
 
 func (a *API) listApplications(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	var apps []*application.Application
-	var err error
-	if id.Role == auth.Lawyer {
-		apps, err = a.Apps.ByLawyer(r.Context(), id.Subject)
-	} else {
-		apps, err = a.Apps.ByUnit(r.Context(), id.Unit, r.URL.Query().Get("status") == "open")
-	}
+	apps, err := a.ListApplications(r.Context(), a.caller(r, id), r.URL.Query().Get("status") == "open")
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -129,21 +98,13 @@ func (a *API) listApplications(w http.ResponseWriter, r *http.Request, id auth.I
 	writeJSON(w, http.StatusOK, map[string]any{"applications": out})
 }
 
-// ownApplication loads an application the caller may see: a lawyer their
-// own, a clerk their unit's, an auditor any. Others get 404 and an audit record.
+// ownApplication is the application the path names, if the caller may see
+// it (service.ApplicationFor); otherwise it answers the error and returns
+// false.
 func (a *API) ownApplication(w http.ResponseWriter, r *http.Request, id auth.Identity) (*application.Application, bool) {
-	app, err := a.Apps.Get(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "application_not_found", "未找到该申请 (no such application)")
-		return nil, false
-	}
+	app, err := a.ApplicationFor(r.Context(), a.caller(r, id), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
-		return nil, false
-	}
-	if !mayRead(id, app.Lawyer.License, app.Unit) {
-		a.record(r, id, audit.Event{Action: audit.AccessDeny, ApplicationID: app.ID, CaseID: app.CaseID, Result: audit.Denied, Detail: map[string]string{"reason": "not the owner"}})
-		writeError(w, http.StatusNotFound, "application_not_found", "未找到该申请 (no such application)")
 		return nil, false
 	}
 	return app, true

@@ -2,14 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
-	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
-	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 type complaintIn struct {
@@ -32,12 +29,7 @@ type complaintOut struct {
 func (a *API) presentComplaint(c *complaint.Complaint) complaintOut {
 	out := complaintOut{Complaint: c}
 	if c.Status == complaint.Open {
-		if due, err := deadline.ParseDate(c.Deadline); err == nil {
-			today := deadline.DateOf(a.now())
-			n, _ := a.calendar().WorkingDaysLeft(today, due)
-			out.DaysLeft = &n
-			out.Overdue = today.After(due)
-		}
+		out.DaysLeft, out.Overdue = a.DueIn(c.Deadline)
 	}
 	return out
 }
@@ -64,13 +56,7 @@ func (a *API) createComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 // listComplaints is GET /complaints: a lawyer's own, newest first; a
 // clerk's unit's queue by deadline (?status=open for the unanswered).
 func (a *API) listComplaints(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	var cs []*complaint.Complaint
-	var err error
-	if id.Role == auth.Lawyer {
-		cs, err = a.Complaints.ByLawyer(r.Context(), id.Subject)
-	} else {
-		cs, err = a.Complaints.ByUnit(r.Context(), id.Unit, r.URL.Query().Get("status") == "open")
-	}
+	cs, err := a.ListComplaints(r.Context(), a.caller(r, id), r.URL.Query().Get("status") == "open")
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -82,22 +68,12 @@ func (a *API) listComplaints(w http.ResponseWriter, r *http.Request, id auth.Ide
 	writeJSON(w, http.StatusOK, map[string]any{"complaints": out})
 }
 
-// ownComplaint loads a complaint the caller may see: a lawyer their own, a
-// clerk their unit's, an auditor any. Others get 404 and an audit record.
+// ownComplaint is the complaint the path names, if the caller may see it
+// (service.ComplaintFor); otherwise it answers the error and returns false.
 func (a *API) ownComplaint(w http.ResponseWriter, r *http.Request, id auth.Identity) (*complaint.Complaint, bool) {
-	c, err := a.Complaints.Get(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "complaint_not_found", "未找到该申诉控告 (no such complaint)")
-		return nil, false
-	}
+	c, err := a.ComplaintFor(r.Context(), a.caller(r, id), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
-		return nil, false
-	}
-	if !mayRead(id, c.Lawyer.License, c.Unit) {
-		a.record(r, id, audit.Event{Action: audit.AccessDeny, CaseID: c.CaseID, Target: c.ID, Result: audit.Denied,
-			Detail: map[string]string{"reason": "not the owner", "complaint": c.ID}})
-		writeError(w, http.StatusNotFound, "complaint_not_found", "未找到该申诉控告 (no such complaint)")
 		return nil, false
 	}
 	return c, true

@@ -12,10 +12,20 @@ func statusOf(c service.Code) int {
 	switch c {
 	case service.Invalid:
 		return http.StatusUnprocessableEntity
-	case service.NotFound, service.ApplicationNotFound:
+	case service.NotFound, service.ApplicationNotFound, service.CaseNotFound, service.MaterialNotFound,
+		service.AttachmentNotFound, service.ComplaintNotFound, service.OpinionNotFound, service.BindingNotFound:
 		return http.StatusNotFound
-	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered, service.CaseConcluded:
+	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered, service.CaseConcluded,
+		service.DuplicateCase, service.NotReady:
 		return http.StatusConflict
+	case service.LinkExpired, service.LinkRevoked:
+		return http.StatusGone
+	case service.LinkExhausted:
+		return http.StatusForbidden
+	case service.LinkInvalid:
+		return http.StatusBadRequest
+	case service.LinkForeign:
+		return http.StatusUnauthorized
 	}
 	return http.StatusInternalServerError
 }

@@ -1,7 +1,8 @@
 // Package httpapi is the service's HTTP JSON API under /api/v1 and the
 // download door /d/{token}. The same handler serves the local all-in-one
 // server and, through an API Gateway adapter, the Lambda functions; each
-// route checks the caller's role and ownership of what it touches.
+// route admits the roles that may use it, and the use case it calls
+// (package service) decides what the caller may touch.
 package httpapi
 
 import (
@@ -18,12 +19,11 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
-	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -38,24 +38,12 @@ type Verifier interface {
 // request, authorize the caller, call a use case of the embedded
 // service.Service (or read its repositories) and encode the answer; a
 // use case's *service.Error becomes a status in one table (errors.go).
-// Zero durations take defaults.
 type API struct {
 	*service.Service
-	Auth     Verifier
-	Signer   *link.Signer
-	Uploads  *blob.Bucket
-	Dossiers *blob.Bucket
+	Auth   Verifier
+	Signer *link.Signer
 	// PublicURL is the service's external base URL, for download links.
 	PublicURL string
-	// UploadTTL is how long an upload URL is valid (default 1h);
-	// PresignTTL how long a dossier's presigned GET lives (60–300 s).
-	UploadTTL  time.Duration
-	PresignTTL time.Duration
-	// MaxUpload is the largest file an upload URL is issued for, in bytes
-	// (YUEJUAN_MAX_UPLOAD_MB; default limits.UploadBytes, the
-	// limit ingest applies): each upload URL accepts exactly the size the
-	// request declared, at most this.
-	MaxUpload int64
 	// MaxJSON caps request bodies (default 1 MiB); MaxJSONDepth caps their
 	// nesting (limits.go).
 	MaxJSON int64
@@ -152,7 +140,7 @@ func (a *API) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		ri := reqInfo{id: hex.EncodeToString(b[:]), ip: clientIP(r), ua: clip(r.UserAgent(), MaxUserAgent)}
+		ri := reqInfo{id: hex.EncodeToString(b[:]), ip: clientIP(r), ua: limits.Clip(r.UserAgent(), MaxUserAgent)}
 		w.Header().Set("X-Request-Id", ri.id)
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -187,17 +175,6 @@ func (a *API) middleware(next http.Handler) http.Handler {
 // record: enough for any real browser's, and a client sending a megabyte
 // of one cannot make a megabyte record.
 const MaxUserAgent = 256
-
-// clip cuts s to at most n bytes, at a character boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
 
 // logPath is the request's path for the log: a /d/ token is a secret and
 // never logged.
@@ -293,11 +270,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]apiError{"error": {Code: code, Message: msg}})
-}
-
-func writeProblems(w http.ResponseWriter, ps casefile.Problems) {
-	e := service.InvalidError(ps)
-	writeJSON(w, statusOf(e.Code), map[string]apiError{"error": {Code: string(e.Code), Message: e.Message, Problems: e.Problems}})
 }
 
 // maxJSON is the largest request body any API route reads (MaxJSON,

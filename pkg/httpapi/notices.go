@@ -4,9 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
-	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/notify"
@@ -37,10 +35,6 @@ func presentNotice(d *notify.Delivery, withError bool) noticeOut {
 // listNotices is GET /notices: a lawyer's own notices, or a clerk's unit's
 // (to its clerks and its supervisors), newest first.
 func (a *API) listNotices(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	if a.Notices == nil {
-		writeJSON(w, http.StatusOK, map[string]any{"notices": []noticeOut{}})
-		return
-	}
 	limit := 200
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -50,13 +44,7 @@ func (a *API) listNotices(w http.ResponseWriter, r *http.Request, id auth.Identi
 		}
 		limit = n
 	}
-	var to []string
-	if id.Role == auth.Lawyer {
-		to = []string{notify.Lawyer(id.Subject)}
-	} else {
-		to = []string{notify.Unit(id.Unit), notify.Supervisors(id.Unit)}
-	}
-	ds, err := a.Notices.Inbox(r.Context(), limit, to...)
+	ds, err := a.Inbox(r.Context(), a.caller(r, id), limit)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -157,23 +145,11 @@ func (a *API) bindLawyer(w http.ResponseWriter, r *http.Request, id auth.Identit
 	if !a.decode(w, r, &in) {
 		return
 	}
-	b := &casefile.Binding{License: in.License, Name: in.Name, Firm: in.Firm, Phone: in.Phone, Client: in.Client, By: owner(id), At: a.now()}
-	if b.Client != "" && !c.HasDefendant(b.Client) {
-		writeProblems(w, casefile.Problems{{Field: "client", Message: "委托人不是本案犯罪嫌疑人/被告人 (the client is not a defendant of this case)"}})
-		return
-	}
-	err := a.Cases.Bind(r.Context(), c.ID, b)
-	var ps casefile.Problems
-	if errors.As(err, &ps) {
-		writeProblems(w, ps)
-		return
-	}
+	b, err := a.Bind(r.Context(), a.caller(r, id), c, &casefile.Binding{License: in.License, Name: in.Name, Firm: in.Firm, Phone: in.Phone, Client: in.Client})
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: audit.CaseBind, CaseID: c.ID, Target: notify.Lawyer(b.License), Result: audit.OK,
-		Detail: map[string]string{"client": b.Client}})
 	writeJSON(w, http.StatusCreated, b)
 }
 
@@ -201,16 +177,9 @@ func (a *API) unbindLawyer(w http.ResponseWriter, r *http.Request, id auth.Ident
 	if !ok {
 		return
 	}
-	lic := strings.TrimSpace(r.PathValue("license"))
-	err := a.Cases.Unbind(r.Context(), c.ID, lic)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "binding_not_found", "该律师未由案管登记为本案辩护人 (no explicit binding of this lawyer; a binding through an application ends with the application)")
-		return
-	}
-	if err != nil {
+	if err := a.Unbind(r.Context(), a.caller(r, id), c, r.PathValue("license")); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.record(r, id, audit.Event{Action: audit.CaseUnbind, CaseID: c.ID, Target: notify.Lawyer(lic), Result: audit.OK})
 	w.WriteHeader(http.StatusNoContent)
 }

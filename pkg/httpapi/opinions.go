@@ -1,14 +1,11 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 
-	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/opinion"
-	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 type opinionIn struct {
@@ -16,34 +13,13 @@ type opinionIn struct {
 	Attachments []string `json:"attachments"`
 }
 
-// boundCase loads the case named by the path (its id or its case number)
-// for a lawyer bound to it. Any other lawyer gets 404, as if it did not
-// exist, and an audit record.
+// boundCase is the case the path names (its id or its case number) for a
+// lawyer bound to it (service.BoundCase), with the binding; otherwise it
+// answers the error and returns false.
 func (a *API) boundCase(w http.ResponseWriter, r *http.Request, id auth.Identity) (*casefile.Case, *casefile.Binding, bool) {
-	ref := r.PathValue("id")
-	c, err := a.Cases.Get(r.Context(), ref)
-	if errors.Is(err, store.ErrNotFound) {
-		c, err = a.Cases.GetByNo(r.Context(), ref)
-	}
-	notFound := func() {
-		writeError(w, http.StatusNotFound, "case_not_found", "未找到该案件，或您尚未与本案建立委托关系（请先提交阅卷申请，或请案管登记您为本案辩护人） (no such case, or you are not bound to it)")
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		notFound()
-		return nil, nil, false
-	}
+	c, b, err := a.BoundCase(r.Context(), a.caller(r, id), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
-		return nil, nil, false
-	}
-	b, err := a.Lawyers.Binding(r.Context(), c, id.Subject)
-	if err != nil {
-		a.fail(w, r, err)
-		return nil, nil, false
-	}
-	if b == nil {
-		a.record(r, id, audit.Event{Action: audit.AccessDeny, CaseID: c.ID, Result: audit.Denied, Detail: map[string]string{"reason": "lawyer not bound to the case"}})
-		notFound()
 		return nil, nil, false
 	}
 	return c, b, true
@@ -91,39 +67,20 @@ func (a *API) listCaseOpinions(w http.ResponseWriter, r *http.Request, id auth.I
 // listOpinions is GET /opinions: a lawyer's own, newest first; a clerk's
 // unit's, oldest first (?status=unanswered for the queue).
 func (a *API) listOpinions(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	var os []*opinion.Opinion
-	var err error
-	if id.Role == auth.Lawyer {
-		os, err = a.Opinions.ByLawyer(r.Context(), id.Subject)
-	} else {
-		os, err = a.Opinions.ByUnit(r.Context(), id.Unit, r.URL.Query().Get("status") == "unanswered")
-	}
+	os, err := a.ListOpinions(r.Context(), a.caller(r, id), r.URL.Query().Get("status") == "unanswered")
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	if os == nil {
-		os = []*opinion.Opinion{}
-	}
 	writeJSON(w, http.StatusOK, map[string]any{"opinions": os})
 }
 
-// ownOpinion loads an opinion the caller may see: a lawyer their own, a
-// clerk their unit's, an auditor any. Others get 404 and an audit record.
+// ownOpinion is the opinion the path names, if the caller may see it
+// (service.OpinionFor); otherwise it answers the error and returns false.
 func (a *API) ownOpinion(w http.ResponseWriter, r *http.Request, id auth.Identity) (*opinion.Opinion, bool) {
-	o, err := a.Opinions.Get(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "opinion_not_found", "未找到该意见 (no such opinion)")
-		return nil, false
-	}
+	o, err := a.OpinionFor(r.Context(), a.caller(r, id), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
-		return nil, false
-	}
-	if !mayRead(id, o.Lawyer.License, o.Unit) {
-		a.record(r, id, audit.Event{Action: audit.AccessDeny, CaseID: o.CaseID, Target: o.ID, Result: audit.Denied,
-			Detail: map[string]string{"reason": "not the owner", "opinion": o.ID}})
-		writeError(w, http.StatusNotFound, "opinion_not_found", "未找到该意见 (no such opinion)")
 		return nil, false
 	}
 	return o, true

@@ -13,6 +13,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -237,7 +238,7 @@ func (a *API) writeCounts(ctx context.Context, ws []*refusalWindow) {
 		slices.Sort(kinds)
 		e := audit.Event{Actor: "anonymous", Role: "none", Action: audit.RefusalCount, IP: w.client, Result: audit.Denied,
 			Detail: map[string]string{"count": strconv.Itoa(w.counted), "from": w.start.UTC().Format(time.RFC3339),
-				"to": w.start.Add(time.Minute).UTC().Format(time.RFC3339), "refusals": clip(strings.Join(kinds, "; "), 512)}}
+				"to": w.start.Add(time.Minute).UTC().Format(time.RFC3339), "refusals": limits.Clip(strings.Join(kinds, "; "), 512)}}
 		if _, err := a.Audit.Append(context.WithoutCancel(ctx), e); err != nil {
 			a.log().Error("audit append failed", "action", e.Action, "client", w.client, "count", w.counted, "err", err)
 		}

@@ -6,12 +6,13 @@ import (
 	"strings"
 
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
 // LinkHolder stands, in API.Roles, for whoever holds a download link: it
 // mounts GET/HEAD /d/{token}, the only route that needs no login. It is not a
-// login role (auth.Role.Valid is false for it).
-const LinkHolder auth.Role = "link-holder"
+// login role (service.LinkHolder).
+const LinkHolder = service.LinkHolder
 
 // only narrows roles to API.Roles when that is set: a route then admits only
 // the roles the deployment serves, and is left out when none remains.
@@ -61,19 +62,4 @@ func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.
 		return
 	}
 	m.ServeMux.HandleFunc(pattern, h)
-}
-
-// mayRead is who may see a lawyer's request (an application, a complaint, an
-// opinion): the lawyer who made it, a clerk of the unit it went to, and any
-// auditor.
-func mayRead(id auth.Identity, lawyer, unit string) bool {
-	switch id.Role {
-	case auth.Auditor:
-		return true
-	case auth.Lawyer:
-		return lawyer == id.Subject
-	case auth.Clerk:
-		return unit == id.Unit
-	}
-	return false
 }

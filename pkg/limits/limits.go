@@ -210,6 +210,18 @@ func Short(s string, n int) string {
 	return s
 }
 
+// Clip cuts s to at most n bytes, at a character boundary: for a value
+// kept in a record (a header a client sent) rather than shown.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // Markdown is the table as docs/limits.md has it.
 func Markdown() string {
 	var b strings.Builder

@@ -17,16 +17,43 @@ import (
 // status in one table (httpapi's statusOf) and sends it as the error's code.
 type Code string
 
-// The codes a use case returns.
+// The codes a use case returns, each answered with its status by the one
+// table in httpapi (statusOf).
 const (
 	// Invalid: the request has problems the sender can fix (Problems lists
 	// each, all at once).
 	Invalid Code = "invalid"
-	// NotFound: no such thing, or not one the caller may see.
+	// NotFound: no such thing, or not one the caller may see; the codes
+	// below name the thing.
 	NotFound            Code = "not_found"
 	ApplicationNotFound Code = "application_not_found"
+	CaseNotFound        Code = "case_not_found"
+	MaterialNotFound    Code = "material_not_found"
+	AttachmentNotFound  Code = "attachment_not_found"
+	ComplaintNotFound   Code = "complaint_not_found"
+	OpinionNotFound     Code = "opinion_not_found"
+	// BindingNotFound: no explicit binding of the lawyer to the case.
+	BindingNotFound Code = "binding_not_found"
+	// DuplicateCase: the case number is registered already.
+	DuplicateCase Code = "duplicate_case"
 	// AlreadyDecided: the application was decided before.
 	AlreadyDecided Code = "already_decided"
+	// AlreadyAnswered: the complaint or opinion was answered (or
+	// withdrawn) before.
+	AlreadyAnswered Code = "already_answered"
+	// OpinionsUnanswered: a case with lawyers' opinions not yet answered
+	// cannot be concluded (Problems names each).
+	OpinionsUnanswered Code = "opinions_unanswered"
+	// CaseConcluded: the case was concluded and takes no more submissions.
+	CaseConcluded Code = "case_concluded"
+	// NotReady: the application's dossier is not ready for download.
+	NotReady Code = "not_ready"
+	// The refusals of a download link (links.go).
+	LinkExpired   Code = "link_expired"
+	LinkRevoked   Code = "link_revoked"
+	LinkExhausted Code = "link_exhausted"
+	LinkInvalid   Code = "link_invalid"
+	LinkForeign   Code = "link_foreign"
 	// Internal: anything else; the message tells nothing of the cause.
 	Internal Code = "internal"
 )
@@ -55,7 +82,7 @@ func Errorf(code Code, message string) *Error { return &Error{Code: code, Messag
 
 // InvalidError is the Error of a request with problems ps.
 func InvalidError(ps casefile.Problems) *Error {
-	return &Error{Code: Invalid, Message: "请一次性补正以下问题后重新提交 (fix all of the following and submit again): " + ps.Error(), Problems: ps}
+	return &Error{Code: Invalid, Message: string(MsgFixAll) + ps.Error(), Problems: ps}
 }
 
 // ErrorCode is err's code: Internal for an error that is no *Error.

@@ -18,10 +18,6 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 )
 
-// AlreadyAnswered: the complaint or opinion was answered (or withdrawn)
-// before.
-const AlreadyAnswered Code = "already_answered"
-
 // beijing is the zone of the dates in notices.
 var beijing = time.FixedZone("CST", 8*3600)
 
@@ -144,10 +140,6 @@ func (s *Service) ReplyOpinion(ctx context.Context, c Caller, o *opinion.Opinion
 		Unit: o.Unit, CaseID: o.CaseID, CaseNo: o.CaseNo, OpinionID: o.ID, Contact: rep.Contact})
 	return updated, nil
 }
-
-// OpinionsUnanswered: a case with lawyers' opinions not yet answered
-// cannot be concluded (Problems names each).
-const OpinionsUnanswered Code = "opinions_unanswered"
 
 // Conclude concludes case cs (authorized by the caller), refused while a
 // lawyer's written opinion on it is unanswered: every opinion gets its

@@ -9,6 +9,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
@@ -37,8 +38,18 @@ type Service struct {
 	// Queue takes the jobs a use case causes (nil: none may be queued).
 	Queue    queue.Queue
 	Calendar *deadline.Calendar
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Uploads takes the clerks' scans and the lawyers' attachments through
+	// the upload URLs the use cases issue, for UploadTTL (default 1h), of
+	// at most MaxUpload bytes (default limits.UploadBytes, what ingest
+	// accepts); Dossiers holds the stamped copies a download link serves
+	// through URLs that live PresignTTL (60–300 s, default 120 s). Nil: this
+	// function may do neither.
+	Uploads, Dossiers *blob.Bucket
+	UploadTTL         time.Duration
+	MaxUpload         int64
+	PresignTTL        time.Duration
+	Log               *slog.Logger
+	Now               func() time.Time
 }
 
 // New is the service on table t: its repositories, with the ports given.
@@ -140,7 +151,20 @@ func internal(err error) error {
 		return err
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return &Error{Code: NotFound, Message: "未找到 (not found)", Err: err}
+		return &Error{Code: NotFound, Message: string(MsgNotFound), Err: err}
 	}
-	return &Error{Code: Internal, Message: "服务器内部错误，请稍后重试；如持续出现请致电 12309 (internal error; try again)", Err: err}
+	return &Error{Code: Internal, Message: string(MsgInternal), Err: err}
+}
+
+// DueIn is how many working days are left until the deadline due (a
+// date, deadline.ParseDate), and whether it has passed; nil and false for
+// no date.
+func (s *Service) DueIn(due string) (*int, bool) {
+	d, err := deadline.ParseDate(due)
+	if err != nil {
+		return nil, false
+	}
+	today := deadline.DateOf(s.now())
+	n, _ := s.calendar().WorkingDaysLeft(today, d)
+	return &n, today.After(d)
 }

@@ -16,9 +16,6 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
-// CaseConcluded: the case was concluded and takes no more submissions.
-const CaseConcluded Code = "case_concluded"
-
 // SubmitComplaint files the lawyer's complaint c (the caller is the
 // lawyer): on a registered case (CaseNo) or to a unit known here, every
 // problem at once; its deadline follows the policy table, and the unit is

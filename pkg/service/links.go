@@ -1,0 +1,254 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/blob"
+	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/store"
+)
+
+// LinkHolder is the role, and LinkHolderActor the actor, of the audit
+// records of the download door: the link is a bearer secret and the door
+// needs no login, so whoever used it is known only as the holder of the
+// link, from the record's IP and user agent. The lawyer the link was issued
+// to is in the record's detail (linkOwner), never its actor: only a
+// download while signed in names the lawyer, who is then the caller. The
+// role is no login role (auth.Role.Valid is false for it).
+const (
+	LinkHolder      auth.Role = "link-holder"
+	LinkHolderActor string    = "link-holder"
+)
+
+// Refusal is the answer to a download link that cannot be used: its code
+// and what the person who used it is told, in Chinese and in English.
+type Refusal struct {
+	Code   Code
+	ZH, EN Message
+}
+
+var refusals = []struct {
+	err error
+	Refusal
+}{
+	{link.ErrExpired, Refusal{LinkExpired, MsgLinkExpired, MsgLinkExpiredEN}},
+	{link.ErrRevoked, Refusal{LinkRevoked, MsgLinkRevoked, MsgLinkRevokedEN}},
+	{link.ErrExhausted, Refusal{LinkExhausted, MsgLinkExhausted, MsgLinkExhaustedEN}},
+	{link.ErrTampered, Refusal{LinkInvalid, MsgLinkInvalid, MsgLinkInvalidEN}},
+	{link.ErrForeign, Refusal{LinkForeign, MsgLinkForeign, MsgLinkForeignEN}},
+	{link.ErrNotFound, Refusal{LinkRevoked, MsgLinkGone, MsgLinkGoneEN}},
+}
+
+// LinkRefusal is the refusal err is, if it is one.
+func LinkRefusal(err error) (Refusal, bool) {
+	for _, x := range refusals {
+		if errors.Is(err, x.err) {
+			return x.Refusal, true
+		}
+	}
+	return Refusal{}, false
+}
+
+// linkError is err as a use case answers it: a refusal with its code and
+// message, anything else internal.
+func linkError(err error) error {
+	if rf, ok := LinkRefusal(err); ok {
+		return &Error{Code: rf.Code, Message: string(rf.ZH) + " (" + string(rf.EN) + ")", Err: err}
+	}
+	return internal(err)
+}
+
+// DoorLink is the link a download token names, if it may be used now
+// (without using it). claims and parseErr are the token's, as the link
+// signer read it; rng is the request's Range header (a resumed transfer
+// may finish the last download of an exhausted link). A refusal comes back
+// with the link it concerned when the token was genuinely ours, for its
+// record.
+func (s *Service) DoorLink(ctx context.Context, claims *link.Claims, parseErr error, rng string) (*link.Link, error) {
+	if parseErr != nil {
+		var l *link.Link
+		if claims != nil {
+			// Expired, but genuinely ours: name the lawyer and the
+			// application in the record.
+			if got, err := s.Links.Get(ctx, claims.ID); err == nil && got.ApplicationID == claims.ApplicationID && got.Lawyer == claims.Subject {
+				l = got
+			}
+		}
+		return l, linkError(parseErr)
+	}
+	l, err := s.usableLink(ctx, claims.ID, rng)
+	if err == nil && (l.ApplicationID != claims.ApplicationID || l.Lawyer != claims.Subject) {
+		// Validly signed, but not for this link record.
+		return nil, linkError(link.ErrTampered)
+	}
+	return l, err
+}
+
+// LawyerLink is the link of application id for the signed-in lawyer who
+// applied, if it may be used now (see DoorLink): a download without the
+// token.
+func (s *Service) LawyerLink(ctx context.Context, c Caller, id, rng string) (*link.Link, error) {
+	app, err := s.ApplicationFor(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if app.Status != application.Ready || app.LinkID == "" {
+		return nil, Fail(NotReady, MsgNotReady)
+	}
+	return s.usableLink(ctx, app.LinkID, rng)
+}
+
+// usableLink is link id if it may be used now: the link record is live and
+// so is its application. An exhausted link passes for a resumed transfer,
+// which may finish the last download.
+func (s *Service) usableLink(ctx context.Context, id, rng string) (*link.Link, error) {
+	l, err := s.Links.Check(ctx, id)
+	if _, ok := ResumeRange(rng); ok && errors.Is(err, link.ErrExhausted) {
+		err = nil
+	}
+	if err == nil {
+		err = s.applicationLive(ctx, l)
+	}
+	if err != nil {
+		return l, linkError(err)
+	}
+	return l, nil
+}
+
+func (s *Service) applicationLive(ctx context.Context, l *link.Link) error {
+	app, err := s.Apps.Get(ctx, l.ApplicationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return link.ErrRevoked
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case app.Status == application.Expired:
+		return link.ErrExpired
+	case app.Status != application.Ready || app.LinkID != l.ID:
+		// Refused (revoked by the clerk), or superseded by a newer copy.
+		return link.ErrRevoked
+	}
+	return nil
+}
+
+// ResumeRange says whether the Range header v asks for one byte range that
+// does not start at byte 0 (bytes=N- or bytes=N-M with N > 0, or a suffix
+// bytes=-K): the continuation of a transfer, not a new download. Anything
+// else (no range, from byte 0, several ranges, malformed) is not a resume.
+func ResumeRange(v string) (string, bool) {
+	v = strings.TrimSpace(v)
+	first, last, ok := blob.ParseRange(v)
+	return v, ok && (first > 0 || first < 0 && last > 0)
+}
+
+// rangeBytes is how many bytes of a size-byte file the one range v serves.
+func rangeBytes(v string, size int64) int64 {
+	first, last, _ := blob.ParseRange(v)
+	switch {
+	case first < 0: // the last K bytes
+		return min(last, size)
+	case last < 0 || last >= size:
+		return max(0, size-first)
+	default:
+		return last - first + 1
+	}
+}
+
+func (s *Service) presignTTL() time.Duration {
+	d := s.PresignTTL
+	if d <= 0 {
+		d = 120 * time.Second
+	}
+	return min(max(d, 60*time.Second), 300*time.Second)
+}
+
+// Download uses link l (usable, see DoorLink and LawyerLink) for the
+// caller — the signed-in lawyer (via "login"), or the zero Caller with the
+// request's client for the link's holder (via "link") — and returns the
+// short-lived URL of the copy. A download is counted, atomically; a
+// resumed transfer (rng, the Range header, see ResumeRange) is free within
+// the allowance of the last counted download (link.Repo.Resume), and its
+// URL serves only its range. Every download is audited before it is
+// given; one counted but not given because of our own failure is given
+// back. A refusal comes back with the link, for its record.
+func (s *Service) Download(ctx context.Context, c Caller, l *link.Link, via, rng string) (*link.Link, string, error) {
+	header := rng
+	rng, resume := ResumeRange(rng)
+	var err error
+	counted := true
+	if resume {
+		// A free resume is granted its range only, so the range's length,
+		// against the copy's size, is what it costs.
+		attrs, err := s.Dossiers.Attributes(ctx, l.CopyKey)
+		if err != nil {
+			return l, "", internal(err)
+		}
+		got, err := s.Links.Resume(ctx, l.ID, rangeBytes(rng, attrs.Size), attrs.Size)
+		if err == nil {
+			l, counted = got, false
+		} else if !errors.Is(err, link.ErrNotResumable) {
+			return l, "", linkError(err)
+		}
+	}
+	if counted {
+		if l, err = s.Links.Consume(ctx, l.ID); err != nil {
+			return l, "", linkError(err)
+		}
+	}
+	refund := func() {
+		if counted {
+			if err := s.Links.Refund(context.WithoutCancel(ctx), l.ID); err != nil {
+				s.log().Error("refund of an undelivered download failed", "link", l.ID, "err", err)
+			}
+		}
+	}
+	// The file name and, for a free resume, its range are signed into the
+	// URL: it saves the copy under its name and serves no more than the
+	// range granted (a counted download may serve the whole file).
+	opts := blob.GetOptions{Filename: l.Filename}
+	if !counted {
+		opts.Range = rng
+	}
+	u, err := blob.SignedGetURL(ctx, s.Dossiers, l.CopyKey, s.presignTTL(), opts)
+	if err != nil {
+		refund()
+		return l, "", internal(err)
+	}
+	// The record comes before the URL: no download without its trace.
+	ev := audit.Event{Action: audit.LinkDownload, CaseID: l.CaseID, ApplicationID: l.ApplicationID, Target: l.ID, Result: audit.OK,
+		Detail: map[string]string{"via": via, "linkOwner": l.Lawyer, "downloadsLeft": fmt.Sprint(l.Left()), "resume": fmt.Sprint(resume),
+			"counted": fmt.Sprint(counted), "range": limits.Clip(header, 64)}}
+	if c.Subject == "" {
+		ev.Actor, ev.Role = LinkHolderActor, string(LinkHolder)
+	}
+	if _, err := s.Audit.Append(ctx, c.Fill(ev)); err != nil {
+		refund()
+		return l, "", internal(err)
+	}
+	return l, u, nil
+}
+
+// LinkShown is the download link of app that caller c is shown, if any:
+// the link (a bearer secret, its expiry and the downloads left) is the
+// applying lawyer's alone — not the unit's clerk's, not an auditor's —
+// and only while it is live.
+func (s *Service) LinkShown(ctx context.Context, c Caller, app *application.Application) *link.Link {
+	if c.Role != auth.Lawyer || c.Subject != app.Lawyer.License || app.Status != application.Ready || app.LinkID == "" {
+		return nil
+	}
+	l, err := s.Links.Get(ctx, app.LinkID)
+	if err != nil || l.Revoked || !s.now().Before(l.ExpiresAt) {
+		return nil
+	}
+	return l
+}

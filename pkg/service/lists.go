@@ -1,0 +1,77 @@
+package service
+
+import (
+	"context"
+
+	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/complaint"
+	"github.com/yuejuan/yuejuan/pkg/notify"
+	"github.com/yuejuan/yuejuan/pkg/opinion"
+)
+
+// What each caller's lists hold: a lawyer's own requests, a clerk's
+// unit's. Each list is empty, never nil, when it holds nothing.
+
+// ListCases is the calling clerk's unit's cases, newest first.
+func (s *Service) ListCases(ctx context.Context, c Caller) ([]*casefile.Case, error) {
+	cs, err := s.Cases.ListByUnit(ctx, c.Unit)
+	if cs == nil {
+		cs = []*casefile.Case{}
+	}
+	return cs, internal(err)
+}
+
+// ListApplications is a lawyer's own applications, or a clerk's unit's
+// (open: only those still to decide).
+func (s *Service) ListApplications(ctx context.Context, c Caller, open bool) ([]*application.Application, error) {
+	if c.Role == auth.Lawyer {
+		apps, err := s.Apps.ByLawyer(ctx, c.Subject)
+		return apps, internal(err)
+	}
+	apps, err := s.Apps.ByUnit(ctx, c.Unit, open)
+	return apps, internal(err)
+}
+
+// ListComplaints is a lawyer's own complaints, newest first, or a clerk's
+// unit's queue by deadline (open: only the unanswered).
+func (s *Service) ListComplaints(ctx context.Context, c Caller, open bool) ([]*complaint.Complaint, error) {
+	if c.Role == auth.Lawyer {
+		cs, err := s.Complaints.ByLawyer(ctx, c.Subject)
+		return cs, internal(err)
+	}
+	cs, err := s.Complaints.ByUnit(ctx, c.Unit, open)
+	return cs, internal(err)
+}
+
+// ListOpinions is a lawyer's own opinions, newest first, or a clerk's
+// unit's, oldest first (unanswered: only those awaiting a reply).
+func (s *Service) ListOpinions(ctx context.Context, c Caller, unanswered bool) ([]*opinion.Opinion, error) {
+	var os []*opinion.Opinion
+	var err error
+	if c.Role == auth.Lawyer {
+		os, err = s.Opinions.ByLawyer(ctx, c.Subject)
+	} else {
+		os, err = s.Opinions.ByUnit(ctx, c.Unit, unanswered)
+	}
+	if os == nil {
+		os = []*opinion.Opinion{}
+	}
+	return os, internal(err)
+}
+
+// Inbox is the caller's notices, newest first, at most limit: a lawyer's
+// own, a clerk's unit's (to its clerks and to its supervisors). Without
+// notices there are none.
+func (s *Service) Inbox(ctx context.Context, c Caller, limit int) ([]*notify.Delivery, error) {
+	if s.Notices == nil {
+		return nil, nil
+	}
+	to := []string{notify.Unit(c.Unit), notify.Supervisors(c.Unit)}
+	if c.Role == auth.Lawyer {
+		to = []string{notify.Lawyer(c.Subject)}
+	}
+	ds, err := s.Notices.Inbox(ctx, limit, to...)
+	return ds, internal(err)
+}
