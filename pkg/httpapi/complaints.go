@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/complaint"
-	"github.com/yuejuan/yuejuan/pkg/deadline"
 )
 
 type complaintIn struct {
@@ -108,35 +106,4 @@ func (a *API) answerComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 		return
 	}
 	writeJSON(w, http.StatusOK, a.presentComplaint(updated))
-}
-
-// complaintStats is GET /complaints/stats?from=&to=[&unit=]: a clerk gets
-// their own unit; an auditor the unit they name, or without unit the totals
-// across all registered units with the per-unit breakdown (see unitsStats).
-func (a *API) complaintStats(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	sq, ok := parseStatsQuery(w, r, id)
-	if !ok {
-		return
-	}
-	today := deadline.DateOf(a.now())
-	parts, err := unitsStats(a, r, id, sq, func(ctx context.Context, unit string) (complaint.Stats, bool, error) {
-		cs, err := a.Complaints.ByUnit(ctx, unit, false)
-		if err != nil {
-			return complaint.Stats{}, false, err
-		}
-		st := complaint.Tally(cs, sq.from, sq.to, today)
-		st.Unit, st.From, st.To = unit, sq.fromArg, sq.toArg
-		return st, len(cs) > 0, nil
-	})
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if !sq.all {
-		writeJSON(w, http.StatusOK, parts[0])
-		return
-	}
-	st := complaint.Total(parts)
-	st.From, st.To = sq.fromArg, sq.toArg
-	writeJSON(w, http.StatusOK, st)
 }

@@ -123,30 +123,30 @@ func TestApplicationStatsAcrossUnits(t *testing.T) {
 	e.app(unitB, 10, "approve", 9)
 	e.app(unitB, 1, "approve", 1)
 	e.app(unitB, 20, "", 0)
-	wantA := Stats{Unit: unitA, Record: deadline.Record{Submitted: 4, Answered: 2, OnTime: 1, Late: 1, Open: 2, OpenOverdue: 1, OnTimeRate: 1.0 / 3}, Approved: 1, Refused: 1}
-	wantB := Stats{Unit: unitB, Record: deadline.Record{Submitted: 3, Answered: 2, OnTime: 2, Open: 1, OnTimeRate: 1}, Approved: 2}
+	wantA := application.Stats{Unit: unitA, Record: deadline.Record{Submitted: 4, Answered: 2, OnTime: 1, Late: 1, Open: 2, OpenOverdue: 1, OnTimeRate: 1.0 / 3}, Approved: 1, Refused: 1}
+	wantB := application.Stats{Unit: unitB, Record: deadline.Record{Submitted: 3, Answered: 2, OnTime: 2, Open: 1, OnTimeRate: 1}, Approved: 2}
 
-	var st Stats
+	var st application.Stats
 	if raw := e.get(e.clerk, "/api/v1/applications/stats", &st); !reflect.DeepEqual(st, wantA) || strings.Contains(raw, `"units"`) {
 		t.Errorf("clerk of A: %s, want %+v", raw, wantA)
 	}
-	st = Stats{}
+	st = application.Stats{}
 	if raw := e.get(e.auditor, "/api/v1/applications/stats?unit="+unitB, &st); !reflect.DeepEqual(st, wantB) || strings.Contains(raw, `"units"`) {
 		t.Errorf("auditor naming B: %s, want %+v", raw, wantB)
 	}
 
-	st = Stats{}
+	st = application.Stats{}
 	raw := e.get(e.auditor, "/api/v1/applications/stats", &st)
 	// 3 of the 5 that fell due were answered on time: 0.6, not the mean of
 	// the units' rates (2/3).
-	want := Stats{Record: deadline.Record{Submitted: 7, Answered: 4, OnTime: 3, Late: 1, Open: 3, OpenOverdue: 1, OnTimeRate: 0.6}, Approved: 3, Refused: 1,
-		Units: []Stats{wantB, wantA}}
+	want := application.Stats{Record: deadline.Record{Submitted: 7, Answered: 4, OnTime: 3, Late: 1, Open: 3, OpenOverdue: 1, OnTimeRate: 0.6}, Approved: 3, Refused: 1,
+		Units: []application.Stats{wantB, wantA}}
 	if !reflect.DeepEqual(st, want) || !strings.Contains(raw, `"unit":""`) {
 		t.Errorf("auditor, all units:\n%s\nwant %+v", raw, want)
 	}
 
 	// The period is echoed at both levels, and applies to each unit.
-	st = Stats{}
+	st = application.Stats{}
 	e.get(e.auditor, "/api/v1/applications/stats?from=2026-10-02T00:00:00%2B08:00", &st)
 	if st.Submitted != 0 || st.OnTimeRate != 1 || st.From != "2026-10-02T00:00:00+08:00" || len(st.Units) != 2 || st.Units[0].From != st.From || st.Units[1].Submitted != 0 {
 		t.Errorf("nothing submitted from 10/2: %+v", st)
@@ -165,7 +165,7 @@ func TestStatsRegisterTheUnitAskedAbout(t *testing.T) {
 	e.app(old, 8, "approve", 8) // a unit with records but no case registered since the registry
 	units := func() []string {
 		t.Helper()
-		var st Stats
+		var st application.Stats
 		e.get(e.auditor, "/api/v1/applications/stats", &st)
 		var us []string
 		for _, u := range st.Units {
@@ -176,7 +176,7 @@ func TestStatsRegisterTheUnitAskedAbout(t *testing.T) {
 	if got := fmt.Sprint(units()); got != "[区检察院 市检察院]" {
 		t.Errorf("before: %s", got)
 	}
-	var st Stats
+	var st application.Stats
 	e.get(e.auditor, "/api/v1/complaints/stats?unit="+typo, &st)
 	e.get(e.auditor, "/api/v1/applications/stats?unit="+typo, &st)
 	e.get(e.auditor, "/api/v1/applications/stats?unit="+old, &st)
