@@ -10,6 +10,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/cjkfont"
 )
 
 // Layout of the generated pages (A4 portrait, points).
@@ -52,7 +54,7 @@ const (
 // layout is recorded in a Sidecar written to SidecarPath(dst). MakeCopy
 // then makes a stamped copy from the sidecar alone.
 func AssembleBase(ctx context.Context, info CaseInfo, docs []Document, dst string, opt AssembleOptions) (Manifest, error) {
-	if err := ensureSetup(); err != nil {
+	if err := cjkfont.Ensure(); err != nil {
 		return Manifest{}, err
 	}
 	if len(docs) == 0 {

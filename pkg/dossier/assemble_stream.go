@@ -22,6 +22,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/yuejuan/yuejuan/internal/cjkfont"
 	"github.com/yuejuan/yuejuan/internal/raster"
 )
 
@@ -654,7 +655,7 @@ func (b *baseBuild) slotStandIn(j int) types.IndirectRef {
 }
 
 func newBaseBuild(info CaseInfo, docs []Document, plans []docPlan, vols []*volume, total int) (*baseBuild, error) {
-	pc, err := pdfcpu.CreateContextWithXRefTable(configuration(), types.PaperSize["A4"])
+	pc, err := pdfcpu.CreateContextWithXRefTable(cjkfont.Configuration(), types.PaperSize["A4"])
 	if err != nil {
 		return nil, err
 	}

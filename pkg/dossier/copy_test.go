@@ -17,6 +17,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/cjkfont"
 )
 
 var otherStamp = Stamp{Name: "王五", License: "11101200110654321", Ref: "YJ-2025-0002", Date: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
@@ -266,7 +268,7 @@ func refNumber(o types.Object) int {
 
 func validate(t testing.TB, file string) {
 	t.Helper()
-	if err := api.ValidateFile(file, configuration()); err != nil {
+	if err := api.ValidateFile(file, cjkfont.Configuration()); err != nil {
 		t.Fatalf("pdfcpu validate %s: %v", file, err)
 	}
 }

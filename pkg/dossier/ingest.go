@@ -21,6 +21,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/image/tiff"
 
+	"github.com/yuejuan/yuejuan/internal/cjkfont"
 	"github.com/yuejuan/yuejuan/internal/raster"
 )
 
@@ -37,7 +38,7 @@ import (
 // Panics in pdfcpu or the image decoders become rejections too. When ctx is
 // done Ingest returns ctx.Err() at once; dst is then left untouched.
 func Ingest(ctx context.Context, src string, dst string, lim Limits) (Info, error) {
-	if err := ensureSetup(); err != nil {
+	if err := cjkfont.Ensure(); err != nil {
 		return Info{}, err
 	}
 	lim = lim.orDefaults()
@@ -330,7 +331,7 @@ func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Inf
 }
 
 func ingestImage(c context.Context, f *os.File, size int64, kind raster.Kind, name, dst string, lim Limits) (Info, error) {
-	conf := configuration()
+	conf := cjkfont.Configuration()
 	pc, err := pdfcpu.CreateContextWithXRefTable(conf, types.PaperSize["A4"])
 	if err != nil {
 		return Info{}, err

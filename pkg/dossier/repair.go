@@ -14,6 +14,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/cjkfont"
 )
 
 // Readers (Acrobat, pdf.js, Poppler, MuPDF, qpdf) open many PDFs that
@@ -207,7 +209,7 @@ func readRepairedPDF(c context.Context, rs io.ReadSeeker, name string, lim Limit
 	src := &pdfSource{ra: ra, size: size}
 	src.inspectHeader(&rep)
 
-	conf := configuration()
+	conf := cjkfont.Configuration()
 	conf.Limits.MaxImagePixels = lim.MaxPixels
 	// An encrypted PDF is opened with the empty user password, as every
 	// reader does: one with only an owner password (restricting printing or

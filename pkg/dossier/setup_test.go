@@ -2,51 +2,15 @@ package dossier
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/font"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/cjkfont"
 )
-
-func TestSetupIdempotent(t *testing.T) {
-	dir := setupDir
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs <- Setup(dir)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := Setup(t.TempDir()); err == nil {
-		t.Error("switching the pdfcpu config dir should fail")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "pdfcpu", "fonts", FontName+".gob")); err != nil {
-		t.Errorf("font not installed in the config dir: %v", err)
-	}
-	if font.UserFontDir != filepath.Join(dir, "pdfcpu", "fonts") {
-		t.Errorf("pdfcpu font dir %s", font.UserFontDir)
-	}
-}
-
-func TestTTCFace(t *testing.T) {
-	if _, err := ttcFace([]byte("not a collection"), 0); err == nil {
-		t.Error("want an error")
-	}
-}
 
 // The tests below pin pdfcpu v0.15.0 bugs this package works around. If one
 // fails after a pdfcpu upgrade, the bug is fixed and the workaround (see the
@@ -64,7 +28,7 @@ func TestPdfcpuStampBakesRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out.pdf")
-	if err := api.AddWatermarksFile(in, out, nil, wm, configuration()); err != nil {
+	if err := api.AddWatermarksFile(in, out, nil, wm, cjkfont.Configuration()); err != nil {
 		t.Fatal(err)
 	}
 	if rot := pdfInfo(t, out, 1)["Page 1 rot"]; rot != "0" {

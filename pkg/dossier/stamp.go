@@ -11,6 +11,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/cjkfont"
 )
 
 // StampCopy writes to dst a copy of the base dossier stamped for one lawyer:
@@ -24,7 +26,7 @@ import (
 // into the content and misplaces stamps on offset boxes, so it is not used).
 // This path reads and rewrites the whole file.
 func StampCopy(ctx context.Context, base string, dst string, s Stamp) error {
-	if err := ensureSetup(); err != nil {
+	if err := cjkfont.Ensure(); err != nil {
 		return err
 	}
 	if s.Name == "" || s.License == "" || s.Ref == "" {
@@ -46,7 +48,7 @@ func stamp(c context.Context, base, dst string, s Stamp) error {
 		return fmt.Errorf("dossier: %w", err)
 	}
 	defer f.Close()
-	pc, err := pdfcpu.ReadWithContext(c, f, configuration())
+	pc, err := pdfcpu.ReadWithContext(c, f, cjkfont.Configuration())
 	if err != nil {
 		return fmt.Errorf("dossier: reading %s: %w", base, err)
 	}

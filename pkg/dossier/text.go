@@ -15,6 +15,8 @@ import (
 	pdffont "github.com/pdfcpu/pdfcpu/pkg/pdfcpu/font"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/cjkfont"
 )
 
 var (
@@ -25,9 +27,9 @@ var (
 
 func fontMetrics() (*font.TTFLight, error) {
 	metricsOnce.Do(func() {
-		ttf, ok, err := font.UserFont(FontName)
+		ttf, ok, err := font.UserFont(cjkfont.Name)
 		if err == nil && !ok {
-			err = fmt.Errorf("font %s not installed", FontName)
+			err = fmt.Errorf("font %s not installed", cjkfont.Name)
 		}
 		metrics, metricsErr = ttf, err
 	})
@@ -202,8 +204,8 @@ func (k *textKit) finish() error {
 	for g := range k.used {
 		gids[g] = true
 	}
-	xt.UsedGIDs[FontName] = gids
-	ref, err := pdffont.EnsureFontDict(xt, FontName, "", "", false, nil)
+	xt.UsedGIDs[cjkfont.Name] = gids
+	ref, err := pdffont.EnsureFontDict(xt, cjkfont.Name, "", "", false, nil)
 	if err != nil {
 		return fmt.Errorf("font dictionary: %w", err)
 	}
@@ -233,7 +235,7 @@ func (k *textKit) finish() error {
 	for i := range tag {
 		tag[i] = 'A' + sum[i]%26
 	}
-	name := types.Name(string(tag) + "+" + FontName)
+	name := types.Name(string(tag) + "+" + cjkfont.Name)
 
 	d, err := xt.DereferenceDict(k.fontRef)
 	if err != nil || d == nil {
