@@ -58,6 +58,13 @@ var (
 	ErrNotFound    = errors.New("account: no such account")
 )
 
+// What is wrong with a password being set.
+var (
+	ErrPasswordShort = fmt.Errorf("account: a password has at least %d characters", MinPasswordLen)
+	ErrPasswordLong  = errors.New("account: a password has at most 256 bytes")
+	ErrPasswordSame  = errors.New("account: the new password must differ from the old one")
+)
+
 // LockedError is SignIn's error while an account is locked.
 type LockedError struct{ Until time.Time }
 
@@ -153,10 +160,10 @@ func check(a *Account) error {
 // CheckPasswordRule reports what is wrong with a password being set.
 func CheckPasswordRule(password string) error {
 	if utf8.RuneCountInString(password) < MinPasswordLen {
-		return fmt.Errorf("account: a password has at least %d characters", MinPasswordLen)
+		return ErrPasswordShort
 	}
 	if len(password) > 256 {
-		return errors.New("account: a password has at most 256 bytes")
+		return ErrPasswordLong
 	}
 	return nil
 }
@@ -244,15 +251,9 @@ func (d *Directory) Reset(ctx context.Context, username, password string, by Act
 	return d.record(ctx, by, audit.AccountReset, username, audit.OK, nil)
 }
 
-// ChangePassword sets the password the user chose after signing in with
-// old (an initial or reset password).
+// ChangePassword sets the password the user chose, given their current
+// one.
 func (d *Directory) ChangePassword(ctx context.Context, username, old, password string, by Actor) error {
-	if old == password {
-		return errors.New("account: the new password must differ from the old one")
-	}
-	if err := CheckPasswordRule(password); err != nil {
-		return err
-	}
 	a, err := d.Get(ctx, username)
 	if err != nil {
 		return err
@@ -260,11 +261,27 @@ func (d *Directory) ChangePassword(ctx context.Context, username, old, password 
 	if ok, err := CheckPassword(a.Hash, old); err != nil || !ok {
 		return ErrCredentials
 	}
+	if old == password {
+		return ErrPasswordSame
+	}
+	return d.SetPassword(ctx, username, password, by)
+}
+
+// SetPassword sets the password a user chose after proving who they are
+// (ChangePassword, or the sign-in that asks to replace a one-time
+// password).
+func (d *Directory) SetPassword(ctx context.Context, username, password string, by Actor) error {
+	if err := CheckPasswordRule(password); err != nil {
+		return err
+	}
 	h, err := HashPassword(password)
 	if err != nil {
 		return err
 	}
 	if _, err := d.update(ctx, username, func(a *Account) error {
+		if ok, _ := CheckPassword(a.Hash, password); ok {
+			return ErrPasswordSame
+		}
 		a.Hash, a.MustChange, a.Changed = h, false, d.now()
 		return nil
 	}); err != nil {

@@ -1,0 +1,104 @@
+package provider
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+)
+
+// page is what the login page shows.
+type page struct {
+	ID       string
+	Username string
+	Error    string
+	Change   bool // ask for a new password instead of the one-time one
+	Expired  bool // the authorization request is gone
+	Path     string
+}
+
+// The login page: Chinese first, English beside it, as the pages' messages
+// are; the pages' own style sheet; no script, so the strictest CSP.
+var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{if .Change}}设置新密码{{else}}登录{{end}} · 阅卷</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/app.css">
+</head>
+<body>
+<header class="topbar">
+  <h1><a href="/">阅卷 · 互联网阅卷服务</a></h1>
+</header>
+<main>
+  <section class="card signin" aria-labelledby="title">
+{{- if .Expired}}
+    <h2 id="title">登录已过期 <span lang="en">(Sign-in expired)</span></h2>
+    <p>本次登录请求已失效，请返回首页重新登录。<span lang="en">This sign-in request is no longer valid: go back and sign in again.</span></p>
+    <p><a href="/">返回首页 (Back to the start page)</a></p>
+{{- else if .Change}}
+    <h2 id="title">设置新密码 <span lang="en">(Choose your password)</span></h2>
+    <p class="muted">您使用的是管理员发放的一次性密码，请设置自己的密码（至少 10 个字符）。<span lang="en">You signed in with a one-time password from the administrator: choose your own (at least 10 characters).</span></p>
+    <form method="post" action="{{.Path}}/login/password" novalidate>
+      <input type="hidden" name="id" value="{{.ID}}">
+      <input type="hidden" name="username" value="{{.Username}}" autocomplete="username">
+      <div class="field">
+        <label for="password">新密码 (New password)</label>
+        <input id="password" name="password" type="password" autocomplete="new-password" required minlength="10"{{if .Error}} aria-invalid="true" aria-describedby="form-error"{{end}} autofocus>
+      </div>
+      <div class="field">
+        <label for="confirm">再次输入新密码 (New password again)</label>
+        <input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="10">
+      </div>
+      {{if .Error}}<div class="form-error" id="form-error" role="alert">{{.Error}}</div>{{end}}
+      <div class="buttons"><button type="submit" id="password-submit">保存并登录 (Save and sign in)</button></div>
+    </form>
+{{- else}}
+    <h2 id="title">登录 <span lang="en">(Sign in)</span></h2>
+    <p class="muted">律师、案管和审计人员使用同一入口，登录后进入各自的页面。<span lang="en">Lawyers, clerks and auditors all sign in here and are taken to their own pages.</span></p>
+    <form method="post" action="{{.Path}}/login" novalidate>
+      <input type="hidden" name="id" value="{{.ID}}">
+      <div class="field">
+        <label for="username">用户名 (User name)</label>
+        <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="{{.Username}}"{{if .Error}} aria-invalid="true" aria-describedby="form-error"{{end}}{{if not .Username}} autofocus{{end}}>
+        <div class="hint muted">律师为 17 位执业证号 (Lawyers: the 17-digit practice certificate number)</div>
+      </div>
+      <div class="field">
+        <label for="password">密码 (Password)</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required{{if .Username}} autofocus{{end}}>
+      </div>
+      {{if .Error}}<div class="form-error" id="form-error" role="alert">{{.Error}}</div>{{end}}
+      <div class="buttons"><button type="submit" id="signin-submit">登录 (Sign in)</button></div>
+    </form>
+    <p class="muted">忘记密码或账户被锁定，请联系本单位管理员。<span lang="en">Forgot the password, or locked out? Ask your unit's administrator.</span></p>
+{{- end}}
+  </section>
+</main>
+<footer>如需帮助请致电 12309 检察服务热线 <span lang="en">(For help call the 12309 procuratorate hotline)</span></footer>
+</body>
+</html>
+`))
+
+// loginCSP admits the pages' style sheet and icon and nothing else; the
+// form posts to this origin only.
+const loginCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+func (p *Provider) render(w http.ResponseWriter, status int, pg page) {
+	pg.Path = p.path
+	var b bytes.Buffer
+	if err := loginTmpl.Execute(&b, pg); err != nil {
+		p.log.Error("login page", "err", err)
+		http.Error(w, "500", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", loginCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
