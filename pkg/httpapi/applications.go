@@ -2,15 +2,12 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
-
-func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
 
 type applicationIn struct {
 	CaseNo      string              `json:"caseNo"`

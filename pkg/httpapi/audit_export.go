@@ -50,42 +50,45 @@ func (a *API) auditExport(w http.ResponseWriter, r *http.Request, id auth.Identi
 	if !ok {
 		return
 	}
-	if err := a.mustRecord(r, id, audit.Event{Action: audit.AuditExport, Result: audit.OK,
-		Detail: map[string]string{"format": format, "query": r.URL.RawQuery}}); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	name := "yuejuan-audit-" + a.now().In(exportZone).Format("20060102-150405") + "." + format
 	h := w.Header()
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Trailer", trailerStatus+", "+trailerRecords)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var (
 		n     int64
+		begun bool
 		write func(audit.Event) error
-		flush func() error
+		flush = func() error { return nil }
 	)
-	if format == "csv" {
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		bw.WriteString("\uFEFF") // the BOM Excel needs to read UTF-8
-		cw := csv.NewWriter(bw)
-		cw.UseCRLF = true
-		_ = cw.Write(csvHeader)
-		write = func(e audit.Event) error { return cw.Write(csvRow(e)) }
-		flush = func() error { cw.Flush(); return cw.Error() }
-	} else {
+	// Headers and the file's start go out once the export is recorded.
+	begin := func() {
+		begun = true
+		name := "yuejuan-audit-" + a.now().In(exportZone).Format("20060102-150405") + "." + format
+		h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		h.Set("Trailer", trailerStatus+", "+trailerRecords)
+		if format == "csv" {
+			h.Set("Content-Type", "text/csv; charset=utf-8")
+			w.WriteHeader(http.StatusOK)
+			bw.WriteString("\uFEFF") // the BOM Excel needs to read UTF-8
+			cw := csv.NewWriter(bw)
+			cw.UseCRLF = true
+			_ = cw.Write(csvHeader)
+			write = func(e audit.Event) error { return cw.Write(csvRow(e)) }
+			flush = func() error { cw.Flush(); return cw.Error() }
+			return
+		}
 		h.Set("Content-Type", "application/x-ndjson; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false)
 		write = func(e audit.Event) error { return enc.Encode(e) }
-		flush = func() error { return nil }
 	}
-	err := a.Audit.Each(r.Context(), f, func(e audit.Event) error {
+	err := a.ExportAudit(r.Context(), a.caller(r, id), f, format, r.URL.RawQuery, begin, func(e audit.Event) error {
 		n++
 		return write(e)
 	})
+	if !begun {
+		a.fail(w, r, err) // not recorded: nothing exported
+		return
+	}
 	if err == nil {
 		err = flush()
 	}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,7 +15,7 @@ import (
 // value.
 func (a *API) auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter, bool) {
 	q := r.URL.Query()
-	f := audit.Filter{Actor: q.Get("actor"), CaseID: a.caseRef(r.Context(), q.Get("case")), ApplicationID: q.Get("application"),
+	f := audit.Filter{Actor: q.Get("actor"), CaseID: a.CaseRef(r.Context(), q.Get("case")), ApplicationID: q.Get("application"),
 		Action: audit.Action(q.Get("action")), Cursor: q.Get("cursor")}
 	for _, name := range []string{"from", "to"} {
 		dst := map[string]*time.Time{"from": &f.From, "to": &f.To}[name]
@@ -42,21 +41,6 @@ func (a *API) auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter,
 	return f, true
 }
 
-// caseRef turns a case reference, its id or its 案号, into the case's id. A
-// reference that names no case is kept as it is (and matches nothing).
-func (a *API) caseRef(ctx context.Context, ref string) string {
-	if ref == "" || a.Cases == nil {
-		return ref
-	}
-	if _, err := a.Cases.Get(ctx, ref); err == nil {
-		return ref
-	}
-	if c, err := a.Cases.GetByNo(ctx, ref); err == nil {
-		return c.ID
-	}
-	return ref
-}
-
 func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	q := r.URL.Query()
 	f, ok := a.auditFilter(w, r)
@@ -71,29 +55,19 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identi
 		}
 		f.Limit = n
 	}
-	page, err := a.Audit.Query(r.Context(), f)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_query", err.Error())
-		return
-	}
-	if page.Events == nil {
-		page.Events = []audit.Event{}
-	}
-	// Queries of the log are themselves logged.
-	a.record(r, id, audit.Event{Action: audit.AuditQuery, Result: audit.OK, Detail: map[string]string{"query": r.URL.RawQuery}})
-	writeJSON(w, http.StatusOK, page)
-}
-
-func (a *API) auditVerify(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	rep, err := a.Audit.Verify(r.Context())
+	page, err := a.QueryAudit(r.Context(), a.caller(r, id), f, r.URL.RawQuery)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	d := map[string]string{"ok": strconv.FormatBool(rep.OK), "records": fmtInt(rep.Records), "anchors": strconv.Itoa(rep.Anchors)}
-	if !rep.OK {
-		d["firstBad"], d["badAnchor"], d["problem"] = fmtInt(rep.FirstBad), rep.BadAnchor, rep.Problem
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (a *API) auditVerify(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	rep, err := a.VerifyAudit(r.Context(), a.caller(r, id))
+	if err != nil {
+		a.fail(w, r, err)
+		return
 	}
-	a.record(r, id, audit.Event{Action: audit.AuditVerify, Result: audit.OK, Detail: d})
 	writeJSON(w, http.StatusOK, rep)
 }

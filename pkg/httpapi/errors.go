@@ -22,7 +22,7 @@ func statusOf(c service.Code) int {
 		return http.StatusGone
 	case service.LinkExhausted:
 		return http.StatusForbidden
-	case service.LinkInvalid:
+	case service.LinkInvalid, service.BadQuery:
 		return http.StatusBadRequest
 	case service.LinkForeign:
 		return http.StatusUnauthorized

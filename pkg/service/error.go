@@ -54,6 +54,8 @@ const (
 	LinkExhausted Code = "link_exhausted"
 	LinkInvalid   Code = "link_invalid"
 	LinkForeign   Code = "link_foreign"
+	// BadQuery: a query's parameters cannot be read or run.
+	BadQuery Code = "bad_query"
 	// Internal: anything else; the message tells nothing of the cause.
 	Internal Code = "internal"
 )
