@@ -1,5 +1,7 @@
 package audit
 
+import "slices"
+
 // Action names what an audit record is about: "subject.verb", lower case.
 // Every action the service writes is declared below, once, and nowhere
 // else (TestNoLiteralActions); the auditor's page, the CSV export and
@@ -176,3 +178,77 @@ const (
 	// served.
 	AuditExport Action = "audit.export"
 )
+
+// labels name each action in Chinese for the auditor, who reads them in the
+// page's filter; records, the export and the CLI keep the action itself.
+// Every action declared above has one (TestActionsLabelled).
+var labels = map[Action]string{
+	ApplicationSubmit:   "提交阅卷申请",
+	ApplicationValidate: "审查申请材料",
+	ApplicationRefuse:   "申请当即不予受理",
+	ApplicationDecide:   "审批阅卷申请",
+	ApplicationRemind:   "申请答复到期提醒",
+	ApplicationOverdue:  "申请答复逾期",
+	ApplicationExpire:   "阅卷期限届满",
+
+	MaterialUpload:   "登记卷宗材料",
+	MaterialAccept:   "材料审查通过",
+	MaterialReject:   "材料审查不通过",
+	AttachmentUpload: "登记申请附件",
+
+	DossierAssemble: "生成电子卷宗",
+	DossierHold:     "卷宗等待材料",
+	DossierFail:     "卷宗生成失败",
+	CopyMake:        "制作律师阅卷副本",
+	LinkIssue:       "签发下载链接",
+	LinkDownload:    "下载",
+	LinkRefuse:      "下载链接被拒",
+
+	CaseCreate:     "登记案件",
+	CaseBind:       "登记辩护律师",
+	CaseUnbind:     "解除辩护律师登记",
+	CaseConclude:   "办结案件",
+	DecisionRecord: "记录程序性决定",
+
+	ComplaintValidate: "审查控告申诉",
+	ComplaintSubmit:   "提出控告申诉",
+	ComplaintAnswer:   "答复控告申诉",
+	ComplaintRemind:   "控告申诉答复到期提醒",
+	ComplaintOverdue:  "控告申诉答复逾期",
+	OpinionSubmit:     "提交书面意见",
+	OpinionReply:      "答复书面意见",
+
+	NoticeSend: "发送通知",
+	NoticeFail: "通知发送失败",
+
+	AuthFail:     "身份验证失败",
+	AccessDeny:   "越权访问被拒",
+	RateLimit:    "超出频率限制",
+	RefusalCount: "匿名拒绝计数",
+
+	AuthSignIn:      "登录",
+	AuthLockout:     "账号锁定",
+	AuthSignOut:     "退出登录",
+	AccountCreate:   "创建账号",
+	AccountDisable:  "停用账号",
+	AccountReset:    "重置初始密码",
+	AccountPassword: "修改密码",
+
+	AuditQuery:  "查询审计日志",
+	AuditVerify: "校验审计日志",
+	AuditExport: "导出审计日志",
+}
+
+// Label is the action's name in Chinese for the auditor; "" for an action
+// not declared here.
+func (a Action) Label() string { return labels[a] }
+
+// Actions returns every declared action, sorted (so grouped by subject).
+func Actions() []Action {
+	out := make([]Action, 0, len(labels))
+	for a := range labels {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}

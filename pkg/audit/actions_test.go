@@ -171,3 +171,24 @@ func literalActions(f *ast.File, acts map[string]string) []token.Pos {
 	})
 	return out
 }
+
+// TestActionsLabelled: every declared action has a Chinese label for the
+// auditor, and Actions lists exactly the declared ones.
+func TestActionsLabelled(t *testing.T) {
+	acts := declaredActions(t)
+	han := regexp.MustCompile(`\p{Han}`)
+	for v, name := range acts {
+		if l := Action(v).Label(); !han.MatchString(l) {
+			t.Errorf("%s (%s) has no Chinese label (%q): add one to labels in actions.go", name, v, l)
+		}
+	}
+	listed := Actions()
+	if len(listed) != len(acts) {
+		t.Errorf("Actions lists %d, actions.go declares %d", len(listed), len(acts))
+	}
+	for _, a := range listed {
+		if _, ok := acts[string(a)]; !ok {
+			t.Errorf("%s is labelled but not declared", a)
+		}
+	}
+}

@@ -355,6 +355,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("applications", func(t *testing.T) { testApplications(t, e) })
 	t.Run("lawyer service", func(t *testing.T) { testLawyerService(t, e) })
 	t.Run("held dossier", func(t *testing.T) { testHeldDossier(t, e) })
+	t.Run("auditor filter", func(t *testing.T) { testAuditorFilter(t, e) })
 }
 
 // testApplications: a clerk registers a case and uploads scans, a lawyer

@@ -17,12 +17,15 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"html"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
 	"strings"
 	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/audit"
 )
 
 //go:embed pages/*.html static/*
@@ -64,6 +67,9 @@ func New(next http.Handler, o Options) http.Handler {
 		b, err := fs.ReadFile(files, name)
 		if err != nil {
 			panic("web: embedded file missing: " + name)
+		}
+		if name == "pages/auditor.html" {
+			b = actionOptions(b)
 		}
 		sum := sha256.Sum256(b)
 		ct := mime.TypeByExtension(path.Ext(name))
@@ -133,4 +139,25 @@ func CSP(connectSrc ...string) string {
 	}
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src " + connect +
 		"; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+}
+
+// actionsList is where the auditor's page offers the actions to filter by.
+const actionsList = `<datalist id="actions"></datalist>`
+
+// actionOptions fills the auditor's action filter from the declaration
+// (audit.Actions, each with its Chinese label), so that the list is never
+// stale. Written with html.EscapeString, not html/template, which would keep
+// every exported method in the Lambda bootstraps (docs/design.md, "Lambda
+// bootstraps").
+func actionOptions(page []byte) []byte {
+	var b strings.Builder
+	b.WriteString(`<datalist id="actions">`)
+	for _, a := range audit.Actions() {
+		b.WriteString(`<option value="` + html.EscapeString(string(a)) + `" label="` + html.EscapeString(a.Label()) + `"></option>`)
+	}
+	b.WriteString(`</datalist>`)
+	if !bytes.Contains(page, []byte(actionsList)) {
+		panic("web: the auditor's page has no " + actionsList)
+	}
+	return bytes.Replace(page, []byte(actionsList), []byte(b.String()), 1)
 }

@@ -51,6 +51,11 @@
   var c = YJ.requireRole('auditor');
   if (!c) return;
 
+  // Each action's Chinese label, from the filter's list (web.New fills it
+  // from audit's declaration): the log's table shows it under the action.
+  var labels = {};
+  Array.prototype.forEach.call(document.querySelectorAll('#actions option'), function (o) { labels[o.value] = o.label; });
+
   var PAGE = 100;
   var rows = [];
   var next = '';
@@ -90,7 +95,7 @@
         el('td', { className: 'nowrap' }, YJ.fmtTime(e.time)),
         el('td', { className: 'mono actor' }, e.actor || ''),
         el('td', null, e.role || ''),
-        el('td', { className: 'mono action' }, e.action || ''),
+        el('td', { className: 'mono action', 'data-label': labels[e.action] || null }, e.action || ''),
         el('td', null, e.result || ''),
         el('td', { className: 'mono' }, e.caseId || ''),
         el('td', { className: 'mono' }, e.applicationId || ''),
