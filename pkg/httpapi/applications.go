@@ -55,28 +55,15 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 	writeJSON(w, http.StatusCreated, a.present(r, id, got))
 }
 
-// present is what the caller id sees of app in every answer that holds
-// an application: what service.ApplicationFor lets them see, with its days
-// left and whether it is overdue (service.DueIn), and the download link
-// for the one lawyer shown it (service.LinkShown). Storage internals (the
-// stamped copy's object key, the link record's id) go to nobody; the
-// lawyer learns that the dossier waits and why, not the case's undecided
-// materials.
+// present is what the caller id sees of app (service.View) in every answer
+// that holds an application, with the download link, if they are shown
+// one, as the URL of the download door.
 func (a *API) present(r *http.Request, id auth.Identity, app *application.Application) applicationOut {
-	c := *app
-	c.CopyKey, c.LinkID = "", ""
-	if c.Hold != nil && id.Role == auth.Lawyer {
-		h := *c.Hold
-		h.Materials = nil
-		c.Hold = &h
-	}
-	out := applicationOut{Application: &c}
-	if app.Status == application.Submitted || app.Status == application.PendingReview {
-		out.DaysLeft, out.Overdue = a.DueIn(app.Deadline)
-	}
-	if l := a.LinkShown(r.Context(), a.caller(r, id), app); l != nil {
-		if tok, err := a.Signer.Token(l); err == nil {
-			out.Link = &linkOut{URL: strings.TrimRight(a.PublicURL, "/") + "/d/" + tok, ExpiresAt: l.ExpiresAt, DownloadsLeft: l.Left()}
+	v := a.View(r.Context(), a.caller(r, id), app)
+	out := applicationOut{Application: v.App, DaysLeft: v.DaysLeft, Overdue: v.Overdue}
+	if v.Link != nil {
+		if tok, err := a.Signer.Token(v.Link); err == nil {
+			out.Link = &linkOut{URL: strings.TrimRight(a.PublicURL, "/") + "/d/" + tok, ExpiresAt: v.Link.ExpiresAt, DownloadsLeft: v.Link.Left()}
 		}
 	}
 	return out

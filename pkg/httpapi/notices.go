@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -9,7 +8,6 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
-	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // noticeOut is a notice as its recipient sees it.
@@ -21,11 +19,8 @@ type noticeOut struct {
 	SentAt    string        `json:"sentAt,omitempty"`
 }
 
-func presentNotice(d *notify.Delivery, withError bool) noticeOut {
-	out := noticeOut{Notice: d.Notice, Status: d.Status, Attempts: d.Attempts}
-	if withError {
-		out.LastError = d.LastError
-	}
+func presentNotice(d *notify.Delivery) noticeOut {
+	out := noticeOut{Notice: d.Notice, Status: d.Status, Attempts: d.Attempts, LastError: d.LastError}
 	if !d.SentAt.IsZero() {
 		out.SentAt = d.SentAt.UTC().Format("2006-01-02T15:04:05Z07:00")
 	}
@@ -51,7 +46,7 @@ func (a *API) listNotices(w http.ResponseWriter, r *http.Request, id auth.Identi
 	}
 	out := make([]noticeOut, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, presentNotice(d, id.Role == auth.Clerk))
+		out = append(out, presentNotice(d))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notices": out})
 }
@@ -85,7 +80,7 @@ func (a *API) recordDecision(w http.ResponseWriter, r *http.Request, id auth.Ide
 	}
 	out := decisionOut{Decision: d, Deliveries: []noticeOut{}}
 	for _, x := range ds {
-		out.Deliveries = append(out.Deliveries, presentNotice(x, true))
+		out.Deliveries = append(out.Deliveries, presentNotice(x))
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+c.ID+"/decisions")
 	writeJSON(w, http.StatusCreated, out)
@@ -97,28 +92,16 @@ func (a *API) listDecisions(w http.ResponseWriter, r *http.Request, id auth.Iden
 	if !ok {
 		return
 	}
-	ds, err := a.Decisions.List(r.Context(), c.ID)
+	ds, err := a.DecisionsOf(r.Context(), a.caller(r, id), c)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	out := make([]decisionOut, 0, len(ds))
 	for _, d := range ds {
-		o := decisionOut{Decision: d, Deliveries: []noticeOut{}}
-		for _, nid := range d.Notices {
-			if a.Notices == nil {
-				break
-			}
-			x, err := a.Notices.Get(r.Context(), nid)
-			if errors.Is(err, store.ErrNotFound) {
-				o.Deliveries = append(o.Deliveries, noticeOut{Notice: notify.Notice{ID: nid}, Status: "unrecorded"})
-				continue
-			}
-			if err != nil {
-				a.fail(w, r, err)
-				return
-			}
-			o.Deliveries = append(o.Deliveries, presentNotice(x, id.Role == auth.Clerk))
+		o := decisionOut{Decision: d.Decision, Deliveries: []noticeOut{}}
+		for _, x := range d.Deliveries {
+			o.Deliveries = append(o.Deliveries, presentNotice(x))
 		}
 		out = append(out, o)
 	}

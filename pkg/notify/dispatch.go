@@ -21,10 +21,13 @@ type Status string
 
 // Delivery states: pending (not yet delivered; retried by the scheduler),
 // sent, or failed (given up after MaxAttempts; an error is logged).
+// Unrecorded is no state of a stored delivery: it marks a notice that was
+// never recorded (its record failed), as its sender reports it.
 const (
-	Pending Status = "pending"
-	Sent    Status = "sent"
-	Failed  Status = "failed"
+	Pending    Status = "pending"
+	Sent       Status = "sent"
+	Failed     Status = "failed"
+	Unrecorded Status = "unrecorded"
 )
 
 // Delivery is a notice with its delivery record.

@@ -252,3 +252,33 @@ func (s *Service) LinkShown(ctx context.Context, c Caller, app *application.Appl
 	}
 	return l
 }
+
+// ApplicationView is what a caller sees of an application: the
+// application with its storage internals (the stamped copy's object key,
+// the link record's id) cleared and, for the lawyer, the case's undecided
+// materials left out of its hold (the lawyer learns that the dossier waits
+// and why, not which materials); while it awaits its decision, the working
+// days left and whether it is overdue; and the download link the caller is
+// shown (LinkShown).
+type ApplicationView struct {
+	App      *application.Application
+	DaysLeft *int
+	Overdue  bool
+	Link     *link.Link
+}
+
+// View is application app (one the caller may see) as caller c sees it.
+func (s *Service) View(ctx context.Context, c Caller, app *application.Application) ApplicationView {
+	x := *app
+	x.CopyKey, x.LinkID = "", ""
+	if x.Hold != nil && c.Role == auth.Lawyer {
+		h := *x.Hold
+		h.Materials = nil
+		x.Hold = &h
+	}
+	v := ApplicationView{App: &x, Link: s.LinkShown(ctx, c, app)}
+	if app.Status == application.Submitted || app.Status == application.PendingReview {
+		v.DaysLeft, v.Overdue = s.DueIn(app.Deadline)
+	}
+	return v
+}

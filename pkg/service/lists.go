@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/auth"
@@ -9,6 +10,8 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/opinion"
+	"github.com/yuejuan/yuejuan/pkg/procedure"
+	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // What each caller's lists hold: a lawyer's own requests, a clerk's
@@ -73,5 +76,60 @@ func (s *Service) Inbox(ctx context.Context, c Caller, limit int) ([]*notify.Del
 		to = []string{notify.Lawyer(c.Subject)}
 	}
 	ds, err := s.Notices.Inbox(ctx, limit, to...)
-	return ds, internal(err)
+	if err != nil {
+		return nil, internal(err)
+	}
+	return seenBy(c, ds), nil
+}
+
+// DecisionNotices is a procedural decision with the delivery of each of
+// its notices, in order.
+type DecisionNotices struct {
+	*procedure.Decision
+	Deliveries []*notify.Delivery
+}
+
+// DecisionsOf is the procedural decisions of case cs (authorized by the
+// caller), each with its notices' deliveries (a notice never recorded is
+// marked notify.Unrecorded).
+func (s *Service) DecisionsOf(ctx context.Context, c Caller, cs *casefile.Case) ([]DecisionNotices, error) {
+	ds, err := s.Decisions.List(ctx, cs.ID)
+	if err != nil {
+		return nil, internal(err)
+	}
+	out := make([]DecisionNotices, 0, len(ds))
+	for _, d := range ds {
+		o := DecisionNotices{Decision: d, Deliveries: []*notify.Delivery{}}
+		for _, nid := range d.Notices {
+			if s.Notices == nil {
+				break
+			}
+			x, err := s.Notices.Get(ctx, nid)
+			if errors.Is(err, store.ErrNotFound) {
+				x, err = &notify.Delivery{Notice: notify.Notice{ID: nid}, Status: notify.Unrecorded}, nil
+			}
+			if err != nil {
+				return nil, internal(err)
+			}
+			o.Deliveries = append(o.Deliveries, x)
+		}
+		o.Deliveries = seenBy(c, o.Deliveries)
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// seenBy is what caller c sees of deliveries ds: why a delivery failed is
+// for the unit's clerks only.
+func seenBy(c Caller, ds []*notify.Delivery) []*notify.Delivery {
+	if c.Role == auth.Clerk {
+		return ds
+	}
+	out := make([]*notify.Delivery, len(ds))
+	for i, d := range ds {
+		x := *d
+		x.LastError = ""
+		out[i] = &x
+	}
+	return out
 }

@@ -133,7 +133,7 @@ func (s *Service) Notify(ctx context.Context, requestID string, ns ...notify.Not
 		d, err := s.Notices.Send(ctx, n)
 		if err != nil {
 			s.log().Error("notice not recorded", "requestId", requestID, "notice", n.ID, "kind", n.Kind, "err", err)
-			d = &notify.Delivery{Notice: n, Status: "unrecorded"}
+			d = &notify.Delivery{Notice: n, Status: notify.Unrecorded}
 		}
 		out = append(out, d)
 	}
