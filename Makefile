@@ -37,7 +37,20 @@ lint: vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	@$(MAKE) --no-print-directory bench-server
 	@$(MAKE) --no-print-directory load
+
+## bench-server: big cases through the local server (issue 19): upload of
+## YUEJUAN_BENCH_SERVER_SCANS one-page JPEG scans until all are accepted, then
+## approval → link of that case and of cases of YUEJUAN_BENCH_SERVER_PAGES pages
+## (comma-separated; uploaded as 100-page PDFs; empty for none), with the peak RSS
+## over each assembly. The 20,000-page case needs ~16 GB free in $TMPDIR and
+## 10-20 minutes; YUEJUAN_BENCH_SERVER_PAGES= makes a short run.
+YUEJUAN_BENCH_SERVER_SCANS ?= 1000
+YUEJUAN_BENCH_SERVER_PAGES ?= 20000
+.PHONY: bench-server
+bench-server:
+	$(GO) run ./cmd/loadgen -big-scans $(YUEJUAN_BENCH_SERVER_SCANS) -big-pages '$(YUEJUAN_BENCH_SERVER_PAGES)'
 
 clean:
 	rm -rf $(BIN)

@@ -9,6 +9,13 @@
 // p50/p90/p99 latency of each route.
 //
 //	go run ./cmd/loadgen -duration 20s          (make load)
+//
+// With -big-scans or -big-pages it measures big cases instead (issue 19;
+// bigcase.go): a clerk's upload of that many scans until every one is
+// accepted, and approval → link for cases of those sizes, with the peak RSS
+// over each assembly.
+//
+//	go run ./cmd/loadgen -big-scans 1000 -big-pages 20000   (make bench-server)
 package main
 
 import (
@@ -30,6 +37,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,7 +75,41 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the data dir")
 	flag.BoolVar(&o.verbose, "v", false, "server log (warnings and errors) on stderr")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the run (server and load) to this file")
+	var big bigOptions
+	bigPages := flag.String("big-pages", "", "big cases instead of the load: also cases of these many pages (comma-separated, e.g. 20000), uploaded as PDFs of -pages-per-file pages, timed from approval to link")
+	flag.IntVar(&big.scans, "big-scans", 0, "big cases instead of the load: upload this many one-page JPEG scans (one material each), time until all are accepted, then approval → link")
+	flag.IntVar(&big.conns, "upload-conns", 4, "big cases: uploads at once")
 	flag.Parse()
+	if big.scans > 0 || *bigPages != "" {
+		for _, f := range strings.Split(*bigPages, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			n, err := strconv.Atoi(f)
+			if err != nil || n <= 0 {
+				fmt.Fprintln(os.Stderr, "loadgen: -big-pages: not a page count:", f)
+				os.Exit(2)
+			}
+			big.pages = append(big.pages, n)
+		}
+		big.perFile, big.keep, big.verbose = o.perFile, o.keep, o.verbose
+		if o.cpuprofile != "" {
+			f, err := os.Create(o.cpuprofile)
+			if err == nil {
+				err = pprof.StartCPUProfile(f)
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "loadgen:", err)
+				os.Exit(1)
+			}
+			defer pprof.StopCPUProfile()
+		}
+		if _, err := runBig(context.Background(), big, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	rep, err := run(context.Background(), o, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -187,16 +229,41 @@ func waitFor(ctx context.Context, what string, limit time.Duration, fn func() (b
 
 const unit = "市检察院"
 
-func run(ctx context.Context, o options, out io.Writer) (*report, error) {
+// local is the local server started for a run, and how to reach it.
+type local struct {
+	s     *server.Server
+	base  string
+	hc    *http.Client
+	anon  *client
+	clerk *client
+	stop  func()
+}
+
+// issue is a client with a login token for id.
+func (l *local) issue(id auth.Identity) *client {
+	tok, err := l.s.Auth.Issue(id, 4*time.Hour)
+	if err != nil {
+		panic(err)
+	}
+	return &client{base: l.base, token: tok, http: l.hc}
+}
+
+// start starts the local server on 127.0.0.1 with the wiring of `yuejuan
+// serve` in a new data dir (removed by stop unless keep), with the rate
+// limits off, and waits until it answers.
+func start(ctx context.Context, keep, verbose bool) (*local, error) {
 	data, err := os.MkdirTemp("", "yuejuan-load-")
 	if err != nil {
 		return nil, err
 	}
-	if !o.keep {
-		defer os.RemoveAll(data)
+	cleanup := func() {
+		if !keep {
+			os.RemoveAll(data)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		cleanup()
 		return nil, err
 	}
 	base := "http://" + ln.Addr().String()
@@ -212,44 +279,53 @@ func run(ctx context.Context, o options, out io.Writer) (*report, error) {
 		return os.Getenv(k)
 	})
 	if err != nil {
+		ln.Close()
+		cleanup()
 		return nil, err
 	}
 	var logw io.Writer = io.Discard
-	if o.verbose {
+	if verbose {
 		logw = os.Stderr
 	}
 	s, err := server.New(cfg, slog.New(slog.NewJSONHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
+		ln.Close()
+		cleanup()
 		return nil, err
 	}
 	// The per-lawyer limits would refuse a lawyer downloading twenty
 	// times a second: measured here is the server, not the limiter.
 	s.API.RateLimit = httpapi.NewRateLimiter(httpapi.Rates{})
-	sctx, stop := context.WithCancel(ctx)
+	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(sctx, ln) }()
-	defer func() {
-		stop()
-		<-done
-	}()
 	tr := &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000, IdleConnTimeout: time.Minute}
-	hc := &http.Client{Transport: tr, Timeout: 2 * time.Minute,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	issue := func(id auth.Identity) *client {
-		tok, err := s.Auth.Issue(id, 2*time.Hour)
-		if err != nil {
-			panic(err)
-		}
-		return &client{base: base, token: tok, http: hc}
-	}
-	anon := &client{base: base, http: hc}
-	clerk := issue(auth.Identity{Subject: "clerk01", Name: "王书记员", Role: auth.Clerk, Unit: unit})
+	l := &local{s: s, base: base, hc: &http.Client{Transport: tr, Timeout: 10 * time.Minute,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		stop: func() {
+			cancel()
+			<-done
+			cleanup()
+		}}
+	l.anon = &client{base: base, http: l.hc}
+	l.clerk = l.issue(auth.Identity{Subject: "clerk01", Name: "王书记员", Role: auth.Clerk, Unit: unit})
 	if err := waitFor(ctx, "the server", 30*time.Second, func() (bool, error) {
-		code, _, err := anon.do(ctx, "GET", "/healthz", nil, nil)
+		code, _, err := l.anon.do(ctx, "GET", "/healthz", nil, nil)
 		return err == nil && code == 200, nil
 	}); err != nil {
+		l.stop()
 		return nil, err
 	}
+	return l, nil
+}
+
+func run(ctx context.Context, o options, out io.Writer) (*report, error) {
+	srv, err := start(ctx, o.keep, o.verbose)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	base, anon, clerk, issue := srv.base, srv.anon, srv.clerk, srv.issue
 
 	// Setup (not measured): a small case every lawyer has a dossier of, and
 	// the big case whose volumes are uploaded and ingested now, to be
