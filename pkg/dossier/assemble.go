@@ -12,6 +12,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/pdftext"
 )
 
 // Layout of the generated pages (A4 portrait, points).
@@ -108,7 +110,7 @@ func groupVolumes(docs []Document) []*volume {
 }
 
 func setContents(xt *model.XRefTable, page types.IndirectRef, content string) error {
-	ref, err := newStream(xt, []byte(content), nil)
+	ref, err := pdffile.NewStream(xt, []byte(content), nil)
 	if err != nil {
 		return err
 	}
@@ -120,30 +122,30 @@ func setContents(xt *model.XRefTable, page types.IndirectRef, content string) er
 	return nil
 }
 
-func center(tk *textKit, b *strings.Builder, s string, size, y float64) {
-	tk.show(b, fontKey, s, size, (a4.w()-tk.width(s, size))/2, y)
+func center(tk *pdftext.Kit, b *strings.Builder, s string, size, y float64) {
+	tk.Show(b, fontKey, s, size, (a4.w()-tk.Width(s, size))/2, y)
 }
 
-func drawCover(xt *model.XRefTable, tk *textKit, page types.IndirectRef, info CaseInfo, vols, total int) error {
+func drawCover(xt *model.XRefTable, tk *pdftext.Kit, page types.IndirectRef, info CaseInfo, vols, total int) error {
 	var b strings.Builder
 	b.WriteString("0 g\n")
 	if info.Unit != "" {
-		center(tk, &b, tk.fit(info.Unit, 20, 480), 20, 745)
+		center(tk, &b, tk.Fit(info.Unit, 20, 480), 20, 745)
 	}
 	center(tk, &b, "电子卷宗", 40, 640)
 	b.WriteString("0.6 w 120 610 m 475.28 610 l S\n")
 	size := 15.0
 	label := "案件名称："
 	x := 110.0
-	vx := x + tk.width(label, size)
+	vx := x + tk.Width(label, size)
 	maxW := a4.w() - 80 - vx
 	y := 540.0
 	// Each value wraps to at most n lines (a longer one ends in "…"): the
 	// longest values allowed (limits.CaseNo, limits.CaseTitle) fit whole,
 	// and the date stays above the bottom margin.
 	line := func(l, v string, n int) {
-		tk.show(&b, fontKey, l, size, x, y)
-		lines := tk.wrapN(v, size, maxW, n)
+		tk.Show(&b, fontKey, l, size, x, y)
+		lines := tk.WrapN(v, size, maxW, n)
 		if len(lines) == 0 {
 			lines = []string{""}
 		}
@@ -151,7 +153,7 @@ func drawCover(xt *model.XRefTable, tk *textKit, page types.IndirectRef, info Ca
 			if i > 0 {
 				y -= 24
 			}
-			tk.show(&b, fontKey, s, size, vx, y)
+			tk.Show(&b, fontKey, s, size, vx, y)
 		}
 		y -= 36
 	}
@@ -171,7 +173,7 @@ func pageRange(first, last int) string {
 	return fmt.Sprintf("%d-%d", first, last)
 }
 
-func drawTOC(xt *model.XRefTable, tk *textKit, v *volume, ve VolumeEntry, info CaseInfo, pgs []*page) error {
+func drawTOC(xt *model.XRefTable, tk *pdftext.Kit, v *volume, ve VolumeEntry, info CaseInfo, pgs []*page) error {
 	for pi, ref := range v.tocPages {
 		var b strings.Builder
 		b.WriteString("0 g\n")
@@ -183,10 +185,10 @@ func drawTOC(xt *model.XRefTable, tk *textKit, v *volume, ve VolumeEntry, info C
 		if pi > 0 {
 			sub += "（续）"
 		}
-		center(tk, &b, tk.fit(sub, 13, 480), 13, 752)
-		tk.show(&b, fontKey, tk.fit("案号："+info.CaseNo, 10, 330), 10, tocLeft, 727)
+		center(tk, &b, tk.Fit(sub, 13, 480), 13, 752)
+		tk.Show(&b, fontKey, tk.Fit("案号："+info.CaseNo, 10, 330), 10, tocLeft, 727)
 		count := fmt.Sprintf("共 %d 件", len(v.docs))
-		tk.show(&b, fontKey, count, 10, tocRight-tk.width(count, 10), 727)
+		tk.Show(&b, fontKey, count, 10, tocRight-tk.Width(count, 10), 727)
 
 		rows := ve.Docs[pi*tocRowsPerPage:]
 		if len(rows) > tocRowsPerPage {
@@ -205,7 +207,7 @@ func drawTOC(xt *model.XRefTable, tk *textKit, v *volume, ve VolumeEntry, info C
 		}
 		hy := tocTop - 17.5
 		cell := func(s string, size, l, r, y float64) {
-			tk.show(&b, fontKey, s, size, l+(r-l-tk.width(s, size))/2, y)
+			tk.Show(&b, fontKey, s, size, l+(r-l-tk.Width(s, size))/2, y)
 		}
 		cell("序号", 11, tocLeft, tocColSeq, hy)
 		cell("文件名称", 11, tocColSeq, tocColTitle, hy)
@@ -222,10 +224,10 @@ func drawTOC(xt *model.XRefTable, tk *textKit, v *volume, ve VolumeEntry, info C
 			}
 			size := 11.0
 			maxW := tocColTitle - tocColSeq - 12
-			for size > 8 && tk.width(title, size) > maxW {
+			for size > 8 && tk.Width(title, size) > maxW {
 				size -= 0.5
 			}
-			tk.show(&b, fontKey, tk.fit(title, size, maxW), size, tocColSeq+6, y)
+			tk.Show(&b, fontKey, tk.Fit(title, size, maxW), size, tocColSeq+6, y)
 			cell(pageRange(e.FirstPage, e.LastPage), 11, tocColTitle, tocRight, y)
 			target := pgs[e.FirstPage-1].ref
 			annots = append(annots, types.Dict{
@@ -250,9 +252,9 @@ func drawTOC(xt *model.XRefTable, tk *textKit, v *volume, ve VolumeEntry, info C
 	return nil
 }
 
-func ff(f float64) string { return formatFloat(f) }
+func ff(f float64) string { return pdffile.FormatFloat(f) }
 
-func drawSlip(xt *model.XRefTable, tk *textKit, page types.IndirectRef, r *docResult) error {
+func drawSlip(xt *model.XRefTable, tk *pdftext.Kit, page types.IndirectRef, r *docResult) error {
 	var b strings.Builder
 	b.WriteString("0 g\n")
 	center(tk, &b, "此处文件未能纳入电子卷宗", 22, 660)
@@ -261,8 +263,8 @@ func drawSlip(xt *model.XRefTable, tk *textKit, page types.IndirectRef, r *docRe
 	x, y, size := 80.0, 580.0, 13.0
 	maxW := a4.w() - 2*x
 	put := func(s string, sz float64, n int) {
-		for _, l := range tk.wrapN(s, sz, maxW, n) {
-			tk.show(&b, fontKey, l, sz, x, y)
+		for _, l := range tk.WrapN(s, sz, maxW, n) {
+			tk.Show(&b, fontKey, l, sz, x, y)
 			y -= sz * 1.7
 		}
 	}
@@ -300,7 +302,7 @@ func addOutline(xt *model.XRefTable, man Manifest, pgs []*page) error {
 		kids []*item
 	}
 	newItem := func(title string, page int, parent types.IndirectRef) (*item, error) {
-		d := types.Dict{"Title": textString(title), "Parent": parent, "Dest": dest(page)}
+		d := types.Dict{"Title": pdffile.TextString(title), "Parent": parent, "Dest": dest(page)}
 		ref, err := xt.IndRefForNewObject(d)
 		if err != nil {
 			return nil, err

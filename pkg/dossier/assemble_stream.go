@@ -23,6 +23,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/pdftext"
 	"github.com/yuejuan/yuejuan/internal/raster"
 )
 
@@ -148,16 +150,16 @@ func openSource(c context.Context, d Document) (src *sourcePDF, err error) {
 		f.Close()
 		return nil, reject(name, CodeUnreadable, "文件无法打开（%v），请重新上传 (the file cannot be opened: %v; upload it again)", err, err)
 	}
-	win, err := newFileWindow(f, st.Size())
+	win, err := pdffile.NewWindow(f, st.Size())
 	if err != nil {
 		f.Close()
 		return nil, reject(name, CodeUnreadable, "文件无法读取（%v），请重新上传 (the file cannot be read: %v; upload it again)", err, err)
 	}
-	if raster.Sniff(win.head[:min(len(win.head), 1024)]) != raster.PDF {
+	if raster.Sniff(win.Head()[:min(len(win.Head()), 1024)]) != raster.PDF {
 		f.Close()
 		return nil, reject(name, CodeUnknownFormat, "文件不是 PDF，需先经过导入处理 (the file is not a PDF; it has to be ingested first)")
 	}
-	if xt, streams, err := readLight(c, win, st.Size()); err == nil {
+	if xt, streams, err := pdffile.Read(c, win, st.Size()); err == nil {
 		if pgs, err := pages(xt); err == nil && len(pgs) > 0 {
 			return &sourcePDF{xt: xt, pgs: pgs, f: f, streams: streams, size: st.Size()}, nil
 		}
@@ -227,7 +229,7 @@ func layoutDoc(c context.Context, src *sourcePDF) (*docLayout, error) {
 	seen := map[int]bool{}
 	var visit func(o types.Object, depth int) error
 	visit = func(o types.Object, depth int) error {
-		if depth > maxDepth {
+		if depth > pdffile.MaxDepth {
 			return errors.New("object graph too deep")
 		}
 		switch o := o.(type) {
@@ -257,7 +259,7 @@ func layoutDoc(c context.Context, src *sourcePDF) (*docLayout, error) {
 			}
 			return visit(obj, depth+1)
 		case types.Dict:
-			for _, k := range sortedKeys(o) {
+			for _, k := range pdffile.SortedKeys(o) {
 				if err := visit(o[k], depth+1); err != nil {
 					return err
 				}
@@ -381,12 +383,12 @@ func decorate(xt *model.XRefTable, p *page, r pageRefs) (string, error) {
 }
 
 // pageNumber is the content of page n's page-number form.
-func pageNumber(tk *textKit, n, total int, w, h float64) []byte {
+func pageNumber(tk *pdftext.Kit, n, total int, w, h float64) []byte {
 	s := fmt.Sprintf("第 %d 页 / 共 %d 页", n, total)
 	var b strings.Builder
 	b.WriteString("0.25 g\n")
 	size := 9.0
-	tk.show(&b, fontKey, s, size, w-20-tk.width(s, size), h-22)
+	tk.Show(&b, fontKey, s, size, w-20-tk.Width(s, size), h-22)
 	return []byte(b.String())
 }
 
@@ -623,7 +625,7 @@ type baseBuild struct {
 	xt       *model.XRefTable // the generated objects
 	catalog  types.IndirectRef
 	root     types.IndirectRef // of the page tree
-	tk       *textKit
+	tk       *pdftext.Kit
 	fontRes  types.IndirectRef
 	open     types.IndirectRef
 	// overlays are the overlay streams by content, in order of creation.
@@ -664,15 +666,15 @@ func newBaseBuild(info CaseInfo, docs []Document, plans []docPlan, vols []*volum
 	if err != nil {
 		return nil, err
 	}
-	tk, err := newTextKit(xt, "base")
+	tk, err := pdftext.NewKit(xt, "base")
 	if err != nil {
 		return nil, err
 	}
-	fontRes, err := xt.IndRefForNewObject(types.Dict{"Font": types.Dict{fontKey: tk.fontRef}})
+	fontRes, err := xt.IndRefForNewObject(types.Dict{"Font": types.Dict{fontKey: tk.Font}})
 	if err != nil {
 		return nil, err
 	}
-	open, err := newStream(xt, []byte("q\n"), nil)
+	open, err := pdffile.NewStream(xt, []byte("q\n"), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -822,7 +824,7 @@ func (b *baseBuild) generate() error {
 		ref, ok := b.overlays[content]
 		if !ok {
 			var err error
-			if ref, err = newStream(xt, []byte(content), nil); err != nil {
+			if ref, err = pdffile.NewStream(xt, []byte(content), nil); err != nil {
 				panic(err) // newStream fails only on a broken filter
 			}
 			b.overlays[content] = ref
@@ -854,12 +856,12 @@ func (b *baseBuild) generate() error {
 	if err := addOutline(xt, b.man, b.pgs); err != nil {
 		return err
 	}
-	b.tk.hex(pageNumberGlyphs)
+	b.tk.Hex(pageNumberGlyphs)
 	// Making the font subset allocates some 70 MB for a moment (pdfcpu
 	// reads the whole font): collected first, the heap holds the generated
 	// objects and that, not that on top of the garbage of the layout.
 	runtime.GC()
-	if err := b.tk.finish(); err != nil {
+	if err := b.tk.Finish(); err != nil {
 		return err
 	}
 	cat, err := xt.Catalog()
@@ -948,30 +950,30 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 	// Number the generated objects depth first from the catalog, as
 	// writePDF does; the documents' pages and the slots are stand-ins.
 	xt := b.xt
-	s := &serializer{xt: xt, num: map[int]int{}, deferred: map[int]bool{}}
+	s := &pdffile.Serializer{XRef: xt, Num: map[int]int{}, Deferred: map[int]bool{}}
 	for _, p := range b.pgs {
 		if nr := int(p.ref.ObjectNumber); nr < 0 {
-			s.deferred[nr] = true
+			s.Deferred[nr] = true
 		}
 	}
 	for _, sl := range b.slots {
-		s.deferred[int(sl.ref.ObjectNumber)] = true
+		s.Deferred[int(sl.ref.ObjectNumber)] = true
 	}
-	s.order = append(s.order, 0)
+	s.Order = append(s.Order, 0)
 	for _, r := range append([]types.IndirectRef{b.catalog, b.fontRes, b.open}, b.overlayOrder...) {
-		if err := s.visit(r, 0); err != nil {
+		if err := s.Visit(r); err != nil {
 			return nil, err
 		}
 	}
 	numOf := func(r types.IndirectRef) (int, error) {
-		n, ok := s.num[int(r.ObjectNumber)]
+		n, ok := s.Num[int(r.ObjectNumber)]
 		if !ok {
 			return 0, fmt.Errorf("dossier: object %d not numbered", r.ObjectNumber)
 		}
 		return n, nil
 	}
 	// Then the documents, in order, then the slots.
-	next := len(s.order)
+	next := len(s.Order)
 	docBase := make([]int, len(b.docs))
 	for di, pl := range b.plans {
 		if b.docFirst[di] < 0 {
@@ -979,13 +981,13 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 		}
 		docBase[di] = next
 		for k := 0; k < pl.pages; k++ {
-			s.num[int(b.pageStandIn(b.docFirst[di]+k).ObjectNumber)] = next + 2*k
+			s.Num[int(b.pageStandIn(b.docFirst[di]+k).ObjectNumber)] = next + 2*k
 		}
 		next += pl.objects
 	}
 	first := next
 	for j, sl := range b.slots {
-		s.num[int(sl.ref.ObjectNumber)] = first + j
+		s.Num[int(sl.ref.ObjectNumber)] = first + j
 	}
 	catalog, err := numOf(b.catalog)
 	if err != nil {
@@ -999,19 +1001,19 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 	sc.Objects = sc.Info + 1
 
 	out := newPrefixWriter(w, first-1)
-	for n := 1; n < len(s.order); n++ {
+	for n := 1; n < len(s.Order); n++ {
 		if n%256 == 0 {
 			if err := c.Err(); err != nil {
 				return nil, err
 			}
 		}
-		o, err := xt.Dereference(*types.NewIndirectRef(s.order[n], 0))
+		o, err := xt.Dereference(*types.NewIndirectRef(s.Order[n], 0))
 		if err != nil {
-			return nil, fmt.Errorf("object %d: %w", s.order[n], err)
+			return nil, fmt.Errorf("object %d: %w", s.Order[n], err)
 		}
 		out.begin(n)
-		if err := s.writeObject(out.cw, o); err != nil {
-			return nil, fmt.Errorf("object %d: %w", s.order[n], err)
+		if err := s.WriteObject(out.cw, o); err != nil {
+			return nil, fmt.Errorf("object %d: %w", s.Order[n], err)
 		}
 		if err := out.end(); err != nil {
 			return nil, err
@@ -1041,7 +1043,8 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 	}
 	// The generated objects are written: let them go (the font's metrics
 	// stay, for the page numbers).
-	b.xt, b.pgs, b.parents, b.tk.xt = nil, nil, nil, nil
+	b.xt, b.pgs, b.parents = nil, nil, nil
+	b.tk.Release()
 	xt, s, numOf = nil, nil, nil
 	dw := &docWriter{b: b, out: out, ext: ext, overlayNum: overlayNum, parents: parents,
 		slotNum: func(w, h float64) int { return first + b.slotByKey[sizeKey(w, h)] }}
@@ -1077,7 +1080,7 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 
 	// The tail: the slots (empty), the information, xref and trailer.
 	sum := out.h.Sum(nil)
-	sc.PrefixLen = out.cw.n
+	sc.PrefixLen = out.cw.N
 	sc.PrefixSHA256 = hex.EncodeToString(sum)
 	sc.ID = sc.PrefixSHA256[:32]
 	if sc.Offsets, err = encodeOffsets(out.offsets); err != nil {
@@ -1106,15 +1109,15 @@ type openDoc struct {
 type prefixWriter struct {
 	bw      *bufio.Writer
 	h       hash.Hash
-	cw      *countWriter
+	cw      *pdffile.CountWriter
 	offsets []int64
 	buf     bytes.Buffer
 }
 
 func newPrefixWriter(w io.Writer, objects int) *prefixWriter {
 	p := &prefixWriter{bw: bufio.NewWriterSize(w, 1<<20), h: sha256.New(), offsets: make([]int64, 0, objects)}
-	p.cw = &countWriter{w: io.MultiWriter(p.bw, p.h)}
-	p.cw.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	p.cw = &pdffile.CountWriter{W: io.MultiWriter(p.bw, p.h)}
+	io.WriteString(p.cw, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	return p
 }
 
@@ -1122,10 +1125,10 @@ func newPrefixWriter(w io.Writer, objects int) *prefixWriter {
 func (p *prefixWriter) n() int { return len(p.offsets) }
 
 func (p *prefixWriter) begin(n int) {
-	if n != len(p.offsets)+1 && p.cw.err == nil {
-		p.cw.err = fmt.Errorf("dossier: object %d written as object %d", n, len(p.offsets)+1)
+	if n != len(p.offsets)+1 && p.cw.Err == nil {
+		p.cw.Err = fmt.Errorf("dossier: object %d written as object %d", n, len(p.offsets)+1)
 	}
-	p.offsets = append(p.offsets, p.cw.n)
+	p.offsets = append(p.offsets, p.cw.N)
 	p.buf.Reset()
 	p.buf.WriteString(strconv.Itoa(n))
 	p.buf.WriteString(" 0 obj\n")
@@ -1133,8 +1136,8 @@ func (p *prefixWriter) begin(n int) {
 }
 
 func (p *prefixWriter) end() error {
-	p.cw.WriteString("\nendobj\n")
-	return p.cw.err
+	io.WriteString(p.cw, "\nendobj\n")
+	return p.cw.Err
 }
 
 // docWriter writes documents' objects into the base.
@@ -1160,15 +1163,15 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 		return fmt.Errorf("dossier: %s changed during assembly", b.docs[di].Path)
 	}
 	n := len(l.pages)
-	s := &serializer{xt: src.xt, num: make(map[int]int, 6*n+len(l.objs)+2)}
+	s := &pdffile.Serializer{XRef: src.xt, Num: make(map[int]int, 6*n+len(l.objs)+2)}
 	for i, p := range l.pages {
-		s.num[p.old] = base + 2*i
+		s.Num[p.old] = base + 2*i
 	}
 	for k, nr := range l.objs {
-		s.num[nr] = base + 2*n + k
+		s.Num[nr] = base + 2*n + k
 	}
-	s.num[extOpen] = dw.ext[int(b.open.ObjectNumber)]
-	s.num[extFontRes] = dw.ext[int(b.fontRes.ObjectNumber)]
+	s.Num[extOpen] = dw.ext[int(b.open.ObjectNumber)]
+	s.Num[extFontRes] = dw.ext[int(b.fontRes.ObjectNumber)]
 	first := b.docFirst[di]
 	for i, p := range l.pages {
 		parent := int(dw.parents[first+i])
@@ -1176,10 +1179,10 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 		if !ok {
 			return fmt.Errorf("dossier: %s changed during assembly", b.docs[di].Path)
 		}
-		s.num[int(extPage(i, 0).ObjectNumber)] = parent
-		s.num[int(extPage(i, 1).ObjectNumber)] = base + 2*i + 1
-		s.num[int(extPage(i, 2).ObjectNumber)] = dw.slotNum(p.w, p.h)
-		s.num[int(extPage(i, 3).ObjectNumber)] = ov
+		s.Num[int(extPage(i, 0).ObjectNumber)] = parent
+		s.Num[int(extPage(i, 1).ObjectNumber)] = base + 2*i + 1
+		s.Num[int(extPage(i, 2).ObjectNumber)] = dw.slotNum(p.w, p.h)
+		s.Num[int(extPage(i, 3).ObjectNumber)] = ov
 	}
 	fontRes := *types.NewIndirectRef(extFontRes, 0)
 	for i, p := range l.pages {
@@ -1188,7 +1191,7 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 		}
 		out.begin(base + 2*i)
 		dw.obj.Reset()
-		if err := s.format(&dw.obj, p.dict); err != nil {
+		if err := s.Format(&dw.obj, p.dict); err != nil {
 			return fmt.Errorf("dossier: %s page %d: %w", b.docs[di].Path, i+1, err)
 		}
 		out.cw.Write(dw.obj.Bytes())
@@ -1201,7 +1204,7 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 		}
 		out.begin(base + 2*i + 1)
 		dw.obj.Reset()
-		s.format(&dw.obj, types.Dict{
+		s.Format(&dw.obj, types.Dict{
 			"Type":      types.Name("XObject"),
 			"Subtype":   types.Name("Form"),
 			"BBox":      types.Array{types.Integer(0), types.Integer(0), types.Float(p.w), types.Float(p.h)},
@@ -1232,7 +1235,7 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 				return fmt.Errorf("dossier: %s object %d: stream data not found", b.docs[di].Path, nr)
 			}
 			dw.obj.Reset()
-			if err := s.format(&dw.obj, sd.Dict); err != nil {
+			if err := s.Format(&dw.obj, sd.Dict); err != nil {
 				return fmt.Errorf("dossier: %s object %d: %w", b.docs[di].Path, nr, err)
 			}
 			dw.obj.WriteString("\nstream\n")
@@ -1241,14 +1244,14 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 			if dw.copyBuf == nil {
 				dw.copyBuf = make([]byte, 256<<10)
 			}
-			if m, err := io.CopyBuffer(out.cw, io.NewSectionReader(src.f, loc.off, loc.n), dw.copyBuf); err != nil || m != loc.n {
+			if m, err := io.CopyBuffer(out.cw, io.NewSectionReader(src.f, loc.Off, loc.N), dw.copyBuf); err != nil || m != loc.N {
 				if err == nil {
 					err = io.ErrUnexpectedEOF
 				}
 				return fmt.Errorf("dossier: %s object %d: %w", b.docs[di].Path, nr, err)
 			}
-			out.cw.WriteString("\nendstream")
-		} else if err := s.writeObject(out.cw, o); err != nil {
+			io.WriteString(out.cw, "\nendstream")
+		} else if err := s.WriteObject(out.cw, o); err != nil {
 			return fmt.Errorf("dossier: %s object %d: %w", b.docs[di].Path, nr, err)
 		}
 		if err := out.end(); err != nil {
@@ -1271,4 +1274,22 @@ func (dw *docWriter) deflate(p []byte) ([]byte, error) {
 		return nil, err
 	}
 	return dw.zbuf.Bytes(), nil
+}
+
+// sourcePDF is one ingested document open for assembly: its objects (in
+// an XRefTable, read by the light reader or, failing that, by pdfcpu) and
+// its pages.
+type sourcePDF struct {
+	xt      *model.XRefTable
+	pgs     []*page
+	f       *os.File                  // the file, for streams read by the light reader
+	streams map[int]pdffile.StreamLoc // light reader: where each stream's data is
+	pdfcpu  bool                      // read by pdfcpu: streams are in memory
+	size    int64
+}
+
+func (s *sourcePDF) close() {
+	if s != nil && s.f != nil {
+		s.f.Close()
+	}
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/pdffile"
 )
 
 // The light reader takes what Ingest writes, and sees the same objects as
@@ -26,7 +28,7 @@ func TestLightReaderReadsIngested(t *testing.T) {
 			t.Fatal(err)
 		}
 		st, _ := f.Stat()
-		xt, streams, err := readLight(context.Background(), f, st.Size())
+		xt, streams, err := pdffile.Read(context.Background(), f, st.Size())
 		if err != nil {
 			t.Fatalf("%s: %v", d.Path, err)
 		}
@@ -49,8 +51,8 @@ func TestLightReaderReadsIngested(t *testing.T) {
 				if !ok || !found {
 					t.Fatalf("%s object %d: not read as a stream", d.Path, nr)
 				}
-				data := make([]byte, loc.n)
-				if _, err := f.ReadAt(data, loc.off); err != nil {
+				data := make([]byte, loc.N)
+				if _, err := f.ReadAt(data, loc.Off); err != nil {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(data, want.Raw) {
@@ -98,9 +100,9 @@ func TestLightReaderRefuses(t *testing.T) {
 		"empty":          {},
 	}
 	for name, data := range cases {
-		_, _, err := readLight(context.Background(), bytes.NewReader(data), int64(len(data)))
-		if !errors.Is(err, errLight) {
-			t.Errorf("%s: %v, want errLight", name, err)
+		_, _, err := pdffile.Read(context.Background(), bytes.NewReader(data), int64(len(data)))
+		if !errors.Is(err, pdffile.ErrLayout) {
+			t.Errorf("%s: %v, want ErrLayout", name, err)
 		}
 	}
 }
@@ -271,33 +273,5 @@ func TestAssembleCancelled(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Error("a cancelled build left its file")
-	}
-}
-
-// The file window answers every read as the file does.
-func TestFileWindow(t *testing.T) {
-	for _, size := range []int{0, 100, windowSize, windowSize + 1, 2*windowSize + 1, 5 * windowSize} {
-		data := make([]byte, size)
-		for i := range data {
-			data[i] = byte(i * 7)
-		}
-		r := bytes.NewReader(data)
-		w, err := newFileWindow(r, int64(size))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, off := range []int{0, 1, windowSize - 10, windowSize, size / 2, size - windowSize - 5, size - 40, size - 1, size} {
-			for _, n := range []int{1, 32, 100, windowSize} {
-				if off < 0 {
-					continue
-				}
-				got, want := make([]byte, n), make([]byte, n)
-				gn, gerr := w.ReadAt(got, int64(off))
-				wn, werr := r.ReadAt(want, int64(off))
-				if gn != wn || !bytes.Equal(got[:gn], want[:wn]) || (gerr == nil) != (werr == nil) {
-					t.Errorf("size %d: ReadAt(%d bytes, %d) = %d, %v; the file gives %d, %v", size, n, off, gn, gerr, wn, werr)
-				}
-			}
-		}
 	}
 }

@@ -14,6 +14,9 @@ import (
 	"strconv"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/pdftext"
 )
 
 // A per-lawyer copy costs O(pages), not O(bytes): every page of a base
@@ -93,18 +96,18 @@ func MakeCopy(ctx context.Context, sc *Sidecar, s Stamp) (tail []byte, prefixLen
 // information dictionary, the cross-reference table and the trailer.
 func copyTail(sc *Sidecar, s *Stamp) ([]byte, error) {
 	var b bytes.Buffer
-	cw := &countWriter{w: &b}
-	ser := &serializer{identity: true}
+	cw := &pdffile.CountWriter{W: &b}
+	ser := &pdffile.Serializer{Identity: true}
 	size := sc.Objects
 	tailOffs := map[int]int64{}
 	put := func(n int, o types.Object) error {
-		tailOffs[n] = sc.PrefixLen + cw.n
+		tailOffs[n] = sc.PrefixLen + cw.N
 		fmt.Fprintf(cw, "%d 0 obj\n", n)
-		if err := ser.writeObject(cw, o); err != nil {
+		if err := ser.WriteObject(cw, o); err != nil {
 			return fmt.Errorf("object %d: %w", n, err)
 		}
-		cw.WriteString("\nendobj\n")
-		return cw.err
+		io.WriteString(cw, "\nendobj\n")
+		return cw.Err
 	}
 	info := map[string]string{}
 	for k, v := range sc.InfoDict {
@@ -118,7 +121,7 @@ func copyTail(sc *Sidecar, s *Stamp) ([]byte, error) {
 			}
 		}
 	} else {
-		kit, err := newSubsetKit()
+		kit, err := pdftext.NewSubset()
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +130,7 @@ func copyTail(sc *Sidecar, s *Stamp) ([]byte, error) {
 		res, gsDiag, gsFoot, font := size, size+1, size+2, size+3
 		ref := func(n int) types.IndirectRef { return *types.NewIndirectRef(n, 0) }
 		for _, sl := range sc.Slots {
-			form, err := flateStream([]byte(stampContent(kit, text, sl.W, sl.H)), types.Dict{
+			form, err := pdffile.FlateStream([]byte(stampContent(kit, text, sl.W, sl.H)), types.Dict{
 				"Type":      types.Name("XObject"),
 				"Subtype":   types.Name("Form"),
 				"BBox":      types.Array{types.Integer(0), types.Integer(0), types.Float(sl.W), types.Float(sl.H)},
@@ -140,7 +143,7 @@ func copyTail(sc *Sidecar, s *Stamp) ([]byte, error) {
 				return nil, err
 			}
 		}
-		fontObjs, err := kit.fontObjects(font)
+		fontObjs, err := kit.FontObjects(font)
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +163,7 @@ func copyTail(sc *Sidecar, s *Stamp) ([]byte, error) {
 	}
 	d := types.Dict{}
 	for k, v := range info {
-		d[k] = textString(v)
+		d[k] = pdffile.TextString(v)
 	}
 	if err := put(sc.Info, d); err != nil {
 		return nil, err
@@ -172,7 +175,7 @@ func copyTail(sc *Sidecar, s *Stamp) ([]byte, error) {
 		id2 = hex.EncodeToString(h.Sum(nil)[:16])
 	}
 
-	xref := sc.PrefixLen + cw.n
+	xref := sc.PrefixLen + cw.N
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	fmt.Fprintf(bw, "xref\n0 %d\n0000000000 65535 f \n", size)
 	line := []byte("0000000000 00000 n \n")
@@ -199,7 +202,7 @@ func copyTail(sc *Sidecar, s *Stamp) ([]byte, error) {
 	if err := bw.Flush(); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), cw.err
+	return b.Bytes(), cw.Err
 }
 
 // emptyForm is an empty stamp slot of w × h points.

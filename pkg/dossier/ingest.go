@@ -22,6 +22,7 @@ import (
 	"golang.org/x/image/tiff"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/pdffile"
 	"github.com/yuejuan/yuejuan/internal/raster"
 )
 
@@ -320,8 +321,8 @@ func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Inf
 	// Scans have no business running code when a lawyer opens the dossier.
 	delete(root, "OpenAction")
 	delete(root, "AA")
-	info := types.Dict{"Producer": textString("yuejuan")}
-	if err := writePDFFile(c, pc.XRefTable, *pc.Root, info, dst); err != nil {
+	info := types.Dict{"Producer": pdffile.TextString("yuejuan")}
+	if err := pdffile.WriteFile(c, pc.XRefTable, *pc.Root, info, dst); err != nil {
 		return Info{}, err
 	}
 	// An encrypted PDF got this far only if it opens with the empty user
@@ -431,8 +432,8 @@ func ingestImage(c context.Context, f *os.File, size int64, kind raster.Kind, na
 		}
 		n = len(frames)
 	}
-	info := types.Dict{"Producer": textString("yuejuan")}
-	if err := writePDFFile(c, xt, *pc.Root, info, dst); err != nil {
+	info := types.Dict{"Producer": pdffile.TextString("yuejuan")}
+	if err := pdffile.WriteFile(c, xt, *pc.Root, info, dst); err != nil {
 		return Info{}, err
 	}
 	return Info{Pages: n, Kind: string(kind), Repaired: rep}, nil
@@ -498,7 +499,7 @@ func rawXObject(xt *model.XRefTable, img image.Image) (types.Object, error) {
 		"BitsPerComponent": types.Integer(px.Bits),
 		"ColorSpace":       types.Name(cs),
 	}
-	ref, err := newStream(xt, px.Data, d)
+	ref, err := pdffile.NewStream(xt, px.Data, d)
 	if err != nil {
 		return nil, err
 	}
@@ -558,7 +559,7 @@ func addImagePage(pc *model.Context, img types.Object, fr raster.Frame) error {
 	xt := pc.XRefTable
 	pw, ph, m := imagePlacement(fr)
 	content := fmt.Sprintf("q %s cm /Im0 Do Q\n", matrixString(m))
-	cref, err := newStream(xt, []byte(content), nil)
+	cref, err := pdffile.NewStream(xt, []byte(content), nil)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package dossier
 
 import (
 	"context"
-	"math/rand/v2"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -105,96 +104,5 @@ func TestLayoutLongTextLinear(t *testing.T) {
 	}
 	if _, bottom, ok := wordBox(t, out, 1, "2025年3月1日"); !ok || bottom > a4.h()-36 {
 		t.Errorf("the cover's date line is at %v (found %v)", bottom, ok)
-	}
-}
-
-// wrapN and fit lay out as the former quadratic code did (the same lines
-// for any text), and stop at their line count.
-func TestWrapMatchesReference(t *testing.T) {
-	ttf, err := fontMetrics()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := &textKit{ttf: ttf, used: map[uint16]rune{}}
-	// The code before: measure every prefix from the longest down.
-	refWrap := func(s string, size, maxW float64) []string {
-		var lines []string
-		for _, para := range strings.Split(s, "\n") {
-			rs := []rune(para)
-			for len(rs) > 0 {
-				n := len(rs)
-				for n > 1 && k.width(string(rs[:n]), size) > maxW {
-					n--
-				}
-				if n < len(rs) {
-					for i := n; i > n/2; i-- {
-						if rs[i-1] == ' ' {
-							n = i
-							break
-						}
-					}
-				}
-				lines = append(lines, strings.TrimRight(string(rs[:n]), " "))
-				rs = []rune(strings.TrimLeft(string(rs[n:]), " "))
-			}
-			if len(para) == 0 {
-				lines = append(lines, "")
-			}
-		}
-		return lines
-	}
-	refFit := func(s string, size, maxW float64) string {
-		if k.width(s, size) <= maxW {
-			return s
-		}
-		rs := []rune(s)
-		for len(rs) > 0 {
-			rs = rs[:len(rs)-1]
-			if t := string(rs) + "…"; k.width(t, size) <= maxW {
-				return t
-			}
-		}
-		return ""
-	}
-	alphabet := []rune("盗窃案 abc Wide 的（）。、\n12")
-	rnd := rand.New(rand.NewPCG(1, 2))
-	for i := range 500 {
-		rs := make([]rune, rnd.IntN(120))
-		for j := range rs {
-			rs[j] = alphabet[rnd.IntN(len(alphabet))]
-		}
-		s := string(rs)
-		size, maxW := 8+float64(rnd.IntN(10)), 5+float64(rnd.IntN(300))
-		if got, want := k.wrap(s, size, maxW), refWrap(s, size, maxW); strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Fatalf("case %d: wrap(%q, %v, %v)\n got %q\nwant %q", i, s, size, maxW, got, want)
-		}
-		if got, want := k.fit(s, size, maxW), refFit(s, size, maxW); got != want {
-			t.Fatalf("case %d: fit(%q, %v, %v) = %q, want %q", i, s, size, maxW, got, want)
-		}
-		n := 1 + rnd.IntN(4)
-		got, all := k.wrapN(s, size, maxW, n), refWrap(s, size, maxW)
-		switch {
-		case len(all) <= n:
-			if strings.Join(got, "|") != strings.Join(all, "|") {
-				t.Fatalf("case %d: wrapN(%q, %d) = %q, want %q", i, s, n, got, all)
-			}
-		case len(got) != n || strings.Join(got[:n-1], "|") != strings.Join(all[:n-1], "|"):
-			t.Fatalf("case %d: wrapN(%q, %d) = %q; all lines %q", i, s, n, got, all)
-		}
-		for _, l := range got {
-			if k.width(l, size) > maxW && len([]rune(l)) > 1 {
-				t.Fatalf("case %d: line %q wider than %v", i, l, maxW)
-			}
-		}
-	}
-	// Linear: a 340,000-character text in a blink.
-	long := cycle(sampleText, 340_000)
-	start := time.Now()
-	lines := k.wrapN(long, 15, 330, 10)
-	fit := k.fit(long, 11, 346)
-	all := k.wrap(long, 15, 330)
-	t.Logf("340,000 characters: 10 lines, a fit and all %d lines in %v", len(all), time.Since(start))
-	if len(lines) != 10 || !strings.HasSuffix(lines[9], "…") || !strings.HasSuffix(fit, "…") || strings.Join(all, "") != long {
-		t.Errorf("wrapN: %d lines, last %q; fit %q", len(lines), lines[len(lines)-1], fit)
 	}
 }

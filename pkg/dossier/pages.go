@@ -9,6 +9,8 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/internal/pdffile"
 )
 
 type rect struct{ llx, lly, urx, ury float64 }
@@ -75,7 +77,7 @@ func (p *page) displayMatrix() [6]float64 {
 func matrixString(m [6]float64) string {
 	parts := make([]string, 6)
 	for i, v := range m {
-		parts[i] = formatFloat(v)
+		parts[i] = pdffile.FormatFloat(v)
 	}
 	return strings.Join(parts, " ")
 }
@@ -186,30 +188,11 @@ type overlayer struct {
 }
 
 func newOverlayer(xt *model.XRefTable) (*overlayer, error) {
-	ref, err := newStream(xt, []byte("q\n"), nil)
+	ref, err := pdffile.NewStream(xt, []byte("q\n"), nil)
 	if err != nil {
 		return nil, err
 	}
 	return &overlayer{xt: xt, open: ref, streams: map[string]types.IndirectRef{}}, nil
-}
-
-// newStream adds a Flate-compressed stream object.
-func newStream(xt *model.XRefTable, content []byte, d types.Dict) (types.IndirectRef, error) {
-	sd, err := xt.NewStreamDictForBuf(content)
-	if err != nil {
-		return types.IndirectRef{}, err
-	}
-	for k, v := range d {
-		sd.Dict[k] = v
-	}
-	if err := sd.Encode(); err != nil {
-		return types.IndirectRef{}, err
-	}
-	ref, err := xt.IndRefForNewObject(*sd)
-	if err != nil {
-		return types.IndirectRef{}, err
-	}
-	return *ref, nil
 }
 
 // newForm adds a form XObject of the given size drawn with res.
@@ -222,7 +205,7 @@ func newForm(xt *model.XRefTable, content []byte, w, h float64, res types.Object
 	if res != nil {
 		d["Resources"] = res
 	}
-	return newStream(xt, content, d)
+	return pdffile.NewStream(xt, content, d)
 }
 
 // add draws form over p in display coordinates (see displayMatrix). The
@@ -289,7 +272,7 @@ func (o *overlayer) add(p *page, form types.IndirectRef, prefix string) error {
 	ref, ok := o.streams[b.String()]
 	if !ok {
 		var err error
-		if ref, err = newStream(xt, []byte(b.String()), nil); err != nil {
+		if ref, err = pdffile.NewStream(xt, []byte(b.String()), nil); err != nil {
 			return err
 		}
 		o.streams[b.String()] = ref

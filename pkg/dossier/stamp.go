@@ -13,6 +13,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/pdftext"
 )
 
 // StampCopy writes to dst a copy of the base dossier stamped for one lawyer:
@@ -58,7 +60,7 @@ func stamp(c context.Context, base, dst string, s Stamp) error {
 	if err != nil {
 		return fmt.Errorf("dossier: reading %s: %w", base, err)
 	}
-	tk, err := newTextKit(xt, "stamp")
+	tk, err := pdftext.NewKit(xt, "stamp")
 	if err != nil {
 		return err
 	}
@@ -71,7 +73,7 @@ func stamp(c context.Context, base, dst string, s Stamp) error {
 		return err
 	}
 	res, err := xt.IndRefForNewObject(types.Dict{
-		"Font":      types.Dict{fontKey: tk.fontRef},
+		"Font":      types.Dict{fontKey: tk.Font},
 		"ExtGState": types.Dict{"G0": *gsDiag, "G1": *gsFoot},
 	})
 	if err != nil {
@@ -103,7 +105,7 @@ func stamp(c context.Context, base, dst string, s Stamp) error {
 			return fmt.Errorf("dossier: page %d: %w", i+1, err)
 		}
 	}
-	if err := tk.finish(); err != nil {
+	if err := tk.Finish(); err != nil {
 		return err
 	}
 
@@ -121,15 +123,15 @@ func stamp(c context.Context, base, dst string, s Stamp) error {
 			subject = t + " · " + text
 		}
 	}
-	meta["Subject"] = textString(subject)
-	meta["Keywords"] = textString(fmt.Sprintf("%s; 律师 %s; 执业证号 %s; 申请号 %s; %s",
+	meta["Subject"] = pdffile.TextString(subject)
+	meta["Keywords"] = pdffile.TextString(fmt.Sprintf("%s; 律师 %s; 执业证号 %s; 申请号 %s; %s",
 		keywordsOf(xt, meta), s.Name, s.License, s.Ref, s.Date.Format("2006-01-02")))
-	meta["YuejuanLawyer"] = textString(s.Name)
-	meta["YuejuanLicense"] = textString(s.License)
-	meta["YuejuanRef"] = textString(s.Ref)
-	meta["YuejuanStampDate"] = textString(s.Date.Format("2006-01-02"))
+	meta["YuejuanLawyer"] = pdffile.TextString(s.Name)
+	meta["YuejuanLicense"] = pdffile.TextString(s.License)
+	meta["YuejuanRef"] = pdffile.TextString(s.Ref)
+	meta["YuejuanStampDate"] = pdffile.TextString(s.Date.Format("2006-01-02"))
 	meta["ModDate"] = types.StringLiteral(types.DateString(s.Date))
-	return writePDFFile(c, xt, *pc.Root, meta, dst)
+	return pdffile.WriteFile(c, xt, *pc.Root, meta, dst)
 }
 
 func keywordsOf(xt *model.XRefTable, meta types.Dict) string {
@@ -141,22 +143,14 @@ func keywordsOf(xt *model.XRefTable, meta types.Dict) string {
 	return ""
 }
 
-// textDrawer lays out and encodes text in one font: textKit (pdfcpu's
-// font handling) and subsetKit (MakeCopy's own subset) both are one.
-type textDrawer interface {
-	width(s string, size float64) float64
-	hex(s string) string
-	show(b *strings.Builder, font string, s string, size, x, y float64)
-}
-
 // stampContent draws the stamp for a page shown w × h points: three
 // parallel diagonal lines across the page and a footer line.
-func stampContent(tk textDrawer, text string, w, h float64) string {
+func stampContent(tk pdftext.Drawer, text string, w, h float64) string {
 	var b strings.Builder
 	// Diagonal, bottom left to top right; each line sized to fit its chord.
 	angle := math.Atan2(h, w)
 	cos, sin := math.Cos(angle), math.Sin(angle)
-	unit := tk.width(text, 1)
+	unit := tk.Width(text, 1)
 	b.WriteString("q /G0 gs 0.75 0 0 rg\n")
 	gap := math.Min(w, h) * 0.28
 	for _, off := range []float64{-gap, 0, gap} {
@@ -170,14 +164,14 @@ func stampContent(tk textDrawer, text string, w, h float64) string {
 		x := cx - cos*tw/2 + sin*size*0.35
 		y := cy - sin*tw/2 - cos*size*0.35
 		fmt.Fprintf(&b, "BT /%s %s Tf %s %s %s %s %s %s Tm %s Tj ET\n", fontKey, ff(size),
-			ff(cos), ff(sin), ff(-sin), ff(cos), ff(x), ff(y), tk.hex(text))
+			ff(cos), ff(sin), ff(-sin), ff(cos), ff(x), ff(y), tk.Hex(text))
 	}
 	b.WriteString("Q\n")
 	// Footer, on a white band so it stays legible over a scan.
 	fs := math.Min(8, (w-24)/unit)
 	fw := unit * fs
 	fmt.Fprintf(&b, "q /G1 gs 1 g %s 3 %s %s re f 0.6 0 0 rg\n", ff((w-fw)/2-4), ff(fw+8), ff(fs+5))
-	tk.show(&b, fontKey, text, fs, (w-fw)/2, 5.5)
+	tk.Show(&b, fontKey, text, fs, (w-fw)/2, 5.5)
 	b.WriteString("Q\n")
 	return b.String()
 }

@@ -1,4 +1,4 @@
-package dossier
+package pdffile
 
 import (
 	"bufio"
@@ -7,38 +7,36 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
-// The light reader reads the PDFs Ingest writes (writePDF: one classic
-// cross-reference table, plain objects, no object streams, no encryption,
-// direct stream lengths) without loading their streams: every object is
-// parsed, with pdfcpu's object parser, except stream data, of which only the
-// place in the file is kept. Base assembly copies that data raw from the
-// file to the dossier. A file the light reader cannot take (an older or
-// foreign layout, damage) is read by pdfcpu instead (see openSource).
+// Read reads the files Write writes without loading their streams: every
+// object is parsed, with pdfcpu's object parser, except stream data, of
+// which only the place in the file is kept (dossier's base assembly copies
+// that data raw from the file). A file it cannot take (an older or foreign
+// layout, damage) gives ErrLayout; its caller reads it with pdfcpu.
 
-// streamLoc is where a stream's data is in its file.
-type streamLoc struct{ off, n int64 }
+// StreamLoc is where a stream's data is in its file.
+type StreamLoc struct{ Off, N int64 }
 
-// errLight means the light reader cannot read a file; it is read by pdfcpu.
-var errLight = errors.New("not in the layout Ingest writes")
+// ErrLayout means Read cannot read a file: it is not in the layout Write
+// writes.
+var ErrLayout = errors.New("not in the layout Ingest writes")
 
 // maxLightObject bounds one object's text (a stream's dictionary without
 // its data); bigger ones go to pdfcpu.
 const maxLightObject = 16 << 20
 
-// readLight reads f (size bytes): the cross-reference table and every
-// object, streams without their data. The objects are in an XRefTable so
-// that pdfcpu's dereferencing (and pages) works on them.
-func readLight(c context.Context, f io.ReaderAt, size int64) (xt *model.XRefTable, streams map[int]streamLoc, err error) {
+// Read reads f (size bytes): the cross-reference table and every object,
+// streams without their data (streams says where each one's data is). The
+// objects are in an XRefTable so that pdfcpu's dereferencing works on them.
+func Read(c context.Context, f io.ReaderAt, size int64) (xt *model.XRefTable, streams map[int]StreamLoc, err error) {
 	defer func() {
 		if p := recover(); p != nil { // pdfcpu's parser on unexpected input
-			xt, streams, err = nil, nil, fmt.Errorf("%w: %v", errLight, p)
+			xt, streams, err = nil, nil, fmt.Errorf("%w: %v", ErrLayout, p)
 		}
 	}()
 	xref, err := startXRef(f, size)
@@ -51,16 +49,16 @@ func readLight(c context.Context, f io.ReaderAt, size int64) (xt *model.XRefTabl
 	}
 	for _, k := range []string{"Prev", "Encrypt", "XRefStm"} {
 		if _, ok := trailer[k]; ok {
-			return nil, nil, fmt.Errorf("%w: trailer has /%s", errLight, k)
+			return nil, nil, fmt.Errorf("%w: trailer has /%s", ErrLayout, k)
 		}
 	}
 	root, ok := trailer["Root"].(types.IndirectRef)
 	if !ok {
-		return nil, nil, fmt.Errorf("%w: no /Root", errLight)
+		return nil, nil, fmt.Errorf("%w: no /Root", ErrLayout)
 	}
 	zero := 0
 	xt = &model.XRefTable{Table: map[int]*model.XRefTableEntry{}, Root: &root}
-	streams = map[int]streamLoc{}
+	streams = map[int]StreamLoc{}
 	buf := make([]byte, 1024)
 	for nr, off := range offs {
 		if off <= 0 {
@@ -72,7 +70,7 @@ func readLight(c context.Context, f io.ReaderAt, size int64) (xt *model.XRefTabl
 			}
 		}
 		var o types.Object
-		var loc *streamLoc
+		var loc *StreamLoc
 		o, loc, buf, err = readObject(f, size, nr, off, buf)
 		if err != nil {
 			return nil, nil, err
@@ -88,12 +86,12 @@ func readLight(c context.Context, f io.ReaderAt, size int64) (xt *model.XRefTabl
 	return xt, streams, nil
 }
 
-// fileWindow serves reads of a file's first and last windowSize bytes from
-// memory. The light reader reads small pieces — the objects (at the start
+// Window serves reads of a file's first and last windowSize bytes from
+// memory. Read reads small pieces — the objects (at the start
 // of an ingested file, before the image data), the end of stream data, the
 // xref table and trailer (at its end) — and a system call for each costs
 // more than parsing them.
-type fileWindow struct {
+type Window struct {
 	r          io.ReaderAt
 	size       int64
 	head, tail []byte // the file's first and last bytes
@@ -101,8 +99,9 @@ type fileWindow struct {
 
 const windowSize = 16 << 10
 
-func newFileWindow(r io.ReaderAt, size int64) (*fileWindow, error) {
-	w := &fileWindow{r: r, size: size, head: make([]byte, min(size, windowSize))}
+// NewWindow reads the first and last bytes of r (size bytes).
+func NewWindow(r io.ReaderAt, size int64) (*Window, error) {
+	w := &Window{r: r, size: size, head: make([]byte, min(size, windowSize))}
 	if _, err := r.ReadAt(w.head, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
@@ -115,8 +114,11 @@ func newFileWindow(r io.ReaderAt, size int64) (*fileWindow, error) {
 	return w, nil
 }
 
+// Head is the file's first bytes (up to 16 KB).
+func (w *Window) Head() []byte { return w.head }
+
 // ReadAt implements io.ReaderAt.
-func (w *fileWindow) ReadAt(p []byte, off int64) (int, error) {
+func (w *Window) ReadAt(p []byte, off int64) (int, error) {
 	end := min(off+int64(len(p)), w.size)
 	tailStart := w.size - int64(len(w.tail))
 	var n int
@@ -147,15 +149,15 @@ func startXRef(f io.ReaderAt, size int64) (int64, error) {
 	}
 	i := bytes.LastIndex(tail, []byte("startxref"))
 	if i < 0 {
-		return 0, fmt.Errorf("%w: no startxref", errLight)
+		return 0, fmt.Errorf("%w: no startxref", ErrLayout)
 	}
 	fields := bytes.Fields(tail[i+len("startxref"):])
 	if len(fields) == 0 {
-		return 0, fmt.Errorf("%w: bad startxref", errLight)
+		return 0, fmt.Errorf("%w: bad startxref", ErrLayout)
 	}
 	off, err := strconv.ParseInt(string(fields[0]), 10, 64)
 	if err != nil || off <= 0 || off >= size {
-		return 0, fmt.Errorf("%w: bad startxref", errLight)
+		return 0, fmt.Errorf("%w: bad startxref", ErrLayout)
 	}
 	return off, nil
 }
@@ -167,12 +169,12 @@ func readXRefTable(c context.Context, f io.ReaderAt, size, off int64) ([]int64, 
 	line := func() (string, error) {
 		l, err := r.ReadString('\n')
 		if err != nil && !(errors.Is(err, io.EOF) && l != "") {
-			return "", fmt.Errorf("%w: xref: %v", errLight, err)
+			return "", fmt.Errorf("%w: xref: %v", ErrLayout, err)
 		}
 		return string(bytes.TrimRight([]byte(l), "\r\n \t")), nil
 	}
 	if l, err := line(); err != nil || l != "xref" {
-		return nil, nil, fmt.Errorf("%w: no xref table", errLight)
+		return nil, nil, fmt.Errorf("%w: no xref table", ErrLayout)
 	}
 	var offs []int64
 	entry := make([]byte, 20)
@@ -188,36 +190,36 @@ func readXRefTable(c context.Context, f io.ReaderAt, size, off int64) ([]int64, 
 			o, err := model.ParseObjectContext(c, &s, 0)
 			d, ok := o.(types.Dict)
 			if err != nil || !ok {
-				return nil, nil, fmt.Errorf("%w: bad trailer", errLight)
+				return nil, nil, fmt.Errorf("%w: bad trailer", ErrLayout)
 			}
 			if n, ok := d["Size"].(types.Integer); !ok || int(n) != len(offs) {
-				return nil, nil, fmt.Errorf("%w: trailer /Size does not match the table", errLight)
+				return nil, nil, fmt.Errorf("%w: trailer /Size does not match the table", ErrLayout)
 			}
 			return offs, d, nil
 		}
 		var start, count int
 		if _, err := fmt.Sscanf(l, "%d %d", &start, &count); err != nil || start < 0 || count < 0 ||
 			start != len(offs) || int64(start+count)*20 > size {
-			return nil, nil, fmt.Errorf("%w: bad xref subsection %q", errLight, l)
+			return nil, nil, fmt.Errorf("%w: bad xref subsection %q", ErrLayout, l)
 		}
 		for i := 0; i < count; i++ {
 			if i%4096 == 0 && c.Err() != nil {
 				return nil, nil, c.Err()
 			}
 			if _, err := io.ReadFull(r, entry); err != nil {
-				return nil, nil, fmt.Errorf("%w: xref entry: %v", errLight, err)
+				return nil, nil, fmt.Errorf("%w: xref entry: %v", ErrLayout, err)
 			}
 			o, err1 := strconv.ParseInt(string(entry[:10]), 10, 64)
 			g, err2 := strconv.Atoi(string(entry[11:16]))
 			switch {
 			case err1 != nil || err2 != nil || entry[10] != ' ' || entry[16] != ' ':
-				return nil, nil, fmt.Errorf("%w: bad xref entry %q", errLight, entry)
+				return nil, nil, fmt.Errorf("%w: bad xref entry %q", ErrLayout, entry)
 			case entry[17] == 'f':
 				offs = append(offs, 0)
 			case entry[17] == 'n' && g == 0 && o > 0 && o < size:
 				offs = append(offs, o)
 			default:
-				return nil, nil, fmt.Errorf("%w: xref entry %q", errLight, entry)
+				return nil, nil, fmt.Errorf("%w: xref entry %q", ErrLayout, entry)
 			}
 		}
 	}
@@ -226,8 +228,8 @@ func readXRefTable(c context.Context, f io.ReaderAt, size, off int64) ([]int64, 
 // readObject parses object nr at off. For a stream it returns the
 // dictionary and where the data is, having checked that endstream follows
 // it. buf is a scratch buffer, returned (possibly grown) for reuse.
-func readObject(f io.ReaderAt, size int64, nr int, off int64, buf []byte) (types.Object, *streamLoc, []byte, error) {
-	bad := func(what string) error { return fmt.Errorf("%w: object %d: %s", errLight, nr, what) }
+func readObject(f io.ReaderAt, size int64, nr int, off int64, buf []byte) (types.Object, *StreamLoc, []byte, error) {
+	bad := func(what string) error { return fmt.Errorf("%w: object %d: %s", ErrLayout, nr, what) }
 	for {
 		n := int(min(int64(len(buf)), size-off))
 		k, err := f.ReadAt(buf[:n], off)
@@ -238,11 +240,11 @@ func readObject(f io.ReaderAt, size int64, nr int, off int64, buf []byte) (types
 		o, loc, err := parseObjectAt(buf[:k], nr, off, whole)
 		if err == nil {
 			if loc != nil {
-				if loc.off+loc.n > size {
+				if loc.Off+loc.N > size {
 					return nil, nil, buf, bad("stream data past the end of the file")
 				}
 				var end [32]byte
-				m, _ := f.ReadAt(end[:], loc.off+loc.n)
+				m, _ := f.ReadAt(end[:], loc.Off+loc.N)
 				e := bytes.TrimLeft(end[:m], "\r\n \t")
 				if !bytes.HasPrefix(e, []byte("endstream")) {
 					return nil, nil, buf, bad("no endstream after /Length bytes")
@@ -261,7 +263,7 @@ var errShort = errors.New("object longer than the buffer")
 
 // parseObjectAt parses "nr 0 obj … endobj" or "nr 0 obj <<…>> stream" at
 // the start of b (read from off); whole says b ends where the file does.
-func parseObjectAt(b []byte, nr int, off int64, whole bool) (types.Object, *streamLoc, error) {
+func parseObjectAt(b []byte, nr int, off int64, whole bool) (types.Object, *StreamLoc, error) {
 	short := func(what string) error {
 		if whole {
 			return errors.New(what)
@@ -323,7 +325,7 @@ func parseObjectAt(b []byte, nr int, off int64, whole bool) (types.Object, *stre
 			return nil, nil, errors.New("stream /Length is not a direct number")
 		}
 		dataOff := off + int64(len(b)-len(rest)) + int64(eol)
-		return d, &streamLoc{off: dataOff, n: int64(length)}, nil
+		return d, &StreamLoc{Off: dataOff, N: int64(length)}, nil
 	case len(rest) < len("endobj"):
 		return nil, nil, short("truncated object")
 	}
@@ -340,22 +342,4 @@ func isPDFDelim(c byte) bool {
 		return true
 	}
 	return false
-}
-
-// sourcePDF is one ingested document open for assembly: its objects (in
-// an XRefTable, read by the light reader or, failing that, by pdfcpu) and
-// its pages.
-type sourcePDF struct {
-	xt      *model.XRefTable
-	pgs     []*page
-	f       *os.File          // the file, for streams read by the light reader
-	streams map[int]streamLoc // light reader: where each stream's data is
-	pdfcpu  bool              // read by pdfcpu: streams are in memory
-	size    int64
-}
-
-func (s *sourcePDF) close() {
-	if s != nil && s.f != nil {
-		s.f.Close()
-	}
 }

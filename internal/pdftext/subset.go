@@ -1,4 +1,4 @@
-package dossier
+package pdftext
 
 import (
 	"crypto/sha256"
@@ -10,33 +10,32 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/pdffile"
 	"github.com/yuejuan/yuejuan/internal/truetype"
 )
 
-// subsetKit draws text for the per-lawyer copy (MakeCopy) without pdfcpu:
-// the glyphs come straight from the embedded font (cjkfont.Face), and the
-// font embedded in the copy is a minimal subset of it (truetype.Subset).
-// Glyph choice and advance widths are computed exactly as pdfcpu computes
-// them for textKit, so a stamp drawn here is laid out like StampCopy's.
-// subsetKit draws text with a subset of the embedded font whose glyphs are
-// renumbered in order of first use (glyph 0 stays .notdef). It has the
-// drawing methods of textKit, so stampContent serves both.
-type subsetKit struct {
+// Subset draws text without pdfcpu, with a subset of the embedded font
+// whose glyphs are renumbered in order of first use (glyph 0 stays
+// .notdef): the glyphs come straight from the embedded collection
+// (cjkfont.Face), and the font is a few KB (truetype.Subset). Glyph choice
+// and advance widths are computed exactly as pdfcpu computes them for Kit.
+type Subset struct {
 	face *truetype.Face
 	sub  *truetype.Subset
 	used map[uint16]rune // new glyph id -> the character it was drawn for
 }
 
-func newSubsetKit() (*subsetKit, error) {
+// NewSubset starts a subset of the embedded font.
+func NewSubset() (*Subset, error) {
 	f, err := cjkfont.Face()
 	if err != nil {
 		return nil, err
 	}
-	return &subsetKit{face: f, sub: truetype.NewSubset(f), used: map[uint16]rune{}}, nil
+	return &Subset{face: f, sub: truetype.NewSubset(f), used: map[uint16]rune{}}, nil
 }
 
-// orig is the original glyph for r, with textKit's fallbacks.
-func (k *subsetKit) orig(r rune) (uint16, bool) {
+// orig is the original glyph for r, with Kit's fallbacks.
+func (k *Subset) orig(r rune) (uint16, bool) {
 	if g, ok := k.face.Glyph(r); ok {
 		return g, true
 	}
@@ -46,7 +45,8 @@ func (k *subsetKit) orig(r rune) (uint16, bool) {
 	return 0, false
 }
 
-func (k *subsetKit) width(s string, size float64) float64 {
+// Width is the width of s at size points.
+func (k *Subset) Width(s string, size float64) float64 {
 	w := 0
 	for _, r := range s {
 		g, _ := k.orig(r)
@@ -55,7 +55,8 @@ func (k *subsetKit) width(s string, size float64) float64 {
 	return float64(w) * size / 1000
 }
 
-func (k *subsetKit) hex(s string) string {
+// Hex encodes s as glyph ids of the subset for a Tj operand.
+func (k *Subset) Hex(s string) string {
 	b := make([]byte, 0, 4*len(s)+2)
 	b = append(b, '<')
 	for _, r := range s {
@@ -73,17 +74,18 @@ func (k *subsetKit) hex(s string) string {
 	return string(append(b, '>'))
 }
 
-func (k *subsetKit) show(b *strings.Builder, font string, s string, size, x, y float64) {
-	fmt.Fprintf(b, "BT /%s %s Tf %s %s Td %s Tj ET\n", font, formatFloat(size), formatFloat(x), formatFloat(y), k.hex(s))
+// Show writes a text object placing s with its baseline start at x, y.
+func (k *Subset) Show(b *strings.Builder, font string, s string, size, x, y float64) {
+	fmt.Fprintf(b, "BT /%s %s Tf %s %s Td %s Tj ET\n", font, pdffile.FormatFloat(size), pdffile.FormatFloat(x), pdffile.FormatFloat(y), k.Hex(s))
 }
 
-// fontObjects returns the objects of the subset font as a Type0 font with
+// FontObjects returns the objects of the subset font as a Type0 font with
 // Identity-H encoding, numbered from first: the Type0 dictionary is object
 // first. The subset tag is derived from the glyphs, so equal text gives
 // equal bytes.
-func (k *subsetKit) fontObjects(first int) ([]types.Object, error) {
+func (k *Subset) FontObjects(first int) ([]types.Object, error) {
 	if len(k.sub.Glyphs()) == 1 { // nothing drawn: keep one glyph so the font is valid
-		k.hex(" ")
+		k.Hex(" ")
 	}
 	prog, err := k.sub.Program()
 	if err != nil {
@@ -114,11 +116,11 @@ func (k *subsetKit) fontObjects(first int) ([]types.Object, error) {
 	if f.ItalicAngle != 0 {
 		flags |= 0x40
 	}
-	file, err := flateStream(prog, types.Dict{"Length1": types.Integer(len(prog))})
+	file, err := pdffile.FlateStream(prog, types.Dict{"Length1": types.Integer(len(prog))})
 	if err != nil {
 		return nil, err
 	}
-	cmap, err := flateStream(toUnicode(k.used), nil)
+	cmap, err := pdffile.FlateStream(toUnicode(k.used), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -143,17 +145,4 @@ func (k *subsetKit) fontObjects(first int) ([]types.Object, error) {
 		file, // 3
 		cmap, // 4
 	}, nil
-}
-
-// flateStream is a Flate-compressed stream object.
-func flateStream(content []byte, d types.Dict) (types.StreamDict, error) {
-	sd := types.StreamDict{Dict: types.Dict{}, Content: content, FilterPipeline: []types.PDFFilter{{Name: "FlateDecode"}}}
-	for k, v := range d {
-		sd.Dict[k] = v
-	}
-	sd.Dict["Filter"] = types.Name("FlateDecode")
-	if err := sd.Encode(); err != nil {
-		return types.StreamDict{}, err
-	}
-	return sd, nil
 }

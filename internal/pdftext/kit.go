@@ -1,4 +1,10 @@
-package dossier
+// Package pdftext lays out text in the embedded CJK font (cjkfont) and
+// encodes it for PDF content streams: Kit for documents built in a pdfcpu
+// XRefTable (pdfcpu subsets the font into one Type0 font per document),
+// Subset for objects written without pdfcpu (a minimal subset of our own,
+// see truetype). Both choose glyphs and advance widths alike, so text laid
+// out by either looks the same; Drawer is what they share.
+package pdftext
 
 import (
 	"crypto/sha256"
@@ -17,51 +23,68 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/pdffile"
 )
 
 var (
 	metricsOnce sync.Once
-	metrics     font.TTFLight
+	ttfMetrics  font.TTFLight
 	metricsErr  error
 )
 
-func fontMetrics() (*font.TTFLight, error) {
+// metrics are the font's metrics as pdfcpu has them, read once.
+func metrics() (*font.TTFLight, error) {
 	metricsOnce.Do(func() {
 		ttf, ok, err := font.UserFont(cjkfont.Name)
 		if err == nil && !ok {
 			err = fmt.Errorf("font %s not installed", cjkfont.Name)
 		}
-		metrics, metricsErr = ttf, err
+		ttfMetrics, metricsErr = ttf, err
 	})
-	return &metrics, metricsErr
+	return &ttfMetrics, metricsErr
 }
 
-// textKit draws text with one embedded, subset Type0 (Identity-H) font per
-// document. Text stays extractable through the ToUnicode map pdfcpu writes.
-type textKit struct {
-	xt      *model.XRefTable
-	ttf     *font.TTFLight
-	fontRef types.IndirectRef
-	used    map[uint16]rune // glyph id -> the character it was drawn for
-	tag     string          // stem of the subset tag, distinguishes base and stamp fonts
+// Drawer lays out and encodes text in one font: Kit and Subset are one.
+type Drawer interface {
+	// Width is the width of s at size points.
+	Width(s string, size float64) float64
+	// Hex encodes s as glyph ids for a Tj operand.
+	Hex(s string) string
+	// Show writes a text object placing s in font (a resource name) with
+	// its baseline start at x, y.
+	Show(b *strings.Builder, font string, s string, size, x, y float64)
 }
 
-func newTextKit(xt *model.XRefTable, tag string) (*textKit, error) {
-	ttf, err := fontMetrics()
+// Kit draws text with one embedded, subset Type0 (Identity-H) font per
+// document. Text stays extractable through its ToUnicode map.
+type Kit struct {
+	xt  *model.XRefTable
+	ttf *font.TTFLight
+	// Font is the font dictionary, to put in the resources of what draws
+	// with the kit; it is made by Finish.
+	Font types.IndirectRef
+	used map[uint16]rune // glyph id -> the character it was drawn for
+	tag  string          // stem of the subset tag, distinguishes base and stamp fonts
+}
+
+// NewKit starts a kit drawing into xt. tag distinguishes the subset tags
+// of fonts made for different purposes (the base's and a stamp's).
+func NewKit(xt *model.XRefTable, tag string) (*Kit, error) {
+	ttf, err := metrics()
 	if err != nil {
 		return nil, err
 	}
 	// The font dictionary is made once, by finish, when the glyphs are
 	// known: pdfcpu reads and subsets the whole font (20 MB) each time it
-	// makes or updates one. Until then fontRef holds an empty dictionary.
+	// makes or updates one. Until then Font holds an empty dictionary.
 	ref, err := xt.IndRefForNewObject(types.Dict{})
 	if err != nil {
 		return nil, err
 	}
-	return &textKit{xt: xt, ttf: ttf, fontRef: *ref, used: map[uint16]rune{}, tag: tag}, nil
+	return &Kit{xt: xt, ttf: ttf, Font: *ref, used: map[uint16]rune{}, tag: tag}, nil
 }
 
-func (k *textKit) gid(r rune) uint16 {
+func (k *Kit) gid(r rune) uint16 {
 	if g, ok := k.ttf.Chars[uint32(r)]; ok {
 		return g
 	}
@@ -71,8 +94,8 @@ func (k *textKit) gid(r rune) uint16 {
 	return 0
 }
 
-// width of s at size points.
-func (k *textKit) width(s string, size float64) float64 {
+// Width is the width of s at size points.
+func (k *Kit) Width(s string, size float64) float64 {
 	w := 0
 	for _, r := range s {
 		w += k.runeWidth(r)
@@ -81,7 +104,7 @@ func (k *textKit) width(s string, size float64) float64 {
 }
 
 // runeWidth is r's advance in font units (1000 to the point size).
-func (k *textKit) runeWidth(r rune) int {
+func (k *Kit) runeWidth(r rune) int {
 	if g := int(k.gid(r)); g < len(k.ttf.GlyphWidths) {
 		return k.ttf.GlyphWidths[g]
 	}
@@ -91,7 +114,7 @@ func (k *textKit) runeWidth(r rune) int {
 // fits returns how many of the runes rs, from the start, are at most maxW
 // wide at size, given the width already used: a walk that stops at the
 // first rune that does not fit, so it costs what fits, not len(rs).
-func (k *textKit) fits(rs []rune, used int, size, maxW float64) int {
+func (k *Kit) fits(rs []rune, used int, size, maxW float64) int {
 	w := used
 	for i, r := range rs {
 		w += k.runeWidth(r)
@@ -102,8 +125,8 @@ func (k *textKit) fits(rs []rune, used int, size, maxW float64) int {
 	return len(rs)
 }
 
-// hex encodes s as glyph ids for a Tj operand and records the glyphs used.
-func (k *textKit) hex(s string) string {
+// Hex encodes s as glyph ids for a Tj operand and records the glyphs used.
+func (k *Kit) Hex(s string) string {
 	b := make([]byte, 0, 2*len(s))
 	for _, r := range s {
 		g := k.gid(r)
@@ -119,15 +142,15 @@ func (k *textKit) hex(s string) string {
 	return "<" + hex.EncodeToString(b) + ">"
 }
 
-// show writes a text object placing s with its baseline start at x, y.
-func (k *textKit) show(b *strings.Builder, font string, s string, size, x, y float64) {
-	fmt.Fprintf(b, "BT /%s %s Tf %s %s Td %s Tj ET\n", font, formatFloat(size), formatFloat(x), formatFloat(y), k.hex(s))
+// Show writes a text object placing s with its baseline start at x, y.
+func (k *Kit) Show(b *strings.Builder, font string, s string, size, x, y float64) {
+	fmt.Fprintf(b, "BT /%s %s Tf %s %s Td %s Tj ET\n", font, pdffile.FormatFloat(size), pdffile.FormatFloat(x), pdffile.FormatFloat(y), k.Hex(s))
 }
 
-// fit shortens s with an ellipsis so it is at most maxW wide at size (""
+// Fit shortens s with an ellipsis so it is at most maxW wide at size (""
 // if not even the ellipsis fits). Its cost is the length of what is kept,
 // whatever the length of s: a title of any length is cut in one walk.
-func (k *textKit) fit(s string, size, maxW float64) string {
+func (k *Kit) Fit(s string, size, maxW float64) string {
 	rs := []rune(s)
 	if k.fits(rs, 0, size, maxW) == len(rs) {
 		return s
@@ -139,18 +162,18 @@ func (k *textKit) fit(s string, size, maxW float64) string {
 	return string(rs[:n]) + "…"
 }
 
-// wrap breaks s into lines at most maxW wide (any rune boundary, preferring
+// Wrap breaks s into lines at most maxW wide (any rune boundary, preferring
 // spaces for Latin text).
-func (k *textKit) wrap(s string, size, maxW float64) []string {
-	return k.wrapN(s, size, maxW, 0)
+func (k *Kit) Wrap(s string, size, maxW float64) []string {
+	return k.WrapN(s, size, maxW, 0)
 }
 
-// wrapN is wrap that makes at most maxLines lines (0: no limit): when more
+// WrapN is Wrap that makes at most maxLines lines (0: no limit): when more
 // text follows the last of them, that line ends in an ellipsis. Each line
 // costs its own length, so laying out a text is linear in its length (it
 // used to measure every prefix of the rest of the text again for each line,
 // which made a 4,000-character title take 12 s).
-func (k *textKit) wrapN(s string, size, maxW float64, maxLines int) []string {
+func (k *Kit) WrapN(s string, size, maxW float64, maxLines int) []string {
 	var lines []string
 	paras := strings.Split(s, "\n")
 	for pi, para := range paras {
@@ -162,7 +185,7 @@ func (k *textKit) wrapN(s string, size, maxW float64, maxLines int) []string {
 				if pi < len(paras)-1 {
 					rest += " " + strings.Join(paras[pi+1:], " ")
 				}
-				return append(lines, k.fit(rest, size, maxW))
+				return append(lines, k.Fit(rest, size, maxW))
 			}
 			n := max(1, k.fits(rs, 0, size, maxW))
 			if n < len(rs) {
@@ -193,9 +216,9 @@ func (k *textKit) wrapN(s string, size, maxW float64, maxLines int) []string {
 	return lines
 }
 
-// finish writes the font subset and gives it a subset tag derived from the
+// Finish writes the font subset and gives it a subset tag derived from the
 // glyphs used (pdfcpu picks a random one), keeping the output reproducible.
-func (k *textKit) finish() error {
+func (k *Kit) Finish() error {
 	if len(k.used) == 0 {
 		k.used[k.gid(' ')] = ' '
 	}
@@ -215,7 +238,7 @@ func (k *textKit) finish() error {
 	if err != nil || fd == nil {
 		return fmt.Errorf("font dictionary: %v", err)
 	}
-	e, ok := xt.FindTableEntryLight(int(k.fontRef.ObjectNumber))
+	e, ok := xt.FindTableEntryLight(int(k.Font.ObjectNumber))
 	if !ok {
 		return errors.New("font dictionary: placeholder missing")
 	}
@@ -237,7 +260,7 @@ func (k *textKit) finish() error {
 	}
 	name := types.Name(string(tag) + "+" + cjkfont.Name)
 
-	d, err := xt.DereferenceDict(k.fontRef)
+	d, err := xt.DereferenceDict(k.Font)
 	if err != nil || d == nil {
 		return fmt.Errorf("font dictionary: %v", err)
 	}
@@ -256,13 +279,17 @@ func (k *textKit) finish() error {
 	// pdfcpu's ToUnicode CMap lists only the first 100 glyphs (bf() in
 	// pdfcpu/font/fontDict.go stops after one bfchar block), which makes
 	// the rest of the text unextractable: write a complete one.
-	cmap, err := newStream(xt, toUnicode(k.used), nil)
+	cmap, err := pdffile.NewStream(xt, toUnicode(k.used), nil)
 	if err != nil {
 		return err
 	}
 	d["ToUnicode"] = cmap
 	return nil
 }
+
+// Release lets the document go: the kit still measures and encodes text
+// (Width, Hex, Show) but can no longer Finish.
+func (k *Kit) Release() { k.xt = nil }
 
 // toUnicode writes a ToUnicode CMap for an Identity-H font.
 func toUnicode(used map[uint16]rune) []byte {
