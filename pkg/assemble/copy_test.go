@@ -208,12 +208,15 @@ func noisyJPEG(seed int64) []byte {
 	return b.Bytes()
 }
 
-var s3Bucket string
+var (
+	s3Bucket string
+	s3PID    int // the versitygw startS3 started (0: none, an outside endpoint)
+)
 
 // startS3 starts versitygw on a free port over a temporary directory (or
 // uses YUEJUAN_TEST_S3_ENDPOINT, as the blob tests do) and opens a fresh
 // bucket. A missing versitygw fails the test: run infra/peers/versitygw.sh.
-func startS3(t *testing.T) (*blob.Bucket, *s3.Client) {
+func startS3(t testing.TB) (*blob.Bucket, *s3.Client) {
 	t.Helper()
 	ctx := context.Background()
 	endpoint := os.Getenv("YUEJUAN_TEST_S3_ENDPOINT")
@@ -241,6 +244,7 @@ func startS3(t *testing.T) (*blob.Bucket, *s3.Client) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		s3PID = cmd.Process.Pid
 		t.Cleanup(func() {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
