@@ -7,8 +7,8 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Limiter limits sign-in attempts per key (a client address, a user name):
-// Burst at once, then one every Every. It lives in the process, as the
+// Limiter limits failed sign-ins per key (a client address, a user name):
+// Burst of them at once, then one every Every; successes cost nothing. It lives in the process, as the
 // embedded provider does; the lockout, kept in the table, is what holds
 // across processes.
 type Limiter struct {
@@ -24,8 +24,16 @@ type limit struct {
 	seen time.Time
 }
 
-// Allow reports whether key may try now, and counts the try.
-func (l *Limiter) Allow(key string) bool {
+// Blocked reports whether key has used up its failures for now.
+func (l *Limiter) Blocked(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, ok := l.keys[key]
+	return ok && v.l.TokensAt(time.Now()) < 1
+}
+
+// Failed counts a failure of key.
+func (l *Limiter) Failed(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
@@ -46,5 +54,5 @@ func (l *Limiter) Allow(key string) bool {
 		l.keys[key] = v
 	}
 	v.seen = now
-	return v.l.AllowN(now, 1)
+	v.l.AllowN(now, 1)
 }

@@ -282,6 +282,35 @@ func (a *Authority) Verify(_ context.Context, raw string) (Identity, error) {
 	return id, nil
 }
 
+// Verifier checks a login token and says who the caller is.
+type Verifier interface {
+	Verify(ctx context.Context, raw string) (Identity, error)
+}
+
+// FirstOf accepts a token that one of its verifiers accepts, each with its
+// own fixed algorithm, issuer and audience (the local server: its OpenID
+// provider's tokens, and the developer tool's). The error is the first
+// verifier's.
+type FirstOf []Verifier
+
+// Verify tries each verifier in turn.
+func (vs FirstOf) Verify(ctx context.Context, raw string) (Identity, error) {
+	var first error
+	for _, v := range vs {
+		id, err := v.Verify(ctx, raw)
+		if err == nil {
+			return id, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		first = fmt.Errorf("%w: no verifier", ErrInvalidToken)
+	}
+	return Identity{}, first
+}
+
 type ctxKey struct{}
 
 // WithIdentity returns a context carrying id.

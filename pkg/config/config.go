@@ -46,6 +46,12 @@ type Config struct {
 	S3PathStyle      bool   // YUEJUAN_S3_PATH_STYLE
 }
 
+// ProviderIssuer is the issuer of the local server's embedded OpenID
+// provider, served under the public URL. Its tokens are signed with the
+// same login key as the developer tool's (YUEJUAN_ISSUER), each verified
+// against its own issuer.
+func (c Config) ProviderIssuer() string { return c.PublicURL + "/oidc" }
+
 // UsesDynamoDB reports whether the metadata lives in DynamoDB (YUEJUAN_TABLE
 // or YUEJUAN_DYNAMODB_ENDPOINT is set) rather than in SQLite.
 func (c Config) UsesDynamoDB() bool { return c.Table != "" || c.DynamoDBEndpoint != "" }
@@ -83,7 +89,7 @@ var Vars = [][2]string{
 	{"YUEJUAN_ADDR", "listen address of the local server (default 127.0.0.1:8080)"},
 	{"YUEJUAN_DATA", "data directory: keys, SQLite database, objects (default ./data)"},
 	{"YUEJUAN_PUBLIC_URL", "external base URL used in links (default http://<ADDR>)"},
-	{"YUEJUAN_ISSUER", "JWT issuer of login tokens (default yuejuan-local)"},
+	{"YUEJUAN_ISSUER", "JWT issuer of the developer tool's login tokens (yuejuan token; default yuejuan-local); the sign-in's own are <PUBLIC_URL>/oidc"},
 	{"YUEJUAN_AUDIENCE", "JWT audience of login tokens (default yuejuan)"},
 	{"YUEJUAN_LINK_TTL", "lifetime of a download link, Go duration (default 168h)"},
 	{"YUEJUAN_MAX_DOWNLOADS", "downloads allowed per link (default 5)"},

@@ -262,12 +262,16 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	from := actor(r)
-	if !p.limiter.Allow("ip:"+from.IP) || !p.limiter.Allow("user:"+user) {
+	if p.limiter.Blocked("ip:"+from.IP) || p.limiter.Blocked("user:"+user) {
 		pg.Error = "尝试过于频繁，请一分钟后再试 (Too many attempts: try again in a minute)"
 		p.render(w, http.StatusTooManyRequests, pg)
 		return
 	}
 	a, err := p.dir.SignIn(r.Context(), user, pw, from)
+	if err != nil {
+		p.limiter.Failed("ip:" + from.IP)
+		p.limiter.Failed("user:" + user)
+	}
 	var locked *account.LockedError
 	switch {
 	case errors.As(err, &locked):

@@ -2,7 +2,8 @@ package server_test
 
 // The authorization matrix: every route of the API × every kind of caller
 // (nobody, a bad token, each role, a lawyer or clerk whose resource it is
-// not) — each refusal with the right status (401 without a valid login,
+// not, and callers signed in through the pages' session rather than a
+// token) — each refusal with the right status (401 without a valid login,
 // 403 for a role the route does not admit, 404 for someone else's resource,
 // as if it did not exist) and an audit record of it under the request's id.
 // The route table is checked against the routes the API really mounts.
@@ -137,6 +138,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"clerk of the unit", clerk, w.clerkA, false},
 		{"clerk of another unit", clerk, w.clerkB, true},
 		{"auditor", auditor, w.auditor, false},
+		{"the lawyer, signed in by the pages", lawyer, w.lawyerAPages, false},
+		{"clerk of another unit, signed in by the pages", clerk, w.clerkBPages, true},
 	}
 	type denial struct {
 		what, action, requestID string

@@ -172,7 +172,9 @@ func (a answer) decode(t *testing.T, v any) {
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-// call sends a request (body: nil, []byte or a value to encode as JSON).
+// call sends a request (body: nil, []byte or a value to encode as JSON)
+// with tok as its Bearer token, or, for "session:ID:CSRF" (sessionOf), as
+// the pages send it.
 func (ts *tsrv) call(tok, method, path string, body any) answer {
 	ts.t.Helper()
 	var rd io.Reader
@@ -191,7 +193,12 @@ func (ts *tsrv) call(tok, method, path string, body any) answer {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	if tok != "" {
+	if sess, ok := strings.CutPrefix(tok, "session:"); ok {
+		// The pages' caller: the session cookie and its CSRF token.
+		sid, csrf, _ := strings.Cut(sess, ":")
+		req.Header.Set("Cookie", "yj_session="+sid+"; yj_csrf="+csrf)
+		req.Header.Set("X-CSRF-Token", csrf)
+	} else if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	if body != nil {
@@ -257,9 +264,11 @@ func itoa(n int) string {
 // authorization matrix aims at.
 type world struct {
 	clerkA, clerkB, lawyerA, lawyerB, auditor string
-	caseID, caseNo, materialID                string
-	attachment, appID, opinion, complaint     string
-	linkURL                                   string
+	// The same lawyer A and clerk B signed in through the pages (sessionOf).
+	lawyerAPages, clerkBPages             string
+	caseID, caseNo, materialID            string
+	attachment, appID, opinion, complaint string
+	linkURL                               string
 }
 
 const (
@@ -280,6 +289,8 @@ func (ts *tsrv) world() *world {
 		lawyerB: ts.token(auth.Lawyer, licenseB, "李律师", ""),
 		auditor: ts.token(auth.Auditor, "audit01", "李审计", ""),
 	}
+	w.lawyerAPages = ts.sessionOf(auth.Identity{Subject: licenseA, Name: "张律师", Role: auth.Lawyer})
+	w.clerkBPages = ts.sessionOf(auth.Identity{Subject: "clerk09", Name: "赵书记员", Role: auth.Clerk, Unit: unitB})
 	var c struct{ ID, CaseNo string }
 	ts.must(w.clerkA, "POST", "/api/v1/cases", map[string]any{
 		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": "张某某盗窃案", "stage": "prosecution_review", "onlineReview": true,

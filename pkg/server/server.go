@@ -27,6 +27,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/app"
 	"github.com/yuejuan/yuejuan/pkg/app/jobs"
 	"github.com/yuejuan/yuejuan/pkg/assemble"
@@ -40,8 +41,10 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/notify"
+	"github.com/yuejuan/yuejuan/pkg/provider"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
+	"github.com/yuejuan/yuejuan/pkg/session"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 	"github.com/yuejuan/yuejuan/pkg/web"
@@ -73,6 +76,12 @@ type Server struct {
 	// Notices records notices and delivers them through Outbox, retrying
 	// failed deliveries on each Tick.
 	Notices *notify.Dispatcher
+	// Accounts is the directory the embedded provider signs people in
+	// from (signin.go).
+	Accounts *account.Directory
+	signIn   *auth.Authority // the embedded provider's tokens
+	provider *provider.Provider
+	bff      *session.BFF
 }
 
 // LoginKeyPath is where the login token key lives in a data dir.
@@ -196,8 +205,11 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}.Handle)
 	s.Queue.Log = log
 	s.Outbox = &notify.Outbox{T: tbl}
+	// Login tokens come from the embedded provider (signin.go) or from the
+	// developer tool, each under its own issuer, both signed with the login key.
+	s.signIn = &auth.Authority{Keys: authority.Keys, Issuer: cfg.ProviderIssuer(), Audience: cfg.Audience}
 	a = app.New(app.Ports{Table: tbl, Uploads: uploads, Dossiers: dossiers, Queue: s.Queue, Channel: s.Outbox,
-		Login: authority, Links: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Calendar: cal, Log: log,
+		Login: auth.FirstOf{s.signIn, authority}, Links: &link.Signer{Keys: auth.NewKeySet(linkKey), Issuer: cfg.Issuer}, Calendar: cal, Log: log,
 		RateLimit: httpapi.NewRateLimiter(httpapi.Rates{
 			Applications: httpapi.Rate{PerHour: cfg.ApplyPerHour, Burst: cfg.ApplyBurst},
 			Downloads:    httpapi.Rate{PerHour: cfg.DownloadPerHour, Burst: cfg.DownloadBurst}})},
@@ -212,6 +224,10 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	s.ingest, s.builder = ing.Worker, asm.Worker
 	s.ingest.OnDecided = s.requeueHeld
 	s.API = a.API()
+	if err := s.setupSignIn(a.Service.Audit); err != nil {
+		s.Queue.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -238,7 +254,8 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/blob/uploads", objectHeaders(s.Uploads.Handler(s.Config.MaxUpload, s.Notify)))
 		mux.Handle("/blob/dossiers", objectHeaders(s.Dossiers.Handler(0, nil)))
 	}
-	mux.Handle("/", web.Handler(s.API.Handler())) // pages at /, /lawyer, /clerk, /auditor, /static/; the rest to the API
+	api := s.signInRoutes(mux, s.API.Handler()) // the provider at the issuer's path, the pages' sign-in at /auth/
+	mux.Handle("/", web.Handler(api))           // pages at /, /lawyer, /clerk, /auditor, /static/; the rest to the API
 	return mux
 }
 

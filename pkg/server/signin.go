@@ -1,0 +1,104 @@
+package server
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"net/http"
+	"strings"
+
+	"golang.org/x/oauth2"
+
+	"github.com/yuejuan/yuejuan/pkg/account"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/provider"
+	"github.com/yuejuan/yuejuan/pkg/session"
+)
+
+// webClient is the pages' backend at the embedded provider.
+const webClient = "yuejuan-web"
+
+// setupSignIn makes the embedded OpenID provider (at the issuer's path,
+// signing with the login key) over the account directory, and the pages'
+// backend-for-frontend, its confidential client, which reaches it in
+// process.
+func (s *Server) setupSignIn(log *audit.Log) error {
+	cfg := s.Config
+	issuer := cfg.ProviderIssuer()
+	key, err := auth.LoadOrCreateKeyFile(LoginKeyFile(cfg.DataDir))
+	if err != nil {
+		return err
+	}
+	s.Accounts = &account.Directory{T: s.table, Audit: log}
+	secret := rand.Text() // the client lives as long as this process
+	p, err := provider.New(provider.Config{Issuer: issuer, Audience: cfg.Audience, Key: key, Directory: s.Accounts, Log: s.Log,
+		Clients: []provider.Client{{ID: webClient, Secret: secret, RedirectURIs: []string{cfg.PublicURL + "/auth/callback"},
+			PostLogoutRedirectURIs: []string{cfg.PublicURL + "/"}}}})
+	if err != nil {
+		return err
+	}
+	s.provider = p
+	s.bff = session.New(session.Config{
+		OAuth: oauth2.Config{ClientID: webClient, ClientSecret: secret, RedirectURL: cfg.PublicURL + "/auth/callback",
+			Scopes: []string{"openid", "profile", "offline_access"},
+			Endpoint: oauth2.Endpoint{AuthURL: issuer + "/authorize", TokenURL: issuer + "/oauth/token",
+				AuthStyle: oauth2.AuthStyleInHeader}},
+		EndSessionURL: issuer + "/end_session", RevokeURL: issuer + "/revoke", PostLogoutURL: cfg.PublicURL + "/",
+		HTTP:     &http.Client{Transport: inProcess{p.Handler()}},
+		Verifier: s.signIn, Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Log: s.Log,
+	})
+	return nil
+}
+
+// signInRoutes mounts the provider and the BFF on mux, and returns api
+// with the BFF in front of its /api/ routes.
+func (s *Server) signInRoutes(mux *http.ServeMux, api http.Handler) http.Handler {
+	mux.Handle(s.provider.Path()+"/", s.provider.Handler())
+	mux.Handle("/auth/", s.bff.Handler())
+	withSession := s.bff.API(api)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			withSession.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
+
+// inProcess carries the BFF's requests to the provider without the network:
+// the public URL may be a proxy's that this host cannot reach.
+type inProcess struct{ h http.Handler }
+
+func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.RequestURI, r.RemoteAddr = r.URL.RequestURI(), "127.0.0.1:0"
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	rec := &recorder{header: http.Header{}}
+	t.h.ServeHTTP(rec, r)
+	if rec.code == 0 {
+		rec.code = http.StatusOK
+	}
+	return &http.Response{StatusCode: rec.code, Status: http.StatusText(rec.code), Header: rec.header, Request: r,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Body: io.NopCloser(&rec.body), ContentLength: int64(rec.body.Len())}, nil
+}
+
+type recorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
+func (r *recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
+}

@@ -1,0 +1,419 @@
+// Package session signs the pages in: a backend-for-frontend (BFF) that
+// runs the OpenID Connect authorization-code flow with PKCE as a
+// confidential client, keeps the tokens on the server and gives the browser
+// only an HttpOnly session cookie. Requests the pages send to the API carry
+// the cookie; the BFF checks their CSRF token, renews the access token with
+// the refresh token when it is about to expire, and passes the request on
+// with the access token as its Bearer header, so the API (pkg/httpapi)
+// verifies tokens exactly as it does for the CLI and on AWS.
+//
+// Why a BFF rather than tokens in the page (docs/security.md): a script
+// injected into the page cannot read or send away a token it never sees,
+// and a new tab shares the cookie, so it is signed in at once.
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// Verifier checks an access token as the API does.
+type Verifier interface {
+	Verify(ctx context.Context, raw string) (auth.Identity, error)
+}
+
+// Config describes the BFF's client at the provider.
+type Config struct {
+	// OAuth is the client: id, secret, the provider's authorize and token
+	// endpoints, the redirect URL (this origin's /auth/callback) and the
+	// scopes (openid, profile, offline_access for a refresh token).
+	OAuth oauth2.Config
+	// EndSessionURL and RevokeURL are the provider's; PostLogoutURL is
+	// where end_session sends the browser back (this origin's /).
+	EndSessionURL, RevokeURL, PostLogoutURL string
+	// HTTP reaches the provider (nil: http.DefaultClient).
+	HTTP     *http.Client
+	Verifier Verifier
+	// Secure marks cookies Secure (and __Host-): set when the pages are
+	// served over TLS.
+	Secure bool
+	// MaxAge ends a session however active (default 12 h, the provider's
+	// session).
+	MaxAge time.Duration
+	Log    *slog.Logger
+}
+
+// BFF is the pages' sign-in.
+type BFF struct {
+	c Config
+
+	mu       sync.Mutex
+	sessions map[string]*session
+	pending  map[string]pending // state → the flow it started
+}
+
+type session struct {
+	mu      sync.Mutex // one refresh at a time: a refresh token is used once
+	id      Identity
+	csrf    string
+	token   *oauth2.Token
+	idToken string
+	expires time.Time
+}
+
+type pending struct {
+	verifier, next string
+	expires        time.Time
+}
+
+// Identity is who a session is for, as the pages read it.
+type Identity = auth.Identity
+
+// New returns a BFF.
+func New(c Config) *BFF {
+	if c.MaxAge <= 0 {
+		c.MaxAge = 12 * time.Hour
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.HTTP == nil {
+		c.HTTP = http.DefaultClient
+	}
+	return &BFF{c: c, sessions: map[string]*session{}, pending: map[string]pending{}}
+}
+
+// The cookies. The session id is HttpOnly; the CSRF token and who is
+// signed in are for the pages' script to read (neither signs anything in:
+// the CSRF token is checked against the session's).
+const (
+	sessionCookie = "yj_session"
+	csrfCookie    = "yj_csrf"
+	whoCookie     = "yj_who"
+	stateCookie   = "yj_auth"
+	// CSRFHeader carries the CSRF token on every request that changes
+	// something.
+	CSRFHeader = "X-CSRF-Token"
+)
+
+func (b *BFF) name(n string) string {
+	if b.c.Secure {
+		return "__Host-" + n // Secure, Path=/, no Domain: no sub-domain can set it
+	}
+	return n
+}
+
+func (b *BFF) setCookie(w http.ResponseWriter, name, value string, httpOnly bool, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: b.name(name), Value: value, Path: "/", HttpOnly: httpOnly, Secure: b.c.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
+}
+
+func (b *BFF) clearCookies(w http.ResponseWriter) {
+	for _, n := range []string{sessionCookie, csrfCookie, whoCookie} {
+		b.setCookie(w, n, "", n == sessionCookie, -1)
+	}
+}
+
+func (b *BFF) context() context.Context {
+	return context.WithValue(context.Background(), oauth2.HTTPClient, b.c.HTTP)
+}
+
+// pages are where a sign-in may return to.
+var pages = map[string]bool{"/": true, "/lawyer": true, "/clerk": true, "/auditor": true}
+
+// Handler serves /auth/login, /auth/callback and /auth/logout.
+func (b *BFF) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /auth/login", b.login)
+	mux.HandleFunc("GET /auth/callback", b.callback)
+	mux.HandleFunc("POST /auth/logout", b.logout)
+	return mux
+}
+
+func (b *BFF) login(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.Query().Get("next")
+	if !pages[next] {
+		next = "/"
+	}
+	state, verifier := rand.Text(), oauth2.GenerateVerifier()
+	now := time.Now()
+	b.mu.Lock()
+	for k, p := range b.pending {
+		if now.After(p.expires) {
+			delete(b.pending, k)
+		}
+	}
+	b.pending[state] = pending{verifier: verifier, next: next, expires: now.Add(15 * time.Minute)}
+	b.mu.Unlock()
+	// The state is also bound to this browser: a code that arrives in
+	// another browser (login CSRF) finds no matching cookie.
+	http.SetCookie(w, &http.Cookie{Name: b.name(stateCookie), Value: state, Path: "/", HttpOnly: true, Secure: b.c.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: 15 * 60})
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, b.c.OAuth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), http.StatusFound)
+}
+
+func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	state := q.Get("state")
+	c, err := r.Cookie(b.name(stateCookie))
+	b.mu.Lock()
+	p, ok := b.pending[state]
+	delete(b.pending, state)
+	b.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: b.name(stateCookie), Value: "", Path: "/", HttpOnly: true, Secure: b.c.Secure, MaxAge: -1})
+	if err != nil || !ok || state == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 || time.Now().After(p.expires) {
+		b.problem(w, http.StatusBadRequest, "登录请求已失效，请重新登录 (The sign-in request is no longer valid: sign in again)", "")
+		return
+	}
+	if e := q.Get("error"); e != "" {
+		b.c.Log.Info("sign-in ended at the provider", "error", e, "description", q.Get("error_description"))
+		b.problem(w, http.StatusBadRequest, "登录未完成，请重新登录 (Signing in did not finish: sign in again)", "")
+		return
+	}
+	tok, err := b.c.OAuth.Exchange(b.context(), q.Get("code"), oauth2.VerifierOption(p.verifier))
+	if err != nil {
+		b.c.Log.Error("exchange the sign-in code", "err", err)
+		b.problem(w, http.StatusBadGateway, "登录未完成，请重新登录 (Signing in did not finish: sign in again)", "")
+		return
+	}
+	idToken, _ := tok.Extra("id_token").(string)
+	id, err := b.c.Verifier.Verify(r.Context(), tok.AccessToken)
+	if err != nil {
+		// An administrator's token names a role the pages do not serve.
+		b.c.Log.Info("a signed-in account the pages do not serve", "err", err)
+		b.problem(w, http.StatusForbidden, "此账户不能使用阅卷页面（管理员账户请使用 yuejuan user 命令）。 (This account cannot use the pages: administrators use the yuejuan user command.)", b.endSessionURL(idToken))
+		return
+	}
+	sid, csrf := rand.Text()+rand.Text(), rand.Text()
+	s := &session{id: id, csrf: csrf, token: tok, idToken: idToken, expires: time.Now().Add(b.c.MaxAge)}
+	b.mu.Lock()
+	b.sweep()
+	b.sessions[sid] = s
+	b.mu.Unlock()
+	age := int(b.c.MaxAge.Seconds())
+	b.setCookie(w, sessionCookie, sid, true, age)
+	b.setCookie(w, csrfCookie, csrf, false, age)
+	b.setCookie(w, whoCookie, who(id), false, age)
+	next := p.next
+	if next == "/" {
+		next = "/" + string(id.Role)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, next, http.StatusFound)
+}
+
+// who is the pages' view of the identity: base64url JSON of the claims
+// the header shows.
+func who(id Identity) string {
+	j, _ := json.Marshal(id)
+	return base64.RawURLEncoding.EncodeToString(j)
+}
+
+// sweep drops ended sessions; mu is held.
+func (b *BFF) sweep() {
+	now := time.Now()
+	for k, s := range b.sessions {
+		if now.After(s.expires) {
+			delete(b.sessions, k)
+		}
+	}
+}
+
+func (b *BFF) current(r *http.Request) (string, *session) {
+	c, err := r.Cookie(b.name(sessionCookie))
+	if err != nil || c.Value == "" {
+		return "", nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.sessions[c.Value]
+	if !ok || time.Now().After(s.expires) {
+		delete(b.sessions, c.Value)
+		return "", nil
+	}
+	return c.Value, s
+}
+
+func (b *BFF) end(sid string) {
+	b.mu.Lock()
+	delete(b.sessions, sid)
+	b.mu.Unlock()
+}
+
+func (b *BFF) endSessionURL(idToken string) string {
+	q := url.Values{"client_id": {b.c.OAuth.ClientID}, "post_logout_redirect_uri": {b.c.PostLogoutURL}}
+	if idToken != "" {
+		q.Set("id_token_hint", idToken)
+	}
+	return b.c.EndSessionURL + "?" + q.Encode()
+}
+
+// logout ends the session here and sends the page on to the provider's
+// end_session, which ends the provider's session and its tokens; the
+// answer names where to go ({"location": URL}), for the page's script.
+func (b *BFF) logout(w http.ResponseWriter, r *http.Request) {
+	sid, s := b.current(r)
+	loc := b.endSessionURL("")
+	if s != nil {
+		if !b.csrfOK(r, s) {
+			forbidden(w)
+			return
+		}
+		b.end(sid)
+		s.mu.Lock()
+		refresh, idToken := s.token.RefreshToken, s.idToken
+		s.mu.Unlock()
+		b.revoke(refresh)
+		loc = b.endSessionURL(idToken)
+	}
+	b.clearCookies(w)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(map[string]string{"location": loc})
+}
+
+// revoke tells the provider a refresh token is done with (RFC 7009); a
+// failure is logged: end_session ends the tokens too.
+func (b *BFF) revoke(token string) {
+	if token == "" || b.c.RevokeURL == "" {
+		return
+	}
+	req, err := http.NewRequest(http.MethodPost, b.c.RevokeURL,
+		strings.NewReader(url.Values{"token": {token}, "token_type_hint": {"refresh_token"}}.Encode()))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(b.c.OAuth.ClientID), url.QueryEscape(b.c.OAuth.ClientSecret))
+	resp, err := b.c.HTTP.Do(req)
+	if err != nil {
+		b.c.Log.Warn("revoke refresh token", "err", err)
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.c.Log.Warn("revoke refresh token", "status", resp.StatusCode)
+	}
+}
+
+func (b *BFF) csrfOK(r *http.Request, s *session) bool {
+	got := r.Header.Get(CSRFHeader)
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) == 1
+}
+
+// safe methods change nothing, so they need no CSRF token.
+func safe(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
+// renewBefore is how long before its expiry an access token is renewed.
+const renewBefore = time.Minute
+
+// API passes requests on to next: one with its own Authorization header
+// (the CLI, scripts) as it is; one with the session cookie with the
+// session's access token as its Bearer header, renewed first if it is
+// about to expire. A session that cannot be renewed ends, and its request
+// goes on without a login (the API answers 401; the page says so once).
+// A request that changes something must carry the session's CSRF token.
+func (b *BFF) API(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sid, s := b.current(r)
+		if s == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !safe(r.Method) && !b.csrfOK(r, s) {
+			forbidden(w)
+			return
+		}
+		tok, err := b.fresh(s)
+		if err != nil {
+			b.c.Log.Info("session ended: its token cannot be renewed", "sub", s.id.Subject, "err", err)
+			b.end(sid)
+			b.clearCookies(w)
+			next.ServeHTTP(w, r)
+			return
+		}
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+tok)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// fresh returns the session's access token, renewed (and the refresh token
+// rotated) if it expires within renewBefore.
+func (b *BFF) fresh(s *session) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if time.Until(s.token.Expiry) > renewBefore {
+		return s.token.AccessToken, nil
+	}
+	if s.token.RefreshToken == "" {
+		return "", errors.New("no refresh token")
+	}
+	old := *s.token
+	old.Expiry = time.Now().Add(-time.Second) // make the source refresh
+	tok, err := b.c.OAuth.TokenSource(b.context(), &old).Token()
+	if err != nil {
+		return "", fmt.Errorf("refresh: %w", err)
+	}
+	if _, err := b.c.Verifier.Verify(context.Background(), tok.AccessToken); err != nil {
+		return "", fmt.Errorf("renewed token: %w", err)
+	}
+	s.token = tok
+	if idt, ok := tok.Extra("id_token").(string); ok && idt != "" {
+		s.idToken = idt
+	}
+	return tok.AccessToken, nil
+}
+
+// codeForbidden is the API's word for a refused request (pkg/httpapi).
+const codeForbidden = "forbidden"
+
+func forbidden(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": codeForbidden,
+		"message": "请求缺少页面的防伪令牌，请刷新页面后重试 (The request lacks the page's CSRF token: reload the page and try again)"}})
+}
+
+var problemTmpl = template.Must(template.New("p").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>登录 · 阅卷</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><header class="topbar"><h1><a href="/">阅卷 · 互联网阅卷服务</a></h1></header>
+<main><section class="card signin"><h2>登录 <span lang="en">(Sign in)</span></h2>
+<p role="alert">{{.Message}}</p>
+<p>{{if .SignOut}}<a href="{{.SignOut}}">退出登录 (Sign out)</a>{{else}}<a href="/auth/login">重新登录 (Sign in again)</a>{{end}}</p>
+</section></main></body></html>
+`))
+
+func (b *BFF) problem(w http.ResponseWriter, status int, msg, signOut string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = problemTmpl.Execute(w, struct{ Message, SignOut string }{msg, signOut})
+}
