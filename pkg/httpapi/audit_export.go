@@ -11,6 +11,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
 // exportZone is Asia/Shanghai without tzdata (no DST since 1991), as in
@@ -43,7 +44,7 @@ func (a *API) auditExport(w http.ResponseWriter, r *http.Request, id auth.Identi
 		format = "csv"
 	}
 	if format != "csv" && format != "ndjson" {
-		writeError(w, http.StatusBadRequest, "bad_query", "format 应为 csv 或 ndjson (format must be csv or ndjson)")
+		writeError(w, service.BadQuery, service.MsgExportFormat.Format())
 		return
 	}
 	f, ok := a.auditFilter(w, r)

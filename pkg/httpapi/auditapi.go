@@ -7,6 +7,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
 // auditFilter reads the auditor's filters shared by the events list and
@@ -22,19 +23,19 @@ func (a *API) auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter,
 		if v := q.Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				writeError(w, http.StatusBadRequest, "bad_query", name+" 应为 RFC 3339 时间，如 2026-11-27T09:00:00+08:00 ("+name+" must be an RFC 3339 time)")
+				writeError(w, service.BadQuery, service.MsgAuditTime.Format(name, name))
 				return f, false
 			}
 			*dst = t
 		}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		writeError(w, http.StatusBadRequest, "bad_query", "from 应早于 to (from must be before to)")
+		writeError(w, service.BadQuery, service.MsgFromBeforeTo.Format())
 		return f, false
 	}
 	if f.Cursor != "" {
 		if _, _, err := audit.ParseCursor(f.Cursor); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_query", "cursor 无效，请使用上一页返回的 next 值 (bad cursor: pass back the previous page's next)")
+			writeError(w, service.BadQuery, service.MsgBadCursor.Format())
 			return f, false
 		}
 	}
@@ -50,7 +51,7 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identi
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			writeError(w, http.StatusBadRequest, "bad_query", "limit 应为 1 至 1000 (limit must be 1..1000)")
+			writeError(w, service.BadQuery, service.MsgLimit.Format())
 			return
 		}
 		f.Limit = n

@@ -59,7 +59,7 @@ func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, id
 		return
 	}
 	if isPrefetch(r) || previewUA.MatchString(r.UserAgent()) {
-		a.page(w, http.StatusOK, "阅卷材料下载", "这是一个需本人打开的下载链接，预览不会消耗下载次数。", "This is a personal download link; previews do not use a download.")
+		a.page(w, http.StatusOK, string(service.MsgPreviewTitle), string(service.MsgPreview), string(service.MsgPreviewEN))
 		return
 	}
 	l, u, err := a.Download(r.Context(), a.caller(r, id), l, via, r.Header.Get("Range"))
@@ -94,7 +94,7 @@ func (a *API) refuse(w http.ResponseWriter, r *http.Request, l *link.Link, err e
 		a.refused(r, ev) // the door: counted per client and minute
 	}
 	if wantsHTML(r) {
-		a.page(w, statusOf(rf.Code), "无法下载", string(rf.ZH), string(rf.EN))
+		a.page(w, statusOf(rf.Code), string(service.MsgRefusedTitle), string(rf.ZH), string(rf.EN))
 		return
 	}
 	a.fail(w, r, err)

@@ -6,8 +6,21 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
+// The codes the HTTP API answers by itself, before any use case: a body it
+// cannot read, a caller it does not know or admit, a client over its rate.
+const (
+	BadJSON         service.Code = "bad_json"
+	TooLarge        service.Code = "too_large"
+	TooDeep         service.Code = "too_deep"
+	Unauthenticated service.Code = "unauthenticated"
+	InvalidToken    service.Code = "invalid_token"
+	Forbidden       service.Code = "forbidden"
+	RateLimited     service.Code = "rate_limited"
+)
+
 // statusOf is the one table from a use case's error code to the HTTP
-// status it is answered with; a code not in it is a 500.
+// status it is answered with, and of the API's own codes; a code not in it
+// is a 500.
 func statusOf(c service.Code) int {
 	switch c {
 	case service.Invalid:
@@ -20,12 +33,16 @@ func statusOf(c service.Code) int {
 		return http.StatusConflict
 	case service.LinkExpired, service.LinkRevoked:
 		return http.StatusGone
-	case service.LinkExhausted:
+	case service.LinkExhausted, Forbidden:
 		return http.StatusForbidden
-	case service.LinkInvalid, service.BadQuery:
+	case service.LinkInvalid, service.BadQuery, BadJSON, TooDeep:
 		return http.StatusBadRequest
-	case service.LinkForeign:
+	case service.LinkForeign, Unauthenticated, InvalidToken:
 		return http.StatusUnauthorized
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case RateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -117,7 +117,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /d/{token}", a.download)
 	mux.HandleFunc("HEAD /d/{token}", a.download)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "没有这个接口 (no such route: see docs/api.md)")
+		writeError(w, service.NotFound, service.MsgNoSuchAPI.Format())
 	})
 	return a.middleware(mux)
 }
@@ -154,14 +154,14 @@ func (a *API) middleware(next http.Handler) http.Handler {
 			// first reads, so a client that asked (Expect: 100-continue)
 			// gets this 413 instead of being told to send 30 MB and then
 			// cut off. No route takes a body larger than a JSON request.
-			writeError(sw, http.StatusRequestEntityTooLarge, "too_large", tooLarge(lim))
+			writeError(sw, TooLarge, service.MsgTooLarge.Format(lim, lim))
 			a.log().Info("request", "requestId", ri.id, "method", r.Method, "path", logPath(r), "status", sw.status, "ip", ri.ip)
 			return
 		}
 		defer func() {
 			if p := recover(); p != nil {
 				a.log().Error("panic", "requestId", ri.id, "panic", fmt.Sprint(p))
-				writeError(sw, http.StatusInternalServerError, "internal", "服务器内部错误，请稍后重试 (internal error; try again)")
+				writeError(sw, service.Internal, service.MsgPanic.Format())
 			}
 			a.log().Info("request", "requestId", ri.id, "method", r.Method, "path", logPath(r),
 				"status", sw.status, "ms", time.Since(start).Milliseconds(), "ip", ri.ip)
@@ -211,14 +211,14 @@ func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), ro
 		if !ok || raw == "" {
 			a.refused(r, audit.Event{Action: audit.AuthFail, Result: audit.Denied, Detail: map[string]string{"reason": "no bearer token", "route": r.Pattern}})
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan"`)
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "请先登录：请求需要 Authorization: Bearer <token> (sign in: send Authorization: Bearer <token>)")
+			writeError(w, Unauthenticated, service.MsgUnauthenticated.Format())
 			return
 		}
 		id, err := a.Auth.Verify(r.Context(), strings.TrimSpace(raw))
 		if err != nil {
 			a.refused(r, audit.Event{Action: audit.AuthFail, Result: audit.Denied, Detail: map[string]string{"reason": "invalid token", "route": r.Pattern}})
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, "invalid_token", "登录凭证无效或已过期，请重新登录 (the token is invalid or expired; sign in again)")
+			writeError(w, InvalidToken, service.MsgInvalidToken.Format())
 			return
 		}
 		for _, ro := range roles {
@@ -228,7 +228,7 @@ func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), ro
 			}
 		}
 		a.record(r, id, audit.Event{Action: audit.AccessDeny, Result: audit.Denied, Detail: map[string]string{"route": r.Pattern}})
-		writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("您的角色（%s）无权执行此操作 (role %s may not do this)", id.Role, id.Role))
+		writeError(w, Forbidden, service.MsgForbidden.Format(id.Role, id.Role))
 	})}
 }
 
@@ -268,8 +268,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]apiError{"error": {Code: code, Message: msg}})
+// writeError answers code, with its status (statusOf), and msg.
+func writeError(w http.ResponseWriter, code service.Code, msg string) {
+	writeJSON(w, statusOf(code), map[string]apiError{"error": {Code: string(code), Message: msg}})
 }
 
 // maxJSON is the largest request body any API route reads (MaxJSON,
@@ -281,17 +282,13 @@ func (a *API) maxJSON() int64 {
 	return 1 << 20
 }
 
-func tooLarge(limit int64) string {
-	return fmt.Sprintf("请求体超过 %d 字节，请精简后重新提交 (request body larger than %d bytes; send less)", limit, limit)
-}
-
 // decode reads a JSON body strictly: unknown fields and trailing data are
 // errors that name the problem.
 func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	limit := a.maxJSON()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err == nil && jsonTooDeep(body) {
-		writeError(w, http.StatusBadRequest, "too_deep", fmt.Sprintf("JSON 嵌套超过 %d 层 (JSON nested deeper than %d levels)", MaxJSONDepth, MaxJSONDepth))
+		writeError(w, TooDeep, service.MsgTooDeep.Format(MaxJSONDepth, MaxJSONDepth))
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -305,18 +302,18 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", tooLarge(limit))
+			writeError(w, TooLarge, service.MsgTooLarge.Format(limit, limit))
 		case errors.As(err, &syn):
-			writeError(w, http.StatusBadRequest, "bad_json", fmt.Sprintf("JSON 格式错误，位置 %d (malformed JSON at byte %d)", syn.Offset, syn.Offset))
+			writeError(w, BadJSON, service.MsgBadJSONAt.Format(syn.Offset, syn.Offset))
 		case errors.As(err, &typ):
-			writeError(w, http.StatusBadRequest, "bad_json", fmt.Sprintf("字段 %s 类型错误，应为 %s (field %s must be a %s)", typ.Field, typ.Type, typ.Field, typ.Type))
+			writeError(w, BadJSON, service.MsgBadJSONType.Format(typ.Field, typ.Type, typ.Field, typ.Type))
 		default:
-			writeError(w, http.StatusBadRequest, "bad_json", "请求体不是有效的 JSON："+err.Error()+" (the body is not valid JSON for this route)")
+			writeError(w, BadJSON, service.MsgBadJSON.Format(err.Error()))
 		}
 		return false
 	}
 	if dec.More() {
-		writeError(w, http.StatusBadRequest, "bad_json", "请求体只能包含一个 JSON 对象 (send exactly one JSON object)")
+		writeError(w, BadJSON, service.MsgOneJSON.Format())
 		return false
 	}
 	return true
@@ -330,13 +327,13 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &e):
 	case errors.Is(err, store.ErrNotFound):
-		e = service.Errorf(service.NotFound, "未找到 (not found)")
+		e = service.Fail(service.NotFound, service.MsgNotFound)
 	default:
 		e = &service.Error{Code: service.Internal, Err: err}
 	}
 	if e.Code == service.Internal {
 		a.log().Error("request failed", "requestId", info(r.Context()).id, "err", err)
-		e = service.Errorf(service.Internal, "服务器内部错误，请稍后重试；如持续出现请致电 12309 (internal error; try again)")
+		e = service.Fail(service.Internal, service.MsgInternal)
 	}
 	writeJSON(w, statusOf(e.Code), map[string]apiError{"error": {Code: string(e.Code), Message: e.Message, Problems: e.Problems}})
 }

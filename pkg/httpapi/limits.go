@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -248,16 +248,15 @@ func (a *API) limited(w http.ResponseWriter, r *http.Request, id auth.Identity, 
 		a.record(r, id, ev)
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	what, whatEN := "提交申请", "applications"
+	what, whatEN := service.MsgApplying, service.MsgApplyingEN
 	if kind == "downloads" {
-		what, whatEN = "下载", "downloads"
+		what, whatEN = service.MsgDownloading, service.MsgDownloadingEN
 	}
-	zh := fmt.Sprintf("%s过于频繁，请 %d 秒后再试。如有急需请致电 12309。", what, secs)
-	en := fmt.Sprintf("Too many %s; try again in %d seconds.", whatEN, secs)
+	zh, en := service.MsgRateLimited.Format(what, secs), service.MsgRateLimitedEN.Format(whatEN, secs)
 	if wantsHTML(r) {
-		a.page(w, http.StatusTooManyRequests, "请稍后再试", zh, en)
+		a.page(w, statusOf(RateLimited), string(service.MsgRetryTitle), zh, en)
 		return true
 	}
-	writeError(w, http.StatusTooManyRequests, "rate_limited", zh+" ("+en+")")
+	writeError(w, RateLimited, zh+" ("+en+")")
 	return true
 }

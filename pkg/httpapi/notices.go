@@ -8,6 +8,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
+	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
 // noticeOut is a notice as its recipient sees it.
@@ -34,7 +35,7 @@ func (a *API) listNotices(w http.ResponseWriter, r *http.Request, id auth.Identi
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			writeError(w, http.StatusBadRequest, "bad_query", "limit 应为 1 至 1000 (limit must be 1..1000)")
+			writeError(w, service.BadQuery, service.MsgLimit.Format())
 			return
 		}
 		limit = n

@@ -48,7 +48,7 @@ func parseStatsQuery(w http.ResponseWriter, r *http.Request) (service.StatsQuery
 		if v := q.Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				writeError(w, http.StatusBadRequest, "bad_query", name+" 应为 RFC 3339 时间 ("+name+" must be an RFC 3339 time, e.g. 2026-01-01T00:00:00+08:00)")
+				writeError(w, service.BadQuery, service.MsgStatsTime.Format(name, name))
 				return service.StatsQuery{}, false
 			}
 			*dst = t

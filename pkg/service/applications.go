@@ -29,15 +29,15 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 	case auth.Lawyer:
 		chk.SignedName = c.Name
 		if app.Channel != "" && app.Channel != application.Online {
-			extra = append(extra, casefile.Problem{Field: "channel", Message: "律师本人只能通过网上提交 (a lawyer submits online; hotline and centre registrations are made by clerks)"})
+			extra = append(extra, casefile.Problem{Field: "channel", Message: string(MsgLawyerOnline)})
 		}
 		app.Channel = application.Online
 		if strings.TrimSpace(app.Lawyer.License) != c.Subject {
-			extra = append(extra, casefile.Problem{Field: "lawyer.license", Message: "执业证号与登录身份不一致 (the certificate number does not match the signed-in lawyer)"})
+			extra = append(extra, casefile.Problem{Field: "lawyer.license", Message: string(MsgLicenseNotSigner)})
 		}
 	case auth.Clerk:
 		if app.Channel != application.Hotline && app.Channel != application.Centre {
-			extra = append(extra, casefile.Problem{Field: "channel", Message: "代为登记的申请应注明来源：hotline（12309 热线）或 centre（12309 服务中心） (a clerk registers hotline or centre applications; set channel)"})
+			extra = append(extra, casefile.Problem{Field: "channel", Message: string(MsgClerkChannel)})
 		}
 	}
 	// Not looked up when over its limit (Validate says so): the store's
@@ -50,7 +50,7 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 		if err == nil {
 			chk.Case = cs
 			if c.Role == auth.Clerk && cs.Unit != c.Unit {
-				extra = append(extra, casefile.Problem{Field: "caseNo", Message: "该案件不属于本单位，无法代为登记 (the case belongs to another unit)"})
+				extra = append(extra, casefile.Problem{Field: "caseNo", Message: string(MsgCaseOfOtherUnit)})
 			}
 		}
 	}
@@ -148,10 +148,10 @@ func (s *Service) Decide(ctx context.Context, c Caller, app *application.Applica
 	case "reject":
 		to = application.Refused
 		if reason == "" {
-			return nil, InvalidError(casefile.Problems{{Field: "reason", Message: "不予许可必须书面说明理由 (a refusal needs a written reason)"}})
+			return nil, InvalidError(casefile.Problems{{Field: "reason", Message: string(MsgRefusalReason)}})
 		}
 	default:
-		return nil, InvalidError(casefile.Problems{{Field: "decision", Message: "decision 应为 approve 或 reject (decision must be approve or reject)"}})
+		return nil, InvalidError(casefile.Problems{{Field: "decision", Message: string(MsgDecision)}})
 	}
 	cs, err := s.Cases.Get(ctx, app.CaseID)
 	if err != nil {
@@ -180,7 +180,7 @@ func (s *Service) Decide(ctx context.Context, c Caller, app *application.Applica
 	})
 	s.Finish(ctx, err, in0)
 	if errors.Is(err, application.ErrTransition) {
-		return nil, &Error{Code: AlreadyDecided, Message: "该申请已处理（当前状态：" + string(app.Status) + "），不能重复决定 (the application was already decided)", Err: err}
+		return nil, &Error{Code: AlreadyDecided, Message: MsgAlreadyDecided.Format(app.Status), Err: err}
 	}
 	if err != nil {
 		return nil, internal(err)

@@ -87,7 +87,7 @@ func (s *Service) AnswerComplaint(ctx context.Context, c Caller, cp *complaint.C
 	case errors.As(err, &ps):
 		return nil, InvalidError(ps)
 	case errors.Is(err, complaint.ErrAnswered):
-		return nil, &Error{Code: AlreadyAnswered, Message: "该申诉控告已答复办结，不能重复答复 (the complaint was already answered)", Err: err}
+		return nil, &Error{Code: AlreadyAnswered, Message: string(MsgComplaintAnswered), Err: err}
 	case err != nil:
 		return nil, internal(err)
 	}
@@ -103,7 +103,7 @@ func (s *Service) AnswerComplaint(ctx context.Context, c Caller, cp *complaint.C
 // not (required), with reason, and tells the lawyer.
 func (s *Service) ReplyOpinion(ctx context.Context, c Caller, o *opinion.Opinion, adopted *bool, reason string) (*opinion.Opinion, error) {
 	if adopted == nil {
-		return nil, InvalidError(casefile.Problems{{Field: "adopted", Message: "请注明是否采纳：adopted 为 true 或 false (say whether the opinion was adopted)"}})
+		return nil, InvalidError(casefile.Problems{{Field: "adopted", Message: string(MsgAdopted)}})
 	}
 	if m := limits.OpinionReason.Check("reason", strings.TrimSpace(reason)); m != "" {
 		return nil, InvalidError(casefile.Problems{{Field: "reason", Message: m}})
@@ -125,7 +125,7 @@ func (s *Service) ReplyOpinion(ctx context.Context, c Caller, o *opinion.Opinion
 	case errors.As(err, &ps):
 		return nil, InvalidError(ps)
 	case errors.Is(err, opinion.ErrAnswered), errors.Is(err, opinion.ErrNotOpen):
-		return nil, &Error{Code: AlreadyAnswered, Message: "该意见已答复或已撤回，不能重复答复 (the opinion was already answered or withdrawn)", Err: err}
+		return nil, &Error{Code: AlreadyAnswered, Message: string(MsgOpinionAnswered), Err: err}
 	case err != nil:
 		return nil, internal(err)
 	}
@@ -167,13 +167,13 @@ func (s *Service) Conclude(ctx context.Context, c Caller, cs *casefile.Case) (*c
 	if errors.As(err, &ue) {
 		var ps casefile.Problems
 		for _, o := range open {
-			ps = append(ps, casefile.Problem{Field: "opinions[" + o.ID + "]", Message: fmt.Sprintf("律师 %s 于 %s 提交的书面意见（%s）尚未答复 (opinion %s by %s is unanswered)",
+			ps = append(ps, casefile.Problem{Field: "opinions[" + o.ID + "]", Message: MsgOpinionUnanswered.Format(
 				o.Lawyer.Name, o.SubmittedAt.In(beijing).Format("2006-01-02 15:04"), o.ID, o.ID, o.Lawyer.License)})
 		}
 		s.record(ctx, c, audit.Event{Action: audit.CaseConclude, CaseID: cs.ID, Result: audit.Denied,
 			Detail: map[string]string{"reason": "unanswered opinions", "opinions": fmt.Sprint(ue.Items)}})
 		return nil, &Error{Code: OpinionsUnanswered, Problems: ps, Err: err,
-			Message: fmt.Sprintf("本案尚有 %d 份律师书面意见未答复，答复后方可办结 (the case has %d unanswered opinions; reply to them first)", len(ps), len(ps))}
+			Message: MsgOpinionsUnanswered.Format(len(ps), len(ps))}
 	}
 	if err != nil {
 		return nil, internal(err)

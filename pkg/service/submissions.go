@@ -32,7 +32,7 @@ func (s *Service) SubmitComplaint(ctx context.Context, cl Caller, c *complaint.C
 	ps := c.Validate(cs != nil)
 	if cs != nil {
 		if c.Unit != "" && c.Unit != cs.Unit {
-			ps = append(ps, casefile.Problem{Field: "unit", Message: "所填单位与案件承办单位不一致；填写案号时可不填单位 (the unit is not the case's unit; with a caseNo, leave unit empty)"})
+			ps = append(ps, casefile.Problem{Field: "unit", Message: string(MsgNotCaseUnit)})
 		}
 		c.CaseID, c.CaseNo, c.Unit = cs.ID, cs.CaseNo, cs.Unit
 	} else if c.CaseNo == "" && c.Unit != "" && limits.Unit.Fits(c.Unit) {
@@ -42,7 +42,7 @@ func (s *Service) SubmitComplaint(ctx context.Context, cl Caller, c *complaint.C
 			return nil, internal(err)
 		}
 		if len(known) == 0 {
-			ps = append(ps, casefile.Problem{Field: "unit", Message: fmt.Sprintf("未找到受理单位“%s”，请核对单位名称或致电 12309 (unknown unit; check its name or call 12309)", c.Unit)})
+			ps = append(ps, casefile.Problem{Field: "unit", Message: MsgUnknownUnit.Format(c.Unit)})
 		}
 	}
 	ps = append(ps, s.ownAttachments(ctx, cl, c.Attachments)...)
@@ -89,7 +89,7 @@ func (s *Service) SubmitOpinion(ctx context.Context, cl Caller, cs *casefile.Cas
 	switch {
 	case errors.Is(err, casefile.ErrConcluded):
 		s.record(ctx, cl, audit.Event{Action: audit.OpinionSubmit, CaseID: cs.ID, Target: o.ID, Result: audit.Denied, Detail: map[string]string{"reason": "case concluded"}})
-		return nil, &Error{Code: CaseConcluded, Message: "本案已办结，不再接收书面意见；如有异议请致电 12309 (the case has been concluded)", Err: err}
+		return nil, &Error{Code: CaseConcluded, Message: string(MsgCaseConcluded), Err: err}
 	case errors.As(err, &ps):
 		return nil, InvalidError(ps)
 	case err != nil:
@@ -119,9 +119,9 @@ func (s *Service) ownAttachments(ctx context.Context, c Caller, ids []string) ca
 		field := fmt.Sprintf("attachments[%d]", i)
 		switch {
 		case err != nil || at.Owner != Owner(c.Identity):
-			ps = append(ps, casefile.Problem{Field: field, Message: fmt.Sprintf("附件 %s 不存在或不属于您 (attachment not found)", aid)})
+			ps = append(ps, casefile.Problem{Field: field, Message: MsgNotYourAttachment.Format(aid)})
 		case !at.Uploaded:
-			ps = append(ps, casefile.Problem{Field: field, Message: fmt.Sprintf("附件“%s”尚未上传完成 (the file was never uploaded; PUT it to its uploadUrl first)", at.Filename)})
+			ps = append(ps, casefile.Problem{Field: field, Message: MsgNotUploaded.Format(at.Filename)})
 		}
 	}
 	return ps
