@@ -80,7 +80,8 @@ clean-lambda:
 FUZZTIME ?=
 FUZZ_TARGETS := pkg/dossier:FuzzIngest:20000x pkg/link:FuzzSignerParse:40000x \
 	pkg/link:FuzzSignerParseMutated:40000x pkg/httpapi:FuzzApplicationJSON:8000x \
-	pkg/audit:FuzzCanonicalRoundTrip:5000x pkg/audit:FuzzCanonicalDistinct:8000x
+	pkg/audit:FuzzCanonicalRoundTrip:5000x pkg/audit:FuzzCanonicalDistinct:8000x \
+	internal/jpegcheck:FuzzCheckMatchesDecode:20000x
 .PHONY: fuzz load
 fuzz:
 	@log=$$(mktemp); for t in $(FUZZ_TARGETS); do \
