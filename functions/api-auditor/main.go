@@ -6,17 +6,10 @@ package main
 import (
 	"context"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/cloud"
 )
 
 func main() {
-	ctx := context.Background()
-	rt, err := cloud.Start(ctx)
-	cloud.Check(err)
-	h, err := rt.APIHandler(ctx, auth.Auditor)
-	cloud.Check(err)
-	lambda.Start(h)
+	cloud.Main(func(ctx context.Context, rt *cloud.Runtime) (any, error) { return rt.APIHandler(ctx, auth.Auditor) })
 }

@@ -6,17 +6,13 @@ package main
 import (
 	"context"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/yuejuan/yuejuan/pkg/cloud"
 	"github.com/yuejuan/yuejuan/pkg/cloud/worker"
 )
 
 func main() {
-	ctx := context.Background()
-	rt, err := cloud.Start(ctx)
-	cloud.Check(err)
-	h, err := worker.NewIngest(ctx, rt)
-	cloud.Check(err)
-	lambda.Start(h.Handle)
+	cloud.Main(func(ctx context.Context, rt *cloud.Runtime) (any, error) {
+		h, err := worker.NewIngest(ctx, rt)
+		return h.Handle, err // h is nil only with err, on which Main stops
+	})
 }

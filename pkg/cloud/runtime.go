@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -396,9 +397,21 @@ func (rt *Runtime) DownloadHandler(ctx context.Context) (func(context.Context, a
 	return apigw.Handler(a.Handler()), nil
 }
 
-// Check ends the process when a function cannot start: the error goes to
+// Main is a Lambda function's main: the Runtime from the environment, the
+// handler build makes on it (a function lambda.Start takes), then
+// lambda.Start. A function that cannot start ends there (check).
+func Main(build func(ctx context.Context, rt *Runtime) (handler any, err error)) {
+	ctx := context.Background()
+	rt, err := Start(ctx)
+	check(err)
+	h, err := build(ctx, rt)
+	check(err)
+	lambda.Start(h)
+}
+
+// check ends the process when a function cannot start: the error goes to
 // the log (CloudWatch) as JSON and Lambda reports Runtime.ExitError.
-func Check(err error) {
+func check(err error) {
 	if err == nil {
 		return
 	}
