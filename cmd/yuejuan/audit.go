@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/yuejuan/yuejuan/pkg/audit"
 )
 
 // exitCoder is an error that asks for a particular exit status; main
@@ -86,6 +88,16 @@ func (f *auditFilters) register(cmd *cobra.Command) {
 	fl.StringVar(&f.to, "to", "", "up to this instant (RFC 3339) or Beijing date (YYYY-MM-DD, the whole day), exclusive")
 }
 
+// client returns the server's client and the filters' query parameters.
+func (f *auditFilters) client(cmd *cobra.Command) (*client, url.Values, error) {
+	c, err := newClient(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := f.values()
+	return c, q, err
+}
+
 // values returns the query parameters, turning dates into Beijing instants.
 func (f *auditFilters) values() (url.Values, error) {
 	v := url.Values{}
@@ -126,25 +138,6 @@ func parseAuditTime(s string, end bool) (time.Time, error) {
 	return d, nil
 }
 
-// auditEvent is a record as the API returns it.
-type auditEvent struct {
-	Seq           int64             `json:"seq"`
-	Time          time.Time         `json:"time"`
-	Actor         string            `json:"actor"`
-	Role          string            `json:"role"`
-	Action        string            `json:"action"`
-	CaseID        string            `json:"caseId,omitempty"`
-	ApplicationID string            `json:"applicationId,omitempty"`
-	Target        string            `json:"target,omitempty"`
-	IP            string            `json:"ip,omitempty"`
-	UserAgent     string            `json:"userAgent,omitempty"`
-	RequestID     string            `json:"requestId,omitempty"`
-	Result        string            `json:"result"`
-	Detail        map[string]string `json:"detail,omitempty"`
-	PrevHash      string            `json:"prevHash"`
-	Hash          string            `json:"hash"`
-}
-
 func newAuditQueryCmd() *cobra.Command {
 	var f auditFilters
 	var limit int
@@ -162,11 +155,7 @@ on stderr. --all follows every page. Times are shown in Beijing time.`,
   yuejuan audit query --action link.refuse --cursor 1200`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := newClient(cmd)
-			if err != nil {
-				return err
-			}
-			q, err := f.values()
+			c, q, err := f.client(cmd)
 			if err != nil {
 				return err
 			}
@@ -176,15 +165,15 @@ on stderr. --all follows every page. Times are shown in Beijing time.`,
 			q.Set("limit", strconv.Itoa(limit))
 			ctx, cancel := context.WithTimeout(cmd.Context(), auditTimeLimit)
 			defer cancel()
-			var events []auditEvent
+			var events []audit.Event
 			next := cursor
 			for {
 				if next != "" {
 					q.Set("cursor", next)
 				}
 				var page struct {
-					Events []auditEvent `json:"events"`
-					Next   string       `json:"next,omitempty"`
+					Events []audit.Event `json:"events"`
+					Next   string        `json:"next,omitempty"`
 				}
 				if err := c.do(ctx, "GET", "/api/v1/audit/events?"+q.Encode(), nil, &page); err != nil {
 					return err
@@ -201,7 +190,7 @@ on stderr. --all follows every page. Times are shown in Beijing time.`,
 				enc.SetIndent("", "  ")
 				enc.SetEscapeHTML(false)
 				if events == nil {
-					events = []auditEvent{}
+					events = []audit.Event{}
 				}
 				return enc.Encode(map[string]any{"events": events, "next": next})
 			}
@@ -224,7 +213,7 @@ on stderr. --all follows every page. Times are shown in Beijing time.`,
 
 // printAuditTable prints events in aligned columns, counting CJK characters
 // as two columns wide.
-func printAuditTable(w io.Writer, events []auditEvent) {
+func printAuditTable(w io.Writer, events []audit.Event) {
 	rows := [][]string{{"SEQ", "TIME (Beijing)", "ACTOR", "ROLE", "ACTION", "RESULT", "CASE", "APPLICATION", "TARGET", "IP", "DETAIL"}}
 	for _, e := range events {
 		var d []string
@@ -233,45 +222,12 @@ func printAuditTable(w io.Writer, events []auditEvent) {
 		}
 		slices.Sort(d)
 		rows = append(rows, []string{strconv.FormatInt(e.Seq, 10), e.Time.In(beijing).Format("2006-01-02 15:04:05"),
-			e.Actor, e.Role, e.Action, e.Result, e.CaseID, e.ApplicationID, e.Target, e.IP, strings.Join(d, " ")})
+			e.Actor, e.Role, string(e.Action), string(e.Result), e.CaseID, e.ApplicationID, e.Target, e.IP, strings.Join(d, " ")})
 	}
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r[:len(r)-1] {
-			widths[i] = max(widths[i], displayWidth(c))
-		}
-	}
-	for _, r := range rows {
-		var b strings.Builder
-		for i, c := range r {
-			c = strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(c)
-			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
-			}
-		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
+	writeTable(w, rows)
 	if len(events) == 0 {
 		fmt.Fprintln(w, "(no records match)")
 	}
-}
-
-// displayWidth counts East Asian wide and full-width characters as two
-// columns.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch {
-		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
-			r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60, r >= 0xFFE0 && r <= 0xFFE6,
-			r >= 0x20000 && r <= 0x3FFFD:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
 }
 
 func newAuditExportCmd() *cobra.Command {
@@ -294,11 +250,7 @@ when the whole export arrived.`,
 			if format != "csv" && format != "ndjson" {
 				return fmt.Errorf("--format %q: want csv or ndjson", format)
 			}
-			c, err := newClient(cmd)
-			if err != nil {
-				return err
-			}
-			q, err := f.values()
+			c, q, err := f.client(cmd)
 			if err != nil {
 				return err
 			}

@@ -140,23 +140,7 @@ func printCases(w io.Writer, cs []*caseRow) {
 		}
 		rows = append(rows, []string{k.ID, k.CaseNo, k.Title, stage, strconv.Itoa(k.Accepted) + "/" + strconv.Itoa(k.Materials)})
 	}
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], displayWidth(c))
-		}
-	}
-	for _, r := range rows {
-		var b strings.Builder
-		for i, c := range r {
-			c = strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(c)
-			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
-			}
-		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
+	writeTable(w, rows)
 }
 
 // resolveCase turns what the user gave for a case — its id or its 案号 —
