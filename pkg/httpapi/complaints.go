@@ -26,9 +26,7 @@ type complaintOut struct {
 
 func (a *API) presentComplaint(c *complaint.Complaint) complaintOut {
 	out := complaintOut{Complaint: c}
-	if c.Status == complaint.Open {
-		out.DaysLeft, out.Overdue = a.DueIn(c.Deadline)
-	}
+	out.DaysLeft, out.Overdue = a.ComplaintDue(c)
 	return out
 }
 
@@ -40,9 +38,8 @@ func (a *API) createComplaint(w http.ResponseWriter, r *http.Request, id auth.Id
 	if !a.decode(w, r, &in) {
 		return
 	}
-	c := &complaint.Complaint{CaseNo: in.CaseNo, Unit: in.Unit, Kind: in.Kind, Urgent: in.Urgent, Description: in.Description,
-		Attachments: in.Attachments, Lawyer: complaint.Lawyer{License: id.Subject, Name: id.Name, Firm: in.Firm, Phone: in.Phone}}
-	c, err := a.SubmitComplaint(r.Context(), a.caller(r, id), c)
+	c, err := a.SubmitComplaint(r.Context(), a.caller(r, id), &complaint.Complaint{CaseNo: in.CaseNo, Unit: in.Unit, Kind: in.Kind,
+		Urgent: in.Urgent, Description: in.Description, Attachments: in.Attachments, Lawyer: complaint.Lawyer{Firm: in.Firm, Phone: in.Phone}})
 	if err != nil {
 		a.fail(w, r, err)
 		return

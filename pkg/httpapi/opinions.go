@@ -36,9 +36,7 @@ func (a *API) createOpinion(w http.ResponseWriter, r *http.Request, id auth.Iden
 	if !a.decode(w, r, &in) {
 		return
 	}
-	o := &opinion.Opinion{CaseID: c.ID, CaseNo: c.CaseNo, Unit: c.Unit, Text: in.Text, Attachments: in.Attachments,
-		Lawyer: opinion.Lawyer{License: id.Subject, Name: id.Name, Firm: b.Firm, Phone: b.Phone}}
-	o, err := a.SubmitOpinion(r.Context(), a.caller(r, id), c, o)
+	o, err := a.SubmitOpinion(r.Context(), a.caller(r, id), c, b, &opinion.Opinion{Text: in.Text, Attachments: in.Attachments})
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -16,11 +16,12 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
-// SubmitComplaint files the lawyer's complaint c (the caller is the
-// lawyer): on a registered case (CaseNo) or to a unit known here, every
-// problem at once; its deadline follows the policy table, and the unit is
-// told.
+// SubmitComplaint files complaint c of the calling lawyer (named by their
+// sign-in; c gives their firm and phone): on a registered case (CaseNo) or
+// to a unit known here, every problem at once; its deadline follows the
+// policy table, and the unit is told.
 func (s *Service) SubmitComplaint(ctx context.Context, cl Caller, c *complaint.Complaint) (*complaint.Complaint, error) {
+	c.Lawyer.License, c.Lawyer.Name = cl.Subject, cl.Name
 	var cs *casefile.Case
 	if no := strings.TrimSpace(c.CaseNo); no != "" && limits.CaseNo.Fits(no) {
 		got, err := s.Cases.GetByNo(ctx, no)
@@ -76,10 +77,12 @@ func (s *Service) SubmitComplaint(ctx context.Context, cl Caller, c *complaint.C
 	return c, nil
 }
 
-// SubmitOpinion files the written opinion o of a lawyer bound to case cs
-// (checked by the caller), refused once the case is concluded, and tells
-// the unit.
-func (s *Service) SubmitOpinion(ctx context.Context, cl Caller, cs *casefile.Case, o *opinion.Opinion) (*opinion.Opinion, error) {
+// SubmitOpinion files the written opinion o (its text and attachments) of
+// the calling lawyer, bound to case cs by b (BoundCase), refused once the
+// case is concluded, and tells the unit.
+func (s *Service) SubmitOpinion(ctx context.Context, cl Caller, cs *casefile.Case, b *casefile.Binding, o *opinion.Opinion) (*opinion.Opinion, error) {
+	o.CaseID, o.CaseNo, o.Unit = cs.ID, cs.CaseNo, cs.Unit
+	o.Lawyer = opinion.Lawyer{License: cl.Subject, Name: cl.Name, Firm: b.Firm, Phone: b.Phone}
 	o.SubmittedAt = s.now()
 	ps := append(o.Validate(), s.ownAttachments(ctx, cl, o.Attachments)...)
 	if len(ps) > 0 {
@@ -133,4 +136,14 @@ func periodText(p deadline.Period) string {
 		return fmt.Sprintf("%d 个工作日", p.Days)
 	}
 	return fmt.Sprintf("%d 日", p.Days)
+}
+
+// ComplaintDue is how many working days are left to answer complaint cp,
+// and whether it is overdue, while it is open (DueIn); nil and false once
+// it is answered.
+func (s *Service) ComplaintDue(cp *complaint.Complaint) (*int, bool) {
+	if cp.Status != complaint.Open {
+		return nil, false
+	}
+	return s.DueIn(cp.Deadline)
 }
