@@ -209,9 +209,15 @@ func approveToLink(ctx context.Context, srv *local, caseID string, n int, r *big
 		return err
 	}
 	err = waitFor(ctx, "the dossier", 2*time.Hour, func() (bool, error) {
-		var a struct{ Status string }
+		var a struct {
+			Status  string
+			Failure *struct{ Reason string }
+		}
 		if err := lawyer.must(ctx, "GET", "/api/v1/applications/"+app, nil, 200, &a); err != nil {
 			return false, err
+		}
+		if a.Failure != nil {
+			return false, errors.New("the dossier failed: " + a.Failure.Reason)
 		}
 		return a.Status == "ready", nil
 	})

@@ -70,6 +70,13 @@ type Settings struct {
 	TempDir string
 	// RemindHour is the Beijing hour of the last day's reminder.
 	RemindHour int
+	// MaxDossierPages and MaxDossierBytes are the largest base dossier the
+	// assemble job builds (zero: dossier.DefaultMaxPages and
+	// DefaultMaxBytes, what the assemble function's memory and /tmp take;
+	// a negative MaxDossierBytes: no byte ceiling, for a server whose disk
+	// is the limit). A larger case fails for good (assemble.Budgeted).
+	MaxDossierPages int
+	MaxDossierBytes int64
 }
 
 // App is the application built from its ports.

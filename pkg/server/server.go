@@ -214,7 +214,10 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			Applications: httpapi.Rate{PerHour: cfg.ApplyPerHour, Burst: cfg.ApplyBurst},
 			Downloads:    httpapi.Rate{PerHour: cfg.DownloadPerHour, Burst: cfg.DownloadBurst}})},
 		app.Settings{PublicURL: cfg.PublicURL, PresignTTL: cfg.PresignTTL, MaxUpload: cfg.MaxUpload,
-			LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp, RemindHour: cfg.RemindHour})
+			LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp, RemindHour: cfg.RemindHour,
+			// The page ceiling bounds the assembly's memory; the bytes are
+			// bounded by this server's disk, not by a Lambda's /tmp.
+			MaxDossierBytes: -1})
 	ing, asm = jobs.Ingest(a), jobs.Assemble(a)
 	if err := s.setupAnchors(a.Service.Audit); err != nil {
 		s.Queue.Close()

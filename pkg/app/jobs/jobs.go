@@ -9,6 +9,7 @@ package jobs
 
 import (
 	"context"
+	"math"
 
 	"github.com/yuejuan/yuejuan/pkg/app"
 	"github.com/yuejuan/yuejuan/pkg/application"
@@ -39,9 +40,14 @@ func Ingest(a *app.App) *ingest.Budgeted {
 // ceilings, with the figures and the limit).
 func Assemble(a *app.App) *assemble.Budgeted {
 	p, s, svc := a.Ports(), a.Settings(), a.Service
+	maxBytes := s.MaxDossierBytes
+	if maxBytes < 0 {
+		maxBytes = math.MaxInt64
+	}
 	return &assemble.Budgeted{Log: a.Log,
 		Worker: &assemble.Worker{Cases: svc.Cases, Apps: svc.Apps, Links: svc.Links, Audit: svc.Audit,
 			Uploads: p.Uploads, Dossiers: p.Dossiers, LinkTTL: s.LinkTTL, MaxDownloads: s.MaxDownloads, TempDir: s.TempDir,
+			MaxPages: s.MaxDossierPages, MaxBytes: maxBytes,
 			OnReady: func(ctx context.Context, x *application.Application, l *link.Link) error {
 				if err := a.Send(ctx, procedure.LinkReady(x, l)); err != nil {
 					return err
