@@ -60,8 +60,10 @@ const (
 	// DossierHold is written by the assemble job when an approved
 	// application's dossier waits for materials still undecided.
 	DossierHold Action = "dossier.hold"
-	// DossierFail is written when a dossier cannot be built within its
-	// time budget (result failed); the unit is told.
+	// DossierFail is written when a dossier is given up for a content
+	// version of its case (result failed): it could not be built within
+	// its time budget, or the case is over the dossier's ceilings; the
+	// unit is told.
 	DossierFail Action = "dossier.fail"
 	// CopyMake is written by the assemble job when it has stamped a
 	// lawyer's copy of the dossier.
