@@ -51,6 +51,18 @@ const (
 	GSI2    = "gsi2"
 )
 
+// SortKey is the item's sort key on index (Primary, GSI1 or GSI2): what a
+// query of that index orders and bounds it by.
+func (it Item) SortKey(index string) string {
+	switch index {
+	case GSI1:
+		return it.GSI1SK
+	case GSI2:
+		return it.GSI2SK
+	}
+	return it.SK
+}
+
 // Query selects items of one partition of the primary key or of an index,
 // ordered by sort key (bytewise ascending unless Desc).
 type Query struct {

@@ -376,7 +376,7 @@ func (t *Table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 		if err != nil {
 			return fail(err)
 		}
-		if beyond != nil && beyond(indexSK(it, q.Index)) {
+		if beyond != nil && beyond(it.SortKey(q.Index)) {
 			return page, nil // past the range: the last page
 		}
 		page.Items = append(page.Items, it)
@@ -405,17 +405,6 @@ func isRangeRefused(err error) bool {
 	m := ae.ErrorMessage()
 	return strings.Contains(m, "starting key does not match the range key predicate") ||
 		strings.Contains(m, "BETWEEN operator requires upper bound to be greater than or equal to lower bound")
-}
-
-// indexSK is an item's sort key on an index.
-func indexSK(it store.Item, index string) string {
-	switch index {
-	case store.GSI1:
-		return it.GSI1SK
-	case store.GSI2:
-		return it.GSI2SK
-	}
-	return it.SK
 }
 
 // ---- items ----

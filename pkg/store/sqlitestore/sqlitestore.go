@@ -460,12 +460,9 @@ func (t *Table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		c := cursor{Index: q.Index, PK: q.PK, SK: last.SK}
-		switch q.Index {
-		case store.GSI1:
-			c.SK, c.TPK, c.TSK = last.GSI1SK, last.PK, last.SK
-		case store.GSI2:
-			c.SK, c.TPK, c.TSK = last.GSI2SK, last.PK, last.SK
+		c := cursor{Index: q.Index, PK: q.PK, SK: last.SortKey(q.Index)}
+		if q.Index != store.Primary {
+			c.TPK, c.TSK = last.PK, last.SK
 		}
 		page.Next = c.encode()
 	}

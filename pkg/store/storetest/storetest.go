@@ -180,17 +180,6 @@ func queryAll(t *testing.T, tb store.Table, q store.Query) ([]store.Item, int) {
 	return nil, 0
 }
 
-// sortKey is the item's sort key on the given index.
-func sortKey(it store.Item, index string) string {
-	switch index {
-	case store.GSI1:
-		return it.GSI1SK
-	case store.GSI2:
-		return it.GSI2SK
-	}
-	return it.SK
-}
-
 func keyOf(it store.Item) string { return it.PK + "\x00" + it.SK }
 
 // wantKeys checks the items' table keys, in order, against want ("pk/sk").
@@ -609,7 +598,7 @@ func filterKeys(keep func(string) bool) []string {
 func indexSKs(items []store.Item, index string) []string {
 	r := make([]string, len(items))
 	for i, it := range items {
-		r[i] = sortKey(it, index)
+		r[i] = it.SortKey(index)
 	}
 	return r
 }
@@ -725,7 +714,7 @@ func checkPaged(t *testing.T, tb store.Table, q store.Query, want []string) {
 		for i, it := range got {
 			keys = append(keys, it.PK+"/"+it.SK)
 			if i > 0 {
-				prev, cur := sortKey(got[i-1], q.Index), sortKey(it, q.Index)
+				prev, cur := got[i-1].SortKey(q.Index), it.SortKey(q.Index)
 				if !q.Desc && prev > cur || q.Desc && prev < cur {
 					t.Errorf("Query(%+v): item %d sort key %q after %q", q, i, cur, prev)
 				}
@@ -1109,23 +1098,31 @@ func testConcurrentIncrements(t *testing.T, tb store.Table) {
 	}
 }
 
+// together runs f(0) … f(n-1) in goroutines released at the same moment,
+// and waits for them all.
+func together(n int, f func(w int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(w)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
 func testConcurrentCreate(t *testing.T, tb store.Table) {
 	const workers = 20
 	ctx := ctxOf(t)
 	results := make([]error, workers)
 	versions := make([]int64, workers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			versions[w], results[w] = tb.Put(ctx, store.Item{PK: "P", SK: "S", Data: []byte(strconv.Itoa(w))})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(workers, func(w int) {
+		versions[w], results[w] = tb.Put(ctx, store.Item{PK: "P", SK: "S", Data: []byte(strconv.Itoa(w))})
+	})
 	winner := -1
 	for w, err := range results {
 		switch {
@@ -1155,18 +1152,7 @@ func testConcurrentDelete(t *testing.T, tb store.Table) {
 	ctx := ctxOf(t)
 	put(t, tb, store.Item{PK: "P", SK: "S", Data: []byte("x")})
 	results := make([]error, workers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			results[w] = tb.Delete(ctx, "P", "S", 1)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(workers, func(w int) { results[w] = tb.Delete(ctx, "P", "S", 1) })
 	wins := 0
 	for w, err := range results {
 		switch {
