@@ -9,7 +9,6 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
-	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -17,18 +16,6 @@ import (
 // application: ready → expired once its link has expired. It is separate
 // from the notice list because that entry goes as soon as the notice is sent.
 const expirePK = "watch#app-expiry"
-
-func (w *LinkWatch) addExpiry(ctx context.Context, appID string, l *link.Link) error {
-	data, err := json.Marshal(watched{ApplicationID: appID, LinkID: l.ID, ExpiresAt: l.ExpiresAt})
-	if err != nil {
-		return err
-	}
-	_, err = w.T.Put(ctx, store.Item{PK: expirePK, SK: watchSK(l.ExpiresAt, l.ID), Data: data})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("reminder: watch expiry of %s: %w", l.ID, err)
-	}
-	return nil
-}
 
 func (w *LinkWatch) expiredBy(ctx context.Context, t time.Time) ([]store.Item, error) {
 	out, err := store.All(ctx, w.T, store.Query{PK: expirePK, SKFrom: "0", SKTo: watchSK(t, "~")})

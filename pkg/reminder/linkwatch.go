@@ -31,18 +31,30 @@ func watchSK(expires time.Time, linkID string) string {
 	return expires.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + linkID
 }
 
-// Add watches link l of application appID. Adding it twice is harmless.
+// Add watches link l of application appID, on both lists (the notice's and
+// the expiry's). Adding it twice is harmless.
 func (w *LinkWatch) Add(ctx context.Context, appID string, l *link.Link) error {
+	if err := w.put(ctx, watchPK, appID, l); err != nil {
+		return fmt.Errorf("reminder: watch link %s: %w", l.ID, err)
+	}
+	if err := w.put(ctx, expirePK, appID, l); err != nil {
+		return fmt.Errorf("reminder: watch expiry of %s: %w", l.ID, err)
+	}
+	return nil
+}
+
+// put lists link l on the watch list pk, by its expiry; an entry already
+// there is kept. No TTL: every entry falls due and the job removes it.
+func (w *LinkWatch) put(ctx context.Context, pk, appID string, l *link.Link) error {
 	data, err := json.Marshal(watched{ApplicationID: appID, LinkID: l.ID, ExpiresAt: l.ExpiresAt})
 	if err != nil {
 		return err
 	}
-	// No TTL: every entry falls due and the job removes it.
-	_, err = w.T.Put(ctx, store.Item{PK: watchPK, SK: watchSK(l.ExpiresAt, l.ID), Data: data})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("reminder: watch link %s: %w", l.ID, err)
+	_, err = w.T.Put(ctx, store.Item{PK: pk, SK: watchSK(l.ExpiresAt, l.ID), Data: data})
+	if errors.Is(err, store.ErrConflict) {
+		return nil
 	}
-	return w.addExpiry(ctx, appID, l)
+	return err
 }
 
 func (w *LinkWatch) dueBy(ctx context.Context, t time.Time) ([]store.Item, error) {
