@@ -15,6 +15,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -227,47 +228,47 @@ func Validate(c Check) Problems {
 	case license12.MatchString(a.Lawyer.License):
 		a.Flags = append(a.Flags, "legacy_license_12_digits")
 	default:
-		add("lawyer.license", "执业证号应为 17 位数字（旧版 12 位亦可） (practice certificate number must be 17 digits; legacy 12-digit numbers are accepted)")
+		add("lawyer.license", string(msg.License))
 	}
 	switch {
 	case a.Lawyer.Name == "":
-		add("lawyer.name", "请填写律师姓名 (lawyer name is required)")
+		add("lawyer.name", string(msg.LawyerNameRequired))
 	case !ps.Text(limits.PersonName, "lawyer.name", a.Lawyer.Name):
 	case c.SignedName != "" && a.Lawyer.Name != c.SignedName:
-		add("lawyer.name", fmt.Sprintf("律师姓名“%s”与登录身份“%s”不一致 (the name does not match the signed-in lawyer)", a.Lawyer.Name, c.SignedName))
+		add("lawyer.name", msg.NameNotSigner.Format(a.Lawyer.Name, c.SignedName))
 	}
 	if a.Lawyer.Firm == "" {
-		add("lawyer.firm", "请填写所在律师事务所 (law firm is required)")
+		add("lawyer.firm", string(msg.FirmRequired))
 	}
 	ps.Text(limits.Firm, "lawyer.firm", a.Lawyer.Firm)
 	if a.Lawyer.Phone == "" {
-		add("lawyer.phone", "请填写联系电话，以便告知办理结果 (a phone number is required so we can tell you the result)")
+		add("lawyer.phone", string(msg.PhoneForResult))
 	}
 	ps.Text(limits.Phone, "lawyer.phone", a.Lawyer.Phone)
 	if a.Kind == "" {
 		a.Kind = Defence
 	}
 	if a.Kind != Defence && a.Kind != VictimAgent {
-		add("kind", "申请人类型应为 defence（辩护人）或 victim_agent（诉讼代理人） (kind must be defence or victim_agent)")
+		add("kind", string(msg.ApplicantKind))
 	}
 	if a.Channel == "" {
 		a.Channel = Online
 	}
 	switch {
 	case a.CaseNo == "":
-		add("caseNo", "请填写案号 (case number is required)")
+		add("caseNo", string(msg.CaseNoRequired))
 	case !ps.Text(limits.CaseNo, "caseNo", a.CaseNo):
 	case c.Case == nil:
-		add("caseNo", fmt.Sprintf("未找到案号为“%s”的案件，请核对案号 (no case with this number; check it against the notice you received)", a.CaseNo))
+		add("caseNo", msg.NoSuchCaseNo.Format(a.CaseNo))
 	case !c.Case.Stage.Reviewable():
-		add("caseNo", "案件尚未进入审查起诉阶段，辩护律师自审查起诉之日起方可查阅案卷材料 (the case is not yet at the prosecution-review stage; defence lawyers may review files from that stage on)")
+		add("caseNo", string(msg.NotReviewable))
 	}
 	switch {
 	case a.Client == "":
-		add("client", "请填写委托人（犯罪嫌疑人/被告人）姓名 (name your client)")
+		add("client", string(msg.ClientRequired))
 	case !ps.Text(limits.DefendantName, "client", a.Client):
 	case c.Case != nil && a.Kind == Defence && !c.Case.HasDefendant(a.Client):
-		add("client", fmt.Sprintf("“%s”不是本案犯罪嫌疑人/被告人，请核对委托人姓名 (the client is not a defendant of this case)", a.Client))
+		add("client", msg.NotADefendant.Format(a.Client))
 	}
 
 	if !ps.Count(limits.Attachments, "attachments", len(a.Attachments)) {
@@ -283,23 +284,23 @@ func Validate(c Check) Problems {
 		switch {
 		case !ps.Text(limits.AttachmentID, field, id):
 		case at == nil:
-			add(field, fmt.Sprintf("附件 %s 不存在或不属于您 (attachment not found)", id))
+			add(field, msg.NotYourAttachment.Format(id))
 		case !at.Uploaded:
-			add(field, fmt.Sprintf("附件“%s”尚未上传完成 (the file was never uploaded; PUT it to its uploadUrl first)", at.Filename))
+			add(field, msg.NotUploaded.Format(at.Filename))
 		case !slices.Contains(allowedTypes, at.ContentType):
-			add(field, fmt.Sprintf("附件“%s”不是 PDF、JPEG 或 PNG 文件（检测为 %s） (attachment must be a PDF, JPEG or PNG)", at.Filename, at.ContentType))
+			add(field, msg.AttachmentType.Format(at.Filename, at.ContentType))
 		default:
 			have[at.Kind] = true
 		}
 	}
 	if !have[PracticeCertificate] {
-		add("attachments", "缺少律师执业证 (attach your practice certificate: kind practice_certificate)")
+		add("attachments", string(msg.NeedCertificate))
 	}
 	if !have[FirmLetter] {
-		add("attachments", "缺少律师事务所证明（律所函） (attach the law firm letter: kind firm_letter)")
+		add("attachments", string(msg.NeedFirmLetter))
 	}
 	if !have[PowerOfAttorney] && !have[LegalAidLetter] {
-		add("attachments", "缺少授权委托书或法律援助公函 (attach the power of attorney or the legal-aid letter)")
+		add("attachments", string(msg.NeedPowerOfAttorney))
 	}
 	if len(ps) > 0 {
 		return ps

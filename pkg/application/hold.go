@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 )
 
 // Hold is why an approved application's dossier waits: a dossier is built
@@ -79,7 +80,7 @@ func HoldReason(ms []HeldMaterial) string {
 		zh = append(zh, fmt.Sprintf("%d 份正在检查", wait))
 		en = append(en, fmt.Sprintf("%d still being checked", wait))
 	}
-	return fmt.Sprintf("案件材料尚未全部处理完毕（%s），阅卷材料将在全部处理完毕后自动生成 (the dossier waits for the case's materials: %s; it is built as soon as every material is accepted or rejected)",
+	return msg.DossierWaits.Format(
 		strings.Join(zh, "，"), strings.Join(en, ", "))
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -119,21 +120,21 @@ func (c *Case) Validate() error {
 	c.CaseNo = strings.TrimSpace(c.CaseNo)
 	c.Title = strings.TrimSpace(c.Title)
 	if c.CaseNo == "" {
-		ps = append(ps, Problem{"caseNo", "请填写案号 (case number is required)"})
+		ps = append(ps, Problem{"caseNo", string(msg.CaseNoRequired)})
 	} else {
 		ps.Text(limits.CaseNo, "caseNo", c.CaseNo)
 	}
 	if c.Title == "" {
-		ps = append(ps, Problem{"title", "请填写案件名称 (case title is required)"})
+		ps = append(ps, Problem{"title", string(msg.CaseTitleRequired)})
 	} else {
 		ps.Text(limits.CaseTitle, "title", c.Title)
 	}
 	if !c.Stage.Valid() {
-		ps = append(ps, Problem{"stage", fmt.Sprintf("诉讼阶段 %q 无效，应为 investigation、arrest_review、prosecution_review、trial 或 closed (unknown stage)", limits.Short(string(c.Stage), 32))})
+		ps = append(ps, Problem{"stage", msg.UnknownStage.Format(limits.Short(string(c.Stage), 32))})
 	}
 	c.Handler.Name, c.Handler.Phone = strings.TrimSpace(c.Handler.Name), strings.TrimSpace(c.Handler.Phone)
 	if c.Handler.Name == "" || c.Handler.Phone == "" {
-		ps = append(ps, Problem{"handler", "请填写承办人姓名和联系电话 (handler name and phone are required: lawyers are told whom to contact)"})
+		ps = append(ps, Problem{"handler", string(msg.HandlerRequired)})
 	}
 	ps.Text(limits.PersonName, "handler.name", c.Handler.Name)
 	ps.Text(limits.Phone, "handler.phone", c.Handler.Phone)
@@ -148,13 +149,13 @@ func (c *Case) Validate() error {
 		}
 		c.Defendants = defs
 		if len(defs) == 0 {
-			ps = append(ps, Problem{"defendants", "请至少填写一名犯罪嫌疑人/被告人 (at least one defendant is required)"})
+			ps = append(ps, Problem{"defendants", string(msg.DefendantRequired)})
 		}
 	}
 	if ps.Count(limits.Exclusions, "exclusions", len(c.Exclusions)) {
 		for _, e := range c.Exclusions {
 			if _, ok := exclusionText[e]; !ok {
-				ps = append(ps, Problem{"exclusions", fmt.Sprintf("未知的排除情形 %q (unknown exclusion; use state_secrets, minor, co_offenders_at_large, witness_protection or other)", limits.Short(string(e), 32))})
+				ps = append(ps, Problem{"exclusions", msg.UnknownExclusion.Format(limits.Short(string(e), 32))})
 			}
 		}
 	}
@@ -233,12 +234,12 @@ func (m *Material) Validate() error {
 	ps.Range(limits.Seq, "seq", m.Seq)
 	ps.Text(limits.VolumeTitle, "volumeTitle", m.VolumeTitle)
 	if m.Title == "" {
-		ps = append(ps, Problem{"title", "请填写文件标题，用于卷内目录 (title is required: it goes into the table of contents)"})
+		ps = append(ps, Problem{"title", string(msg.MaterialTitleRequired)})
 	} else {
 		ps.Text(limits.MaterialTitle, "title", m.Title)
 	}
 	if m.Filename == "" || strings.ContainsAny(m.Filename, "/\\\x00") {
-		ps = append(ps, Problem{"filename", "请填写不含路径的文件名 (filename is required and must not contain a path)"})
+		ps = append(ps, Problem{"filename", string(msg.BareFilename)})
 	} else {
 		ps.Text(limits.Filename, "filename", m.Filename)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -51,13 +52,13 @@ func (b *Binding) Validate() error {
 	b.Phone = strings.TrimSpace(b.Phone)
 	b.Client = strings.TrimSpace(b.Client)
 	if !allDigits(b.License) || (len(b.License) != 17 && len(b.License) != 12) {
-		ps = append(ps, Problem{"license", "执业证号应为 17 位数字（旧版 12 位亦可） (practice certificate number must be 17 digits; legacy 12-digit numbers are accepted)"})
+		ps = append(ps, Problem{"license", string(msg.License)})
 	}
 	if b.Name == "" {
-		ps = append(ps, Problem{"name", "请填写律师姓名 (lawyer name is required)"})
+		ps = append(ps, Problem{"name", string(msg.LawyerNameRequired)})
 	}
 	if b.Phone == "" {
-		ps = append(ps, Problem{"phone", "请填写律师联系电话，用于告知程序性决定 (a phone number is required: procedural decisions are sent to it)"})
+		ps = append(ps, Problem{"phone", string(msg.LawyerPhoneRequired)})
 	}
 	ps.Text(limits.PersonName, "name", b.Name)
 	ps.Text(limits.Phone, "phone", b.Phone)

@@ -15,6 +15,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -134,10 +135,10 @@ func (c *Complaint) Validate(caseKnown bool) casefile.Problems {
 	c.Lawyer.Phone = strings.TrimSpace(c.Lawyer.Phone)
 	c.Lawyer.Firm = strings.TrimSpace(c.Lawyer.Firm)
 	if !c.Kind.Valid() {
-		add("kind", fmt.Sprintf("申诉控告类型 %q 无效，应为 obstructed_review（阅卷受阻）、obstructed_meeting（会见受阻）或 other (unknown kind)", limits.Short(string(c.Kind), 32)))
+		add("kind", msg.UnknownComplaintKind.Format(limits.Short(string(c.Kind), 32)))
 	}
 	if c.Description == "" {
-		add("description", "请写明被阻碍的情况：时间、地点、经过 (describe what happened: when, where, how)")
+		add("description", string(msg.DescribeObstruction))
 	} else {
 		ps.Text(limits.ComplaintDescription, "description", c.Description)
 	}
@@ -145,12 +146,12 @@ func (c *Complaint) Validate(caseKnown bool) casefile.Problems {
 	case !ps.Text(limits.CaseNo, "caseNo", c.CaseNo):
 	case !ps.Text(limits.Unit, "unit", c.Unit):
 	case c.CaseNo != "" && !caseKnown:
-		add("caseNo", fmt.Sprintf("未找到案号为“%s”的案件；如案件未在本系统登记，请不填案号并用 unit 指定受理单位 (no such case; leave caseNo empty and name the unit instead)", c.CaseNo))
+		add("caseNo", msg.NoSuchCaseNoName.Format(c.CaseNo))
 	case c.CaseNo == "" && c.Unit == "":
-		add("unit", "未填写案号时，请选择受理申诉控告的检察院 (without a case number, choose the procuratorate that should handle the complaint: field unit)")
+		add("unit", string(msg.ChooseUnit))
 	}
 	if c.Lawyer.Phone == "" {
-		add("phone", "请填写联系电话，以便告知办理结果 (a phone number is required so we can tell you the answer)")
+		add("phone", string(msg.PhoneForAnswer))
 	}
 	ps.Text(limits.Phone, "phone", c.Lawyer.Phone)
 	ps.Text(limits.Firm, "firm", c.Lawyer.Firm)
@@ -257,7 +258,7 @@ func (r *Repo) Update(ctx context.Context, id string, fn func(*Complaint) error)
 func (r *Repo) AnswerWith(ctx context.Context, id string, a Answer) (*Complaint, error) {
 	a.Text = strings.TrimSpace(a.Text)
 	if a.Text == "" {
-		return nil, casefile.Problems{{Field: "answer", Message: "必须书面答复后方可办结 (a written answer is required to close a complaint)"}}
+		return nil, casefile.Problems{{Field: "answer", Message: string(msg.AnswerRequired)}}
 	}
 	if m := limits.ComplaintAnswer.Check("answer", a.Text); m != "" {
 		return nil, casefile.Problems{{Field: "answer", Message: m}}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
@@ -44,7 +45,7 @@ func (a *API) auditExport(w http.ResponseWriter, r *http.Request, id auth.Identi
 		format = "csv"
 	}
 	if format != "csv" && format != "ndjson" {
-		writeError(w, service.BadQuery, service.MsgExportFormat.Format())
+		writeError(w, service.BadQuery, msg.ExportFormat.Format())
 		return
 	}
 	f, ok := a.auditFilter(w, r)

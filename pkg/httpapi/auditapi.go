@@ -7,6 +7,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
@@ -23,19 +24,19 @@ func (a *API) auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter,
 		if v := q.Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				writeError(w, service.BadQuery, service.MsgAuditTime.Format(name, name))
+				writeError(w, service.BadQuery, msg.AuditTime.Format(name, name))
 				return f, false
 			}
 			*dst = t
 		}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		writeError(w, service.BadQuery, service.MsgFromBeforeTo.Format())
+		writeError(w, service.BadQuery, msg.FromBeforeTo.Format())
 		return f, false
 	}
 	if f.Cursor != "" {
 		if _, _, err := audit.ParseCursor(f.Cursor); err != nil {
-			writeError(w, service.BadQuery, service.MsgBadCursor.Format())
+			writeError(w, service.BadQuery, msg.BadCursor.Format())
 			return f, false
 		}
 	}
@@ -51,7 +52,7 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identi
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			writeError(w, service.BadQuery, service.MsgLimit.Format())
+			writeError(w, service.BadQuery, msg.Limit.Format())
 			return
 		}
 		f.Limit = n

@@ -10,6 +10,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
@@ -59,7 +60,7 @@ func (a *API) serveLink(w http.ResponseWriter, r *http.Request, l *link.Link, id
 		return
 	}
 	if isPrefetch(r) || previewUA.MatchString(r.UserAgent()) {
-		a.page(w, http.StatusOK, string(service.MsgPreviewTitle), string(service.MsgPreview), string(service.MsgPreviewEN))
+		a.page(w, http.StatusOK, string(msg.PreviewTitle), string(msg.Preview), string(msg.PreviewEN))
 		return
 	}
 	l, u, err := a.Download(r.Context(), a.caller(r, id), l, via, r.Header.Get("Range"))
@@ -94,7 +95,7 @@ func (a *API) refuse(w http.ResponseWriter, r *http.Request, l *link.Link, err e
 		a.refused(r, ev) // the door: counted per client and minute
 	}
 	if wantsHTML(r) {
-		a.page(w, statusOf(rf.Code), string(service.MsgRefusedTitle), string(rf.ZH), string(rf.EN))
+		a.page(w, statusOf(rf.Code), string(msg.RefusedTitle), string(rf.ZH), string(rf.EN))
 		return
 	}
 	a.fail(w, r, err)

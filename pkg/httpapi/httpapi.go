@@ -25,6 +25,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/service"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
@@ -117,7 +118,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /d/{token}", a.download)
 	mux.HandleFunc("HEAD /d/{token}", a.download)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, service.NotFound, service.MsgNoSuchAPI.Format())
+		writeError(w, service.NotFound, msg.NoSuchAPI.Format())
 	})
 	return a.middleware(mux)
 }
@@ -154,14 +155,14 @@ func (a *API) middleware(next http.Handler) http.Handler {
 			// first reads, so a client that asked (Expect: 100-continue)
 			// gets this 413 instead of being told to send 30 MB and then
 			// cut off. No route takes a body larger than a JSON request.
-			writeError(sw, TooLarge, service.MsgTooLarge.Format(lim, lim))
+			writeError(sw, TooLarge, msg.TooLarge.Format(lim, lim))
 			a.log().Info("request", "requestId", ri.id, "method", r.Method, "path", logPath(r), "status", sw.status, "ip", ri.ip)
 			return
 		}
 		defer func() {
 			if p := recover(); p != nil {
 				a.log().Error("panic", "requestId", ri.id, "panic", fmt.Sprint(p))
-				writeError(sw, service.Internal, service.MsgPanic.Format())
+				writeError(sw, service.Internal, msg.Panic.Format())
 			}
 			a.log().Info("request", "requestId", ri.id, "method", r.Method, "path", logPath(r),
 				"status", sw.status, "ms", time.Since(start).Milliseconds(), "ip", ri.ip)
@@ -211,14 +212,14 @@ func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), ro
 		if !ok || raw == "" {
 			a.refused(r, audit.Event{Action: audit.AuthFail, Result: audit.Denied, Detail: map[string]string{"reason": "no bearer token", "route": r.Pattern}})
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan"`)
-			writeError(w, Unauthenticated, service.MsgUnauthenticated.Format())
+			writeError(w, Unauthenticated, msg.Unauthenticated.Format())
 			return
 		}
 		id, err := a.Auth.Verify(r.Context(), strings.TrimSpace(raw))
 		if err != nil {
 			a.refused(r, audit.Event{Action: audit.AuthFail, Result: audit.Denied, Detail: map[string]string{"reason": "invalid token", "route": r.Pattern}})
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yuejuan", error="invalid_token"`)
-			writeError(w, InvalidToken, service.MsgInvalidToken.Format())
+			writeError(w, InvalidToken, msg.InvalidToken.Format())
 			return
 		}
 		for _, ro := range roles {
@@ -228,7 +229,7 @@ func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), ro
 			}
 		}
 		a.record(r, id, audit.Event{Action: audit.AccessDeny, Result: audit.Denied, Detail: map[string]string{"route": r.Pattern}})
-		writeError(w, Forbidden, service.MsgForbidden.Format(id.Role, id.Role))
+		writeError(w, Forbidden, msg.Forbidden.Format(id.Role, id.Role))
 	})}
 }
 
@@ -288,7 +289,7 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	limit := a.maxJSON()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err == nil && jsonTooDeep(body) {
-		writeError(w, TooDeep, service.MsgTooDeep.Format(MaxJSONDepth, MaxJSONDepth))
+		writeError(w, TooDeep, msg.TooDeep.Format(MaxJSONDepth, MaxJSONDepth))
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -302,18 +303,18 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, TooLarge, service.MsgTooLarge.Format(limit, limit))
+			writeError(w, TooLarge, msg.TooLarge.Format(limit, limit))
 		case errors.As(err, &syn):
-			writeError(w, BadJSON, service.MsgBadJSONAt.Format(syn.Offset, syn.Offset))
+			writeError(w, BadJSON, msg.BadJSONAt.Format(syn.Offset, syn.Offset))
 		case errors.As(err, &typ):
-			writeError(w, BadJSON, service.MsgBadJSONType.Format(typ.Field, typ.Type, typ.Field, typ.Type))
+			writeError(w, BadJSON, msg.BadJSONType.Format(typ.Field, typ.Type, typ.Field, typ.Type))
 		default:
-			writeError(w, BadJSON, service.MsgBadJSON.Format(err.Error()))
+			writeError(w, BadJSON, msg.BadJSON.Format(err.Error()))
 		}
 		return false
 	}
 	if dec.More() {
-		writeError(w, BadJSON, service.MsgOneJSON.Format())
+		writeError(w, BadJSON, msg.OneJSON.Format())
 		return false
 	}
 	return true
@@ -327,13 +328,13 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &e):
 	case errors.Is(err, store.ErrNotFound):
-		e = service.Fail(service.NotFound, service.MsgNotFound)
+		e = service.Fail(service.NotFound, msg.NotFound)
 	default:
 		e = &service.Error{Code: service.Internal, Err: err}
 	}
 	if e.Code == service.Internal {
 		a.log().Error("request failed", "requestId", info(r.Context()).id, "err", err)
-		e = service.Fail(service.Internal, service.MsgInternal)
+		e = service.Fail(service.Internal, msg.Internal)
 	}
 	writeJSON(w, statusOf(e.Code), map[string]apiError{"error": {Code: string(e.Code), Message: e.Message, Problems: e.Problems}})
 }

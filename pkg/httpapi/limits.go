@@ -14,7 +14,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
-	"github.com/yuejuan/yuejuan/pkg/service"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -248,13 +248,13 @@ func (a *API) limited(w http.ResponseWriter, r *http.Request, id auth.Identity, 
 		a.record(r, id, ev)
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	what, whatEN := service.MsgApplying, service.MsgApplyingEN
+	what, whatEN := msg.Applying, msg.ApplyingEN
 	if kind == "downloads" {
-		what, whatEN = service.MsgDownloading, service.MsgDownloadingEN
+		what, whatEN = msg.Downloading, msg.DownloadingEN
 	}
-	zh, en := service.MsgRateLimited.Format(what, secs), service.MsgRateLimitedEN.Format(whatEN, secs)
+	zh, en := msg.RateLimited.Format(what, secs), msg.RateLimitedEN.Format(whatEN, secs)
 	if wantsHTML(r) {
-		a.page(w, statusOf(RateLimited), string(service.MsgRetryTitle), zh, en)
+		a.page(w, statusOf(RateLimited), string(msg.RetryTitle), zh, en)
 		return true
 	}
 	writeError(w, RateLimited, zh+" ("+en+")")

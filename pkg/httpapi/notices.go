@@ -6,6 +6,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/service"
@@ -35,7 +36,7 @@ func (a *API) listNotices(w http.ResponseWriter, r *http.Request, id auth.Identi
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			writeError(w, service.BadQuery, service.MsgLimit.Format())
+			writeError(w, service.BadQuery, msg.Limit.Format())
 			return
 		}
 		limit = n

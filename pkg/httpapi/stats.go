@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
@@ -48,7 +49,7 @@ func parseStatsQuery(w http.ResponseWriter, r *http.Request) (service.StatsQuery
 		if v := q.Get(name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				writeError(w, service.BadQuery, service.MsgStatsTime.Format(name, name))
+				writeError(w, service.BadQuery, msg.StatsTime.Format(name, name))
 				return service.StatsQuery{}, false
 			}
 			*dst = t

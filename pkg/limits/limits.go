@@ -15,6 +15,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/yuejuan/yuejuan/pkg/msg"
 )
 
 // UploadBytes is the largest file a clerk or lawyer may upload by
@@ -147,16 +149,16 @@ func (l *Limit) Fits(s string) bool { return l.Check("", s) == "" }
 // and stops at the first bad character.
 func (l *Limit) Check(field, s string) string {
 	if n := utf8.RuneCountInString(s); n > l.Max {
-		return fmt.Sprintf("%s（%s）最多 %d 字，现为 %d 字 (%s is longer than %d characters: %d)", l.Label, field, l.Max, n, field, l.Max, n)
+		return msg.TooLong.Format(l.Label, field, l.Max, n, field, l.Max, n)
 	}
 	i := 0
 	for _, r := range s {
 		i++
 		if l.Kind == Line && !lineRune(r) {
-			return fmt.Sprintf("%s（%s）应为一行文字，不能含换行、制表符等控制字符（第 %d 个字符为 %U） (%s must be one line of text without control characters; character %d is %U)", l.Label, field, i, r, field, i, r)
+			return msg.OneLine.Format(l.Label, field, i, r, field, i, r)
 		}
 		if l.Kind == Text && !textRune(r) {
-			return fmt.Sprintf("%s（%s）含有控制字符（第 %d 个字符为 %U），请删除 (%s contains a control character, %U at character %d; remove it)", l.Label, field, i, r, field, r, i)
+			return msg.ControlChar.Format(l.Label, field, i, r, field, r, i)
 		}
 	}
 	return ""
@@ -167,7 +169,7 @@ func (l *Limit) CheckCount(field string, n int) string {
 	if n <= l.Max {
 		return ""
 	}
-	return fmt.Sprintf("%s（%s）最多 %d %s，现为 %d %s (%s: at most %d, got %d)", l.Label, field, l.Max, l.Item, n, l.Item, field, l.Max, n)
+	return msg.TooMany.Format(l.Label, field, l.Max, l.Item, n, l.Item, field, l.Max, n)
 }
 
 // CheckRange returns what is wrong with the number n in field, or "".
@@ -175,7 +177,7 @@ func (l *Limit) CheckRange(field string, n int) string {
 	if n >= l.Min && n <= l.Max {
 		return ""
 	}
-	return fmt.Sprintf("%s（%s）应为 %d 至 %d，现为 %d (%s must be %d to %d, got %d)", l.Label, field, l.Min, l.Max, n, field, l.Min, l.Max, n)
+	return msg.OutOfRange.Format(l.Label, field, l.Min, l.Max, n, field, l.Min, l.Max, n)
 }
 
 // lineRune reports whether r may appear in one line of text.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -72,7 +73,7 @@ func (o *Opinion) Validate() casefile.Problems {
 	var ps casefile.Problems
 	o.Text = strings.TrimSpace(o.Text)
 	if o.Text == "" && len(o.Attachments) == 0 {
-		ps = append(ps, casefile.Problem{Field: "text", Message: "请填写意见内容或附上书面意见 (write the opinion or attach it)"})
+		ps = append(ps, casefile.Problem{Field: "text", Message: string(msg.OpinionRequired)})
 	}
 	ps.Text(limits.OpinionText, "text", o.Text)
 	if ps.Count(limits.Attachments, "attachments", len(o.Attachments)) {
@@ -185,7 +186,7 @@ func (r *Repo) update(ctx context.Context, caseID, id string, fn func(*Opinion) 
 func (r *Repo) Answer(ctx context.Context, id string, rep Reply) (*Opinion, error) {
 	rep.Reason = strings.TrimSpace(rep.Reason)
 	if rep.Reason == "" {
-		return nil, casefile.Problems{{Field: "reason", Message: "请说明采纳或不采纳的理由 (give the reason, whether adopted or not)"}}
+		return nil, casefile.Problems{{Field: "reason", Message: string(msg.ReplyReason)}}
 	}
 	if m := limits.OpinionReason.Check("reason", rep.Reason); m != "" {
 		return nil, casefile.Problems{{Field: "reason", Message: m}}

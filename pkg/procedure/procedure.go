@@ -17,6 +17,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -74,14 +75,14 @@ func (d *Decision) Validate() error {
 	var ps casefile.Problems
 	d.Text = strings.TrimSpace(d.Text)
 	if !d.Kind.Valid() {
-		ps = append(ps, casefile.Problem{Field: "kind", Message: fmt.Sprintf("决定类型 %q 无效，应为 arrest_review_accepted、supplementary_investigation、jurisdiction_change、prosecution_filed 或 other (unknown kind)", limits.Short(string(d.Kind), 32))})
+		ps = append(ps, casefile.Problem{Field: "kind", Message: msg.UnknownDecisionKind.Format(limits.Short(string(d.Kind), 32))})
 	}
 	if d.Kind == Other && d.Text == "" {
-		ps = append(ps, casefile.Problem{Field: "text", Message: "其他程序性决定须写明决定内容 (text is required for kind other)"})
+		ps = append(ps, casefile.Problem{Field: "text", Message: string(msg.DecisionTextRequired)})
 	}
 	ps.Text(limits.DecisionText, "text", d.Text)
 	if strings.TrimSpace(d.Handler.Name) == "" || strings.TrimSpace(d.Handler.Phone) == "" {
-		ps = append(ps, casefile.Problem{Field: "handler", Message: "案件未登记承办人姓名和电话，无法告知律师联系人 (the case has no handler name and phone to give lawyers)"})
+		ps = append(ps, casefile.Problem{Field: "handler", Message: string(msg.NoHandler)})
 	}
 	if len(ps) > 0 {
 		return ps

@@ -9,6 +9,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/complaint"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
@@ -54,10 +55,10 @@ func found(err error, nf *Error) error {
 func (s *Service) CaseFor(ctx context.Context, c Caller, id string) (*casefile.Case, error) {
 	cs, err := s.Cases.Get(ctx, id)
 	if err != nil {
-		return nil, found(err, Fail(CaseNotFound, MsgCaseNotFound))
+		return nil, found(err, Fail(CaseNotFound, msg.CaseNotFound))
 	}
 	if c.Role != auth.Auditor && (c.Role != auth.Clerk || cs.Unit != c.Unit) {
-		return nil, s.deny(ctx, c, audit.Event{CaseID: cs.ID, Detail: map[string]string{"reason": "case of another unit"}}, Fail(CaseNotFound, MsgCaseNotFound))
+		return nil, s.deny(ctx, c, audit.Event{CaseID: cs.ID, Detail: map[string]string{"reason": "case of another unit"}}, Fail(CaseNotFound, msg.CaseNotFound))
 	}
 	return cs, nil
 }
@@ -70,14 +71,14 @@ func (s *Service) BoundCase(ctx context.Context, c Caller, ref string) (*casefil
 		cs, err = s.Cases.GetByNo(ctx, ref)
 	}
 	if err != nil {
-		return nil, nil, found(err, Fail(CaseNotFound, MsgNotBound))
+		return nil, nil, found(err, Fail(CaseNotFound, msg.NotBound))
 	}
 	b, err := s.Lawyers.Binding(ctx, cs, c.Subject)
 	if err != nil {
 		return nil, nil, internal(err)
 	}
 	if b == nil || c.Role != auth.Lawyer {
-		return nil, nil, s.deny(ctx, c, audit.Event{CaseID: cs.ID, Detail: map[string]string{"reason": "lawyer not bound to the case"}}, Fail(CaseNotFound, MsgNotBound))
+		return nil, nil, s.deny(ctx, c, audit.Event{CaseID: cs.ID, Detail: map[string]string{"reason": "lawyer not bound to the case"}}, Fail(CaseNotFound, msg.NotBound))
 	}
 	return cs, b, nil
 }
@@ -86,10 +87,10 @@ func (s *Service) BoundCase(ctx context.Context, c Caller, ref string) (*casefil
 func (s *Service) ApplicationFor(ctx context.Context, c Caller, id string) (*application.Application, error) {
 	app, err := s.Apps.Get(ctx, id)
 	if err != nil {
-		return nil, found(err, Fail(ApplicationNotFound, MsgApplicationNotFound))
+		return nil, found(err, Fail(ApplicationNotFound, msg.ApplicationNotFound))
 	}
 	if !MayRead(c.Identity, app.Lawyer.License, app.Unit) {
-		return nil, s.deny(ctx, c, audit.Event{ApplicationID: app.ID, CaseID: app.CaseID, Detail: map[string]string{"reason": "not the owner"}}, Fail(ApplicationNotFound, MsgApplicationNotFound))
+		return nil, s.deny(ctx, c, audit.Event{ApplicationID: app.ID, CaseID: app.CaseID, Detail: map[string]string{"reason": "not the owner"}}, Fail(ApplicationNotFound, msg.ApplicationNotFound))
 	}
 	return app, nil
 }
@@ -98,10 +99,10 @@ func (s *Service) ApplicationFor(ctx context.Context, c Caller, id string) (*app
 func (s *Service) ComplaintFor(ctx context.Context, c Caller, id string) (*complaint.Complaint, error) {
 	cp, err := s.Complaints.Get(ctx, id)
 	if err != nil {
-		return nil, found(err, Fail(ComplaintNotFound, MsgComplaintNotFound))
+		return nil, found(err, Fail(ComplaintNotFound, msg.ComplaintNotFound))
 	}
 	if !MayRead(c.Identity, cp.Lawyer.License, cp.Unit) {
-		return nil, s.deny(ctx, c, audit.Event{CaseID: cp.CaseID, Target: cp.ID, Detail: map[string]string{"reason": "not the owner", "complaint": cp.ID}}, Fail(ComplaintNotFound, MsgComplaintNotFound))
+		return nil, s.deny(ctx, c, audit.Event{CaseID: cp.CaseID, Target: cp.ID, Detail: map[string]string{"reason": "not the owner", "complaint": cp.ID}}, Fail(ComplaintNotFound, msg.ComplaintNotFound))
 	}
 	return cp, nil
 }
@@ -110,10 +111,10 @@ func (s *Service) ComplaintFor(ctx context.Context, c Caller, id string) (*compl
 func (s *Service) OpinionFor(ctx context.Context, c Caller, id string) (*opinion.Opinion, error) {
 	o, err := s.Opinions.Get(ctx, id)
 	if err != nil {
-		return nil, found(err, Fail(OpinionNotFound, MsgOpinionNotFound))
+		return nil, found(err, Fail(OpinionNotFound, msg.OpinionNotFound))
 	}
 	if !MayRead(c.Identity, o.Lawyer.License, o.Unit) {
-		return nil, s.deny(ctx, c, audit.Event{CaseID: o.CaseID, Target: o.ID, Detail: map[string]string{"reason": "not the owner", "opinion": o.ID}}, Fail(OpinionNotFound, MsgOpinionNotFound))
+		return nil, s.deny(ctx, c, audit.Event{CaseID: o.CaseID, Target: o.ID, Detail: map[string]string{"reason": "not the owner", "opinion": o.ID}}, Fail(OpinionNotFound, msg.OpinionNotFound))
 	}
 	return o, nil
 }
@@ -124,12 +125,12 @@ func (s *Service) AttachmentFor(ctx context.Context, c Caller, id string) (*appl
 	at, err := s.Apps.GetAttachment(ctx, id)
 	if err != nil {
 		// Any failure to read it is answered as its absence.
-		e := Fail(AttachmentNotFound, MsgAttachmentNotFound)
+		e := Fail(AttachmentNotFound, msg.AttachmentNotFound)
 		e.Err = err
 		return nil, e
 	}
 	if at.Owner != Owner(c.Identity) {
-		return nil, s.deny(ctx, c, audit.Event{Target: at.ID, Detail: map[string]string{"reason": "attachment of another user"}}, Fail(AttachmentNotFound, MsgAttachmentNotFound))
+		return nil, s.deny(ctx, c, audit.Event{Target: at.ID, Detail: map[string]string{"reason": "attachment of another user"}}, Fail(AttachmentNotFound, msg.AttachmentNotFound))
 	}
 	return at, nil
 }

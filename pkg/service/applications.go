@@ -11,6 +11,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -29,15 +30,15 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 	case auth.Lawyer:
 		chk.SignedName = c.Name
 		if app.Channel != "" && app.Channel != application.Online {
-			extra = append(extra, casefile.Problem{Field: "channel", Message: string(MsgLawyerOnline)})
+			extra = append(extra, casefile.Problem{Field: "channel", Message: string(msg.LawyerOnline)})
 		}
 		app.Channel = application.Online
 		if strings.TrimSpace(app.Lawyer.License) != c.Subject {
-			extra = append(extra, casefile.Problem{Field: "lawyer.license", Message: string(MsgLicenseNotSigner)})
+			extra = append(extra, casefile.Problem{Field: "lawyer.license", Message: string(msg.LicenseNotSigner)})
 		}
 	case auth.Clerk:
 		if app.Channel != application.Hotline && app.Channel != application.Centre {
-			extra = append(extra, casefile.Problem{Field: "channel", Message: string(MsgClerkChannel)})
+			extra = append(extra, casefile.Problem{Field: "channel", Message: string(msg.ClerkChannel)})
 		}
 	}
 	// Not looked up when over its limit (Validate says so): the store's
@@ -50,7 +51,7 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 		if err == nil {
 			chk.Case = cs
 			if c.Role == auth.Clerk && cs.Unit != c.Unit {
-				extra = append(extra, casefile.Problem{Field: "caseNo", Message: string(MsgCaseOfOtherUnit)})
+				extra = append(extra, casefile.Problem{Field: "caseNo", Message: string(msg.CaseOfOtherUnit)})
 			}
 		}
 	}
@@ -148,10 +149,10 @@ func (s *Service) Decide(ctx context.Context, c Caller, app *application.Applica
 	case "reject":
 		to = application.Refused
 		if reason == "" {
-			return nil, InvalidError(casefile.Problems{{Field: "reason", Message: string(MsgRefusalReason)}})
+			return nil, InvalidError(casefile.Problems{{Field: "reason", Message: string(msg.RefusalReason)}})
 		}
 	default:
-		return nil, InvalidError(casefile.Problems{{Field: "decision", Message: string(MsgDecision)}})
+		return nil, InvalidError(casefile.Problems{{Field: "decision", Message: string(msg.Decision)}})
 	}
 	cs, err := s.Cases.Get(ctx, app.CaseID)
 	if err != nil {
@@ -180,7 +181,7 @@ func (s *Service) Decide(ctx context.Context, c Caller, app *application.Applica
 	})
 	s.Finish(ctx, err, in0)
 	if errors.Is(err, application.ErrTransition) {
-		return nil, &Error{Code: AlreadyDecided, Message: MsgAlreadyDecided.Format(app.Status), Err: err}
+		return nil, &Error{Code: AlreadyDecided, Message: msg.AlreadyDecided.Format(app.Status), Err: err}
 	}
 	if err != nil {
 		return nil, internal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
@@ -21,7 +22,7 @@ func (s *Service) RegisterCase(ctx context.Context, c Caller, cs *casefile.Case)
 	case errors.As(err, &ps):
 		return nil, InvalidError(ps)
 	case errors.Is(err, casefile.ErrDuplicate):
-		e := Fail(DuplicateCase, MsgDuplicateCase, cs.CaseNo)
+		e := Fail(DuplicateCase, msg.DuplicateCase, cs.CaseNo)
 		e.Err = err
 		return nil, e
 	case err != nil:
@@ -38,7 +39,7 @@ func (s *Service) RegisterCase(ctx context.Context, c Caller, cs *casefile.Case)
 func (s *Service) Bind(ctx context.Context, c Caller, cs *casefile.Case, b *casefile.Binding) (*casefile.Binding, error) {
 	b.By, b.At = Owner(c.Identity), s.now()
 	if b.Client != "" && !cs.HasDefendant(b.Client) {
-		return nil, InvalidError(casefile.Problems{{Field: "client", Message: string(MsgClientNotDefendant)}})
+		return nil, InvalidError(casefile.Problems{{Field: "client", Message: string(msg.ClientNotDefendant)}})
 	}
 	err := s.Cases.Bind(ctx, cs.ID, b)
 	var ps casefile.Problems
@@ -60,7 +61,7 @@ func (s *Service) Unbind(ctx context.Context, c Caller, cs *casefile.Case, licen
 	license = strings.TrimSpace(license)
 	err := s.Cases.Unbind(ctx, cs.ID, license)
 	if errors.Is(err, store.ErrNotFound) {
-		return found(err, Fail(BindingNotFound, MsgBindingNotFound))
+		return found(err, Fail(BindingNotFound, msg.BindingNotFound))
 	}
 	if err != nil {
 		return internal(err)

@@ -11,6 +11,7 @@ import (
 	"errors"
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 )
 
 // Code says what kind of failure an Error is; the HTTP API maps each to a
@@ -79,12 +80,17 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Fail is an Error of code whose message is m with args (msg.Text.Format).
+func Fail(code Code, m msg.Text, args ...any) *Error {
+	return &Error{Code: code, Message: m.Format(args...)}
+}
+
 // Errorf is an Error of code with message.
 func Errorf(code Code, message string) *Error { return &Error{Code: code, Message: message} }
 
 // InvalidError is the Error of a request with problems ps.
 func InvalidError(ps casefile.Problems) *Error {
-	return &Error{Code: Invalid, Message: string(MsgFixAll) + ps.Error(), Problems: ps}
+	return &Error{Code: Invalid, Message: string(msg.FixAll) + ps.Error(), Problems: ps}
 }
 
 // ErrorCode is err's code: Internal for an error that is no *Error.

@@ -13,6 +13,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
@@ -87,7 +88,7 @@ func (s *Service) AnswerComplaint(ctx context.Context, c Caller, cp *complaint.C
 	case errors.As(err, &ps):
 		return nil, InvalidError(ps)
 	case errors.Is(err, complaint.ErrAnswered):
-		return nil, &Error{Code: AlreadyAnswered, Message: string(MsgComplaintAnswered), Err: err}
+		return nil, &Error{Code: AlreadyAnswered, Message: string(msg.ComplaintAnswered), Err: err}
 	case err != nil:
 		return nil, internal(err)
 	}
@@ -103,7 +104,7 @@ func (s *Service) AnswerComplaint(ctx context.Context, c Caller, cp *complaint.C
 // not (required), with reason, and tells the lawyer.
 func (s *Service) ReplyOpinion(ctx context.Context, c Caller, o *opinion.Opinion, adopted *bool, reason string) (*opinion.Opinion, error) {
 	if adopted == nil {
-		return nil, InvalidError(casefile.Problems{{Field: "adopted", Message: string(MsgAdopted)}})
+		return nil, InvalidError(casefile.Problems{{Field: "adopted", Message: string(msg.Adopted)}})
 	}
 	if m := limits.OpinionReason.Check("reason", strings.TrimSpace(reason)); m != "" {
 		return nil, InvalidError(casefile.Problems{{Field: "reason", Message: m}})
@@ -125,7 +126,7 @@ func (s *Service) ReplyOpinion(ctx context.Context, c Caller, o *opinion.Opinion
 	case errors.As(err, &ps):
 		return nil, InvalidError(ps)
 	case errors.Is(err, opinion.ErrAnswered), errors.Is(err, opinion.ErrNotOpen):
-		return nil, &Error{Code: AlreadyAnswered, Message: string(MsgOpinionAnswered), Err: err}
+		return nil, &Error{Code: AlreadyAnswered, Message: string(msg.OpinionAnswered), Err: err}
 	case err != nil:
 		return nil, internal(err)
 	}
@@ -167,13 +168,13 @@ func (s *Service) Conclude(ctx context.Context, c Caller, cs *casefile.Case) (*c
 	if errors.As(err, &ue) {
 		var ps casefile.Problems
 		for _, o := range open {
-			ps = append(ps, casefile.Problem{Field: "opinions[" + o.ID + "]", Message: MsgOpinionUnanswered.Format(
+			ps = append(ps, casefile.Problem{Field: "opinions[" + o.ID + "]", Message: msg.OpinionUnanswered.Format(
 				o.Lawyer.Name, o.SubmittedAt.In(beijing).Format("2006-01-02 15:04"), o.ID, o.ID, o.Lawyer.License)})
 		}
 		s.record(ctx, c, audit.Event{Action: audit.CaseConclude, CaseID: cs.ID, Result: audit.Denied,
 			Detail: map[string]string{"reason": "unanswered opinions", "opinions": fmt.Sprint(ue.Items)}})
 		return nil, &Error{Code: OpinionsUnanswered, Problems: ps, Err: err,
-			Message: MsgOpinionsUnanswered.Format(len(ps), len(ps))}
+			Message: msg.OpinionsUnanswered.Format(len(ps), len(ps))}
 	}
 	if err != nil {
 		return nil, internal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -32,19 +33,19 @@ const (
 // and what the person who used it is told, in Chinese and in English.
 type Refusal struct {
 	Code   Code
-	ZH, EN Message
+	ZH, EN msg.Text
 }
 
 var refusals = []struct {
 	err error
 	Refusal
 }{
-	{link.ErrExpired, Refusal{LinkExpired, MsgLinkExpired, MsgLinkExpiredEN}},
-	{link.ErrRevoked, Refusal{LinkRevoked, MsgLinkRevoked, MsgLinkRevokedEN}},
-	{link.ErrExhausted, Refusal{LinkExhausted, MsgLinkExhausted, MsgLinkExhaustedEN}},
-	{link.ErrTampered, Refusal{LinkInvalid, MsgLinkInvalid, MsgLinkInvalidEN}},
-	{link.ErrForeign, Refusal{LinkForeign, MsgLinkForeign, MsgLinkForeignEN}},
-	{link.ErrNotFound, Refusal{LinkRevoked, MsgLinkGone, MsgLinkGoneEN}},
+	{link.ErrExpired, Refusal{LinkExpired, msg.LinkExpired, msg.LinkExpiredEN}},
+	{link.ErrRevoked, Refusal{LinkRevoked, msg.LinkRevoked, msg.LinkRevokedEN}},
+	{link.ErrExhausted, Refusal{LinkExhausted, msg.LinkExhausted, msg.LinkExhaustedEN}},
+	{link.ErrTampered, Refusal{LinkInvalid, msg.LinkInvalid, msg.LinkInvalidEN}},
+	{link.ErrForeign, Refusal{LinkForeign, msg.LinkForeign, msg.LinkForeignEN}},
+	{link.ErrNotFound, Refusal{LinkRevoked, msg.LinkGone, msg.LinkGoneEN}},
 }
 
 // LinkRefusal is the refusal err is, if it is one.
@@ -101,7 +102,7 @@ func (s *Service) LawyerLink(ctx context.Context, c Caller, id, rng string) (*li
 		return nil, err
 	}
 	if app.Status != application.Ready || app.LinkID == "" {
-		return nil, Fail(NotReady, MsgNotReady)
+		return nil, Fail(NotReady, msg.NotReady)
 	}
 	return s.usableLink(ctx, app.LinkID, rng)
 }

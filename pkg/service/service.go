@@ -14,6 +14,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
@@ -151,9 +152,9 @@ func internal(err error) error {
 		return err
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return &Error{Code: NotFound, Message: string(MsgNotFound), Err: err}
+		return &Error{Code: NotFound, Message: string(msg.NotFound), Err: err}
 	}
-	return &Error{Code: Internal, Message: string(MsgInternal), Err: err}
+	return &Error{Code: Internal, Message: string(msg.Internal), Err: err}
 }
 
 // DueIn is how many working days are left until the deadline due (a

@@ -11,6 +11,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/complaint"
 	"github.com/yuejuan/yuejuan/pkg/deadline"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/opinion"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -33,7 +34,7 @@ func (s *Service) SubmitComplaint(ctx context.Context, cl Caller, c *complaint.C
 	ps := c.Validate(cs != nil)
 	if cs != nil {
 		if c.Unit != "" && c.Unit != cs.Unit {
-			ps = append(ps, casefile.Problem{Field: "unit", Message: string(MsgNotCaseUnit)})
+			ps = append(ps, casefile.Problem{Field: "unit", Message: string(msg.NotCaseUnit)})
 		}
 		c.CaseID, c.CaseNo, c.Unit = cs.ID, cs.CaseNo, cs.Unit
 	} else if c.CaseNo == "" && c.Unit != "" && limits.Unit.Fits(c.Unit) {
@@ -43,7 +44,7 @@ func (s *Service) SubmitComplaint(ctx context.Context, cl Caller, c *complaint.C
 			return nil, internal(err)
 		}
 		if len(known) == 0 {
-			ps = append(ps, casefile.Problem{Field: "unit", Message: MsgUnknownUnit.Format(c.Unit)})
+			ps = append(ps, casefile.Problem{Field: "unit", Message: msg.UnknownUnit.Format(c.Unit)})
 		}
 	}
 	ps = append(ps, s.ownAttachments(ctx, cl, c.Attachments)...)
@@ -92,7 +93,7 @@ func (s *Service) SubmitOpinion(ctx context.Context, cl Caller, cs *casefile.Cas
 	switch {
 	case errors.Is(err, casefile.ErrConcluded):
 		s.record(ctx, cl, audit.Event{Action: audit.OpinionSubmit, CaseID: cs.ID, Target: o.ID, Result: audit.Denied, Detail: map[string]string{"reason": "case concluded"}})
-		return nil, &Error{Code: CaseConcluded, Message: string(MsgCaseConcluded), Err: err}
+		return nil, &Error{Code: CaseConcluded, Message: string(msg.CaseConcluded), Err: err}
 	case errors.As(err, &ps):
 		return nil, InvalidError(ps)
 	case err != nil:
@@ -122,9 +123,9 @@ func (s *Service) ownAttachments(ctx context.Context, c Caller, ids []string) ca
 		field := fmt.Sprintf("attachments[%d]", i)
 		switch {
 		case err != nil || at.Owner != Owner(c.Identity):
-			ps = append(ps, casefile.Problem{Field: field, Message: MsgNotYourAttachment.Format(aid)})
+			ps = append(ps, casefile.Problem{Field: field, Message: msg.NotYourAttachment.Format(aid)})
 		case !at.Uploaded:
-			ps = append(ps, casefile.Problem{Field: field, Message: MsgNotUploaded.Format(at.Filename)})
+			ps = append(ps, casefile.Problem{Field: field, Message: msg.NotUploaded.Format(at.Filename)})
 		}
 	}
 	return ps

@@ -12,6 +12,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/limits"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 )
 
 // Upload is where the caller puts a file: a URL that takes one PUT of
@@ -56,9 +57,9 @@ func (s *Service) sizeProblem(size int64) *casefile.Problem {
 	lim := s.maxUpload()
 	switch {
 	case size < 1:
-		return &casefile.Problem{Field: "size", Message: MsgSizeRequired.Format(lim, lim>>20, lim, lim>>20)}
+		return &casefile.Problem{Field: "size", Message: msg.SizeRequired.Format(lim, lim>>20, lim, lim>>20)}
 	case size > lim:
-		return &casefile.Problem{Field: "size", Message: MsgSizeTooLarge.Format(size, lim>>20, lim, size, lim>>20, lim)}
+		return &casefile.Problem{Field: "size", Message: msg.SizeTooLarge.Format(size, lim>>20, lim, size, lim>>20, lim)}
 	}
 	return nil
 }
@@ -103,7 +104,7 @@ func (s *Service) RegisterMaterial(ctx context.Context, c Caller, cs *casefile.C
 func (s *Service) MaterialOf(ctx context.Context, cs *casefile.Case, id string) (*casefile.Material, *Upload, error) {
 	m, err := s.Cases.GetMaterial(ctx, cs.ID, id)
 	if err != nil {
-		return nil, nil, found(err, Fail(MaterialNotFound, MsgMaterialNotFound))
+		return nil, nil, found(err, Fail(MaterialNotFound, msg.MaterialNotFound))
 	}
 	if m.Status != casefile.AwaitingUpload || m.Size <= 0 {
 		return m, nil, nil
@@ -121,11 +122,11 @@ func (s *Service) MaterialOf(ctx context.Context, cs *casefile.Case, id string) 
 func (s *Service) AddAttachment(ctx context.Context, c Caller, kind application.AttachmentKind, filename string, size int64) (*application.Attachment, *Upload, error) {
 	var ps casefile.Problems
 	if !kind.Valid() {
-		ps = append(ps, casefile.Problem{Field: "kind", Message: string(MsgAttachmentKind)})
+		ps = append(ps, casefile.Problem{Field: "kind", Message: string(msg.AttachmentKind)})
 	}
 	filename = strings.TrimSpace(filename)
 	if filename == "" {
-		ps = append(ps, casefile.Problem{Field: "filename", Message: string(MsgFilenameRequired)})
+		ps = append(ps, casefile.Problem{Field: "filename", Message: string(msg.FilenameRequired)})
 	} else {
 		ps.Text(limits.Filename, "filename", filename)
 	}
