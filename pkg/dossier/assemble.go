@@ -13,6 +13,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
 	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/pdftext"
 )
 
@@ -123,7 +124,7 @@ func setContents(xt *model.XRefTable, page types.IndirectRef, content string) er
 }
 
 func center(tk *pdftext.Kit, b *strings.Builder, s string, size, y float64) {
-	tk.Show(b, fontKey, s, size, (a4.w()-tk.Width(s, size))/2, y)
+	tk.Show(b, fontKey, s, size, (pdfpage.A4.W()-tk.Width(s, size))/2, y)
 }
 
 func drawCover(xt *model.XRefTable, tk *pdftext.Kit, page types.IndirectRef, info CaseInfo, vols, total int) error {
@@ -138,7 +139,7 @@ func drawCover(xt *model.XRefTable, tk *pdftext.Kit, page types.IndirectRef, inf
 	label := "案件名称："
 	x := 110.0
 	vx := x + tk.Width(label, size)
-	maxW := a4.w() - 80 - vx
+	maxW := pdfpage.A4.W() - 80 - vx
 	y := 540.0
 	// Each value wraps to at most n lines (a longer one ends in "…"): the
 	// longest values allowed (limits.CaseNo, limits.CaseTitle) fit whole,
@@ -173,7 +174,7 @@ func pageRange(first, last int) string {
 	return fmt.Sprintf("%d-%d", first, last)
 }
 
-func drawTOC(xt *model.XRefTable, tk *pdftext.Kit, v *volume, ve VolumeEntry, info CaseInfo, pgs []*page) error {
+func drawTOC(xt *model.XRefTable, tk *pdftext.Kit, v *volume, ve VolumeEntry, info CaseInfo, pgs []*pdfpage.Page) error {
 	for pi, ref := range v.tocPages {
 		var b strings.Builder
 		b.WriteString("0 g\n")
@@ -229,7 +230,7 @@ func drawTOC(xt *model.XRefTable, tk *pdftext.Kit, v *volume, ve VolumeEntry, in
 			}
 			tk.Show(&b, fontKey, tk.Fit(title, size, maxW), size, tocColSeq+6, y)
 			cell(pageRange(e.FirstPage, e.LastPage), 11, tocColTitle, tocRight, y)
-			target := pgs[e.FirstPage-1].ref
+			target := pgs[e.FirstPage-1].Ref
 			annots = append(annots, types.Dict{
 				"Type":    types.Name("Annot"),
 				"Subtype": types.Name("Link"),
@@ -261,7 +262,7 @@ func drawSlip(xt *model.XRefTable, tk *pdftext.Kit, page types.IndirectRef, r *d
 	center(tk, &b, "(this document could not be included in the dossier)", 11, 636)
 	b.WriteString("0.6 w 80 615 m 515.28 615 l S\n")
 	x, y, size := 80.0, 580.0, 13.0
-	maxW := a4.w() - 2*x
+	maxW := pdfpage.A4.W() - 2*x
 	put := func(s string, sz float64, n int) {
 		for _, l := range tk.WrapN(s, sz, maxW, n) {
 			tk.Show(&b, fontKey, l, sz, x, y)
@@ -282,7 +283,7 @@ func drawSlip(xt *model.XRefTable, tk *pdftext.Kit, page types.IndirectRef, r *d
 }
 
 // addOutline writes the bookmarks: volume (→ its table of contents) → document.
-func addOutline(xt *model.XRefTable, man Manifest, pgs []*page) error {
+func addOutline(xt *model.XRefTable, man Manifest, pgs []*pdfpage.Page) error {
 	root, err := xt.Catalog()
 	if err != nil {
 		return err
@@ -293,7 +294,7 @@ func addOutline(xt *model.XRefTable, man Manifest, pgs []*page) error {
 		return err
 	}
 	dest := func(pageNr int) types.Array {
-		return types.Array{pgs[pageNr-1].ref, types.Name("XYZ"), nil, nil, nil}
+		return types.Array{pgs[pageNr-1].Ref, types.Name("XYZ"), nil, nil, nil}
 	}
 	// create items first, link them afterwards
 	type item struct {

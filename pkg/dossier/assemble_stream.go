@@ -24,6 +24,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
 	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/pdftext"
 	"github.com/yuejuan/yuejuan/internal/raster"
 )
@@ -160,7 +161,7 @@ func openSource(c context.Context, d Document) (src *sourcePDF, err error) {
 		return nil, reject(name, CodeUnknownFormat, "文件不是 PDF，需先经过导入处理 (the file is not a PDF; it has to be ingested first)")
 	}
 	if xt, streams, err := pdffile.Read(c, win, st.Size()); err == nil {
-		if pgs, err := pages(xt); err == nil && len(pgs) > 0 {
+		if pgs, err := pdfpage.Pages(xt); err == nil && len(pgs) > 0 {
 			return &sourcePDF{xt: xt, pgs: pgs, f: f, streams: streams, size: st.Size()}, nil
 		}
 	} else if c.Err() != nil {
@@ -214,7 +215,7 @@ func layoutDoc(c context.Context, src *sourcePDF) (*docLayout, error) {
 	l := &docLayout{}
 	isPage := map[int]bool{}
 	for _, p := range src.pgs {
-		isPage[int(p.ref.ObjectNumber)] = true
+		isPage[int(p.Ref.ObjectNumber)] = true
 	}
 	for i, p := range src.pgs {
 		refs := pageRefs{parent: extPage(i, 0), pn: extPage(i, 1), slot: extPage(i, 2),
@@ -223,8 +224,8 @@ func layoutDoc(c context.Context, src *sourcePDF) (*docLayout, error) {
 		if err != nil {
 			return nil, err
 		}
-		w, h := p.displaySize()
-		l.pages = append(l.pages, layoutPage{old: int(p.ref.ObjectNumber), dict: p.dict, w: w, h: h, overlay: content})
+		w, h := p.DisplaySize()
+		l.pages = append(l.pages, layoutPage{old: int(p.Ref.ObjectNumber), dict: p.Dict, w: w, h: h, overlay: content})
 	}
 	seen := map[int]bool{}
 	var visit func(o types.Object, depth int) error
@@ -293,28 +294,28 @@ type pageRefs struct {
 // attributes it inherited made its own, its resources its own dictionary
 // with the page-number form (/YJpn) and the stamp slot (/YJStamp) added, and
 // its content wrapped in q … Q followed by one overlay stream drawing both,
-// in display coordinates (see displayMatrix), so nothing of the page's
+// in display coordinates (see pdfpage.Page.DisplayMatrix), so nothing of the page's
 // graphics state leaks into them. It returns the overlay's content: pages
 // of the same placement share one overlay stream.
-func decorate(xt *model.XRefTable, p *page, r pageRefs) (string, error) {
-	d := p.dict
+func decorate(xt *model.XRefTable, p *pdfpage.Page, r pageRefs) (string, error) {
+	d := p.Dict
 	d["Parent"] = r.parent
 	if _, ok := d.Find("MediaBox"); !ok {
-		m := a4
-		if p.media != nil {
-			m = *p.media
+		m := pdfpage.A4
+		if p.Media != nil {
+			m = *p.Media
 		}
-		d["MediaBox"] = types.NewNumberArray(m.llx, m.lly, m.urx, m.ury)
+		d["MediaBox"] = types.NewNumberArray(m.LLX, m.LLY, m.URX, m.URY)
 	}
-	if _, ok := d.Find("CropBox"); !ok && p.crop != nil {
-		d["CropBox"] = types.NewNumberArray(p.crop.llx, p.crop.lly, p.crop.urx, p.crop.ury)
+	if _, ok := d.Find("CropBox"); !ok && p.Crop != nil {
+		d["CropBox"] = types.NewNumberArray(p.Crop.LLX, p.Crop.LLY, p.Crop.URX, p.Crop.URY)
 	}
-	if _, ok := d.Find("Rotate"); !ok && p.rotate != 0 {
-		d["Rotate"] = types.Integer(p.rotate)
+	if _, ok := d.Find("Rotate"); !ok && p.Rotate != 0 {
+		d["Rotate"] = types.Integer(p.Rotate)
 	}
 	res := types.Dict{}
-	if p.resources != nil {
-		rd, err := xt.DereferenceDict(p.resources)
+	if p.Resources != nil {
+		rd, err := xt.DereferenceDict(p.Resources)
 		if err != nil {
 			return "", err
 		}
@@ -347,7 +348,7 @@ func decorate(xt *model.XRefTable, p *page, r pageRefs) (string, error) {
 	xobj[slot] = r.slot
 	res["XObject"] = xobj
 	d["Resources"] = res
-	p.resources = res
+	p.Resources = res
 
 	var existing types.Array
 	if c, ok := d.Find("Contents"); ok && c != nil {
@@ -370,7 +371,7 @@ func decorate(xt *model.XRefTable, p *page, r pageRefs) (string, error) {
 	if len(existing) > 0 {
 		b.WriteString("Q\n")
 	}
-	m := matrixString(p.displayMatrix())
+	m := pdfpage.MatrixString(p.DisplayMatrix())
 	fmt.Fprintf(&b, "q %s cm /%s Do Q\nq %s cm /%s Do Q\n", m, pn, m, slot)
 	content := b.String()
 	contents := types.Array{}
@@ -635,7 +636,7 @@ type baseBuild struct {
 	slotByKey    map[[2]float64]int
 	// pgs are the dossier's pages in order: generated ones with their
 	// objects, documents' pages with a stand-in reference pageStandIn(i).
-	pgs     []*page
+	pgs     []*pdfpage.Page
 	parents []types.IndirectRef // each page's node in the page tree
 	// docFirst is the index in pgs of each document's first page (-1 for
 	// one not included or replaced by a slip-sheet).
@@ -697,7 +698,7 @@ func (b *baseBuild) generate() error {
 	genPage := func() (types.IndirectRef, error) {
 		d := types.Dict{
 			"Type":      types.Name("Page"),
-			"MediaBox":  types.Array{types.Integer(0), types.Integer(0), types.Float(a4.w()), types.Float(a4.h())},
+			"MediaBox":  types.Array{types.Integer(0), types.Integer(0), types.Float(pdfpage.A4.W()), types.Float(pdfpage.A4.H())},
 			"Resources": b.fontRes,
 		}
 		ref, err := xt.IndRefForNewObject(d)
@@ -705,7 +706,7 @@ func (b *baseBuild) generate() error {
 			return types.IndirectRef{}, err
 		}
 		b.genPages = append(b.genPages, len(b.pgs))
-		b.pgs = append(b.pgs, &page{ref: *ref, dict: d, resources: b.fontRes})
+		b.pgs = append(b.pgs, &pdfpage.Page{Ref: *ref, Dict: d, Resources: b.fontRes})
 		return *ref, nil
 	}
 	useSize := func(key [2]float64, w, h float64, n int) {
@@ -749,7 +750,7 @@ func (b *baseBuild) generate() error {
 			}
 			b.docFirst[di-1] = len(b.pgs)
 			for k := 0; k < pl.pages; k++ {
-				b.pgs = append(b.pgs, &page{ref: b.pageStandIn(len(b.pgs))})
+				b.pgs = append(b.pgs, &pdfpage.Page{Ref: b.pageStandIn(len(b.pgs))})
 			}
 			r.last = len(b.pgs)
 		}
@@ -760,8 +761,8 @@ func (b *baseBuild) generate() error {
 	// Stamp slots in order of first use, as the pages come.
 	di = 0
 	for i := 0; i < len(b.pgs); {
-		if b.pgs[i].ref.ObjectNumber > 0 {
-			useSize(sizeKey(a4.w(), a4.h()), a4.w(), a4.h(), 1)
+		if b.pgs[i].Ref.ObjectNumber > 0 {
+			useSize(sizeKey(pdfpage.A4.W(), pdfpage.A4.H()), pdfpage.A4.W(), pdfpage.A4.H(), 1)
 			i++
 			continue
 		}
@@ -792,7 +793,7 @@ func (b *baseBuild) generate() error {
 	}
 	byRef := map[int]int{}
 	for _, i := range b.genPages {
-		byRef[int(b.pgs[i].ref.ObjectNumber)] = i + 1
+		byRef[int(b.pgs[i].Ref.ObjectNumber)] = i + 1
 	}
 	for i, v := range b.vols {
 		b.man.Volumes[i].TOCPage = byRef[int(v.tocPages[0].ObjectNumber)]
@@ -834,10 +835,10 @@ func (b *baseBuild) generate() error {
 	}
 	for _, i := range b.genPages {
 		p := b.pgs[i]
-		if d, err := xt.DereferenceDict(p.ref); err == nil && d != nil {
-			p.dict = d
+		if d, err := xt.DereferenceDict(p.Ref); err == nil && d != nil {
+			p.Dict = d
 		}
-		w, h := p.displaySize()
+		w, h := p.DisplaySize()
 		form, err := newForm(xt, pageNumber(b.tk, i+1, b.total, w, h), w, h, b.fontRes)
 		if err != nil {
 			return err
@@ -886,7 +887,7 @@ func (b *baseBuild) pageTree() error {
 	level := make([]types.IndirectRef, len(b.pgs))
 	counts := make([]int, len(b.pgs))
 	for i, p := range b.pgs {
-		level[i], counts[i] = p.ref, 1
+		level[i], counts[i] = p.Ref, 1
 	}
 	b.parents = make([]types.IndirectRef, len(b.pgs))
 	first := true
@@ -952,7 +953,7 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 	xt := b.xt
 	s := &pdffile.Serializer{XRef: xt, Num: map[int]int{}, Deferred: map[int]bool{}}
 	for _, p := range b.pgs {
-		if nr := int(p.ref.ObjectNumber); nr < 0 {
+		if nr := int(p.Ref.ObjectNumber); nr < 0 {
 			s.Deferred[nr] = true
 		}
 	}
@@ -1281,7 +1282,7 @@ func (dw *docWriter) deflate(p []byte) ([]byte, error) {
 // its pages.
 type sourcePDF struct {
 	xt      *model.XRefTable
-	pgs     []*page
+	pgs     []*pdfpage.Page
 	f       *os.File                  // the file, for streams read by the light reader
 	streams map[int]pdffile.StreamLoc // light reader: where each stream's data is
 	pdfcpu  bool                      // read by pdfcpu: streams are in memory

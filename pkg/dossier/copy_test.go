@@ -19,6 +19,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/pdfpage"
 )
 
 var otherStamp = Stamp{Name: "王五", License: "11101200110654321", Ref: "YJ-2025-0002", Date: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
@@ -76,12 +77,12 @@ func TestBaseLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pgs, err := pages(pc.XRefTable)
+	pgs, err := pdfpage.Pages(pc.XRefTable)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range pgs {
-		res, _ := pc.XRefTable.DereferenceDict(p.resources)
+		res, _ := pc.XRefTable.DereferenceDict(p.Resources)
 		xo, _ := pc.XRefTable.DereferenceDict(res["XObject"])
 		ref, ok := xo[SlotName]
 		if !ok {

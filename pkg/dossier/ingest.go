@@ -23,6 +23,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
 	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/raster"
 )
 
@@ -150,15 +151,15 @@ func tooManyPixels(name string, w, h int, max int64) *Rejection {
 
 // readPDF reads and checks a PDF. Problems with the file come back as a
 // *Rejection. What readers tolerate is repaired (see readRepairedPDF).
-func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*page, error) {
+func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*pdfpage.Page, error) {
 	pc, pgs, _, err := readRepairedPDF(c, rs, name, lim)
 	return pc, pgs, err
 }
 
 // checkedPages lists the pages of a validated PDF, checking their number
 // and that every page's content is there and decodes.
-func checkedPages(c context.Context, pc *model.Context, name string, lim Limits) ([]*page, error) {
-	pgs, err := pages(pc.XRefTable)
+func checkedPages(c context.Context, pc *model.Context, name string, lim Limits) ([]*pdfpage.Page, error) {
+	pgs, err := pdfpage.Pages(pc.XRefTable)
 	if err != nil {
 		return nil, corruptPDF(name)
 	}
@@ -250,8 +251,8 @@ func dropCryptFilters(xt *model.XRefTable) bool {
 // 512 MB, which a 1 MB "zip bomb" reaches, using gigabytes of memory.
 const maxContentBytes = 64 << 20
 
-func checkContents(xt *model.XRefTable, p *page) error {
-	c, ok := p.dict.Find("Contents")
+func checkContents(xt *model.XRefTable, p *pdfpage.Page) error {
+	c, ok := p.Dict.Find("Contents")
 	if !ok || c == nil {
 		return nil // a blank page
 	}
@@ -517,7 +518,7 @@ func imagePlacement(fr raster.Frame) (pw, ph float64, m [6]float64) {
 		dw, dh = dh, dw
 		rx, ry = ry, rx
 	}
-	pw, ph = a4.w(), a4.h()
+	pw, ph = pdfpage.A4.W(), pdfpage.A4.H()
 	if dw > dh {
 		pw, ph = ph, pw
 	}
@@ -558,7 +559,7 @@ func imagePlacement(fr raster.Frame) (pw, ph float64, m [6]float64) {
 func addImagePage(pc *model.Context, img types.Object, fr raster.Frame) error {
 	xt := pc.XRefTable
 	pw, ph, m := imagePlacement(fr)
-	content := fmt.Sprintf("q %s cm /Im0 Do Q\n", matrixString(m))
+	content := fmt.Sprintf("q %s cm /Im0 Do Q\n", pdfpage.MatrixString(m))
 	cref, err := pdffile.NewStream(xt, []byte(content), nil)
 	if err != nil {
 		return err

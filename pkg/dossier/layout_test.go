@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/pkg/limits"
 )
 
@@ -69,8 +70,8 @@ func TestLayoutAtLimits(t *testing.T) {
 	if strings.Contains(cover, "…") {
 		t.Errorf("a value at its limit was shortened on the cover: %s", cover)
 	}
-	if _, bottom, ok := wordBox(t, out, 1, "2025年3月1日"); !ok || bottom > a4.h()-36 {
-		t.Errorf("the cover's date line is at %v points from the top (found %v), want above the bottom margin (%v)", bottom, ok, a4.h()-36)
+	if _, bottom, ok := wordBox(t, out, 1, "2025年3月1日"); !ok || bottom > pdfpage.A4.H()-36 {
+		t.Errorf("the cover's date line is at %v points from the top (found %v), want above the bottom margin (%v)", bottom, ok, pdfpage.A4.H()-36)
 	}
 	toc := squash(pageText(t, out, 2))
 	if want := string([]rune(docs[0].Title)[:20]); !strings.Contains(toc, want) || !strings.Contains(toc, "…") {
@@ -102,7 +103,7 @@ func TestLayoutLongTextLinear(t *testing.T) {
 	if !strings.Contains(cover, info.Title[:60]) || strings.Count(cover, "…") < 2 {
 		t.Errorf("cover: want the title's start and ellipses: %.600s", cover)
 	}
-	if _, bottom, ok := wordBox(t, out, 1, "2025年3月1日"); !ok || bottom > a4.h()-36 {
+	if _, bottom, ok := wordBox(t, out, 1, "2025年3月1日"); !ok || bottom > pdfpage.A4.H()-36 {
 		t.Errorf("the cover's date line is at %v (found %v)", bottom, ok)
 	}
 }

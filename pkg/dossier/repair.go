@@ -16,6 +16,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/pdfpage"
 )
 
 // Readers (Acrobat, pdf.js, Poppler, MuPDF, qpdf) open many PDFs that
@@ -192,7 +193,7 @@ func printable(s string) string {
 
 // readRepairedPDF reads and checks a PDF as readPDF does, repairing what
 // readers tolerate (see above); rep lists the repairs.
-func readRepairedPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*page, repairLog, error) {
+func readRepairedPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*pdfpage.Page, repairLog, error) {
 	var rep repairLog
 	ra, ok := rs.(io.ReaderAt)
 	if !ok {

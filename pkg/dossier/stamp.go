@@ -14,6 +14,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
 	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/pdftext"
 )
 
@@ -56,7 +57,7 @@ func stamp(c context.Context, base, dst string, s Stamp) error {
 	}
 	f.Close()
 	xt := pc.XRefTable
-	pgs, err := pages(xt)
+	pgs, err := pdfpage.Pages(xt)
 	if err != nil {
 		return fmt.Errorf("dossier: reading %s: %w", base, err)
 	}
@@ -91,7 +92,7 @@ func stamp(c context.Context, base, dst string, s Stamp) error {
 				return err
 			}
 		}
-		w, h := p.displaySize()
+		w, h := p.DisplaySize()
 		key := [2]float64{math.Round(w*100) / 100, math.Round(h*100) / 100}
 		form, ok := forms[key]
 		if !ok {
