@@ -50,11 +50,7 @@ func (w *LinkWatch) put(ctx context.Context, pk, appID string, l *link.Link) err
 	if err != nil {
 		return err
 	}
-	_, err = w.T.Put(ctx, store.Item{PK: pk, SK: watchSK(l.ExpiresAt, l.ID), Data: data})
-	if errors.Is(err, store.ErrConflict) {
-		return nil
-	}
-	return err
+	return store.Mark(ctx, w.T, store.Item{PK: pk, SK: watchSK(l.ExpiresAt, l.ID), Data: data})
 }
 
 func (w *LinkWatch) dueBy(ctx context.Context, t time.Time) ([]store.Item, error) {
