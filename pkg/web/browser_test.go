@@ -10,6 +10,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,6 +33,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/config"
 	"github.com/yuejuan/yuejuan/pkg/server"
@@ -98,6 +100,7 @@ func startServer(t *testing.T, adjust ...func(*server.Server)) (*server.Server, 
 	for _, f := range adjust {
 		f(s)
 	}
+	servers.Store("http://"+addr, s)
 	hs := httptest.NewUnstartedServer(s.Handler())
 	hs.Listener.Close()
 	hs.Listener = ln
@@ -112,6 +115,11 @@ func startServer(t *testing.T, adjust ...func(*server.Server)) (*server.Server, 
 	return s, "http://" + addr
 }
 
+// servers finds a test's server by its URL, for tab.signIn.
+var servers sync.Map
+
+// token mints a developer token for id: the tests that call the API
+// directly use it, and tab.signIn signs in as its identity.
 func token(t *testing.T, s *server.Server, id auth.Identity) string {
 	t.Helper()
 	tok, err := s.Auth.Issue(id, 2*time.Hour)
@@ -121,7 +129,8 @@ func token(t *testing.T, s *server.Server, id auth.Identity) string {
 	return tok
 }
 
-// tab is one browser tab (its own sessionStorage, so its own user).
+// tab is one browser tab in a browser context of its own (its own
+// cookies, so its own user).
 type tab struct {
 	t         *testing.T
 	name      string
@@ -134,7 +143,7 @@ type tab struct {
 
 func newTab(t *testing.T, browserCtx context.Context, name, base, artifacts string) *tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browserCtx)
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	tb := &tab{t: t, name: name, ctx: ctx, base: base, artifacts: artifacts}
 	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
@@ -277,12 +286,49 @@ func (tb *tab) noHorizontalScroll(page string) {
 	}
 }
 
+// signIn signs in as tok's identity the way a user does: the start page's
+// button, the provider's form, back on page. The token only says who: the
+// account is made in the server's directory with a test password.
 func (tb *tab) signIn(tok, page string) {
 	tb.t.Helper()
+	v, _ := servers.Load(tb.base)
+	s := v.(*server.Server)
+	id, err := s.Auth.Verify(context.Background(), tok)
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.signInAs(id.Subject, accountFor(tb.t, s, id), page)
+}
+
+// testPassword is every test account's own password.
+const testPassword = "test-password-1"
+
+// accountFor makes id's account (once), its password already chosen.
+func accountFor(t *testing.T, s *server.Server, id auth.Identity) string {
+	t.Helper()
+	ctx := context.Background()
+	_, err := s.Accounts.Add(ctx, account.Account{Username: id.Subject, Name: id.Name, Role: id.Role, Unit: id.Unit}, "one-time-password", account.Actor{Subject: "test"})
+	if errors.Is(err, account.ErrExists) {
+		return testPassword
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Accounts.SetPassword(ctx, id.Subject, testPassword, account.Actor{Subject: id.Subject}); err != nil {
+		t.Fatal(err)
+	}
+	return testPassword
+}
+
+// signInAs goes from the start page through the provider's form.
+func (tb *tab) signInAs(user, password, page string) {
+	tb.t.Helper()
+	tb.do("open the start page", chromedp.Navigate(tb.base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
 	tb.do("sign in",
-		chromedp.Navigate(tb.base+"/"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SetValue(chromedp.CSS("#token"), tok),
+		chromedp.Click(chromedp.CSS("#signin-start")),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SetValue(chromedp.CSS("#username"), user),
+		chromedp.SetValue(chromedp.CSS("#password"), password),
 		chromedp.Click(chromedp.CSS("#signin-submit")),
 	)
 	tb.wait("the "+page+" page", fmt.Sprintf(`location.pathname === %q && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`, page), 20*time.Second)
@@ -356,6 +402,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("lawyer service", func(t *testing.T) { testLawyerService(t, e) })
 	t.Run("held dossier", func(t *testing.T) { testHeldDossier(t, e) })
 	t.Run("auditor filter", func(t *testing.T) { testAuditorFilter(t, e) })
+	t.Run("sign-in", func(t *testing.T) { testSignIn(t, e) })
 }
 
 // testApplications: a clerk registers a case and uploads scans, a lawyer
@@ -463,7 +510,7 @@ func testApplications(t *testing.T, e *browserEnv) {
 	lawyer.viewport(375, 812)
 	lawyer.signIn(lawyerTok, "/lawyer")
 	if got := eval[string](lawyer, `document.querySelector('#lawyer-license').value`); got != license {
-		t.Errorf("the certificate number is not prefilled from the token: %q", got)
+		t.Errorf("the certificate number is not prefilled from the sign-in: %q", got)
 	}
 	lawyer.do("submit a bad application",
 		chromedp.SetValue(chromedp.CSS("#caseNo"), caseNo),
@@ -654,10 +701,7 @@ func testApplications(t *testing.T, e *browserEnv) {
 
 	// ---- every page at both sizes --------------------------------------------------------------
 	signedOut := newTab(t, browserCtx, "signin", base, artifacts)
-	signedOut.do("open the sign-in page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#token")))
-	// A token that is not one says so in words.
-	signedOut.do("paste garbage", chromedp.SetValue(chromedp.CSS("#token"), "hello"), chromedp.Click(chromedp.CSS("#signin-submit")))
-	signedOut.wait("the token error", `document.querySelector('[data-error-for="token"]:not([hidden])')`, 5*time.Second)
+	signedOut.do("open the sign-in page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
 	for _, tb := range []*tab{signedOut, lawyer, clerk, auditor} {
 		for _, size := range [][2]int64{{375, 812}, {1280, 800}} {
 			tb.viewport(size[0], size[1])
@@ -673,15 +717,16 @@ func testApplications(t *testing.T, e *browserEnv) {
 		}
 	}
 
-	// Signing out clears the token; the pages send the visitor back.
+	// Signing out ends the session here and at the provider; the pages
+	// send the visitor to sign in, and the provider asks for the password.
 	lawyer.do("sign out", chromedp.Click(chromedp.CSS("#signout")))
-	lawyer.wait("the sign-in page", `location.pathname === '/' && document.querySelector('#token')`, 10*time.Second)
-	if tok := eval[string](lawyer, `sessionStorage.getItem('yuejuan.token') || ''`); tok != "" {
-		t.Error("signing out left the token in sessionStorage")
+	lawyer.wait("the sign-in page", `location.pathname === '/' && document.querySelector('#signin-start')`, 10*time.Second)
+	if c := eval[string](lawyer, `document.cookie`); strings.Contains(c, "yj_") {
+		t.Errorf("signing out left cookies: %q", c)
 	}
 	lawyer.do("open a page signed out", chromedp.Navigate(base+"/lawyer"))
-	lawyer.wait("the redirect to sign-in", `location.pathname === '/'`, 10*time.Second)
-	// The clerk cannot open the lawyer's page with the clerk's token.
+	lawyer.wait("the provider's form", `location.pathname === '/oidc/login' && document.querySelector('#password')`, 10*time.Second)
+	// The clerk cannot open the lawyer's page.
 	clerk.do("open the lawyer page as clerk", chromedp.Navigate(base+"/lawyer"))
 	clerk.wait("the redirect", `location.pathname === '/clerk'`, 10*time.Second)
 

@@ -1,15 +1,16 @@
-// Package web serves the pages lawyers, clerks and auditors use: a sign-in
-// page where a login token is pasted, and one page per role. The pages are
+// Package web serves the pages lawyers, clerks and auditors use: a start
+// page that leads to the sign-in, and one page per role. The pages are
 // static HTML in Simplified Chinese (English is a switch in the page) with a
-// little vanilla JavaScript that talks to the JSON API under /api/v1 with an
-// Authorization: Bearer header. There is no build step: the files under
-// pages/ and static/ are embedded as they are.
+// little vanilla JavaScript that talks to the JSON API under /api/v1. There
+// is no build step: the files under pages/ and static/ are embedded as they
+// are.
 //
-// Security: no cookies (the token lives in the tab's sessionStorage), so
-// there is no CSRF surface; every page is sent with a strict
-// Content-Security-Policy (scripts and styles from this origin only, no
-// inline code, no framing), and the scripts build the DOM with textContent,
-// never innerHTML.
+// Security: the pages hold no token. They are signed in by the server's
+// session cookie (HttpOnly; pkg/session), read only who is signed in and
+// the CSRF token they send with every change; every page is sent with a
+// strict Content-Security-Policy (scripts and styles from this origin only,
+// no inline code, no framing), and the scripts build the DOM with
+// textContent, never innerHTML.
 package web
 
 import (

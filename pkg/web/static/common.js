@@ -1,11 +1,10 @@
-// common.js: what every page shares: the token in sessionStorage, the
-// language switch, the JSON API client, XHR uploads with progress, and
+// common.js: what every page shares: who is signed in (the server keeps
+// the session; see signIn), the language switch, the JSON API client, XHR uploads with progress, and
 // small DOM helpers. Everything user- or server-supplied goes into the page
 // through textContent or attribute setters, never as HTML markup.
 'use strict';
 
 (function () {
-  var TOKEN_KEY = 'yuejuan.token';
   var LANG_KEY = 'yuejuan.lang';
 
   // ---- messages ---------------------------------------------------------
@@ -22,7 +21,8 @@
     fixAll: ['共有 {0} 处需要补正，已在上方各项下标出，请一次性改正后重新提交。', '{0} thing(s) to fix, each marked above; fix them all and submit again.'],
     networkError: ['网络连接失败，请检查网络后重试', 'Network error: check your connection and try again'],
     alreadyUploaded: ['此文件已上传，上传链接只能使用一次；如需更换文件，请重新登记', 'This file was already uploaded: an upload link is used once; to send another file, register it again'],
-    sessionExpired: ['登录凭证无效或已过期，请退出后重新登录', 'Your sign-in token is invalid or has expired: sign out and sign in again'],
+    sessionExpired: ['登录已过期或已在别处退出，请重新登录', 'Your session has ended: sign in again'],
+    signInAgain: ['重新登录', 'Sign in again'],
     forbidden: ['您的角色无权执行此操作', 'Your role may not do this'],
     serverError: ['服务器出错（{0}），请稍后重试；如持续出现请致电 12309', 'Server error ({0}); try again later, or call 12309'],
     // statuses
@@ -146,49 +146,65 @@
     langListeners.forEach(function (fn) { fn(); });
   }
 
-  // ---- token ------------------------------------------------------------
-  function token() {
-    try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+  // ---- session -----------------------------------------------------------
+  // The pages sign in through the server (a backend-for-frontend): the
+  // session cookie is HttpOnly and the tokens never reach the page. What
+  // the page reads is who is signed in (yj_who, to draw the header and pick
+  // the page) and the CSRF token it sends with every change (yj_csrf).
+  function cookie(name) {
+    var all = document.cookie ? document.cookie.split('; ') : [];
+    for (var i = 0; i < all.length; i++) {
+      var eq = all[i].indexOf('=');
+      var k = all[i].slice(0, eq);
+      if (k === name || k === '__Host-' + name) return all[i].slice(eq + 1);
+    }
+    return '';
   }
-  function setToken(v) { sessionStorage.setItem(TOKEN_KEY, v); }
-  function clearToken() { try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ } }
 
-  // claims decodes a JWT's payload. Only to choose the pages: the server
-  // verifies the signature on every call.
-  function claims(raw) {
-    var parts = String(raw || '').split('.');
-    if (parts.length !== 3) return null;
+  // who returns {sub, name, role, unit} of the signed-in user, or null.
+  function who() {
+    var raw = cookie('yj_who');
+    if (!raw) return null;
     try {
-      var b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+      var b64 = raw.replace(/-/g, '+').replace(/_/g, '/');
       while (b64.length % 4) b64 += '=';
       var bin = atob(b64);
       var bytes = new Uint8Array(bin.length);
       for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
       var c = JSON.parse(new TextDecoder('utf-8').decode(bytes));
-      return c && typeof c === 'object' ? c : null;
+      return c && typeof c === 'object' && c.role ? c : null;
     } catch (e) {
       return null;
     }
   }
 
-  function expired(c) {
-    return typeof c.exp === 'number' && c.exp * 1000 <= Date.now();
+  // signIn goes through the sign-in, coming back to this page.
+  function signIn() {
+    location.assign('/auth/login?next=' + encodeURIComponent(location.pathname));
   }
 
-  // requireRole sends the visitor to the sign-in page unless the stored
-  // token is for role; it returns the token's claims.
+  // requireRole sends the visitor to sign in unless they are signed in as
+  // role; it returns who they are.
   function requireRole(role) {
-    var c = claims(token());
-    if (!c || c.role !== role || expired(c)) {
+    var c = who();
+    if (!c) {
+      signIn();
+      return null;
+    }
+    if (c.role !== role) {
       location.replace('/');
       return null;
     }
     return c;
   }
 
+  // signOut ends the session here and at the sign-in provider, which
+  // returns to the start page.
   function signOut() {
-    clearToken();
-    location.assign('/');
+    fetch('/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': cookie('yj_csrf') }, cache: 'no-store' })
+      .then(function (resp) { return resp.ok ? resp.json() : {}; })
+      .catch(function () { return {}; })
+      .then(function (r) { location.assign(r && r.location ? r.location : '/'); });
   }
 
   // ---- DOM --------------------------------------------------------------
@@ -351,7 +367,7 @@
     this.code = e.code || '';
     this.problems = Array.isArray(e.problems) ? e.problems : [];
     if (status === 0) this.message = t('networkError');
-    else if (status === 401) this.message = t('sessionExpired');
+    else if (status === 401) this.message = ''; // said once, by the session banner
     else if (e.message) this.message = apiText(e.message);
     else if (status === 403) this.message = t('forbidden');
     else this.message = t('serverError', status);
@@ -376,7 +392,7 @@
     var problems = err.problems || [];
     if (problems.length) {
       if (general && !err.quiet) add(general, t('fixAll', problems.length));
-    } else if (general) {
+    } else if (general && err.message) {
       add(general, err.message);
     }
     problems.forEach(function (p) {
@@ -395,7 +411,8 @@
 
   // ---- API ---------------------------------------------------------------
   function api(method, path, body) {
-    var opts = { method: method, headers: { 'Authorization': 'Bearer ' + token(), 'Accept': 'application/json' }, cache: 'no-store' };
+    var opts = { method: method, headers: { 'Accept': 'application/json' }, cache: 'no-store' };
+    if (method !== 'GET' && method !== 'HEAD') opts.headers['X-CSRF-Token'] = cookie('yj_csrf');
     if (body !== undefined) {
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(body);
@@ -451,12 +468,15 @@
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
   // ---- page frame ---------------------------------------------------------
+  // showSessionBanner says once that the session has ended (the server
+  // renews it while it can), with the way back in.
   function showSessionBanner() {
     var b = $('#session-banner');
-    if (!b) return;
+    if (!b || !b.hidden) return;
     clear(b);
+    b.setAttribute('role', 'alert');
     b.appendChild(el('span', null, t('sessionExpired') + ' '));
-    b.appendChild(el('button', { type: 'button', className: 'link', on: { click: signOut } }, t('signOut')));
+    b.appendChild(el('button', { type: 'button', className: 'link', on: { click: signIn } }, t('signInAgain')));
     b.hidden = false;
   }
 
@@ -491,8 +511,7 @@
 
   window.YJ = {
     t: t, lang: lang, colon: colon, setLang: setLang, onLang: onLang, addMessages: addMessages, applyI18n: applyI18n, apiText: apiText,
-    token: token, setToken: setToken, clearToken: clearToken, claims: claims, expired: expired,
-    requireRole: requireRole, signOut: signOut, frame: frame,
+    who: who, signIn: signIn, requireRole: requireRole, signOut: signOut, frame: frame,
     $: $, el: el, clear: clear, fmtTime: fmtTime, fmtSize: fmtSize, deadlineNode: deadlineNode, status: status,
     telLink: telLink, contactNode: contactNode, noticeNode: noticeNode, noticeKey: noticeKey, keepTyped: keepTyped, typingIn: typingIn,
     api: api, ApiError: ApiError, upload: upload, sleep: sleep, showProblems: showProblems, clearProblems: clearProblems

@@ -1,0 +1,182 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/chromedp"
+
+	"github.com/yuejuan/yuejuan/pkg/account"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// testSignIn: people sign in the way they will, through the start page
+// and the server's own OpenID provider. A clerk given a one-time password
+// chooses her own and sees her unit's cases; a new tab is signed in
+// already; signing out, then reloading, shows the sign-in page. An auditor
+// who mistypes the password five times is locked out (and the log says
+// so); once the administrator resets it he signs in and runs a query.
+// The provider's pages fit a phone and a desktop.
+func testSignIn(t *testing.T, e *browserEnv) {
+	ctx := context.Background()
+	admin := account.Actor{Subject: "cli:admin@test", Role: string(auth.Admin)}
+	const unit = "西城检察院"
+	if _, err := e.s.Accounts.Add(ctx, account.Account{Username: "clerk31", Name: "吴书记员", Role: auth.Clerk, Unit: unit}, "one-time-pass-31", admin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Accounts.Add(ctx, account.Account{Username: "audit31", Name: "郑审计", Role: auth.Auditor}, "one-time-pass-32", admin); err != nil {
+		t.Fatal(err)
+	}
+	// A case of the clerk's unit, registered beforehand through the API.
+	body, _ := json.Marshal(map[string]any{"caseNo": "京西检刑诉〔2026〕31号", "title": "吴某诈骗案", "stage": "prosecution_review", "onlineReview": true,
+		"handler": map[string]string{"name": "陈检察官", "phone": "010-66668888"}, "defendants": []string{"吴某"}})
+	req, _ := http.NewRequest("POST", e.base+"/api/v1/cases", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token(t, e.s, auth.Identity{Subject: "clerk31", Name: "吴书记员", Role: auth.Clerk, Unit: unit}))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register the case: %v %v", resp, err)
+	}
+
+	clerk := newTab(t, e.browser, "signin-clerk", e.base, e.artifacts)
+	for _, size := range [][2]int64{{375, 812}, {1280, 800}} {
+		clerk.viewport(size[0], size[1])
+		clerk.do("open the start page", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
+		if strings.Contains(eval[string](clerk, `document.body.innerText`), "yuejuan token") {
+			t.Error("the start page tells people about the developer's token tool")
+		}
+		clerk.do("go to the provider's form", chromedp.Click(chromedp.CSS("#signin-start")), chromedp.WaitVisible(chromedp.CSS("#username")))
+		if size[0] == 375 {
+			clerk.noHorizontalScroll("the provider's sign-in form")
+		}
+		// Every field has its label; the form posts to the provider.
+		if n := eval[int](clerk, `Array.from(document.querySelectorAll('form input:not([type=hidden])')).filter(function(i){return !document.querySelector('label[for="'+i.id+'"]')}).length`); n != 0 {
+			t.Errorf("%d inputs of the sign-in form have no label", n)
+		}
+		clerk.shot("provider-form-" + map[int64]string{375: "375", 1280: "1280"}[size[0]])
+	}
+	clerk.do("sign in with the one-time password",
+		chromedp.SetValue(chromedp.CSS("#username"), "clerk31"),
+		chromedp.SetValue(chromedp.CSS("#password"), "one-time-pass-31"),
+		chromedp.Click(chromedp.CSS("#signin-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm")),
+	)
+	clerk.shot("choose-password-1280")
+	clerk.do("two different new passwords",
+		chromedp.SetValue(chromedp.CSS("#password"), "wu-own-password"),
+		chromedp.SetValue(chromedp.CSS("#confirm"), "wu-own-passw0rd"))
+	clerk.submit("#password-submit")
+	if got := clerk.text(".form-error"); !strings.Contains(got, "不一致") {
+		t.Errorf("mismatched new passwords: %q", got)
+	}
+	clerk.do("choose her own password",
+		chromedp.SetValue(chromedp.CSS("#password"), "wu-own-password"),
+		chromedp.SetValue(chromedp.CSS("#confirm"), "wu-own-password"),
+		chromedp.Click(chromedp.CSS("#password-submit")),
+	)
+	clerk.wait("the clerk's page with her case", `location.pathname === '/clerk' && document.querySelector('#who').textContent.indexOf('吴书记员') >= 0 && Array.from(document.querySelectorAll('#case-select option')).some(function(o){return o.textContent.indexOf('京西检刑诉〔2026〕31号') >= 0})`, 20*time.Second)
+	if c := eval[string](clerk, `document.cookie`); strings.Contains(c, "yj_session") || strings.Count(c, ".") >= 2 {
+		t.Errorf("the page can read its session or a token: %q", c)
+	}
+
+	// A new tab of the same browser is signed in already.
+	second := &tab{t: t, name: "signin-clerk-2", base: e.base, artifacts: e.artifacts}
+	var cancel context.CancelFunc
+	second.ctx, cancel = chromedp.NewContext(e.browser, chromedp.WithExistingBrowserContext(chromedp.FromContext(clerk.ctx).BrowserContextID))
+	defer cancel()
+	// The first call on a context makes its tab and ties the tab to it.
+	if _, err := chromedp.Call(second.ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	second.do("open the clerk page in a new tab", chromedp.Navigate(e.base+"/clerk"))
+	second.wait("signed in already", `location.pathname === '/clerk' && document.querySelector('#who').textContent.indexOf('吴书记员') >= 0`, 15*time.Second)
+
+	// Sign out, then reload: the sign-in page, and the provider's session
+	// is over too (it asks for the password again).
+	clerk.do("sign out", chromedp.Click(chromedp.CSS("#signout")))
+	clerk.wait("the start page", `location.pathname === '/' && document.querySelector('#signin-start')`, 10*time.Second)
+	clerk.do("reload", chromedp.Reload())
+	clerk.wait("still the sign-in page", `document.readyState === 'complete' && location.pathname === '/' && document.querySelector('#signin-start')`, 10*time.Second)
+	time.Sleep(300 * time.Millisecond) // a page that moves on would have by now
+	if p := eval[string](clerk, `location.pathname`); p != "/" {
+		t.Errorf("after sign-out and reload the browser went on to %s", p)
+	}
+	clerk.do("sign in again", chromedp.Click(chromedp.CSS("#signin-start")), chromedp.WaitVisible(chromedp.CSS("#username")))
+	second.do("the other tab's next call", chromedp.Reload())
+	second.wait("the other tab signed out too", `location.pathname === '/oidc/login'`, 15*time.Second)
+
+	// The auditor mistypes five times and is locked out.
+	auditor := newTab(t, e.browser, "signin-auditor", e.base, e.artifacts)
+	auditor.viewport(1280, 800)
+	auditor.do("open the provider's form", chromedp.Navigate(e.base+"/"), chromedp.Click(chromedp.CSS("#signin-start")), chromedp.WaitVisible(chromedp.CSS("#username")))
+	for i := 1; i <= 5; i++ {
+		auditor.do("a wrong password",
+			chromedp.SetValue(chromedp.CSS("#username"), "audit31"),
+			chromedp.SetValue(chromedp.CSS("#password"), "not-my-password"))
+		auditor.submit("#signin-submit")
+	}
+	if got := auditor.text(".form-error"); !strings.Contains(got, "账户已锁定") {
+		t.Errorf("after five wrong passwords the form says %q, want the lockout", got)
+	}
+	auditor.shot("locked-1280")
+	auditor.do("the right password while locked", chromedp.SetValue(chromedp.CSS("#password"), "one-time-pass-32"))
+	auditor.submit("#signin-submit")
+	if got := auditor.text(".form-error"); !strings.Contains(got, "账户已锁定") {
+		t.Errorf("the right password while locked: %q", got)
+	}
+	var lockouts, refused int
+	if err := e.s.API.Audit.Each(ctx, audit.Filter{Actor: "audit31"}, func(ev audit.Event) error {
+		switch {
+		case ev.Action == audit.AuthLockout:
+			lockouts++
+		case ev.Action == audit.AuthSignIn && ev.Result == audit.Denied:
+			refused++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if lockouts != 1 || refused != 6 {
+		t.Errorf("the log has %d lockouts and %d refused sign-ins of audit31, want 1 and 6", lockouts, refused)
+	}
+
+	// The administrator resets it; he signs in and runs a query.
+	if err := e.s.Accounts.Reset(ctx, "audit31", "one-time-pass-33", admin); err != nil {
+		t.Fatal(err)
+	}
+	auditor.do("sign in after the reset",
+		chromedp.SetValue(chromedp.CSS("#username"), "audit31"),
+		chromedp.SetValue(chromedp.CSS("#password"), "one-time-pass-33"),
+		chromedp.Click(chromedp.CSS("#signin-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm")),
+		chromedp.SetValue(chromedp.CSS("#password"), "zheng-own-password"),
+		chromedp.SetValue(chromedp.CSS("#confirm"), "zheng-own-password"),
+		chromedp.Click(chromedp.CSS("#password-submit")),
+	)
+	auditor.wait("the auditor's page", `location.pathname === '/auditor' && document.querySelector('#who').textContent.indexOf('郑审计') >= 0`, 20*time.Second)
+	auditor.do("query his own lockout",
+		chromedp.SetValue(chromedp.CSS("#f-action"), string(audit.AuthLockout)),
+		chromedp.Click(chromedp.CSS("#search")),
+	)
+	auditor.wait("the lockout in the log", `(function(){var r=document.querySelectorAll('#events tbody tr .action');return r.length===1&&r[0].textContent==='auth.lockout'})()`, 15*time.Second)
+
+	for _, tb := range []*tab{clerk, second, auditor} {
+		tb.checkClean()
+	}
+}
+
+// submit clicks a form's button and waits for the page the form's answer
+// brings (the provider's forms post and answer with a new page).
+func (tb *tab) submit(button string) {
+	tb.t.Helper()
+	eval[bool](tb, `(document.body.dataset.before = '1') === '1'`)
+	tb.do("submit", chromedp.Click(chromedp.CSS(button)))
+	tb.wait("the form's answer", `document.readyState === 'complete' && document.body && !document.body.dataset.before`, 15*time.Second)
+}
