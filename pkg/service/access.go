@@ -83,40 +83,47 @@ func (s *Service) BoundCase(ctx context.Context, c Caller, ref string) (*casefil
 	return cs, b, nil
 }
 
+// request is what access to a lawyer's request (an application, a
+// complaint, an opinion) is decided on: who made it, the unit it went to,
+// and the record of a refused reading.
+type request struct {
+	lawyer, unit string
+	denied       audit.Event
+}
+
+// readable is what get returns for id if the caller may read it (MayRead
+// of what of tells of it); otherwise the not-found error of code with
+// message m, the refusal audited.
+func readable[T any](ctx context.Context, s *Service, c Caller, id string, get func(context.Context, string) (*T, error), of func(*T) request, code Code, m msg.Text) (*T, error) {
+	x, err := get(ctx, id)
+	if err != nil {
+		return nil, found(err, Fail(code, m))
+	}
+	if r := of(x); !MayRead(c.Identity, r.lawyer, r.unit) {
+		return nil, s.deny(ctx, c, r.denied, Fail(code, m))
+	}
+	return x, nil
+}
+
 // ApplicationFor is application id if the caller may see it (MayRead).
 func (s *Service) ApplicationFor(ctx context.Context, c Caller, id string) (*application.Application, error) {
-	app, err := s.Apps.Get(ctx, id)
-	if err != nil {
-		return nil, found(err, Fail(ApplicationNotFound, msg.ApplicationNotFound))
-	}
-	if !MayRead(c.Identity, app.Lawyer.License, app.Unit) {
-		return nil, s.deny(ctx, c, audit.Event{ApplicationID: app.ID, CaseID: app.CaseID, Detail: map[string]string{"reason": "not the owner"}}, Fail(ApplicationNotFound, msg.ApplicationNotFound))
-	}
-	return app, nil
+	return readable(ctx, s, c, id, s.Apps.Get, func(a *application.Application) request {
+		return request{a.Lawyer.License, a.Unit, audit.Event{ApplicationID: a.ID, CaseID: a.CaseID, Detail: map[string]string{"reason": "not the owner"}}}
+	}, ApplicationNotFound, msg.ApplicationNotFound)
 }
 
 // ComplaintFor is complaint id if the caller may see it (MayRead).
 func (s *Service) ComplaintFor(ctx context.Context, c Caller, id string) (*complaint.Complaint, error) {
-	cp, err := s.Complaints.Get(ctx, id)
-	if err != nil {
-		return nil, found(err, Fail(ComplaintNotFound, msg.ComplaintNotFound))
-	}
-	if !MayRead(c.Identity, cp.Lawyer.License, cp.Unit) {
-		return nil, s.deny(ctx, c, audit.Event{CaseID: cp.CaseID, Target: cp.ID, Detail: map[string]string{"reason": "not the owner", "complaint": cp.ID}}, Fail(ComplaintNotFound, msg.ComplaintNotFound))
-	}
-	return cp, nil
+	return readable(ctx, s, c, id, s.Complaints.Get, func(cp *complaint.Complaint) request {
+		return request{cp.Lawyer.License, cp.Unit, audit.Event{CaseID: cp.CaseID, Target: cp.ID, Detail: map[string]string{"reason": "not the owner", "complaint": cp.ID}}}
+	}, ComplaintNotFound, msg.ComplaintNotFound)
 }
 
 // OpinionFor is opinion id if the caller may see it (MayRead).
 func (s *Service) OpinionFor(ctx context.Context, c Caller, id string) (*opinion.Opinion, error) {
-	o, err := s.Opinions.Get(ctx, id)
-	if err != nil {
-		return nil, found(err, Fail(OpinionNotFound, msg.OpinionNotFound))
-	}
-	if !MayRead(c.Identity, o.Lawyer.License, o.Unit) {
-		return nil, s.deny(ctx, c, audit.Event{CaseID: o.CaseID, Target: o.ID, Detail: map[string]string{"reason": "not the owner", "opinion": o.ID}}, Fail(OpinionNotFound, msg.OpinionNotFound))
-	}
-	return o, nil
+	return readable(ctx, s, c, id, s.Opinions.Get, func(o *opinion.Opinion) request {
+		return request{o.Lawyer.License, o.Unit, audit.Event{CaseID: o.CaseID, Target: o.ID, Detail: map[string]string{"reason": "not the owner", "opinion": o.ID}}}
+	}, OpinionNotFound, msg.OpinionNotFound)
 }
 
 // AttachmentFor is attachment id if the caller uploaded it: a document is
