@@ -36,51 +36,33 @@ func (q StatsQuery) scope(c Caller) StatsQuery {
 // (application.Tally), or, for every unit, their totals with each unit's
 // record (application.Total).
 func (s *Service) ApplicationStats(ctx context.Context, c Caller, q StatsQuery) (application.Stats, error) {
-	q = q.scope(c)
-	today := deadline.DateOf(s.now())
-	parts, err := unitsStats(ctx, s, c, q, func(ctx context.Context, unit string) (application.Stats, bool, error) {
+	q, today := q.scope(c), deadline.DateOf(s.now())
+	return unitsStats(ctx, s, c, q, func(ctx context.Context, unit string) (application.Stats, bool, error) {
 		apps, err := s.Apps.ByUnit(ctx, unit, false)
-		if err != nil {
-			return application.Stats{}, false, err
-		}
 		st := application.Tally(apps, q.From, q.To, today)
 		st.Unit, st.From, st.To = unit, q.FromArg, q.ToArg
-		return st, len(apps) > 0, nil
+		return st, len(apps) > 0, err
+	}, func(parts []application.Stats) application.Stats {
+		st := application.Total(parts)
+		st.From, st.To = q.FromArg, q.ToArg
+		return st
 	})
-	if err != nil {
-		return application.Stats{}, internal(err)
-	}
-	if !q.all {
-		return parts[0], nil
-	}
-	st := application.Total(parts)
-	st.From, st.To = q.FromArg, q.ToArg
-	return st, nil
 }
 
 // ComplaintStats is ApplicationStats for complaints (complaint.Tally,
 // complaint.Total).
 func (s *Service) ComplaintStats(ctx context.Context, c Caller, q StatsQuery) (complaint.Stats, error) {
-	q = q.scope(c)
-	today := deadline.DateOf(s.now())
-	parts, err := unitsStats(ctx, s, c, q, func(ctx context.Context, unit string) (complaint.Stats, bool, error) {
+	q, today := q.scope(c), deadline.DateOf(s.now())
+	return unitsStats(ctx, s, c, q, func(ctx context.Context, unit string) (complaint.Stats, bool, error) {
 		cs, err := s.Complaints.ByUnit(ctx, unit, false)
-		if err != nil {
-			return complaint.Stats{}, false, err
-		}
 		st := complaint.Tally(cs, q.From, q.To, today)
 		st.Unit, st.From, st.To = unit, q.FromArg, q.ToArg
-		return st, len(cs) > 0, nil
+		return st, len(cs) > 0, err
+	}, func(parts []complaint.Stats) complaint.Stats {
+		st := complaint.Total(parts)
+		st.From, st.To = q.FromArg, q.ToArg
+		return st
 	})
-	if err != nil {
-		return complaint.Stats{}, internal(err)
-	}
-	if !q.all {
-		return parts[0], nil
-	}
-	st := complaint.Total(parts)
-	st.From, st.To = q.FromArg, q.ToArg
-	return st, nil
 }
 
 // statsParallel is how many units' records unitsStats reads at a time.
@@ -89,19 +71,21 @@ const statsParallel = 8
 // unitsStats runs one, which computes a unit's statistics and says whether
 // the unit has any records, for what q asks: the one unit (which it then
 // registers, see registerAsked), or every unit of the registry
-// (casefile.Repo.Units), a few at a time, in the registry's order (sorted).
-func unitsStats[T any](ctx context.Context, s *Service, c Caller, q StatsQuery, one func(context.Context, string) (T, bool, error)) ([]T, error) {
+// (casefile.Repo.Units), a few at a time, in the registry's order (sorted),
+// their statistics summed by total.
+func unitsStats[T any](ctx context.Context, s *Service, c Caller, q StatsQuery, one func(context.Context, string) (T, bool, error), total func([]T) T) (T, error) {
+	var zero T
 	if !q.all {
 		st, has, err := one(ctx, q.Unit)
 		if err != nil {
-			return nil, err
+			return zero, internal(err)
 		}
 		s.registerAsked(ctx, c, q.Unit, has)
-		return []T{st}, nil
+		return st, nil
 	}
 	units, err := s.Cases.Units(ctx)
 	if err != nil {
-		return nil, err
+		return zero, internal(err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -132,9 +116,9 @@ func unitsStats[T any](ctx context.Context, s *Service, c Caller, q StatsQuery, 
 	}
 	wg.Wait()
 	if first != nil {
-		return nil, first
+		return zero, internal(first)
 	}
-	return out, nil
+	return total(out), nil
 }
 
 // registerAsked puts the unit a statistics request asked about in the unit
