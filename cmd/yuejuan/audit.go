@@ -301,24 +301,6 @@ when the whole export arrived.`,
 	return cmd
 }
 
-// verifyReport is the answer of GET /api/v1/audit/verify.
-type verifyReport struct {
-	OK         bool   `json:"ok"`
-	Records    int64  `json:"records"`
-	HeadHash   string `json:"headHash,omitempty"`
-	FirstBad   int64  `json:"firstBad,omitempty"`
-	Problem    string `json:"problem,omitempty"`
-	Anchors    int    `json:"anchors"`
-	Pending    int    `json:"pending"`
-	BadAnchor  string `json:"badAnchor,omitempty"`
-	LastAnchor *struct {
-		Seq  int64     `json:"seq"`
-		Hash string    `json:"hash"`
-		Time time.Time `json:"time"`
-		Kid  string    `json:"kid"`
-	} `json:"lastAnchor,omitempty"`
-}
-
 func newAuditVerifyCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -347,7 +329,7 @@ auditor's).`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), auditTimeLimit)
 			defer cancel()
-			var rep verifyReport
+			var rep audit.Report // the answer of GET /api/v1/audit/verify
 			if err := c.do(ctx, "GET", "/api/v1/audit/verify", nil, &rep); err != nil {
 				return &auditExit{verifyCannot, err}
 			}
