@@ -111,13 +111,10 @@ func (a *API) listMaterials(w http.ResponseWriter, r *http.Request, id auth.Iden
 	if !ok {
 		return
 	}
-	ms, err := a.Cases.Materials(r.Context(), c.ID)
+	ms, err := a.MaterialsOf(r.Context(), c)
 	if err != nil {
 		a.fail(w, r, err)
 		return
-	}
-	if ms == nil {
-		ms = []*casefile.Material{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"materials": ms})
 }

@@ -144,13 +144,10 @@ func (a *API) listLawyers(w http.ResponseWriter, r *http.Request, id auth.Identi
 	if !ok {
 		return
 	}
-	bs, err := a.Lawyers.Bound(r.Context(), c)
+	bs, err := a.LawyersOf(r.Context(), c)
 	if err != nil {
 		a.fail(w, r, err)
 		return
-	}
-	if bs == nil {
-		bs = []casefile.Binding{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"lawyers": bs})
 }

@@ -51,13 +51,10 @@ func (a *API) listCaseOpinions(w http.ResponseWriter, r *http.Request, id auth.I
 	if !ok {
 		return
 	}
-	os, err := a.Opinions.ByCase(r.Context(), c.ID)
+	os, err := a.OpinionsOf(r.Context(), c)
 	if err != nil {
 		a.fail(w, r, err)
 		return
-	}
-	if os == nil {
-		os = []*opinion.Opinion{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"opinions": os})
 }

@@ -133,3 +133,33 @@ func seenBy(c Caller, ds []*notify.Delivery) []*notify.Delivery {
 	}
 	return out
 }
+
+// MaterialsOf is case cs's materials (cs authorized by the caller), in
+// paper-file order.
+func (s *Service) MaterialsOf(ctx context.Context, cs *casefile.Case) ([]*casefile.Material, error) {
+	ms, err := s.Cases.Materials(ctx, cs.ID)
+	if ms == nil {
+		ms = []*casefile.Material{}
+	}
+	return ms, internal(err)
+}
+
+// LawyersOf is everyone bound to case cs (authorized by the caller),
+// explicitly or through a live application.
+func (s *Service) LawyersOf(ctx context.Context, cs *casefile.Case) ([]casefile.Binding, error) {
+	bs, err := s.Lawyers.Bound(ctx, cs)
+	if bs == nil {
+		bs = []casefile.Binding{}
+	}
+	return bs, internal(err)
+}
+
+// OpinionsOf is the lawyers' opinions on case cs (authorized by the
+// caller).
+func (s *Service) OpinionsOf(ctx context.Context, cs *casefile.Case) ([]*opinion.Opinion, error) {
+	os, err := s.Opinions.ByCase(ctx, cs.ID)
+	if os == nil {
+		os = []*opinion.Opinion{}
+	}
+	return os, internal(err)
+}
