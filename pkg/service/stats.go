@@ -32,49 +32,47 @@ func (q StatsQuery) scope(c Caller) StatsQuery {
 	return q
 }
 
+// tallies is how one kind of record is counted: a unit's records, their
+// tally (for submissions in [from, to), as of today), the sum of units'
+// tallies, and where a tally says its unit and period.
+type tallies[R, S any] struct {
+	byUnit func(ctx context.Context, unit string, open bool) ([]*R, error)
+	tally  func(rs []*R, from, to time.Time, today deadline.Date) S
+	total  func([]S) S
+	scope  func(st *S, unit, from, to string)
+}
+
 // ApplicationStats is the on-time record of the applications q asks about
 // (application.Tally), or, for every unit, their totals with each unit's
 // record (application.Total).
 func (s *Service) ApplicationStats(ctx context.Context, c Caller, q StatsQuery) (application.Stats, error) {
-	q, today := q.scope(c), deadline.DateOf(s.now())
-	return unitsStats(ctx, s, c, q, func(ctx context.Context, unit string) (application.Stats, bool, error) {
-		apps, err := s.Apps.ByUnit(ctx, unit, false)
-		st := application.Tally(apps, q.From, q.To, today)
-		st.Unit, st.From, st.To = unit, q.FromArg, q.ToArg
-		return st, len(apps) > 0, err
-	}, func(parts []application.Stats) application.Stats {
-		st := application.Total(parts)
-		st.From, st.To = q.FromArg, q.ToArg
-		return st
-	})
+	return unitsStats(ctx, s, c, q, tallies[application.Application, application.Stats]{s.Apps.ByUnit, application.Tally, application.Total,
+		func(st *application.Stats, unit, from, to string) { st.Unit, st.From, st.To = unit, from, to }})
 }
 
 // ComplaintStats is ApplicationStats for complaints (complaint.Tally,
 // complaint.Total).
 func (s *Service) ComplaintStats(ctx context.Context, c Caller, q StatsQuery) (complaint.Stats, error) {
-	q, today := q.scope(c), deadline.DateOf(s.now())
-	return unitsStats(ctx, s, c, q, func(ctx context.Context, unit string) (complaint.Stats, bool, error) {
-		cs, err := s.Complaints.ByUnit(ctx, unit, false)
-		st := complaint.Tally(cs, q.From, q.To, today)
-		st.Unit, st.From, st.To = unit, q.FromArg, q.ToArg
-		return st, len(cs) > 0, err
-	}, func(parts []complaint.Stats) complaint.Stats {
-		st := complaint.Total(parts)
-		st.From, st.To = q.FromArg, q.ToArg
-		return st
-	})
+	return unitsStats(ctx, s, c, q, tallies[complaint.Complaint, complaint.Stats]{s.Complaints.ByUnit, complaint.Tally, complaint.Total,
+		func(st *complaint.Stats, unit, from, to string) { st.Unit, st.From, st.To = unit, from, to }})
 }
 
 // statsParallel is how many units' records unitsStats reads at a time.
 const statsParallel = 8
 
-// unitsStats runs one, which computes a unit's statistics and says whether
-// the unit has any records, for what q asks: the one unit (which it then
-// registers, see registerAsked), or every unit of the registry
-// (casefile.Repo.Units), a few at a time, in the registry's order (sorted),
-// their statistics summed by total.
-func unitsStats[T any](ctx context.Context, s *Service, c Caller, q StatsQuery, one func(context.Context, string) (T, bool, error), total func([]T) T) (T, error) {
-	var zero T
+// unitsStats is the statistics q asks about for caller c, counted as k
+// says: of the one unit (which it then registers, see registerAsked), or
+// of every unit of the registry (casefile.Repo.Units), read a few at a
+// time, in the registry's order (sorted), and summed.
+func unitsStats[R, S any](ctx context.Context, s *Service, c Caller, q StatsQuery, k tallies[R, S]) (S, error) {
+	q, today := q.scope(c), deadline.DateOf(s.now())
+	one := func(ctx context.Context, unit string) (S, bool, error) {
+		rs, err := k.byUnit(ctx, unit, false)
+		st := k.tally(rs, q.From, q.To, today)
+		k.scope(&st, unit, q.FromArg, q.ToArg)
+		return st, len(rs) > 0, err
+	}
+	var zero S
 	if !q.all {
 		st, has, err := one(ctx, q.Unit)
 		if err != nil {
@@ -89,7 +87,7 @@ func unitsStats[T any](ctx context.Context, s *Service, c Caller, q StatsQuery, 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	out := make([]T, len(units))
+	out := make([]S, len(units))
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -118,7 +116,9 @@ func unitsStats[T any](ctx context.Context, s *Service, c Caller, q StatsQuery, 
 	if first != nil {
 		return zero, internal(first)
 	}
-	return total(out), nil
+	st := k.total(out)
+	k.scope(&st, "", q.FromArg, q.ToArg)
+	return st, nil
 }
 
 // registerAsked puts the unit a statistics request asked about in the unit
