@@ -28,7 +28,7 @@ type watched struct {
 }
 
 func watchSK(expires time.Time, linkID string) string {
-	return expires.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + linkID
+	return store.TimeKey(expires) + "#" + linkID
 }
 
 // Add watches link l of application appID, on both lists (the notice's and

@@ -51,6 +51,10 @@ const (
 	GSI2    = "gsi2"
 )
 
+// TimeKey writes t for a sort key: UTC at nanosecond precision, fixed
+// width, so that keys sort as their times do.
+func TimeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
 // SortKey is the item's sort key on index (Primary, GSI1 or GSI2): what a
 // query of that index orders and bounds it by.
 func (it Item) SortKey(index string) string {
