@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -9,35 +10,24 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
-// stats is GET /applications/stats?from=&to=[&unit=]: a clerk gets their
-// own unit; an auditor the unit they name, or without unit the totals across
-// all registered units with the per-unit breakdown (service.ApplicationStats).
-func (a *API) stats(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	q, ok := parseStatsQuery(w, r)
-	if !ok {
-		return
+// statsOf is GET /applications/stats and GET /complaints/stats
+// (?from=&to=[&unit=]), answered by one (service.ApplicationStats,
+// service.ComplaintStats): a clerk gets their own unit; an auditor the unit
+// they name, or without unit the totals across all registered units with
+// the per-unit breakdown.
+func statsOf[T any](a *API, one func(context.Context, service.Caller, service.StatsQuery) (T, error)) func(http.ResponseWriter, *http.Request, auth.Identity) {
+	return func(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+		q, ok := parseStatsQuery(w, r)
+		if !ok {
+			return
+		}
+		st, err := one(r.Context(), a.caller(r, id), q)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
 	}
-	st, err := a.ApplicationStats(r.Context(), a.caller(r, id), q)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
-}
-
-// complaintStats is GET /complaints/stats?from=&to=[&unit=], as stats for
-// complaints (service.ComplaintStats).
-func (a *API) complaintStats(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	q, ok := parseStatsQuery(w, r)
-	if !ok {
-		return
-	}
-	st, err := a.ComplaintStats(r.Context(), a.caller(r, id), q)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
 }
 
 // parseStatsQuery reads ?from=&to=[&unit=]. It answers 400 itself and
