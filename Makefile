@@ -78,7 +78,7 @@ clean-lambda:
 ## a time; a failing input lands in the package's testdata/fuzz/<target>/ and from
 ## then on runs as a regular test.
 FUZZTIME ?=
-FUZZ_TARGETS := pkg/dossier:FuzzIngest:20000x pkg/link:FuzzSignerParse:40000x \
+FUZZ_TARGETS := pkg/scan:FuzzIngest:20000x pkg/link:FuzzSignerParse:40000x \
 	pkg/link:FuzzSignerParseMutated:40000x pkg/httpapi:FuzzApplicationJSON:8000x \
 	pkg/audit:FuzzCanonicalRoundTrip:5000x pkg/audit:FuzzCanonicalDistinct:8000x \
 	internal/jpegcheck:FuzzCheckMatchesDecode:20000x

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/yuejuan/yuejuan/pkg/dossier"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 func newAssembleCmd() *cobra.Command {
@@ -246,9 +247,9 @@ problem listed on stderr at once; 1 on any other failure (e.g. a disk error).`,
 // ingestAll ingests the files of entries into dir, GOMAXPROCS at a time
 // (each Ingest runs on one core), and returns the documents in the order of
 // entries with the rejected ones marked, and the rejections in that order.
-func ingestAll(ctx context.Context, entries []sourceDoc, dir string) ([]dossier.Document, []*dossier.Rejection, error) {
+func ingestAll(ctx context.Context, entries []sourceDoc, dir string) ([]dossier.Document, []*scan.Rejection, error) {
 	docs := make([]dossier.Document, len(entries))
-	rejs := make([]*dossier.Rejection, len(entries))
+	rejs := make([]*scan.Rejection, len(entries))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -269,8 +270,8 @@ func ingestAll(ctx context.Context, entries []sourceDoc, dir string) ([]dossier.
 				e := entries[i]
 				d := dossier.Document{Volume: e.volume, VolumeTitle: e.volumeTitle, Seq: e.seq, Title: e.title, Path: e.path}
 				dst := filepath.Join(dir, fmt.Sprintf("%05d.pdf", i))
-				_, err := dossier.Ingest(ctx, e.path, dst, dossier.DefaultLimits())
-				var rej *dossier.Rejection
+				_, err := scan.Ingest(ctx, e.path, dst, scan.DefaultLimits())
+				var rej *scan.Rejection
 				switch {
 				case errors.As(err, &rej):
 					rej.File = e.name
@@ -293,7 +294,7 @@ func ingestAll(ctx context.Context, entries []sourceDoc, dir string) ([]dossier.
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	var rejections []*dossier.Rejection
+	var rejections []*scan.Rejection
 	for _, r := range rejs {
 		if r != nil {
 			rejections = append(rejections, r)

@@ -21,6 +21,7 @@ type Rect struct{ LLX, LLY, URX, URY float64 }
 
 // W is the width.
 func (r Rect) W() float64 { return r.URX - r.LLX }
+
 // H is the height.
 func (r Rect) H() float64 { return r.URY - r.LLY }
 
@@ -184,4 +185,31 @@ func boxEntry(xt *model.XRefTable, d types.Dict, key string) (*Rect, error) {
 		v[i] = f
 	}
 	return &Rect{math.Min(v[0], v[2]), math.Min(v[1], v[3]), math.Max(v[0], v[2]), math.Max(v[1], v[3])}, nil
+}
+
+// Append adds a page dictionary at the end of the root page tree node.
+func Append(pc *model.Context, d types.Dict) (types.IndirectRef, error) {
+	xt := pc.XRefTable
+	root, err := xt.Pages()
+	if err != nil {
+		return types.IndirectRef{}, err
+	}
+	rd, err := xt.DereferenceDict(*root)
+	if err != nil {
+		return types.IndirectRef{}, err
+	}
+	d["Parent"] = *root
+	ref, err := xt.IndRefForNewObject(d)
+	if err != nil {
+		return types.IndirectRef{}, err
+	}
+	kids, _ := xt.DereferenceArray(rd["Kids"])
+	rd["Kids"] = append(kids, *ref)
+	cnt := 0
+	if v, err := xt.DereferenceInteger(rd["Count"]); err == nil && v != nil {
+		cnt = v.Value()
+	}
+	rd["Count"] = types.Integer(cnt + 1)
+	pc.PageCount++
+	return *ref, nil
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 func BenchmarkS3Base(b *testing.B) {
@@ -182,11 +183,11 @@ func s3BenchBase(b *testing.B, n int) string {
 		p := filepath.Join(docs, fmt.Sprintf("doc-%05d.pdf", i))
 		if _, err := os.Stat(p); err != nil {
 			if i < 16 {
-				scan := filepath.Join(dir, fmt.Sprintf("scan-%02d.jpg", i))
-				if err := os.WriteFile(scan, s3BenchScan(int64(i+1)), 0o644); err != nil {
+				src := filepath.Join(dir, fmt.Sprintf("scan-%02d.jpg", i))
+				if err := os.WriteFile(src, s3BenchScan(int64(i+1)), 0o644); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := dossier.Ingest(ctx, scan, p, dossier.DefaultLimits()); err != nil {
+				if _, err := scan.Ingest(ctx, src, p, scan.DefaultLimits()); err != nil {
 					b.Fatal(err)
 				}
 			} else if err := os.Link(filepath.Join(docs, fmt.Sprintf("doc-%05d.pdf", i%16)), p); err != nil {

@@ -208,7 +208,7 @@ type Material struct {
 	// opened with the empty user password and its restrictions removed.
 	Decrypted bool `json:"decrypted,omitempty"`
 	// Repaired lists what ingest repaired or converted to accept a file
-	// that readers open (dossier.Info.Repaired), for the clerk to check.
+	// that readers open (scan.Info.Repaired), for the clerk to check.
 	Repaired  []string  `json:"repaired,omitempty"`
 	UploadKey string    `json:"-"`
 	PDFKey    string    `json:"-"`

@@ -12,9 +12,11 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/guard"
 	"github.com/yuejuan/yuejuan/internal/pdffile"
 	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/pdftext"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 // Layout of the generated pages (A4 portrait, points).
@@ -71,12 +73,12 @@ func AssembleBase(ctx context.Context, info CaseInfo, docs []Document, dst strin
 		}
 		return sorted[i].Seq < sorted[j].Seq
 	})
-	m, err := guarded(ctx, func(c context.Context) (Manifest, error) {
+	m, err := guard.Run(ctx, func(c context.Context) (Manifest, error) {
 		return assemble(c, info, sorted, dst, opt)
 	})
-	var pe *panicError
+	var pe *guard.PanicError
 	if errors.As(err, &pe) {
-		return Manifest{}, fmt.Errorf("dossier: assembling failed: %v", pe.value)
+		return Manifest{}, fmt.Errorf("dossier: assembling failed: %v", pe.Value)
 	}
 	return m, err
 }
@@ -92,7 +94,7 @@ type docResult struct {
 	doc       Document
 	first     int // 1-based page numbers in the dossier
 	last      int
-	rejection *Rejection
+	rejection *scan.Rejection
 }
 
 func groupVolumes(docs []Document) []*volume {

@@ -36,6 +36,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 const (
@@ -80,7 +82,7 @@ func benchIngested(b *testing.B, pages int) ([]string, time.Duration) {
 	}
 	start := time.Now()
 	for i, p := range paths {
-		if _, err := Ingest(context.Background(), srcs[i%len(srcs)], p, DefaultLimits()); err != nil {
+		if _, err := scan.Ingest(context.Background(), srcs[i%len(srcs)], p, scan.DefaultLimits()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/pdftext"
 	"github.com/yuejuan/yuejuan/internal/raster"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 // Streaming base assembly. The base is written object by object to its
@@ -87,10 +88,19 @@ func (e *TooLargeError) Error() string {
 }
 
 func bigSize(n int64) string {
-	if n >= 1<<30 {
+	switch {
+	case n >= 1<<30:
 		return fmt.Sprintf("%.2f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 	}
-	return sizeString(n)
+	return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+}
+
+// rejection refuses a document that cannot be assembled, as scan refuses
+// an upload.
+func rejection(file, code, format string, args ...any) *scan.Rejection {
+	return &scan.Rejection{File: file, Code: code, Reason: fmt.Sprintf(format, args...)}
 }
 
 // CheckSize refuses a dossier of pages pages (0: not known) built from
@@ -118,7 +128,7 @@ func (o AssembleOptions) ceilings() (int, int64) {
 
 // docPlan is what the plan keeps of a document.
 type docPlan struct {
-	rejection *Rejection
+	rejection *scan.Rejection
 	pages     int   // pages it contributes (a slip-sheet: generated, 0 here)
 	objects   int   // objects it contributes
 	bytes     int64 // size of its file
@@ -144,21 +154,21 @@ func openSource(c context.Context, d Document) (src *sourcePDF, err error) {
 	name := filepath.Base(d.Path)
 	f, err := os.Open(d.Path)
 	if err != nil {
-		return nil, reject(name, CodeUnreadable, "文件无法打开（%v），请重新上传 (the file cannot be opened: %v; upload it again)", errors.Unwrap(err), errors.Unwrap(err))
+		return nil, rejection(name, scan.CodeUnreadable, "文件无法打开（%v），请重新上传 (the file cannot be opened: %v; upload it again)", errors.Unwrap(err), errors.Unwrap(err))
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, reject(name, CodeUnreadable, "文件无法打开（%v），请重新上传 (the file cannot be opened: %v; upload it again)", err, err)
+		return nil, rejection(name, scan.CodeUnreadable, "文件无法打开（%v），请重新上传 (the file cannot be opened: %v; upload it again)", err, err)
 	}
 	win, err := pdffile.NewWindow(f, st.Size())
 	if err != nil {
 		f.Close()
-		return nil, reject(name, CodeUnreadable, "文件无法读取（%v），请重新上传 (the file cannot be read: %v; upload it again)", err, err)
+		return nil, rejection(name, scan.CodeUnreadable, "文件无法读取（%v），请重新上传 (the file cannot be read: %v; upload it again)", err, err)
 	}
 	if raster.Sniff(win.Head()[:min(len(win.Head()), 1024)]) != raster.PDF {
 		f.Close()
-		return nil, reject(name, CodeUnknownFormat, "文件不是 PDF，需先经过导入处理 (the file is not a PDF; it has to be ingested first)")
+		return nil, rejection(name, scan.CodeUnknownFormat, "文件不是 PDF，需先经过导入处理 (the file is not a PDF; it has to be ingested first)")
 	}
 	if xt, streams, err := pdffile.Read(c, win, st.Size()); err == nil {
 		if pgs, err := pdfpage.Pages(xt); err == nil && len(pgs) > 0 {
@@ -171,11 +181,11 @@ func openSource(c context.Context, d Document) (src *sourcePDF, err error) {
 	// Not the layout Ingest writes: pdfcpu reads it whole, as before.
 	defer func() {
 		if p := recover(); p != nil {
-			src, err = nil, corruptPDF(name)
+			src, err = nil, scan.CorruptPDF(name)
 		}
 	}()
 	defer f.Close()
-	pc, pgs, err := readPDF(c, f, name, DefaultLimits())
+	pc, pgs, err := scan.ReadPDF(c, f, name, scan.DefaultLimits())
 	if err != nil {
 		return nil, err
 	}
@@ -401,14 +411,14 @@ const pageNumberGlyphs = "第页共 /0123456789"
 func planDoc(c context.Context, d Document) (pl docPlan, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			pl, err = docPlan{rejection: corruptPDF(filepath.Base(d.Path))}, nil
+			pl, err = docPlan{rejection: scan.CorruptPDF(filepath.Base(d.Path))}, nil
 		}
 	}()
 	if d.Rejected != "" {
-		return docPlan{rejection: &Rejection{File: filepath.Base(d.Path), Reason: d.Rejected}}, nil
+		return docPlan{rejection: &scan.Rejection{File: filepath.Base(d.Path), Reason: d.Rejected}}, nil
 	}
 	src, err := openSource(c, d)
-	var rej *Rejection
+	var rej *scan.Rejection
 	if errors.As(err, &rej) {
 		return docPlan{rejection: rej}, nil
 	}
@@ -421,7 +431,7 @@ func planDoc(c context.Context, d Document) (pl docPlan, err error) {
 		if c.Err() != nil {
 			return docPlan{}, c.Err()
 		}
-		return docPlan{rejection: corruptPDF(filepath.Base(d.Path))}, nil
+		return docPlan{rejection: scan.CorruptPDF(filepath.Base(d.Path))}, nil
 	}
 	pl = docPlan{pages: len(l.pages), objects: l.objects(), bytes: src.size}
 	sizes := map[[2]float64]int{}
@@ -540,7 +550,7 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 	if err != nil {
 		return Manifest{}, err
 	}
-	var rejections []*Rejection
+	var rejections []*scan.Rejection
 	for i, pl := range plans {
 		if rej := pl.rejection; rej != nil {
 			if docs[i].Title != "" {

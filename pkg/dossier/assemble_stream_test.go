@@ -16,6 +16,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 // The light reader takes what Ingest writes, and sees the same objects as
@@ -139,7 +140,7 @@ func TestAssembleFallsBackToPDFCPU(t *testing.T) {
 	docs[2].Path = writeFile(t, filepath.Join(dir, "cut.pdf"), good[:len(good)/2])
 	_, err = AssembleBase(context.Background(), testCase, docs, out, AssembleOptions{})
 	var ae *AssembleError
-	if !errors.As(err, &ae) || len(ae.Rejections) != 1 || ae.Rejections[0].Code != CodeCorruptPDF {
+	if !errors.As(err, &ae) || len(ae.Rejections) != 1 || ae.Rejections[0].Code != scan.CodeCorruptPDF {
 		t.Fatalf("a truncated document: %v, want one corrupt-pdf rejection", err)
 	}
 }
@@ -178,7 +179,7 @@ func TestAssembleManyDocuments(t *testing.T) {
 	one := filepath.Join(dir, "one.pdf")
 	makePDF(t, one, testPage{marker: "ONE"}, testPage{marker: "TWO", rotate: 270})
 	ingested := filepath.Join(dir, "one.in.pdf")
-	if _, err := Ingest(context.Background(), one, ingested, Limits{}); err != nil {
+	if _, err := scan.Ingest(context.Background(), one, ingested, scan.Limits{}); err != nil {
 		t.Fatal(err)
 	}
 	var docs []Document
@@ -273,5 +274,24 @@ func TestAssembleCancelled(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Error("a cancelled build left its file")
+	}
+}
+
+// A PDF encrypted with only an owner password is ingested decrypted and
+// is usable like any other: it goes into a dossier (the assertion scan's
+// TestIngestOwnerPasswordOnly made before Ingest left this package).
+func TestAssembleDecryptedPDF(t *testing.T) {
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "orig.pdf")
+	makePDF(t, orig, testPage{marker: "FIRSTPAGE"}, testPage{marker: "SECONDPAGE", rotate: 90})
+	enc := filepath.Join(dir, "enc.pdf")
+	run(t, "qpdf", "--allow-weak-crypto", "--encrypt", "", "owner", "256", "--print=none", "--", orig, enc)
+	dst := filepath.Join(dir, "ingested.pdf")
+	info, err := scan.Ingest(context.Background(), enc, dst, scan.Limits{})
+	if err != nil || !info.Decrypted {
+		t.Fatalf("ingest: %+v, %v", info, err)
+	}
+	if _, err := AssembleBase(context.Background(), testCase, []Document{{Volume: 1, Seq: 1, Title: "起诉意见书", Path: dst}}, filepath.Join(t.TempDir(), "base.pdf"), AssembleOptions{}); err != nil {
+		t.Fatalf("assembling the decrypted PDF: %v", err)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 var testCase = CaseInfo{
@@ -35,7 +37,7 @@ func fixture(t *testing.T, dir string) []Document {
 	writeFile(t, p("c.jpg"), withJFIF(encodeJPEG(t, scanImage(1200, 1600, false)), 200))
 	makePDF(t, p("d.pdf"), testPage{marker: "DOCD1", media: []float64{100, 100, 695, 942}, crop: []float64{150, 150, 645, 892}})
 	for _, n := range []string{"a.pdf", "b.pdf", "c.jpg", "d.pdf"} {
-		if _, err := Ingest(context.Background(), p(n), p(n+".in.pdf"), Limits{}); err != nil {
+		if _, err := scan.Ingest(context.Background(), p(n), p(n+".in.pdf"), scan.Limits{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -198,7 +200,7 @@ func TestAssemblePlaceholders(t *testing.T) {
 			t.Errorf("error does not name %s: %v", s, err)
 		}
 	}
-	var rej *Rejection
+	var rej *scan.Rejection
 	if !errors.As(err, &rej) {
 		t.Error("errors.As(*Rejection) fails on AssembleError")
 	}

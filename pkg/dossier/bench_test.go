@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 // scan300 is an A4 page scanned at 300 dpi: gray, with text-like noise.
@@ -42,7 +44,7 @@ func benchDocs(b *testing.B, dir string, n int) []Document {
 	var docs []Document
 	for i := 0; i < n; i++ {
 		dst := filepath.Join(dir, fmt.Sprintf("doc%03d.pdf", i))
-		if _, err := Ingest(context.Background(), src, dst, Limits{}); err != nil {
+		if _, err := scan.Ingest(context.Background(), src, dst, scan.Limits{}); err != nil {
 			b.Fatal(err)
 		}
 		docs = append(docs, Document{Volume: i/25 + 1, VolumeTitle: fmt.Sprintf("第%d卷材料", i/25+1), Seq: i, Title: fmt.Sprintf("材料 %d", i+1), Path: dst})
@@ -79,27 +81,4 @@ func BenchmarkStamp100(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-func BenchmarkIngestTIFF(b *testing.B) {
-	dir := b.TempDir()
-	pix := make([]byte, 2480*3508)
-	for i := range pix {
-		if (i/2480)%60 < 20 && i%3 != 0 {
-			pix[i] = 0
-		} else {
-			pix[i] = 255
-		}
-	}
-	src := writeFile(b, filepath.Join(dir, "scan.tif"), makeTIFF(
-		tiffFrame{w: 2480, h: 3508, dpi: 300, pix: pix}, tiffFrame{w: 2480, h: 3508, dpi: 300, pix: pix}))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := Ingest(context.Background(), src, filepath.Join(dir, "out.pdf"), Limits{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	st, _ := os.Stat(filepath.Join(dir, "out.pdf"))
-	b.Logf("2 bilevel pages: %d KB", st.Size()>>10)
 }

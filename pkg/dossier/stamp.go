@@ -13,6 +13,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/guard"
 	"github.com/yuejuan/yuejuan/internal/pdffile"
 	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/pdftext"
@@ -35,12 +36,12 @@ func StampCopy(ctx context.Context, base string, dst string, s Stamp) error {
 	if s.Name == "" || s.License == "" || s.Ref == "" {
 		return errors.New("dossier: stamp needs name, licence number and reference")
 	}
-	_, err := guarded(ctx, func(c context.Context) (struct{}, error) {
+	_, err := guard.Run(ctx, func(c context.Context) (struct{}, error) {
 		return struct{}{}, stamp(c, base, dst, s)
 	})
-	var pe *panicError
+	var pe *guard.PanicError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("dossier: stamping failed: %v", pe.value)
+		return fmt.Errorf("dossier: stamping failed: %v", pe.Value)
 	}
 	return err
 }

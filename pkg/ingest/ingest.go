@@ -19,8 +19,8 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/reconcile"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -66,7 +66,7 @@ type Worker struct {
 	Apps    *application.Repo
 	Audit   *audit.Log
 	Uploads *blob.Bucket // uploads and normalised material PDFs
-	Limits  dossier.Limits
+	Limits  scan.Limits
 	TempDir string
 	// OnDecided, when set, runs after a material is decided (its verdict and
 	// the verdict's follow-ups all written): the local server re-queues the
@@ -156,8 +156,8 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
 		return err
 	}
 	dst := filepath.Join(dir, "out.pdf")
-	info, err := dossier.Ingest(ctx, src, dst, w.Limits)
-	var rej *dossier.Rejection
+	info, err := scan.Ingest(ctx, src, dst, w.Limits)
+	var rej *scan.Rejection
 	if errors.As(err, &rej) {
 		return w.reject(ctx, m, rej.Reason)
 	}
@@ -169,7 +169,7 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
 		return err
 	}
 	m, err = w.Cases.UpdateMaterial(ctx, caseID, id, func(m *casefile.Material) error {
-		m.Status, m.Reason, m.Pages, m.Kind, m.PDFKey = casefile.Accepted, "", info.Pages, info.Kind, pdfKey
+		m.Status, m.Reason, m.Pages, m.Kind, m.PDFKey = casefile.Accepted, "", info.Pages, string(info.Kind), pdfKey
 		m.Decrypted, m.Repaired = info.Decrypted, info.Repaired
 		m.Unfinished = true
 		return nil

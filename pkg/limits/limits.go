@@ -21,7 +21,7 @@ import (
 
 // UploadBytes is the largest file a clerk or lawyer may upload by
 // default (YUEJUAN_MAX_UPLOAD_MB overrides it): upload URLs are issued for
-// at most this many bytes, and ingest accepts as many (dossier.DefaultLimits).
+// at most this many bytes, and ingest accepts as many (scan.DefaultLimits).
 const UploadBytes int64 = 512 << 20
 
 // Kind is what a limit bounds.

@@ -15,10 +15,10 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/assemble"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 // Ingest is the ingest job of a: uploads checked against the dossier's
@@ -26,7 +26,7 @@ import (
 // accepted upload is refused for its size.
 func Ingest(a *app.App) *ingest.Budgeted {
 	p, s, svc := a.Ports(), a.Settings(), a.Service
-	lim := dossier.DefaultLimits()
+	lim := scan.DefaultLimits()
 	if s.MaxUpload > 0 {
 		lim.MaxBytes = s.MaxUpload
 	}

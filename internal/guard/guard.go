@@ -1,4 +1,7 @@
-package dossier
+// Package guard runs work that may panic or ignore cancellation — pdfcpu
+// and the image decoders on files users send — so that a panic becomes an
+// error and a cancelled caller returns at once.
+package guard
 
 import (
 	"context"
@@ -6,20 +9,21 @@ import (
 	"runtime/debug"
 )
 
-// panicError is a panic recovered from pdfcpu or an image decoder.
-type panicError struct {
-	value any
-	stack []byte
+// PanicError is a panic recovered from the work Run ran.
+type PanicError struct {
+	Value any
+	Stack []byte
 }
 
-func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+// Error implements error.
+func (p *PanicError) Error() string { return fmt.Sprintf("panic: %v", p.Value) }
 
-// guarded runs fn in its own goroutine, turning a panic into a *panicError
+// Run runs fn in its own goroutine, turning a panic into a *PanicError
 // and returning early with ctx.Err() when ctx is done. pdfcpu cannot be
 // interrupted everywhere, so after a cancellation fn may keep running in the
 // background until it finishes; it must not publish results then (fn gets a
 // context that is done as well, for the parts of pdfcpu that do honour one).
-func guarded[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+func Run[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
 	type result struct {
 		v   T
 		err error
@@ -29,7 +33,7 @@ func guarded[T any](ctx context.Context, fn func(context.Context) (T, error)) (T
 		var r result
 		defer func() {
 			if p := recover(); p != nil {
-				r.err = &panicError{value: p, stack: debug.Stack()}
+				r.err = &PanicError{Value: p, Stack: debug.Stack()}
 			}
 			ch <- r
 		}()

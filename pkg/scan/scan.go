@@ -1,4 +1,10 @@
-package dossier
+// Package scan checks one uploaded material — a clerk's scan as PDF, JPEG,
+// PNG or TIFF — and normalises it into the PDF layout the dossier
+// assembles (Ingest), refusing with a *Rejection, worded for the clerk, a
+// file the clerk has to fix. What readers tolerate in a PDF is repaired
+// (repair.go); images become A4 pages. The output is written by pdffile,
+// so dossier's light reader takes it.
+package scan
 
 import (
 	"bytes"
@@ -22,6 +28,7 @@ import (
 	"golang.org/x/image/tiff"
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
+	"github.com/yuejuan/yuejuan/internal/guard"
 	"github.com/yuejuan/yuejuan/internal/pdffile"
 	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/raster"
@@ -47,12 +54,12 @@ func Ingest(ctx context.Context, src string, dst string, lim Limits) (Info, erro
 	name := filepath.Base(src)
 	f, err := os.Open(src)
 	if err != nil {
-		return Info{}, fmt.Errorf("dossier: %w", err)
+		return Info{}, fmt.Errorf("scan: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return Info{}, fmt.Errorf("dossier: %w", err)
+		return Info{}, fmt.Errorf("scan: %w", err)
 	}
 	if st.Size() > lim.MaxBytes {
 		return Info{}, reject(name, CodeTooLarge, "文件过大（%s，上限 %s），请拆分后分别上传 (the file is too large: %s, the limit is %s; split it and upload the parts)",
@@ -64,7 +71,7 @@ func Ingest(ctx context.Context, src string, dst string, lim Limits) (Info, erro
 	head := make([]byte, 2048)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return Info{}, fmt.Errorf("dossier: %w", err)
+		return Info{}, fmt.Errorf("scan: %w", err)
 	}
 	kind := raster.Sniff(head[:n])
 	switch {
@@ -74,17 +81,17 @@ func Ingest(ctx context.Context, src string, dst string, lim Limits) (Info, erro
 		f := kind.Unsupported()
 		return Info{}, reject(name, CodeUnsupportedImage, "不支持 %s 格式的图片，请转换为 JPEG、PNG 或 TIFF 后上传 (%s images are not supported; convert the image to JPEG, PNG or TIFF)", f, f)
 	}
-	info, err := guarded(ctx, func(c context.Context) (Info, error) {
+	info, err := guard.Run(ctx, func(c context.Context) (Info, error) {
 		if kind == raster.PDF {
 			return ingestPDF(c, f, name, dst, lim)
 		}
 		return ingestImage(c, f, st.Size(), kind, name, dst, lim)
 	})
 	if err != nil {
-		var pe *panicError
+		var pe *guard.PanicError
 		if errors.As(err, &pe) {
 			if kind == raster.PDF {
-				return Info{}, corruptPDF(name)
+				return Info{}, CorruptPDF(name)
 			}
 			return Info{}, corruptImage(name)
 		}
@@ -114,7 +121,8 @@ func sizeString(n int64) string {
 	return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 }
 
-func corruptPDF(name string) *Rejection {
+// CorruptPDF refuses a damaged or incomplete PDF.
+func CorruptPDF(name string) *Rejection {
 	return reject(name, CodeCorruptPDF, "PDF 文件已损坏或不完整，无法读取，请重新扫描或重新上传 (the PDF is damaged or incomplete and cannot be read; rescan it or upload it again)")
 }
 
@@ -149,9 +157,10 @@ func tooManyPixels(name string, w, h int, max int64) *Rejection {
 		w, h, max/10000, w, h, float64(max)/1e6)
 }
 
-// readPDF reads and checks a PDF. Problems with the file come back as a
-// *Rejection. What readers tolerate is repaired (see readRepairedPDF).
-func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*pdfpage.Page, error) {
+// ReadPDF reads and checks a PDF as Ingest does, in memory, and lists its
+// pages. Problems with the file come back as a *Rejection. What readers
+// tolerate is repaired (see readRepairedPDF).
+func ReadPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*pdfpage.Page, error) {
 	pc, pgs, _, err := readRepairedPDF(c, rs, name, lim)
 	return pc, pgs, err
 }
@@ -161,7 +170,7 @@ func readPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*mod
 func checkedPages(c context.Context, pc *model.Context, name string, lim Limits) ([]*pdfpage.Page, error) {
 	pgs, err := pdfpage.Pages(pc.XRefTable)
 	if err != nil {
-		return nil, corruptPDF(name)
+		return nil, CorruptPDF(name)
 	}
 	if len(pgs) == 0 {
 		return nil, noPages(name)
@@ -180,7 +189,7 @@ func checkedPages(c context.Context, pc *model.Context, name string, lim Limits)
 				return nil, reject(name, CodeTooLarge, "第 %d 页的内容解压后超过 %d MB，文件异常，请重新扫描 (page %d's content decompresses to more than %d MB: the file is abnormal; rescan it)",
 					i+1, maxContentBytes>>20, i+1, maxContentBytes>>20)
 			}
-			return nil, corruptPDF(name)
+			return nil, CorruptPDF(name)
 		}
 	}
 	pc.PageCount = len(pgs)
@@ -317,7 +326,7 @@ func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Inf
 	}
 	root, err := pc.Catalog()
 	if err != nil {
-		return Info{}, corruptPDF(name)
+		return Info{}, CorruptPDF(name)
 	}
 	// Scans have no business running code when a lawyer opens the dossier.
 	delete(root, "OpenAction")
@@ -329,7 +338,7 @@ func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Inf
 	// An encrypted PDF got this far only if it opens with the empty user
 	// password (pdfcpu's default): its objects are decrypted in memory and
 	// writePDF writes no /Encrypt, so the restrictions are gone.
-	return Info{Pages: len(pgs), Kind: "pdf", Decrypted: pc.Encrypt != nil, Repaired: rep}, nil
+	return Info{Pages: len(pgs), Kind: raster.PDF, Decrypted: pc.Encrypt != nil, Repaired: rep}, nil
 }
 
 func ingestImage(c context.Context, f *os.File, size int64, kind raster.Kind, name, dst string, lim Limits) (Info, error) {
@@ -437,7 +446,7 @@ func ingestImage(c context.Context, f *os.File, size int64, kind raster.Kind, na
 	if err := pdffile.WriteFile(c, xt, *pc.Root, info, dst); err != nil {
 		return Info{}, err
 	}
-	return Info{Pages: n, Kind: string(kind), Repaired: rep}, nil
+	return Info{Pages: n, Kind: kind, Repaired: rep}, nil
 }
 
 func imageDecodeRejection(name string, err error) error {
@@ -564,38 +573,11 @@ func addImagePage(pc *model.Context, img types.Object, fr raster.Frame) error {
 	if err != nil {
 		return err
 	}
-	_, err = appendPage(pc, types.Dict{
+	_, err = pdfpage.Append(pc, types.Dict{
 		"Type":      types.Name("Page"),
 		"MediaBox":  types.Array{types.Integer(0), types.Integer(0), types.Float(pw), types.Float(ph)},
 		"Resources": types.Dict{"XObject": types.Dict{"Im0": img}},
 		"Contents":  cref,
 	})
 	return err
-}
-
-// appendPage adds a page dictionary at the end of the root page tree node.
-func appendPage(pc *model.Context, d types.Dict) (types.IndirectRef, error) {
-	xt := pc.XRefTable
-	root, err := xt.Pages()
-	if err != nil {
-		return types.IndirectRef{}, err
-	}
-	rd, err := xt.DereferenceDict(*root)
-	if err != nil {
-		return types.IndirectRef{}, err
-	}
-	d["Parent"] = *root
-	ref, err := xt.IndRefForNewObject(d)
-	if err != nil {
-		return types.IndirectRef{}, err
-	}
-	kids, _ := xt.DereferenceArray(rd["Kids"])
-	rd["Kids"] = append(kids, *ref)
-	cnt := 0
-	if v, err := xt.DereferenceInteger(rd["Count"]); err == nil && v != nil {
-		cnt = v.Value()
-	}
-	rd["Count"] = types.Integer(cnt + 1)
-	pc.PageCount++
-	return *ref, nil
 }

@@ -1,4 +1,4 @@
-package dossier
+package scan
 
 import (
 	"bytes"
@@ -130,14 +130,6 @@ func TestIngestCancelled(t *testing.T) {
 	}
 }
 
-func TestGuardedPanic(t *testing.T) {
-	_, err := guarded(context.Background(), func(context.Context) (int, error) { panic("boom") })
-	var pe *panicError
-	if !errors.As(err, &pe) {
-		t.Fatalf("got %v", err)
-	}
-}
-
 func TestIngestPDFKeepsPages(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "in.pdf")
@@ -220,7 +212,7 @@ func TestIngestImages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if info.Pages != tc.pages || info.Kind != tc.kind {
+			if info.Pages != tc.pages || string(info.Kind) != tc.kind {
 				t.Fatalf("info = %+v", info)
 			}
 			qpdfCheck(t, dst)

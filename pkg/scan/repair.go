@@ -1,4 +1,4 @@
-package dossier
+package scan
 
 import (
 	"bytes"
@@ -191,7 +191,7 @@ func printable(s string) string {
 	}, s)
 }
 
-// readRepairedPDF reads and checks a PDF as readPDF does, repairing what
+// readRepairedPDF reads and checks a PDF as ReadPDF does, repairing what
 // readers tolerate (see above); rep lists the repairs.
 func readRepairedPDF(c context.Context, rs io.ReadSeeker, name string, lim Limits) (*model.Context, []*pdfpage.Page, repairLog, error) {
 	var rep repairLog
@@ -255,7 +255,7 @@ func readRepairedPDF(c context.Context, rs io.ReadSeeker, name string, lim Limit
 		if trailerHasEncrypt(rs) {
 			return nil, nil, nil, encryptedPDF(name)
 		}
-		return nil, nil, nil, corruptPDF(name)
+		return nil, nil, nil, CorruptPDF(name)
 	}
 	if src.headerOff > 0 {
 		rep.add("%d bytes before the %%PDF header removed", src.headerOff)
@@ -269,7 +269,7 @@ func readRepairedPDF(c context.Context, rs io.ReadSeeker, name string, lim Limit
 				if c.Err() != nil {
 					return nil, nil, nil, c.Err()
 				}
-				return nil, nil, nil, corruptPDF(name)
+				return nil, nil, nil, CorruptPDF(name)
 			}
 		}
 		if pc.Encrypt != nil && !dropCryptFilters(pc.XRefTable) {
@@ -283,7 +283,7 @@ func readRepairedPDF(c context.Context, rs io.ReadSeeker, name string, lim Limit
 		pc.XRefTable.Info = nil
 		root, err := pc.Catalog()
 		if err != nil {
-			return nil, nil, nil, corruptPDF(name)
+			return nil, nil, nil, CorruptPDF(name)
 		}
 		fix.apply(root)
 		err = api.ValidateContext(pc)
@@ -294,7 +294,7 @@ func readRepairedPDF(c context.Context, rs io.ReadSeeker, name string, lim Limit
 			return nil, nil, nil, c.Err()
 		}
 		if round == maxValidationRepairs || !fix.learn(err, pc.XRefTable, root, &rep) {
-			return nil, nil, nil, corruptPDF(name)
+			return nil, nil, nil, CorruptPDF(name)
 		}
 	}
 	pgs, err := checkedPages(c, pc, name, lim)

@@ -1,4 +1,4 @@
-package dossier_test
+package scan_test
 
 import (
 	"bytes"
@@ -12,17 +12,17 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
-	"github.com/yuejuan/yuejuan/pkg/dossier"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 // FuzzIngest feeds arbitrary bytes to Ingest as an uploaded scan. Whatever
 // the bytes, Ingest must not panic or hang (each input is bounded by a
 // context timeout), and must either produce a PDF of at least one page
-// within the limits, or refuse the file with a *dossier.Rejection (the
+// within the limits, or refuse the file with a *scan.Rejection (the
 // clerk's answer), or stop with the context's error. Any other error would
 // leave the material "processing" forever and retry the job for nothing.
 //
-// Run it with: go test -run='^$' -fuzz='^FuzzIngest$' -fuzztime=30s ./pkg/dossier
+// Run it with: go test -run='^$' -fuzz='^FuzzIngest$' -fuzztime=30s ./pkg/scan
 // encryptedSeed is pagesPDF(2) encrypted by pdfcpu with conf's passwords,
 // printing and copying forbidden.
 func encryptedSeed(f *testing.F, conf *model.Configuration) []byte {
@@ -45,7 +45,7 @@ func FuzzIngest(f *testing.F) {
 		jpegBytes(32, 24),
 		pngBytes(8, 8),
 		tiffBytes(2, 8, 6),
-		dossier.JPEGTIFFSeed(f),
+		scan.JPEGTIFFSeed(f),
 		jpegClaiming(20000, 20000),
 		pngClaiming(20000, 20000),
 		[]byte("%PDF-1.7\n"),
@@ -60,7 +60,7 @@ func FuzzIngest(f *testing.F) {
 		f.Add(s)
 		f.Add(s[:len(s)*2/3]) // truncated uploads
 	}
-	lim := dossier.Limits{MaxBytes: 4 << 20, MaxPages: 50, MaxPixels: 4 << 20}
+	lim := scan.Limits{MaxBytes: 4 << 20, MaxPages: 50, MaxPixels: 4 << 20}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src, err := os.CreateTemp(dir, "in-")
@@ -74,8 +74,8 @@ func FuzzIngest(f *testing.F) {
 		defer os.Remove(dst)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		info, err := dossier.Ingest(ctx, src.Name(), dst, lim)
-		var rej *dossier.Rejection
+		info, err := scan.Ingest(ctx, src.Name(), dst, lim)
+		var rej *scan.Rejection
 		switch {
 		case err == nil:
 			if info.Pages < 1 || info.Pages > lim.MaxPages {

@@ -1,4 +1,4 @@
-package dossier_test
+package scan_test
 
 // Hostile files: every limit of Ingest answers with a *Rejection that says
 // what to do, before the work (or the memory) the file asks for is spent.
@@ -24,7 +24,7 @@ import (
 
 	"golang.org/x/image/tiff"
 
-	"github.com/yuejuan/yuejuan/pkg/dossier"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 // rawPDF writes objects 1..n (object 1 the catalog) with a correct xref.
@@ -154,7 +154,7 @@ func pngClaiming(w, h int) []byte {
 	return data
 }
 
-func ingestBytes(t *testing.T, name string, data []byte, lim dossier.Limits) (dossier.Info, error) {
+func ingestBytes(t *testing.T, name string, data []byte, lim scan.Limits) (scan.Info, error) {
 	t.Helper()
 	dir := t.TempDir()
 	src := filepath.Join(dir, name)
@@ -163,14 +163,14 @@ func ingestBytes(t *testing.T, name string, data []byte, lim dossier.Limits) (do
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	return dossier.Ingest(ctx, src, filepath.Join(dir, "out.pdf"), lim)
+	return scan.Ingest(ctx, src, filepath.Join(dir, "out.pdf"), lim)
 }
 
 func wantRejection(t *testing.T, err error, code string, words ...string) {
 	t.Helper()
-	var rej *dossier.Rejection
+	var rej *scan.Rejection
 	if !errors.As(err, &rej) {
-		t.Fatalf("got %v, want a *dossier.Rejection with code %s", err, code)
+		t.Fatalf("got %v, want a *scan.Rejection with code %s", err, code)
 	}
 	if rej.Code != code {
 		t.Fatalf("rejection code %s (%s), want %s", rej.Code, rej.Reason, code)
@@ -187,25 +187,25 @@ func wantRejection(t *testing.T, err error, code string, words ...string) {
 }
 
 func TestLimitBytes(t *testing.T) {
-	_, err := ingestBytes(t, "big.pdf", pagesPDF(3), dossier.Limits{MaxBytes: 500})
-	wantRejection(t, err, dossier.CodeTooLarge, "拆分", "split")
+	_, err := ingestBytes(t, "big.pdf", pagesPDF(3), scan.Limits{MaxBytes: 500})
+	wantRejection(t, err, scan.CodeTooLarge, "拆分", "split")
 }
 
 func TestLimitPagesPDF(t *testing.T) {
-	if info, err := ingestBytes(t, "ok.pdf", pagesPDF(3), dossier.Limits{MaxPages: 3}); err != nil || info.Pages != 3 {
+	if info, err := ingestBytes(t, "ok.pdf", pagesPDF(3), scan.Limits{MaxPages: 3}); err != nil || info.Pages != 3 {
 		t.Fatalf("3 pages within a limit of 3: %+v %v", info, err)
 	}
-	_, err := ingestBytes(t, "many.pdf", pagesPDF(4), dossier.Limits{MaxPages: 3})
-	wantRejection(t, err, dossier.CodeTooManyPages, "3", "split")
+	_, err := ingestBytes(t, "many.pdf", pagesPDF(4), scan.Limits{MaxPages: 3})
+	wantRejection(t, err, scan.CodeTooManyPages, "3", "split")
 }
 
 func TestLimitPagesTIFF(t *testing.T) {
 	data := tiffBytes(4, 40, 30)
-	if info, err := ingestBytes(t, "ok.tif", data, dossier.Limits{MaxPages: 4}); err != nil || info.Pages != 4 {
+	if info, err := ingestBytes(t, "ok.tif", data, scan.Limits{MaxPages: 4}); err != nil || info.Pages != 4 {
 		t.Fatalf("4 frames within a limit of 4: %+v %v", info, err)
 	}
-	_, err := ingestBytes(t, "many.tif", data, dossier.Limits{MaxPages: 3})
-	wantRejection(t, err, dossier.CodeTooManyPages, "3")
+	_, err := ingestBytes(t, "many.tif", data, scan.Limits{MaxPages: 3})
+	wantRejection(t, err, scan.CodeTooManyPages, "3")
 }
 
 func TestLimitPixels(t *testing.T) {
@@ -217,8 +217,8 @@ func TestLimitPixels(t *testing.T) {
 		{"real.png", pngBytes(400, 300)},
 		{"real.tif", tiffBytes(1, 400, 300)},
 	} {
-		_, err := ingestBytes(t, tc.name, tc.data, dossier.Limits{MaxPixels: 100_000})
-		wantRejection(t, err, dossier.CodeTooManyPixels, "400×300", "rescan")
+		_, err := ingestBytes(t, tc.name, tc.data, scan.Limits{MaxPixels: 100_000})
+		wantRejection(t, err, scan.CodeTooManyPixels, "400×300", "rescan")
 	}
 	// Headers that claim 60000×60000 pixels (3.6 gigapixels) with no data
 	// behind them are refused from the header, before any decoding: the
@@ -232,8 +232,8 @@ func TestLimitPixels(t *testing.T) {
 		{"bomb.jpg", jpegClaiming(60000, 60000)},
 		{"bomb.png", pngClaiming(60000, 60000)},
 	} {
-		_, err := ingestBytes(t, tc.name, tc.data, dossier.Limits{})
-		wantRejection(t, err, dossier.CodeTooManyPixels, "60000×60000")
+		_, err := ingestBytes(t, tc.name, tc.data, scan.Limits{})
+		wantRejection(t, err, scan.CodeTooManyPixels, "60000×60000")
 	}
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
@@ -258,10 +258,10 @@ func TestLimitDecompressionBomb(t *testing.T) {
 		stream("/Filter /FlateDecode", z.Bytes()))
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := ingestBytes(t, "bomb.pdf", data, dossier.Limits{})
+	_, err := ingestBytes(t, "bomb.pdf", data, scan.Limits{})
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
-	wantRejection(t, err, dossier.CodeTooLarge, "MB", "rescan")
+	wantRejection(t, err, scan.CodeTooLarge, "MB", "rescan")
 	t.Logf("refusing the bomb allocated %d MB", (after.TotalAlloc-before.TotalAlloc)>>20)
 	if d := after.TotalAlloc - before.TotalAlloc; d > 320<<20 {
 		t.Errorf("refusing a file that inflates to 256 MB allocated %d MB", d>>20)
@@ -284,8 +284,8 @@ func TestLimitNesting(t *testing.T) {
 		objs = append(objs, fmt.Sprintf("<< /Type /Pages %s/Kids [%d 0 R] /Count 1 >>", parent, kid))
 	}
 	objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] >>", depth+1))
-	_, err := ingestBytes(t, "deep-tree.pdf", rawPDF(objs...), dossier.Limits{})
-	wantRejection(t, err, dossier.CodeCorruptPDF)
+	_, err := ingestBytes(t, "deep-tree.pdf", rawPDF(objs...), scan.Limits{})
+	wantRejection(t, err, scan.CodeCorruptPDF)
 
 	for _, obj := range []string{
 		strings.Repeat("[", 1_000_000) + strings.Repeat("]", 1_000_000),
@@ -293,8 +293,8 @@ func TestLimitNesting(t *testing.T) {
 	} {
 		data := rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /X 4 0 R >> >>", obj)
-		info, err := ingestBytes(t, "deep-array.pdf", data, dossier.Limits{})
-		var rej *dossier.Rejection
+		info, err := ingestBytes(t, "deep-array.pdf", data, scan.Limits{})
+		var rej *scan.Rejection
 		if err != nil && !errors.As(err, &rej) {
 			t.Fatalf("deeply nested object: %v, want a result or a rejection", err)
 		}
@@ -310,8 +310,8 @@ func TestLimitNesting(t *testing.T) {
 		objs = append(objs, fmt.Sprintf("[%d 0 R]", i+1))
 	}
 	objs = append(objs, "null")
-	_, err = ingestBytes(t, "ref-chain.pdf", rawPDF(objs...), dossier.Limits{})
-	var rej *dossier.Rejection
+	_, err = ingestBytes(t, "ref-chain.pdf", rawPDF(objs...), scan.Limits{})
+	var rej *scan.Rejection
 	if err != nil && !errors.As(err, &rej) {
 		t.Fatalf("reference chain: %v, want a result or a rejection", err)
 	}
