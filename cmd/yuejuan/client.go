@@ -63,7 +63,12 @@ func newClient(cmd *cobra.Command) (*client, error) {
 	tok := strings.TrimSpace(flagOrEnv(cmd, "token", "YUEJUAN_TOKEN"))
 	tok = strings.TrimPrefix(tok, "Bearer ")
 	if tok == "" {
-		return nil, errors.New("no login token: pass --token or set YUEJUAN_TOKEN\n  hint: " + hintToken)
+		if tok, err = savedToken(cmd.Context(), u.String()); err != nil {
+			return nil, err
+		}
+	}
+	if tok == "" {
+		return nil, errors.New("no login token: run yuejuan login, or pass --token or set YUEJUAN_TOKEN\n  hint: " + hintToken)
 	}
 	return &client{base: u, token: tok, http: &http.Client{Timeout: 0}}, nil
 }
@@ -75,7 +80,7 @@ func flagOrEnv(cmd *cobra.Command, flag, env string) string {
 	return os.Getenv(env)
 }
 
-const hintToken = "get a token with yuejuan token (e.g. yuejuan token --role clerk --sub clerk01 --name 王书记员 --unit 市检察院) or set YUEJUAN_TOKEN"
+const hintToken = "get a token with yuejuan token (e.g. yuejuan token --role clerk --sub clerk01 --name 王书记员 --unit 市检察院) or set YUEJUAN_TOKEN; or sign in with yuejuan login"
 
 // apiError is an error answer of the server, or a failure to reach it.
 type apiError struct {

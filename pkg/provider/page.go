@@ -81,8 +81,9 @@ var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
 `))
 
 // loginCSP admits the pages' style sheet and icon and nothing else; the
-// form posts to this origin only.
-const loginCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+// form posts to this origin, whose answer may redirect to a native client's
+// loopback address (browsers hold redirects after a post to form-action).
+const loginCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' http://127.0.0.1:* http://[::1]:*; base-uri 'none'; frame-ancestors 'none'"
 
 func (p *Provider) render(w http.ResponseWriter, status int, pg page) {
 	pg.Path = p.path

@@ -19,6 +19,11 @@ import (
 // webClient is the pages' backend at the embedded provider.
 const webClient = "yuejuan-web"
 
+// CLIClient is yuejuan login at the embedded provider: a native client
+// without a secret (PKCE alone), its code sent to a loopback address on
+// any port (RFC 8252).
+const CLIClient = "yuejuan-cli"
+
 // setupSignIn makes the embedded OpenID provider (at the issuer's path,
 // signing with the login key) over the account directory, and the pages'
 // backend-for-frontend, its confidential client, which reaches it in
@@ -34,7 +39,8 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 	secret := rand.Text() // the client lives as long as this process
 	p, err := provider.New(provider.Config{Issuer: issuer, Audience: cfg.Audience, Key: key, Directory: s.Accounts, Log: s.Log,
 		Clients: []provider.Client{{ID: webClient, Secret: secret, RedirectURIs: []string{cfg.PublicURL + "/auth/callback"},
-			PostLogoutRedirectURIs: []string{cfg.PublicURL + "/"}}}})
+			PostLogoutRedirectURIs: []string{cfg.PublicURL + "/"}},
+			{ID: CLIClient, Native: true, RedirectURIs: []string{"http://127.0.0.1/callback"}}}})
 	if err != nil {
 		return err
 	}
