@@ -74,9 +74,19 @@ type Lawyer struct {
 	Phone   string `json:"phone"`
 }
 
+// Decision is what the answer to an application decided.
+type Decision string
+
+// The decisions: approved (许可) or refused (不予许可, with a written
+// reason).
+const (
+	Approve Decision = "approve"
+	Reject  Decision = "reject"
+)
+
 // Reply is the written answer to an application.
 type Reply struct {
-	Decision string    `json:"decision"` // approve | reject
+	Decision Decision  `json:"decision"`
 	Reason   string    `json:"reason"`
 	By       string    `json:"by"`
 	ByName   string    `json:"byName,omitempty"`

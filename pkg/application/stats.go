@@ -36,7 +36,7 @@ func Tally(apps []*Application, from, to time.Time, today deadline.Date) Stats {
 		if !st.Count(app.Deadline, answered, today) || app.Reply == nil {
 			continue
 		}
-		if app.Reply.Decision == "approve" {
+		if app.Reply.Decision == Approve {
 			st.Approved++
 		} else {
 			st.Refused++

@@ -103,8 +103,8 @@ func (a *API) getApplication(w http.ResponseWriter, r *http.Request, id auth.Ide
 }
 
 type decisionIn struct {
-	Decision string `json:"decision"`
-	Reason   string `json:"reason"`
+	Decision application.Decision `json:"decision"`
+	Reason   string               `json:"reason"`
 }
 
 func (a *API) decide(w http.ResponseWriter, r *http.Request, id auth.Identity) {

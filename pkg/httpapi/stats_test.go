@@ -70,7 +70,7 @@ func (e *statsEnv) app(unit string, due int, decision string, answered int) {
 		if decision == "reject" {
 			a.Status = application.Refused
 		}
-		a.Reply = &application.Reply{Decision: decision, By: "clerk", At: day(answered)}
+		a.Reply = &application.Reply{Decision: application.Decision(decision), By: "clerk", At: day(answered)}
 	}
 	if _, _, err := e.api.Apps.Create(e.t.Context(), a); err != nil {
 		e.t.Fatal(err)

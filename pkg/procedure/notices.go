@@ -46,7 +46,7 @@ func ApplicationDecided(a *application.Application) notify.Notice {
 		n.CreatedAt = a.Reply.At
 	}
 	switch {
-	case a.Reply != nil && a.Reply.Decision == "approve":
+	case a.Reply != nil && a.Reply.Decision == application.Approve:
 		n.Kind, n.Subject = "application.approved", "阅卷申请已许可"
 		n.Body = fmt.Sprintf("案号 %s 的互联网阅卷申请已许可，阅卷材料生成后将另行通知。", a.CaseNo)
 		if a.Reply.Reason != "" {

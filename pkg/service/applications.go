@@ -81,7 +81,7 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 		// Not fixable by the lawyer: an immediate written refusal that
 		// points to on-site review, so the request is still answered.
 		_ = app.Move(application.Refused, "system", reason, now)
-		app.Reply = &application.Reply{Decision: "reject", Reason: reason, By: "system", At: now, Contact: &cs.Handler}
+		app.Reply = &application.Reply{Decision: application.Reject, Reason: reason, By: "system", At: now, Contact: &cs.Handler}
 	} else {
 		_ = app.Move(application.PendingReview, "system", "材料齐全，等待审查", now)
 	}
@@ -137,16 +137,16 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 // the pending work list before it is stored and queues the dossier's
 // assembly; a refusal revokes a link already issued; the lawyer is told
 // either way.
-func (s *Service) Decide(ctx context.Context, c Caller, app *application.Application, decision, reason string) (*application.Application, error) {
+func (s *Service) Decide(ctx context.Context, c Caller, app *application.Application, decision application.Decision, reason string) (*application.Application, error) {
 	reason = strings.TrimSpace(reason)
 	if m := limits.DecisionReason.Check("reason", reason); m != "" {
 		return nil, InvalidError(casefile.Problems{{Field: "reason", Message: m}})
 	}
 	var to application.Status
 	switch decision {
-	case "approve":
+	case application.Approve:
 		to = application.Approved
-	case "reject":
+	case application.Reject:
 		to = application.Refused
 		if reason == "" {
 			return nil, InvalidError(casefile.Problems{{Field: "reason", Message: string(msg.RefusalReason)}})
@@ -168,7 +168,7 @@ func (s *Service) Decide(ctx context.Context, c Caller, app *application.Applica
 		}
 	}
 	in0, err := s.Intend(ctx, c, audit.Event{Time: now, Action: audit.ApplicationDecide, CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
-		Detail: map[string]string{"decision": decision, "reason": reason}})
+		Detail: map[string]string{"decision": string(decision), "reason": reason}})
 	if err != nil {
 		return nil, internal(err)
 	}
