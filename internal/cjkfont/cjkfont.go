@@ -47,7 +47,7 @@ var (
 // error. An installed font found in configDir is reused (installing writes
 // through a temporary file and a rename, so concurrent processes sharing the
 // directory are safe too). Ensure calls Setup with DefaultConfigDir if the
-// caller has not; Ingest, AssembleBase and StampCopy call Ensure.
+// caller has not; scan.Ingest and dossier.AssembleBase call Ensure.
 func Setup(configDir string) error {
 	setupMu.Lock()
 	defer setupMu.Unlock()

@@ -23,7 +23,7 @@ import (
 type StreamLoc struct{ Off, N int64 }
 
 // ErrLayout means Read cannot read a file: it is not in the layout Write
-// writes.
+// writes (the layout of scan.Ingest's output, hence the message).
 var ErrLayout = errors.New("not in the layout Ingest writes")
 
 // maxLightObject bounds one object's text (a stream's dictionary without

@@ -47,7 +47,7 @@ const (
 // page; and metadata (Title, Subject with the case number, Creator yuejuan).
 // Page numbers count every page of the dossier, cover included.
 //
-// Documents must be PDFs written by Ingest. If some cannot be used,
+// Documents must be PDFs written by scan.Ingest. If some cannot be used,
 // AssembleBase either fails with an *AssembleError listing every one of them
 // or, with opt.Placeholders, puts a slip-sheet page in each one's place that
 // names the file and the reason. The output depends only on the inputs

@@ -52,9 +52,9 @@ import (
 //	          and the trailer (the tail MakeCopy replaces, see Sidecar).
 //
 // pdfcpu is used here for the generated objects (the CJK font and its
-// subset, through textKit) and to parse object syntax; the documents
-// themselves are read by the light reader (lightpdf.go), or by pdfcpu in
-// full, validated as Ingest reads uploads, when the light reader cannot
+// subset, through pdftext.Kit) and to parse object syntax; the documents
+// themselves are read by the light reader (pdffile.Read), or by pdfcpu in
+// full, validated as scan.Ingest reads uploads, when the light reader cannot
 // take one.
 
 // DefaultMaxPages and DefaultMaxBytes are the largest base dossier
@@ -148,7 +148,7 @@ func sizeKey(w, h float64) [2]float64 {
 }
 
 // openSource opens an ingested document: by the light reader, else by
-// pdfcpu (checked as Ingest checks uploads). A document that cannot be used
+// pdfcpu (checked as scan.Ingest checks uploads). A document that cannot be used
 // gives a *Rejection.
 func openSource(c context.Context, d Document) (src *sourcePDF, err error) {
 	name := filepath.Base(d.Path)
@@ -178,7 +178,7 @@ func openSource(c context.Context, d Document) (src *sourcePDF, err error) {
 		f.Close()
 		return nil, c.Err()
 	}
-	// Not the layout Ingest writes: pdfcpu reads it whole, as before.
+	// Not the layout scan.Ingest writes: pdfcpu reads it whole, as before.
 	defer func() {
 		if p := recover(); p != nil {
 			src, err = nil, scan.CorruptPDF(name)
@@ -836,7 +836,7 @@ func (b *baseBuild) generate() error {
 		if !ok {
 			var err error
 			if ref, err = pdffile.NewStream(xt, []byte(content), nil); err != nil {
-				panic(err) // newStream fails only on a broken filter
+				panic(err) // pdffile.NewStream fails only on a broken filter
 			}
 			b.overlays[content] = ref
 			b.overlayOrder = append(b.overlayOrder, ref)
@@ -959,7 +959,7 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 		return nil, errors.New("dossier: base without stamp slots")
 	}
 	// Number the generated objects depth first from the catalog, as
-	// writePDF does; the documents' pages and the slots are stand-ins.
+	// pdffile.Write does; the documents' pages and the slots are stand-ins.
 	xt := b.xt
 	s := &pdffile.Serializer{XRef: xt, Num: map[int]int{}, Deferred: map[int]bool{}}
 	for _, p := range b.pgs {
@@ -1303,4 +1303,17 @@ func (s *sourcePDF) close() {
 	if s != nil && s.f != nil {
 		s.f.Close()
 	}
+}
+
+// newForm adds a form XObject of the given size drawn with res.
+func newForm(xt *model.XRefTable, content []byte, w, h float64, res types.Object) (types.IndirectRef, error) {
+	d := types.Dict{
+		"Type":    types.Name("XObject"),
+		"Subtype": types.Name("Form"),
+		"BBox":    types.Array{types.Integer(0), types.Integer(0), types.Float(w), types.Float(h)},
+	}
+	if res != nil {
+		d["Resources"] = res
+	}
+	return pdffile.NewStream(xt, content, d)
 }

@@ -66,10 +66,13 @@ func writeFileAtomic(c context.Context, dst string, write func(io.Writer) error)
 // its cost depends on the number of pages (the cross-reference table) and
 // not on the size of the base.
 //
-// The stamp is the one StampCopy draws (on top of every page, in the page's
-// displayed orientation and visible box), and the document information
-// carries the lawyer's identity as StampCopy's does. A zero Stamp gives a
-// copy with empty slots, which is byte for byte the base itself.
+// The stamp is drawn on top of every page, semi-transparent, in the page's
+// displayed orientation and visible box: three diagonal lines and a footer
+// line reading Stamp.Text() (stampContent); the document information carries
+// the lawyer's identity (Keywords, Subject and Yuejuan* entries). It is the
+// stamp the old, whole-file StampCopy drew, which the tests keep as the
+// reference. A zero Stamp gives a copy with empty slots, which is byte for
+// byte the base itself.
 func MakeCopy(ctx context.Context, sc *Sidecar, s Stamp) (tail []byte, prefixLen int64, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
@@ -215,7 +218,7 @@ func emptyForm(w, h float64) types.StreamDict {
 }
 
 // stampInfo adds the lawyer's identity to a copy's document information,
-// as StampCopy does.
+// as the reference StampCopy does.
 func stampInfo(info map[string]string, s Stamp) {
 	text := s.Text()
 	if old := info["Subject"]; old != "" {

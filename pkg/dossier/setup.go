@@ -4,8 +4,8 @@ import "github.com/yuejuan/yuejuan/internal/cjkfont"
 
 // Setup prepares this process's PDF work: it points pdfcpu's configuration
 // directory at configDir/pdfcpu and installs the embedded CJK font there
-// (see cjkfont.Setup). On AWS Lambda pass a directory under /tmp. Ingest,
-// AssembleBase and StampCopy call it with DefaultConfigDir if the caller
+// (see cjkfont.Setup). On AWS Lambda pass a directory under /tmp.
+// scan.Ingest and AssembleBase call it with DefaultConfigDir if the caller
 // has not.
 func Setup(configDir string) error { return cjkfont.Setup(configDir) }
 

@@ -39,7 +39,7 @@ import (
 // boxes); images become A4 pages (landscape A4 for landscape images) showing
 // the image at its real size when it has a resolution and fits, otherwise
 // scaled to fit; every page of a multi-page TIFF becomes a page (JPEG
-// compression included, see tiffjpeg.go). A PDF encrypted with only an owner
+// compression included, see raster.TIFFFile.Decode). A PDF encrypted with only an owner
 // password (no password needed to open it) is decrypted and written
 // unencrypted, Info.Decrypted set; one that needs a password is refused.
 //
@@ -337,7 +337,7 @@ func ingestPDF(c context.Context, f *os.File, name, dst string, lim Limits) (Inf
 	}
 	// An encrypted PDF got this far only if it opens with the empty user
 	// password (pdfcpu's default): its objects are decrypted in memory and
-	// writePDF writes no /Encrypt, so the restrictions are gone.
+	// pdffile.Write writes no /Encrypt, so the restrictions are gone.
 	return Info{Pages: len(pgs), Kind: raster.PDF, Decrypted: pc.Encrypt != nil, Repaired: rep}, nil
 }
 
