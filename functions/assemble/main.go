@@ -12,8 +12,5 @@ import (
 )
 
 func main() {
-	cloud.Main(func(ctx context.Context, rt *cloud.Runtime) (any, error) {
-		h, err := worker.NewAssemble(ctx, rt)
-		return h.Handle, err // h is nil only with err, on which Main stops
-	})
+	cloud.Main(func(ctx context.Context, rt *cloud.Runtime) (any, error) { return worker.AssembleHandler(ctx, rt) })
 }

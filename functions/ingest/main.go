@@ -11,8 +11,5 @@ import (
 )
 
 func main() {
-	cloud.Main(func(ctx context.Context, rt *cloud.Runtime) (any, error) {
-		h, err := worker.NewIngest(ctx, rt)
-		return h.Handle, err // h is nil only with err, on which Main stops
-	})
+	cloud.Main(func(ctx context.Context, rt *cloud.Runtime) (any, error) { return worker.IngestHandler(ctx, rt) })
 }

@@ -40,7 +40,7 @@ import (
 
 // Runtime holds what every function shares: the configuration, the AWS SDK
 // configuration, the metadata table and the repositories on it. Its
-// builders (API, Download; worker's NewIngest, ...) add what one function
+// builders (API, Download; worker's IngestHandler, ...) add what one function
 // needs.
 type Runtime struct {
 	Env      Env

@@ -24,12 +24,13 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/reminder"
 )
 
-// New returns the handler of the scheduled deadline job: reminders and
+// Handler returns the handler of the scheduled deadline job (Deadline.Handle),
+// for cloud.Main: reminders and
 // overdue notices, link-expiry notices, retries of failed notices, the
 // re-queueing of assembly work a lost message left behind, the re-ingest of
 // stuck materials (with YUEJUAN_INGEST_FUNCTION), and, with
 // YUEJUAN_ANCHOR_KEY_SECRET, an anchor of the audit chain's head.
-func New(ctx context.Context, rt *cloud.Runtime) (*Deadline, error) {
+func Handler(ctx context.Context, rt *cloud.Runtime) (func(context.Context, json.RawMessage) (Result, error), error) {
 	if err := rt.Env.Check("deadline"); err != nil {
 		return nil, err
 	}
@@ -68,7 +69,7 @@ func New(ctx context.Context, rt *cloud.Runtime) (*Deadline, error) {
 		rt.Audit.Anchors, rt.Audit.AnchorKeys = &audit.BlobAnchors{Bucket: b}, pubs
 		d.Anchor = func(ctx context.Context) (audit.Anchor, bool, error) { return rt.Audit.Anchor(ctx, keys[0]) }
 	}
-	return d, nil
+	return d.Handle, nil
 }
 
 // sweep is the deadline job's re-run of stuck ingests (docs/recovery.md):

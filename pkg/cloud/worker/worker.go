@@ -38,9 +38,9 @@ func pdfSetup(rt *cloud.Runtime) error {
 	return dossier.Setup(filepath.Join(rt.Env.TempDir, "pdfcpu"))
 }
 
-// NewIngest returns the handler of S3 ObjectCreated events on the uploads
-// bucket.
-func NewIngest(ctx context.Context, rt *cloud.Runtime) (*Ingest, error) {
+// IngestHandler returns the handler of S3 ObjectCreated events on the
+// uploads bucket (Ingest.Handle), for cloud.Main.
+func IngestHandler(ctx context.Context, rt *cloud.Runtime) (func(context.Context, events.S3Event) error, error) {
 	if err := rt.Env.Check("ingest"); err != nil {
 		return nil, err
 	}
@@ -51,12 +51,13 @@ func NewIngest(ctx context.Context, rt *cloud.Runtime) (*Ingest, error) {
 	if err := pdfSetup(rt); err != nil {
 		return nil, err
 	}
-	return &Ingest{Worker: jobs.Ingest(rt.App(app.Ports{Uploads: uploads})).Worker, Log: rt.Log}, nil
+	return (&Ingest{Worker: jobs.Ingest(rt.App(app.Ports{Uploads: uploads})).Worker, Log: rt.Log}).Handle, nil
 }
 
-// NewAssemble returns the handler of the job queue: assembly of approved
-// applications (base dossier, stamped copy, link, notice).
-func NewAssemble(ctx context.Context, rt *cloud.Runtime) (*Assemble, error) {
+// AssembleHandler returns the handler of the job queue (Assemble.Handle),
+// for cloud.Main: assembly of approved applications (base dossier, stamped
+// copy, link, notice).
+func AssembleHandler(ctx context.Context, rt *cloud.Runtime) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
 	if err := rt.Env.Check("assemble"); err != nil {
 		return nil, err
 	}
@@ -76,9 +77,10 @@ func NewAssemble(ctx context.Context, rt *cloud.Runtime) (*Assemble, error) {
 		return nil, err
 	}
 	b := jobs.Assemble(rt.App(app.Ports{Uploads: uploads, Dossiers: dossiers, Channel: notices}))
-	return &Assemble{Jobs: queue.Mux{queue.Assemble: func(ctx context.Context, j queue.Job) error {
+	h := &Assemble{Jobs: queue.Mux{queue.Assemble: func(ctx context.Context, j queue.Job) error {
 		return b.Application(ctx, j.Key)
-	}}.Handle, Log: rt.Log}, nil
+	}}.Handle, Log: rt.Log}
+	return h.Handle, nil
 }
 
 // Ingest handles S3 ObjectCreated events of the uploads bucket: each
