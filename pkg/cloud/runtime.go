@@ -107,13 +107,9 @@ func New(ctx context.Context, env Env) (*Runtime, error) {
 			o.BaseEndpoint = aws.String(env.DynamoDBEndpoint)
 		}
 	})
-	cal := deadline.Default()
-	if env.Holidays != "" {
-		c, err := deadline.LoadFile(env.Holidays)
-		if err != nil {
-			return nil, fmt.Errorf("cloud: YUEJUAN_HOLIDAYS: %w", err)
-		}
-		cal = c
+	cal, err := deadline.LoadFile(env.Holidays) // the embedded data when unset
+	if err != nil {
+		return nil, fmt.Errorf("cloud: YUEJUAN_HOLIDAYS: %w", err)
 	}
 	if w := cal.Warning(deadline.DateOf(time.Now())); w != "" {
 		log.Warn("holiday data running out", "warning", w)

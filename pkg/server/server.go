@@ -111,13 +111,9 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := dossier.Setup(filepath.Join(cfg.DataDir, "pdfcpu")); err != nil {
 		return nil, fmt.Errorf("server: set up PDF fonts: %w", err)
 	}
-	cal := deadline.Default()
-	if cfg.Holidays != "" {
-		c, err := deadline.LoadFile(cfg.Holidays)
-		if err != nil {
-			return nil, fmt.Errorf("server: YUEJUAN_HOLIDAYS: %w", err)
-		}
-		cal = c
+	cal, err := deadline.LoadFile(cfg.Holidays) // the embedded data when unset
+	if err != nil {
+		return nil, fmt.Errorf("server: YUEJUAN_HOLIDAYS: %w", err)
 	}
 	if cfg.Policy != "" {
 		if err := deadline.LoadPolicyFile(cfg.Policy); err != nil {
@@ -127,10 +123,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if w := cal.Warning(deadline.DateOf(time.Now())); w != "" {
 		log.Warn("holiday data running out", "warning", w)
 	}
-	var (
-		awsCfg *aws.Config
-		err    error
-	)
+	var awsCfg *aws.Config
 	if cfg.UsesDynamoDB() || cfg.UsesS3() {
 		if awsCfg, err = loadAWS(); err != nil {
 			return nil, err
