@@ -37,8 +37,8 @@ type Verifier interface {
 
 // API is the HTTP transport of the service: its handlers decode a
 // request, authorize the caller, call a use case of the embedded
-// service.Service (or read its repositories) and encode the answer; a
-// use case's *service.Error becomes a status in one table (errors.go).
+// service.Service and encode the answer; a use case's *service.Error
+// becomes a status in one table (errors.go).
 type API struct {
 	*service.Service
 	Auth   Verifier
@@ -233,18 +233,14 @@ func (a *API) role(h func(http.ResponseWriter, *http.Request, auth.Identity), ro
 	})}
 }
 
-// record appends an audit event filled with the request's context. A
-// failure to audit is logged loudly; callers that must not proceed without
-// the record use mustRecord.
+// record appends an audit event of the transport's own refusals (a role
+// not admitted, a rate exceeded, a refused link) filled with the request's
+// context. A failure to audit is logged loudly, not answered: the request
+// is refused either way.
 func (a *API) record(r *http.Request, id auth.Identity, e audit.Event) {
-	if err := a.mustRecord(r, id, e); err != nil {
+	if _, err := a.Audit.Append(r.Context(), a.caller(r, id).Fill(e)); err != nil {
 		a.log().Error("audit append failed", "action", e.Action, "err", err)
 	}
-}
-
-func (a *API) mustRecord(r *http.Request, id auth.Identity, e audit.Event) error {
-	_, err := a.Audit.Append(r.Context(), a.caller(r, id).Fill(e))
-	return err
 }
 
 // caller is the caller of a use case: id, and the request's client and id
