@@ -21,6 +21,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/app"
 	"github.com/yuejuan/yuejuan/pkg/app/jobs"
 	"github.com/yuejuan/yuejuan/pkg/assemble"
+	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/cloud"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
@@ -29,26 +30,28 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
-// pdfSetup prepares the PDF library's configuration under the scratch
-// directory (Lambda's only writable place is /tmp).
-func pdfSetup(rt *cloud.Runtime) error {
-	if err := os.MkdirAll(rt.Env.TempDir, 0o700); err != nil {
-		return fmt.Errorf("cloud: YUEJUAN_TMP: %w", err)
+// pdfFunction starts what both PDF functions need: their settings checked
+// (fn names the function), the uploads bucket they read, and the PDF
+// library's configuration under the scratch directory (Lambda's only
+// writable place is /tmp).
+func pdfFunction(ctx context.Context, rt *cloud.Runtime, fn string) (uploads *blob.Bucket, err error) {
+	if err := rt.Env.Check(fn); err != nil {
+		return nil, err
 	}
-	return dossier.Setup(filepath.Join(rt.Env.TempDir, "pdfcpu"))
+	if uploads, err = rt.OpenBucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(rt.Env.TempDir, 0o700); err != nil {
+		return nil, fmt.Errorf("cloud: YUEJUAN_TMP: %w", err)
+	}
+	return uploads, dossier.Setup(filepath.Join(rt.Env.TempDir, "pdfcpu"))
 }
 
 // IngestHandler returns the handler of S3 ObjectCreated events on the
 // uploads bucket (Ingest.Handle), for cloud.Main.
 func IngestHandler(ctx context.Context, rt *cloud.Runtime) (func(context.Context, events.S3Event) error, error) {
-	if err := rt.Env.Check("ingest"); err != nil {
-		return nil, err
-	}
-	uploads, err := rt.OpenBucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket)
+	uploads, err := pdfFunction(ctx, rt, "ingest")
 	if err != nil {
-		return nil, err
-	}
-	if err := pdfSetup(rt); err != nil {
 		return nil, err
 	}
 	return (&Ingest{Worker: jobs.Ingest(rt.App(app.Ports{Uploads: uploads})).Worker, Log: rt.Log}).Handle, nil
@@ -58,18 +61,12 @@ func IngestHandler(ctx context.Context, rt *cloud.Runtime) (func(context.Context
 // for cloud.Main: assembly of approved applications (base dossier, stamped
 // copy, link, notice).
 func AssembleHandler(ctx context.Context, rt *cloud.Runtime) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
-	if err := rt.Env.Check("assemble"); err != nil {
-		return nil, err
-	}
-	uploads, err := rt.OpenBucket(ctx, "YUEJUAN_UPLOADS_BUCKET", rt.Env.UploadsBucket)
+	uploads, err := pdfFunction(ctx, rt, "assemble")
 	if err != nil {
 		return nil, err
 	}
 	dossiers, err := rt.OpenBucket(ctx, "YUEJUAN_DOSSIERS_BUCKET", rt.Env.DossiersBucket)
 	if err != nil {
-		return nil, err
-	}
-	if err := pdfSetup(rt); err != nil {
 		return nil, err
 	}
 	notices, err := rt.Notices()
