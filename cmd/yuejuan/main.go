@@ -35,6 +35,6 @@ query a hash-chained access log.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newTokenCmd(), newAssembleCmd(), newDeadlineCmd(), newUploadCmd(), newCopyCmd(), newCasesCmd())
-	root.AddCommand(newAuditCmd(), newUserCmd(), newLoginCmd(), newLogoutCmd())
+	root.AddCommand(newAuditCmd(), newUserCmd(), newLoginCmd(), newLogoutCmd(), newOutboxCmd())
 	return root
 }

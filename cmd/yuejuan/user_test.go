@@ -10,6 +10,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
@@ -79,5 +80,34 @@ func TestUserCommand(t *testing.T) {
 	}
 	if got := strings.Join(acts, ", "); got != "account.create admin, account.create clerk01, account.disable clerk01, auth.signin admin" {
 		t.Errorf("audit: %s", got)
+	}
+}
+
+// yuejuan outbox shows what the local server sent a lawyer, as the SMS
+// would read: how a lawyer registering on one machine gets the code.
+func TestOutboxCommand(t *testing.T) {
+	data := t.TempDir()
+	if out, err := userCmd(t, "", "list", "--data", data); err != nil { // makes the table
+		t.Fatal(err, out)
+	}
+	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = (&notify.Outbox{T: tbl}).Deliver(context.Background(), notify.Notice{To: notify.Lawyer("11101201910012345"), Phone: "13900001111",
+		Subject: "阅卷注册验证码", Body: "您的注册验证码为 123456，10 分钟内有效。"})
+	tbl.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetArgs([]string{"outbox", "--data", data, "11101201910012345"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "13900001111  【阅卷注册验证码】您的注册验证码为 123456") {
+		t.Errorf("outbox:\n%s", out.String())
 	}
 }

@@ -27,7 +27,12 @@ type Account struct {
 	Name     string    `json:"name"`
 	Role     auth.Role `json:"role"`
 	Unit     string    `json:"unit,omitempty"`
-	Hash     string    `json:"hash"`
+	// A lawyer who registered: the firm, the mobile number proved with a
+	// code, and whether a clerk has checked the identity yet.
+	Firm    string   `json:"firm,omitempty"`
+	Phone   string   `json:"phone,omitempty"`
+	Checked Checking `json:"checked,omitempty"`
+	Hash    string   `json:"hash"`
 	// MustChange is set on an initial or reset password: the first sign-in
 	// asks for a new one before it goes on.
 	MustChange  bool      `json:"mustChange,omitempty"`
@@ -39,6 +44,17 @@ type Account struct {
 
 	rev int64
 }
+
+// Checking is where a registered lawyer's identity stands.
+type Checking string
+
+// Until a clerk checks a registered lawyer's certificate, the account is
+// usable and its identity pending.
+const (
+	IdentityPending  Checking = "pending"
+	IdentityVerified Checking = "verified"
+	IdentityRejected Checking = "rejected"
+)
 
 // Identity is who the account signs in as.
 func (a *Account) Identity() auth.Identity {
@@ -196,6 +212,55 @@ func (d *Directory) Add(ctx context.Context, a Account, password string, by Acto
 		detail["unit"] = a.Unit
 	}
 	return &a, d.record(ctx, by, audit.AccountCreate, a.Username, audit.OK, detail)
+}
+
+// mobile is a mainland mobile number.
+var mobile = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// CheckRegistration reports what is wrong with a lawyer's registration, all
+// at once.
+func CheckRegistration(a Account) []string {
+	var problems []string
+	if !certificate.MatchString(a.Username) {
+		problems = append(problems, "执业证号为 17 位数字 (the practice certificate number has 17 digits)")
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(a.Name)); n == 0 || n > 50 {
+		problems = append(problems, "请填写姓名（最多 50 字） (enter your name, at most 50 characters)")
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(a.Firm)); n == 0 || n > 100 {
+		problems = append(problems, "请填写律师事务所（最多 100 字） (enter your law firm, at most 100 characters)")
+	}
+	if !mobile.MatchString(a.Phone) {
+		problems = append(problems, "手机号为 11 位数字，以 1 开头 (the mobile number has 11 digits, starting with 1)")
+	}
+	return problems
+}
+
+// Register creates the account of a lawyer who proved their mobile number:
+// usable at once, its identity pending a clerk's check.
+func (d *Directory) Register(ctx context.Context, a Account, password string, from Actor) (*Account, error) {
+	a.Name, a.Firm = strings.TrimSpace(a.Name), strings.TrimSpace(a.Firm)
+	a.Role, a.Unit = auth.Lawyer, ""
+	if ps := CheckRegistration(a); len(ps) > 0 {
+		return nil, fmt.Errorf("account: %s", strings.Join(ps, "; "))
+	}
+	if err := CheckPasswordRule(password); err != nil {
+		return nil, err
+	}
+	h, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	now := d.now()
+	a.Hash, a.MustChange, a.Checked, a.Created, a.Changed, a.rev = h, false, IdentityPending, now, now, 0
+	if err := d.records().Put(ctx, &a); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("%w: %s", ErrExists, a.Username)
+		}
+		return nil, err
+	}
+	from.Subject, from.Role = a.Username, string(auth.Lawyer)
+	return &a, d.record(ctx, from, audit.AccountRegister, a.Username, audit.OK, map[string]string{"firm": a.Firm})
 }
 
 // Get returns the account of username.

@@ -168,6 +168,10 @@ const (
 	// AccountPassword is written when a user replaces an initial password
 	// with their own.
 	AccountPassword Action = "account.password"
+	// AccountRegister is written when a lawyer registers, having proved
+	// the mobile number with a code sent to it; the identity awaits a
+	// clerk's check.
+	AccountRegister Action = "account.register"
 )
 
 // The audit log itself.
@@ -235,6 +239,7 @@ var labels = map[Action]string{
 	AccountDisable:  "停用账号",
 	AccountReset:    "重置初始密码",
 	AccountPassword: "修改密码",
+	AccountRegister: "律师注册",
 
 	AuditQuery:  "查询审计日志",
 	AuditVerify: "校验审计日志",

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+
+	"github.com/yuejuan/yuejuan/pkg/account"
 )
 
 // page is what the login page shows.
@@ -14,6 +16,12 @@ type page struct {
 	Change   bool // ask for a new password instead of the one-time one
 	Expired  bool // the authorization request is gone
 	Path     string
+	// A lawyer's registration: its form, then the code's; what was typed,
+	// and every problem with it.
+	Register, Confirm bool
+	Acct              account.Account
+	Problems          []string
+	CanRegister       bool
 }
 
 // The login page: Chinese first, English beside it, as the pages' messages
@@ -37,6 +45,37 @@ var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
     <h2 id="title">登录已过期 <span lang="en">(Sign-in expired)</span></h2>
     <p>本次登录请求已失效，请返回首页重新登录。<span lang="en">This sign-in request is no longer valid: go back and sign in again.</span></p>
     <p><a href="/">返回首页 (Back to the start page)</a></p>
+{{- else if .Register}}
+    <h2 id="title">律师注册 <span lang="en">(Lawyers: register)</span></h2>
+    <p class="muted">注册后即可申请阅卷；检察院核验您的执业证后，申请上会显示“身份已核验”。<span lang="en">You can apply as soon as you have registered; once the procuratorate has checked your certificate, your applications show the identity as verified.</span></p>
+    <form method="post" action="{{.Path}}/register" novalidate>
+      <input type="hidden" name="id" value="{{.ID}}">
+      <div class="field"><label for="name">姓名 (Name)</label>
+        <input id="name" name="name" type="text" autocomplete="name" required value="{{.Acct.Name}}" autofocus></div>
+      <div class="field"><label for="license">执业证号（17 位） (Practice certificate number, 17 digits)</label>
+        <input id="license" name="license" type="text" inputmode="numeric" autocomplete="username" required value="{{.Acct.Username}}"></div>
+      <div class="field"><label for="firm">律师事务所 (Law firm)</label>
+        <input id="firm" name="firm" type="text" autocomplete="organization" required value="{{.Acct.Firm}}"></div>
+      <div class="field"><label for="phone">手机号 (Mobile number)</label>
+        <input id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel" required value="{{.Acct.Phone}}"></div>
+      {{if or .Error .Problems}}<div class="form-error" id="form-error" role="alert">{{if .Error}}<div>{{.Error}}</div>{{end}}{{range .Problems}}<div>{{.}}</div>{{end}}</div>{{end}}
+      <div class="buttons"><button type="submit" id="register-submit">发送验证码 (Send the code)</button></div>
+    </form>
+{{- else if .Confirm}}
+    <h2 id="title">输入验证码 <span lang="en">(Enter the code)</span></h2>
+    <p class="muted">验证码已发送至 {{.Acct.Phone}}，10 分钟内有效。请同时设置密码（至少 10 个字符）。<span lang="en">A code was sent to {{.Acct.Phone}}; it works for 10 minutes. Choose your password too (at least 10 characters).</span></p>
+    <form method="post" action="{{.Path}}/register/confirm" novalidate>
+      <input type="hidden" name="id" value="{{.ID}}">
+      <input type="hidden" name="username" value="{{.Acct.Username}}" autocomplete="username">
+      <div class="field"><label for="code">验证码 (Code)</label>
+        <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus{{if .Error}} aria-invalid="true" aria-describedby="form-error"{{end}}></div>
+      <div class="field"><label for="password">密码 (Password)</label>
+        <input id="password" name="password" type="password" autocomplete="new-password" required minlength="10"></div>
+      <div class="field"><label for="confirm">再次输入密码 (Password again)</label>
+        <input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="10"></div>
+      {{if .Error}}<div class="form-error" id="form-error" role="alert">{{.Error}}</div>{{end}}
+      <div class="buttons"><button type="submit" id="confirm-submit">完成注册并登录 (Register and sign in)</button></div>
+    </form>
 {{- else if .Change}}
     <h2 id="title">设置新密码 <span lang="en">(Choose your password)</span></h2>
     <p class="muted">您使用的是管理员发放的一次性密码，请设置自己的密码（至少 10 个字符）。<span lang="en">You signed in with a one-time password from the administrator: choose your own (at least 10 characters).</span></p>
@@ -71,6 +110,7 @@ var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
       {{if .Error}}<div class="form-error" id="form-error" role="alert">{{.Error}}</div>{{end}}
       <div class="buttons"><button type="submit" id="signin-submit">登录 (Sign in)</button></div>
     </form>
+    {{if .CanRegister}}<p>律师首次使用？<a id="register-link" href="{{.Path}}/register?id={{.ID}}">注册账户</a> <span lang="en">(Lawyers new here: <a href="{{.Path}}/register?id={{.ID}}">register</a>)</span></p>{{end}}
     <p class="muted">忘记密码或账户被锁定，请联系本单位管理员。<span lang="en">Forgot the password, or locked out? Ask your unit's administrator.</span></p>
 {{- end}}
   </section>
@@ -83,10 +123,10 @@ var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
 // loginCSP admits the pages' style sheet and icon and nothing else; the
 // form posts to this origin, whose answer may redirect to a native client's
 // loopback address (browsers hold redirects after a post to form-action).
-const loginCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' http://127.0.0.1:* http://[::1]:*; base-uri 'none'; frame-ancestors 'none'"
+const loginCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' http://127.0.0.1:*; base-uri 'none'; frame-ancestors 'none'"
 
 func (p *Provider) render(w http.ResponseWriter, status int, pg page) {
-	pg.Path = p.path
+	pg.Path, pg.CanRegister = p.path, p.notices != nil
 	var b bytes.Buffer
 	if err := loginTmpl.Execute(&b, pg); err != nil {
 		p.log.Error("login page", "err", err)

@@ -32,6 +32,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/yuejuan/yuejuan/pkg/account"
+	"github.com/yuejuan/yuejuan/pkg/notify"
 )
 
 // Config describes a provider.
@@ -45,6 +46,9 @@ type Config struct {
 	Key       ed25519.PrivateKey
 	Directory *account.Directory
 	Clients   []Client
+	// Notices sends the code that proves a registering lawyer's mobile
+	// number (SMS on AWS, the outbox locally); nil: no registration.
+	Notices notify.Notifier
 	// TokenTTL is the lifetime of access and ID tokens (default 10 min),
 	// RefreshTTL how long an unused refresh token lasts (default 8 h),
 	// SessionTTL how long the provider's own sign-in lasts (default 12 h).
@@ -62,6 +66,8 @@ type Provider struct {
 	ttl     time.Duration
 	log     *slog.Logger
 	limiter account.Limiter
+	codes   account.Limiter // codes sent, per address and per phone
+	notices notify.Notifier
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -133,6 +139,8 @@ func New(c Config) (*Provider, error) {
 	}
 	return &Provider{op: o, st: st, dir: c.Directory, path: path, secure: iss.Scheme == "https", ttl: c.SessionTTL, log: c.Log,
 		limiter:  account.Limiter{Every: 6 * time.Second, Burst: 10},
+		codes:    account.Limiter{Every: time.Minute, Burst: 3},
+		notices:  c.Notices,
 		sessions: map[string]*session{}}, nil
 }
 
@@ -146,6 +154,11 @@ func (p *Provider) Handler() http.Handler {
 	mux.HandleFunc("GET "+p.path+"/login", p.loginPage)
 	mux.HandleFunc("POST "+p.path+"/login", p.loginSubmit)
 	mux.HandleFunc("POST "+p.path+"/login/password", p.passwordSubmit)
+	if p.notices != nil {
+		mux.HandleFunc("GET "+p.path+"/register", p.registerPage)
+		mux.HandleFunc("POST "+p.path+"/register", p.registerSubmit)
+		mux.HandleFunc("POST "+p.path+"/register/confirm", p.confirmSubmit)
+	}
 	inner := http.StripPrefix(p.path, p.op)
 	mux.Handle(p.path+"/end_session", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.endSession(w, r)

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
@@ -31,6 +33,7 @@ type fixture struct {
 	authority   *auth.Authority
 	oauth       oauth2.Config
 	srv         *httptest.Server
+	outbox      *notify.Outbox
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -45,7 +48,8 @@ func newFixture(t *testing.T) *fixture {
 	srv := httptest.NewUnstartedServer(nil)
 	f := &fixture{url: "http://" + srv.Listener.Addr().String(), dir: dir, srv: srv}
 	f.issuer = f.url + "/oidc"
-	p, err := New(Config{Issuer: f.issuer, Audience: "yuejuan", Key: key, Directory: dir,
+	f.outbox = &notify.Outbox{T: tbl}
+	p, err := New(Config{Issuer: f.issuer, Audience: "yuejuan", Key: key, Directory: dir, Notices: f.outbox,
 		Clients: []Client{{ID: "web", Secret: "s3cret", RedirectURIs: []string{callback}, PostLogoutRedirectURIs: []string{"http://app.test/"}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -281,5 +285,71 @@ func TestSignInRateLimit(t *testing.T) {
 	}
 	if last.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "尝试过于频繁") {
 		t.Fatalf("11th try in a row: %d", last.StatusCode)
+	}
+}
+
+// A lawyer registers in the middle of a sign-in: every problem of the form
+// at once, a code sent to the mobile number through the notifier, a wrong
+// code refused, the right one creates the account (usable at once, its
+// identity pending a clerk's check) and the sign-in goes on to a token the
+// API takes; the same certificate number cannot register twice.
+func TestRegister(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := browser(t)
+	verifier := oauth2.GenerateVerifier()
+	_, body := f.authorize(t, c, verifier)
+	id := loginID(t, body)
+	if !strings.Contains(body, "/oidc/register?id="+id) {
+		t.Fatalf("the sign-in page offers no registration:\n%s", body)
+	}
+	resp, body := post(t, c, f.issuer+"/register", url.Values{"id": {id}, "name": {""}, "license": {"1234"}, "firm": {""}, "phone": {"12345"}})
+	if resp.StatusCode != http.StatusBadRequest || strings.Count(body, "<div>") < 4 {
+		t.Fatalf("a bad registration: %d, want its four problems:\n%s", resp.StatusCode, body)
+	}
+	const license = "11101201910077777"
+	form := url.Values{"id": {id}, "name": {"陈律师"}, "license": {license}, "firm": {"北京某某律师事务所"}, "phone": {"13900001111"}}
+	if _, body = post(t, c, f.issuer+"/register", form); !strings.Contains(body, "输入验证码") {
+		t.Fatalf("no code form:\n%s", body)
+	}
+	sent, err := f.outbox.List(ctx, notify.Lawyer(license))
+	if err != nil || len(sent) != 1 || sent[0].Phone != "13900001111" {
+		t.Fatalf("codes sent: %+v %v", sent, err)
+	}
+	code := regexp.MustCompile(`[0-9]{6}`).FindString(sent[0].Body)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	if _, body = post(t, c, f.issuer+"/register/confirm", url.Values{"id": {id}, "code": {wrong}, "password": {"chen-password-1"}, "confirm": {"chen-password-1"}}); !strings.Contains(body, "验证码不正确") {
+		t.Fatalf("a wrong code:\n%s", body)
+	}
+	resp, _ = post(t, c, f.issuer+"/register/confirm", url.Values{"id": {id}, "code": {code}, "password": {"chen-password-1"}, "confirm": {"chen-password-1"}})
+	tok, err := f.oauth.Exchange(ctx, codeOf(t, resp), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := f.authority.Verify(ctx, tok.AccessToken); err != nil || id != (auth.Identity{Subject: license, Name: "陈律师", Role: auth.Lawyer}) {
+		t.Errorf("the registered lawyer's token: %+v %v", id, err)
+	}
+	a, err := f.dir.Get(ctx, license)
+	if err != nil || a.Checked != account.IdentityPending || a.Firm != "北京某某律师事务所" || a.Phone != "13900001111" || a.MustChange {
+		t.Errorf("the account: %+v %v", a, err)
+	}
+	_, body = f.authorize(t, browser(t), oauth2.GenerateVerifier())
+	id2 := loginID(t, body)
+	form.Set("id", id2)
+	if resp, body = post(t, browser(t), f.issuer+"/register", form); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "已注册") {
+		t.Errorf("registering the same certificate again: %d", resp.StatusCode)
+	}
+	var registered int
+	_ = f.dir.Audit.Each(ctx, audit.Filter{Action: audit.AccountRegister}, func(e audit.Event) error {
+		if e.Actor == license && e.Target == license {
+			registered++
+		}
+		return nil
+	})
+	if registered != 1 {
+		t.Errorf("%d account.register records", registered)
 	}
 }

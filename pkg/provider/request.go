@@ -28,6 +28,9 @@ type authRequest struct {
 	// MustChange is the user who signed in with a one-time password and
 	// has yet to choose their own.
 	MustChange string
+	// Reg is a lawyer's registration waiting for the code sent to the
+	// mobile number (register.go).
+	Reg *registration
 }
 
 func (a *authRequest) GetID() string                         { return a.ID }

@@ -38,6 +38,7 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 	s.Accounts = &account.Directory{T: s.table, Audit: log}
 	secret := rand.Text() // the client lives as long as this process
 	p, err := provider.New(provider.Config{Issuer: issuer, Audience: cfg.Audience, Key: key, Directory: s.Accounts, Log: s.Log,
+		Notices: s.Notices, // registration codes, audited and retried like every notice; the outbox shows them
 		Clients: []provider.Client{{ID: webClient, Secret: secret, RedirectURIs: []string{cfg.PublicURL + "/auth/callback"},
 			PostLogoutRedirectURIs: []string{cfg.PublicURL + "/"}},
 			{ID: CLIClient, Native: true, RedirectURIs: []string{"http://127.0.0.1/callback"}}}})

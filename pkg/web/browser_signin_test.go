@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/notify"
 )
 
 // testSignIn: people sign in the way they will, through the start page
@@ -24,7 +26,8 @@ import (
 // already; signing out, then reloading, shows the sign-in page. An auditor
 // who mistypes the password five times is locked out (and the log says
 // so); once the administrator resets it he signs in and runs a query.
-// The provider's pages fit a phone and a desktop.
+// A lawyer registers with a code sent to the phone and is signed in at
+// once. The provider's pages fit a phone and a desktop.
 func testSignIn(t *testing.T, e *browserEnv) {
 	ctx := context.Background()
 	admin := account.Actor{Subject: "cli:admin@test", Role: string(auth.Admin)}
@@ -167,7 +170,41 @@ func testSignIn(t *testing.T, e *browserEnv) {
 	)
 	auditor.wait("the lockout in the log", `(function(){var r=document.querySelectorAll('#events tbody tr .action');return r.length===1&&r[0].textContent==='auth.lockout'})()`, 15*time.Second)
 
-	for _, tb := range []*tab{clerk, second, auditor} {
+	// A lawyer registers on a phone, the code from the outbox (an SMS on
+	// AWS), and is at once on the lawyer's page.
+	const lic = "11101201910088888"
+	lawyer := newTab(t, e.browser, "signin-lawyer", e.base, e.artifacts)
+	lawyer.viewport(375, 812)
+	lawyer.do("open the registration",
+		chromedp.Navigate(e.base+"/"), chromedp.Click(chromedp.CSS("#signin-start")),
+		chromedp.WaitVisible(chromedp.CSS("#register-link")), chromedp.Click(chromedp.CSS("#register-link")),
+		chromedp.WaitVisible(chromedp.CSS("#license")))
+	lawyer.noHorizontalScroll("the registration form")
+	lawyer.do("fill it in",
+		chromedp.SetValue(chromedp.CSS("#name"), "褚律师"),
+		chromedp.SetValue(chromedp.CSS("#license"), lic),
+		chromedp.SetValue(chromedp.CSS("#firm"), "北京某某律师事务所"),
+		chromedp.SetValue(chromedp.CSS("#phone"), "13900002222"))
+	lawyer.shot("register-375")
+	lawyer.submit("#register-submit")
+	sent, err := e.s.Outbox.List(ctx, notify.Lawyer(lic))
+	if err != nil || len(sent) != 1 || sent[0].Phone != "13900002222" {
+		t.Fatalf("the code sent: %+v %v", sent, err)
+	}
+	code := regexp.MustCompile(`[0-9]{6}`).FindString(sent[0].Body)
+	lawyer.do("enter the code and a password",
+		chromedp.SetValue(chromedp.CSS("#code"), code),
+		chromedp.SetValue(chromedp.CSS("#password"), "chu-own-password"),
+		chromedp.SetValue(chromedp.CSS("#confirm"), "chu-own-password"))
+	lawyer.shot("register-code-375")
+	lawyer.do("register", chromedp.Click(chromedp.CSS("#confirm-submit")))
+	lawyer.wait("the lawyer's page", `location.pathname === '/lawyer' && document.querySelector('#who').textContent.indexOf('褚律师') >= 0`, 20*time.Second)
+	if got := eval[string](lawyer, `document.querySelector('#lawyer-license').value`); got != lic {
+		t.Errorf("the registered lawyer's certificate number is not filled in: %q", got)
+	}
+	lawyer.noHorizontalScroll("the lawyer's page after registering")
+
+	for _, tb := range []*tab{clerk, second, auditor, lawyer} {
 		tb.checkClean()
 	}
 }
