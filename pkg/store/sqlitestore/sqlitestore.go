@@ -67,6 +67,16 @@ var _ store.Table = (*Table)(nil)
 
 const getSQL = `SELECT ` + columns + ` FROM items WHERE pk = ? AND sk = ? AND ` + live
 
+// oneConnection keeps db to a single connection, held for good: the one
+// writer (SQLite takes one at a time), or the one connection that is an
+// in-memory database.
+func oneConnection(db *sql.DB) {
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+}
+
 // Open opens (creating if needed) the SQLite database at path, or a private
 // in-memory database when path is ":memory:", and makes sure the items table
 // and its indexes exist.
@@ -82,10 +92,7 @@ func Open(path string) (*Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 		}
-		db.SetMaxOpenConns(1)
-		db.SetMaxIdleConns(1)
-		db.SetConnMaxLifetime(0)
-		db.SetConnMaxIdleTime(0)
+		oneConnection(db)
 		t = &Table{r: db, w: db, now: time.Now}
 	} else {
 		if strings.ContainsRune(path, '?') {
@@ -97,10 +104,7 @@ func Open(path string) (*Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 		}
-		w.SetMaxOpenConns(1)
-		w.SetMaxIdleConns(1)
-		w.SetConnMaxLifetime(0)
-		w.SetConnMaxIdleTime(0)
+		oneConnection(w)
 		// The schema (and WAL mode, which is persistent) is set up on the
 		// writer before any reader connects.
 		if err := migrate(w); err != nil {
