@@ -219,8 +219,9 @@ type Image struct {
 var ErrOldJPEG = errors.New("old-style JPEG")
 
 // Decode decodes page i. A page stored as one JPEG stream (JPEG-compressed
-// TIFF, see tiffjpeg.go in this package) is kept as that stream; other pages are decoded to
-// pixels. A feature this package does not read gives a
+// TIFF, see tiffjpeg.go) is kept as that stream; other pages are decoded to
+// pixels (extra samples, see tiffsamples.go; the rest by
+// golang.org/x/image/tiff). A feature this package does not read gives a
 // tiff.UnsupportedError naming it; an old-style JPEG page it cannot read
 // gives ErrOldJPEG; any other error means the page is damaged.
 func (t *TIFFFile) Decode(c context.Context, i int) (Image, error) {
