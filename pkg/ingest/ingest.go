@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/yuejuan/yuejuan/internal/crashpoint"
 	"github.com/yuejuan/yuejuan/pkg/application"
@@ -168,6 +169,7 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
 	if err := upload(ctx, w.Uploads, dst, pdfKey, "application/pdf"); err != nil {
 		return err
 	}
+	decided := time.Now()
 	m, err = w.Cases.UpdateMaterial(ctx, caseID, id, func(m *casefile.Material) error {
 		m.Status, m.Reason, m.Pages, m.Kind, m.PDFKey = casefile.Accepted, "", info.Pages, string(info.Kind), pdfKey
 		m.Decrypted, m.Repaired = info.Decrypted, info.Repaired
@@ -178,11 +180,13 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
 		return err
 	}
 	crashpoint.Reach(ctx, "ingest.accepted")
-	return w.finish(ctx, m)
+	return w.finishSince(ctx, m, decided)
 }
 
-// reject writes the rejection (marked unfinished) and finishes it.
+// reject writes the rejection (marked unfinished) and finishes it. The
+// caller holds the material's lease and found it undecided.
 func (w *Worker) reject(ctx context.Context, m *casefile.Material, reason string) error {
+	decided := time.Now()
 	m, err := w.Cases.UpdateMaterial(ctx, m.CaseID, m.ID, func(x *casefile.Material) error {
 		x.Status, x.Reason, x.Unfinished = casefile.Rejected, reason, true
 		return nil
@@ -190,8 +194,16 @@ func (w *Worker) reject(ctx context.Context, m *casefile.Material, reason string
 	if err != nil {
 		return err
 	}
-	return w.finish(ctx, m)
+	return w.finishSince(ctx, m, decided)
 }
+
+// recordSlack is how much earlier than its verdict a verdict's record is
+// still looked for (finishSince): the appenders' clocks may differ a little
+// (on AWS they are other machines), and a record's time is taken before its
+// append (which retries for at most about half a second). It is short
+// because what the look-up reads is what the case recorded in that time:
+// during a 1,000-scan upload, 30 s was over a thousand records.
+const recordSlack = 5 * time.Second
 
 // finish writes what follows a verdict, each part once, then clears the
 // material's Unfinished mark: for an accepted material a new content
@@ -203,11 +215,25 @@ func (w *Worker) reject(ctx context.Context, m *casefile.Material, reason string
 // version moved. A material decided before the mark existed is finished the
 // same way (its record is looked for).
 func (w *Worker) finish(ctx context.Context, m *casefile.Material) error {
+	return w.finishSince(ctx, m, time.Time{})
+}
+
+// finishSince is finish for a verdict this run wrote at decided, under the
+// material's lease, from a material still undecided: its record cannot be
+// older than the verdict (an upload is written once, so a material is
+// decided once, and its record follows its verdict), so the log is searched
+// back only to a little before it (audit.Log.HasSince), not through the
+// case's whole history. A zero decided searches the whole history.
+func (w *Worker) finishSince(ctx context.Context, m *casefile.Material, decided time.Time) error {
+	var since time.Time
+	if !decided.IsZero() {
+		since = decided.Add(-recordSlack)
+	}
 	if m.Status == casefile.Rejected {
-		if err := w.once(ctx, rejectEvent(m.CaseID, m)); err != nil {
+		if err := w.once(ctx, rejectEvent(m.CaseID, m), since); err != nil {
 			return err
 		}
-	} else if err := w.accepted(ctx, m.CaseID, m); err != nil {
+	} else if err := w.accepted(ctx, m.CaseID, m, since); err != nil {
 		return err
 	}
 	if !m.Unfinished {
@@ -227,7 +253,7 @@ func (w *Worker) finish(ctx context.Context, m *casefile.Material) error {
 
 // accepted writes the new content version and the material.accept record,
 // unless the record is there (see finish).
-func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Material) error {
+func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Material, since time.Time) error {
 	e := audit.Event{Actor: "system", Role: "system", Action: audit.MaterialAccept,
 		CaseID: caseID, Target: m.ID, Result: audit.OK, Detail: map[string]string{"pages": fmt.Sprint(m.Pages), "filename": m.Filename}}
 	if m.Decrypted {
@@ -236,7 +262,7 @@ func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Materi
 	if len(m.Repaired) > 0 {
 		e.Detail["repaired"] = strings.Join(m.Repaired, "; ")
 	}
-	if has, err := w.Audit.Has(ctx, e); err != nil || has {
+	if has, err := w.Audit.HasSince(ctx, e, since); err != nil || has {
 		return err
 	}
 	if _, err := w.Cases.Update(ctx, caseID, func(c *casefile.Case) error { c.ContentVersion++; return nil }); err != nil {
@@ -252,9 +278,10 @@ func rejectEvent(caseID string, m *casefile.Material) audit.Event {
 		CaseID: caseID, Target: m.ID, Result: audit.Invalid, Detail: map[string]string{"reason": m.Reason, "filename": m.Filename}}
 }
 
-// once appends e unless the log already has it.
-func (w *Worker) once(ctx context.Context, e audit.Event) error {
-	has, err := w.Audit.Has(ctx, e)
+// once appends e unless the log already has it (appended since since, when
+// that is not zero: see finishSince).
+func (w *Worker) once(ctx context.Context, e audit.Event, since time.Time) error {
+	has, err := w.Audit.HasSince(ctx, e, since)
 	if err != nil || has {
 		return err
 	}
