@@ -111,6 +111,11 @@ func New(ctx context.Context, env Env) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cloud: YUEJUAN_HOLIDAYS: %w", err)
 	}
+	if env.Policy != "" { // the same override the local server reads
+		if err := deadline.LoadPolicyFile(env.Policy); err != nil {
+			return nil, fmt.Errorf("cloud: YUEJUAN_POLICY: %w", err)
+		}
+	}
 	if w := cal.Warning(deadline.DateOf(time.Now())); w != "" {
 		log.Warn("holiday data running out", "warning", w)
 	}
