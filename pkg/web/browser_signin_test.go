@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/yuejuan/yuejuan/pkg/account"
@@ -27,7 +28,8 @@ import (
 // who mistypes the password five times is locked out (and the log says
 // so); once the administrator resets it he signs in and runs a query.
 // A lawyer registers with a code sent to the phone and is signed in at
-// once. The provider's pages fit a phone and a desktop.
+// once; when her session ends while she types, the page says so once and
+// signing in again brings back what she typed. The provider's pages fit a phone and a desktop.
 func testSignIn(t *testing.T, e *browserEnv) {
 	ctx := context.Background()
 	admin := account.Actor{Subject: "cli:admin@test", Role: string(auth.Admin)}
@@ -203,6 +205,23 @@ func testSignIn(t *testing.T, e *browserEnv) {
 		t.Errorf("the registered lawyer's certificate number is not filled in: %q", got)
 	}
 	lawyer.noHorizontalScroll("the lawyer's page after registering")
+
+	// The session ends (its cookie gone) while she types: the page says
+	// so once, and signing in again comes back with what she typed.
+	lawyer.do("type an application and an opinion",
+		chromedp.SetValue(chromedp.CSS("#caseNo"), "京检刑诉〔2026〕99号"),
+		chromedp.SetValue(chromedp.CSS("#op-text"), "建议不起诉：证据不足。"))
+	if _, err := chromedp.Call(lawyer.ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "yj_session", URL: e.base + "/"}); err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](lawyer, `(YJ.api('GET', '/applications').catch(function () {}), true)`)
+	lawyer.wait("the session banner", `!document.querySelector('#session-banner').hidden`, 10*time.Second)
+	if n := eval[int](lawyer, `document.body.innerText.split('登录已过期').length - 1`); n != 1 {
+		t.Errorf("the page says %d times that the session ended, want once", n)
+	}
+	lawyer.shot("session-ended-375")
+	lawyer.do("sign in again", chromedp.Click(chromedp.CSS("#session-banner button")))
+	lawyer.wait("back on the page with the draft", `location.pathname === '/lawyer' && document.querySelector('#who').textContent !== '' && document.querySelector('#caseNo').value === '京检刑诉〔2026〕99号' && document.querySelector('#op-text').value === '建议不起诉：证据不足。'`, 20*time.Second)
 
 	for _, tb := range []*tab{clerk, second, auditor, lawyer} {
 		tb.checkClean()

@@ -663,7 +663,8 @@ func testApplications(t *testing.T, e *browserEnv) {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.CallBrowser(auditor.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads}); err != nil {
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+		BrowserContextID: chromedp.FromContext(auditor.ctx).BrowserContextID}); err != nil { // the tab's own context
 		t.Fatalf("allow downloads: %v", err)
 	}
 	auditor.do("export CSV", chromedp.Click(chromedp.CSS("#export")))

@@ -178,9 +178,41 @@
     }
   }
 
-  // signIn goes through the sign-in, coming back to this page.
+  // signIn goes through the sign-in, coming back to this page with what
+  // was typed in its forms (saveDrafts).
   function signIn() {
+    saveDrafts();
     location.assign('/auth/login?next=' + encodeURIComponent(location.pathname));
+  }
+
+  // Drafts: what was typed in the page's forms, kept in this tab across a
+  // sign-in after the session ended, for the same user and page only, and
+  // put back once when the page loads signed in. Passwords and files are
+  // never kept.
+  var DRAFT_KEY = 'yuejuan.drafts';
+  function saveDrafts() {
+    var c = who();
+    var d = { sub: c ? c.sub : '', page: location.pathname, fields: {} };
+    document.querySelectorAll('main form[id] input[id], main form[id] textarea[id], main form[id] select[id]').forEach(function (n) {
+      if (n.type === 'password' || n.type === 'file' || n.type === 'hidden') return;
+      if (n.type === 'checkbox' || n.type === 'radio') d.fields[n.id] = n.checked;
+      else if (n.value) d.fields[n.id] = n.value;
+    });
+    try { sessionStorage.setItem(DRAFT_KEY, JSON.stringify(d)); } catch (e) { /* private mode: nothing kept */ }
+  }
+  function restoreDrafts(c) {
+    var d = null;
+    try {
+      d = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || 'null');
+      sessionStorage.removeItem(DRAFT_KEY);
+    } catch (e) { return; }
+    if (!d || !c || d.sub !== c.sub || d.page !== location.pathname) return;
+    Object.keys(d.fields).forEach(function (id) {
+      var n = document.getElementById(id);
+      if (!n || !n.closest('main form[id]')) return;
+      if (typeof d.fields[id] === 'boolean') n.checked = d.fields[id];
+      else n.value = d.fields[id];
+    });
   }
 
   // requireRole sends the visitor to sign in unless they are signed in as
@@ -201,6 +233,7 @@
   // signOut ends the session here and at the sign-in provider, which
   // returns to the start page.
   function signOut() {
+    try { sessionStorage.removeItem(DRAFT_KEY); } catch (e) { /* nothing kept */ }
     fetch('/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': cookie('yj_csrf') }, cache: 'no-store' })
       .then(function (resp) { return resp.ok ? resp.json() : {}; })
       .catch(function () { return {}; })
@@ -499,6 +532,7 @@
     onLang(paint);
     applyI18n();
     paint();
+    restoreDrafts(c);
   }
 
   function status(n, text, kind) {
