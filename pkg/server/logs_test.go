@@ -22,6 +22,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
 func TestLogsHoldNoSecrets(t *testing.T) {
@@ -56,6 +57,16 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	ts.must("", "PUT", m.UploadURL, testpdf.Text("LOGS"), http.StatusOK, nil)
 	// Failed logins: the offered tokens are secrets too.
 	ts.call("Bearer-garbage-"+w.lawyerA[:20], "GET", "/api/v1/applications", nil)
+	// The sign-in: passwords (right and wrong), the pages' session ids and
+	// CSRF tokens.
+	for name, caller := range map[string]string{"lawyer's page session": w.lawyerAPages, "clerk's page session": w.clerkBPages} {
+		sid, csrf, _ := strings.Cut(strings.TrimPrefix(caller, "session:"), ":")
+		secrets[name+" id"], secrets[name+" CSRF token"] = sid, csrf
+		ts.call(caller, "GET", "/api/v1/applications", nil)
+	}
+	secrets["password"] = ts.ensureAccount(auth.Identity{Subject: "clerk09", Name: "赵书记员", Role: auth.Clerk, Unit: unitB})
+	secrets["wrong password"] = "wrong-password-for-the-log"
+	ts.signInPages("clerk09", "wrong-password-for-the-log")
 	ts.s.Queue.Wait()
 	// Key material in the data dir.
 	keys, _ := filepath.Glob(filepath.Join(ts.s.Config.DataDir, "keys", "*"))
