@@ -353,11 +353,6 @@ func liveKey(license, caseID string) (string, string) {
 	return "live#" + license + "#" + caseID, "live"
 }
 
-// sortTime formats t for a sort key: UTC and fixed width, so that keys sort
-// as the times do (RFC3339Nano drops trailing zeros, and "…:00Z" would sort
-// after "…:00.5Z").
-func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
-
 // records is the repository's typed view of the application records; a
 // saved application is kept in the open list while it is open (trackOpen).
 func (r *Repo) records() store.Records[Application] {
@@ -366,8 +361,8 @@ func (r *Repo) records() store.Records[Application] {
 		Item: func(a *Application) store.Item {
 			pk, sk := appKey(a.ID)
 			return store.Item{PK: pk, SK: sk,
-				GSI1PK: "lawyer#" + a.Lawyer.License, GSI1SK: sortTime(a.SubmittedAt) + "#" + a.ID,
-				GSI2PK: "unit#" + a.Unit + "#apps", GSI2SK: a.Deadline + "#" + sortTime(a.SubmittedAt) + "#" + a.ID}
+				GSI1PK: "lawyer#" + a.Lawyer.License, GSI1SK: store.TimeKey(a.SubmittedAt) + "#" + a.ID,
+				GSI2PK: "unit#" + a.Unit + "#apps", GSI2SK: a.Deadline + "#" + store.TimeKey(a.SubmittedAt) + "#" + a.ID}
 		},
 		Saved: r.trackOpen,
 	}

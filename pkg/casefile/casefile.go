@@ -299,17 +299,12 @@ func (r *Repo) cases() store.Records[Case] {
 		Rev: func(c *Case) *int64 { return &c.rev },
 		Item: func(c *Case) store.Item {
 			pk, sk := caseKey(c.ID)
-			return store.Item{PK: pk, SK: sk, GSI1PK: "unit#" + c.Unit + "#cases", GSI1SK: sortTime(c.CreatedAt) + "#" + c.ID}
+			return store.Item{PK: pk, SK: sk, GSI1PK: "unit#" + c.Unit + "#cases", GSI1SK: store.TimeKey(c.CreatedAt) + "#" + c.ID}
 		},
 	}
 }
 
 func (r *Repo) put(ctx context.Context, c *Case) error { return r.cases().Put(ctx, c) }
-
-// sortTime formats t for a sort key: UTC and fixed width, so that keys sort
-// as the times do (RFC3339Nano drops trailing zeros, and "…:00Z" would sort
-// after "…:00.5Z").
-func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 // Get returns the case with id (store.ErrNotFound if none).
 func (r *Repo) Get(ctx context.Context, id string) (*Case, error) {

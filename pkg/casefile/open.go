@@ -20,7 +20,7 @@ import (
 const openMaterialsPK = "materials#open"
 
 func openMaterialSK(m *Material) string {
-	return sortTime(m.UpdatedAt) + "#" + m.CaseID + "#" + m.ID
+	return store.TimeKey(m.UpdatedAt) + "#" + m.CaseID + "#" + m.ID
 }
 
 // Decided reports whether the material is accepted or rejected and
@@ -35,7 +35,7 @@ func (m *Material) Decided() bool {
 // write: each material is read again by its key, and one decided meanwhile,
 // or changed since before, is left out.
 func (r *Repo) OpenMaterials(ctx context.Context, before time.Time) ([]*Material, error) {
-	items, err := store.All(ctx, r.T, store.Query{Index: store.GSI2, PK: openMaterialsPK, SKFrom: "0", SKTo: sortTime(before) + "#~"})
+	items, err := store.All(ctx, r.T, store.Query{Index: store.GSI2, PK: openMaterialsPK, SKFrom: "0", SKTo: store.TimeKey(before) + "#~"})
 	if err != nil {
 		return nil, fmt.Errorf("casefile: open materials: %w", err)
 	}

@@ -181,8 +181,6 @@ func (r *Repo) now() time.Time {
 
 func key(id string) (string, string) { return "complaint#" + id, "complaint" }
 
-func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
-
 // Open complaints are listed under one partition by deadline, for the
 // deadline job.
 const openPK = "open#complaints"
@@ -196,8 +194,8 @@ func (r *Repo) records() store.Records[Complaint] {
 		Item: func(c *Complaint) store.Item {
 			pk, sk := key(c.ID)
 			return store.Item{PK: pk, SK: sk,
-				GSI1PK: "lawyer#" + c.Lawyer.License + "#complaints", GSI1SK: sortTime(c.SubmittedAt) + "#" + c.ID,
-				GSI2PK: "unit#" + c.Unit + "#complaints", GSI2SK: c.Deadline + "#" + sortTime(c.SubmittedAt) + "#" + c.ID}
+				GSI1PK: "lawyer#" + c.Lawyer.License + "#complaints", GSI1SK: store.TimeKey(c.SubmittedAt) + "#" + c.ID,
+				GSI2PK: "unit#" + c.Unit + "#complaints", GSI2SK: c.Deadline + "#" + store.TimeKey(c.SubmittedAt) + "#" + c.ID}
 		},
 		Saved: r.trackOpen,
 	}

@@ -105,9 +105,6 @@ const pendingPK = "notices#pending"
 
 func noticeKey(id string) (string, string) { return "notice#" + id, "notice" }
 
-// sortTime formats t for a sort key: UTC, fixed width.
-func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
-
 func (d *Dispatcher) put(ctx context.Context, x *Delivery) error {
 	data, err := json.Marshal(x)
 	if err != nil {
@@ -115,9 +112,9 @@ func (d *Dispatcher) put(ctx context.Context, x *Delivery) error {
 	}
 	pk, sk := noticeKey(x.ID)
 	it := store.Item{PK: pk, SK: sk, Version: x.rev, Data: data,
-		GSI1PK: "notices#" + x.To, GSI1SK: sortTime(x.CreatedAt) + "#" + x.ID}
+		GSI1PK: "notices#" + x.To, GSI1SK: store.TimeKey(x.CreatedAt) + "#" + x.ID}
 	if x.Status == Pending {
-		it.GSI2PK, it.GSI2SK = pendingPK, sortTime(x.NextAttempt)+"#"+x.ID
+		it.GSI2PK, it.GSI2SK = pendingPK, store.TimeKey(x.NextAttempt)+"#"+x.ID
 	}
 	v, err := d.T.Put(ctx, it)
 	if err != nil {
@@ -252,7 +249,7 @@ type RetrySummary struct {
 func (d *Dispatcher) Retry(ctx context.Context) (RetrySummary, error) {
 	var s RetrySummary
 	now := d.now()
-	q := store.Query{Index: store.GSI2, PK: pendingPK, SKFrom: "0", SKTo: sortTime(now) + "#~"}
+	q := store.Query{Index: store.GSI2, PK: pendingPK, SKFrom: "0", SKTo: store.TimeKey(now) + "#~"}
 	items, err := store.All(ctx, d.T, q)
 	if err != nil {
 		return s, fmt.Errorf("notify: pending notices: %w", err)

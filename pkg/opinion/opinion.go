@@ -104,8 +104,6 @@ func (r *Repo) now() time.Time {
 	return time.Now().UTC()
 }
 
-func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
-
 // locator maps an opinion id to its case.
 func locKey(id string) (string, string)          { return "opinion#" + id, "opinion" }
 func itemKey(caseID, id string) (string, string) { return "case#" + caseID, "opinion#" + id }
@@ -117,8 +115,8 @@ func (r *Repo) records() store.Records[Opinion] {
 		Item: func(o *Opinion) store.Item {
 			pk, sk := itemKey(o.CaseID, o.ID)
 			return store.Item{PK: pk, SK: sk,
-				GSI1PK: "lawyer#" + o.Lawyer.License + "#opinions", GSI1SK: sortTime(o.SubmittedAt) + "#" + o.ID,
-				GSI2PK: "unit#" + o.Unit + "#opinions", GSI2SK: sortTime(o.SubmittedAt) + "#" + o.ID}
+				GSI1PK: "lawyer#" + o.Lawyer.License + "#opinions", GSI1SK: store.TimeKey(o.SubmittedAt) + "#" + o.ID,
+				GSI2PK: "unit#" + o.Unit + "#opinions", GSI2SK: store.TimeKey(o.SubmittedAt) + "#" + o.ID}
 		},
 	}
 }
