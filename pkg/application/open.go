@@ -20,25 +20,13 @@ func (a *Application) Open() bool { return a.Status == Submitted || a.Status == 
 
 // trackOpen keeps the open list in step with a just-saved application.
 func (r *Repo) trackOpen(ctx context.Context, a *Application) error {
-	sk := openSK(a)
 	if a.Open() {
-		_, err := r.T.Put(ctx, store.Item{PK: openPK, SK: sk, Data: []byte(a.ID)})
-		if err != nil && !errors.Is(err, store.ErrConflict) {
+		if err := store.Mark(ctx, r.T, store.Item{PK: openPK, SK: openSK(a), Data: []byte(a.ID)}); err != nil {
 			return fmt.Errorf("application: track open %s: %w", a.ID, err)
 		}
 		return nil
 	}
-	it, err := r.T.Get(ctx, openPK, sk)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := r.T.Delete(ctx, openPK, sk, it.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
-		return err
-	}
-	return nil
+	return store.Unmark(ctx, r.T, openPK, openSK(a))
 }
 
 // OpenDueBy returns the open applications whose deadline is on or before

@@ -201,25 +201,15 @@ func (r *Repo) records() store.Records[Complaint] {
 	}
 }
 
+// trackOpen keeps the open list in step with a just-saved complaint.
 func (r *Repo) trackOpen(ctx context.Context, c *Complaint) error {
-	sk := openSK(c)
 	if c.Status == Open {
-		if _, err := r.T.Put(ctx, store.Item{PK: openPK, SK: sk, Data: []byte(c.ID)}); err != nil && !errors.Is(err, store.ErrConflict) {
+		if err := store.Mark(ctx, r.T, store.Item{PK: openPK, SK: openSK(c), Data: []byte(c.ID)}); err != nil {
 			return fmt.Errorf("complaint: track open %s: %w", c.ID, err)
 		}
 		return nil
 	}
-	it, err := r.T.Get(ctx, openPK, sk)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := r.T.Delete(ctx, openPK, sk, it.Version); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
-		return err
-	}
-	return nil
+	return store.Unmark(ctx, r.T, openPK, openSK(c))
 }
 
 // Create stores a new complaint (ID filled if empty). Deadline, Period and
