@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -199,12 +200,19 @@ type Filter struct {
 	CaseID        string
 	ApplicationID string
 	Action        Action
-	From, To      time.Time
-	Cursor        string // the Next of a previous Page
-	Limit         int    // default 100, at most 1000
+	// Lawyers, when set, selects the records of these lawyers (certificate
+	// numbers): those they wrote and the downloads of their links, which
+	// the link's holder writes with the lawyer as linkOwner.
+	Lawyers  []string
+	From, To time.Time
+	// Desc pages newest first; its cursors are "n<upto>", not usable in
+	// chain order (nor Each, which is always in chain order).
+	Desc   bool
+	Cursor string // the Next of a previous Page
+	Limit  int    // default 100, at most 1000
 }
 
-// Page is one page of records in chain order.
+// Page is one page of records in chain order, or newest first.
 type Page struct {
 	Events []Event `json:"events"`
 	Next   string  `json:"next,omitempty"`
@@ -225,6 +233,9 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
+	if desc := strings.HasPrefix(f.Cursor, "n"); desc != f.Desc && f.Cursor != "" {
+		return Page{}, fmt.Errorf("audit: bad cursor %q: pass back the next value of a page in the same order", f.Cursor)
+	}
 	if upto == 0 {
 		h, _, err := l.tip(ctx)
 		if err != nil {
@@ -243,7 +254,7 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 	case f.Actor != "":
 		q.Index, q.PK = store.GSI2, "audit#actor#"+f.Actor
 	}
-	q.SKFrom, q.SKTo = seqSK(after+1), seqSK(upto)
+	q.SKFrom, q.SKTo, q.Desc = seqSK(after+1), seqSK(upto), f.Desc
 	for {
 		p, err := l.T.Query(ctx, q)
 		if err != nil {
@@ -259,7 +270,10 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 			}
 			out.Events = append(out.Events, e)
 			if len(out.Events) == limit {
-				if e.Seq < upto {
+				switch {
+				case f.Desc && e.Seq > 1:
+					out.Next = fmt.Sprintf("n%d", e.Seq-1)
+				case !f.Desc && e.Seq < upto:
 					out.Next = fmt.Sprintf("%d-%d", e.Seq, upto)
 				}
 				return out, nil
@@ -273,10 +287,18 @@ func (l *Log) Query(ctx context.Context, f Filter) (Page, error) {
 }
 
 // ParseCursor reads a page cursor: "<after>" (records after seq after) or
-// "<after>-<upto>" (and up to seq upto, the snapshot of the first page).
+// "<after>-<upto>" (and up to seq upto, the snapshot of the first page);
+// newest first, "n<upto>" (records up to seq upto, downwards).
 func ParseCursor(c string) (after, upto int64, err error) {
 	if c == "" {
 		return 0, 0, nil
+	}
+	if n, ok := strings.CutPrefix(c, "n"); ok {
+		upto, err := strconv.ParseInt(n, 10, 64)
+		if err != nil || upto <= 0 {
+			return 0, 0, fmt.Errorf("audit: bad cursor %q: pass back the next value of the previous page", c)
+		}
+		return 0, upto, nil
 	}
 	a, u, bounded := strings.Cut(c, "-")
 	after, err1 := strconv.ParseInt(a, 10, 64)
@@ -298,6 +320,7 @@ func (f Filter) match(e Event) bool {
 		(f.CaseID == "" || e.CaseID == f.CaseID) &&
 		(f.ApplicationID == "" || e.ApplicationID == f.ApplicationID) &&
 		(f.Action == "" || e.Action == f.Action) &&
+		(f.Lawyers == nil || slices.Contains(f.Lawyers, e.Actor) || (e.Detail["linkOwner"] != "" && slices.Contains(f.Lawyers, e.Detail["linkOwner"]))) &&
 		(f.From.IsZero() || !e.Time.Before(f.From)) &&
 		(f.To.IsZero() || e.Time.Before(f.To))
 }
@@ -430,7 +453,7 @@ func (l *Log) Verify(ctx context.Context) (Report, error) {
 // after f.Cursor), in sequence order, page by page, so that an export of the
 // whole log runs in constant memory. It stops at fn's first error.
 func (l *Log) Each(ctx context.Context, f Filter, fn func(Event) error) error {
-	f.Limit = 1000
+	f.Limit, f.Desc = 1000, false
 	for {
 		p, err := l.Query(ctx, f)
 		if err != nil {

@@ -15,15 +15,17 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
-// exportZone is Asia/Shanghai without tzdata (no DST since 1991), as in
-// package deadline.
-var exportZone = time.FixedZone("CST", 8*3600)
+// exportZone is Asia/Shanghai, the zone of the export's file name.
+var exportZone = audit.Beijing
 
-// csvHeader names the export's columns in Chinese and English.
+// csvHeader names the export's columns in Chinese: first as the auditor
+// reads them (Beijing time to the second, the labels of package audit),
+// then the record's machine fields, exactly (the time in UTC to the
+// nanosecond, the codes, the detail as JSON, the hashes), for a program.
 var csvHeader = []string{
-	"序号 Seq", "时间 Time (Asia/Shanghai)", "操作人 Actor", "角色 Role", "操作 Action", "结果 Result",
-	"案件 Case ID", "申请 Application ID", "对象 Target", "来源 IP", "客户端 User agent", "请求号 Request ID",
-	"详情 Detail", "前一哈希 Previous hash", "哈希 Hash",
+	"序号", "时间（北京时间）", "操作人", "角色", "操作", "结果",
+	"案件 ID", "申请 ID", "对象", "来源 IP", "客户端", "请求号", "详情",
+	"时间（UTC）", "角色代码", "操作代码", "结果代码", "详情（JSON）", "前一哈希", "哈希",
 }
 
 // Export trailers: whether the whole selection was written, and how many
@@ -115,10 +117,16 @@ func csvRow(e audit.Event) []string {
 		_ = enc.Encode(e.Detail) // sorted keys
 		detail = strings.TrimSuffix(b.String(), "\n")
 	}
+	action := e.Action.Label()
+	if action == "" {
+		action = string(e.Action)
+	}
 	return []string{
-		strconv.FormatInt(e.Seq, 10), e.Time.In(exportZone).Format(time.RFC3339Nano),
-		cell(e.Actor), cell(e.Role), cell(string(e.Action)), cell(string(e.Result)),
+		strconv.FormatInt(e.Seq, 10), audit.BeijingTime(e.Time),
+		cell(e.Actor), cell(audit.RoleLabel(e.Role)), cell(action), cell(e.Result.Label()),
 		cell(e.CaseID), cell(e.ApplicationID), cell(e.Target), cell(e.IP), cell(e.UserAgent), cell(e.RequestID),
+		cell(audit.DescribeDetail(e.Detail)),
+		e.Time.UTC().Format(time.RFC3339Nano), cell(e.Role), cell(string(e.Action)), cell(string(e.Result)),
 		cell(detail), e.PrevHash, e.Hash,
 	}
 }

@@ -74,7 +74,10 @@ func TestAuditExportCSV(t *testing.T) {
 		t.Error("RFC 4180 lines end in CRLF")
 	}
 	header := rows[0]
-	for _, col := range []string{"序号 Seq", "时间 Time (Asia/Shanghai)", "操作人 Actor", "操作 Action", "来源 IP", "哈希 Hash"} {
+	// Chinese headers: first as the auditor reads the record, then its
+	// machine fields.
+	for _, col := range []string{"序号", "时间（北京时间）", "操作人", "角色", "操作", "结果", "来源 IP", "详情",
+		"时间（UTC）", "操作代码", "详情（JSON）", "哈希"} {
 		if !slices.Contains(header, col) {
 			t.Errorf("header %q lacks %q", header, col)
 		}
@@ -92,25 +95,38 @@ func TestAuditExportCSV(t *testing.T) {
 	col := func(name string) int { return slices.Index(header, name) }
 	for i, row := range rows {
 		ev := want[i]
-		if row[col("序号 Seq")] != strconv.FormatInt(ev.Seq, 10) || row[col("哈希 Hash")] != ev.Hash {
+		if row[col("序号")] != strconv.FormatInt(ev.Seq, 10) || row[col("哈希")] != ev.Hash {
 			t.Errorf("row %d = %q, want record %d", i, row, ev.Seq)
 		}
-		ts := row[col("时间 Time (Asia/Shanghai)")]
-		tm, err := time.Parse(time.RFC3339Nano, ts)
-		if err != nil || !strings.HasSuffix(ts, "+08:00") || !tm.Equal(ev.Time) {
-			t.Errorf("row %d time %q: want %v as ISO-8601 in +08:00", i, ts, ev.Time)
+		// Beijing time to the second, as a spreadsheet reads it.
+		shanghai := time.FixedZone("Asia/Shanghai", 8*3600)
+		if ts, want := row[col("时间（北京时间）")], ev.Time.In(shanghai).Format("2006-01-02 15:04:05"); ts != want {
+			t.Errorf("row %d time %q, want %q", i, ts, want)
+		}
+		// The machine's time is the record's, to the nanosecond.
+		if tm, err := time.Parse(time.RFC3339Nano, row[col("时间（UTC）")]); err != nil || !tm.Equal(ev.Time) {
+			t.Errorf("row %d machine time %q: want %v", i, row[col("时间（UTC）")], ev.Time)
+		}
+		if row[col("操作代码")] != string(ev.Action) || (ev.Action.Label() != "" && row[col("操作")] != ev.Action.Label()) {
+			t.Errorf("row %d action %q / %q, want %q / %q", i, row[col("操作")], row[col("操作代码")], ev.Action.Label(), ev.Action)
 		}
 	}
 	last := rows[len(rows)-1]
-	if last[col("操作人 Actor")] != "张三" || last[col("序号 Seq")] != strconv.FormatInt(tricky.Seq, 10) {
+	if last[col("操作人")] != "张三" || last[col("序号")] != strconv.FormatInt(tricky.Seq, 10) {
 		t.Errorf("the Chinese did not survive: %q", last)
 	}
-	if ua := last[col("客户端 User agent")]; ua != "'"+tricky.UserAgent {
+	if last[col("角色")] != "案管" || last[col("操作")] != "审批阅卷申请" || last[col("结果")] != "成功" {
+		t.Errorf("role, action and result read %q, %q, %q; want 案管, 审批阅卷申请, 成功", last[col("角色")], last[col("操作")], last[col("结果")])
+	}
+	if got, want := last[col("详情")], "原因：委托手续不全，\"授权委托书\"缺页,\n请补正"; got != want {
+		t.Errorf("detail reads %q, want %q", got, want)
+	}
+	if ua := last[col("客户端")]; ua != "'"+tricky.UserAgent {
 		t.Errorf("a formula-like cell must be neutralised with a leading apostrophe, got %q", ua)
 	}
 	var detail map[string]string
-	if err := json.Unmarshal([]byte(last[col("详情 Detail")]), &detail); err != nil || detail["reason"] != tricky.Detail["reason"] {
-		t.Errorf("detail cell %q does not round-trip: %v", last[col("详情 Detail")], err)
+	if err := json.Unmarshal([]byte(last[col("详情（JSON）")]), &detail); err != nil || detail["reason"] != tricky.Detail["reason"] {
+		t.Errorf("detail cell %q does not round-trip: %v", last[col("详情（JSON）")], err)
 	}
 	// The export is itself on the record.
 	exports := e.events(audit.Filter{Action: "audit.export"})

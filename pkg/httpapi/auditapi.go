@@ -12,13 +12,22 @@ import (
 )
 
 // auditFilter reads the auditor's filters shared by the events list and
-// the export: actor, case (its id or its 案号), application, action, from,
-// to (RFC 3339) and cursor. It answers 400 itself and returns false on a bad
-// value.
+// the export: actor, case (its id or its 案号), lawyer (a certificate
+// number or a name: service.LawyerRef), application, action, from, to
+// (RFC 3339) and cursor. It answers itself (400 on a bad value) and returns
+// false when it did.
 func (a *API) auditFilter(w http.ResponseWriter, r *http.Request) (audit.Filter, bool) {
 	q := r.URL.Query()
 	f := audit.Filter{Actor: q.Get("actor"), CaseID: a.CaseRef(r.Context(), q.Get("case")), ApplicationID: q.Get("application"),
 		Action: audit.Action(q.Get("action")), Cursor: q.Get("cursor")}
+	if v := q.Get("lawyer"); v != "" {
+		ls, err := a.LawyerRef(r.Context(), v)
+		if err != nil {
+			a.fail(w, r, err)
+			return f, false
+		}
+		f.Lawyers = ls
+	}
 	for _, name := range []string{"from", "to"} {
 		dst := map[string]*time.Time{"from": &f.From, "to": &f.To}[name]
 		if v := q.Get(name); v != "" {
@@ -47,6 +56,16 @@ func (a *API) auditEvents(w http.ResponseWriter, r *http.Request, id auth.Identi
 	q := r.URL.Query()
 	f, ok := a.auditFilter(w, r)
 	if !ok {
+		return
+	}
+	// order=desc pages newest first (the auditor's page); chain order
+	// stays the default for the clients written before it.
+	switch q.Get("order") {
+	case "", "asc":
+	case "desc":
+		f.Desc = true
+	default:
+		writeError(w, service.BadQuery, msg.AuditOrder.Format())
 		return
 	}
 	if v := q.Get("limit"); v != "" {

@@ -2,7 +2,11 @@ package service
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
+
+	"golang.org/x/text/width"
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 )
@@ -24,6 +28,42 @@ func (s *Service) CaseRef(ctx context.Context, ref string) string {
 		return cs.ID
 	}
 	return ref
+}
+
+// LawyerRef turns a lawyer reference of an audit filter, a 17-digit
+// certificate number (full-width digits and spaces allowed) or a name,
+// into the lawyers' certificate numbers. A name is looked up among the
+// applicants of every registered unit (an auditor's query is rare; there
+// is no index by name); one that names nobody is kept as it is, so it
+// matches nothing, as CaseRef does.
+func (s *Service) LawyerRef(ctx context.Context, ref string) ([]string, error) {
+	ref = strings.Join(strings.Fields(width.Narrow.String(ref)), "")
+	if ref == "" {
+		return nil, nil
+	}
+	if strings.Trim(ref, "0123456789") == "" || s.Cases == nil || s.Apps == nil {
+		return []string{ref}, nil
+	}
+	units, err := s.Cases.Units(ctx)
+	if err != nil {
+		return nil, internal(err)
+	}
+	var out []string
+	for _, u := range units {
+		apps, err := s.Apps.ByUnit(ctx, u, false)
+		if err != nil {
+			return nil, internal(err)
+		}
+		for _, a := range apps {
+			if strings.Join(strings.Fields(a.Lawyer.Name), "") == ref && !slices.Contains(out, a.Lawyer.License) {
+				out = append(out, a.Lawyer.License)
+			}
+		}
+	}
+	if out == nil {
+		out = []string{ref}
+	}
+	return out, nil
 }
 
 // QueryAudit is the page of records f selects, for the auditor c whose
