@@ -114,6 +114,7 @@ func New(p Ports, s Settings) *App {
 
 	watch := &reminder.LinkWatch{T: p.Table}
 	a.Watch = watch
+	svc.LinkTTL, svc.MaxDownloads, svc.Watch = s.LinkTTL, s.MaxDownloads, watch
 	a.Reminder = &reminder.Job{Apps: svc.Apps, Audit: svc.Audit, Notify: notifier, Complaints: svc.Complaints,
 		Links: svc.Links, Watch: watch, RemindHour: s.RemindHour}
 	return a

@@ -71,6 +71,10 @@ const (
 	// LinkIssue is written by the assemble job when it issues the counted
 	// download link for a copy.
 	LinkIssue Action = "link.issue"
+	// LinkRenew is written when a fresh download link is issued for the
+	// same stamped copy: the lawyer's own request once the link ran out,
+	// or the unit's reissue (detail reason); the old link stops working.
+	LinkRenew Action = "link.renew"
 	// LinkDownload is written before a download link redirects to its copy.
 	LinkDownload Action = "link.download"
 	// LinkRefuse is written when a download link cannot be used (unknown,
@@ -207,6 +211,7 @@ var labels = map[Action]string{
 	DossierFail:     "卷宗生成失败",
 	CopyMake:        "制作律师阅卷副本",
 	LinkIssue:       "签发下载链接",
+	LinkRenew:       "重新签发下载链接",
 	LinkDownload:    "下载",
 	LinkRefuse:      "下载链接被拒",
 

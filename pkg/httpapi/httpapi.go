@@ -95,6 +95,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/v1/applications/{id}", a.role(a.getApplication, auth.Lawyer, auth.Clerk, auth.Auditor))
 	mux.Handle("POST /api/v1/applications/{id}/decision", a.role(a.decide, auth.Clerk))
 	mux.Handle("GET /api/v1/applications/{id}/download", a.role(a.downloadLoggedIn, auth.Lawyer))
+	mux.Handle("POST /api/v1/applications/{id}/link", a.role(a.renewLink, auth.Lawyer, auth.Clerk))
 	mux.Handle("GET /api/v1/notices", a.role(a.listNotices, auth.Lawyer, auth.Clerk))
 	mux.Handle("POST /api/v1/cases/{id}/decisions", a.role(a.recordDecision, auth.Clerk))
 	mux.Handle("GET /api/v1/cases/{id}/decisions", a.role(a.listDecisions, auth.Clerk, auth.Auditor))

@@ -64,6 +64,7 @@ var routes = []route{
 	{"GET", "/api/v1/applications/{id}", []auth.Role{lawyer, clerk, auditor}, resource, nil},
 	{"POST", "/api/v1/applications/{id}/decision", []auth.Role{clerk}, resource, map[string]any{"decision": "reject", "reason": "测试"}},
 	{"GET", "/api/v1/applications/{id}/download", []auth.Role{lawyer}, resource, nil},
+	{"POST", "/api/v1/applications/{id}/link", []auth.Role{lawyer, clerk}, resource, nil},
 	{"GET", "/api/v1/notices", []auth.Role{lawyer, clerk}, list, nil},
 	{"POST", "/api/v1/cases/{id}/decisions", []auth.Role{clerk}, resource, map[string]any{}},
 	{"GET", "/api/v1/cases/{id}/decisions", []auth.Role{clerk, auditor}, resource, nil},

@@ -95,6 +95,17 @@ func (s *Service) resolvers() map[audit.Action]audit.Resolver {
 			}
 			return app.Reply != nil && app.Reply.By == e.Actor && app.Reply.At.Equal(e.Time), nil
 		},
+		audit.LinkRenew: func(ctx context.Context, e audit.Event) (bool, error) {
+			app, err := s.Apps.Get(ctx, e.ApplicationID)
+			if err != nil {
+				return notFound(err)
+			}
+			// The renewal's move carries the intent's instant and actor.
+			by := Owner(auth.Identity{Subject: e.Actor, Role: auth.Role(e.Role)})
+			return slices.ContainsFunc(app.History, func(t application.Transition) bool {
+				return t.From == application.Ready && t.To == application.Ready && t.By == by && t.At.Equal(e.Time)
+			}), nil
+		},
 		audit.DecisionRecord: func(ctx context.Context, e audit.Event) (bool, error) {
 			ds, err := s.Decisions.List(ctx, e.CaseID)
 			if err != nil {

@@ -11,9 +11,11 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/blob"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/limits"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/msg"
+	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -282,4 +284,135 @@ func (s *Service) View(ctx context.Context, c Caller, app *application.Applicati
 		v.DaysLeft, v.Overdue = s.DueIn(app.Deadline)
 	}
 	return v
+}
+
+// RenewalsPerDay is how many new links a lawyer may ask for, per
+// application, in any 24 hours (the transport's per-lawyer rate limit
+// comes on top): enough for any real review, few enough that the counter
+// still deters a leaked link from being shared at scale.
+const RenewalsPerDay = 3
+
+// LinkWatcher watches a link's expiry (the reminder's LinkWatch): the
+// lawyer is told before it expires, and the application ends after.
+type LinkWatcher interface {
+	Add(ctx context.Context, appID string, l *link.Link) error
+}
+
+// Renewable reports whether the lawyer of app may ask for a new link now:
+// the application is ready and its link is used up or past its expiry
+// (docs/design.md, "The download counter never blocks review").
+func (s *Service) Renewable(ctx context.Context, app *application.Application) bool {
+	if app.Status != application.Ready || app.LinkID == "" {
+		return false
+	}
+	l, err := s.Links.Get(ctx, app.LinkID)
+	return err == nil && !l.Revoked && (l.Left() == 0 || !s.now().Before(l.ExpiresAt))
+}
+
+// RenewLink issues a fresh download link for the same stamped copy of
+// application id, replacing its link (the old one stops working), with
+// s.MaxDownloads downloads for s.LinkTTL. The applying lawyer may do it
+// once their link is used up or expired, RenewalsPerDay times a day; while
+// it still works they get it back unchanged. The unit's clerk may reissue
+// at any time with a reason. It is audited (link.renew, by intent), its
+// expiry watched, and the lawyer told. It returns the application as it
+// now stands (for View).
+func (s *Service) RenewLink(ctx context.Context, c Caller, id, reason string) (*application.Application, error) {
+	app, err := s.ApplicationFor(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if m := limits.DecisionReason.Check("reason", reason); m != "" {
+		return nil, InvalidError(casefile.Problems{{Field: "reason", Message: m}})
+	}
+	if app.Status != application.Ready || app.LinkID == "" {
+		return nil, Fail(NotReady, msg.NotReady)
+	}
+	old, err := s.Links.Get(ctx, app.LinkID)
+	if err != nil {
+		return nil, internal(err)
+	}
+	now := s.now()
+	by := Owner(c.Identity)
+	switch c.Role {
+	case auth.Lawyer:
+		if !s.Renewable(ctx, app) {
+			return app, nil // still works: nothing to renew
+		}
+		if next, ok := renewalAllowed(app, by, now); !ok {
+			return nil, InvalidError(casefile.Problems{{Field: "link",
+				Message: msg.RenewTooOften.Format(RenewalsPerDay, next.In(beijing).Format("2006-01-02 15:04"), RenewalsPerDay)}})
+		}
+		if reason == "" {
+			reason = string(msg.RenewByLawyer)
+		}
+	default:
+		if reason == "" {
+			return nil, InvalidError(casefile.Problems{{Field: "reason", Message: string(msg.RenewReason)}})
+		}
+	}
+	ttl, max := s.LinkTTL, s.MaxDownloads
+	if ttl <= 0 {
+		ttl = 7 * 24 * time.Hour
+	}
+	if max <= 0 {
+		max = old.MaxDownloads
+	}
+	l := &link.Link{ID: app.ID + "-r" + casefile.NewID(), ApplicationID: app.ID, CaseID: app.CaseID, Lawyer: old.Lawyer,
+		CopyKey: old.CopyKey, Filename: old.Filename, ExpiresAt: now.Add(ttl), MaxDownloads: max}
+	in, err := s.Intend(ctx, c, audit.Event{Time: now, Action: audit.LinkRenew, CaseID: app.CaseID, ApplicationID: app.ID, Target: l.ID, Result: audit.OK,
+		Detail: map[string]string{"reason": reason, "previous": old.ID, "previousUsed": fmt.Sprint(old.Used),
+			"expiresAt": l.ExpiresAt.Format(time.RFC3339), "maxDownloads": fmt.Sprint(max)}})
+	if err != nil {
+		return nil, internal(err)
+	}
+	if err := s.Links.Create(ctx, l); err != nil {
+		s.Finish(ctx, err, in)
+		return nil, internal(err)
+	}
+	updated, err := s.Apps.Update(ctx, app.ID, func(x *application.Application) error {
+		if x.Status != application.Ready || x.LinkID != old.ID {
+			return errLinkMoved
+		}
+		x.LinkID = l.ID
+		return x.Move(application.Ready, by, reason, now)
+	})
+	s.Finish(ctx, err, in)
+	if errors.Is(err, errLinkMoved) {
+		// Renewed (or refused) by a concurrent request: answer what is now.
+		cur, err := s.Apps.Get(ctx, app.ID)
+		if err != nil {
+			return nil, internal(err)
+		}
+		return cur, nil
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	if s.Watch != nil {
+		if err := s.Watch.Add(ctx, app.ID, l); err != nil {
+			s.log().Error("watch of a renewed link failed", "application", app.ID, "link", l.ID, "err", err)
+		}
+	}
+	s.Notify(ctx, c.RequestID, procedure.LinkReady(updated, l))
+	return updated, nil
+}
+
+var errLinkMoved = errors.New("service: the application's link changed meanwhile")
+
+// renewalAllowed says whether by may renew app's link at now, and if not,
+// when next: at most RenewalsPerDay of their renewals (Ready → Ready moves
+// by them) in the last 24 hours.
+func renewalAllowed(app *application.Application, by string, now time.Time) (time.Time, bool) {
+	var recent []time.Time
+	for _, t := range app.History {
+		if t.From == application.Ready && t.To == application.Ready && t.By == by && now.Sub(t.At) < 24*time.Hour {
+			recent = append(recent, t.At)
+		}
+	}
+	if len(recent) < RenewalsPerDay {
+		return time.Time{}, true
+	}
+	return recent[len(recent)-RenewalsPerDay].Add(24 * time.Hour), false
 }

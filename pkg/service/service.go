@@ -49,8 +49,14 @@ type Service struct {
 	UploadTTL         time.Duration
 	MaxUpload         int64
 	PresignTTL        time.Duration
-	Log               *slog.Logger
-	Now               func() time.Time
+	// LinkTTL and MaxDownloads are a renewed link's life and downloads
+	// (RenewLink), as the assemble job gives a new one; Watch watches its
+	// expiry (nil: not watched).
+	LinkTTL      time.Duration
+	MaxDownloads int
+	Watch        LinkWatcher
+	Log          *slog.Logger
+	Now          func() time.Time
 }
 
 // New is the service on table t: its repositories, with the ports given.

@@ -1,0 +1,76 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestRenewLink: a lawyer whose link is used up asks for a new one and
+// downloads again at once (docs/design.md, "The download counter never
+// blocks review"): the old link stops, the new one has the full count,
+// the renewal is audited with its reason, and the unit's clerk may reissue
+// only with a reason.
+func TestRenewLink(t *testing.T) {
+	ts := newTsrv(t)
+	w := ts.world()
+	type view struct {
+		Status string
+		Link   *struct {
+			URL           string
+			DownloadsLeft int
+		}
+	}
+	path := "/api/v1/applications/" + w.appID
+	// While the link works, asking for a new one changes nothing.
+	var v view
+	ts.must(w.lawyerA, "POST", path+"/link", nil, http.StatusOK, &v)
+	if v.Link == nil || v.Link.URL != w.linkURL {
+		t.Fatalf("renewal of a working link gave %+v, want the same link %s", v.Link, w.linkURL)
+	}
+	for i := 0; ; i++ {
+		a := ts.call("", "GET", w.linkURL, nil)
+		if a.status == http.StatusForbidden {
+			break
+		}
+		if a.status != http.StatusFound || i > 20 {
+			t.Fatalf("download %d: %d: %s", i+1, a.status, a.body)
+		}
+	}
+	ts.must(w.lawyerA, "GET", path, nil, http.StatusOK, &v)
+	if v.Link == nil || v.Link.DownloadsLeft != 0 {
+		t.Fatalf("exhausted link shown as %+v", v.Link)
+	}
+	ts.must(w.lawyerA, "POST", path+"/link", nil, http.StatusOK, &v)
+	if v.Status != "ready" || v.Link == nil || v.Link.URL == w.linkURL || v.Link.DownloadsLeft != 5 {
+		t.Fatalf("renewed: %s %+v, want ready with a new link of 5 downloads", v.Status, v.Link)
+	}
+	if a := ts.call("", "GET", v.Link.URL, nil); a.status != http.StatusFound {
+		t.Fatalf("new link: %d: %s", a.status, a.body)
+	}
+	if a := ts.call("", "GET", w.linkURL, nil); a.status == http.StatusFound {
+		t.Fatalf("old link still downloads")
+	}
+	found := false
+	for _, e := range ts.events() {
+		if e.Action == "link.renew" && e.ApplicationID == w.appID {
+			found = e.Actor == licenseA && e.Role == "lawyer" && strings.Contains(e.Detail["reason"], "律师申请新链接") && e.Detail["previousUsed"] == "5"
+			if !found {
+				t.Errorf("link.renew record %+v", e)
+			}
+		}
+	}
+	if !found {
+		t.Error("no link.renew record")
+	}
+	// The clerk reissues only with a reason.
+	if a := ts.call(w.clerkA, "POST", path+"/link", map[string]string{}); a.status != http.StatusUnprocessableEntity || !strings.Contains(string(a.body), "理由") {
+		t.Errorf("clerk's reissue without a reason: %d %s", a.status, a.body)
+	}
+	ts.must(w.clerkA, "POST", path+"/link", map[string]string{"reason": "律师来电称链接失效"}, http.StatusOK, nil)
+	var after view
+	ts.must(w.lawyerA, "GET", path, nil, http.StatusOK, &after)
+	if after.Link == nil || after.Link.URL == v.Link.URL || after.Link.DownloadsLeft != 5 {
+		t.Errorf("after the clerk's reissue the lawyer sees %+v", after.Link)
+	}
+}
