@@ -341,12 +341,7 @@ type Repo struct {
 	Now func() time.Time
 }
 
-func (r *Repo) now() time.Time {
-	if r.Now != nil {
-		return r.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (r *Repo) now() time.Time { return store.Now(r.Now) }
 
 func appKey(id string) (string, string) { return "app#" + id, "app" }
 func liveKey(license, caseID string) (string, string) {

@@ -258,12 +258,7 @@ type Repo struct {
 	Now func() time.Time
 }
 
-func (r *Repo) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now().UTC()
-}
+func (r *Repo) now() time.Time { return store.Now(r.Now) }
 
 // NewID returns a new sortable unique id.
 func NewID() string { return strings.ToLower(ulid.Make().String()) }

@@ -150,12 +150,7 @@ type Repo struct {
 	Now func() time.Time
 }
 
-func (r *Repo) now() time.Time {
-	if r.Now != nil {
-		return r.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (r *Repo) now() time.Time { return store.Now(r.Now) }
 
 func key(id string) (string, string) { return "link#" + id, "link" }
 

@@ -97,12 +97,7 @@ type Repo struct {
 	Now   func() time.Time
 }
 
-func (r *Repo) now() time.Time {
-	if r.Now != nil {
-		return r.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (r *Repo) now() time.Time { return store.Now(r.Now) }
 
 // locator maps an opinion id to its case.
 func locKey(id string) (string, string)          { return "opinion#" + id, "opinion" }

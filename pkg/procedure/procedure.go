@@ -100,12 +100,7 @@ type Repo struct {
 	Now func() time.Time
 }
 
-func (r *Repo) now() time.Time {
-	if r.Now != nil {
-		return r.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (r *Repo) now() time.Time { return store.Now(r.Now) }
 
 // Create validates and stores a new decision, filling ID, Label and At.
 func (r *Repo) Create(ctx context.Context, d *Decision) error {

@@ -55,6 +55,15 @@ const (
 // width, so that keys sort as their times do.
 func TimeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
+// Now is clock's time in UTC, or the wall clock's when clock is nil: the time
+// a repository stamps on what it writes (tests set the clock).
+func Now(clock func() time.Time) time.Time {
+	if clock != nil {
+		return clock().UTC()
+	}
+	return time.Now().UTC()
+}
+
 // SortKey is the item's sort key on index (Primary, GSI1 or GSI2): what a
 // query of that index orders and bounds it by.
 func (it Item) SortKey(index string) string {
