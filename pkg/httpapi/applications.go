@@ -7,6 +7,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/service"
 )
 
 type applicationIn struct {
@@ -30,6 +31,9 @@ type applicationOut struct {
 	DaysLeft *int     `json:"daysLeft,omitempty"`
 	Overdue  bool     `json:"overdue,omitempty"`
 	Link     *linkOut `json:"link,omitempty"`
+	// AwaitingScans: in a clerk's open queue, the case has no accepted
+	// scan yet, so the application cannot be approved.
+	AwaitingScans bool `json:"awaitingScans,omitempty"`
 }
 
 func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.Identity) {
@@ -70,14 +74,34 @@ func (a *API) present(r *http.Request, id auth.Identity, app *application.Applic
 }
 
 func (a *API) listApplications(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	apps, err := a.ListApplications(r.Context(), a.caller(r, id), r.URL.Query().Get("status") == "open")
+	q := r.URL.Query()
+	var apps []*application.Application
+	var err error
+	if q.Get("status") == "handled" && id.Role == auth.Clerk {
+		apps, err = a.ListHandled(r.Context(), a.caller(r, id), service.HandledFilter{State: q.Get("state"), From: q.Get("from"), To: q.Get("to")})
+	} else {
+		apps, err = a.ListApplications(r.Context(), a.caller(r, id), q.Get("status") == "open")
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	out := make([]applicationOut, 0, len(apps))
+	waiting := map[string]bool{} // per case, asked once
 	for _, app := range apps {
-		out = append(out, a.present(r, id, app))
+		o := a.present(r, id, app)
+		if id.Role == auth.Clerk && (app.Status == application.Submitted || app.Status == application.PendingReview) {
+			held, ok := waiting[app.CaseID]
+			if !ok {
+				if held, err = a.AwaitingScans(r.Context(), app.CaseID); err != nil {
+					a.fail(w, r, err)
+					return
+				}
+				waiting[app.CaseID] = held
+			}
+			o.AwaitingScans = held
+		}
+		out = append(out, o)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"applications": out})
 }

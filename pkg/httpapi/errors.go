@@ -29,7 +29,7 @@ func statusOf(c service.Code) int {
 		service.AttachmentNotFound, service.ComplaintNotFound, service.OpinionNotFound, service.BindingNotFound:
 		return http.StatusNotFound
 	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered, service.CaseConcluded,
-		service.DuplicateCase, service.NotReady:
+		service.DuplicateCase, service.NotReady, service.AwaitingScans:
 		return http.StatusConflict
 	case service.LinkExpired, service.LinkRevoked:
 		return http.StatusGone

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/yuejuan/yuejuan/pkg/application"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/faults"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -36,6 +37,7 @@ func TestDecisionStoreFaults(t *testing.T) {
 			env := newFzOn(t, func(t store.Table) store.Table { return &faults.Table{T: t, Plan: plan} })
 			q := &lostQueue{}
 			env.api.Queue = q
+			env.acceptedScan(t) // an approval needs one
 			body, _ := json.Marshal(env.goodApplication())
 			w := env.do(env.lawyer, "POST", "/api/v1/applications", body)
 			var app application.Application
@@ -77,5 +79,25 @@ func TestDecisionStoreFaults(t *testing.T) {
 				t.Fatalf("after the retry the work list is %v", work)
 			}
 		})
+	}
+}
+
+// acceptedScan gives the fixture's case one accepted scan, as ingest
+// would leave it.
+func (f *fz) acceptedScan(t *testing.T) {
+	ctx := t.Context()
+	cs, err := f.api.Cases.GetByNo(ctx, f.caseNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &casefile.Material{CaseID: cs.ID, Volume: 1, VolumeTitle: "诉讼文书卷", Seq: 1, Title: "起诉意见书", Filename: "01.pdf", Size: 100}
+	if err := f.api.Cases.AddMaterial(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.api.Cases.UpdateMaterial(ctx, cs.ID, m.ID, func(x *casefile.Material) error {
+		x.Status, x.Pages, x.PDFKey = casefile.Accepted, 1, "pdf/"+m.ID+".pdf"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -133,7 +133,8 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 }
 
 // Decide approves or refuses application app (loaded, and authorized, by
-// the caller) with reason, required for a refusal. An approval is put on
+// the caller) with reason, required for a refusal. An approval of a case
+// with no accepted scan is refused (AwaitingScans). An approval is put on
 // the pending work list before it is stored and queues the dossier's
 // assembly; a refusal revokes a link already issued; the lawyer is told
 // either way.
@@ -157,6 +158,15 @@ func (s *Service) Decide(ctx context.Context, c Caller, app *application.Applica
 	cs, err := s.Cases.Get(ctx, app.CaseID)
 	if err != nil {
 		return nil, internal(err)
+	}
+	if to == application.Approved && (app.Status == application.Submitted || app.Status == application.PendingReview) {
+		// Refused rather than held: an approval with nothing to bind would
+		// leave the lawyer at "being prepared" with no one told why.
+		if waiting, err := s.AwaitingScans(ctx, cs.ID); err != nil {
+			return nil, err
+		} else if waiting {
+			return nil, Fail(AwaitingScans, msg.AwaitingScans)
+		}
 	}
 	now := s.now()
 	if to == application.Approved {

@@ -39,6 +39,9 @@ const (
 	DuplicateCase Code = "duplicate_case"
 	// AlreadyDecided: the application was decided before.
 	AlreadyDecided Code = "already_decided"
+	// AwaitingScans: an application cannot be approved while its case
+	// has no accepted scans (the dossier would have nothing to bind).
+	AwaitingScans Code = "awaiting_scans"
 	// AlreadyAnswered: the complaint or opinion was answered (or
 	// withdrawn) before.
 	AlreadyAnswered Code = "already_answered"

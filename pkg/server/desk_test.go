@@ -1,0 +1,129 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// deskApp is an application of lawyer B pending review on a new case of
+// unit A that has no scan yet: the case's id and the application's.
+func (ts *tsrv) deskApp(clerk string) (caseID, appID string) {
+	ts.t.Helper()
+	lawyer := ts.token(auth.Lawyer, licenseB, "李律师", "")
+	var c struct{ ID, CaseNo string }
+	ts.must(clerk, "POST", "/api/v1/cases", map[string]any{
+		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": "钱某某诈骗案", "stage": "prosecution_review", "onlineReview": true,
+		"handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"钱某某"},
+	}, http.StatusCreated, &c)
+	var atts []string
+	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+		var a struct{ ID, UploadURL string }
+		ts.must(lawyer, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
+		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
+		atts = append(atts, a.ID)
+		ts.waitFor("attachment", func() bool {
+			var got struct{ Uploaded bool }
+			ts.must(lawyer, "GET", "/api/v1/attachments/"+a.ID, nil, http.StatusOK, &got)
+			return got.Uploaded
+		})
+	}
+	var app struct{ ID string }
+	ts.must(lawyer, "POST", "/api/v1/applications", map[string]any{"caseNo": c.CaseNo, "client": "钱某某", "attachments": atts,
+		"lawyer": map[string]string{"name": "李律师", "license": licenseB, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
+	return c.ID, app.ID
+}
+
+type queueEntry struct {
+	ID, Status    string
+	AwaitingScans bool
+	History       []struct{ From, To, By, Reason string }
+}
+
+func (ts *tsrv) listApps(tok, query string) map[string]queueEntry {
+	ts.t.Helper()
+	var got struct{ Applications []queueEntry }
+	ts.must(tok, "GET", "/api/v1/applications"+query, nil, http.StatusOK, &got)
+	out := map[string]queueEntry{}
+	for _, a := range got.Applications {
+		out[a.ID] = a
+	}
+	return out
+}
+
+// An application for a case without an accepted scan cannot be approved
+// (refused, which needs no scan, it can be; TestHandledList):
+// 409 awaiting_scans saying why, the application still pending and marked
+// in the clerk's queue; once a scan is accepted the approval goes through.
+func TestApproveAwaitingScans(t *testing.T) {
+	ts := newTsrv(t)
+	clerk := ts.token(auth.Clerk, "clerk01", "王书记员", unitA)
+	caseID, appID := ts.deskApp(clerk)
+
+	if q := ts.listApps(clerk, "?status=open")[appID]; !q.AwaitingScans {
+		t.Fatalf("the queue does not say the case waits for scans: %+v", q)
+	}
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	ts.must(clerk, "POST", "/api/v1/applications/"+appID+"/decision", map[string]string{"decision": "approve"}, http.StatusConflict, &e)
+	if e.Error.Code != "awaiting_scans" || !strings.Contains(e.Error.Message, "尚无已通过检查的卷宗材料") {
+		t.Fatalf("refusal %+v, want awaiting_scans naming the missing scans", e.Error)
+	}
+	if q := ts.listApps(clerk, "?status=open")[appID]; q.Status != "pending_review" {
+		t.Fatalf("after the refused approval the application is %q, want still pending_review", q.Status)
+	}
+	var m struct{ ID, UploadURL string }
+	ts.must(clerk, "POST", "/api/v1/cases/"+caseID+"/materials", map[string]any{
+		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf", "size": len(testpdf.Text("DESK"))}, http.StatusCreated, &m)
+	ts.must("", "PUT", m.UploadURL, testpdf.Text("DESK"), http.StatusOK, nil)
+	ts.waitFor("material", func() bool {
+		var got struct{ Status string }
+		ts.must(clerk, "GET", "/api/v1/cases/"+caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
+		return got.Status == "accepted"
+	})
+	if q := ts.listApps(clerk, "?status=open")[appID]; q.AwaitingScans {
+		t.Fatalf("a scan is accepted but the queue still says the case waits: %+v", q)
+	}
+	ts.must(clerk, "POST", "/api/v1/applications/"+appID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
+}
+
+// The handled list holds the unit's decided applications with their
+// history, narrowed by state and decision date; a bad filter is a 400.
+func TestHandledList(t *testing.T) {
+	ts := newTsrv(t)
+	clerk := ts.token(auth.Clerk, "clerk01", "王书记员", unitA)
+	_, appID := ts.deskApp(clerk)
+	if _, ok := ts.listApps(clerk, "?status=handled")[appID]; ok {
+		t.Fatal("an undecided application is in the handled list")
+	}
+	ts.must(clerk, "POST", "/api/v1/applications/"+appID+"/decision", map[string]string{"decision": "reject", "reason": "委托手续不全"}, http.StatusOK, nil)
+
+	got, ok := ts.listApps(clerk, "?status=handled&state=refused")[appID]
+	if !ok || got.Status != "refused" {
+		t.Fatalf("the refused application is not in the handled list: %+v", got)
+	}
+	last := got.History[len(got.History)-1]
+	if len(got.History) < 3 || last.To != "refused" || last.Reason != "委托手续不全" || last.By == "" {
+		t.Fatalf("history %+v, want submitted … refused by the clerk with the reason", got.History)
+	}
+	if _, ok := ts.listApps(clerk, "?status=handled&state=approved")[appID]; ok {
+		t.Fatal("state=approved lists a refused application")
+	}
+	if _, ok := ts.listApps(clerk, "?status=handled&from=2099-01-01")[appID]; ok {
+		t.Fatal("from=2099-01-01 lists an application decided today")
+	}
+	if _, ok := ts.listApps(ts.token(auth.Clerk, "clerk09", "赵书记员", unitB), "?status=handled")[appID]; ok {
+		t.Fatal("another unit's clerk sees the application")
+	}
+	for _, q := range []string{"state=open", "from=2026-13-01", "from=2026-12-02&to=2026-12-01"} {
+		var e struct{ Error struct{ Code string } }
+		ts.must(clerk, "GET", "/api/v1/applications?status=handled&"+q, nil, http.StatusBadRequest, &e)
+		if e.Error.Code != "bad_query" {
+			t.Fatalf("%s: code %q, want bad_query", q, e.Error.Code)
+		}
+	}
+}
