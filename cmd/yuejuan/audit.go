@@ -75,13 +75,14 @@ written to the log.`,
 
 // auditFilters are the log filters shared by query and export.
 type auditFilters struct {
-	actor, kase, application, action, from, to string
+	actor, kase, lawyer, application, action, from, to string
 }
 
 func (f *auditFilters) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.actor, "actor", "", "who acted: a lawyer's practice certificate no., a staff id, system or anonymous")
 	fl.StringVar(&f.kase, "case", "", "case id or 案号")
+	fl.StringVar(&f.lawyer, "lawyer", "", "a lawyer's certificate no. or name: what the lawyer did and the downloads of the lawyer's links")
 	fl.StringVar(&f.application, "application", "", "application id")
 	fl.StringVar(&f.action, "action", "", "action, e.g. link.download, link.refuse, application.decide, auth.fail, audit.export")
 	fl.StringVar(&f.from, "from", "", "from this instant (RFC 3339) or Beijing date (YYYY-MM-DD), inclusive")
@@ -101,7 +102,7 @@ func (f *auditFilters) client(cmd *cobra.Command) (*client, url.Values, error) {
 // values returns the query parameters, turning dates into Beijing instants.
 func (f *auditFilters) values() (url.Values, error) {
 	v := url.Values{}
-	for k, s := range map[string]string{"actor": f.actor, "case": f.kase, "application": f.application, "action": f.action} {
+	for k, s := range map[string]string{"actor": f.actor, "case": f.kase, "lawyer": f.lawyer, "application": f.application, "action": f.action} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -237,8 +238,9 @@ func newAuditExportCmd() *cobra.Command {
 		Use:   "export",
 		Short: "Export every matching record as CSV (for Excel) or NDJSON",
 		Long: `Export every record matching the filters. CSV opens in Excel with the
-Chinese intact (UTF-8 with BOM, a header row in Chinese and English, times in
-Beijing time; a value that a spreadsheet would run as a formula gets a leading
+Chinese intact (UTF-8 with BOM, a header row in Chinese, times in Beijing time
+to the second and roles, actions, results and details in Chinese, then the
+record's machine fields as further columns; a value that a spreadsheet would run as a formula gets a leading
 apostrophe). NDJSON is one record per line exactly as stored, so its hashes
 can be recomputed. Output goes to stdout, or to --out, which is written only
 when the whole export arrived.`,
