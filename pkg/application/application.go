@@ -226,11 +226,11 @@ func Validate(c Check) Problems {
 	var ps Problems
 	add := func(f, m string) { ps = append(ps, Problem{Field: f, Message: m}) }
 	a.Lawyer.Name = strings.TrimSpace(a.Lawyer.Name)
-	a.Lawyer.License = strings.TrimSpace(a.Lawyer.License)
+	a.Lawyer.License = casefile.NormalizeLicense(a.Lawyer.License)
 	a.Lawyer.Firm = strings.TrimSpace(a.Lawyer.Firm)
 	a.Lawyer.Phone = strings.TrimSpace(a.Lawyer.Phone)
 	a.Client = strings.TrimSpace(a.Client)
-	a.CaseNo = strings.TrimSpace(a.CaseNo)
+	a.CaseNo = casefile.NormalizeCaseNo(a.CaseNo)
 	a.Flags = nil
 
 	switch {

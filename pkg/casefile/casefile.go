@@ -117,7 +117,7 @@ func (p Problems) Error() string {
 // Validate checks a case as a clerk registers it.
 func (c *Case) Validate() error {
 	var ps Problems
-	c.CaseNo = strings.TrimSpace(c.CaseNo)
+	c.CaseNo = NormalizeCaseNo(c.CaseNo)
 	c.Title = strings.TrimSpace(c.Title)
 	if c.CaseNo == "" {
 		ps = append(ps, Problem{"caseNo", string(msg.CaseNoRequired)})
@@ -307,9 +307,14 @@ func (r *Repo) Get(ctx context.Context, id string) (*Case, error) {
 	return r.cases().Get(ctx, pk, sk)
 }
 
-// GetByNo returns the case registered under case number no.
+// GetByNo returns the case registered under case number no, however it
+// was typed (NormalizeCaseNo); a case registered before numbers were
+// normalised is found under the number as it was registered.
 func (r *Repo) GetByNo(ctx context.Context, no string) (*Case, error) {
-	it, err := r.T.Get(ctx, "caseno#"+strings.TrimSpace(no), "caseno")
+	it, err := r.T.Get(ctx, "caseno#"+NormalizeCaseNo(no), "caseno")
+	if errors.Is(err, store.ErrNotFound) && strings.TrimSpace(no) != NormalizeCaseNo(no) {
+		it, err = r.T.Get(ctx, "caseno#"+strings.TrimSpace(no), "caseno")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("casefile: case number %s: %w", no, err)
 	}

@@ -46,7 +46,7 @@ const (
 // Validate checks an explicit binding as a clerk records it.
 func (b *Binding) Validate() error {
 	var ps Problems
-	b.License = strings.TrimSpace(b.License)
+	b.License = NormalizeLicense(b.License)
 	b.Name = strings.TrimSpace(b.Name)
 	b.Firm = strings.TrimSpace(b.Firm)
 	b.Phone = strings.TrimSpace(b.Phone)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/yuejuan/yuejuan/pkg/account"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 )
 
@@ -51,7 +52,7 @@ func (p *Provider) registerSubmit(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
 	}
-	a := account.Account{Username: strings.TrimSpace(r.PostFormValue("license")), Name: strings.TrimSpace(r.PostFormValue("name")),
+	a := account.Account{Username: casefile.NormalizeLicense(r.PostFormValue("license")), Name: strings.TrimSpace(r.PostFormValue("name")),
 		Firm: strings.TrimSpace(r.PostFormValue("firm")), Phone: strings.TrimSpace(r.PostFormValue("phone"))}
 	pg := page{ID: id, Register: true, Acct: a}
 	if ps := account.CheckRegistration(a); len(ps) > 0 {

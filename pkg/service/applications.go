@@ -33,7 +33,7 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 			extra = append(extra, casefile.Problem{Field: "channel", Message: string(msg.LawyerOnline)})
 		}
 		app.Channel = application.Online
-		if strings.TrimSpace(app.Lawyer.License) != c.Subject {
+		if casefile.NormalizeLicense(app.Lawyer.License) != c.Subject {
 			extra = append(extra, casefile.Problem{Field: "lawyer.license", Message: string(msg.LicenseNotSigner)})
 		}
 	case auth.Clerk:
