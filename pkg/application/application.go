@@ -106,9 +106,15 @@ type Transition struct {
 
 // Application is one lawyer's request to review one case.
 type Application struct {
-	ID          string   `json:"id"`
-	CaseID      string   `json:"caseId"`
-	CaseNo      string   `json:"caseNo"`
+	ID     string `json:"id"`
+	CaseID string `json:"caseId"`
+	CaseNo string `json:"caseNo"`
+	// CaseTitle is the case's name (案件名称) when it was applied for, so
+	// the lawyer's list names the case, not only its number.
+	CaseTitle string `json:"caseTitle,omitempty"`
+	// Receipt is the receipt number (受理回执号), ReceiptNo: filled when the
+	// application is shown, not stored.
+	Receipt     string   `json:"receipt,omitempty"`
 	Unit        string   `json:"unit"`
 	Client      string   `json:"client"`
 	Kind        Kind     `json:"kind"`
@@ -140,6 +146,22 @@ type Application struct {
 
 	rev int64
 }
+
+// ReceiptNo is a's receipt number (受理回执号): "YJ", the day it was
+// submitted (Beijing time, YYYYMMDD) and its id in capitals, joined by
+// hyphens — YJ-20261207-01KC3Z8QF1T9V5X2M7A4B6C8D0. The id is a ULID, unique
+// by construction (its first ten characters the submission's millisecond),
+// so the receipt is unique without a counter, and the id can be read back
+// from it (lower case). docs/api.md, "Receipt numbers".
+func ReceiptNo(a *Application) string {
+	if a.ID == "" {
+		return ""
+	}
+	return "YJ-" + a.SubmittedAt.In(beijing).Format("20060102") + "-" + strings.ToUpper(a.ID)
+}
+
+// beijing is the zone of the receipt's date.
+var beijing = time.FixedZone("CST", 8*3600)
 
 // Move changes the status, recording who did it and why.
 func (a *Application) Move(to Status, by, reason string, at time.Time) error {

@@ -48,7 +48,7 @@ func ApplicationDecided(a *application.Application) notify.Notice {
 	switch {
 	case a.Reply != nil && a.Reply.Decision == application.Approve:
 		n.Kind, n.Subject = "application.approved", "阅卷申请已许可"
-		n.Body = fmt.Sprintf("案号 %s 的互联网阅卷申请已许可，阅卷材料生成后将另行通知。", a.CaseNo)
+		n.Body = fmt.Sprintf("案号 %s 的互联网阅卷申请（受理回执号 %s）已许可，阅卷材料生成后将另行通知。", a.CaseNo, application.ReceiptNo(a))
 		if a.Reply.Reason != "" {
 			n.Body += "说明：" + a.Reply.Reason + "。"
 		}
@@ -58,7 +58,7 @@ func ApplicationDecided(a *application.Application) notify.Notice {
 			reason = a.Reply.Reason
 		}
 		n.Kind, n.Subject = "application.refused", "阅卷申请不予许可"
-		n.Body = fmt.Sprintf("案号 %s 的互联网阅卷申请不予许可。理由：%s", a.CaseNo, reason)
+		n.Body = fmt.Sprintf("案号 %s 的互联网阅卷申请（受理回执号 %s）不予许可。理由：%s", a.CaseNo, application.ReceiptNo(a), reason)
 		if !strings.HasSuffix(reason, "。") {
 			n.Body += "。"
 		}
@@ -73,8 +73,8 @@ func ApplicationDecided(a *application.Application) notify.Notice {
 func LinkReady(a *application.Application, l *link.Link) notify.Notice {
 	return notify.Notice{ID: "link-ready-" + l.ID, To: notify.Lawyer(a.Lawyer.License), Phone: a.Lawyer.Phone,
 		Kind: "link.ready", Subject: "阅卷材料已可下载",
-		Body: fmt.Sprintf("案号 %s 的电子卷宗已生成，请登录本系统下载。下载链接有效至 %s，可下载 %d 次。",
-			a.CaseNo, clock(l.ExpiresAt), l.MaxDownloads),
+		Body: fmt.Sprintf("案号 %s 的电子卷宗（受理回执号 %s）已生成，请登录本系统下载。下载链接有效至 %s，可下载 %d 次。",
+			a.CaseNo, application.ReceiptNo(a), clock(l.ExpiresAt), l.MaxDownloads),
 		Unit: a.Unit, CaseID: a.CaseID, CaseNo: a.CaseNo, ApplicationID: a.ID}
 }
 

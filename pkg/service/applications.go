@@ -71,7 +71,7 @@ func (s *Service) Submit(ctx context.Context, c Caller, app *application.Applica
 	}
 	cs := chk.Case
 	now := s.now()
-	app.CaseID, app.CaseNo, app.Unit = cs.ID, cs.CaseNo, cs.Unit
+	app.CaseID, app.CaseNo, app.CaseTitle, app.Unit = cs.ID, cs.CaseNo, cs.Title, cs.Unit
 	app.SubmittedAt = now
 	res := s.calendar().Due(deadline.DateOf(now), deadline.ApplicationReview)
 	app.Deadline, app.DeadlineUncertain = res.Due.String(), res.Uncertain

@@ -270,10 +270,18 @@ type ApplicationView struct {
 	Link     *link.Link
 }
 
-// View is application app (one the caller may see) as caller c sees it.
+// View is application app (one the caller may see) as caller c sees it,
+// with its receipt number and its case's name.
 func (s *Service) View(ctx context.Context, c Caller, app *application.Application) ApplicationView {
 	x := *app
 	x.CopyKey, x.LinkID = "", ""
+	x.Receipt = application.ReceiptNo(app)
+	if x.CaseTitle == "" {
+		// Applied for before the title was kept with the application.
+		if cs, err := s.Cases.Get(ctx, app.CaseID); err == nil {
+			x.CaseTitle = cs.Title
+		}
+	}
 	if x.Hold != nil && c.Role == auth.Lawyer {
 		h := *x.Hold
 		h.Materials = nil
