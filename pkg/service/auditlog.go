@@ -6,9 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/width"
-
 	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
 )
 
 // The auditors' use of the log is itself logged: every query, verification
@@ -30,20 +29,20 @@ func (s *Service) CaseRef(ctx context.Context, ref string) string {
 	return ref
 }
 
-// LawyerRef turns a lawyer reference of an audit filter, a 17-digit
-// certificate number (full-width digits and spaces allowed) or a name,
+// LawyerRef turns a lawyer reference of an audit filter, a certificate
+// number however typed (casefile.NormalizeLicense) or a name,
 // into the lawyers' certificate numbers. A name is looked up among the
 // applicants of every registered unit (an auditor's query is rare; there
 // is no index by name); one that names nobody is kept as it is, so it
 // matches nothing, as CaseRef does.
 func (s *Service) LawyerRef(ctx context.Context, ref string) ([]string, error) {
-	ref = strings.Join(strings.Fields(width.Narrow.String(ref)), "")
-	if ref == "" {
+	if strings.TrimSpace(ref) == "" {
 		return nil, nil
 	}
-	if strings.Trim(ref, "0123456789") == "" || s.Cases == nil || s.Apps == nil {
-		return []string{ref}, nil
+	if lic := casefile.NormalizeLicense(ref); strings.Trim(lic, "0123456789") == "" || s.Cases == nil || s.Apps == nil {
+		return []string{lic}, nil
 	}
+	ref = strings.Join(strings.Fields(ref), "")
 	units, err := s.Cases.Units(ctx)
 	if err != nil {
 		return nil, internal(err)
