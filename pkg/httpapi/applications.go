@@ -31,6 +31,8 @@ type applicationOut struct {
 	DaysLeft *int     `json:"daysLeft,omitempty"`
 	Overdue  bool     `json:"overdue,omitempty"`
 	Link     *linkOut `json:"link,omitempty"`
+	// Renewable: the lawyer may ask for a new link (POST …/link) now.
+	Renewable bool `json:"renewable,omitempty"`
 	// AwaitingScans: in a clerk's open queue, the case has no accepted
 	// scan yet, so the application cannot be approved.
 	AwaitingScans bool `json:"awaitingScans,omitempty"`
@@ -64,7 +66,7 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 // one, as the URL of the download door.
 func (a *API) present(r *http.Request, id auth.Identity, app *application.Application) applicationOut {
 	v := a.View(r.Context(), a.caller(r, id), app)
-	out := applicationOut{Application: v.App, DaysLeft: v.DaysLeft, Overdue: v.Overdue}
+	out := applicationOut{Application: v.App, DaysLeft: v.DaysLeft, Overdue: v.Overdue, Renewable: v.Renewable}
 	if v.Link != nil {
 		if tok, err := a.Signer.Token(v.Link); err == nil {
 			out.Link = &linkOut{URL: strings.TrimRight(a.PublicURL, "/") + "/d/" + tok, ExpiresAt: v.Link.ExpiresAt, DownloadsLeft: v.Link.Left()}

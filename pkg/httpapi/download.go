@@ -95,7 +95,16 @@ func (a *API) refuse(w http.ResponseWriter, r *http.Request, l *link.Link, err e
 		a.refused(r, ev) // the door: counted per client and minute
 	}
 	if wantsHTML(r) {
-		a.page(w, statusOf(rf.Code), string(msg.RefusedTitle), string(rf.ZH), string(rf.EN))
+		var more []string
+		if unit, h, ok := a.LinkContact(r.Context(), l); ok {
+			more = append(more, msg.DoorContact.Format(unit, h.Name, h.Phone))
+		}
+		back := ""
+		if rf.Code == service.LinkExhausted || rf.Code == service.LinkExpired || rf.Code == service.LinkRevoked {
+			// A new link is the lawyer's, on their own page.
+			back = strings.TrimRight(a.PublicURL, "/") + "/lawyer"
+		}
+		a.pageWith(w, statusOf(rf.Code), string(msg.RefusedTitle), string(rf.ZH), string(rf.EN), more, back)
 		return
 	}
 	a.fail(w, r, err)
@@ -113,6 +122,19 @@ func wantsHTML(r *http.Request) bool {
 // bootstraps"). Every value is text inside an element, where escaping
 // <, >, &, ' and " is what html/template would do.
 func (a *API) page(w http.ResponseWriter, status int, title, zh, en string) {
+	a.pageWith(w, status, title, zh, en, nil, "")
+}
+
+// pageWith is page with more paragraphs after the message (whom to call)
+// and, when back is set, a link to it (the lawyer's page).
+func (a *API) pageWith(w http.ResponseWriter, status int, title, zh, en string, more []string, back string) {
+	extra := ""
+	for _, p := range more {
+		extra += `<p class="contact">` + html.EscapeString(p) + `</p>`
+	}
+	if back != "" {
+		extra += `<p><a href="` + html.EscapeString(back) + `">` + html.EscapeString(string(msg.DoorBack)) + `</a></p>`
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	w.WriteHeader(status)
@@ -121,7 +143,7 @@ func (a *API) page(w http.ResponseWriter, status int, title, zh, en string) {
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>`+t+` · 阅卷</title>
 <style>body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.6;color:#222}h1{font-size:1.4rem}.en{color:#666}</style>
-</head><body><h1>`+t+`</h1><p>`+html.EscapeString(zh)+`</p><p class="en" lang="en">`+html.EscapeString(en)+`</p><p>人民检察院 12309 检察服务中心</p></body></html>`)
+</head><body><h1>`+t+`</h1><p>`+html.EscapeString(zh)+`</p><p class="en" lang="en">`+html.EscapeString(en)+`</p>`+extra+`<p>人民检察院 12309 检察服务中心</p></body></html>`)
 }
 
 // downloadLoggedIn lets a signed-in lawyer download their own ready dossier

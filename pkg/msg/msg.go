@@ -51,16 +51,21 @@ const (
 // The answers to a download link that cannot be used (links.go), each in
 // Chinese and in English: the download door's page shows them apart.
 const (
-	LinkExpired     Text = "下载链接已过期。如仍需阅卷，请重新提交申请或致电 12309。"
-	LinkExpiredEN   Text = "The link has expired; apply again or call 12309."
+	LinkExpired     Text = "下载链接已过期。请登录“我的阅卷申请”申请新链接（可立即使用）；申请已到期结束的，请重新提交申请，或联系承办人、致电 12309。"
+	LinkExpiredEN   Text = "The link has expired; sign in to your applications page for a new link, apply again if the application has ended, or call the case handler or 12309."
 	LinkRevoked     Text = "下载链接已被撤销（申请已撤回或被终止）。如有疑问请联系承办人或致电 12309。"
 	LinkRevokedEN   Text = "The link was revoked; contact the case handler or call 12309."
-	LinkExhausted   Text = "下载次数已用完。如需再次下载，请联系承办人。"
-	LinkExhaustedEN Text = "The download limit has been reached; contact the case handler."
+	LinkExhausted   Text = "下载次数已用完。如需再次下载，请登录“我的阅卷申请”申请新链接（可立即使用），或联系承办人。"
+	LinkExhaustedEN Text = "The download limit has been reached; sign in to your applications page for a new link at once, or contact the case handler."
 	LinkInvalid     Text = "下载链接不完整或已被改动，请从申请页面重新复制完整链接。"
 	LinkInvalidEN   Text = "The link is damaged or altered; copy the whole link again from your application page."
 	LinkForeign     Text = "该链接不是本系统签发的下载链接。"
 	LinkForeignEN   Text = "This link was not issued by this service."
+	// DoorContact names whom to call on the door's page: the unit, the
+	// handler and their phone.
+	DoorContact Text = "承办单位：%s　承办人：%s　联系电话：%s"
+	// DoorBack is the door page's link back to the lawyer's page.
+	DoorBack Text = "返回“我的阅卷申请”，申请新链接"
 	LinkGone        Text = "下载链接已失效。"
 	LinkGoneEN      Text = "The link is no longer valid."
 )

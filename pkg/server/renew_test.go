@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,8 +16,9 @@ func TestRenewLink(t *testing.T) {
 	ts := newTsrv(t)
 	w := ts.world()
 	type view struct {
-		Status string
-		Link   *struct {
+		Status    string
+		Renewable bool
+		Link      *struct {
 			URL           string
 			DownloadsLeft int
 		}
@@ -37,12 +39,31 @@ func TestRenewLink(t *testing.T) {
 			t.Fatalf("download %d: %d: %s", i+1, a.status, a.body)
 		}
 	}
-	ts.must(w.lawyerA, "GET", path, nil, http.StatusOK, &v)
-	if v.Link == nil || v.Link.DownloadsLeft != 0 {
-		t.Fatalf("exhausted link shown as %+v", v.Link)
+	if v.Renewable {
+		t.Error("a working link is shown renewable")
 	}
+	ts.must(w.lawyerA, "GET", path, nil, http.StatusOK, &v)
+	if v.Link == nil || v.Link.DownloadsLeft != 0 || !v.Renewable {
+		t.Fatalf("exhausted link shown as %+v, renewable %v", v.Link, v.Renewable)
+	}
+	// The door's page for a browser names whom to call and leads back to
+	// the lawyer's page, where the new link is.
+	req, _ := http.NewRequest("GET", w.linkURL, nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"下载次数已用完", "申请新链接", "承办单位：市检察院", "承办人：刘检察官", "联系电话：010-12345678", `href="` + ts.url + `/lawyer"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the exhausted link's page lacks %q:\n%s", want, page)
+		}
+	}
+	v = view{}
 	ts.must(w.lawyerA, "POST", path+"/link", nil, http.StatusOK, &v)
-	if v.Status != "ready" || v.Link == nil || v.Link.URL == w.linkURL || v.Link.DownloadsLeft != 5 {
+	if v.Status != "ready" || v.Link == nil || v.Link.URL == w.linkURL || v.Link.DownloadsLeft != 5 || v.Renewable {
 		t.Fatalf("renewed: %s %+v, want ready with a new link of 5 downloads", v.Status, v.Link)
 	}
 	if a := ts.call("", "GET", v.Link.URL, nil); a.status != http.StatusFound {

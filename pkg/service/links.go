@@ -268,6 +268,9 @@ type ApplicationView struct {
 	DaysLeft *int
 	Overdue  bool
 	Link     *link.Link
+	// Renewable: the applying lawyer may ask for a new link now (their
+	// link is used up or expired, see RenewLink); the lawyer's alone.
+	Renewable bool
 }
 
 // View is application app (one the caller may see) as caller c sees it,
@@ -288,10 +291,25 @@ func (s *Service) View(ctx context.Context, c Caller, app *application.Applicati
 		x.Hold = &h
 	}
 	v := ApplicationView{App: &x, Link: s.LinkShown(ctx, c, app)}
+	v.Renewable = c.Role == auth.Lawyer && c.Subject == app.Lawyer.License && s.Renewable(ctx, app)
 	if app.Status == application.Submitted || app.Status == application.PendingReview {
 		v.DaysLeft, v.Overdue = s.DueIn(app.Deadline)
 	}
 	return v
+}
+
+// LinkContact is whom the holder of link l is told to call when the link
+// cannot be used: the unit of its case and the case's handler (承办人), if
+// the case can be read.
+func (s *Service) LinkContact(ctx context.Context, l *link.Link) (unit string, h casefile.Handler, ok bool) {
+	if l == nil {
+		return "", h, false
+	}
+	cs, err := s.Cases.Get(ctx, l.CaseID)
+	if err != nil {
+		return "", h, false
+	}
+	return cs.Unit, cs.Handler, true
 }
 
 // RenewalsPerDay is how many new links a lawyer may ask for, per
