@@ -1,25 +1,70 @@
 package web_test
 
 import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
+// auditorCaseNo is the case the auditor's journey looks for, and
+// auditorCaseQuery how the auditor types it: round brackets and
+// full-width digits off a paper form.
+const (
+	auditorCaseNo    = "京检刑诉〔2026〕808号"
+	auditorCaseQuery = "京检刑诉(２０２６)８０８号"
+)
+
 // testAuditorFilter: the auditor's page, in the browser, offers every
-// declared action in its filter with its Chinese label (the list web.New
-// fills from audit.Actions), filters by one, and shows a record's action
-// with its label.
+// declared action in a list of Chinese labels (the list web.New fills from
+// audit.Actions); the auditor finds a case's records by its 案号 (typed
+// another way than registered), newest
+// first, with roles, actions, results and details in Chinese and times in
+// Beijing time with the weekday; a search whose end is before its start is
+// not run: the error stands by the end field and the old results go.
 func testAuditorFilter(t *testing.T, e *browserEnv) {
+	clerkTok := token(t, e.s, auth.Identity{Subject: "clerk88", Name: "赵书记员", Role: auth.Clerk, Unit: "区检察院"})
+	body, _ := json.Marshal(map[string]any{"caseNo": auditorCaseNo, "title": "钱某盗窃案", "stage": "prosecution_review",
+		"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"钱某"}})
+	req, _ := http.NewRequest("POST", e.base+"/api/v1/cases", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+clerkTok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var cs struct{ ID string }
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &cs) != nil {
+		t.Fatalf("register the case: %s: %s", resp.Status, raw)
+	}
+	// A lawyer asked for the case in vain: a refusal in the lawyer's name,
+	// its reason a word of the code.
+	denied, err := e.s.API.Audit.Append(t.Context(), audit.Event{Actor: "11101201910088888", Role: "lawyer", Action: audit.AccessDeny,
+		CaseID: cs.ID, Result: audit.Denied, IP: "192.0.2.8", Detail: map[string]string{"reason": "lawyer not bound to the case"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	tok := token(t, e.s, auth.Identity{Subject: "audit02", Name: "王审计", Role: auth.Auditor})
 	tb := newTab(t, e.browser, "auditor-filter", e.base, e.artifacts)
-	tb.viewport(375, 812)
+	tb.viewport(1280, 800)
 	tb.signIn(tok, "/auditor")
-	offered := eval[map[string]string](tb, `Object.fromEntries(Array.from(document.querySelectorAll('#f-action + datalist#actions option')).map(function(o){return [o.value, o.label]}))`)
+	offered := eval[map[string]string](tb, `Object.fromEntries(Array.from(document.querySelectorAll('select#f-action option')).filter(function(o){return o.value}).map(function(o){return [o.value, o.label]}))`)
 	for _, a := range audit.Actions() {
 		if offered[string(a)] != a.Label() {
 			t.Errorf("the filter offers %s as %q, want %q", a, offered[string(a)], a.Label())
@@ -29,18 +74,96 @@ func testAuditorFilter(t *testing.T, e *browserEnv) {
 	for v := range offered {
 		t.Errorf("the filter offers %s, which is not a declared action", v)
 	}
-	// Signing in queried the log, so there is an audit.query record.
-	tb.do("filter for the log's queries",
-		chromedp.SetValue(chromedp.CSS("#f-action"), string(audit.AuditQuery)),
-		chromedp.Click(chromedp.CSS("#search")),
-	)
-	tb.wait("the query records", `(function(){var r=document.querySelectorAll('#events tbody tr .action');return r.length>0&&Array.from(r).every(function(c){return c.textContent==='audit.query'})})()`, 15*time.Second)
-	if shown := eval[string](tb, `getComputedStyle(document.querySelector('#events tbody tr .action'), '::after').content`); shown != `"`+audit.AuditQuery.Label()+`"` {
-		t.Errorf("the action cell shows %s under audit.query, want %q", shown, audit.AuditQuery.Label())
+
+	tb.do("search by 案号 as typed off paper", chromedp.SetValue(chromedp.CSS("#f-case"), auditorCaseQuery), chromedp.Click(chromedp.CSS("#search")))
+	tb.wait("the case's records", `(function(){var r=document.querySelectorAll('#events tbody tr');return r.length===2&&Array.from(r).every(function(tr){var c=tr.querySelector('.case-no');return c&&c.textContent===`+jsString(auditorCaseNo)+`})})()`, 15*time.Second)
+	type row struct{ Seq, Time, Actor, Role, Label, Action, Result, Detail, Source string }
+	rows := eval[[]row](tb, `Array.from(document.querySelectorAll('#events tbody tr')).map(function(tr){var q=function(s){var n=tr.querySelector(s);return n?n.textContent:''};return {Seq:tr.dataset.seq,Time:q('.when'),Actor:q('.actor'),Role:q('.role'),Label:q('.action-label'),Action:q('code.action'),Result:q('.result'),Detail:q('.detail'),Source:q('.source')}})`)
+	// Newest first: the refusal, then the case's registration.
+	if len(rows) != 2 || rows[0].Seq != fmt.Sprint(denied.Seq) || rows[1].Action != string(audit.CaseCreate) {
+		t.Fatalf("the rows read %+v, want the refusal (%d) above the registration", rows, denied.Seq)
 	}
-	tb.noHorizontalScroll("auditor page")
-	tb.shot("filtered-375")
+	beijing := denied.Time.In(time.FixedZone("Asia/Shanghai", 8*3600))
+	want := row{Seq: fmt.Sprint(denied.Seq), Time: beijing.Format("2006-01-02") + " " + []string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[beijing.Weekday()] + " " + beijing.Format("15:04:05"),
+		Actor: "11101201910088888", Role: "律师", Label: "越权访问被拒", Action: "access.deny", Result: "拒绝", Detail: "原因：律师未登记为本案辩护人", Source: "192.0.2.8"}
+	if rows[0] != want {
+		t.Errorf("the refusal reads\n %+v\nwant\n %+v", rows[0], want)
+	}
+	if rows[1].Role != "案管" || rows[1].Label != "登记案件" || rows[1].Result != "成功" {
+		t.Errorf("the registration reads %+v, want 案管, 登记案件, 成功", rows[1])
+	}
+	if th := tb.text("#events thead th"); th != "时间（北京时间）" {
+		t.Errorf("the time column is headed %q, want it to say Beijing time", th)
+	}
+	if sw := eval[int](tb, `document.documentElement.scrollWidth`); sw > 1280 {
+		t.Errorf("the auditor's page at 1280 px is %d px wide", sw)
+	}
+	tb.shot("by-case-1280")
+
+	// The export button saves what the filter selects as the API writes it:
+	// Chinese headers, Beijing time to the second, the labels, then the
+	// machine fields.
+	downloads := t.TempDir()
+	if _, err := chromedp.CallBrowser(tb.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+		BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	tb.do("export CSV", chromedp.Click(chromedp.CSS("#export")))
+	var csvData []byte
+	for deadline := time.Now().Add(20 * time.Second); csvData == nil; time.Sleep(100 * time.Millisecond) {
+		if m, _ := filepath.Glob(filepath.Join(downloads, "yuejuan-audit-*.csv")); len(m) > 0 {
+			csvData, _ = os.ReadFile(m[0])
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the CSV export did not arrive in the downloads dir")
+		}
+	}
+	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(csvData, []byte("\xEF\xBB\xBF")))).ReadAll()
+	if err != nil || len(records) != 3 {
+		t.Fatalf("the CSV holds %d rows (%v), want a header and the case's two records: %q", len(records), err, csvData)
+	}
+	if h := strings.Join(records[0][:6], ","); h != "序号,时间（北京时间）,操作人,角色,操作,结果" {
+		t.Errorf("the CSV's header starts %q", h)
+	}
+	if r := records[2]; strings.Join(r[:6], ",") != fmt.Sprintf("%d,%s,11101201910088888,律师,越权访问被拒,拒绝", denied.Seq, beijing.Format("2006-01-02 15:04:05")) {
+		t.Errorf("the refusal's row starts %q", r[:6])
+	}
+	if !strings.Contains(tb.text("#result-status"), "yuejuan-audit-") {
+		t.Errorf("after the export the page says %q", tb.text("#result-status"))
+	}
+	tb.viewport(375, 812)
+	tb.noHorizontalScroll("auditor page with the case's records")
+	tb.shot("by-case-375")
+
+	// An end before the start: the error by the end field, the old
+	// results gone, nothing asked of the API.
+	tb.do("a range that ends before it starts",
+		chromedp.SetValue(chromedp.CSS("#f-from"), "2026-12-08T10:00"),
+		chromedp.SetValue(chromedp.CSS("#f-to"), "2026-12-08T09:00"),
+		chromedp.Click(chromedp.CSS("#search")))
+	tb.wait("the error by the end field", `!document.querySelector('#f-to-error').hidden`, 10*time.Second)
+	if got := tb.text("#f-to-error"); !strings.Contains(got, "截止时间应晚于起始时间") {
+		t.Errorf("the end field's error reads %q", got)
+	}
+	if inv := eval[string](tb, `document.querySelector('#f-to').getAttribute('aria-invalid')`); inv != "true" {
+		t.Errorf("the end field is not marked invalid (aria-invalid %q)", inv)
+	}
+	if n := eval[int](tb, `document.querySelectorAll('#events tbody tr').length`); n != 0 {
+		t.Errorf("%d rows of the previous search still stand under a search that was not run", n)
+	}
+	if got := tb.text("#f-from-error"); got != "" {
+		t.Errorf("the start field shows %q; the problem is the end", got)
+	}
+	tb.noHorizontalScroll("auditor page with a bad range")
+	tb.shot("bad-range-375")
 	tb.viewport(1280, 800)
-	tb.shot("filtered-1280")
+	tb.shot("bad-range-1280")
 	tb.checkClean()
+}
+
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -18,6 +18,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"html"
 	"io/fs"
 	"mime"
@@ -70,7 +71,7 @@ func New(next http.Handler, o Options) http.Handler {
 			panic("web: embedded file missing: " + name)
 		}
 		if name == "pages/auditor.html" {
-			b = actionOptions(b)
+			b = auditLabels(actionOptions(b))
 		}
 		sum := sha256.Sum256(b)
 		ct := mime.TypeByExtension(path.Ext(name))
@@ -142,23 +143,41 @@ func CSP(connectSrc ...string) string {
 		"; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
 }
 
-// actionsList is where the auditor's page offers the actions to filter by.
-const actionsList = `<datalist id="actions"></datalist>`
+// actionsList is where the auditor's page offers the actions to filter by:
+// the first option, every action, is the page's own.
+const actionsList = `<option value="" data-i18n="anyAction">全部操作</option></select>`
 
 // actionOptions fills the auditor's action filter from the declaration
-// (audit.Actions, each with its Chinese label), so that the list is never
-// stale. Written with html.EscapeString, not html/template, which would keep
-// every exported method in the Lambda bootstraps (docs/design.md, "Lambda
-// bootstraps").
+// (audit.Actions, each with its Chinese label, which the select shows), so
+// that the list is never stale. Written with html.EscapeString, not
+// html/template, which would keep every exported method in the Lambda
+// bootstraps (docs/design.md, "Lambda bootstraps").
 func actionOptions(page []byte) []byte {
 	var b strings.Builder
-	b.WriteString(`<datalist id="actions">`)
+	b.WriteString(strings.TrimSuffix(actionsList, `</select>`))
 	for _, a := range audit.Actions() {
 		b.WriteString(`<option value="` + html.EscapeString(string(a)) + `" label="` + html.EscapeString(a.Label()) + `"></option>`)
 	}
-	b.WriteString(`</datalist>`)
+	b.WriteString(`</select>`)
 	if !bytes.Contains(page, []byte(actionsList)) {
 		panic("web: the auditor's page has no " + actionsList)
 	}
 	return bytes.Replace(page, []byte(actionsList), []byte(b.String()), 1)
+}
+
+// labelsData is where the auditor's page reads the labels of roles,
+// results, actions and detail keys (audit.Labels): a data block, which
+// the Content-Security-Policy does not run.
+const labelsData = `<script type="application/json" id="audit-labels"></script>`
+
+// auditLabels writes audit.Labels into the auditor's page, so that the
+// page says what the CSV export says. encoding/json escapes <, > and &,
+// so the data cannot end the block.
+func auditLabels(page []byte) []byte {
+	data, err := json.Marshal(audit.Labels())
+	if err != nil || !bytes.Contains(page, []byte(labelsData)) {
+		panic("web: the auditor's page has no " + labelsData)
+	}
+	filled := strings.Replace(labelsData, "></script>", ">"+string(data)+"</script>", 1)
+	return bytes.Replace(page, []byte(labelsData), []byte(filled), 1)
 }
