@@ -41,7 +41,7 @@ func statusOf(c service.Code) int {
 		return http.StatusUnauthorized
 	case TooLarge:
 		return http.StatusRequestEntityTooLarge
-	case RateLimited:
+	case RateLimited, service.RenewLimited:
 		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError

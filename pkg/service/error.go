@@ -52,6 +52,9 @@ const (
 	CaseConcluded Code = "case_concluded"
 	// NotReady: the application's dossier is not ready for download.
 	NotReady Code = "not_ready"
+	// RenewLimited: the lawyer asked for new links more often than
+	// RenewalsPerDay allows.
+	RenewLimited Code = "renew_limited"
 	// The refusals of a download link (links.go).
 	LinkExpired   Code = "link_expired"
 	LinkRevoked   Code = "link_revoked"

@@ -367,8 +367,7 @@ func (s *Service) RenewLink(ctx context.Context, c Caller, id, reason string) (*
 			return app, nil // still works: nothing to renew
 		}
 		if next, ok := renewalAllowed(app, by, now); !ok {
-			return nil, InvalidError(casefile.Problems{{Field: "link",
-				Message: msg.RenewTooOften.Format(RenewalsPerDay, next.In(beijing).Format("2006-01-02 15:04"), RenewalsPerDay)}})
+			return nil, &Error{Code: RenewLimited, Message: msg.RenewTooOften.Format(RenewalsPerDay, next.In(beijing).Format("2006-01-02 15:04"), RenewalsPerDay)}
 		}
 		if reason == "" {
 			reason = string(msg.RenewByLawyer)
