@@ -51,7 +51,15 @@
     refusedBy: ['不予许可', 'Refused'],
     download: ['下载卷宗', 'Download dossier'],
     linkInfo: ['链接有效期至 {0}，还可下载 {1} 次', 'Link valid until {0}; {1} download(s) left'],
-    linkGone: ['下载链接已失效（过期、撤销或次数用完），请联系承办人。', 'The download link is no longer valid (expired, revoked or used up); contact the case handler.'],
+    linkGone: ['下载链接已被撤销，请联系承办人。', 'The download link was revoked; contact the case handler.'],
+    linkUsedUp: ['下载次数已用完（有效期至 {0}）。如需再次下载，可立即申请新链接。', 'All downloads used (link valid until {0}). Ask for a new link to download again at once.'],
+    linkExpired: ['下载链接已过期。如需再次下载，可立即申请新链接。', 'The download link has expired. Ask for a new link to download again at once.'],
+    linkUsedUpBadge: ['下载次数已用完', 'Downloads used up'],
+    linkExpiredBadge: ['链接已过期', 'Link expired'],
+    renew: ['申请新链接', 'Get a new link'],
+    renewing: ['正在签发新链接…', 'Issuing a new link…'],
+    renewed: ['已签发新链接，可立即下载。', 'A new link was issued; you can download now.'],
+    receipt: ['受理回执号', 'Receipt no.'],
     preparing: ['卷宗正在生成，完成后此处会出现下载按钮。', 'The dossier is being prepared; a download button appears here when it is ready.'],
     navNotices: ['通知', 'Notices'],
     navComplaints: ['申诉控告', 'Complaints'],
@@ -225,9 +233,15 @@
     }
     apps.forEach(function (a) {
       var li = el('li', { 'data-id': a.id, 'data-status': a.status, className: a.overdue ? 'overdue' : null });
+      // A ready application whose link ran out says so on its badge too.
+      var badge = a.renewable ? (a.link ? 'linkUsedUpBadge' : 'linkExpiredBadge') : 'st_' + a.status;
       li.appendChild(el('div', { className: 'item-head' },
-        el('strong', null, a.caseNo),
-        el('span', { className: 'status status-' + a.status }, t('st_' + a.status))));
+        el('span', null, el('strong', null, a.caseNo), a.caseTitle ? el('span', { className: 'case-title muted' }, ' · ' + a.caseTitle) : null),
+        el('span', { className: 'status status-' + (a.renewable ? 'expired' : a.status) }, t(badge))));
+      if (a.receipt) {
+        li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'k' }, t('receipt') + YJ.colon()),
+          el('span', { className: 'receipt' }, a.receipt)));
+      }
       li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'k' }, t('clientLabel')), a.client || '—',
         el('span', { className: 'k' }, ' · ' + t('submittedAt')), YJ.fmtTime(a.submittedAt)));
       if (a.status === 'submitted' || a.status === 'pending_review') {
@@ -252,7 +266,17 @@
       if (a.status === 'approved') {
         li.appendChild(el('div', { className: 'kv muted' }, t('preparing')));
       }
-      if (a.status === 'ready') {
+      if (a.status === 'ready' && a.renewable) {
+        // The counter deters leaks, never blocks review: a used-up or
+        // expired link is said as it is, with a new one a click away.
+        var used = a.link && a.link.downloadsLeft === 0;
+        li.appendChild(el('div', { className: 'kv link-state' }, used ? t('linkUsedUp', YJ.fmtTime(a.link.expiresAt)) : t('linkExpired')));
+        var rs = el('div', { className: 'notice', role: 'status', 'aria-live': 'polite', hidden: true });
+        var rb = el('button', { type: 'button', className: 'renew' }, t('renew'));
+        rb.addEventListener('click', function () { renewLink(a.id, rb, rs); });
+        li.appendChild(el('div', { className: 'buttons' }, rb));
+        li.appendChild(rs);
+      } else if (a.status === 'ready') {
         if (a.link && /^https?:\/\//.test(a.link.url)) {
           li.appendChild(el('div', { className: 'buttons' },
             el('a', { className: 'button download', href: a.link.url, rel: 'noopener noreferrer' }, '⬇ ' + t('download'))));
@@ -262,6 +286,18 @@
         }
       }
       list.appendChild(li);
+    });
+  }
+
+  function renewLink(id, btn, st) {
+    btn.disabled = true;
+    YJ.status(st, t('renewing'));
+    YJ.api('POST', '/applications/' + encodeURIComponent(id) + '/link', {}).then(function () {
+      return load().then(function () { YJ.status(YJ.$('#apps-status'), t('renewed')); });
+    }, function (err) {
+      btn.disabled = false;
+      var ps = (err.problems || []).map(function (p) { return p.message; });
+      YJ.status(st, ps.length ? ps.join('；') : err.message, 'error');
     });
   }
 
