@@ -32,6 +32,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/yuejuan/yuejuan/pkg/account"
+	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/notify"
 )
 
@@ -264,6 +265,11 @@ var beijing = time.FixedZone("CST", 8*3600)
 
 func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	id, user, pw := r.PostFormValue("id"), strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
+	if n := casefile.NormalizeLicense(user); n != "" && strings.Trim(n, "0123456789") == "" {
+		// A lawyer's user name is the certificate number, however typed
+		// (full-width digits, spaces); other user names are kept as they are.
+		user = n
+	}
 	if _, ok := p.st.request(id); !ok {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return

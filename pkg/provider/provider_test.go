@@ -308,7 +308,8 @@ func TestRegister(t *testing.T) {
 		t.Fatalf("a bad registration: %d, want its four problems:\n%s", resp.StatusCode, body)
 	}
 	const license = "11101201910077777"
-	form := url.Values{"id": {id}, "name": {"陈律师"}, "license": {license}, "firm": {"北京某某律师事务所"}, "phone": {"13900001111"}}
+	// Typed with full-width digits and a space, from a Chinese input method.
+	form := url.Values{"id": {id}, "name": {"陈律师"}, "license": {"１１１０１ ２０１９１００７７７７７"}, "firm": {"北京某某律师事务所"}, "phone": {"13900001111"}}
 	if _, body = post(t, c, f.issuer+"/register", form); !strings.Contains(body, "输入验证码") {
 		t.Fatalf("no code form:\n%s", body)
 	}
@@ -341,6 +342,16 @@ func TestRegister(t *testing.T) {
 	form.Set("id", id2)
 	if resp, body = post(t, browser(t), f.issuer+"/register", form); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "已注册") {
 		t.Errorf("registering the same certificate again: %d", resp.StatusCode)
+	}
+	// She signs in with the number typed the same way.
+	v3 := oauth2.GenerateVerifier()
+	c3 := browser(t)
+	_, body = f.authorize(t, c3, v3)
+	resp, _ = post(t, c3, f.issuer+"/login", url.Values{"id": {loginID(t, body)}, "username": {"１１１０１ ２０１９１００７７７７７"}, "password": {"chen-password-1"}})
+	if tok, err := f.oauth.Exchange(ctx, codeOf(t, resp), oauth2.VerifierOption(v3)); err != nil {
+		t.Errorf("sign-in with a full-width certificate number: %v", err)
+	} else if id, err := f.authority.Verify(ctx, tok.AccessToken); err != nil || id.Subject != license {
+		t.Errorf("signed in as %+v %v", id, err)
 	}
 	var registered int
 	_ = f.dir.Audit.Each(ctx, audit.Filter{Action: audit.AccountRegister}, func(e audit.Event) error {
