@@ -41,7 +41,7 @@ func RoleLabel(role string) string {
 
 var roleLabels = map[string]string{
 	"lawyer": "律师", "clerk": "案管", "auditor": "审计", "admin": "管理员",
-	"system": "系统", "link-holder": "下载链接持有人", "none": "未登录", "": "未登录",
+	"system": "系统", "link-holder": "下载链接持有人", "none": "未登录",
 }
 
 // detailLabels name the detail keys the service writes; a key without a

@@ -33,7 +33,7 @@
     colRole: ['角色', 'Role'],
     colAction: ['操作', 'Action'],
     colResult: ['结果', 'Result'],
-    colCase: ['案件', 'Case'],
+    colCase: ['案件 / 申请', 'Case / application'],
     colApp: ['申请', 'Application'],
     colSource: ['来源', 'Source'],
     colDetail: ['详情', 'Detail'],
@@ -175,11 +175,11 @@
         cell('colAction', { className: 'action-cell' }, actionLabel !== e.action ? el('span', { className: 'action-label' }, actionLabel) : null,
           el('code', { className: 'action' }, e.action || '')),
         cell('colResult', { className: 'result result-' + (e.result || '') }, label('results', e.result)),
-        cell('colCase', { className: 'case' }, caseNode(e.caseId)),
-        cell('colApp', { className: 'mono app' }, e.applicationId || ''),
+        cell('colCase', { className: 'case' }, caseNode(e.caseId),
+          e.applicationId ? el('span', { className: 'app muted' }, t('colApp') + ' ', el('span', { className: 'mono' }, e.applicationId)) : null),
         cell('colDetail', { className: 'detail' }, detailText(e.detail)),
-        cell('colSource', { className: 'source' }, e.ip ? el('span', { className: 'mono ip' }, e.ip) : null,
-          e.userAgent ? el('span', { className: 'ua muted', title: e.userAgent }, e.userAgent) : null),
+        cell('colSource', { className: 'source' }, e.ip ? el('span', { className: 'mono ip', title: e.userAgent || null }, e.ip) : null,
+          e.userAgent ? el('span', { className: 'ua muted' }, e.userAgent) : null),
         cell('colSeq', { className: 'seq' }, String(e.seq))));
     });
     var st = YJ.$('#result-status');
