@@ -13,7 +13,7 @@ import (
 
 // bilingual is a message for a person, Chinese then English: Chinese
 // characters, then English words in parentheses (not a label such as the
-// audit export's column "时间 Time (Asia/Shanghai)").
+// column heading "时间 Time (Asia/Shanghai)").
 var bilingual = regexp.MustCompile(`\p{Han}.*\((?:%s|[A-Za-z]+)[ :]`)
 
 // catalogued are the packages whose messages are declared here.
