@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/spf13/cobra"
+
+	"github.com/yuejuan/yuejuan/pkg/casefile"
 )
 
 func newCasesCmd() *cobra.Command {
@@ -144,7 +146,8 @@ func printCases(w io.Writer, cs []*caseRow) {
 }
 
 // resolveCase turns what the user gave for a case — its id or its 案号 —
-// into the case id, from the unit's cases (GET /cases, a clerk's list). A
+// into the case id, from the unit's cases (GET /cases, a clerk's list),
+// the 案号 compared as casefile.NormalizeCaseNo makes it. A
 // reference the list does not hold is passed on as it is: the server then
 // answers for it (no such case, with a hint; another unit's case is refused
 // and audited there).
@@ -154,8 +157,9 @@ func resolveCase(ctx context.Context, c *client, ref string) string {
 	if err != nil {
 		return ref // the call that follows reports it
 	}
+	no := casefile.NormalizeCaseNo(ref) // however it was typed
 	for _, k := range cs {
-		if k.ID == ref || strings.TrimSpace(k.CaseNo) == ref {
+		if k.ID == ref || casefile.NormalizeCaseNo(k.CaseNo) == no {
 			return k.ID
 		}
 	}

@@ -284,7 +284,8 @@ func TestCasesCommand(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "01 诉讼文书卷", "1 起诉意见书.pdf"), testpdf.Text("CASES-ONE"))
 	writeFile(t, filepath.Join(dir, "01 诉讼文书卷", "2 说明.txt"), []byte("not a scan"))
-	out, errOut, code := in.runUpload(clerk, "--case", caseNo, dir)
+	// The 案号 as people type it: () for 〔〕, a stray space.
+	out, errOut, code := in.runUpload(clerk, "--case", "京检刑诉(2026)789 号", dir)
 	if code != 1 || !strings.Contains(out, "1 accepted, 1 rejected") {
 		t.Fatalf("upload --case %s: exit %d\n%s%s", caseNo, code, out, errOut)
 	}
@@ -313,7 +314,7 @@ func TestCasesCommand(t *testing.T) {
 	}
 
 	out, errOut, code = run(t, t.TempDir(), []string{"YUEJUAN_TOKEN=" + auditor, "YUEJUAN_SERVER=" + in.url},
-		binPath, "audit", "query", "--case", caseNo, "--action", "case.create", "--json")
+		binPath, "audit", "query", "--case", "京检刑诉【２０２６】７８９号", "--action", "case.create", "--json")
 	if code != 0 {
 		t.Fatalf("audit query --case %s: exit %d: %s", caseNo, code, errOut)
 	}
