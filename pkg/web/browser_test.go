@@ -401,6 +401,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("applications", func(t *testing.T) { testApplications(t, e) })
 	t.Run("lawyer service", func(t *testing.T) { testLawyerService(t, e) })
 	t.Run("held dossier", func(t *testing.T) { testHeldDossier(t, e) })
+	t.Run("clerk desk", func(t *testing.T) { testClerkDesk(t, e) })
 	t.Run("auditor filter", func(t *testing.T) { testAuditorFilter(t, e) })
 	t.Run("sign-in", func(t *testing.T) { testSignIn(t, e) })
 }
@@ -583,10 +584,11 @@ func testApplications(t *testing.T, e *browserEnv) {
 	if overdue != "已超期" {
 		t.Errorf("an overdue deadline shows %q", overdue)
 	}
-	clerk.do("refuse without a reason", chromedp.Click(chromedp.CSS(`#queue li[data-id] button.refuse`)))
+	clerk.do("refuse without a reason", chromedp.Click(chromedp.CSS(`#queue li[data-id] button.refuse`)), chromedp.Click(chromedp.CSS(`#queue li[data-id] button.refuse-yes`)))
 	clerk.wait("the reason error", `document.querySelector('#queue [data-error-for="reason"]:not([hidden])')`, 5*time.Second)
 	clerk.shot("queue-1280")
-	clerk.do("approve", chromedp.Click(chromedp.CSS(`#queue li[data-id] button.approve`)))
+	clerk.do("approve", chromedp.Click(chromedp.CSS(`#queue li[data-id] button.refuse-no`)), chromedp.Click(chromedp.CSS(`#queue li[data-id] button.approve`)),
+		chromedp.Click(chromedp.CSS(`#queue li[data-id] button.approve-yes`)))
 	clerk.wait("the approval notice", `/已批准/.test(document.querySelector('#queue-status').textContent) && !document.querySelector('#queue li[data-id]')`, 15*time.Second)
 
 	// ---- the lawyer downloads ----------------------------------------------------------------

@@ -28,6 +28,28 @@
     flag_legacy_license_12_digits: ['旧版 12 位执业证号，请核实', 'Legacy 12-digit certificate number: check it'],
     approve: ['批准', 'Approve'],
     refuse: ['不予许可', 'Refuse'],
+    approveAsk: ['批准…', 'Approve…'],
+    refuseAsk: ['不予许可…', 'Refuse…'],
+    approveConfirm: ['确认批准 {0} 查阅 {1} 的案卷？批准后将生成卷宗并通知律师，不能撤回。', 'Approve {0}\'s review of {1}? The dossier is then prepared and the lawyer told; this cannot be undone.'],
+    approveYes: ['确认批准', 'Confirm approval'],
+    refuseConfirm: ['确认对 {0} 查阅 {1} 的申请不予许可？理由将告知律师，不能撤回。', 'Refuse {0}\'s application for {1}? The lawyer is told the reason; this cannot be undone.'],
+    refuseYes: ['确认不予许可', 'Confirm refusal'],
+    awaitingScans: ['等待扫描件', 'Waiting for scans'],
+    awaitingScansHint: ['本案尚无已通过检查的卷宗材料，上传并检查通过后方可批准。', 'The case has no accepted scans yet; approve once one is uploaded and accepted.'],
+    navHandled: ['已办申请', 'Handled'],
+    handledTitle: ['已办申请（最近决定在前）', 'Handled applications (latest decision first)'],
+    handledEmpty: ['没有符合条件的已办申请。', 'No handled applications match.'],
+    handledState: ['状态', 'State'],
+    handledAll: ['全部', 'All'],
+    handledFrom: ['决定日期自', 'Decided from'],
+    handledTo: ['至', 'to'],
+    handledSearch: ['查询', 'Search'],
+    decidedAt: ['决定时间', 'Decided'],
+    decidedBy: ['决定人', 'Decided by'],
+    replyReason: ['理由', 'Reason'],
+    historyTitle: ['办理经过', 'History'],
+    historyBy: ['经办', 'by'],
+    systemActor: ['系统', 'the system'],
     refuseReason: ['不予许可的理由（必填，将告知律师）', 'Reason for refusal (required; the lawyer is told)'],
     reasonRequired: ['不予许可必须书面说明理由', 'A refusal needs a written reason'],
     decidedApprove: ['已批准 {0} 的申请，卷宗生成后将自动通知律师。', 'Approved {0}\'s application; the lawyer is told when the dossier is ready.'],
@@ -166,6 +188,8 @@
   // ---- queue --------------------------------------------------------------
   var queueJSON = '';
   var queueApps = [];
+  var opened = {}; // application id → the decision panel open on its card
+  var failed = {}; // application id → why its last decision was refused
 
   function renderQueue(apps) {
     var list = YJ.$('#queue');
@@ -197,36 +221,86 @@
       (a.flags || []).forEach(function (f) {
         li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'badge badge-warn' }, t('flag_' + f))));
       });
+      if (a.awaitingScans) {
+        li.appendChild(el('div', { className: 'kv awaiting-scans' }, el('span', { className: 'badge badge-warn' }, t('awaitingScans')), ' ', t('awaitingScansHint')));
+      }
+      // Each decision is asked twice: a first tap opens its own panel (the
+      // refusal's with its reason box), the second confirms it. The two
+      // first buttons sit at opposite ends of the card.
       var form = el('form', { className: 'decide', novalidate: true });
+      var approve = el('button', { type: 'button', className: 'approve' }, t('approveAsk'));
+      var refuse = el('button', { type: 'button', className: 'refuse secondary' }, t('refuseAsk'));
+      var actions = el('div', { className: 'buttons decide-actions' }, approve, refuse);
+      var approveYes = el('button', { type: 'button', className: 'approve-yes' }, t('approveYes'));
+      var approveNo = el('button', { type: 'button', className: 'secondary approve-no' }, t('cancel'));
+      var approvePanel = el('div', { className: 'confirm confirm-approve', role: 'group', hidden: true },
+        el('p', null, t('approveConfirm', l.name || '', a.caseNo)),
+        el('div', { className: 'buttons' }, approveYes, approveNo));
       var reasonId = 'reason-' + a.id;
-      form.appendChild(el('label', { for: reasonId, className: 'muted' }, t('refuseReason')));
-      form.appendChild(el('textarea', { id: reasonId, name: 'reason', rows: '2', value: typed[a.id] || '' }));
-      form.appendChild(el('div', { className: 'error', 'data-error-for': 'reason', hidden: true }));
-      form.appendChild(el('div', { className: 'form-error', 'data-error-for': '_', hidden: true }));
-      var approve = el('button', { type: 'button', className: 'approve' }, t('approve'));
-      var refuse = el('button', { type: 'button', className: 'refuse danger' }, t('refuse'));
-      form.appendChild(el('div', { className: 'buttons' }, approve, refuse));
+      var refuseYes = el('button', { type: 'button', className: 'danger refuse-yes' }, t('refuseYes'));
+      var refuseNo = el('button', { type: 'button', className: 'secondary refuse-no' }, t('cancel'));
+      var refusePanel = el('div', { className: 'confirm confirm-refuse', role: 'group', hidden: true },
+        el('label', { for: reasonId }, t('refuseReason')),
+        el('textarea', { id: reasonId, name: 'reason', rows: '3', value: typed[a.id] || '' }),
+        el('div', { className: 'error', 'data-error-for': 'reason', hidden: true }),
+        el('p', { className: 'muted' }, t('refuseConfirm', l.name || '', a.caseNo)),
+        el('div', { className: 'buttons' }, refuseYes, refuseNo));
+      form.appendChild(actions);
+      form.appendChild(approvePanel);
+      form.appendChild(refusePanel);
+      form.appendChild(el('div', { className: 'form-error', 'data-error-for': '_', role: 'alert', hidden: true }));
+      var open = function (which) {
+        if (which) delete failed[a.id];
+        opened[a.id] = which;
+        actions.hidden = !!which;
+        approvePanel.hidden = which !== 'approve';
+        refusePanel.hidden = which !== 'reject';
+        if (which === 'approve') approveYes.focus();
+        if (which === 'reject') refusePanel.querySelector('textarea').focus();
+        if (!which) { YJ.clearProblems(form); approve.focus(); }
+      };
       var decide = function (decision) {
-        var reason = form.querySelector('textarea').value.trim();
+        var reason = decision === 'reject' ? refusePanel.querySelector('textarea').value.trim() : '';
         YJ.clearProblems(form);
         if (decision === 'reject' && !reason) {
           YJ.showProblems(form, { quiet: true, problems: [{ field: 'reason', message: t('reasonRequired') }] });
-          form.querySelector('textarea').focus();
+          refusePanel.querySelector('textarea').focus();
           return;
         }
-        approve.disabled = refuse.disabled = true;
+        approveYes.disabled = refuseYes.disabled = true;
         YJ.api('POST', '/applications/' + encodeURIComponent(a.id) + '/decision', { decision: decision, reason: reason }).then(function () {
+          delete opened[a.id];
+          delete failed[a.id];
           YJ.status(YJ.$('#queue-status'), t(decision === 'approve' ? 'decidedApprove' : 'decidedRefuse', l.name || a.caseNo), 'ok');
           queueJSON = '';
           loadQueue(true);
+          loadHandled();
         }, function (err) {
-          approve.disabled = refuse.disabled = false;
+          approveYes.disabled = refuseYes.disabled = false;
+          if (err.problems && err.problems.length) {
+            YJ.showProblems(form, err);
+            return;
+          }
+          // Refused as a whole (no scans yet, decided elsewhere): the
+          // confirmation closes, the reason stays by the card.
+          failed[a.id] = err;
+          open('');
           YJ.showProblems(form, err);
         });
       };
-      approve.addEventListener('click', function () { decide('approve'); });
-      refuse.addEventListener('click', function () { decide('reject'); });
+      approve.addEventListener('click', function () { open('approve'); });
+      refuse.addEventListener('click', function () { open('reject'); });
+      approveNo.addEventListener('click', function () { open(''); });
+      refuseNo.addEventListener('click', function () { open(''); });
+      approveYes.addEventListener('click', function () { decide('approve'); });
+      refuseYes.addEventListener('click', function () { decide('reject'); });
       form.addEventListener('submit', function (ev) { ev.preventDefault(); });
+      if (opened[a.id]) {
+        actions.hidden = true;
+        approvePanel.hidden = opened[a.id] !== 'approve';
+        refusePanel.hidden = opened[a.id] !== 'reject';
+      }
+      if (failed[a.id]) YJ.showProblems(form, failed[a.id]);
       li.appendChild(form);
       list.appendChild(li);
     });
@@ -249,6 +323,76 @@
       renderQueue(apps);
     }, function (err) {
       YJ.status(YJ.$('#queue-status'), err.message, 'error');
+    });
+  }
+
+  // ---- handled --------------------------------------------------------------
+  var handledJSON = '';
+  var handledApps = [];
+
+  // who is how a history entry's actor reads: the lawyer's or the
+  // deciding clerk's name, or 系统.
+  function who(a, by) {
+    var l = a.lawyer || {};
+    if (by === 'system') return t('systemActor');
+    if (by === l.license) return l.name || by;
+    var r = a.reply || {};
+    if (by === 'clerk:' + r.by && r.byName) return r.byName;
+    return by.replace(/^clerk:/, '');
+  }
+
+  function renderHandled(apps) {
+    var list = YJ.$('#handled');
+    YJ.clear(list);
+    if (!apps.length) {
+      list.appendChild(el('li', { className: 'muted' }, t('handledEmpty')));
+      return;
+    }
+    apps.forEach(function (a) {
+      var l = a.lawyer || {};
+      var r = a.reply || {};
+      var li = el('li', { 'data-id': a.id, 'data-status': a.status });
+      li.appendChild(el('div', { className: 'item-head' },
+        el('strong', null, a.caseNo),
+        el('span', { className: 'status status-' + a.status }, t('st_' + a.status))));
+      li.appendChild(el('div', { className: 'kv' },
+        el('span', { className: 'k' }, t('lawyerLabel')), (l.name || '') + (l.firm ? '（' + l.firm + '）' : ''),
+        el('span', { className: 'k' }, ' · ' + t('licenseLabel')), el('span', { className: 'mono' }, l.license || '')));
+      li.appendChild(el('div', { className: 'kv' },
+        el('span', { className: 'k' }, t('decidedAt')), YJ.fmtTime(r.at),
+        el('span', { className: 'k' }, ' · ' + t('decidedBy')), r.byName || r.by || ''));
+      if (r.reason) li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'k' }, t('replyReason')), el('span', { className: 'reply-reason' }, r.reason)));
+      var hist = el('ol', { className: 'history' });
+      (a.history || []).forEach(function (h) {
+        hist.appendChild(el('li', null,
+          el('span', { className: 'muted when' }, YJ.fmtTime(h.at)), ' ',
+          el('strong', null, t('st_' + h.to)),
+          ' · ' + t('historyBy') + ' ' + who(a, h.by || ''),
+          h.reason ? '：' + h.reason : ''));
+      });
+      li.appendChild(el('details', { className: 'history-box' }, el('summary', null, t('historyTitle') + '（' + (a.history || []).length + '）'), hist));
+      list.appendChild(li);
+    });
+  }
+
+  function loadHandled(ev) {
+    if (ev) ev.preventDefault();
+    var form = YJ.$('#handled-form');
+    var q = ['status=handled'];
+    ['state', 'from', 'to'].forEach(function (k) {
+      var v = form.elements[k].value;
+      if (v) q.push(k + '=' + encodeURIComponent(v));
+    });
+    YJ.clearProblems(form);
+    return YJ.api('GET', '/applications?' + q.join('&')).then(function (data) {
+      var apps = (data && data.applications) || [];
+      var j = JSON.stringify(apps);
+      if (j === handledJSON && !ev) return;
+      handledJSON = j;
+      handledApps = apps;
+      renderHandled(apps);
+    }, function (err) {
+      YJ.showProblems(form, err);
     });
   }
 
@@ -1066,10 +1210,11 @@
   function start() {
     YJ.frame(c);
     YJ.onLang(function () {
-      renderQueue(queueApps); renderTOC(); renderFiles();
+      renderQueue(queueApps); renderHandled(handledApps); renderTOC(); renderFiles();
       renderComplaints(); renderStats(); renderOpinions(); fillWorkCases(); renderWork(); renderUnitNotices();
     });
     YJ.$('#queue-refresh').addEventListener('click', function () { queueJSON = ''; loadQueue(); });
+    YJ.$('#handled-form').addEventListener('submit', loadHandled);
     YJ.$('#case-select').addEventListener('change', loadMaterials);
     YJ.$('#volume').addEventListener('input', renderFiles);
     YJ.$('#upload-start').addEventListener('click', startUpload);
@@ -1095,10 +1240,11 @@
     YJ.$('#conclude').addEventListener('click', function () { showConcludeConfirm(true); });
     YJ.$('#conclude-no').addEventListener('click', function () { showConcludeConfirm(false); });
     YJ.$('#conclude-yes').addEventListener('click', conclude);
-    ['#queue', '#complaints', '#opinions', '#unit-notices'].forEach(function (sel) {
+    ['#queue', '#handled', '#complaints', '#opinions', '#unit-notices'].forEach(function (sel) {
       YJ.$(sel).appendChild(el('li', { className: 'muted' }, t('loading')));
     });
     loadQueue();
+    loadHandled();
     loadCases();
     loadComplaints();
     loadOpinions();

@@ -1,0 +1,186 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// testClerkDesk: the clerk's desk (issue 16, defects 2 and 7). A case with
+// no accepted scan is marked in the queue and its approval is refused with
+// the reason next to the card; each decision asks to be confirmed (a
+// cancelled one decides nothing; the refusal's reason box is the
+// refusal's), the two first buttons far apart at 375 px; a decided
+// application moves to 已办 with its history, found by state.
+func testClerkDesk(t *testing.T, e *browserEnv) {
+	s, base := e.s, e.base
+	const unit = "镇检察院"
+	clerkTok := token(t, s, auth.Identity{Subject: "clerk04", Name: "钱书记员", Role: auth.Clerk, Unit: unit})
+	call := func(tok, method, path string, body any, want int, out any) {
+		t.Helper()
+		var rd io.Reader
+		if raw, ok := body.([]byte); ok {
+			rd = bytes.NewReader(raw)
+		} else if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+		}
+		if out != nil {
+			if err := json.Unmarshal(raw, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// apply registers case no (with one accepted scan when scanned) and a
+	// lawyer's application on it.
+	apply := func(no, lic, name string, scanned bool) string {
+		var c struct{ ID string }
+		call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": no, "title": "吴某某盗窃案", "stage": "prosecution_review",
+			"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"吴某某"}}, http.StatusCreated, &c)
+		if scanned {
+			var m struct{ ID, UploadURL string }
+			data := testpdf.Text("DESK-" + no)
+			call(clerkTok, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1,
+				"title": "起诉意见书", "filename": "01.pdf", "size": len(data)}, http.StatusCreated, &m)
+			call("", "PUT", strings.TrimPrefix(m.UploadURL, base), data, http.StatusOK, nil)
+		}
+		lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: name, Role: auth.Lawyer})
+		var atts []string
+		for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+			var a struct{ ID, UploadURL string }
+			doc := testpdf.Text(kind)
+			call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
+			call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
+			atts = append(atts, a.ID)
+		}
+		s.Queue.Wait()
+		var app struct{ ID string }
+		call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": no, "client": "吴某某", "attachments": atts,
+			"lawyer": map[string]string{"name": name, "license": lic, "firm": "某律所", "phone": "13600000000"}}, http.StatusCreated, &app)
+		return app.ID
+	}
+	waiting := apply("京检刑诉〔2026〕71号", "11101201910071111", "郑律师", false)
+	scanned := apply("京检刑诉〔2026〕72号", "11101201910072222", "冯律师", true)
+	status := func(id string) string {
+		var a struct{ Status string }
+		call(clerkTok, "GET", "/api/v1/applications/"+id, nil, http.StatusOK, &a)
+		return a.Status
+	}
+	card := func(id string) string { return `#queue li[data-id="` + id + `"]` }
+
+	clerk := newTab(t, e.browser, "clerk-desk", base, e.artifacts)
+	clerk.signIn(clerkTok, "/clerk")
+	clerk.wait("both applications in the queue", `document.querySelector('`+card(waiting)+`') && document.querySelector('`+card(scanned)+`')`, 15*time.Second)
+
+	// Defect 2: the case without scans is marked, and its approval refused
+	// with the reason next to the card.
+	if got := clerk.text(card(waiting)); !strings.Contains(got, "等待扫描件") || !strings.Contains(got, "尚无已通过检查的卷宗材料") {
+		t.Errorf("the card of a case without scans does not say so: %q", got)
+	}
+	if got := clerk.text(card(scanned)); strings.Contains(got, "等待扫描件") {
+		t.Errorf("the card of a scanned case says it waits for scans: %q", got)
+	}
+	clerk.do("approve the case without scans", chromedp.Click(chromedp.CSS(card(waiting)+` button.approve`)))
+	clerk.wait("the approval's confirmation", `!document.querySelector('`+card(waiting)+` .confirm-approve').hidden`, 5*time.Second)
+	clerk.do("confirm", chromedp.Click(chromedp.CSS(card(waiting)+` button.approve-yes`)))
+	clerk.wait("the refusal next to the card", `/尚无已通过检查的卷宗材料，暂不能批准/.test(document.querySelector('`+card(waiting)+` [data-error-for="_"]:not([hidden])') ? document.querySelector('`+card(waiting)+` [data-error-for="_"]').textContent : '')`, 10*time.Second)
+	if st := status(waiting); st != "pending_review" {
+		t.Errorf("after the refused approval the application is %q, want pending_review", st)
+	}
+	if open := eval[bool](clerk, `!document.querySelector('`+card(waiting)+` .confirm-approve').hidden`); open {
+		t.Error("the refused approval leaves its confirmation open")
+	}
+	clerk.shot("awaiting-scans-1280")
+
+	// Defect 7: a cancelled confirmation decides nothing.
+	clerk.do("approve, then cancel", chromedp.Click(chromedp.CSS(card(scanned)+` button.approve`)))
+	if got := clerk.text(card(scanned) + ` .confirm-approve`); !strings.Contains(got, "确认批准 冯律师 查阅 京检刑诉〔2026〕72号") {
+		t.Errorf("the approval's confirmation reads %q", got)
+	}
+	clerk.shot("approve-confirm-1280")
+	clerk.do("cancel", chromedp.Click(chromedp.CSS(card(scanned)+` button.approve-no`)))
+	if hidden := eval[bool](clerk, `document.querySelector('`+card(scanned)+` .confirm-approve').hidden && !document.querySelector('`+card(scanned)+` .decide-actions').hidden`); !hidden {
+		t.Error("cancelling leaves the confirmation open")
+	}
+	if st := status(scanned); st != "pending_review" {
+		t.Fatalf("a cancelled approval decided the application: %q", st)
+	}
+
+	// At 375 px: no reason box until the refusal is chosen, the two first
+	// buttons far apart, nothing wider than the phone.
+	clerk.viewport(375, 800)
+	if vis := eval[bool](clerk, `document.querySelector('`+card(scanned)+` textarea').offsetParent !== null`); vis {
+		t.Error("the refusal's reason box shows before the refusal is chosen")
+	}
+	gap := eval[float64](clerk, `(function(){var a=document.querySelector('`+card(scanned)+` button.approve').getBoundingClientRect(),r=document.querySelector('`+card(scanned)+` button.refuse').getBoundingClientRect();return Math.max(r.left-a.right, r.top-a.bottom)})()`)
+	if gap < 48 {
+		t.Errorf("at 375 px 批准 and 不予许可 are %.0f px apart, want at least 48 (not mis-tappable)", gap)
+	}
+	clerk.noHorizontalScroll("/clerk queue")
+	clerk.shot("queue-375")
+	clerk.do("choose the refusal", chromedp.Click(chromedp.CSS(card(scanned)+` button.refuse`)))
+	clerk.do("confirm without a reason", chromedp.Click(chromedp.CSS(card(scanned)+` button.refuse-yes`)))
+	clerk.wait("the reason error", `document.querySelector('`+card(scanned)+` [data-error-for="reason"]:not([hidden])')`, 5*time.Second)
+	clerk.shot("refuse-confirm-375")
+	clerk.do("cancel the refusal", chromedp.Click(chromedp.CSS(card(scanned)+` button.refuse-no`)))
+	if st := status(scanned); st != "pending_review" {
+		t.Fatalf("a cancelled refusal decided the application: %q", st)
+	}
+
+	// Approve with confirmation: the card leaves the queue for 已办, with
+	// its history.
+	clerk.do("approve", chromedp.Click(chromedp.CSS(card(scanned)+` button.approve`)))
+	clerk.do("confirm", chromedp.Click(chromedp.CSS(card(scanned)+` button.approve-yes`)))
+	clerk.wait("the card gone and in 已办", `!document.querySelector('`+card(scanned)+`') && document.querySelector('#handled li[data-id="`+scanned+`"]')`, 15*time.Second)
+	done := `#handled li[data-id="` + scanned + `"]`
+	if got := clerk.text(card(waiting)); !strings.Contains(got, "暂不能批准") {
+		t.Errorf("after the queue refreshed, the card no longer says why it was not approved: %q", got)
+	}
+	clerk.do("open its history", chromedp.Click(chromedp.CSS(done+` details > summary`)))
+	got := clerk.text(done)
+	for _, want := range []string{"京检刑诉〔2026〕72号", "冯律师", "决定人钱书记员", "办理经过", "已提交", "待审查", "已批准", "经办 钱书记员"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the handled item lacks %q:\n%s", want, got)
+		}
+	}
+	clerk.noHorizontalScroll("/clerk handled list")
+	clerk.do("scroll to 已办", chromedp.ScrollIntoView(chromedp.CSS("#handled-card")))
+	clerk.shot("handled-375")
+	clerk.do("only the refused", chromedp.SetValue(chromedp.CSS("#handled-state"), "refused"), chromedp.Click(chromedp.CSS(`#handled-form button[type="submit"]`)))
+	clerk.wait("the filter applied", `!document.querySelector('`+done+`') && /没有符合条件的已办申请/.test(document.querySelector('#handled').textContent)`, 10*time.Second)
+	eval[int](clerk, `document.querySelector('#handled-state').selectedIndex = 0`) // all states
+	clerk.do("a bad range", chromedp.SetValue(chromedp.CSS("#handled-from"), "2026-12-02"),
+		chromedp.SetValue(chromedp.CSS("#handled-to"), "2026-12-01"), chromedp.Click(chromedp.CSS(`#handled-form button[type="submit"]`)))
+	clerk.wait("the range error", `/起始日期应不晚于截止日期/.test(document.querySelector('#handled-form [data-error-for="_"]').textContent)`, 10*time.Second)
+	clerk.do("today's decisions", chromedp.SetValue(chromedp.CSS("#handled-from"), ""), chromedp.SetValue(chromedp.CSS("#handled-to"), ""),
+		chromedp.Click(chromedp.CSS(`#handled-form button[type="submit"]`)))
+	clerk.wait("the approval again", `document.querySelector('`+done+`')`, 10*time.Second)
+	clerk.viewport(1280, 800)
+	clerk.do("open its history", chromedp.Click(chromedp.CSS(done+` details > summary`)))
+	clerk.do("scroll to 已办", chromedp.ScrollIntoView(chromedp.CSS("#handled-card")))
+	clerk.shot("handled-1280")
+	clerk.checkClean()
+}
