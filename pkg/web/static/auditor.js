@@ -60,10 +60,10 @@
   var c = YJ.requireRole('auditor');
   if (!c) return;
 
-  // The labels of roles, results, actions and detail keys (audit.Labels),
-  // the same the CSV export uses. In English the page shows the codes.
+  // The labels of roles, results, actions and detail keys (audit.Labels,
+  // which web.New writes into the page), the same the CSV export uses. In English the page shows the codes.
   var labels = { actions: {}, results: {}, roles: {}, details: {}, values: {} };
-  try { labels = JSON.parse(YJ.$('#audit-labels').textContent); } catch (e) { /* codes only */ }
+  try { labels = JSON.parse(YJ.$('#audit-labels').getAttribute('data-labels')); } catch (e) { /* codes only */ }
   function zh() { return YJ.lang() !== 'en'; }
   function label(kind, code) {
     code = code === null || code === undefined ? '' : String(code);
