@@ -22,8 +22,9 @@ import (
 // Status is where an application stands.
 type Status string
 
-// The states. Submitted and PendingReview wait for a clerk; Refused and
-// Expired are ends; every end carries a reply.
+// The states. Submitted and PendingReview wait for a clerk; Refused is an
+// end; Expired ends the review until a new link reopens it (Reopen); every
+// end carries a reply.
 const (
 	Submitted     Status = "submitted"
 	PendingReview Status = "pending_review"
@@ -40,7 +41,10 @@ var transitions = map[Status][]Status{
 	Submitted:     {PendingReview, Refused},
 	PendingReview: {Approved, Refused},
 	Approved:      {Ready, Refused},
-	Ready:         {Expired, Refused, Ready}, // Ready→Ready: a new copy after the case changed
+	Ready:         {Expired, Refused, Ready}, // Ready→Ready: a new copy after the case changed, or a new link
+	// Expired→Ready: a new link after the old one expired (Reopen): the
+	// counter and the clock deter leaks, they never end a lawyer's review.
+	Expired: {Ready},
 }
 
 // CanMove reports whether from→to is allowed.
@@ -503,6 +507,59 @@ func (r *Repo) Update(ctx context.Context, id string, fn func(*Application) erro
 		}
 		return a, nil
 	})
+}
+
+// ErrLiveElsewhere is returned by Reopen when the lawyer has applied for
+// the case again since: that application is the live one.
+var ErrLiveElsewhere = errors.New("application: the lawyer has another live application for this case")
+
+// Reopen applies fn, which makes ended application id live again, after
+// claiming the application's live key back (see Create): if the lawyer has
+// applied for the case again meanwhile, it returns ErrLiveElsewhere and
+// changes nothing.
+func (r *Repo) Reopen(ctx context.Context, id string, fn func(*Application) error) (*Application, error) {
+	a, err := r.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	lpk, lsk := liveKey(a.Lawyer.License, a.CaseID)
+	claimed := false
+	for range 50 {
+		if _, err := r.T.Put(ctx, store.Item{PK: lpk, SK: lsk, Data: []byte(a.ID)}); err == nil {
+			claimed = true
+			break
+		} else if !errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("application: claim live key: %w", err)
+		}
+		it, err := r.T.Get(ctx, lpk, lsk)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if string(it.Data) == a.ID {
+			break // ours already
+		}
+		other, err := r.Get(ctx, string(it.Data))
+		if err == nil && other.Status.Live() {
+			return nil, ErrLiveElsewhere
+		}
+		if errors.Is(err, store.ErrNotFound) && time.Since(r.liveAge(it)) <= 30*time.Second {
+			return nil, ErrLiveElsewhere // being created now
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		_ = r.T.Delete(ctx, lpk, lsk, it.Version) // stale marker of an ended application
+	}
+	got, err := r.Update(ctx, id, fn)
+	if err != nil && claimed {
+		if it, gerr := r.T.Get(ctx, lpk, lsk); gerr == nil && string(it.Data) == a.ID {
+			_ = r.T.Delete(ctx, lpk, lsk, it.Version)
+		}
+	}
+	return got, err
 }
 
 func (r *Repo) list(ctx context.Context, q store.Query, keep func(*Application) bool) ([]*Application, error) {

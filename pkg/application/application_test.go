@@ -218,6 +218,7 @@ func TestCanMove(t *testing.T) {
 		{PendingReview, Approved}: true, {PendingReview, Refused}: true,
 		{Approved, Ready}: true, {Approved, Refused}: true,
 		{Ready, Ready}: true, {Ready, Expired}: true, {Ready, Refused}: true,
+		{Expired, Ready}: true, // a new link after the old one expired (Reopen)
 	}
 	for _, from := range all {
 		for _, to := range all {

@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/yuejuan/yuejuan/pkg/application"
 )
 
 // TestRenewLink: a lawyer whose link is used up asks for a new one and
@@ -103,6 +106,22 @@ func TestRenewLink(t *testing.T) {
 	if a := ts.call(w.lawyerA, "POST", path+"/link", nil); a.status != http.StatusTooManyRequests ||
 		!strings.Contains(string(a.body), "renew_limited") || !strings.Contains(string(a.body), "每 24 小时最多 3 次") {
 		t.Errorf("a fourth renewal in a day: %d %s", a.status, a.body)
+	}
+	// An application the deadline job ended with its link's expiry is
+	// renewed the same way, and live again (as the job moves it).
+	if _, err := ts.s.API.Apps.Update(t.Context(), w.appID, func(a *application.Application) error {
+		return a.Move(application.Expired, "system", "下载链接已到期", time.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	v = view{}
+	ts.must(w.lawyerA, "GET", path, nil, http.StatusOK, &v)
+	if v.Status != "expired" || !v.Renewable || v.Link != nil {
+		t.Fatalf("expired: %s renewable %v link %+v", v.Status, v.Renewable, v.Link)
+	}
+	ts.must(w.clerkA, "POST", path+"/link", map[string]string{"reason": "律师申请延长阅卷期限"}, http.StatusOK, &v)
+	if v.Status != "ready" {
+		t.Fatalf("renewed after expiry: %s", v.Status)
 	}
 	// The clerk reissues only with a reason.
 	if a := ts.call(w.clerkA, "POST", path+"/link", map[string]string{}); a.status != http.StatusUnprocessableEntity || !strings.Contains(string(a.body), "理由") {

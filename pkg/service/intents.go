@@ -103,7 +103,7 @@ func (s *Service) resolvers() map[audit.Action]audit.Resolver {
 			// The renewal's move carries the intent's instant and actor.
 			by := Owner(auth.Identity{Subject: e.Actor, Role: auth.Role(e.Role)})
 			return slices.ContainsFunc(app.History, func(t application.Transition) bool {
-				return t.From == application.Ready && t.To == application.Ready && t.By == by && t.At.Equal(e.Time)
+				return t.To == application.Ready && t.By == by && t.At.Equal(e.Time)
 			}), nil
 		},
 		audit.DecisionRecord: func(ctx context.Context, e audit.Event) (bool, error) {

@@ -103,7 +103,7 @@ func (s *Service) LawyerLink(ctx context.Context, c Caller, id, rng string) (*li
 	if err != nil {
 		return nil, err
 	}
-	if app.Status != application.Ready || app.LinkID == "" {
+	if app.Status != application.Ready && app.Status != application.Expired || app.LinkID == "" {
 		return nil, Fail(NotReady, msg.NotReady)
 	}
 	return s.usableLink(ctx, app.LinkID, rng)
@@ -325,10 +325,11 @@ type LinkWatcher interface {
 }
 
 // Renewable reports whether the lawyer of app may ask for a new link now:
-// the application is ready and its link is used up or past its expiry
+// the application is ready and its link is used up or past its expiry, or
+// it ended because the link expired
 // (docs/design.md, "The download counter never blocks review").
 func (s *Service) Renewable(ctx context.Context, app *application.Application) bool {
-	if app.Status != application.Ready || app.LinkID == "" {
+	if app.Status != application.Ready && app.Status != application.Expired || app.LinkID == "" {
 		return false
 	}
 	l, err := s.Links.Get(ctx, app.LinkID)
@@ -352,7 +353,7 @@ func (s *Service) RenewLink(ctx context.Context, c Caller, id, reason string) (*
 	if m := limits.DecisionReason.Check("reason", reason); m != "" {
 		return nil, InvalidError(casefile.Problems{{Field: "reason", Message: m}})
 	}
-	if app.Status != application.Ready || app.LinkID == "" {
+	if app.Status != application.Ready && app.Status != application.Expired || app.LinkID == "" {
 		return nil, Fail(NotReady, msg.NotReady)
 	}
 	old, err := s.Links.Get(ctx, app.LinkID)
@@ -396,14 +397,24 @@ func (s *Service) RenewLink(ctx context.Context, c Caller, id, reason string) (*
 		s.Finish(ctx, err, in)
 		return nil, internal(err)
 	}
-	updated, err := s.Apps.Update(ctx, app.ID, func(x *application.Application) error {
-		if x.Status != application.Ready || x.LinkID != old.ID {
+	move := func(x *application.Application) error {
+		if x.Status != app.Status || x.LinkID != old.ID {
 			return errLinkMoved
 		}
 		x.LinkID = l.ID
 		return x.Move(application.Ready, by, reason, now)
-	})
+	}
+	var updated *application.Application
+	if app.Status == application.Expired {
+		// Ended by the expiry: live again, unless the lawyer applied anew.
+		updated, err = s.Apps.Reopen(ctx, app.ID, move)
+	} else {
+		updated, err = s.Apps.Update(ctx, app.ID, move)
+	}
 	s.Finish(ctx, err, in)
+	if errors.Is(err, application.ErrLiveElsewhere) {
+		return nil, &Error{Code: NotReady, Message: string(msg.RenewLiveElsewhere), Err: err}
+	}
 	if errors.Is(err, errLinkMoved) {
 		// Renewed (or refused) by a concurrent request: answer what is now.
 		cur, err := s.Apps.Get(ctx, app.ID)
@@ -427,12 +438,12 @@ func (s *Service) RenewLink(ctx context.Context, c Caller, id, reason string) (*
 var errLinkMoved = errors.New("service: the application's link changed meanwhile")
 
 // renewalAllowed says whether by may renew app's link at now, and if not,
-// when next: at most RenewalsPerDay of their renewals (Ready → Ready moves
-// by them) in the last 24 hours.
+// when next: at most RenewalsPerDay of their renewals (moves to Ready from
+// Ready or Expired by them) in the last 24 hours.
 func renewalAllowed(app *application.Application, by string, now time.Time) (time.Time, bool) {
 	var recent []time.Time
 	for _, t := range app.History {
-		if t.From == application.Ready && t.To == application.Ready && t.By == by && now.Sub(t.At) < 24*time.Hour {
+		if (t.From == application.Ready || t.From == application.Expired) && t.To == application.Ready && t.By == by && now.Sub(t.At) < 24*time.Hour {
 			recent = append(recent, t.At)
 		}
 	}

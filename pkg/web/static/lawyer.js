@@ -266,7 +266,7 @@
       if (a.status === 'approved') {
         li.appendChild(el('div', { className: 'kv muted' }, t('preparing')));
       }
-      if (a.status === 'ready' && a.renewable) {
+      if (a.renewable) {
         // The counter deters leaks, never blocks review: a used-up or
         // expired link is said as it is, with a new one a click away.
         var used = a.link && a.link.downloadsLeft === 0;
