@@ -1,0 +1,163 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// testRenewLink (issue 16, defect 3): a lawyer who used up the link's
+// downloads sees so on her page — no download button, no "还可下载 0 次" —
+// with a "申请新链接" button; the old link's page names the handler's unit,
+// name and phone and leads back; one click gives a new link, and she
+// downloads again at once. The card shows the receipt number and the
+// case's name (defect 9), and she applied with the case number typed
+// with （２０２６） (defect 4).
+func testRenewLink(t *testing.T, e *browserEnv) {
+	s, base := e.s, e.base
+	const (
+		unit   = "海淀区检察院"
+		caseNo = "京海检刑诉〔2026〕77号"
+		lic    = "11101201910077777"
+	)
+	clerkTok := token(t, s, auth.Identity{Subject: "clerk07", Name: "钱书记员", Role: auth.Clerk, Unit: unit})
+	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "吴律师", Role: auth.Lawyer})
+	call := func(tok, method, path string, body any, want int, out any) {
+		t.Helper()
+		var rd io.Reader
+		if raw, ok := body.([]byte); ok {
+			rd = bytes.NewReader(raw)
+		} else if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+		}
+		if out != nil {
+			if err := json.Unmarshal(raw, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var c struct{ ID string }
+	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "吴某某合同诈骗案", "stage": "prosecution_review",
+		"onlineReview": true, "handler": map[string]string{"name": "郑检察官", "phone": "010-88886666"}, "defendants": []string{"吴某某"}}, http.StatusCreated, &c)
+	var m struct{ ID, UploadURL string }
+	data := testpdf.Text("RENEW-ONE")
+	call(clerkTok, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1,
+		"title": "起诉意见书", "filename": "01.pdf", "size": len(data)}, http.StatusCreated, &m)
+	call("", "PUT", strings.TrimPrefix(m.UploadURL, base), data, http.StatusOK, nil)
+	var atts []string
+	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+		var a struct{ ID, UploadURL string }
+		doc := testpdf.Text(kind)
+		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
+		call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
+		atts = append(atts, a.ID)
+	}
+	s.Queue.Wait()
+	var app struct {
+		ID, Status, Receipt string
+		Link                *struct{ URL string }
+	}
+	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": "京海检刑诉（２０２６）７７号", "client": "吴某某", "attachments": atts,
+		"lawyer": map[string]string{"name": "吴律师", "license": lic, "firm": "北京某某律师事务所", "phone": "13600000000"}}, http.StatusCreated, &app)
+	call(clerkTok, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
+	s.Queue.Wait()
+	call(lawyerTok, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &app)
+	if app.Status != "ready" || app.Link == nil {
+		t.Fatalf("application %s, link %v: want ready", app.Status, app.Link)
+	}
+	old := app.Link.URL
+	// Someone uses up the link's five downloads.
+	for i := range 5 {
+		resp, err := http.Get(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("download %d: %d", i+1, resp.StatusCode)
+		}
+	}
+
+	lawyer := newTab(t, e.browser, "lawyer-renew", base, e.artifacts)
+	lawyer.viewport(1280, 900)
+	lawyer.signIn(lawyerTok, "/lawyer")
+	card := `#apps li[data-id="` + app.ID + `"]`
+	lawyer.wait("the used-up link said as it is", `document.querySelector('`+card+` button.renew')`, 15*time.Second)
+	got := lawyer.text(card)
+	for _, want := range []string{"下载次数已用完（有效期至", "申请新链接", "受理回执号", app.Receipt, "吴某某合同诈骗案", caseNo, "郑检察官", "010-88886666"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the used-up card lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "还可下载 0 次") || eval[bool](lawyer, `!!document.querySelector('`+card+` a.download')`) {
+		t.Errorf("the used-up card still offers a download:\n%s", got)
+	}
+	lawyer.shot("used-up-1280")
+	lawyer.viewport(375, 800)
+	lawyer.noHorizontalScroll("/lawyer with a used-up link")
+	lawyer.shot("used-up-375")
+
+	// The old link, opened in the browser: whom to call, and the way back.
+	lawyer.do("open the used-up link", chromedp.Navigate(old))
+	lawyer.wait("the door's page", `/下载次数已用完/.test(document.body.textContent)`, 10*time.Second)
+	door := lawyer.text("body")
+	for _, want := range []string{"承办单位：" + unit, "承办人：郑检察官", "联系电话：010-88886666", "申请新链接"} {
+		if !strings.Contains(door, want) {
+			t.Errorf("the used-up link's page lacks %q:\n%s", want, door)
+		}
+	}
+	lawyer.shot("door-used-up-375")
+	lawyer.viewport(1280, 900)
+	lawyer.shot("door-used-up-1280")
+	lawyer.do("back to the lawyer's page", chromedp.Click(chromedp.CSS(`a[href$="/lawyer"]`)))
+	lawyer.wait("the lawyer's page again", `location.pathname === '/lawyer' && document.querySelector('`+card+` button.renew')`, 15*time.Second)
+
+	lawyer.do("ask for a new link", chromedp.Click(chromedp.CSS(card+` button.renew`)))
+	lawyer.wait("the new link", `document.querySelector('`+card+` a.download') && /还可下载 5 次/.test(document.querySelector('`+card+`').textContent)`, 15*time.Second)
+	if st := lawyer.text("#apps-status"); !strings.Contains(st, "已签发新链接") {
+		t.Errorf("after the renewal the page says %q", st)
+	}
+	lawyer.shot("renewed-1280")
+	href := eval[string](lawyer, `document.querySelector('`+card+` a.download').href`)
+	if href == old {
+		t.Fatal("the page offers the used-up link again")
+	}
+	resp, err := http.Get(href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("the new link: %d, not a PDF", resp.StatusCode)
+	}
+	lawyer.wait("the download counted", `/还可下载 4 次/.test(document.querySelector('`+card+`').textContent)`, 15*time.Second)
+	lawyer.viewport(375, 800)
+	lawyer.noHorizontalScroll("/lawyer after a renewal")
+	lawyer.shot("renewed-375")
+	lawyer.checkClean()
+}
