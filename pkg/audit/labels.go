@@ -60,7 +60,7 @@ var detailLabels = map[string]string{
 	"until": "锁定至", "to": "发往", "notice": "通知", "attempt": "尝试次数", "issuer": "签发方", "budget": "时限",
 	"maxPages": "页数上限", "dossierPages": "卷宗页数", "maxBytes": "字节上限", "final": "最终", "decrypted": "已解除限制",
 	"repaired": "已修复", "counted": "已计数", "changed": "已变更", "appended": "已补记", "settledAt": "补记时间",
-	"nextAttemptAt": "下次尝试时间", "failures": "失败次数", "file": "文件",
+	"nextAttemptAt": "下次尝试时间", "failures": "失败次数", "file": "文件", "range": "续传范围",
 }
 
 // detailValues say in Chinese the detail values that are words of the
@@ -76,6 +76,7 @@ var detailValues = map[string]string{
 	"unanswered opinions": "有未答复的书面意见", "too large": "超出卷宗上限",
 	"unknown": "账号不存在", "password": "密码错误", "locked": "账号已锁定", "disabled": "账号已停用",
 	"csv": "CSV", "ndjson": "NDJSON",
+	"link": "下载链接", "login": "登录后下载",
 }
 
 // DetailLabel is a detail key in Chinese, or the key itself.
@@ -99,11 +100,14 @@ func DetailValue(v string) string {
 }
 
 // DescribeDetail is a record's detail as one line of Chinese text,
-// "原因：非本人；接口：GET /api/v1/…", keys in a fixed (sorted) order.
+// "原因：非本人；接口：GET /api/v1/…", keys in a fixed (sorted) order;
+// empty values are left out (the JSON keeps them).
 func DescribeDetail(d map[string]string) string {
 	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
+	for k, v := range d {
+		if v != "" {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	parts := make([]string, len(keys))

@@ -6,14 +6,16 @@ import (
 )
 
 // TestDescribeDetail: the auditor reads a record's detail as Chinese
-// text: keys named (an unknown one as it is), words of the code said, times in Beijing time, text a
-// person wrote as written, keys in a fixed order.
+// text: keys named (an unknown one as it is), words of the code said,
+// times in Beijing time, empty values left out, text a person wrote as
+// written, keys in a fixed order.
 func TestDescribeDetail(t *testing.T) {
 	got := DescribeDetail(map[string]string{
 		"reason":        "not the owner",
 		"linkExpiresAt": "2026-12-09T06:05:09Z",
 		"resume":        "false",
 		"note":          "委托手续不全",
+		"range":         "",
 	})
 	want := "链接到期时间：2026-12-09 14:05:09；note：委托手续不全；原因：非本人；续传：否"
 	if got != want {

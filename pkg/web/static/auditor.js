@@ -133,7 +133,7 @@
   // detailText is a record's detail as Chinese text, "原因：非本人；…".
   function detailText(d) {
     if (!d) return '';
-    return Object.keys(d).sort().map(function (k) {
+    return Object.keys(d).filter(function (k) { return d[k] !== ''; }).sort().map(function (k) {
       var v = String(d[k]);
       var shown = label('values', v);
       if (shown === v && zh() && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v) && beijing(v)) shown = beijingText(v);
