@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
@@ -159,5 +160,23 @@ func testRenewLink(t *testing.T, e *browserEnv) {
 	lawyer.viewport(375, 800)
 	lawyer.noHorizontalScroll("/lawyer after a renewal")
 	lawyer.shot("renewed-375")
+
+	// The deadline job ends the application when the link expires; the
+	// lawyer's page says so and a new link reopens it.
+	if _, err := s.API.Apps.Update(t.Context(), app.ID, func(a *application.Application) error {
+		return a.Move(application.Expired, "system", "下载链接已到期，阅卷结束", time.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	lawyer.do("reload", chromedp.Reload())
+	lawyer.wait("the expired application", `document.querySelector('`+card+` button.renew') && /下载链接已过期/.test(document.querySelector('`+card+`').textContent)`, 15*time.Second)
+	if eval[bool](lawyer, `!!document.querySelector('`+card+` a.download')`) {
+		t.Error("the expired card offers a download")
+	}
+	lawyer.shot("expired-375")
+	lawyer.viewport(1280, 900)
+	lawyer.shot("expired-1280")
+	lawyer.do("ask for a new link after the expiry", chromedp.Click(chromedp.CSS(card+` button.renew`)))
+	lawyer.wait("ready again", `document.querySelector('`+card+`[data-status="ready"] a.download')`, 15*time.Second)
 	lawyer.checkClean()
 }
