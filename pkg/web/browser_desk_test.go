@@ -144,6 +144,9 @@ func testClerkDesk(t *testing.T, e *browserEnv) {
 	clerk.do("choose the refusal", chromedp.Click(chromedp.CSS(card(scanned)+` button.refuse`)))
 	clerk.do("confirm without a reason", chromedp.Click(chromedp.CSS(card(scanned)+` button.refuse-yes`)))
 	clerk.wait("the reason error", `document.querySelector('`+card(scanned)+` [data-error-for="reason"]:not([hidden])')`, 5*time.Second)
+	if got := eval[string](clerk, `(function(){var ta=document.querySelector('`+card(scanned)+` textarea');return document.getElementById(ta.getAttribute('aria-describedby')).textContent})()`); got != "不予许可必须书面说明理由" {
+		t.Errorf("the reason box is described by %q, want its error", got)
+	}
 	clerk.shot("refuse-confirm-375")
 	clerk.do("cancel the refusal", chromedp.Click(chromedp.CSS(card(scanned)+` button.refuse-no`)))
 	if st := status(scanned); st != "pending_review" {

@@ -241,8 +241,8 @@
       var refuseNo = el('button', { type: 'button', className: 'secondary refuse-no' }, t('cancel'));
       var refusePanel = el('div', { className: 'confirm confirm-refuse', role: 'group', hidden: true },
         el('label', { for: reasonId }, t('refuseReason')),
-        el('textarea', { id: reasonId, name: 'reason', rows: '3', value: typed[a.id] || '' }),
-        el('div', { className: 'error', 'data-error-for': 'reason', hidden: true }),
+        el('textarea', { id: reasonId, name: 'reason', rows: '3', value: typed[a.id] || '', 'aria-describedby': reasonId + '-error' }),
+        el('div', { id: reasonId + '-error', className: 'error', 'data-error-for': 'reason', hidden: true }),
         el('p', { className: 'muted' }, t('refuseConfirm', l.name || '', a.caseNo)),
         el('div', { className: 'buttons' }, refuseYes, refuseNo));
       form.appendChild(actions);
