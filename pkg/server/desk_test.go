@@ -9,11 +9,16 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
-// deskApp is an application of lawyer B pending review on a new case of
-// unit A that has no scan yet: the case's id and the application's.
+// deskLicense is the lawyer of the desk's applications: not licenseB, whose
+// list TestLawyerOnlyFields reads as "another lawyer's" on the shared server
+// and so must never hold a link of its own.
+const deskLicense = "11101201910066666"
+
+// deskApp is an application of the desk's lawyer pending review on a new case
+// of unit A that has no scan yet: the case's id and the application's.
 func (ts *tsrv) deskApp(clerk string) (caseID, appID string) {
 	ts.t.Helper()
-	lawyer := ts.token(auth.Lawyer, licenseB, "李律师", "")
+	lawyer := ts.token(auth.Lawyer, deskLicense, "李律师", "")
 	var c struct{ ID, CaseNo string }
 	ts.must(clerk, "POST", "/api/v1/cases", map[string]any{
 		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": "钱某某诈骗案", "stage": "prosecution_review", "onlineReview": true,
@@ -33,7 +38,7 @@ func (ts *tsrv) deskApp(clerk string) (caseID, appID string) {
 	}
 	var app struct{ ID string }
 	ts.must(lawyer, "POST", "/api/v1/applications", map[string]any{"caseNo": c.CaseNo, "client": "钱某某", "attachments": atts,
-		"lawyer": map[string]string{"name": "李律师", "license": licenseB, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
+		"lawyer": map[string]string{"name": "李律师", "license": deskLicense, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
 	return c.ID, app.ID
 }
 
