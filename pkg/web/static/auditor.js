@@ -70,21 +70,9 @@
     return zh() && labels[kind] && labels[kind][code] !== undefined ? labels[kind][code] : code;
   }
 
-  // Beijing time (UTC+8, no daylight saving), whatever zone the browser
-  // is in: the notices and the CSV say Beijing time too.
-  var WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
-  var WEEKDAYS_EN = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  function p2(x) { return (x < 10 ? '0' : '') + x; }
-  function beijing(iso) {
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) return null;
-    var b = new Date(d.getTime() + 8 * 3600 * 1000); // read with getUTC*
-    return {
-      date: b.getUTCFullYear() + '-' + p2(b.getUTCMonth() + 1) + '-' + p2(b.getUTCDate()),
-      weekday: (zh() ? WEEKDAYS : WEEKDAYS_EN)[b.getUTCDay()],
-      time: p2(b.getUTCHours()) + ':' + p2(b.getUTCMinutes()) + ':' + p2(b.getUTCSeconds())
-    };
-  }
+  // Beijing time whatever zone the browser is in (YJ.beijing): the
+  // notices and the CSV say Beijing time too.
+  var beijing = YJ.beijing;
   function beijingText(iso) {
     var b = beijing(iso);
     return b ? b.date + ' ' + b.weekday + ' ' + b.time : String(iso || '');

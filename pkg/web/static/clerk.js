@@ -44,7 +44,7 @@
     handledFrom: ['决定日期自', 'Decided from'],
     handledTo: ['至', 'to'],
     handledSearch: ['查询', 'Search'],
-    decidedAt: ['决定时间', 'Decided'],
+    decidedAt: ['决定时间（北京时间）', 'Decided (Beijing time)'],
     decidedBy: ['决定人', 'Decided by'],
     replyReason: ['理由', 'Reason'],
     historyTitle: ['办理经过', 'History'],
@@ -175,8 +175,9 @@
     concludeYes: ['确认办结', 'Conclude'],
     cancel: ['取消', 'Cancel'],
     concluded: ['{0} 已办结。', '{0} is concluded.'],
-    concludedAt: ['已于 {0} 办结', 'Concluded {0}'],
+    concludedAt: ['已于北京时间 {0} 办结', 'Concluded {0} (Beijing time)'],
     goReply: ['去答复', 'Answer it'],
+    unitNoticesIntro: ['时间均为北京时间。', 'Times are Beijing time.'],
     unitNoticesTitle: ['本单位通知（到期提醒、超期、新收申诉与意见）', 'Unit notices (due today, overdue, new complaints and opinions)'],
     unitNoticesEmpty: ['暂无通知。', 'No notices.'],
     noCase: ['请先在下方登记案件。', 'Register a case below first.']
@@ -792,7 +793,7 @@
       el('span', null, el('strong', null, t('ck_' + k.kind)), k.urgent ? el('span', { className: 'badge badge-urgent' }, t('urgent')) : null),
       el('span', { className: 'status status-' + k.status }, t('cs_' + k.status))));
     if (k.status === 'open') li.appendChild(el('div', { className: 'kv' }, YJ.deadlineNode(k)));
-    else li.appendChild(el('div', { className: 'kv muted' }, t('deadline') + ' ' + (k.deadline || '—')));
+    else li.appendChild(el('div', { className: 'kv muted' }, t('deadline') + ' ' + (YJ.fmtDate(k.deadline) || '—')));
     if (k.periodLabel) li.appendChild(el('div', { className: 'kv muted' }, t('periodLabel') + YJ.colon() + k.periodLabel));
     li.appendChild(el('div', { className: 'kv' },
       el('span', { className: 'k' }, k.caseNo ? t('caseNo') : t('unitLabel')), k.caseNo || k.unit,

@@ -41,7 +41,7 @@
     overdue: ['已超期', 'Overdue'],
     deadline: ['答复期限', 'Reply due'],
     deadlineUncertain: ['（节假日数据未覆盖，期限待核实）', '(holiday data missing: check the date)'],
-    submittedAt: ['提交时间', 'Submitted'],
+    submittedAt: ['提交时间（北京时间）', 'Submitted (Beijing time)'],
     uploading: ['上传中 {0}%', 'Uploading {0}%'],
     uploadFailed: ['上传失败：{0}', 'Upload failed: {0}'],
     uploadDone: ['已上传', 'Uploaded'],
@@ -268,12 +268,39 @@
 
   function clear(n) { while (n.firstChild) n.removeChild(n.firstChild); }
 
-  function fmtTime(iso) {
-    if (!iso) return '';
+  // Times are shown in Beijing time (Asia/Shanghai) whatever zone the
+  // browser is in: the notices, the SMS and the CSV export say Beijing
+  // time, and a lawyer travelling abroad must read the same clock.
+  var WEEKDAYS = [['周日', '周一', '周二', '周三', '周四', '周五', '周六'], ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']];
+  var BEIJING = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', hourCycle: 'h23', weekday: 'short',
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  function weekday(i) { return WEEKDAYS[lang() === 'en' ? 1 : 0][i]; }
+
+  // beijing splits an instant into its Beijing date, weekday and time
+  // (HH:MM:SS), or is null for what is not a time.
+  function beijing(iso) {
+    if (!iso) return null;
     var d = new Date(iso);
-    if (isNaN(d.getTime())) return String(iso);
-    var p = function (x) { return (x < 10 ? '0' : '') + x; };
-    return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + p(d.getHours()) + ':' + p(d.getMinutes());
+    if (isNaN(d.getTime())) return null;
+    var p = {};
+    BEIJING.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    return { date: p.year + '-' + p.month + '-' + p.day, weekday: weekday(WEEKDAYS[1].indexOf(p.weekday)),
+      time: p.hour + ':' + p.minute + ':' + p.second };
+  }
+
+  // fmtTime is an instant as "2026-12-09 周三 16:40", Beijing time.
+  function fmtTime(iso) {
+    var b = beijing(iso);
+    if (!b) return iso ? String(iso) : '';
+    return b.date + ' ' + b.weekday + ' ' + b.time.slice(0, 5);
+  }
+
+  // fmtDate is a civil date ("2026-12-09", a deadline) with its weekday:
+  // "2026-12-09 周三".
+  function fmtDate(day) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(day || ''));
+    if (!m) return day ? String(day) : '';
+    return day + ' ' + weekday(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay());
   }
 
   function fmtSize(n) {
@@ -284,7 +311,7 @@
 
   // deadlineNode shows the deadline, the working days left, or overdue.
   function deadlineNode(app) {
-    var box = el('span', { className: 'deadline' }, t('deadline') + ' ' + (app.deadline || '—'));
+    var box = el('span', { className: 'deadline' }, t('deadline') + ' ' + (fmtDate(app.deadline) || '—'));
     if (app.deadlineUncertain) box.appendChild(el('span', { className: 'muted' }, ' ' + t('deadlineUncertain')));
     if (app.overdue) {
       box.appendChild(el('span', { className: 'badge badge-overdue' }, t('overdue')));
@@ -546,7 +573,7 @@
   window.YJ = {
     t: t, lang: lang, colon: colon, setLang: setLang, onLang: onLang, addMessages: addMessages, applyI18n: applyI18n, apiText: apiText,
     who: who, signIn: signIn, requireRole: requireRole, signOut: signOut, frame: frame,
-    $: $, el: el, clear: clear, fmtTime: fmtTime, fmtSize: fmtSize, deadlineNode: deadlineNode, status: status,
+    $: $, el: el, clear: clear, fmtTime: fmtTime, fmtDate: fmtDate, beijing: beijing, fmtSize: fmtSize, deadlineNode: deadlineNode, status: status,
     telLink: telLink, contactNode: contactNode, noticeNode: noticeNode, noticeKey: noticeKey, keepTyped: keepTyped, typingIn: typingIn,
     api: api, ApiError: ApiError, upload: upload, sleep: sleep, showProblems: showProblems, clearProblems: clearProblems
   };

@@ -50,9 +50,9 @@
     approvedBy: ['已批准', 'Approved'],
     refusedBy: ['不予许可', 'Refused'],
     download: ['下载卷宗', 'Download dossier'],
-    linkInfo: ['链接有效期至 {0}，还可下载 {1} 次', 'Link valid until {0}; {1} download(s) left'],
+    linkInfo: ['链接有效期至 {0}（北京时间），还可下载 {1} 次', 'Link valid until {0} (Beijing time); {1} download(s) left'],
     linkGone: ['下载链接已被撤销，请联系承办人。', 'The download link was revoked; contact the case handler.'],
-    linkUsedUp: ['下载次数已用完（有效期至 {0}）。如需再次下载，可立即申请新链接。', 'All downloads used (link valid until {0}). Ask for a new link to download again at once.'],
+    linkUsedUp: ['下载次数已用完（有效期至 {0}，北京时间）。如需再次下载，可立即申请新链接。', 'All downloads used (link valid until {0}, Beijing time). Ask for a new link to download again at once.'],
     linkExpired: ['下载链接已过期。如需再次下载，可立即申请新链接。', 'The download link has expired. Ask for a new link to download again at once.'],
     linkUsedUpBadge: ['下载次数已用完', 'Downloads used up'],
     linkExpiredBadge: ['链接已过期', 'Link expired'],
@@ -65,8 +65,8 @@
     navComplaints: ['申诉控告', 'Complaints'],
     navOpinions: ['书面意见', 'Opinions'],
     noticesTitle: ['通知', 'Notices'],
-    noticesIntro: ['程序性决定、申请答复、卷宗可下载、链接即将到期等通知，最新的在前（同时以短信发送）。',
-      'Procedural decisions, answers to applications, dossiers ready and links about to expire, newest first (also sent by SMS).'],
+    noticesIntro: ['程序性决定、申请答复、卷宗可下载、链接即将到期等通知，最新的在前（同时以短信发送）；时间均为北京时间。',
+      'Procedural decisions, answers to applications, dossiers ready and links about to expire, newest first (also sent by SMS); times are Beijing time.'],
     noNotices: ['暂无通知。', 'No notices yet.'],
     complaintsTitle: ['申诉控告', 'Complaints'],
     complaintsIntro: ['检察机关或其工作人员阻碍您依法行使诉讼权利的，可以提出申诉控告。一般 10 日内书面答复；紧急的 3 个工作日内；会见受阻的 5 个工作日内（遇节假日顺延）。',
@@ -199,7 +199,7 @@
       return YJ.api('POST', '/applications', body).then(function (app) {
         var text;
         if (app.status === 'refused') text = t('appliedRefused', (app.reply && app.reply.reason) || '');
-        else text = t('applied', app.deadline || '—');
+        else text = t('applied', YJ.fmtDate(app.deadline) || '—');
         YJ.status(ok, text, app.status === 'refused' ? 'error' : 'ok');
         names.forEach(function (n) {
           slotInput(n).value = '';
@@ -247,7 +247,7 @@
       if (a.status === 'submitted' || a.status === 'pending_review') {
         li.appendChild(el('div', { className: 'kv' }, YJ.deadlineNode(a)));
       } else if (a.deadline) {
-        li.appendChild(el('div', { className: 'kv muted' }, t('deadline') + ' ' + a.deadline));
+        li.appendChild(el('div', { className: 'kv muted' }, t('deadline') + ' ' + YJ.fmtDate(a.deadline)));
       }
       var r = a.reply;
       if (r) {
@@ -381,7 +381,7 @@
       if (k.status === 'open') {
         li.appendChild(el('div', { className: 'kv' }, YJ.deadlineNode(k)));
       } else {
-        li.appendChild(el('div', { className: 'kv muted' }, t('deadline') + ' ' + (k.deadline || '—')));
+        li.appendChild(el('div', { className: 'kv muted' }, t('deadline') + ' ' + (YJ.fmtDate(k.deadline) || '—')));
       }
       if (k.periodLabel) li.appendChild(el('div', { className: 'kv muted' }, t('periodLabel') + YJ.colon() + k.periodLabel));
       li.appendChild(el('div', { className: 'quote' }, k.description || ''));
@@ -424,7 +424,7 @@
     };
     btn.disabled = true;
     YJ.api('POST', '/complaints', body).then(function (k) {
-      YJ.status(ok, t('cpFiled', k.deadline || '—', k.periodLabel || ''), 'ok');
+      YJ.status(ok, t('cpFiled', YJ.fmtDate(k.deadline) || '—', k.periodLabel || ''), 'ok');
       YJ.$('#cp-description').value = '';
       YJ.$('#cp-urgent').checked = false;
       complaintsJSON = '';

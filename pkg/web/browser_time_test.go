@@ -1,0 +1,208 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// testBeijingTimes (issue 16, defect 9): a lawyer and a clerk whose
+// browser is in Los Angeles read every time in Beijing time, the clock of
+// the notices: the lawyer's card shows the submission time and the
+// deadline with their weekdays, and the link's expiry exactly as the
+// "卷宗已生成" notice says it; the clerk's queue likewise.
+func testBeijingTimes(t *testing.T, e *browserEnv) {
+	s, base := e.s, e.base
+	const (
+		unit    = "朝阳区检察院"
+		caseNo  = "京朝检刑诉〔2026〕88号"
+		caseNo2 = "京朝检刑诉〔2026〕89号"
+		lic     = "11101201910088888"
+	)
+	clerkTok := token(t, s, auth.Identity{Subject: "clerk88", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
+	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "褚律师", Role: auth.Lawyer})
+	call := func(tok, method, path string, body any, want int, out any) {
+		t.Helper()
+		var rd io.Reader
+		if raw, ok := body.([]byte); ok {
+			rd = bytes.NewReader(raw)
+		} else if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+		}
+		if out != nil {
+			if err := json.Unmarshal(raw, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var c, c2 struct{ ID string }
+	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "褚某某职务侵占案", "stage": "prosecution_review",
+		"onlineReview": true, "handler": map[string]string{"name": "卫检察官", "phone": "010-88887777"}, "defendants": []string{"褚某某"}}, http.StatusCreated, &c)
+	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo2, "title": "陈某某挪用资金案", "stage": "prosecution_review",
+		"onlineReview": true, "handler": map[string]string{"name": "卫检察官", "phone": "010-88887777"}, "defendants": []string{"陈某某"}}, http.StatusCreated, &c2)
+	var m struct{ ID, UploadURL string }
+	data := testpdf.Text("TIME-ONE")
+	call(clerkTok, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1,
+		"title": "起诉意见书", "filename": "01.pdf", "size": len(data)}, http.StatusCreated, &m)
+	call("", "PUT", strings.TrimPrefix(m.UploadURL, base), data, http.StatusOK, nil)
+	type app struct {
+		ID, Status, SubmittedAt, Deadline string
+	}
+	apply := func(caseNo, client string) app {
+		var atts []string
+		for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+			var a struct{ ID, UploadURL string }
+			doc := testpdf.Text(kind)
+			call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
+			call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
+			atts = append(atts, a.ID)
+		}
+		s.Queue.Wait()
+		var a app
+		call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": client, "attachments": atts,
+			"lawyer": map[string]string{"name": "褚律师", "license": lic, "firm": "北京某某律师事务所", "phone": "13600000088"}}, http.StatusCreated, &a)
+		return a
+	}
+	ready, open := apply(caseNo, "褚某某"), apply(caseNo2, "陈某某")
+	call(clerkTok, "POST", "/api/v1/applications/"+ready.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
+	s.Queue.Wait()
+	call(lawyerTok, "GET", "/api/v1/applications/"+ready.ID, nil, http.StatusOK, &ready)
+	if ready.Status != "ready" {
+		t.Fatalf("application %s: want ready", ready.Status)
+	}
+
+	// What the page must say, in Beijing time, from the server's own
+	// values and the notice's text.
+	cst := time.FixedZone("CST", 8*3600)
+	weekdays := []string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+	submitted := func(a app) string {
+		at, err := time.Parse(time.RFC3339Nano, a.SubmittedAt)
+		if err != nil {
+			t.Fatalf("submittedAt %q: %v", a.SubmittedAt, err)
+		}
+		at = at.In(cst)
+		return at.Format("2006-01-02") + " " + weekdays[at.Weekday()] + " " + at.Format("15:04")
+	}
+	day := func(d string) string {
+		at, err := time.Parse("2006-01-02", d)
+		if err != nil {
+			t.Fatalf("deadline %q: %v", d, err)
+		}
+		return d + " " + weekdays[at.Weekday()]
+	}
+	var ns struct {
+		Notices []struct{ Kind, Body, ApplicationID string }
+	}
+	call(lawyerTok, "GET", "/api/v1/notices", nil, http.StatusOK, &ns)
+	var expires string
+	for _, n := range ns.Notices {
+		if n.Kind == "link.ready" && n.ApplicationID == ready.ID {
+			mm := regexp.MustCompile(`有效至 (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})`).FindStringSubmatch(n.Body)
+			if mm == nil {
+				t.Fatalf("the link notice names no expiry: %s", n.Body)
+			}
+			expires = day(mm[1]) + " " + mm[2]
+		}
+	}
+	if expires == "" {
+		t.Fatalf("no link.ready notice for %s in %+v", ready.ID, ns.Notices)
+	}
+
+	losAngeles := func(tb *tab) {
+		t.Helper()
+		// newTab put the tab in Beijing; this one is abroad.
+		for _, zone := range []string{"", "America/Los_Angeles"} {
+			if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone}); err != nil {
+				t.Fatalf("time zone %q: %v", zone, err)
+			}
+		}
+		if z := eval[string](tb, `Intl.DateTimeFormat().resolvedOptions().timeZone`); z != "America/Los_Angeles" {
+			t.Fatalf("the browser's zone is %q", z)
+		}
+	}
+	shots := "/tmp/shots16"
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shot := func(tb *tab, name string) {
+		tb.shot(name)
+		if png, err := os.ReadFile(filepath.Join(e.artifacts, tb.name+"-"+name+".png")); err == nil {
+			_ = os.WriteFile(filepath.Join(shots, "time-"+name+".png"), png, 0o644)
+		}
+	}
+
+	lawyer := newTab(t, e.browser, "lawyer-time", base, e.artifacts)
+	losAngeles(lawyer)
+	lawyer.viewport(1280, 900)
+	lawyer.signIn(lawyerTok, "/lawyer")
+	for _, a := range []app{ready, open} {
+		card := `#apps li[data-id="` + a.ID + `"]`
+		lawyer.wait("the card of "+a.ID, `document.querySelector('`+card+`')`, 15*time.Second)
+		got := lawyer.text(card)
+		wants := []string{"提交时间（北京时间）" + submitted(a)}
+		if a.ID == open.ID {
+			wants = append(wants, "答复期限 "+day(a.Deadline))
+		} else {
+			wants = append(wants, "链接有效期至 "+expires+"（北京时间）")
+		}
+		for _, want := range wants {
+			if !strings.Contains(got, want) {
+				t.Errorf("the lawyer's card %s lacks %q:\n%s", a.ID, want, got)
+			}
+		}
+	}
+	if got := lawyer.text("#notices-card"); !strings.Contains(got, "时间均为北京时间") {
+		t.Errorf("the notices do not say their zone:\n%s", got)
+	}
+	shot(lawyer, "lawyer-1280")
+	lawyer.viewport(375, 800)
+	lawyer.noHorizontalScroll("/lawyer in Los Angeles")
+	shot(lawyer, "lawyer-375")
+	lawyer.checkClean()
+
+	clerk := newTab(t, e.browser, "clerk-time", base, e.artifacts)
+	losAngeles(clerk)
+	clerk.viewport(1280, 900)
+	clerk.signIn(clerkTok, "/clerk")
+	card := `#queue li[data-id="` + open.ID + `"]`
+	clerk.wait("the open application in the queue", `document.querySelector('`+card+`')`, 15*time.Second)
+	got := clerk.text(card)
+	for _, want := range []string{"提交时间（北京时间）" + submitted(open), "答复期限 " + day(open.Deadline)} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the clerk's queue card lacks %q:\n%s", want, got)
+		}
+	}
+	shot(clerk, "clerk-1280")
+	clerk.viewport(375, 800)
+	clerk.noHorizontalScroll("/clerk in Los Angeles")
+	shot(clerk, "clerk-375")
+	clerk.checkClean()
+}
