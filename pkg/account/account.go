@@ -32,7 +32,12 @@ type Account struct {
 	Firm    string   `json:"firm,omitempty"`
 	Phone   string   `json:"phone,omitempty"`
 	Checked Checking `json:"checked,omitempty"`
-	Hash    string   `json:"hash"`
+	// The clerk's decision on the identity (DecideIdentity): who, when,
+	// and a rejection's reason.
+	CheckedBy   string    `json:"checkedBy,omitempty"`
+	CheckedAt   time.Time `json:"checkedAt,omitzero"`
+	CheckReason string    `json:"checkReason,omitempty"`
+	Hash        string    `json:"hash"`
 	// MustChange is set on an initial or reset password: the first sign-in
 	// asks for a new one before it goes on.
 	MustChange  bool      `json:"mustChange,omitempty"`
@@ -72,6 +77,13 @@ var (
 	ErrDisabled    = errors.New("account: disabled")
 	ErrExists      = errors.New("account: user name taken")
 	ErrNotFound    = errors.New("account: no such account")
+)
+
+// Errors of DecideIdentity.
+var (
+	ErrDecided      = errors.New("account: the identity was decided before")
+	ErrNoReason     = errors.New("account: a rejection needs its reason")
+	ErrNotCheckable = errors.New("account: not a registered lawyer's identity")
 )
 
 // What is wrong with a password being set.
@@ -261,6 +273,42 @@ func (d *Directory) Register(ctx context.Context, a Account, password string, fr
 	}
 	from.Subject, from.Role = a.Username, string(auth.Lawyer)
 	return &a, d.record(ctx, from, audit.AccountRegister, a.Username, audit.OK, map[string]string{"firm": a.Firm})
+}
+
+// DecideIdentity records a clerk's check of a registered lawyer's
+// identity: verified, or rejected with its reason. An identity is decided
+// once, from pending (ErrDecided after): the decision is shown on every
+// application card of the lawyer, and a second clerk must not silently
+// overturn the first; a decision made in error is an administrator's to
+// correct (not built yet). A staff account, or a lawyer made by an
+// administrator, has no identity to check (ErrNotCheckable).
+func (d *Directory) DecideIdentity(ctx context.Context, username string, decision Checking, reason string, by Actor) (*Account, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case decision != IdentityVerified && decision != IdentityRejected:
+		return nil, fmt.Errorf("account: unknown identity decision %q (verified or rejected)", decision)
+	case decision == IdentityRejected && reason == "":
+		return nil, ErrNoReason
+	}
+	a, err := d.update(ctx, username, func(a *Account) error {
+		switch {
+		case a.Role != auth.Lawyer || a.Checked == "":
+			return ErrNotCheckable
+		case a.Checked != IdentityPending:
+			return ErrDecided
+		}
+		now := d.now()
+		a.Checked, a.CheckReason, a.CheckedBy, a.CheckedAt, a.Changed = decision, reason, by.Subject, now, now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	detail := map[string]string{"decision": string(decision)}
+	if reason != "" {
+		detail["reason"] = reason
+	}
+	return a, d.record(ctx, by, audit.AccountIdentity, username, audit.OK, detail)
 }
 
 // Get returns the account of username.

@@ -176,6 +176,10 @@ const (
 	// the mobile number with a code sent to it; the identity awaits a
 	// clerk's check.
 	AccountRegister Action = "account.register"
+	// AccountIdentity is written when a clerk decides a registered
+	// lawyer's identity (detail decision: verified or rejected, and a
+	// rejection's reason); it is decided once.
+	AccountIdentity Action = "account.identity"
 )
 
 // The audit log itself.
@@ -245,6 +249,7 @@ var labels = map[Action]string{
 	AccountReset:    "重置初始密码",
 	AccountPassword: "修改密码",
 	AccountRegister: "律师注册",
+	AccountIdentity: "核验律师身份",
 
 	AuditQuery:  "查询审计日志",
 	AuditVerify: "校验审计日志",

@@ -67,7 +67,7 @@ var detailLabels = map[string]string{
 // code rather than text a person wrote.
 var detailValues = map[string]string{
 	"true": "是", "false": "否",
-	"approve": "批准", "reject": "不予许可",
+	"approve": "批准", "reject": "不予许可", "verified": "属实", "rejected": "不通过",
 	"no bearer token": "未携带登录凭据", "invalid token": "登录凭据无效",
 	"link_expired": "链接已过期", "link_revoked": "链接已撤销", "link_exhausted": "下载次数已用完",
 	"link_invalid": "链接无效", "link_foreign": "链接不属于当前用户",
