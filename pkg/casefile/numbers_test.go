@@ -27,9 +27,9 @@ func TestNormalizeCaseNo(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
-		"ＪＳ检刑诉〔2026〕1号": "JS检刑诉〔2026〕1号", // full-width letters
-		"京检刑诉(26)12号":      "京检刑诉(26)12号",   // not a year: left as typed
-		"京检刑诉〔2026〕12号之一":  "京检刑诉〔2026〕12号之一",
+		"ＪＳ检刑诉〔2026〕1号":   "JS检刑诉〔2026〕1号", // full-width letters
+		"京检刑诉(26)12号":     "京检刑诉(26)12号",   // not a year: left as typed
+		"京检刑诉〔2026〕12号之一": "京检刑诉〔2026〕12号之一",
 	} {
 		if got := NormalizeCaseNo(in); got != want {
 			t.Errorf("NormalizeCaseNo(%q) = %q, want %q", in, got, want)

@@ -65,9 +65,9 @@ const (
 	// handler and their phone.
 	DoorContact Text = "承办单位：%s　承办人：%s　联系电话：%s"
 	// DoorBack is the door page's link back to the lawyer's page.
-	DoorBack Text = "返回“我的阅卷申请”，申请新链接"
-	LinkGone        Text = "下载链接已失效。"
-	LinkGoneEN      Text = "The link is no longer valid."
+	DoorBack   Text = "返回“我的阅卷申请”，申请新链接"
+	LinkGone   Text = "下载链接已失效。"
+	LinkGoneEN Text = "The link is no longer valid."
 )
 
 // The messages of the use cases' rules.

@@ -54,7 +54,9 @@ func TestTypedNumbers(t *testing.T) {
 		t.Errorf("the same number in 【】 registered again: %d %s", a.status, a.body)
 	}
 
-	var page struct{ Events []struct{ Action, CaseID string } }
+	var page struct {
+		Events []struct{ Action, CaseID string }
+	}
 	ts.must(w.auditor, "GET", "/api/v1/audit/events?action=case.create&case="+url.QueryEscape(typed), nil, http.StatusOK, &page)
 	if len(page.Events) != 1 || page.Events[0].CaseID != w.caseID {
 		t.Errorf("audit events of case %q: %+v, want the one case.create of %s", typed, page.Events, w.caseID)

@@ -39,7 +39,9 @@ func TestReceipt(t *testing.T) {
 	if !found {
 		t.Errorf("the lawyer's list does not show the receipt %s and the case name: %+v", one.Receipt, list.Applications)
 	}
-	var notices struct{ Notices []struct{ Kind, Body, ApplicationID string } }
+	var notices struct {
+		Notices []struct{ Kind, Body, ApplicationID string }
+	}
 	a := ts.must(w.lawyerA, "GET", "/api/v1/notices", nil, http.StatusOK, &notices)
 	quoted := map[string]bool{}
 	for _, n := range notices.Notices {
