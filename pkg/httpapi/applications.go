@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/service"
@@ -36,6 +37,10 @@ type applicationOut struct {
 	// AwaitingScans: in a clerk's open queue, the case has no accepted
 	// scan yet, so the application cannot be approved.
 	AwaitingScans bool `json:"awaitingScans,omitempty"`
+	// LawyerIdentity: the applying lawyer's identity, pending, verified
+	// or rejected by a clerk; left out for a lawyer with no registered
+	// account.
+	LawyerIdentity account.Checking `json:"lawyerIdentity,omitempty"`
 }
 
 func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.Identity) {
@@ -66,7 +71,8 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 // one, as the URL of the download door.
 func (a *API) present(r *http.Request, id auth.Identity, app *application.Application) applicationOut {
 	v := a.View(r.Context(), a.caller(r, id), app)
-	out := applicationOut{Application: v.App, DaysLeft: v.DaysLeft, Overdue: v.Overdue, Renewable: v.Renewable}
+	out := applicationOut{Application: v.App, DaysLeft: v.DaysLeft, Overdue: v.Overdue, Renewable: v.Renewable,
+		LawyerIdentity: v.LawyerIdentity}
 	if v.Link != nil {
 		if tok, err := a.Signer.Token(v.Link); err == nil {
 			out.Link = &linkOut{URL: strings.TrimRight(a.PublicURL, "/") + "/d/" + tok, ExpiresAt: v.Link.ExpiresAt, DownloadsLeft: v.Link.Left()}

@@ -26,10 +26,11 @@ func statusOf(c service.Code) int {
 	case service.Invalid:
 		return http.StatusUnprocessableEntity
 	case service.NotFound, service.ApplicationNotFound, service.CaseNotFound, service.MaterialNotFound,
-		service.AttachmentNotFound, service.ComplaintNotFound, service.OpinionNotFound, service.BindingNotFound:
+		service.AttachmentNotFound, service.ComplaintNotFound, service.OpinionNotFound, service.BindingNotFound,
+		service.LawyerNotFound:
 		return http.StatusNotFound
 	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered, service.CaseConcluded,
-		service.DuplicateCase, service.NotReady, service.AwaitingScans:
+		service.DuplicateCase, service.NotReady, service.AwaitingScans, service.IdentityDecided:
 		return http.StatusConflict
 	case service.LinkExpired, service.LinkRevoked:
 		return http.StatusGone

@@ -107,6 +107,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /api/v1/cases/{id}/conclude", a.role(a.concludeCase, auth.Clerk))
 	mux.Handle("GET /api/v1/opinions", a.role(a.listOpinions, auth.Lawyer, auth.Clerk))
 	mux.Handle("GET /api/v1/opinions/{id}", a.role(a.getOpinion, auth.Lawyer, auth.Clerk, auth.Auditor))
+	mux.Handle("POST /api/v1/lawyers/{license}/identity", a.role(a.decideIdentity, auth.Clerk))
 	mux.Handle("POST /api/v1/opinions/{id}/reply", a.role(a.replyOpinion, auth.Clerk))
 	mux.Handle("POST /api/v1/complaints", a.role(a.createComplaint, auth.Lawyer))
 	mux.Handle("GET /api/v1/complaints", a.role(a.listComplaints, auth.Lawyer, auth.Clerk))

@@ -76,6 +76,9 @@ var routes = []route{
 	{"POST", "/api/v1/cases/{id}/conclude", []auth.Role{clerk}, resource, map[string]any{}},
 	{"GET", "/api/v1/opinions", []auth.Role{lawyer, clerk}, list, nil},
 	{"GET", "/api/v1/opinions/{id}", []auth.Role{lawyer, clerk, auditor}, resource, nil},
+	// A clerk of any unit checks a registered lawyer's identity: no
+	// unit owns it.
+	{"POST", "/api/v1/lawyers/{license}/identity", []auth.Role{clerk}, global, map[string]any{"decision": "verified"}},
 	{"POST", "/api/v1/opinions/{id}/reply", []auth.Role{clerk}, resource, map[string]any{}},
 	{"POST", "/api/v1/complaints", []auth.Role{lawyer}, create, map[string]any{}},
 	{"GET", "/api/v1/complaints", []auth.Role{lawyer, clerk}, list, nil},

@@ -18,7 +18,15 @@ const deskLicense = "11101201910066666"
 // of unit A that has no scan yet: the case's id and the application's.
 func (ts *tsrv) deskApp(clerk string) (caseID, appID string) {
 	ts.t.Helper()
-	lawyer := ts.token(auth.Lawyer, deskLicense, "李律师", "")
+	return ts.applyAs(clerk, deskLicense)
+}
+
+// applyAs is an application of the lawyer with practice certificate license
+// (李律师) pending review on a new case of unit A, registered by clerk, that
+// has no scan yet: the case's id and the application's.
+func (ts *tsrv) applyAs(clerk, license string) (caseID, appID string) {
+	ts.t.Helper()
+	lawyer := ts.token(auth.Lawyer, license, "李律师", "")
 	var c struct{ ID, CaseNo string }
 	ts.must(clerk, "POST", "/api/v1/cases", map[string]any{
 		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": "钱某某诈骗案", "stage": "prosecution_review", "onlineReview": true,
@@ -38,7 +46,7 @@ func (ts *tsrv) deskApp(clerk string) (caseID, appID string) {
 	}
 	var app struct{ ID string }
 	ts.must(lawyer, "POST", "/api/v1/applications", map[string]any{"caseNo": c.CaseNo, "client": "钱某某", "attachments": atts,
-		"lawyer": map[string]string{"name": "李律师", "license": deskLicense, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
+		"lawyer": map[string]string{"name": "李律师", "license": license, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
 	return c.ID, app.ID
 }
 

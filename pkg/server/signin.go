@@ -36,6 +36,8 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 		return err
 	}
 	s.Accounts = &account.Directory{T: s.table, Audit: log}
+	// Registered lawyers' identities are checked by clerks through the API.
+	s.API.Accounts = s.Accounts
 	secret := rand.Text() // the client lives as long as this process
 	p, err := provider.New(provider.Config{Issuer: issuer, Audience: cfg.Audience, Key: key, Directory: s.Accounts, Log: s.Log,
 		Notices: s.Notices, // registration codes, audited and retried like every notice; the outbox shows them

@@ -33,12 +33,18 @@ const (
 	AttachmentNotFound  Code = "attachment_not_found"
 	ComplaintNotFound   Code = "complaint_not_found"
 	OpinionNotFound     Code = "opinion_not_found"
+	// LawyerNotFound: no registered lawyer's account of that practice
+	// certificate number (or no account directory in this deployment).
+	LawyerNotFound Code = "lawyer_not_found"
 	// BindingNotFound: no explicit binding of the lawyer to the case.
 	BindingNotFound Code = "binding_not_found"
 	// DuplicateCase: the case number is registered already.
 	DuplicateCase Code = "duplicate_case"
 	// AlreadyDecided: the application was decided before.
 	AlreadyDecided Code = "already_decided"
+	// IdentityDecided: the lawyer's identity was verified or rejected
+	// before; it is decided once.
+	IdentityDecided Code = "identity_decided"
 	// AwaitingScans: an application cannot be approved while its case
 	// has no accepted scans (the dossier would have nothing to bind).
 	AwaitingScans Code = "awaiting_scans"

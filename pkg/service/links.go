@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
@@ -271,6 +272,9 @@ type ApplicationView struct {
 	// Renewable: the applying lawyer may ask for a new link now (their
 	// link is used up or expired, see RenewLink); the lawyer's alone.
 	Renewable bool
+	// LawyerIdentity is where the applying lawyer's identity stands
+	// (LawyerIdentity), so that every card shows whether it was checked.
+	LawyerIdentity account.Checking
 }
 
 // View is application app (one the caller may see) as caller c sees it,
@@ -292,6 +296,7 @@ func (s *Service) View(ctx context.Context, c Caller, app *application.Applicati
 	}
 	v := ApplicationView{App: &x, Link: s.LinkShown(ctx, c, app)}
 	v.Renewable = c.Role == auth.Lawyer && c.Subject == app.Lawyer.License && s.Renewable(ctx, app)
+	v.LawyerIdentity = s.LawyerIdentity(ctx, app.Lawyer.License)
 	if app.Status == application.Submitted || app.Status == application.PendingReview {
 		v.DaysLeft, v.Overdue = s.DueIn(app.Deadline)
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
@@ -34,6 +35,10 @@ type Service struct {
 	Lawyers    *procedure.Lawyers
 	Complaints *complaint.Repo
 	Opinions   *opinion.Repo
+	// Accounts is the embedded sign-in's user directory, where registered
+	// lawyers' identities are checked (nil: this deployment keeps no
+	// accounts, and applications show no identity state).
+	Accounts *account.Directory
 	// Notices records and delivers notices (nil: none are sent).
 	Notices *notify.Dispatcher
 	// Queue takes the jobs a use case causes (nil: none may be queued).
