@@ -116,6 +116,9 @@ type Directory struct {
 	// Lockout (defaults 5 and 15 minutes).
 	MaxFailures int
 	Lockout     time.Duration
+	// Verifier checks a registering lawyer's identity with an outside
+	// service (nil, or Manual: a clerk checks it).
+	Verifier Verifier
 }
 
 const listPK = "accounts"
@@ -249,7 +252,8 @@ func CheckRegistration(a Account) []string {
 }
 
 // Register creates the account of a lawyer who proved their mobile number:
-// usable at once, its identity pending a clerk's check.
+// usable at once, its identity pending a clerk's check unless the
+// directory's Verifier decides it at once.
 func (d *Directory) Register(ctx context.Context, a Account, password string, from Actor) (*Account, error) {
 	a.Name, a.Firm = strings.TrimSpace(a.Name), strings.TrimSpace(a.Firm)
 	a.Role, a.Unit = auth.Lawyer, ""
@@ -272,7 +276,10 @@ func (d *Directory) Register(ctx context.Context, a Account, password string, fr
 		return nil, err
 	}
 	from.Subject, from.Role = a.Username, string(auth.Lawyer)
-	return &a, d.record(ctx, from, audit.AccountRegister, a.Username, audit.OK, map[string]string{"firm": a.Firm})
+	if err := d.record(ctx, from, audit.AccountRegister, a.Username, audit.OK, map[string]string{"firm": a.Firm}); err != nil {
+		return &a, err
+	}
+	return d.verifyRegistered(ctx, &a, from)
 }
 
 // DecideIdentity records a clerk's check of a registered lawyer's
