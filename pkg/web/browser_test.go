@@ -403,6 +403,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("held dossier", func(t *testing.T) { testHeldDossier(t, e) })
 	t.Run("renew link", func(t *testing.T) { testRenewLink(t, e) })
 	t.Run("clerk desk", func(t *testing.T) { testClerkDesk(t, e) })
+	t.Run("lawyer identity", func(t *testing.T) { testLawyerIdentity(t, e) })
 	t.Run("auditor filter", func(t *testing.T) { testAuditorFilter(t, e) })
 	t.Run("beijing times", func(t *testing.T) { testBeijingTimes(t, e) })
 	t.Run("sign-in", func(t *testing.T) { testSignIn(t, e) })

@@ -35,6 +35,16 @@
     refuseConfirm: ['确认对 {0} 查阅 {1} 的申请不予许可？理由将告知律师，不能撤回。', 'Refuse {0}\'s application for {1}? The lawyer is told the reason; this cannot be undone.'],
     refuseYes: ['确认不予许可', 'Confirm refusal'],
     awaitingScans: ['等待扫描件', 'Waiting for scans'],
+    id_pending: ['身份待核验', 'Identity not checked'],
+    id_verified: ['身份已核验', 'Identity verified'],
+    id_rejected: ['身份核验不通过', 'Identity rejected'],
+    idCheck: ['核验身份', 'Check identity'],
+    idConfirm: ['请核对 {0} 的执业证号 {1} 与执业证扫描件。核验结果对本人所有申请生效，不能撤回。', 'Check {0}\'s certificate number {1} against the certificate scan. The result holds for all of the lawyer\'s applications and cannot be undone.'],
+    idVerify: ['身份属实', 'Verified'],
+    idReject: ['不通过', 'Reject'],
+    idReason: ['不通过的理由（选择不通过时必填）', 'Reason for rejection (required to reject)'],
+    idReasonRequired: ['身份核验不通过必须说明理由', 'A rejection needs its reason'],
+    idDone: ['已记录 {0} 的身份核验结果。', 'Recorded the identity check of {0}.'],
     awaitingScansHint: ['本案尚无已通过检查的卷宗材料，上传并检查通过后方可批准。', 'The case has no accepted scans yet; approve once one is uploaded and accepted.'],
     navHandled: ['已办申请', 'Handled'],
     handledTitle: ['已办申请（最近决定在前）', 'Handled applications (latest decision first)'],
@@ -222,6 +232,7 @@
       (a.flags || []).forEach(function (f) {
         li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'badge badge-warn' }, t('flag_' + f))));
       });
+      if (a.lawyerIdentity) li.appendChild(identityNode(a, l));
       if (a.awaitingScans) {
         li.appendChild(el('div', { className: 'kv awaiting-scans' }, el('span', { className: 'badge badge-warn' }, t('awaitingScans')), ' ', t('awaitingScansHint')));
       }
@@ -305,6 +316,55 @@
       li.appendChild(form);
       list.appendChild(li);
     });
+  }
+
+  // identityNode is the registered lawyer's identity on the card: its badge
+  // and, while pending, 核验身份, which opens the check (身份属实, or
+  // 不通过 with its reason). The decision holds for every application of
+  // the lawyer, so the queue reloads after it.
+  function identityNode(a, l) {
+    var st = a.lawyerIdentity;
+    var box = el('div', { className: 'kv identity' },
+      el('span', { className: 'badge ' + (st === 'verified' ? 'badge-ok' : st === 'rejected' ? 'badge-no' : 'badge-warn') }, t('id_' + st)));
+    if (st !== 'pending') return box;
+    var ask = el('button', { type: 'button', className: 'secondary id-check' }, t('idCheck'));
+    var reasonId = 'id-reason-' + a.id;
+    var yes = el('button', { type: 'button', className: 'id-verify' }, t('idVerify'));
+    var no = el('button', { type: 'button', className: 'danger id-reject' }, t('idReject'));
+    var cancel = el('button', { type: 'button', className: 'secondary id-cancel' }, t('cancel'));
+    var form = el('form', { className: 'confirm id-panel', novalidate: true, hidden: true },
+      el('p', null, t('idConfirm', l.name || '', l.license || '')),
+      el('label', { for: reasonId }, t('idReason')),
+      el('textarea', { id: reasonId, name: 'reason', rows: '2', 'aria-describedby': reasonId + '-error' }),
+      el('div', { id: reasonId + '-error', className: 'error', 'data-error-for': 'reason', hidden: true }),
+      el('div', { className: 'buttons' }, yes, cancel, no),
+      el('div', { className: 'form-error', 'data-error-for': '_', role: 'alert', hidden: true }));
+    var decide = function (decision) {
+      var reason = decision === 'rejected' ? form.querySelector('textarea').value.trim() : '';
+      YJ.clearProblems(form);
+      if (decision === 'rejected' && !reason) {
+        YJ.showProblems(form, { quiet: true, problems: [{ field: 'reason', message: t('idReasonRequired') }] });
+        form.querySelector('textarea').focus();
+        return;
+      }
+      yes.disabled = no.disabled = true;
+      YJ.api('POST', '/lawyers/' + encodeURIComponent(l.license) + '/identity', { decision: decision, reason: reason }).then(function () {
+        YJ.status(YJ.$('#queue-status'), t('idDone', l.name || l.license), 'ok');
+        queueJSON = '';
+        loadQueue(true);
+      }, function (err) {
+        yes.disabled = no.disabled = false;
+        YJ.showProblems(form, err);
+      });
+    };
+    ask.addEventListener('click', function () { form.hidden = false; ask.hidden = true; yes.focus(); });
+    cancel.addEventListener('click', function () { YJ.clearProblems(form); form.hidden = true; ask.hidden = false; ask.focus(); });
+    yes.addEventListener('click', function () { decide('verified'); });
+    no.addEventListener('click', function () { decide('rejected'); });
+    form.addEventListener('submit', function (ev) { ev.preventDefault(); });
+    box.appendChild(ask);
+    box.appendChild(form);
+    return box;
   }
 
   function loadQueue(keepNotice) {

@@ -1,0 +1,110 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/account"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// testLawyerIdentity: a lawyer who registered applies; the clerk's card says
+// 身份待核验 with 核验身份; 不通过 without a reason is refused by the card;
+// 身份属实 records the check, and the card then says 身份已核验 with no
+// control left; at 1280 and 375 px.
+func testLawyerIdentity(t *testing.T, e *browserEnv) {
+	s, base := e.s, e.base
+	const unit, lic, name = "乡检察院", "11101201910088888", "孙律师"
+	clerkTok := token(t, s, auth.Identity{Subject: "clerk05", Name: "孙书记员", Role: auth.Clerk, Unit: unit})
+	if _, err := s.Accounts.Register(context.Background(), account.Account{Username: lic, Name: name, Firm: "某律所", Phone: "13600000000"},
+		"lawyer-password-1", account.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	call := func(tok, method, path string, body any, want int, out any) {
+		t.Helper()
+		var rd io.Reader
+		if raw, ok := body.([]byte); ok {
+			rd = bytes.NewReader(raw)
+		} else if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+		}
+		if out != nil {
+			if err := json.Unmarshal(raw, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	const no = "京检刑诉〔2026〕81号"
+	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": no, "title": "周某某盗窃案", "stage": "prosecution_review",
+		"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"周某某"}}, http.StatusCreated, nil)
+	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: name, Role: auth.Lawyer})
+	var atts []string
+	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+		var a struct{ ID, UploadURL string }
+		doc := testpdf.Text(kind)
+		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
+		call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
+		atts = append(atts, a.ID)
+	}
+	s.Queue.Wait()
+	var app struct{ ID string }
+	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": no, "client": "周某某", "attachments": atts,
+		"lawyer": map[string]string{"name": name, "license": lic, "firm": "某律所", "phone": "13600000000"}}, http.StatusCreated, &app)
+	card := `#queue li[data-id="` + app.ID + `"]`
+
+	clerk := newTab(t, e.browser, "identity", base, e.artifacts)
+	clerk.signIn(clerkTok, "/clerk")
+	clerk.wait("the application in the queue", `document.querySelector('`+card+` .identity')`, 15*time.Second)
+	if got := clerk.text(card + ` .identity`); !strings.Contains(got, "身份待核验") || !strings.Contains(got, "核验身份") {
+		t.Errorf("the card of a registered lawyer: %q, want 身份待核验 and 核验身份", got)
+	}
+	clerk.shot("pending-1280")
+	clerk.do("open the check", chromedp.Click(chromedp.CSS(card+` button.id-check`)))
+	if got := clerk.text(card + ` .id-panel`); !strings.Contains(got, "请核对 孙律师 的执业证号 "+lic) {
+		t.Errorf("the check's panel reads %q", got)
+	}
+	clerk.do("reject without a reason", chromedp.Click(chromedp.CSS(card+` button.id-reject`)))
+	clerk.wait("the reason is asked for", `/必须说明理由/.test(document.querySelector('`+card+` .id-panel [data-error-for="reason"]').textContent)`, 5*time.Second)
+	clerk.shot("check-1280")
+	clerk.viewport(375, 800)
+	clerk.noHorizontalScroll("the clerk's queue with the check open")
+	clerk.shot("check-375")
+	clerk.viewport(1280, 900)
+	clerk.do("verify", chromedp.Click(chromedp.CSS(card+` button.id-verify`)))
+	clerk.wait("the card says verified", `/身份已核验/.test(document.querySelector('`+card+` .identity') ? document.querySelector('`+card+` .identity').textContent : '')`, 10*time.Second)
+	if n := eval[int](clerk, `document.querySelectorAll('`+card+` .id-check').length`); n != 0 {
+		t.Errorf("the verified card still offers 核验身份 (%d)", n)
+	}
+	var got struct{ LawyerIdentity string }
+	call(clerkTok, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &got)
+	if got.LawyerIdentity != "verified" {
+		t.Errorf("after the check the application says %q", got.LawyerIdentity)
+	}
+	clerk.shot("verified-1280")
+	clerk.viewport(375, 800)
+	clerk.shot("verified-375")
+}
