@@ -20,7 +20,8 @@ import (
 // testLawyerIdentity: a lawyer who registered applies; the clerk's card says
 // 身份待核验 with 核验身份; 不通过 without a reason is refused by the card;
 // 身份属实 records the check, and the card then says 身份已核验 with no
-// control left; at 1280 and 375 px.
+// control left; the lawyer's own card says 待案管核验, then 已核验; at 1280
+// and 375 px.
 func testLawyerIdentity(t *testing.T, e *browserEnv) {
 	s, base := e.s, e.base
 	const unit, lic, name = "乡检察院", "11101201910088888", "孙律师"
@@ -76,6 +77,18 @@ func testLawyerIdentity(t *testing.T, e *browserEnv) {
 		"lawyer": map[string]string{"name": name, "license": lic, "firm": "某律所", "phone": "13600000000"}}, http.StatusCreated, &app)
 	card := `#queue li[data-id="` + app.ID + `"]`
 
+	// The lawyer signs in with the password she registered with and sees
+	// her identity pending on her application.
+	lawyer := newTab(t, e.browser, "identity-lawyer", base, e.artifacts)
+	lawyer.viewport(375, 800)
+	lawyer.signInAs(lic, "lawyer-password-1", "/lawyer")
+	lcard := `#apps li[data-id="` + app.ID + `"] .identity`
+	lawyer.wait("her application", `document.querySelector('`+lcard+`')`, 15*time.Second)
+	if got := lawyer.text(lcard); !strings.Contains(got, "待案管核验") {
+		t.Errorf("the lawyer's card before the check: %q, want 待案管核验", got)
+	}
+	lawyer.shot("pending-375")
+
 	clerk := newTab(t, e.browser, "identity", base, e.artifacts)
 	clerk.signIn(clerkTok, "/clerk")
 	clerk.wait("the application in the queue", `document.querySelector('`+card+` .identity')`, 15*time.Second)
@@ -105,6 +118,9 @@ func testLawyerIdentity(t *testing.T, e *browserEnv) {
 		t.Errorf("after the check the application says %q", got.LawyerIdentity)
 	}
 	clerk.shot("verified-1280")
+	lawyer.do("reload", chromedp.Reload())
+	lawyer.wait("her application, verified", `/已核验/.test(document.querySelector('`+lcard+`') ? document.querySelector('`+lcard+`').textContent : '')`, 15*time.Second)
+	lawyer.shot("verified-375")
 	clerk.viewport(375, 800)
 	clerk.shot("verified-375")
 }

@@ -60,6 +60,10 @@
     renewing: ['正在签发新链接…', 'Issuing a new link…'],
     renewed: ['已签发新链接，可立即下载。', 'A new link was issued; you can download now.'],
     receipt: ['受理回执号', 'Receipt no.'],
+    idLabel: ['执业身份', 'Your identity'],
+    id_pending: ['待案管核验（不影响申请）', 'Not checked yet by a clerk (you can still apply)'],
+    id_verified: ['已核验', 'Verified'],
+    id_rejected: ['核验未通过，请联系承办单位或致电 12309', 'Rejected: contact the unit or call 12309'],
     preparing: ['卷宗正在生成，完成后此处会出现下载按钮。', 'The dossier is being prepared; a download button appears here when it is ready.'],
     navNotices: ['通知', 'Notices'],
     navComplaints: ['申诉控告', 'Complaints'],
@@ -244,6 +248,10 @@
       }
       li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'k' }, t('clientLabel')), a.client || '—',
         el('span', { className: 'k' }, ' · ' + t('submittedAt')), YJ.fmtTime(a.submittedAt)));
+      if (a.lawyerIdentity) {
+        li.appendChild(el('div', { className: 'kv identity' }, el('span', { className: 'k' }, t('idLabel') + YJ.colon()),
+          el('span', { className: 'badge ' + (a.lawyerIdentity === 'verified' ? 'badge-ok' : a.lawyerIdentity === 'rejected' ? 'badge-no' : 'badge-warn') }, t('id_' + a.lawyerIdentity))));
+      }
       if (a.status === 'submitted' || a.status === 'pending_review') {
         li.appendChild(el('div', { className: 'kv' }, YJ.deadlineNode(a)));
       } else if (a.deadline) {
