@@ -24,7 +24,7 @@ import (
 // and 375 px.
 func testLawyerIdentity(t *testing.T, e *browserEnv) {
 	s, base := e.s, e.base
-	const unit, lic, name = "乡检察院", "11101201910088888", "孙律师"
+	const unit, lic, name = "乡检察院", "11101201910088801", "孙律师" // a lawyer of its own: the sign-in journey registers 11101201910088888
 	clerkTok := token(t, s, auth.Identity{Subject: "clerk05", Name: "孙书记员", Role: auth.Clerk, Unit: unit})
 	if _, err := s.Accounts.Register(context.Background(), account.Account{Username: lic, Name: name, Firm: "某律所", Phone: "13600000000"},
 		"lawyer-password-1", account.Actor{}); err != nil {

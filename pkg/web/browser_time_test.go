@@ -30,7 +30,7 @@ func testBeijingTimes(t *testing.T, e *browserEnv) {
 		unit    = "朝阳区检察院"
 		caseNo  = "京朝检刑诉〔2026〕88号"
 		caseNo2 = "京朝检刑诉〔2026〕89号"
-		lic     = "11101201910088888"
+		lic     = "11101201910088802" // its own lawyer: the sign-in journey expects only its code in 88888's outbox
 	)
 	clerkTok := token(t, s, auth.Identity{Subject: "clerk88", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
 	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "褚律师", Role: auth.Lawyer})
