@@ -1,4 +1,5 @@
-// Package testpdf makes small PDFs for tests. Only test files import it.
+// Package testpdf makes small PDFs and scans for tests and checks PDFs with
+// poppler and qpdf. Only test files import it.
 package testpdf
 
 import (

@@ -37,6 +37,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
@@ -71,14 +72,14 @@ func benchIngested(b *testing.B, pages int) ([]string, time.Duration) {
 				b.Fatal(err)
 			}
 		}
-		writeFile(b, done, nil)
+		testpdf.WriteFile(b, done, nil)
 		return paths, 0
 	}
 	// The scans as a scanner writes them: JPEGs saying 150 dpi, so that
 	// Ingest makes A4 pages of them at their real size.
 	var srcs []string
 	for i, data := range benchScans(b, false) {
-		srcs = append(srcs, writeFile(b, filepath.Join(dir, fmt.Sprintf("scan-%02d.jpg", i)), withJFIF(data, 150)))
+		srcs = append(srcs, testpdf.WriteFile(b, filepath.Join(dir, fmt.Sprintf("scan-%02d.jpg", i)), testpdf.WithJFIF(data, 150)))
 	}
 	start := time.Now()
 	for i, p := range paths {
@@ -90,7 +91,7 @@ func benchIngested(b *testing.B, pages int) ([]string, time.Duration) {
 	for _, s := range srcs {
 		os.Remove(s)
 	}
-	writeFile(b, done, nil)
+	testpdf.WriteFile(b, done, nil)
 	return paths, took
 }
 
@@ -125,7 +126,7 @@ func benchChildAssemble(dir, out string) (time.Time, error) {
 }
 
 func BenchmarkAssemblePaths(b *testing.B) {
-	qpdf := tool(b, "qpdf")
+	qpdf := testpdf.Tool(b, "qpdf")
 	sizes := "1000,5000,20000"
 	if s := os.Getenv("YUEJUAN_BENCH_ASSEMBLE_PAGES"); s != "" {
 		sizes = s
@@ -216,7 +217,7 @@ func BenchmarkAssemblePaths(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if got := strings.TrimSpace(run(b, "qpdf", "--show-npages", merged)); got != strconv.Itoa(n) {
+		if got := strings.TrimSpace(testpdf.Run(b, "qpdf", "--show-npages", merged)); got != strconv.Itoa(n) {
 			b.Fatalf("qpdf merged %s pages, want %d", got, n)
 		}
 		rw.pages, rw.qpdfBytes = sc.Pages, size(merged)

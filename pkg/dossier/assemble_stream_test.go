@@ -16,6 +16,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
@@ -128,16 +129,16 @@ func TestAssembleFallsBackToPDFCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	qpdfCheck(t, out)
-	if man.Pages != 8 || !strings.Contains(pageText(t, out, 5), "DOCB1") {
+	testpdf.QPDFCheck(t, out)
+	if man.Pages != 8 || !strings.Contains(testpdf.PageText(t, out, 5), "DOCB1") {
 		t.Errorf("the pdfcpu-read document is not page 5 of 8 (%d pages)", man.Pages)
 	}
-	if got := pdfInfo(t, out, 5)["Page 5 rot"]; got != "90" {
+	if got := testpdf.PDFInfo(t, out, 5)["Page 5 rot"]; got != "90" {
 		t.Errorf("page 5 rot = %q", got)
 	}
 
 	good, _ := os.ReadFile(docs[2].Path) // 现场照片, the JPEG: cut in its image
-	docs[2].Path = writeFile(t, filepath.Join(dir, "cut.pdf"), good[:len(good)/2])
+	docs[2].Path = testpdf.WriteFile(t, filepath.Join(dir, "cut.pdf"), good[:len(good)/2])
 	_, err = AssembleBase(context.Background(), testCase, docs, out, AssembleOptions{})
 	var ae *AssembleError
 	if !errors.As(err, &ae) || len(ae.Rejections) != 1 || ae.Rejections[0].Code != scan.CodeCorruptPDF {
@@ -177,7 +178,7 @@ func TestAssembleTooLarge(t *testing.T) {
 func TestAssembleManyDocuments(t *testing.T) {
 	dir := t.TempDir()
 	one := filepath.Join(dir, "one.pdf")
-	makePDF(t, one, testPage{marker: "ONE"}, testPage{marker: "TWO", rotate: 270})
+	testpdf.Make(t, one, testpdf.Page{Marker: "ONE"}, testpdf.Page{Marker: "TWO", Rotate: 270})
 	ingested := filepath.Join(dir, "one.in.pdf")
 	if _, err := scan.Ingest(context.Background(), one, ingested, scan.Limits{}); err != nil {
 		t.Fatal(err)
@@ -202,18 +203,18 @@ func TestAssembleManyDocuments(t *testing.T) {
 			t.Fatal(err)
 		}
 		if procs == 1 {
-			qpdfCheck(t, out)
-			if got := pdfInfo(t, out, 0)["Pages"]; got != "267" {
+			testpdf.QPDFCheck(t, out)
+			if got := testpdf.PDFInfo(t, out, 0)["Pages"]; got != "267" {
 				t.Errorf("pdfinfo: %s pages", got)
 			}
 			for _, n := range []int{4, 5, 200, 267} {
-				text := squash(pageText(t, out, n))
+				text := testpdf.Squash(testpdf.PageText(t, out, n))
 				marker := map[bool]string{true: "ONE", false: "TWO"}[n%2 == 0]
 				if !strings.Contains(text, marker) || !strings.Contains(text, fmt.Sprintf("第%d页/共267页", n)) {
 					t.Errorf("page %d: %s", n, text)
 				}
 			}
-			if got := pdfInfo(t, out, 267)["Page 267 rot"]; got != "270" {
+			if got := testpdf.PDFInfo(t, out, 267)["Page 267 rot"]; got != "270" {
 				t.Errorf("page 267 rot = %q", got)
 			}
 			pc, err := api.ReadContextFile(out)
@@ -283,9 +284,9 @@ func TestAssembleCancelled(t *testing.T) {
 func TestAssembleDecryptedPDF(t *testing.T) {
 	dir := t.TempDir()
 	orig := filepath.Join(dir, "orig.pdf")
-	makePDF(t, orig, testPage{marker: "FIRSTPAGE"}, testPage{marker: "SECONDPAGE", rotate: 90})
+	testpdf.Make(t, orig, testpdf.Page{Marker: "FIRSTPAGE"}, testpdf.Page{Marker: "SECONDPAGE", Rotate: 90})
 	enc := filepath.Join(dir, "enc.pdf")
-	run(t, "qpdf", "--allow-weak-crypto", "--encrypt", "", "owner", "256", "--print=none", "--", orig, enc)
+	testpdf.Run(t, "qpdf", "--allow-weak-crypto", "--encrypt", "", "owner", "256", "--print=none", "--", orig, enc)
 	dst := filepath.Join(dir, "ingested.pdf")
 	info, err := scan.Ingest(context.Background(), enc, dst, scan.Limits{})
 	if err != nil || !info.Decrypted {

@@ -15,6 +15,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
@@ -32,10 +33,10 @@ var testCase = CaseInfo{
 func fixture(t *testing.T, dir string) []Document {
 	t.Helper()
 	p := func(n string) string { return filepath.Join(dir, n) }
-	makePDF(t, p("a.pdf"), testPage{marker: "DOCA1"}, testPage{marker: "DOCA2"})
-	makePDF(t, p("b.pdf"), testPage{marker: "DOCB1", rotate: 90})
-	writeFile(t, p("c.jpg"), withJFIF(encodeJPEG(t, scanImage(1200, 1600, false)), 200))
-	makePDF(t, p("d.pdf"), testPage{marker: "DOCD1", media: []float64{100, 100, 695, 942}, crop: []float64{150, 150, 645, 892}})
+	testpdf.Make(t, p("a.pdf"), testpdf.Page{Marker: "DOCA1"}, testpdf.Page{Marker: "DOCA2"})
+	testpdf.Make(t, p("b.pdf"), testpdf.Page{Marker: "DOCB1", Rotate: 90})
+	testpdf.WriteFile(t, p("c.jpg"), testpdf.WithJFIF(testpdf.EncodeJPEG(t, testpdf.ScanImage(1200, 1600, false)), 200))
+	testpdf.Make(t, p("d.pdf"), testpdf.Page{Marker: "DOCD1", Media: []float64{100, 100, 695, 942}, Crop: []float64{150, 150, 645, 892}})
 	for _, n := range []string{"a.pdf", "b.pdf", "c.jpg", "d.pdf"} {
 		if _, err := scan.Ingest(context.Background(), p(n), p(n+".in.pdf"), scan.Limits{}); err != nil {
 			t.Fatal(err)
@@ -59,7 +60,7 @@ func TestAssembleBase(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("assembled in %v", time.Since(start))
-	qpdfCheck(t, out)
+	testpdf.QPDFCheck(t, out)
 
 	want := Manifest{Pages: 8, Volumes: []VolumeEntry{
 		{Volume: 1, Title: "诉讼文书卷", TOCPage: 2, Docs: []TOCEntry{{"起诉意见书", 3, 4, ""}, {"讯问笔录", 5, 5, ""}}},
@@ -68,7 +69,7 @@ func TestAssembleBase(t *testing.T) {
 	if !equalManifest(man, want) {
 		t.Fatalf("manifest\n got %+v\nwant %+v", man, want)
 	}
-	if got := pdfInfo(t, out, 0)["Pages"]; got != "8" {
+	if got := testpdf.PDFInfo(t, out, 0)["Pages"]; got != "8" {
 		t.Fatalf("pdfinfo pages = %s", got)
 	}
 
@@ -82,9 +83,9 @@ func TestAssembleBase(t *testing.T) {
 	}
 	markers := []string{"DOCA1", "DOCA2", "DOCB1", "DOCD1"}
 	for n := 1; n <= 8; n++ {
-		text := pageText(t, out, n)
+		text := testpdf.PageText(t, out, n)
 		for _, s := range expect[n] {
-			if !strings.Contains(squash(text), squash(s)) {
+			if !strings.Contains(testpdf.Squash(text), testpdf.Squash(s)) {
 				t.Errorf("page %d lacks %q:\n%s", n, s, text)
 			}
 		}
@@ -93,21 +94,21 @@ func TestAssembleBase(t *testing.T) {
 				t.Errorf("page %d: marker %s misplaced", n, m)
 			}
 		}
-		if num := "第" + itoa(n) + "页/共8页"; !strings.Contains(squash(text), num) {
+		if num := "第" + itoa(n) + "页/共8页"; !strings.Contains(testpdf.Squash(text), num) {
 			t.Errorf("page %d lacks page number %s:\n%s", n, num, text)
 		}
 	}
 
 	// /Rotate and the offset boxes survive.
-	if got := pdfInfo(t, out, 5)["Page 5 rot"]; got != "90" {
+	if got := testpdf.PDFInfo(t, out, 5)["Page 5 rot"]; got != "90" {
 		t.Errorf("page 5 rot = %q", got)
 	}
-	if got := pdfInfo(t, out, 8)["Page 8 CropBox"]; squash(got) != squash("150.00 150.00 645.00 892.00") {
+	if got := testpdf.PDFInfo(t, out, 8)["Page 8 CropBox"]; testpdf.Squash(got) != testpdf.Squash("150.00 150.00 645.00 892.00") {
 		t.Errorf("page 8 CropBox = %q", got)
 	}
 
 	// Metadata.
-	meta := pdfInfo(t, out, 0)
+	meta := testpdf.PDFInfo(t, out, 0)
 	if meta["Title"] != testCase.Title || !strings.Contains(meta["Subject"], testCase.CaseNo) || meta["Creator"] != "yuejuan" {
 		t.Errorf("metadata: %v", meta)
 	}
@@ -182,7 +183,7 @@ func tocLinks(t *testing.T, pc *model.Context, n int) []string {
 func TestAssemblePlaceholders(t *testing.T) {
 	dir := t.TempDir()
 	docs := fixture(t, dir)
-	bad1 := writeFile(t, filepath.Join(dir, "broken.pdf"), []byte("%PDF-1.7\nthis is not really a pdf"))
+	bad1 := testpdf.WriteFile(t, filepath.Join(dir, "broken.pdf"), []byte("%PDF-1.7\nthis is not really a pdf"))
 	docs = append(docs,
 		Document{Volume: 1, Seq: 3, Title: "搜查笔录", Path: bad1},
 		Document{Volume: 2, Seq: 3, Title: "证人证言", Path: filepath.Join(dir, "missing.pdf")},
@@ -214,7 +215,7 @@ func TestAssemblePlaceholders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	qpdfCheck(t, out)
+	testpdf.QPDFCheck(t, out)
 	if man.Pages != 11 {
 		t.Fatalf("pages = %d, want 11", man.Pages)
 	}
@@ -222,16 +223,16 @@ func TestAssemblePlaceholders(t *testing.T) {
 	if slip.Title != "搜查笔录" || slip.FirstPage != 6 || slip.LastPage != 6 || slip.Placeholder == "" {
 		t.Fatalf("slip entry %+v", slip)
 	}
-	text := squash(pageText(t, out, 6))
+	text := testpdf.Squash(testpdf.PageText(t, out, 6))
 	for _, s := range []string{"未能纳入", "搜查笔录", "broken.pdf", "损坏"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("slip-sheet lacks %q: %s", s, text)
 		}
 	}
-	if !strings.Contains(squash(pageText(t, out, 11)), "GIF") {
+	if !strings.Contains(testpdf.Squash(testpdf.PageText(t, out, 11)), "GIF") {
 		t.Error("slip-sheet for the rejected GIF lacks the reason")
 	}
-	if !strings.Contains(squash(pageText(t, out, 2)), "搜查笔录") {
+	if !strings.Contains(testpdf.Squash(testpdf.PageText(t, out, 2)), "搜查笔录") {
 		t.Error("TOC lacks the placeholder entry")
 	}
 }
@@ -268,7 +269,7 @@ func itoa(n int) string { return strings.TrimSpace(types.Integer(n).String()) }
 func TestTOCContinues(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "one.pdf")
-	makePDF(t, src, testPage{marker: "ONE"})
+	testpdf.Make(t, src, testpdf.Page{Marker: "ONE"})
 	var docs []Document
 	for i := 1; i <= 30; i++ {
 		docs = append(docs, Document{Volume: 1, VolumeTitle: "诉讼文书卷", Seq: i, Title: "文书" + itoa(i), Path: src})
@@ -281,7 +282,7 @@ func TestTOCContinues(t *testing.T) {
 	if man.Pages != 33 || man.Volumes[0].TOCPage != 2 || man.Volumes[0].Docs[0].FirstPage != 4 {
 		t.Fatalf("manifest %+v", man)
 	}
-	p3 := squash(pageText(t, out, 3))
+	p3 := testpdf.Squash(testpdf.PageText(t, out, 3))
 	if !strings.Contains(p3, "（续）") || !strings.Contains(p3, "文书27") || strings.Contains(p3, "文书26") {
 		t.Errorf("second TOC page: %s", p3)
 	}

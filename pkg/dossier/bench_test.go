@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
@@ -38,7 +39,7 @@ func scan300() image.Image {
 // benchDocs ingests n single-page JPEG scans into volumes of 25.
 func benchDocs(b *testing.B, dir string, n int) []Document {
 	b.Helper()
-	src := writeFile(b, filepath.Join(dir, "scan.jpg"), withJFIF(encodeJPEG(b, scan300()), 300))
+	src := testpdf.WriteFile(b, filepath.Join(dir, "scan.jpg"), testpdf.WithJFIF(testpdf.EncodeJPEG(b, scan300()), 300))
 	st, _ := os.Stat(src)
 	start := time.Now()
 	var docs []Document

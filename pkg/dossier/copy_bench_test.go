@@ -23,6 +23,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"image"
 	"image/jpeg"
 	"io"
@@ -305,7 +306,7 @@ func median(rs []benchRun) benchRun {
 }
 
 func BenchmarkCopyPaths(b *testing.B) {
-	qpdf := tool(b, "qpdf")
+	qpdf := testpdf.Tool(b, "qpdf")
 	sizes := "100,1000,1000x2,5000"
 	if s := os.Getenv("YUEJUAN_BENCH_PAGES"); s != "" {
 		sizes = s
@@ -324,7 +325,7 @@ func BenchmarkCopyPaths(b *testing.B) {
 
 	// The overlay for qpdf: a one-page A4 PDF carrying the same stamp.
 	blank := filepath.Join(work, "blank.pdf")
-	makePDF(b, blank, testPage{marker: " "})
+	testpdf.Make(b, blank, testpdf.Page{Marker: " "})
 	stampPDF := filepath.Join(work, "stamp.pdf")
 	if err := StampCopy(context.Background(), blank, stampPDF, testStamp); err != nil {
 		b.Fatal(err)

@@ -5,12 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/internal/cjkfont"
 	"github.com/yuejuan/yuejuan/internal/pdfpage"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 )
 
 var otherStamp = Stamp{Name: "王五", License: "11101200110654321", Ref: "YJ-2025-0002", Date: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)}
@@ -66,10 +64,10 @@ func TestBaseLayout(t *testing.T) {
 		t.Error("prefix does not hold exactly the objects before the slots")
 	}
 	// Every page draws the slot; the base's slots are empty.
-	qpdfCheck(t, base)
+	testpdf.QPDFCheck(t, base)
 	validate(t, base)
 	for n := 1; n <= man.Pages; n++ {
-		if strings.Contains(pageText(t, base, n), "仅供") {
+		if strings.Contains(testpdf.PageText(t, base, n), "仅供") {
 			t.Errorf("base page %d carries a stamp", n)
 		}
 	}
@@ -117,10 +115,10 @@ func TestMakeCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp := filepath.Join(dir, "copy.pdf")
-	writeFile(t, cp, append(append([]byte{}, raw[:prefixLen]...), tail...))
+	testpdf.WriteFile(t, cp, append(append([]byte{}, raw[:prefixLen]...), tail...))
 
 	// Valid, one revision.
-	qpdfCheck(t, cp)
+	testpdf.QPDFCheck(t, cp)
 	validate(t, cp)
 	craw, _ := os.ReadFile(cp)
 	if n := bytes.Count(craw, []byte("%%EOF")); n != 1 {
@@ -135,24 +133,24 @@ func TestMakeCopy(t *testing.T) {
 	}
 	// The stamp on every page, including /Rotate 90 (5) and the offset
 	// CropBox (8); the page content is still there.
-	want := squash(testStamp.Text())
+	want := testpdf.Squash(testStamp.Text())
 	for n := 1; n <= man.Pages; n++ {
-		if text := pageText(t, cp, n); !strings.Contains(squash(text), want) {
+		if text := testpdf.PageText(t, cp, n); !strings.Contains(testpdf.Squash(text), want) {
 			t.Errorf("page %d lacks the stamp:\n%s", n, text)
 		}
 	}
 	for n, m := range map[int]string{3: "DOCA1", 5: "DOCB1", 8: "DOCD1"} {
-		if !strings.Contains(pageText(t, cp, n), m) {
+		if !strings.Contains(testpdf.PageText(t, cp, n), m) {
 			t.Errorf("page %d lacks %s", n, m)
 		}
 	}
 	for _, n := range []int{1, 5, 7, 8} {
 		checkFooter(t, cp, n)
 	}
-	if got := pdfInfo(t, cp, 5)["Page 5 rot"]; got != "90" {
+	if got := testpdf.PDFInfo(t, cp, 5)["Page 5 rot"]; got != "90" {
 		t.Errorf("page 5 rot = %q", got)
 	}
-	meta := pdfInfo(t, cp, 0)
+	meta := testpdf.PDFInfo(t, cp, 0)
 	if !strings.Contains(meta["Keywords"], testStamp.License) || !strings.Contains(meta["Subject"], "李四") ||
 		!strings.Contains(meta["Subject"], testCase.CaseNo) || meta["Title"] != testCase.Title {
 		t.Errorf("metadata: %v", meta)
@@ -175,9 +173,9 @@ func TestMakeCopy(t *testing.T) {
 		t.Fatal("two lawyers' copies must share the prefix and differ in the tail")
 	}
 	cp2 := filepath.Join(dir, "copy2.pdf")
-	writeFile(t, cp2, append(append([]byte{}, raw[:prefixLen]...), tail2...))
-	qpdfCheck(t, cp2)
-	if text := squash(pageText(t, cp2, 5)); !strings.Contains(text, squash(otherStamp.Text())) || strings.Contains(text, "李四") {
+	testpdf.WriteFile(t, cp2, append(append([]byte{}, raw[:prefixLen]...), tail2...))
+	testpdf.QPDFCheck(t, cp2)
+	if text := testpdf.Squash(testpdf.PageText(t, cp2, 5)); !strings.Contains(text, testpdf.Squash(otherStamp.Text())) || strings.Contains(text, "李四") {
 		t.Errorf("second copy page 5: %s", text)
 	}
 	// Reproducible.
@@ -199,7 +197,7 @@ func TestMakeCopy(t *testing.T) {
 	}
 
 	// Renders in poppler and in MuPDF.
-	run(t, "pdftoppm", "-r", "20", "-png", cp, filepath.Join(dir, "r"))
+	testpdf.Run(t, "pdftoppm", "-r", "20", "-png", cp, filepath.Join(dir, "r"))
 	if _, err := exec.LookPath("mutool"); err != nil {
 		t.Fatal("mutool is needed to check MuPDF rendering (apt-get install mupdf-tools; .ci/run does it)")
 	}
@@ -226,14 +224,14 @@ func TestCopyMatchesStampCopy(t *testing.T) {
 	}
 	_ = sc
 	for n := 1; n <= man.Pages; n++ {
-		a := render(t, old, n, 40)
-		b := render(t, cp, n, 40)
-		t.Logf("page %d: %.3f%% differ", n, 100*pixelDiff(a, b))
-		if d := pixelDiff(a, b); d > 0.002 {
+		a := testpdf.Render(t, old, n, 40)
+		b := testpdf.Render(t, cp, n, 40)
+		t.Logf("page %d: %.3f%% differ", n, 100*testpdf.PixelDiff(a, b))
+		if d := testpdf.PixelDiff(a, b); d > 0.002 {
 			t.Errorf("page %d: %.2f%% of the pixels differ from StampCopy's", n, 100*d)
 		}
 		// and the stamp is really drawn: the base differs from the copy
-		if d := pixelDiff(render(t, base, n, 40), b); d < 0.003 {
+		if d := testpdf.PixelDiff(testpdf.Render(t, base, n, 40), b); d < 0.003 {
 			t.Errorf("page %d: the copy looks like the unstamped base (%.2f%% differ)", n, 100*d)
 		}
 	}
@@ -249,12 +247,12 @@ func TestCopyFileRefusesForeignSidecar(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(SidecarPath(other))
-	writeFile(t, SidecarPath(base), data)
+	testpdf.WriteFile(t, SidecarPath(base), data)
 	if _, err := CopyFile(context.Background(), base, filepath.Join(dir, "c.pdf"), testStamp); err == nil {
 		t.Error("a copy from a mismatched sidecar must fail")
 	}
 	// A damaged sidecar.
-	writeFile(t, SidecarPath(base), bytes.Replace(data, []byte(`"offsets": "`), []byte(`"offsets": "AAAA`), 1))
+	testpdf.WriteFile(t, SidecarPath(base), bytes.Replace(data, []byte(`"offsets": "`), []byte(`"offsets": "AAAA`), 1))
 	if _, err := ReadSidecar(SidecarPath(base)); err == nil {
 		t.Error("a damaged sidecar must be refused")
 	}
@@ -272,49 +270,6 @@ func validate(t testing.TB, file string) {
 	if err := api.ValidateFile(file, cjkfont.Configuration()); err != nil {
 		t.Fatalf("pdfcpu validate %s: %v", file, err)
 	}
-}
-
-// render rasterises page n with pdftoppm (gray) at dpi.
-func render(t testing.TB, file string, n, dpi int) *image.Gray {
-	t.Helper()
-	root := filepath.Join(t.TempDir(), "page")
-	if out, err := exec.Command(tool(t, "pdftoppm"), "-gray", "-png", "-r", strconv.Itoa(dpi), "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile", file, root).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm %s page %d: %v\n%s", file, n, err, out)
-	}
-	f, err := os.Open(root + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, ok := img.(*image.Gray)
-	if !ok {
-		g = image.NewGray(img.Bounds())
-		for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
-			for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
-				g.Set(x, y, img.At(x, y))
-			}
-		}
-	}
-	return g
-}
-
-// pixelDiff is the share of pixels whose gray levels differ by more than 24.
-func pixelDiff(a, b *image.Gray) float64 {
-	if a.Bounds() != b.Bounds() {
-		return 1
-	}
-	diff := 0
-	for i := range a.Pix {
-		d := int(a.Pix[i]) - int(b.Pix[i])
-		if d > 24 || d < -24 {
-			diff++
-		}
-	}
-	return float64(diff) / float64(len(a.Pix))
 }
 
 func TestParseSidecarRefuses(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/yuejuan/yuejuan/internal/pdfpage"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/limits"
 )
 
@@ -29,7 +30,7 @@ const sampleText = "张某某等人组织领导参加黑社会性质组织寻衅
 // returns its top and bottom (points from the top of the page).
 func wordBox(t *testing.T, file string, n int, s string) (top, bottom float64, ok bool) {
 	t.Helper()
-	out := run(t, "pdftotext", "-bbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-enc", "UTF-8", file, "-")
+	out := testpdf.Run(t, "pdftotext", "-bbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-enc", "UTF-8", file, "-")
 	re := regexp.MustCompile(`<word xMin="[0-9.]+" yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)">([^<]*)</word>`)
 	for _, m := range re.FindAllStringSubmatch(out, -1) {
 		if strings.Contains(m[3], s) {
@@ -47,7 +48,7 @@ func wordBox(t *testing.T, file string, n int, s string) (top, bottom float64, o
 func TestLayoutAtLimits(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "a.pdf")
-	makePDF(t, p, testPage{marker: "DOCA1"})
+	testpdf.Make(t, p, testpdf.Page{Marker: "DOCA1"})
 	info := testCase
 	info.CaseNo = cycle("京检刑诉〔2026〕第", limits.CaseNo.Max-4) + "123号"
 	info.Title = cycle(sampleText, limits.CaseTitle.Max)
@@ -59,9 +60,9 @@ func TestLayoutAtLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("every field at its limit: assembled in %v", time.Since(start))
-	qpdfCheck(t, out)
+	testpdf.QPDFCheck(t, out)
 
-	cover := squash(pageText(t, out, 1))
+	cover := testpdf.Squash(testpdf.PageText(t, out, 1))
 	for _, s := range []string{info.CaseNo, info.Title, "共3页", "2025年3月1日"} {
 		if !strings.Contains(cover, s) {
 			t.Errorf("cover lacks %.40s…: %s", s, cover)
@@ -73,7 +74,7 @@ func TestLayoutAtLimits(t *testing.T) {
 	if _, bottom, ok := wordBox(t, out, 1, "2025年3月1日"); !ok || bottom > pdfpage.A4.H()-36 {
 		t.Errorf("the cover's date line is at %v points from the top (found %v), want above the bottom margin (%v)", bottom, ok, pdfpage.A4.H()-36)
 	}
-	toc := squash(pageText(t, out, 2))
+	toc := testpdf.Squash(testpdf.PageText(t, out, 2))
 	if want := string([]rune(docs[0].Title)[:20]); !strings.Contains(toc, want) || !strings.Contains(toc, "…") {
 		t.Errorf("TOC row lacks the title's start %s and an ellipsis: %s", want, toc)
 	}
@@ -88,7 +89,7 @@ func TestLayoutAtLimits(t *testing.T) {
 func TestLayoutLongTextLinear(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "a.pdf")
-	makePDF(t, p, testPage{marker: "DOCA1"})
+	testpdf.Make(t, p, testpdf.Page{Marker: "DOCA1"})
 	info := testCase
 	info.Title = cycle(sampleText, 340_000)
 	info.Unit = cycle("北京市某区人民检察院", 5_000)
@@ -99,7 +100,7 @@ func TestLayoutLongTextLinear(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("340,000-character title, 100,000-character document title: assembled in %v", time.Since(start))
-	cover := squash(pageText(t, out, 1))
+	cover := testpdf.Squash(testpdf.PageText(t, out, 1))
 	if !strings.Contains(cover, info.Title[:60]) || strings.Count(cover, "…") < 2 {
 		t.Errorf("cover: want the title's start and ellipses: %.600s", cover)
 	}

@@ -2,6 +2,7 @@ package dossier
 
 import (
 	"context"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,8 +24,8 @@ func TestStampCopy(t *testing.T) {
 	if err := StampCopy(context.Background(), base, cp, testStamp); err != nil {
 		t.Fatal(err)
 	}
-	qpdfCheck(t, cp)
-	if got := pdfInfo(t, cp, 0)["Pages"]; got != strconv.Itoa(man.Pages) {
+	testpdf.QPDFCheck(t, cp)
+	if got := testpdf.PDFInfo(t, cp, 0)["Pages"]; got != strconv.Itoa(man.Pages) {
 		t.Fatalf("pages = %s, want %d", got, man.Pages)
 	}
 	want := "仅供 李四 律师阅卷使用 · 执业证号 11101200010123456 · 申请号 YJ-2025-0001 · 2025-03-02"
@@ -32,25 +33,25 @@ func TestStampCopy(t *testing.T) {
 		t.Fatalf("Text() = %q", testStamp.Text())
 	}
 	for n := 1; n <= man.Pages; n++ {
-		text := pageText(t, cp, n)
-		if !strings.Contains(squash(text), squash(want)) {
+		text := testpdf.PageText(t, cp, n)
+		if !strings.Contains(testpdf.Squash(text), testpdf.Squash(want)) {
 			t.Errorf("page %d lacks the stamp text:\n%s", n, text)
 		}
-		if !strings.Contains(squash(text), "第"+strconv.Itoa(n)+"页/共8页") {
+		if !strings.Contains(testpdf.Squash(text), "第"+strconv.Itoa(n)+"页/共8页") {
 			t.Errorf("page %d lost its page number", n)
 		}
 	}
 	// The document pages are still there, in order.
 	for n, m := range map[int]string{3: "DOCA1", 4: "DOCA2", 5: "DOCB1", 8: "DOCD1"} {
-		if !strings.Contains(pageText(t, cp, n), m) {
+		if !strings.Contains(testpdf.PageText(t, cp, n), m) {
 			t.Errorf("page %d lacks %s", n, m)
 		}
 	}
 	// The rotated page keeps /Rotate and the offset page its boxes.
-	if got := pdfInfo(t, cp, 5)["Page 5 rot"]; got != "90" {
+	if got := testpdf.PDFInfo(t, cp, 5)["Page 5 rot"]; got != "90" {
 		t.Errorf("page 5 rot = %q", got)
 	}
-	if got := pdfInfo(t, cp, 8)["Page 8 CropBox"]; squash(got) != squash("150.00 150.00 645.00 892.00") {
+	if got := testpdf.PDFInfo(t, cp, 8)["Page 8 CropBox"]; testpdf.Squash(got) != testpdf.Squash("150.00 150.00 645.00 892.00") {
 		t.Errorf("page 8 CropBox = %q", got)
 	}
 	// The footer is upright at the bottom centre of every page as shown,
@@ -59,7 +60,7 @@ func TestStampCopy(t *testing.T) {
 		checkFooter(t, cp, n)
 	}
 	// Identity in the metadata.
-	meta := pdfInfo(t, cp, 0)
+	meta := testpdf.PDFInfo(t, cp, 0)
 	if !strings.Contains(meta["Keywords"], testStamp.License) || !strings.Contains(meta["Subject"], "李四") ||
 		!strings.Contains(meta["Subject"], testCase.CaseNo) || meta["Title"] != testCase.Title {
 		t.Errorf("metadata: %v", meta)
@@ -85,8 +86,8 @@ func TestStampCopy(t *testing.T) {
 // orientation, but the page size unrotated.)
 func checkFooter(t *testing.T, file string, n int) {
 	t.Helper()
-	rot := pdfInfo(t, file, n)["Page "+strconv.Itoa(n)+" rot"]
-	out := run(t, "pdftotext", "-cropbox", "-bbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), file, "-")
+	rot := testpdf.PDFInfo(t, file, n)["Page "+strconv.Itoa(n)+" rot"]
+	out := testpdf.Run(t, "pdftotext", "-cropbox", "-bbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), file, "-")
 	var pw, ph float64
 	var words []string
 	minX, maxX := 1e9, -1e9
@@ -109,7 +110,7 @@ func checkFooter(t *testing.T, file string, n int) {
 			maxX = max(maxX, attr(l, "xMax"))
 		}
 	}
-	if !strings.Contains(strings.Join(words, ""), squash(testStamp.Text())) {
+	if !strings.Contains(strings.Join(words, ""), testpdf.Squash(testStamp.Text())) {
 		t.Errorf("page %d: no footer in the bottom 20 pt: %q", n, words)
 		return
 	}

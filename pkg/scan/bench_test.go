@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,7 +18,7 @@ func BenchmarkIngestTIFF(b *testing.B) {
 			pix[i] = 255
 		}
 	}
-	src := writeFile(b, filepath.Join(dir, "scan.tif"), makeTIFF(
+	src := testpdf.WriteFile(b, filepath.Join(dir, "scan.tif"), makeTIFF(
 		tiffFrame{w: 2480, h: 3508, dpi: 300, pix: pix}, tiffFrame{w: 2480, h: 3508, dpi: 300, pix: pix}))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -16,6 +16,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/yuejuan/yuejuan/internal/pdffile"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 )
 
 // qpdfEncrypt encrypts in to out with qpdf: args are what goes between
@@ -23,9 +24,9 @@ import (
 func qpdfEncrypt(t *testing.T, in, out string, args ...string) {
 	t.Helper()
 	a := append([]string{"--allow-weak-crypto", "--encrypt"}, args...)
-	run(t, "qpdf", append(a, "--", in, out)...)
+	testpdf.Run(t, "qpdf", append(a, "--", in, out)...)
 	// qpdf --is-encrypted exits 0 for an encrypted file, 2 otherwise.
-	if err := exec.Command(tool(t, "qpdf"), "--is-encrypted", out).Run(); err != nil {
+	if err := exec.Command(testpdf.Tool(t, "qpdf"), "--is-encrypted", out).Run(); err != nil {
 		t.Fatalf("qpdf did not encrypt %s: %v", out, err)
 	}
 }
@@ -37,10 +38,10 @@ func TestIngestOwnerPasswordOnly(t *testing.T) {
 	dir := t.TempDir()
 	orig := filepath.Join(dir, "orig.pdf")
 	markers := []string{"FIRSTPAGE", "SECONDPAGE", "THIRDPAGE"}
-	makePDF(t, orig, testPage{marker: markers[0]}, testPage{marker: markers[1], rotate: 90}, testPage{marker: markers[2]})
+	testpdf.Make(t, orig, testpdf.Page{Marker: markers[0]}, testpdf.Page{Marker: markers[1], Rotate: 90}, testpdf.Page{Marker: markers[2]})
 	origText := make([]string, len(markers))
 	for i := range markers {
-		origText[i] = pageText(t, orig, i+1)
+		origText[i] = testpdf.PageText(t, orig, i+1)
 		if !strings.Contains(origText[i], markers[i]) {
 			t.Fatalf("original page %d lacks its marker: %q", i+1, origText[i])
 		}
@@ -63,7 +64,7 @@ func TestIngestOwnerPasswordOnly(t *testing.T) {
 			in := orig
 			if strings.Contains(tc.name, "object streams") {
 				in = filepath.Join(dir, "objstm.pdf")
-				run(t, "qpdf", "--object-streams=generate", orig, in)
+				testpdf.Run(t, "qpdf", "--object-streams=generate", orig, in)
 			}
 			if tc.args == nil {
 				conf := model.NewAESConfiguration("", "owner", 256)
@@ -81,8 +82,8 @@ func TestIngestOwnerPasswordOnly(t *testing.T) {
 			if !reflect.DeepEqual(info, Info{Pages: 3, Kind: "pdf", Decrypted: true}) {
 				t.Errorf("info = %+v", info)
 			}
-			qpdfCheck(t, dst)
-			if err := exec.Command(tool(t, "qpdf"), "--is-encrypted", dst).Run(); err == nil {
+			testpdf.QPDFCheck(t, dst)
+			if err := exec.Command(testpdf.Tool(t, "qpdf"), "--is-encrypted", dst).Run(); err == nil {
 				t.Error("the ingested PDF is still encrypted (qpdf --is-encrypted)")
 			}
 			pc, err := api.ReadContextFile(dst)
@@ -95,18 +96,18 @@ func TestIngestOwnerPasswordOnly(t *testing.T) {
 			if pc.PageCount != 3 {
 				t.Errorf("pdfcpu counts %d pages", pc.PageCount)
 			}
-			if got := pdfInfo(t, dst, 0)["Pages"]; got != "3" {
+			if got := testpdf.PDFInfo(t, dst, 0)["Pages"]; got != "3" {
 				t.Errorf("pdfinfo: %s pages", got)
 			}
-			if got := pdfInfo(t, dst, 0)["Encrypted"]; got != "no" {
+			if got := testpdf.PDFInfo(t, dst, 0)["Encrypted"]; got != "no" {
 				t.Errorf("pdfinfo: Encrypted %q", got)
 			}
 			for i := range markers {
-				if got := pageText(t, dst, i+1); got != origText[i] {
+				if got := testpdf.PageText(t, dst, i+1); got != origText[i] {
 					t.Errorf("page %d text %q, want %q", i+1, got, origText[i])
 				}
 			}
-			if got := pdfInfo(t, dst, 2)["Page 2 rot"]; got != "90" {
+			if got := testpdf.PDFInfo(t, dst, 2)["Page 2 rot"]; got != "90" {
 				t.Errorf("page 2 rot = %q", got)
 			}
 			// The decrypted document is usable like any other: the dossier's
@@ -131,7 +132,7 @@ func TestIngestOwnerPasswordOnly(t *testing.T) {
 func TestIngestUserPasswordRefused(t *testing.T) {
 	dir := t.TempDir()
 	orig := filepath.Join(dir, "orig.pdf")
-	makePDF(t, orig, testPage{marker: "SECRET"})
+	testpdf.Make(t, orig, testpdf.Page{Marker: "SECRET"})
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -199,7 +200,7 @@ func TestIngestCertificateEncryptionRefused(t *testing.T) {
 		b.WriteString(strings.Repeat("0", 10-len(s)) + s + " 00000 n \n")
 	}
 	b.WriteString("trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<0123456789abcdef0123456789abcdef><0123456789abcdef0123456789abcdef>] >>\nstartxref\n" + itoa(xref) + "\n%%EOF\n")
-	writeFile(t, src, []byte(b.String()))
+	testpdf.WriteFile(t, src, []byte(b.String()))
 	_, _, err := ingest(t, src, Limits{})
 	var rej *Rejection
 	if !errors.As(err, &rej) || rej.Code != CodeEncrypted {

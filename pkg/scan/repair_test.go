@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +12,7 @@ import (
 // qpdfClean reports whether qpdf --check reads file without a warning.
 func qpdfClean(t *testing.T, file string) (bool, string) {
 	t.Helper()
-	out, err := exec.Command(tool(t, "qpdf"), "--check", file).CombinedOutput()
+	out, err := exec.Command(testpdf.Tool(t, "qpdf"), "--check", file).CombinedOutput()
 	return err == nil && strings.Contains(string(out), "No syntax or stream encoding errors") && !strings.Contains(string(out), "WARNING"), string(out)
 }
 
@@ -23,7 +24,7 @@ func TestIngestRepairsPDF(t *testing.T) {
 	dir := t.TempDir()
 	for i, f := range repairFixtures() {
 		t.Run(f.class+"/"+f.name, func(t *testing.T) {
-			src := writeFile(t, filepath.Join(dir, strings.ReplaceAll(f.class, " ", "_")+"-"+itoa(i)+".pdf"), f.data)
+			src := testpdf.WriteFile(t, filepath.Join(dir, strings.ReplaceAll(f.class, " ", "_")+"-"+itoa(i)+".pdf"), f.data)
 			if ok, out := qpdfClean(t, src); !ok {
 				t.Fatalf("fixture not clean for qpdf:\n%s", out)
 			}
@@ -34,9 +35,9 @@ func TestIngestRepairsPDF(t *testing.T) {
 			if info.Pages != len(f.markers) || info.Kind != "pdf" {
 				t.Fatalf("info = %+v, want %d pages", info, len(f.markers))
 			}
-			qpdfCheck(t, dst)
+			testpdf.QPDFCheck(t, dst)
 			for p, m := range f.markers {
-				if got := pageText(t, dst, p+1); !strings.Contains(got, m) {
+				if got := testpdf.PageText(t, dst, p+1); !strings.Contains(got, m) {
 					t.Errorf("page %d: %q, want %s", p+1, got, m)
 				}
 			}
@@ -91,7 +92,7 @@ func TestIngestRepairKeepsRefusals(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, dst, err := ingest(t, writeFile(t, filepath.Join(dir, "refused-"+itoa(i)+".pdf"), tc.data), Limits{})
+			_, dst, err := ingest(t, testpdf.WriteFile(t, filepath.Join(dir, "refused-"+itoa(i)+".pdf"), tc.data), Limits{})
 			rej, ok := err.(*Rejection)
 			if !ok || rej.Code != tc.code {
 				t.Fatalf("got %v, want a %s rejection", err, tc.code)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"image"
 	"image/color"
 	"image/draw"
@@ -326,8 +327,8 @@ func meanGray(g *image.Gray) float64 {
 // same pixels and resolution).
 func TestIngestJPEGTIFF(t *testing.T) {
 	dir := t.TempDir()
-	gray := scanImage(600, 800, true).(*image.Gray)
-	grayL := scanImage(800, 600, true).(*image.Gray)
+	gray := testpdf.ScanImage(600, 800, true).(*image.Gray)
+	grayL := testpdf.ScanImage(800, 600, true).(*image.Gray)
 	col := colourScan(600, 800)
 	colL := colourScan(800, 600)
 	cases := []struct {
@@ -353,13 +354,13 @@ func TestIngestJPEGTIFF(t *testing.T) {
 		// Old-style JPEG whose JPEGInterchangeFormat is the whole page's stream.
 		{"old-style interchange format", true, []jpegTIFFPage{{img: col, dpi: 100, old: true, interchange: true}, {img: grayL, dpi: 150, old: true, interchange: true}}, "jpeg"},
 	}
-	src := writeFile(t, filepath.Join(dir, "seed.tif"), JPEGTIFFSeed(t))
+	src := testpdf.WriteFile(t, filepath.Join(dir, "seed.tif"), JPEGTIFFSeed(t))
 	if info, _, err := ingest(t, src, Limits{}); err != nil || info.Pages != 2 {
 		t.Errorf("FuzzIngest's JPEG TIFF seed: %+v %v", info, err)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			src := writeFile(t, filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".tif"), makeJPEGTIFF(t, tc.big, tc.pages...))
+			src := testpdf.WriteFile(t, filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".tif"), makeJPEGTIFF(t, tc.big, tc.pages...))
 			info, dst, err := ingest(t, src, Limits{})
 			if err != nil {
 				t.Fatal(err)
@@ -367,11 +368,11 @@ func TestIngestJPEGTIFF(t *testing.T) {
 			if !reflect.DeepEqual(info, Info{Pages: len(tc.pages), Kind: "tiff"}) {
 				t.Fatalf("info = %+v", info)
 			}
-			qpdfCheck(t, dst)
-			if got := pdfInfo(t, dst, 0)["Pages"]; got != itoa(len(tc.pages)) {
+			testpdf.QPDFCheck(t, dst)
+			if got := testpdf.PDFInfo(t, dst, 0)["Pages"]; got != itoa(len(tc.pages)) {
 				t.Errorf("pdfinfo: %s pages", got)
 			}
-			if f := strings.Fields(strings.Split(run(t, "pdfimages", "-list", "-f", "1", "-l", "1", dst), "\n")[2]); f[8] != tc.enc {
+			if f := strings.Fields(strings.Split(testpdf.Run(t, "pdfimages", "-list", "-f", "1", "-l", "1", dst), "\n")[2]); f[8] != tc.enc {
 				t.Errorf("page 1 image encoding %s, want %s", f[8], tc.enc)
 			}
 			for i, p := range tc.pages {
@@ -389,12 +390,12 @@ func TestIngestJPEGTIFF(t *testing.T) {
 					t.Errorf("page %d image resolution %gx%g ppi, want %d", n, x, y, p.dpi)
 				}
 				// The same pixels as a PNG with the same resolution: the reference.
-				ref := writeFile(t, filepath.Join(t.TempDir(), "ref.png"), withPHYs(encodePNG(t, p.img), float64(p.dpi)))
+				ref := testpdf.WriteFile(t, filepath.Join(t.TempDir(), "ref.png"), withPHYs(encodePNG(t, p.img), float64(p.dpi)))
 				if _, err := Ingest(t.Context(), ref, ref+".pdf", Limits{}); err != nil {
 					t.Fatal(err)
 				}
-				got, exp := render(t, dst, n, 50), render(t, ref+".pdf", 1, 50)
-				if d := pixelDiff(got, exp); d > 0.02 {
+				got, exp := testpdf.Render(t, dst, n, 50), testpdf.Render(t, ref+".pdf", 1, 50)
+				if d := testpdf.PixelDiff(got, exp); d > 0.02 {
 					t.Errorf("page %d: %.1f%% of the pixels differ from the source", n, 100*d)
 				}
 				if mg, me := meanGray(got), meanGray(exp); math.Abs(mg-me) > 2 {
@@ -410,7 +411,7 @@ func TestIngestJPEGTIFF(t *testing.T) {
 // before decoding.
 func TestIngestJPEGTIFFRefused(t *testing.T) {
 	dir := t.TempDir()
-	gray := scanImage(64, 64, true).(*image.Gray)
+	gray := testpdf.ScanImage(64, 64, true).(*image.Gray)
 	bomb := makeJPEGTIFF(t, false, jpegTIFFPage{img: gray, dpi: 100, rps: 32})
 	// The second strip's frame header claims 60000×60000 pixels.
 	i := bytes.LastIndex(bomb, []byte{0xFF, 0xC0})
@@ -434,7 +435,7 @@ func TestIngestJPEGTIFFRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
-			src := writeFile(t, filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".tif"), tc.data)
+			src := testpdf.WriteFile(t, filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".tif"), tc.data)
 			_, _, err := ingest(t, src, Limits{})
 			var after runtime.MemStats
 			runtime.ReadMemStats(&after)
@@ -461,6 +462,6 @@ func TestIngestJPEGTIFFRefused(t *testing.T) {
 // JPEGTables, then a YCbCr page in one strip) for FuzzIngest's seeds.
 func JPEGTIFFSeed(t testing.TB) []byte {
 	return makeJPEGTIFF(t, false,
-		jpegTIFFPage{img: scanImage(32, 24, true), dpi: 100, rps: 8, tables: true},
+		jpegTIFFPage{img: testpdf.ScanImage(32, 24, true), dpi: 100, rps: 8, tables: true},
 		jpegTIFFPage{img: colourScan(24, 16), dpi: 100})
 }

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"image"
 	"image/png"
 	"os"
@@ -241,7 +242,7 @@ func annotated(w, h, colour int, extra []uint16, bps int, fg [3]float64) []uint1
 func pageImage(t *testing.T, file string) image.Image {
 	t.Helper()
 	dir := t.TempDir()
-	run(t, "pdfimages", "-png", "-f", "1", "-l", "1", file, filepath.Join(dir, "im"))
+	testpdf.Run(t, "pdfimages", "-png", "-f", "1", "-l", "1", file, filepath.Join(dir, "im"))
 	f, err := os.Open(filepath.Join(dir, "im-000.png"))
 	if err != nil {
 		t.Fatal(err)
@@ -297,7 +298,7 @@ func TestIngestTIFFFlattened(t *testing.T) {
 					s.samples[i] = max - s.samples[i]
 				}
 			}
-			src := writeFile(t, filepath.Join(dir, fmt.Sprintf("flat-%d.tif", i)), s.bytes())
+			src := testpdf.WriteFile(t, filepath.Join(dir, fmt.Sprintf("flat-%d.tif", i)), s.bytes())
 			info, dst, err := ingest(t, src, Limits{})
 			if err != nil {
 				t.Fatal(err)
@@ -305,7 +306,7 @@ func TestIngestTIFFFlattened(t *testing.T) {
 			if info.Pages != 1 || info.Kind != "tiff" {
 				t.Fatalf("info = %+v", info)
 			}
-			qpdfCheck(t, dst)
+			testpdf.QPDFCheck(t, dst)
 			for _, n := range tc.notes {
 				if !strings.Contains(strings.Join(info.Repaired, "; "), n) {
 					t.Errorf("Repaired = %q, want %q", info.Repaired, n)
@@ -364,7 +365,7 @@ func TestIngestTIFFExtraSamplesRefused(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := ingest(t, writeFile(t, filepath.Join(dir, fmt.Sprintf("bad-%d.tif", i)), tc.data), Limits{})
+			_, _, err := ingest(t, testpdf.WriteFile(t, filepath.Join(dir, fmt.Sprintf("bad-%d.tif", i)), tc.data), Limits{})
 			rej, ok := err.(*Rejection)
 			if !ok || rej.Code != tc.code {
 				t.Fatalf("got %v, want a %s rejection", err, tc.code)
