@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,35 +22,7 @@ func testClerkDesk(t *testing.T, e *browserEnv) {
 	s, base := e.s, e.base
 	const unit = "镇检察院"
 	clerkTok := token(t, s, auth.Identity{Subject: "clerk04", Name: "钱书记员", Role: auth.Clerk, Unit: unit})
-	call := func(tok, method, path string, body any, want int, out any) {
-		t.Helper()
-		var rd io.Reader
-		if raw, ok := body.([]byte); ok {
-			rd = bytes.NewReader(raw)
-		} else if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, base+path, rd)
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-		}
-		if out != nil {
-			if err := json.Unmarshal(raw, out); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	call := apiCaller(t, base)
 	// apply registers case no (with one accepted scan when scanned) and a
 	// lawyer's application on it.
 	apply := func(no, lic, name string, scanned bool) string {

@@ -1,10 +1,7 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,35 +27,7 @@ func testLawyerIdentity(t *testing.T, e *browserEnv) {
 		"lawyer-password-1", account.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	call := func(tok, method, path string, body any, want int, out any) {
-		t.Helper()
-		var rd io.Reader
-		if raw, ok := body.([]byte); ok {
-			rd = bytes.NewReader(raw)
-		} else if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, base+path, rd)
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-		}
-		if out != nil {
-			if err := json.Unmarshal(raw, out); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	call := apiCaller(t, base)
 	const no = "京检刑诉〔2026〕81号"
 	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": no, "title": "周某某盗窃案", "stage": "prosecution_review",
 		"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"周某某"}}, http.StatusCreated, nil)

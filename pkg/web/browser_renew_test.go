@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -32,35 +31,7 @@ func testRenewLink(t *testing.T, e *browserEnv) {
 	)
 	clerkTok := token(t, s, auth.Identity{Subject: "clerk07", Name: "钱书记员", Role: auth.Clerk, Unit: unit})
 	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "吴律师", Role: auth.Lawyer})
-	call := func(tok, method, path string, body any, want int, out any) {
-		t.Helper()
-		var rd io.Reader
-		if raw, ok := body.([]byte); ok {
-			rd = bytes.NewReader(raw)
-		} else if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, base+path, rd)
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
-		}
-		if out != nil {
-			if err := json.Unmarshal(raw, out); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	call := apiCaller(t, base)
 	var c struct{ ID string }
 	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "吴某某合同诈骗案", "stage": "prosecution_review",
 		"onlineReview": true, "handler": map[string]string{"name": "郑检察官", "phone": "010-88886666"}, "defendants": []string{"吴某某"}}, http.StatusCreated, &c)

@@ -10,6 +10,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -120,6 +121,41 @@ var servers sync.Map
 
 // token mints a developer token for id: the tests that call the API
 // directly use it, and tab.signIn signs in as its identity.
+// apiCaller returns a call of the API at base as the holder of tok (none for
+// a signed upload URL): body is JSON, or an upload's bytes; a status other
+// than want fails the test; the answer is decoded into out when given.
+func apiCaller(t *testing.T, base string) func(tok, method, path string, body any, want int, out any) {
+	return func(tok, method, path string, body any, want int, out any) {
+		t.Helper()
+		var rd io.Reader
+		if raw, ok := body.([]byte); ok {
+			rd = bytes.NewReader(raw)
+		} else if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+		}
+		if out != nil {
+			if err := json.Unmarshal(raw, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 func token(t *testing.T, s *server.Server, id auth.Identity) string {
 	t.Helper()
 	tok, err := s.Auth.Issue(id, 2*time.Hour)
