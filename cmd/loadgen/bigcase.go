@@ -10,13 +10,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"image"
-	"image/jpeg"
 	"io"
-	"math/rand"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -28,6 +24,8 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 )
 
 // bigOptions are the sizes of a big-case run.
@@ -62,7 +60,7 @@ func runBig(ctx context.Context, o bigOptions, out io.Writer) ([]bigResult, erro
 		srv.base, runtime.GOMAXPROCS(0), srv.s.Config.Workers, o.conns)
 	pool := make([][]byte, 16)
 	for i := range pool {
-		pool[i] = benchScanJPEG(int64(i + 1))
+		pool[i] = testpdf.WithJFIF(testpdf.ScanJPEG(int64(i+1), 1240, 1754, 3, 70), 150)
 	}
 	var res []bigResult
 	n := 0
@@ -256,42 +254,3 @@ func procStatus(field string) (int64, error) {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
-
-// benchScanJPEG is a gray A4 page at 150 dpi, about 265 KB: paper noise and
-// lines of word-like marks, quality 70, with a JFIF header saying 150 dpi —
-// the scans of the PDF benchmarks (BenchmarkAssembleCommand, cmd/yuejuan).
-func benchScanJPEG(seed int64) []byte {
-	const w, h, noise = 1240, 1754, 3
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	r := rand.New(rand.NewSource(seed))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(250 - r.Intn(noise))
-	}
-	lh := h / 48
-	for line := h / 12; line < h*11/12; line += lh * 3 {
-		for x := w / 10; x < w*9/10; {
-			words := 3 + r.Intn(10)
-			for c := 0; c < words && x < w*9/10; c++ {
-				cw := lh * (6 + r.Intn(5)) / 10
-				for y := line; y < line+lh; y++ {
-					for xx := x; xx < min(x+cw, w); xx++ {
-						if (xx+y)%5 != 0 || r.Intn(4) > 0 {
-							img.Pix[y*img.Stride+xx] = 40
-						}
-					}
-				}
-				x += cw + lh/8
-			}
-			x += lh / 2
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 70}); err != nil {
-		panic(err)
-	}
-	data := b.Bytes()
-	app0 := []byte{0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 1, 0, 0, 0, 0, 0, 0}
-	binary.BigEndian.PutUint16(app0[12:], 150)
-	binary.BigEndian.PutUint16(app0[14:], 150)
-	return append(append(append([]byte{}, data[:2]...), app0...), data[2:]...)
-}

@@ -15,11 +15,7 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
-	"image"
-	"image/jpeg"
-	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,45 +25,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// benchScanJPEG is a gray A4 page at 150 dpi: paper noise and lines of
-// word-like marks, quality 70, with a JFIF header saying 150 dpi.
-func benchScanJPEG(seed int64) []byte {
-	const w, h, noise = 1240, 1754, 3
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	r := rand.New(rand.NewSource(seed))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(250 - r.Intn(noise))
-	}
-	lh := h / 48
-	for line := h / 12; line < h*11/12; line += lh * 3 {
-		for x := w / 10; x < w*9/10; {
-			words := 3 + r.Intn(10)
-			for c := 0; c < words && x < w*9/10; c++ {
-				cw := lh * (6 + r.Intn(5)) / 10
-				for y := line; y < line+lh; y++ {
-					for xx := x; xx < min(x+cw, w); xx++ {
-						if (xx+y)%5 != 0 || r.Intn(4) > 0 {
-							img.Pix[y*img.Stride+xx] = 40
-						}
-					}
-				}
-				x += cw + lh/8
-			}
-			x += lh / 2
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 70}); err != nil {
-		panic(err)
-	}
-	data := b.Bytes()
-	app0 := []byte{0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 1, 0, 0, 0, 0, 0, 0}
-	binary.BigEndian.PutUint16(app0[12:], 150)
-	binary.BigEndian.PutUint16(app0[14:], 150)
-	return append(append(append([]byte{}, data[:2]...), app0...), data[2:]...)
-}
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+)
 
 // benchScanDir returns a folder of n scans (16 distinct ones, cycled).
 func benchScanDir(b *testing.B, n int) string {
@@ -83,7 +43,7 @@ func benchScanDir(b *testing.B, n int) string {
 	}
 	var pool [][]byte
 	for i := 0; i < 16; i++ {
-		pool = append(pool, benchScanJPEG(int64(i+1)))
+		pool = append(pool, testpdf.WithJFIF(testpdf.ScanJPEG(int64(i+1), 1240, 1754, 3, 70), 150))
 	}
 	for i := 0; i < n; i++ {
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("scan-%05d.jpg", i+1)), pool[i%len(pool)], 0o644); err != nil {

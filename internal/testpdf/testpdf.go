@@ -1,5 +1,6 @@
 // Package testpdf makes small PDFs and scans for tests and checks PDFs with
-// poppler and qpdf. Only test files import it.
+// poppler and qpdf. Only test files (and the load generator, for its scans)
+// import it.
 package testpdf
 
 import (

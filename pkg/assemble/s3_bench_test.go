@@ -20,11 +20,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
-	"image"
-	"image/jpeg"
-	mrand "math/rand"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -41,6 +37,8 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/scan"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
 )
 
 func BenchmarkS3Base(b *testing.B) {
@@ -184,7 +182,7 @@ func s3BenchBase(b *testing.B, n int) string {
 		if _, err := os.Stat(p); err != nil {
 			if i < 16 {
 				src := filepath.Join(dir, fmt.Sprintf("scan-%02d.jpg", i))
-				if err := os.WriteFile(src, s3BenchScan(int64(i+1)), 0o644); err != nil {
+				if err := os.WriteFile(src, testpdf.WithJFIF(testpdf.ScanJPEG(int64(i+1), 1240, 1754, 3, 70), 150), 0o644); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := scan.Ingest(ctx, src, p, scan.DefaultLimits()); err != nil {
@@ -209,43 +207,4 @@ func s3BenchBase(b *testing.B, n int) string {
 		b.Fatal(err)
 	}
 	return base
-}
-
-// s3BenchScan is a gray A4 page at 150 dpi, about 265 KB: paper noise and
-// lines of word-like marks, quality 70, with a JFIF header saying 150 dpi
-// (the scans of BenchmarkAssembleCommand, cmd/yuejuan).
-func s3BenchScan(seed int64) []byte {
-	const w, h, noise = 1240, 1754, 3
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	r := mrand.New(mrand.NewSource(seed))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(250 - r.Intn(noise))
-	}
-	lh := h / 48
-	for line := h / 12; line < h*11/12; line += lh * 3 {
-		for x := w / 10; x < w*9/10; {
-			words := 3 + r.Intn(10)
-			for c := 0; c < words && x < w*9/10; c++ {
-				cw := lh * (6 + r.Intn(5)) / 10
-				for y := line; y < line+lh; y++ {
-					for xx := x; xx < min(x+cw, w); xx++ {
-						if (xx+y)%5 != 0 || r.Intn(4) > 0 {
-							img.Pix[y*img.Stride+xx] = 40
-						}
-					}
-				}
-				x += cw + lh/8
-			}
-			x += lh / 2
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 70}); err != nil {
-		panic(err)
-	}
-	data := buf.Bytes()
-	app0 := []byte{0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 1, 0, 0, 0, 0, 0, 0}
-	binary.BigEndian.PutUint16(app0[12:], 150)
-	binary.BigEndian.PutUint16(app0[14:], 150)
-	return append(append(append([]byte{}, data[:2]...), app0...), data[2:]...)
 }

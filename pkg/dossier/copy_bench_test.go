@@ -24,10 +24,8 @@ import (
 	"context"
 	"fmt"
 	"github.com/yuejuan/yuejuan/internal/testpdf"
-	"image"
 	"image/jpeg"
 	"io"
-	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,40 +46,6 @@ func benchCacheDir() string {
 	return filepath.Join(os.TempDir(), "yuejuan-bench-"+benchCacheVersion)
 }
 
-// benchScan is a gray A4 page scanned at w × h pixels: paper noise and
-// lines of word-like marks, JPEG quality q (about 265 KB at 150 dpi).
-func benchScan(seed int64, w, h, noise, q int) []byte {
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	r := rand.New(rand.NewSource(seed))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(250 - r.Intn(noise))
-	}
-	lh := h / 48
-	for line := h / 12; line < h*11/12; line += lh * 3 {
-		x := w / 10
-		for x < w*9/10 {
-			words := 3 + r.Intn(10)
-			for c := 0; c < words && x < w*9/10; c++ {
-				cw := lh * (6 + r.Intn(5)) / 10
-				for y := line; y < line+lh; y++ {
-					for xx := x; xx < min(x+cw, w); xx++ {
-						if (xx+y)%5 != 0 || r.Intn(4) > 0 {
-							img.Pix[y*img.Stride+xx] = 40
-						}
-					}
-				}
-				x += cw + lh/8
-			}
-			x += lh / 2
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: q}); err != nil {
-		panic(err)
-	}
-	return b.Bytes()
-}
-
 // benchScans returns a pool of 16 distinct scans (heavy: 212 dpi, about
 // twice the bytes), cached on disk.
 func benchScans(b *testing.B, heavy bool) [][]byte {
@@ -99,9 +63,9 @@ func benchScans(b *testing.B, heavy bool) [][]byte {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			if heavy {
-				data = benchScan(int64(i+100), 1754, 2480, 4, 75)
+				data = testpdf.ScanJPEG(int64(i+100), 1754, 2480, 4, 75)
 			} else {
-				data = benchScan(int64(i+1), 1240, 1754, 3, 70)
+				data = testpdf.ScanJPEG(int64(i+1), 1240, 1754, 3, 70)
 			}
 			if err := writeFileAtomic(context.Background(), p, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 				b.Fatal(err)
