@@ -2,7 +2,7 @@ package assemble_test
 
 // Recovery after a crash (docs/recovery.md): a material whose ingest died
 // part-way stays listed as open until everything its verdict implies is
-// written, the reconciler finds it (ingest.Worker.Stuck) and a re-run
+// written, the reconciler finds it (reconcile.Materials.Stuck) and a re-run
 // finishes it with each record once; a dossier waits (ErrHeld) while any
 // material of its case is undecided, and is never built from part of the
 // case; a file that kills the checker every time is refused after
@@ -24,13 +24,14 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/faults"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
+	"github.com/yuejuan/yuejuan/pkg/reconcile"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // stuck is what the reconciler would re-run now, by material id.
 func (r *rig) stuck(ctx context.Context) map[string]*casefile.Material {
 	r.t.Helper()
-	ms, err := r.ingest.Stuck(ctx, time.Now(), false)
+	ms, err := reconcile.Materials{Cases: r.ingest.Cases, Uploads: r.ingest.Uploads}.Stuck(ctx, time.Now(), false)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -263,7 +264,7 @@ func TestStuckSparesALiveJob(t *testing.T) {
 	ctx := context.Background()
 	r := newRig(t)
 	c, ms := r.setup(ctx)
-	release, ok, err := store.Lease(ctx, r.table, ingest.LeaseKey(c.ID, ms[0].ID), time.Minute)
+	release, ok, err := store.Lease(ctx, r.table, reconcile.IngestLease(c.ID, ms[0].ID), time.Minute)
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
@@ -272,7 +273,7 @@ func TestStuckSparesALiveJob(t *testing.T) {
 		t.Fatalf("stuck %v: want the two materials nobody works on", s)
 	}
 	// A server starting takes them all (the holders it finds are dead).
-	if all, err := r.ingest.Stuck(ctx, time.Now(), true); err != nil || len(all) != 3 {
+	if all, err := (reconcile.Materials{Cases: r.ingest.Cases, Uploads: r.ingest.Uploads}).Stuck(ctx, time.Now(), true); err != nil || len(all) != 3 {
 		t.Fatalf("stuck, leases ignored: %d materials (%v), want 3", len(all), err)
 	}
 	release()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/reconcile"
 	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
@@ -67,7 +68,7 @@ func (b *Budgeted) Material(ctx context.Context, caseID, id string) error {
 // whether it did: a material decided before the budget ran out (its
 // follow-ups cut short) is finished instead.
 func (b *Budgeted) refuse(ctx context.Context, caseID, id, reason string) (rejected bool, err error) {
-	ctx, release, ok, err := store.Hold(ctx, b.Cases.T, LeaseKey(caseID, id), leaseTTL)
+	ctx, release, ok, err := store.Hold(ctx, b.Cases.T, reconcile.IngestLease(caseID, id), leaseTTL)
 	if err != nil {
 		return false, err
 	}

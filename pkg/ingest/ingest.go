@@ -91,10 +91,6 @@ const leaseTTL = store.LeaseTTL
 // server would kill it again after every restart.
 const MaxRuns = 3
 
-// LeaseKey is the key of the lease the ingest job of a material holds
-// (reconcile.IngestLease: a reconciler spares a material whose lease is held).
-func LeaseKey(caseID, id string) string { return reconcile.IngestLease(caseID, id) }
-
 // Material validates and normalises one uploaded scan. It holds a lease on
 // the material, so that duplicate upload events processed at once do the
 // work once. The verdict is written with the mark Unfinished, then its
@@ -104,7 +100,7 @@ func LeaseKey(caseID, id string) string { return reconcile.IngestLease(caseID, i
 // reconciler's re-run finishes what is missing without repeating a record
 // (docs/recovery.md).
 func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
-	ctx, release, ok, err := store.Hold(ctx, w.Cases.T, LeaseKey(caseID, id), leaseTTL)
+	ctx, release, ok, err := store.Hold(ctx, w.Cases.T, reconcile.IngestLease(caseID, id), leaseTTL) // the lease a reconciler spares
 	if err != nil {
 		return err
 	}

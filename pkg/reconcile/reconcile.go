@@ -25,7 +25,7 @@ import (
 const StuckAfter = time.Minute
 
 // IngestLease is the key of the lease the ingest job of a material holds
-// (ingest.LeaseKey): a held lease means a live job.
+// while it runs: a held lease means a live job.
 func IngestLease(caseID, id string) string { return "ingest#" + caseID + "#" + id }
 
 // Materials asks about the materials of Cases.

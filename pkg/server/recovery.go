@@ -17,6 +17,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/reconcile"
 )
 
 // Recover runs when the server starts, before it serves: a previous process
@@ -33,10 +34,10 @@ func (s *Server) Recover(ctx context.Context) {
 	s.requeueStuck(ctx, time.Now(), true)
 }
 
-// requeueStuck queues the ingest of the materials ingest.Worker.Stuck finds
+// requeueStuck queues the ingest of the materials reconcile finds stuck,
 // unchanged since before (leased: also those whose lease is held).
 func (s *Server) requeueStuck(ctx context.Context, before time.Time, leased bool) {
-	ms, err := s.ingest.Stuck(ctx, before, leased)
+	ms, err := reconcile.Materials{Cases: s.ingest.Cases, Uploads: s.ingest.Uploads}.Stuck(ctx, before, leased)
 	if err != nil {
 		s.Log.Error("reconcile materials", "err", err)
 	}

@@ -43,6 +43,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/notify"
 	"github.com/yuejuan/yuejuan/pkg/provider"
 	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/reconcile"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
 	"github.com/yuejuan/yuejuan/pkg/session"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -274,11 +275,11 @@ func (s *Server) Tick(ctx context.Context) {
 }
 
 // Reconcile re-queues work a crash or a lost message left behind: the
-// ingest of materials stuck for ingest.StuckAfter (see recovery.go), the
+// ingest of materials stuck for reconcile.StuckAfter (see recovery.go), the
 // assembly of approved applications without their dossier; and it removes
 // the temporary files of jobs that died an hour ago or more.
 func (s *Server) Reconcile(ctx context.Context) {
-	s.requeueStuck(ctx, time.Now().Add(-ingest.StuckAfter), false)
+	s.requeueStuck(ctx, time.Now().Add(-reconcile.StuckAfter), false)
 	ids, err := s.API.Apps.PendingWork(ctx)
 	if err != nil {
 		s.Log.Error("reconcile", "err", err)

@@ -26,6 +26,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/cloud/worker"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
+	"github.com/yuejuan/yuejuan/pkg/reconcile"
 	"github.com/yuejuan/yuejuan/pkg/reminder"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
@@ -97,7 +98,7 @@ func TestDeadlineSweepsStuckMaterials(t *testing.T) {
 	atWork := add(old, 3, casefile.Processing, false)  // a live job holds its lease
 	fresh := add(cases, 4, casefile.Processing, false) // just uploaded
 	waiting := add(old, 5, casefile.AwaitingUpload, false)
-	release, ok, err := store.Lease(ctx, tbl, ingest.LeaseKey(c.ID, atWork.ID), time.Minute)
+	release, ok, err := store.Lease(ctx, tbl, reconcile.IngestLease(c.ID, atWork.ID), time.Minute)
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
