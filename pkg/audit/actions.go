@@ -33,6 +33,15 @@ const (
 	// ApplicationExpire is written by the reminder job when an
 	// application's download link expires and its review ends.
 	ApplicationExpire Action = "application.expire"
+	// ApplicationAcknowledge is written when the unit acknowledges receipt
+	// of an application (受理), which sends the lawyer the receipt number.
+	ApplicationAcknowledge Action = "application.acknowledge"
+	// ApplicationCorrect is written when the unit asks the lawyer to fix
+	// named items of an application (补正; detail items).
+	ApplicationCorrect Action = "application.correct"
+	// ApplicationResubmit is written when the lawyer answers a request
+	// for correction (detail replaced attachments, changed fields).
+	ApplicationResubmit Action = "application.resubmit"
 )
 
 // Case files: the clerk's scans and the lawyer's attachments.
@@ -50,6 +59,9 @@ const (
 	// document (practice certificate, power of attorney, ...) and gets its
 	// upload URL.
 	AttachmentUpload Action = "attachment.upload"
+	// AttachmentView is written when the deciding unit's clerk or the
+	// applying lawyer opens an application's document.
+	AttachmentView Action = "attachment.view"
 )
 
 // Dossiers, stamped copies and download links.
@@ -197,18 +209,22 @@ const (
 // page's filter; records, the export and the CLI keep the action itself.
 // Every action declared above has one (TestActionsLabelled).
 var labels = map[Action]string{
-	ApplicationSubmit:   "提交阅卷申请",
-	ApplicationValidate: "审查申请材料",
-	ApplicationRefuse:   "申请当即不予受理",
-	ApplicationDecide:   "审批阅卷申请",
-	ApplicationRemind:   "申请答复到期提醒",
-	ApplicationOverdue:  "申请答复逾期",
-	ApplicationExpire:   "阅卷期限届满",
+	ApplicationSubmit:      "提交阅卷申请",
+	ApplicationValidate:    "审查申请材料",
+	ApplicationRefuse:      "申请当即不予受理",
+	ApplicationDecide:      "审批阅卷申请",
+	ApplicationRemind:      "申请答复到期提醒",
+	ApplicationOverdue:     "申请答复逾期",
+	ApplicationExpire:      "阅卷期限届满",
+	ApplicationAcknowledge: "受理阅卷申请",
+	ApplicationCorrect:     "通知补正申请材料",
+	ApplicationResubmit:    "补正后重新提交申请",
 
 	MaterialUpload:   "登记卷宗材料",
 	MaterialAccept:   "材料审查通过",
 	MaterialReject:   "材料审查不通过",
 	AttachmentUpload: "登记申请附件",
+	AttachmentView:   "查看申请附件",
 
 	DossierAssemble: "生成电子卷宗",
 	DossierHold:     "卷宗等待材料",
