@@ -55,6 +55,18 @@ const (
 	// MaterialReject is written by the ingest job when an uploaded material
 	// fails validation.
 	MaterialReject Action = "material.reject"
+	// MaterialDelete is written when a clerk removes a material from its
+	// case (a mistaken or rejected scan, or an upload never made).
+	MaterialDelete Action = "material.delete"
+	// MaterialReplace is written when a clerk registers a new scan to
+	// replace a material (target the new one, detail replaces the old).
+	MaterialReplace Action = "material.replace"
+	// MaterialRename is written when a clerk changes a material's title
+	// in the 卷内目录.
+	MaterialRename Action = "material.rename"
+	// MaterialMove is written when a clerk moves a material to another
+	// volume or place, or re-orders a volume.
+	MaterialMove Action = "material.move"
 	// AttachmentUpload is written when a lawyer registers a supporting
 	// document (practice certificate, power of attorney, ...) and gets its
 	// upload URL.
@@ -223,6 +235,10 @@ var labels = map[Action]string{
 	MaterialUpload:   "登记卷宗材料",
 	MaterialAccept:   "材料审查通过",
 	MaterialReject:   "材料审查不通过",
+	MaterialDelete:   "删除卷宗材料",
+	MaterialReplace:  "替换卷宗材料",
+	MaterialRename:   "修改材料标题",
+	MaterialMove:     "调整材料卷次或顺序",
 	AttachmentUpload: "登记申请附件",
 	AttachmentView:   "查看申请附件",
 
