@@ -30,7 +30,8 @@ func statusOf(c service.Code) int {
 		service.LawyerNotFound:
 		return http.StatusNotFound
 	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered, service.CaseConcluded,
-		service.DuplicateCase, service.NotReady, service.AwaitingScans, service.IdentityDecided:
+		service.DuplicateCase, service.NotReady, service.AwaitingScans, service.IdentityDecided,
+		service.MaterialBusy, service.UploadNotAwaited:
 		return http.StatusConflict
 	case service.LinkExpired, service.LinkRevoked:
 		return http.StatusGone

@@ -37,6 +37,10 @@ const (
 	BindingNotFound     Text = "该律师未由案管登记为本案辩护人 (no explicit binding of this lawyer; a binding through an application ends with the application)"
 	DuplicateCase       Text = "案号“%s”已登记，请勿重复登记 (this case number is already registered)"
 	NotReady            Text = "阅卷材料尚未生成，请在申请状态为 ready 后下载 (the dossier is not ready yet)"
+	MaterialBusy        Text = "该材料正在检查，请等检查结果出来后再删除或替换 (the material is being checked: wait for its verdict)"
+	MaterialReplacing   Text = "该材料已有待上传或检查中的替换文件，请先完成或删除该替换文件 (a replacement of this material is already pending: finish or remove it first)"
+	UploadNotAwaited    Text = "该材料已上传，无需继续上传；如需更换文件请使用“替换” (the material was uploaded already: replace it instead)"
+	OrderMismatch       Text = "顺序须列出第 %d 卷的全部材料，且每份一次（请刷新后重试） (the order must list every material of the volume once: reload and try again)"
 )
 
 // The messages of problems with a request's fields.

@@ -56,6 +56,12 @@ const (
 	OpinionsUnanswered Code = "opinions_unanswered"
 	// CaseConcluded: the case was concluded and takes no more submissions.
 	CaseConcluded Code = "case_concluded"
+	// MaterialBusy: the material is being checked, or a replacement of it
+	// is pending; a verdict or the replacement comes first.
+	MaterialBusy Code = "material_busy"
+	// UploadNotAwaited: the material is not awaiting its upload (nothing to
+	// resume).
+	UploadNotAwaited Code = "upload_not_awaited"
 	// NotReady: the application's dossier is not ready for download.
 	NotReady Code = "not_ready"
 	// RenewLimited: the lawyer asked for new links more often than
