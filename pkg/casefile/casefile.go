@@ -209,7 +209,12 @@ type Material struct {
 	Decrypted bool `json:"decrypted,omitempty"`
 	// Repaired lists what ingest repaired or converted to accept a file
 	// that readers open (scan.Info.Repaired), for the clerk to check.
-	Repaired  []string  `json:"repaired,omitempty"`
+	Repaired []string `json:"repaired,omitempty"`
+	// Replaces is the material this one replaces (a clerk's re-scan): the
+	// replaced one leaves the case when this one is accepted (at once when
+	// it had nothing in the dossier); a change list between dossiers names
+	// the pair.
+	Replaces  string    `json:"replaces,omitempty"`
 	UploadKey string    `json:"-"`
 	PDFKey    string    `json:"-"`
 	CreatedAt time.Time `json:"createdAt"`
@@ -220,6 +225,10 @@ type Material struct {
 	// ended (a run that crashed the process leaves its count).
 	Unfinished bool `json:"-"`
 	Runs       int  `json:"-"`
+	// LapsesAt is when a material still awaiting its upload stops existing
+	// (the store's expiry): its last upload URL has expired by then, so a
+	// refresh mid-upload leaves no permanent 等待上传 row. Nil: never.
+	LapsesAt *time.Time `json:"lapsesAt,omitempty"`
 
 	rev int64
 }

@@ -2,6 +2,8 @@ package casefile
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -41,6 +43,9 @@ func (r *Repo) materials() store.Records[storedMaterial] {
 			it := store.Item{PK: pk, SK: sk}
 			if m := s.material(); !m.Decided() {
 				it.GSI2PK, it.GSI2SK = openMaterialsPK, openMaterialSK(m)
+			}
+			if s.Status == AwaitingUpload && s.LapsesAt != nil {
+				it.ExpiresAt = *s.LapsesAt
 			}
 			return it
 		},
@@ -113,4 +118,32 @@ func (r *Repo) UpdateMaterial(ctx context.Context, caseID, id string, fn func(*M
 		return nil, err
 	}
 	return s.material(), nil
+}
+
+// ErrMaterialChanged means a material changed between the read a decision
+// was based on and the write that acted on it.
+var ErrMaterialChanged = errors.New("casefile: the material changed meanwhile")
+
+// DeleteMaterial removes material id of case caseID if ok, given the
+// stored material, allows it (an error from ok is returned as it is): the
+// record goes, its stored objects stay (docs/design.md, "Changing
+// materials"). It returns the material as it was.
+func (r *Repo) DeleteMaterial(ctx context.Context, caseID, id string, ok func(*Material) error) (*Material, error) {
+	pk, sk := matKey(caseID, id)
+	return store.Retry(func() (*Material, error) {
+		s, err := r.materials().Get(ctx, pk, sk)
+		if err != nil {
+			return nil, err
+		}
+		m := s.material()
+		if ok != nil {
+			if err := ok(m); err != nil {
+				return nil, err
+			}
+		}
+		if err := r.T.Delete(ctx, pk, sk, s.rev); err != nil {
+			return nil, fmt.Errorf("casefile: delete material %s: %w", id, err)
+		}
+		return m, nil
+	})
 }

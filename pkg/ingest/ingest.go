@@ -109,6 +109,9 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
 	}
 	defer release()
 	m, err := w.Cases.GetMaterial(ctx, caseID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // removed by the clerk, or lapsed unuploaded: an upload arriving after is not checked
+	}
 	if err != nil {
 		return err
 	}
@@ -229,6 +232,8 @@ func (w *Worker) finishSince(ctx context.Context, m *casefile.Material, decided 
 		if err := w.once(ctx, rejectEvent(m.CaseID, m), since); err != nil {
 			return err
 		}
+	} else if err := w.replaced(ctx, m); err != nil {
+		return err
 	} else if err := w.accepted(ctx, m.CaseID, m, since); err != nil {
 		return err
 	}
@@ -245,6 +250,20 @@ func (w *Worker) finishSince(ctx context.Context, m *casefile.Material, decided 
 		return w.OnDecided(ctx, m.CaseID)
 	}
 	return nil
+}
+
+// replaced removes the material an accepted replacement m replaces (see
+// casefile.Material.Replaces), before the new content version is written,
+// so the version that includes m excludes it. Its stored objects stay.
+func (w *Worker) replaced(ctx context.Context, m *casefile.Material) error {
+	if m.Replaces == "" {
+		return nil
+	}
+	_, err := w.Cases.DeleteMaterial(ctx, m.CaseID, m.Replaces, nil)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // removed before (a redelivery), or by the clerk
+	}
+	return err
 }
 
 // accepted writes the new content version and the material.accept record,

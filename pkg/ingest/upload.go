@@ -3,9 +3,11 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/queue"
+	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // Job is the ingest job of an uploaded object's key — what the local
@@ -45,6 +47,9 @@ func (w *Worker) Received(ctx context.Context, j queue.Job) error {
 		}
 		return nil
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // removed by the clerk, or lapsed: the late upload is ignored (Material)
+	}
 	return err
 }
 

@@ -77,6 +77,7 @@ func (s *Service) RegisterMaterial(ctx context.Context, c Caller, cs *casefile.C
 		}
 		return nil, nil, InvalidError(append(ps, *p))
 	}
+	m.LapsesAt = s.lapse() // never uploaded, it goes by itself (materials.go)
 	err := s.Cases.AddMaterial(ctx, m)
 	if errors.As(err, &ps) {
 		return nil, nil, InvalidError(ps)
