@@ -163,3 +163,101 @@ func (a *API) getAttachment(w http.ResponseWriter, r *http.Request, id auth.Iden
 	}
 	writeJSON(w, http.StatusOK, at)
 }
+
+// materialChangeIn is a rename or move: only the fields sent change.
+type materialChangeIn struct {
+	Title       *string `json:"title"`
+	Volume      *int    `json:"volume"`
+	VolumeTitle *string `json:"volumeTitle"`
+	Seq         *int    `json:"seq"`
+}
+
+func (a *API) changeMaterial(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	var in materialChangeIn
+	if !a.decode(w, r, &in) {
+		return
+	}
+	m, err := a.ChangeMaterial(r.Context(), a.caller(r, id), c, r.PathValue("mid"),
+		service.MaterialChange{Title: in.Title, Volume: in.Volume, VolumeTitle: in.VolumeTitle, Seq: in.Seq})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, presentMaterial(m, nil))
+}
+
+func (a *API) deleteMaterial(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	m, err := a.DeleteMaterial(r.Context(), a.caller(r, id), c, r.PathValue("mid"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, presentMaterial(m, nil))
+}
+
+type replaceIn struct {
+	Title    string `json:"title"` // empty: the replaced material's
+	Filename string `json:"filename"`
+	Size     int64  `json:"size"` // bytes; the upload URL accepts exactly this many
+}
+
+func (a *API) replaceMaterial(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	var in replaceIn
+	if !a.decode(w, r, &in) {
+		return
+	}
+	m, up, err := a.ReplaceMaterial(r.Context(), a.caller(r, id), c, r.PathValue("mid"), in.Filename, in.Size, in.Title)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+c.ID+"/materials/"+m.ID)
+	writeJSON(w, http.StatusCreated, presentMaterial(m, up))
+}
+
+func (a *API) resumeUpload(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	m, up, err := a.ResumeUpload(r.Context(), c, r.PathValue("mid"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, presentMaterial(m, up))
+}
+
+type orderIn struct {
+	Volume int      `json:"volume"`
+	IDs    []string `json:"ids"`
+}
+
+func (a *API) orderVolume(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	c, ok := a.ownCase(w, r, id)
+	if !ok {
+		return
+	}
+	var in orderIn
+	if !a.decode(w, r, &in) {
+		return
+	}
+	ms, err := a.OrderVolume(r.Context(), a.caller(r, id), c, in.Volume, in.IDs)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"materials": ms})
+}

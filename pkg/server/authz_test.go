@@ -56,6 +56,13 @@ var routes = []route{
 	{"POST", "/api/v1/cases/{id}/materials", []auth.Role{clerk}, resource, map[string]any{}},
 	{"GET", "/api/v1/cases/{id}/materials", []auth.Role{clerk}, resource, nil},
 	{"GET", "/api/v1/cases/{id}/materials/{mid}", []auth.Role{clerk}, resource, nil},
+	// The clerk's changes to the materials of a case of the unit; the
+	// delete last (owner calls run in this order).
+	{"POST", "/api/v1/cases/{id}/materials/order", []auth.Role{clerk}, resource, map[string]any{"volume": 1, "ids": []string{}}},
+	{"PATCH", "/api/v1/cases/{id}/materials/{mid}", []auth.Role{clerk}, resource, map[string]any{"title": "讯问笔录（更正）"}},
+	{"POST", "/api/v1/cases/{id}/materials/{mid}/replace", []auth.Role{clerk}, resource, map[string]any{"filename": "a.pdf", "size": 100}},
+	{"POST", "/api/v1/cases/{id}/materials/{mid}/upload", []auth.Role{clerk}, resource, nil},
+	{"DELETE", "/api/v1/cases/{id}/materials/{mid}", []auth.Role{clerk}, resource, nil},
 	{"POST", "/api/v1/attachments", []auth.Role{lawyer, clerk}, create, map[string]any{}},
 	{"GET", "/api/v1/attachments/{id}", []auth.Role{lawyer, clerk}, resource, nil},
 	{"POST", "/api/v1/applications", []auth.Role{lawyer, clerk}, create, map[string]any{}},
