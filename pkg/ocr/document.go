@@ -1,0 +1,337 @@
+package ocr
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+// Result is what recognition found in one document: its sidecar, stored
+// next to the ingested PDF (ingest.MaterialWordsKey).
+type Result struct {
+	DPI   int    `json:"dpi"`
+	Pages []Page `json:"pages"`
+}
+
+// Page is one page of a Result.
+type Page struct {
+	N int `json:"n"` // 1-based
+	// W and H are the size in pixels of the image the boxes are in: the
+	// page as displayed (after Rotate), rendered at the Result's DPI.
+	W int `json:"w,omitempty"`
+	H int `json:"h,omitempty"`
+	// Rotate is how far the page was turned clockwise to be upright (OSD);
+	// the ingested PDF's page carries it in /Rotate.
+	Rotate int `json:"rotate,omitempty"`
+	// Text: the page has a usable text layer of its own and was not
+	// recognised.
+	Text  bool    `json:"text,omitempty"`
+	Error string  `json:"error,omitempty"` // why recognition failed on the page
+	Words []Word  `json:"words,omitempty"`
+	Secs  float64 `json:"secs,omitempty"` // time the page took
+}
+
+// Failed lists the pages recognition failed on.
+func (r *Result) Failed() []int {
+	var out []int
+	for _, p := range r.Pages {
+		if p.Error != "" {
+			out = append(out, p.N)
+		}
+	}
+	return out
+}
+
+// Turns maps each page that was turned to its clockwise rotation.
+func (r *Result) Turns() map[int]int {
+	out := map[int]int{}
+	for _, p := range r.Pages {
+		if p.Rotate != 0 {
+			out[p.N] = p.Rotate
+		}
+	}
+	return out
+}
+
+// Rotated lists the pages that were turned.
+func (r *Result) Rotated() []int {
+	var out []int
+	for _, p := range r.Pages {
+		if p.Rotate != 0 {
+			out = append(out, p.N)
+		}
+	}
+	return out
+}
+
+// Marshal is the sidecar's bytes.
+func (r *Result) Marshal() ([]byte, error) { return json.Marshal(r) }
+
+// Unmarshal reads a sidecar.
+func Unmarshal(data []byte) (*Result, error) {
+	var r Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("ocr: sidecar: %w", err)
+	}
+	return &r, nil
+}
+
+// ReadFile reads a sidecar file.
+func ReadFile(path string) (*Result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Unmarshal(data)
+}
+
+// poorConf is the mean confidence below which a page is asked for its
+// orientation: upright Chinese reads at 85-95, a page upside down or on
+// its side at 30-60 (docs/ocr.md). OSD costs as much as recognition, so
+// pages that read well are not asked.
+const poorConf = 70
+
+// Document recognises the pages of the PDF at path that have no usable
+// text of their own, up to Workers at once, each rendered at DPI by
+// pdftoppm. A page that fails to render or recognise is recorded with its
+// Error and the rest go on: only a cancelled ctx, or a missing command,
+// is an error of the whole.
+func (e *Engine) Document(ctx context.Context, path string, pages int) (*Result, error) {
+	dir, err := os.MkdirTemp("", "ocr-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	texts, err := pageTexts(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{DPI: e.dpi(), Pages: make([]Page, pages)}
+	workers := e.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var fatalMu sync.Mutex
+	var fatal error
+	for range min(workers, pages) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				start := time.Now()
+				p := &res.Pages[i]
+				p.N = i + 1
+				if i < len(texts) && Usable(texts[i]) {
+					p.Text = true
+					continue
+				}
+				if err := e.page(ctx, path, dir, p); err != nil {
+					if ctx.Err() != nil || isMissing(err) {
+						fatalMu.Lock()
+						fatal = err
+						fatalMu.Unlock()
+						continue
+					}
+					p.Error = err.Error()
+				}
+				p.Secs = time.Since(start).Seconds()
+			}
+		}()
+	}
+	for i := range pages {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if fatal != nil {
+		return nil, fatal
+	}
+	return res, nil
+}
+
+func isMissing(err error) bool { return strings.Contains(err.Error(), InstallHint) }
+
+// page renders page p.N and recognises it, turning it first when it reads
+// poorly and OSD says it lies on its side or upside down.
+func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
+	stem := filepath.Join(dir, "p"+strconv.Itoa(p.N))
+	dpi := e.dpi()
+	cmd := exec.CommandContext(ctx, "pdftoppm", "-r", strconv.Itoa(dpi), "-gray", "-png", "-f", strconv.Itoa(p.N), "-l", strconv.Itoa(p.N), "-singlefile", pdf, stem)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			return fmt.Errorf("ocr: %v; install with: %s", err, InstallHint)
+		}
+		return fmt.Errorf("page %d could not be rendered: %v: %s", p.N, err, bytes.TrimSpace(out))
+	}
+	img := stem + ".png"
+	defer os.Remove(img)
+	w, h, err := imageSize(img)
+	if err != nil {
+		return err
+	}
+	words, err := e.Recognize(ctx, img, dpi)
+	if err != nil {
+		return err
+	}
+	if MeanConf(words) < poorConf {
+		rot, _, err := e.Orientation(ctx, img, dpi)
+		if err != nil {
+			return err
+		}
+		if rot != 0 {
+			turned := stem + "-turned.png"
+			if w, h, err = turnImage(img, turned, rot); err != nil {
+				return err
+			}
+			defer os.Remove(turned)
+			again, err := e.Recognize(ctx, turned, dpi)
+			if err != nil {
+				return err
+			}
+			// Kept only if it reads better: OSD guesses on pages with
+			// little text (a photograph, a form).
+			if MeanConf(again) > MeanConf(words) {
+				words, p.Rotate = again, rot
+			} else if w, h, err = imageSize(img); err != nil {
+				return err
+			}
+		}
+	}
+	p.W, p.H, p.Words = w, h, words
+	return nil
+}
+
+func imageSize(path string) (int, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return 0, 0, fmt.Errorf("ocr: rendered page: %w", err)
+	}
+	return cfg.Width, cfg.Height, nil
+}
+
+// turnImage writes the image at src turned clockwise by deg (90, 180,
+// 270) to dst, and returns its new size.
+func turnImage(src, dst string, deg int) (int, int, error) {
+	f, err := os.Open(src)
+	if err != nil {
+		return 0, 0, err
+	}
+	m, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		return 0, 0, fmt.Errorf("ocr: rendered page: %w", err)
+	}
+	out := Turn(m, deg)
+	g, err := os.Create(dst)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(g, out); err != nil {
+		g.Close()
+		return 0, 0, err
+	}
+	b := out.Bounds()
+	return b.Dx(), b.Dy(), g.Close()
+}
+
+// Turn returns m turned clockwise by deg (a multiple of 90), as grey.
+func Turn(m image.Image, deg int) *image.Gray {
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	deg = ((deg % 360) + 360) % 360
+	ow, oh := w, h
+	if deg == 90 || deg == 270 {
+		ow, oh = h, w
+	}
+	out := image.NewGray(image.Rect(0, 0, ow, oh))
+	gray, _ := m.(*image.Gray)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var v uint8
+			if gray != nil {
+				v = gray.Pix[(y)*gray.Stride+x]
+			} else {
+				r, g, bb, _ := m.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				v = uint8((19595*r + 38470*g + 7471*bb + 1<<15) >> 24)
+			}
+			var nx, ny int
+			switch deg {
+			case 90:
+				nx, ny = h-1-y, x
+			case 180:
+				nx, ny = w-1-x, h-1-y
+			case 270:
+				nx, ny = y, w-1-x
+			default:
+				nx, ny = x, y
+			}
+			out.Pix[ny*out.Stride+nx] = v
+		}
+	}
+	return out
+}
+
+// pageTexts is the text layer of each page of the PDF (pdftotext, pages
+// separated by form feeds).
+func pageTexts(ctx context.Context, pdf string) ([]string, error) {
+	out, err := exec.CommandContext(ctx, "pdftotext", "-enc", "UTF-8", pdf, "-").Output()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			return nil, fmt.Errorf("ocr: %v; install with: %s", err, InstallHint)
+		}
+		// A text layer pdftotext cannot read is as good as none.
+		return nil, nil
+	}
+	return strings.Split(string(out), "\f"), nil
+}
+
+// Usable says whether a page's own text layer is worth keeping instead of
+// recognising the page: at least 10 letters, digits or Han characters,
+// and at most one character in ten undecodable (U+FFFD, private use,
+// control characters: what a font without a ToUnicode map extracts as).
+func Usable(text string) bool {
+	good, bad := 0, 0
+	for _, r := range text {
+		switch {
+		case r == unicode.ReplacementChar || unicode.Is(unicode.Co, r) || (unicode.IsControl(r) && !unicode.IsSpace(r)):
+			bad++
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			good++
+		}
+	}
+	return good >= 10 && bad*10 <= good+bad
+}
