@@ -32,16 +32,27 @@ const (
 	Ready         Status = "ready" // dossier assembled, link issued
 	Refused       Status = "refused"
 	Expired       Status = "expired"
+	// NeedsCorrection (补正): the clerk asked the lawyer to fix named
+	// items; the application stays open and the statutory clock waits for
+	// the lawyer (docs/design.md, "补正 stops the clock").
+	NeedsCorrection Status = "needs_correction"
 )
+
+// Undecided reports whether the application still waits for the unit's
+// decision (with the lawyer, while NeedsCorrection).
+func (s Status) Undecided() bool { return s == Submitted || s == PendingReview || s == NeedsCorrection }
 
 // Live reports whether the application is still open or usable.
 func (s Status) Live() bool { return s != Refused && s != Expired }
 
 var transitions = map[Status][]Status{
 	Submitted:     {PendingReview, Refused},
-	PendingReview: {Approved, Refused},
-	Approved:      {Ready, Refused},
-	Ready:         {Expired, Refused, Ready}, // Ready→Ready: a new copy after the case changed, or a new link
+	PendingReview: {Approved, Refused, NeedsCorrection},
+	// NeedsCorrection→PendingReview: the lawyer resubmitted; a clerk may
+	// still refuse while waiting (e.g. the lawyer withdrew by phone).
+	NeedsCorrection: {PendingReview, Refused},
+	Approved:        {Ready, Refused},
+	Ready:           {Expired, Refused, Ready}, // Ready→Ready: a new copy after the case changed, or a new link
 	// Expired→Ready: a new link after the old one expired (Reopen): the
 	// counter and the clock deter leaks, they never end a lawyer's review.
 	Expired: {Ready},
@@ -144,11 +155,69 @@ type Application struct {
 	// Hold, while set, says why the dossier of the approved application is
 	// not built yet: materials of its case are not all decided (see Hold).
 	Hold *Hold `json:"hold,omitempty"`
+	// Acknowledged is the unit's 受理: who acknowledged receipt, and when;
+	// nil until then. A recorded step, not a state (docs/design.md,
+	// "受理 is a step, not a state").
+	Acknowledged *Step `json:"acknowledged,omitempty"`
+	// Corrections are the rounds of 补正, oldest first; the last is open
+	// while the status is NeedsCorrection.
+	Corrections []Correction `json:"corrections,omitempty"`
 	// Failure, while set, says why the dossier of the approved application
 	// was given up for the case's content version (see Failure).
 	Failure *Failure `json:"failure,omitempty"`
 
 	rev int64
+}
+
+// Step is a recorded act of a person on an application.
+type Step struct {
+	By     string    `json:"by"`
+	ByName string    `json:"byName,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// Correction is one round of 补正: the items the clerk named, each with
+// its reason, and the lawyer's answer.
+type Correction struct {
+	Items []CorrectionItem `json:"items"`
+	Note  string           `json:"note,omitempty"`
+	Asked Step             `json:"asked"`
+	// Answered is set when the lawyer resubmitted; Replaced are the
+	// attachment ids the answer replaced (kept viewable), Changed the
+	// fields it changed, "field: old → new".
+	Answered *Step    `json:"answered,omitempty"`
+	Replaced []string `json:"replaced,omitempty"`
+	Changed  []string `json:"changed,omitempty"`
+}
+
+// CorrectionItem is one thing to fix: a field the lawyer typed
+// (CorrectableFields) or a document slot ("attachments.<kind>").
+type CorrectionItem struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// CorrectableFields are the typed fields a clerk may ask to be fixed; the
+// case number is not among them (a wrong case is a new application).
+var CorrectableFields = []string{"client", "lawyer.firm", "lawyer.phone"}
+
+// Correctable reports whether field names something a clerk may ask the
+// lawyer to fix: a CorrectableFields field, or a document slot of an
+// application's kinds.
+func Correctable(field string) bool {
+	if slices.Contains(CorrectableFields, field) {
+		return true
+	}
+	k, ok := strings.CutPrefix(field, "attachments.")
+	return ok && AttachmentKind(k).Valid() && AttachmentKind(k) != SupportingDocument
+}
+
+// OpenCorrection is the round of 补正 waiting for the lawyer, or nil.
+func (a *Application) OpenCorrection() *Correction {
+	if a.Status != NeedsCorrection || len(a.Corrections) == 0 {
+		return nil
+	}
+	return &a.Corrections[len(a.Corrections)-1]
 }
 
 // ReceiptNo is a's receipt number (受理回执号): "YJ", the day it was
@@ -216,8 +285,42 @@ type Attachment struct {
 	Uploaded    bool           `json:"uploaded"`
 	ContentType string         `json:"contentType,omitempty"` // sniffed from the bytes
 	Size        int64          `json:"size,omitempty"`
-	Key         string         `json:"-"`
-	CreatedAt   time.Time      `json:"createdAt"`
+	// Pages is a PDF's page count (1 for an image), read when it arrived.
+	Pages int `json:"pages,omitempty"`
+	// Verdict is final once the file arrived (Uploaded): accepted, or
+	// refused with Reason in Chinese, so the lawyer's page says at once
+	// what submit would say (issue 16, defect 6).
+	Verdict   Verdict   `json:"verdict,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	Key       string    `json:"-"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Verdict is what the check of an arrived attachment decided.
+type Verdict string
+
+// The verdicts: an attachment is accepted, or refused with a reason.
+const (
+	AttachmentAccepted Verdict = "accepted"
+	AttachmentRefused  Verdict = "refused"
+)
+
+// AllowedType reports whether an attachment sniffed as contentType may
+// support an application (PDF, JPEG, PNG).
+func AllowedType(contentType string) bool { return slices.Contains(allowedTypes, contentType) }
+
+// Judge sets at's verdict from its sniffed type and, for a PDF, whether it
+// could be read (pages > 0; readErr the reader's failure): a file of
+// another type, or a PDF no reader opens, is refused with the reason the
+// lawyer reads.
+func Judge(at *Attachment, pages int, readErr error) {
+	at.Pages, at.Verdict, at.Reason = pages, AttachmentAccepted, ""
+	switch {
+	case !AllowedType(at.ContentType):
+		at.Verdict, at.Reason = AttachmentRefused, msg.AttachmentType.Format(at.Filename, at.ContentType)
+	case at.ContentType == "application/pdf" && (readErr != nil || pages < 1):
+		at.Verdict, at.Reason, at.Pages = AttachmentRefused, msg.AttachmentUnreadable.Format(at.Filename), 0
+	}
 }
 
 var (
@@ -310,33 +413,39 @@ func Validate(c Check) Problems {
 	if !ps.Count(limits.Attachments, "attachments", len(a.Attachments)) {
 		return ps // the documents are not looked at one by one
 	}
-	have := map[AttachmentKind]bool{}
+	// tried: the kinds sent, whose problem, if any, is said at the file,
+	// not again as missing (issue 16, defect 6: each problem once).
+	tried := map[AttachmentKind]bool{}
 	for i, id := range a.Attachments {
 		var at *Attachment
 		if i < len(c.Attachments) {
 			at = c.Attachments[i]
 		}
 		field := fmt.Sprintf("attachments[%d]", i)
+		if at != nil {
+			tried[at.Kind] = true
+		}
 		switch {
 		case !ps.Text(limits.AttachmentID, field, id):
 		case at == nil:
 			add(field, msg.NotYourAttachment.Format(id))
 		case !at.Uploaded:
 			add(field, msg.NotUploaded.Format(at.Filename))
+		case at.Verdict == AttachmentRefused:
+			add(field, at.Reason)
 		case !slices.Contains(allowedTypes, at.ContentType):
 			add(field, msg.AttachmentType.Format(at.Filename, at.ContentType))
-		default:
-			have[at.Kind] = true
 		}
 	}
-	if !have[PracticeCertificate] {
-		add("attachments", string(msg.NeedCertificate))
+	// A missing document is named at its slot ("attachments.<kind>").
+	if !tried[PracticeCertificate] {
+		add("attachments."+string(PracticeCertificate), string(msg.NeedCertificate))
 	}
-	if !have[FirmLetter] {
-		add("attachments", string(msg.NeedFirmLetter))
+	if !tried[FirmLetter] {
+		add("attachments."+string(FirmLetter), string(msg.NeedFirmLetter))
 	}
-	if !have[PowerOfAttorney] && !have[LegalAidLetter] {
-		add("attachments", string(msg.NeedPowerOfAttorney))
+	if !tried[PowerOfAttorney] && !tried[LegalAidLetter] {
+		add("attachments."+string(PowerOfAttorney), string(msg.NeedPowerOfAttorney))
 	}
 	if len(ps) > 0 {
 		return ps
@@ -576,7 +685,7 @@ func (r *Repo) ByLawyer(ctx context.Context, license string) ([]*Application, er
 func (r *Repo) ByUnit(ctx context.Context, unit string, open bool) ([]*Application, error) {
 	var keep func(*Application) bool
 	if open {
-		keep = func(a *Application) bool { return a.Status == Submitted || a.Status == PendingReview }
+		keep = func(a *Application) bool { return a.Status.Undecided() }
 	}
 	return r.list(ctx, store.Query{Index: store.GSI2, PK: "unit#" + unit + "#apps"}, keep)
 }

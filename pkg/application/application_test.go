@@ -78,26 +78,31 @@ func TestValidate(t *testing.T) {
 		{"victim's agent: client need not be a defendant", func(c *Check) { c.App.Kind, c.App.Client = VictimAgent, "被害人刘某" }, nil},
 		{"no practice certificate", func(c *Check) {
 			c.App.Attachments, c.Attachments = c.App.Attachments[1:], c.Attachments[1:]
-		}, []string{"attachments"}},
+		}, []string{"attachments.practice_certificate"}},
 		{"no firm letter", func(c *Check) {
 			c.App.Attachments = []string{"cert", "poa"}
 			c.Attachments = []*Attachment{c.Attachments[0], c.Attachments[2]}
-		}, []string{"attachments"}},
+		}, []string{"attachments.firm_letter"}},
 		{"no power of attorney", func(c *Check) {
 			c.App.Attachments, c.Attachments = c.App.Attachments[:2], c.Attachments[:2]
-		}, []string{"attachments"}},
+		}, []string{"attachments.power_of_attorney"}},
 		{"legal-aid letter instead of power of attorney", func(c *Check) {
 			c.Attachments[2] = att("poa", LegalAidLetter)
 		}, nil},
 		{"no attachments at all", func(c *Check) { c.App.Attachments, c.Attachments = nil, nil },
-			[]string{"attachments", "attachments", "attachments"}},
+			[]string{"attachments.practice_certificate", "attachments.firm_letter", "attachments.power_of_attorney"}},
+		// Each problem once (issue 16, defect 6): a document sent but
+		// unusable is named at its file, not again as missing.
 		{"power of attorney never uploaded", func(c *Check) { c.Attachments[2].Uploaded = false },
-			[]string{"attachments[2]", "attachments"}},
+			[]string{"attachments[2]"}},
 		{"firm letter is an HTML page", func(c *Check) { c.Attachments[1].ContentType = "text/html" },
-			[]string{"attachments[1]", "attachments"}},
+			[]string{"attachments[1]"}},
+		{"firm letter refused when it arrived", func(c *Check) {
+			c.Attachments[1].Verdict, c.Attachments[1].Reason = AttachmentRefused, "附件“firm.pdf”是无法打开的 PDF"
+		}, []string{"attachments[1]"}},
 		{"certificate is a JPEG photo", func(c *Check) { c.Attachments[0].ContentType = "image/jpeg" }, nil},
 		{"attachment not found or someone else's", func(c *Check) { c.Attachments[0] = nil },
-			[]string{"attachments[0]", "attachments"}},
+			[]string{"attachments[0]", "attachments.practice_certificate"}},
 		{"more ids than records", func(c *Check) { c.App.Attachments = append(c.App.Attachments, "extra") },
 			[]string{"attachments[3]"}},
 		{"everything wrong is reported at once", func(c *Check) {
@@ -108,7 +113,7 @@ func TestValidate(t *testing.T) {
 			c.Attachments[1].ContentType = "application/zip"
 			c.Attachments[2] = nil
 		}, []string{"lawyer.license", "lawyer.name", "lawyer.firm", "lawyer.phone", "caseNo", "client",
-			"attachments[0]", "attachments[1]", "attachments[2]", "attachments", "attachments", "attachments"}},
+			"attachments[0]", "attachments[1]", "attachments[2]", "attachments.power_of_attorney"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -599,7 +604,7 @@ func TestSupportingDocumentDoesNotSatisfyRequirements(t *testing.T) {
 	ps := Validate(Check{App: app, Attachments: []*Attachment{{ID: "s1", Kind: SupportingDocument, Uploaded: true, ContentType: "application/pdf"}}})
 	n := 0
 	for _, p := range ps {
-		if p.Field == "attachments" {
+		if strings.HasPrefix(p.Field, "attachments.") {
 			n++
 		}
 	}

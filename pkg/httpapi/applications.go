@@ -41,6 +41,10 @@ type applicationOut struct {
 	// or rejected by a clerk; left out for a lawyer with no registered
 	// account.
 	LawyerIdentity account.Checking `json:"lawyerIdentity,omitempty"`
+	// Files: the documents sent, with their sniffed type, size, pages and
+	// verdict, for the applying lawyer and the unit's clerks (opened at
+	// GET …/attachments/{aid}); an auditor gets none.
+	Files []*application.Attachment `json:"files,omitempty"`
 }
 
 func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.Identity) {
@@ -72,7 +76,7 @@ func (a *API) createApplication(w http.ResponseWriter, r *http.Request, id auth.
 func (a *API) present(r *http.Request, id auth.Identity, app *application.Application) applicationOut {
 	v := a.View(r.Context(), a.caller(r, id), app)
 	out := applicationOut{Application: v.App, DaysLeft: v.DaysLeft, Overdue: v.Overdue, Renewable: v.Renewable,
-		LawyerIdentity: v.LawyerIdentity}
+		LawyerIdentity: v.LawyerIdentity, Files: a.AttachmentsOf(r.Context(), a.caller(r, id), app)}
 	if v.Link != nil {
 		if tok, err := a.Signer.Token(v.Link); err == nil {
 			out.Link = &linkOut{URL: strings.TrimRight(a.PublicURL, "/") + "/d/" + tok, ExpiresAt: v.Link.ExpiresAt, DownloadsLeft: v.Link.Left()}

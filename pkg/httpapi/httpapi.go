@@ -99,6 +99,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/v1/applications/stats", a.role(statsOf(a, a.ApplicationStats), auth.Clerk, auth.Auditor))
 	mux.Handle("GET /api/v1/applications/{id}", a.role(a.getApplication, auth.Lawyer, auth.Clerk, auth.Auditor))
 	mux.Handle("POST /api/v1/applications/{id}/decision", a.role(a.decide, auth.Clerk))
+	mux.Handle("GET /api/v1/applications/{id}/attachments/{aid}", a.role(a.viewAttachment, auth.Lawyer, auth.Clerk))
 	mux.Handle("GET /api/v1/applications/{id}/download", a.role(a.downloadLoggedIn, auth.Lawyer))
 	mux.Handle("POST /api/v1/applications/{id}/link", a.role(a.renewLink, auth.Lawyer, auth.Clerk))
 	mux.Handle("GET /api/v1/notices", a.role(a.listNotices, auth.Lawyer, auth.Clerk))

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/cjkfont"
 	"github.com/yuejuan/yuejuan/internal/crashpoint"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
@@ -329,7 +330,47 @@ func (w *Worker) Attachment(ctx context.Context, id string) error {
 	if i := strings.IndexByte(at.ContentType, ';'); i >= 0 {
 		at.ContentType = at.ContentType[:i]
 	}
+	pages, readErr := 1, error(nil)
+	if at.ContentType == "application/pdf" {
+		pages, readErr = w.attachmentPages(ctx, at)
+		var rej *scan.Rejection
+		if readErr != nil && !errors.As(readErr, &rej) {
+			return fmt.Errorf("ingest: attachment %s: %w", id, readErr) // not the file's fault: again
+		}
+	}
+	// The verdict is final here, so the lawyer's page can show it as soon
+	// as the file arrived (issue 16, defect 6).
+	application.Judge(at, pages, readErr)
 	return w.Apps.PutAttachment(ctx, at)
+}
+
+// attachmentPages is the page count of PDF attachment at, read as ingest
+// reads a scan (pdfcpu, with its repairs); an error for a PDF no reader
+// opens.
+func (w *Worker) attachmentPages(ctx context.Context, at *application.Attachment) (int, error) {
+	if err := cjkfont.Ensure(); err != nil {
+		return 0, err
+	}
+	dir, err := os.MkdirTemp("", "yuejuan-attachment-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	src := filepath.Join(dir, "in.pdf")
+	if err := download(ctx, w.Uploads, at.Key, src); err != nil {
+		return 0, err
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	lim := w.Limits
+	if lim.MaxPages == 0 {
+		lim = scan.DefaultLimits()
+	}
+	_, pgs, err := scan.ReadPDF(ctx, f, at.Filename, lim)
+	return len(pgs), err
 }
 
 func download(ctx context.Context, b *blob.Bucket, key, dst string) error {

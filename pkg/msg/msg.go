@@ -161,6 +161,7 @@ const (
 	ClientRequired        Text = "请填写委托人（犯罪嫌疑人/被告人）姓名 (name your client)"
 	NotADefendant         Text = "“%s”不是本案犯罪嫌疑人/被告人，请核对委托人姓名 (the client is not a defendant of this case)"
 	AttachmentType        Text = "附件“%s”不是 PDF、JPEG 或 PNG 文件（检测为 %s） (attachment must be a PDF, JPEG or PNG)"
+	AttachmentUnreadable  Text = "附件“%s”是无法打开的 PDF（文件损坏或加密），请重新扫描或导出后上传 (the PDF cannot be read: damaged or encrypted)"
 	NeedCertificate       Text = "缺少律师执业证 (attach your practice certificate: kind practice_certificate)"
 	NeedFirmLetter        Text = "缺少律师事务所证明（律所函） (attach the law firm letter: kind firm_letter)"
 	NeedPowerOfAttorney   Text = "缺少授权委托书或法律援助公函 (attach the power of attorney or the legal-aid letter)"

@@ -70,6 +70,9 @@ var routes = []route{
 	{"GET", "/api/v1/applications/stats", []auth.Role{clerk, auditor}, global, nil},
 	{"GET", "/api/v1/applications/{id}", []auth.Role{lawyer, clerk, auditor}, resource, nil},
 	{"POST", "/api/v1/applications/{id}/decision", []auth.Role{clerk}, resource, map[string]any{"decision": "reject", "reason": "测试"}},
+	// The documents an application rests on: the applicant's and the
+	// deciding unit's, not an auditor's.
+	{"GET", "/api/v1/applications/{id}/attachments/{aid}", []auth.Role{lawyer, clerk}, resource, nil},
 	{"GET", "/api/v1/applications/{id}/download", []auth.Role{lawyer}, resource, nil},
 	{"POST", "/api/v1/applications/{id}/link", []auth.Role{lawyer, clerk}, resource, nil},
 	{"GET", "/api/v1/notices", []auth.Role{lawyer, clerk}, list, nil},
@@ -113,6 +116,7 @@ func (r route) path(w *world) string {
 	}
 	p = strings.ReplaceAll(p, "{id}", id)
 	p = strings.ReplaceAll(p, "{mid}", w.materialID)
+	p = strings.ReplaceAll(p, "{aid}", w.attachment)
 	p = strings.ReplaceAll(p, "{license}", licenseA)
 	return p
 }

@@ -130,7 +130,9 @@ func New(next http.Handler, o Options) http.Handler {
 }
 
 // CSP is the Content-Security-Policy of the pages: everything from this
-// origin only, no inline script or style, no plugins, no framing.
+// origin only, no inline script or style, no plugins, no framing; frames
+// of this origin only, for the clerk's preview of an application's PDF
+// documents (served with their own strict policy by the API).
 func CSP(connectSrc ...string) string {
 	connect := "'self'"
 	for _, s := range connectSrc {
@@ -140,7 +142,7 @@ func CSP(connectSrc ...string) string {
 		}
 	}
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src " + connect +
-		"; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+		"; frame-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
 }
 
 // actionsList is where the auditor's page offers the actions to filter by:
