@@ -181,6 +181,18 @@ const (
 	Rejected       MaterialStatus = "rejected"
 )
 
+// OCRState is what text recognition (issue 18, docs/ocr.md) made of an
+// accepted material. A material is never refused for it.
+type OCRState string
+
+// OCR states; empty when recognition did not run (switched off, or the
+// material was accepted before it existed).
+const (
+	OCRDone    OCRState = "done"    // every page has text: recognised, or its own
+	OCRPartial OCRState = "partial" // recognition failed on OCRFailedPages
+	OCRFailed  OCRState = "failed"  // recognition failed on every page it was needed on
+)
+
 // MaterialUploadPrefix begins the key of every material's upload in the
 // uploads bucket. The key alone says what an uploaded object is, so an
 // ObjectCreated event needs no lookup to be routed (ingest.ParseKey).
@@ -210,6 +222,12 @@ type Material struct {
 	// Repaired lists what ingest repaired or converted to accept a file
 	// that readers open (scan.Info.Repaired), for the clerk to check.
 	Repaired []string `json:"repaired,omitempty"`
+	// OCR is what text recognition made of the pages; OCRFailedPages the
+	// pages it failed on (they are in the dossier without text), Rotated
+	// the pages that lay sideways or upside down and were turned upright.
+	OCR            OCRState `json:"ocr,omitempty"`
+	OCRFailedPages []int    `json:"ocrFailedPages,omitempty"`
+	Rotated        []int    `json:"rotated,omitempty"`
 	// Replaces is the material this one replaces (a clerk's re-scan): the
 	// replaced one leaves the case when this one is accepted (at once when
 	// it had nothing in the dossier); a change list between dossiers names
