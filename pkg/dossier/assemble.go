@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -27,7 +28,8 @@ const (
 	tocRowH        = 24.0
 	tocLeft        = 56.0
 	tocColSeq      = 101.0 // right edge of 序号
-	tocColTitle    = 459.0 // right edge of 文件名称
+	tocColTitle    = 369.0 // right edge of 文件名称
+	tocColIDs      = 474.0 // right edge of 页码标识
 	tocRight       = 539.0
 	fontKey        = "F0"
 
@@ -87,7 +89,14 @@ type volume struct {
 	num      int
 	title    string
 	docs     []Document
+	removed  []LedgerEntry // documents removed in this or an earlier version
 	tocPages []types.IndirectRef
+}
+
+// tocPageCount is how many 卷内目录 pages the volume has: a row per
+// document and per removed one.
+func (v *volume) tocPageCount() int {
+	return (len(v.docs) + len(v.removed) + tocRowsPerPage - 1) / tocRowsPerPage
 }
 
 type docResult struct {
@@ -129,7 +138,7 @@ func center(tk *pdftext.Kit, b *strings.Builder, s string, size, y float64) {
 	tk.Show(b, fontKey, s, size, (pdfpage.A4.W()-tk.Width(s, size))/2, y)
 }
 
-func drawCover(xt *model.XRefTable, tk *pdftext.Kit, page types.IndirectRef, info CaseInfo, vols, total int) error {
+func drawCover(xt *model.XRefTable, tk *pdftext.Kit, page types.IndirectRef, info CaseInfo, opt AssembleOptions, vols, total int) error {
 	var b strings.Builder
 	b.WriteString("0 g\n")
 	if info.Unit != "" {
@@ -137,6 +146,12 @@ func drawCover(xt *model.XRefTable, tk *pdftext.Kit, page types.IndirectRef, inf
 	}
 	center(tk, &b, "电子卷宗", 40, 640)
 	b.WriteString("0.6 w 120 610 m 475.28 610 l S\n")
+	switch {
+	case opt.Supplement:
+		center(tk, &b, fmt.Sprintf("第 %d 版补充材料（第 %d 版以来新增、替换的文件）", opt.Version, opt.Since), 14, 582)
+	case opt.Version > 0:
+		center(tk, &b, fmt.Sprintf("第 %d 版", opt.Version), 14, 582)
+	}
 	size := 15.0
 	label := "案件名称："
 	x := 110.0
@@ -193,7 +208,7 @@ func drawTOC(xt *model.XRefTable, tk *pdftext.Kit, v *volume, ve VolumeEntry, in
 		count := fmt.Sprintf("共 %d 件", len(v.docs))
 		tk.Show(&b, fontKey, count, 10, tocRight-tk.Width(count, 10), 727)
 
-		rows := ve.Docs[pi*tocRowsPerPage:]
+		rows := tocRows(ve)[pi*tocRowsPerPage:]
 		if len(rows) > tocRowsPerPage {
 			rows = rows[:tocRowsPerPage]
 		}
@@ -205,7 +220,7 @@ func drawTOC(xt *model.XRefTable, tk *pdftext.Kit, v *volume, ve VolumeEntry, in
 			y := tocTop - tocHeaderH - tocRowH*float64(i)
 			fmt.Fprintf(&b, "%s %s m %s %s l S\n", ff(tocLeft), ff(y), ff(tocRight), ff(y))
 		}
-		for _, x := range []float64{tocLeft, tocColSeq, tocColTitle, tocRight} {
+		for _, x := range []float64{tocLeft, tocColSeq, tocColTitle, tocColIDs, tocRight} {
 			fmt.Fprintf(&b, "%s %s m %s %s l S\n", ff(x), ff(tocTop), ff(x), ff(bottom))
 		}
 		hy := tocTop - 17.5
@@ -214,13 +229,30 @@ func drawTOC(xt *model.XRefTable, tk *pdftext.Kit, v *volume, ve VolumeEntry, in
 		}
 		cell("序号", 11, tocLeft, tocColSeq, hy)
 		cell("文件名称", 11, tocColSeq, tocColTitle, hy)
-		cell("页号", 11, tocColTitle, tocRight, hy)
+		cell("页码标识", 11, tocColTitle, tocColIDs, hy)
+		cell("页号", 11, tocColIDs, tocRight, hy)
 
 		var annots types.Array
 		for i, e := range rows {
 			top := tocTop - tocHeaderH - tocRowH*float64(i)
 			y := top - 16.5
-			cell(fmt.Sprint(pi*tocRowsPerPage+i+1), 11, tocLeft, tocColSeq, y)
+			ids := e.IDs
+			for size := 11.0; ; size -= 0.5 {
+				if w := tk.Width(ids, size); w <= tocColIDs-tocColTitle-6 || size <= 7 {
+					cell(tk.Fit(ids, size, tocColIDs-tocColTitle-6), size, tocColTitle, tocColIDs, y)
+					break
+				}
+			}
+			if e.RemovedIn != 0 {
+				// A removed document keeps its row: its identifiers are a
+				// gap, never given to another page.
+				cell("—", 11, tocLeft, tocColSeq, y)
+				note := fmt.Sprintf("（第%d版已撤出）", e.RemovedIn)
+				tk.Show(&b, fontKey, tk.Fit(e.Title, 10, tocColTitle-tocColSeq-12-tk.Width(note, 10))+note, 10, tocColSeq+6, y)
+				cell("—", 11, tocColIDs, tocRight, y)
+				continue
+			}
+			cell(fmt.Sprint(e.seq), 11, tocLeft, tocColSeq, y)
 			title := e.Title
 			if e.Placeholder != "" {
 				title += "（未纳入，见占位页）"
@@ -231,7 +263,7 @@ func drawTOC(xt *model.XRefTable, tk *pdftext.Kit, v *volume, ve VolumeEntry, in
 				size -= 0.5
 			}
 			tk.Show(&b, fontKey, tk.Fit(title, size, maxW), size, tocColSeq+6, y)
-			cell(pageRange(e.FirstPage, e.LastPage), 11, tocColTitle, tocRight, y)
+			cell(pageRange(e.FirstPage, e.LastPage), 11, tocColIDs, tocRight, y)
 			target := pgs[e.FirstPage-1].Ref
 			annots = append(annots, types.Dict{
 				"Type":    types.Name("Annot"),
@@ -253,6 +285,58 @@ func drawTOC(xt *model.XRefTable, tk *pdftext.Kit, v *volume, ve VolumeEntry, in
 		}
 	}
 	return nil
+}
+
+// tocRow is a row of a 卷内目录: a document with its number, or a removed
+// one.
+type tocRow struct {
+	TOCEntry
+	seq int
+}
+
+// tocRows are a volume's 卷内目录 rows: its documents in order, each removed
+// document placed before the first document whose identifiers follow its
+// own (documents keep their order; a removed one shows where it was).
+func tocRows(ve VolumeEntry) []tocRow {
+	var rows []tocRow
+	gone := ve.Removed
+	for i, e := range ve.Docs {
+		for len(gone) > 0 && spanBefore(gone[0].IDs, e.IDs) {
+			rows = append(rows, tocRow{TOCEntry: gone[0]})
+			gone = gone[1:]
+		}
+		rows = append(rows, tocRow{TOCEntry: e, seq: i + 1})
+	}
+	for _, g := range gone {
+		rows = append(rows, tocRow{TOCEntry: g})
+	}
+	return rows
+}
+
+// spanBefore reports whether span a (as Span prints it, local) starts
+// before span b.
+func spanBefore(a, b string) bool {
+	pa, pb := parseLocal(a), parseLocal(b)
+	if pa == nil || pb == nil {
+		return false
+	}
+	return lessID(PageID{Path: pa}, PageID{Path: pb})
+}
+
+// parseLocal reads the first identifier of a local span (0013.2-0014).
+func parseLocal(s string) []int {
+	if i := strings.IndexAny(s, "-、"); i >= 0 {
+		s = s[:i]
+	}
+	var out []int
+	for _, f := range strings.Split(s, ".") {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func ff(f float64) string { return pdffile.FormatFloat(f) }
@@ -341,6 +425,9 @@ func addOutline(xt *model.XRefTable, man Manifest, pgs []*pdfpage.Page) error {
 			t := e.Title
 			if e.Placeholder != "" {
 				t += "（未纳入）"
+			}
+			if e.IDs != "" {
+				t += fmt.Sprintf("（卷%d %s）", v.Volume, e.IDs)
 			}
 			di, err := newItem(t, e.FirstPage, vi.ref)
 			if err != nil {

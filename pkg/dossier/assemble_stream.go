@@ -393,18 +393,23 @@ func decorate(xt *model.XRefTable, p *pdfpage.Page, r pageRefs) (string, error) 
 	return content, nil
 }
 
-// pageNumber is the content of page n's page-number form.
-func pageNumber(tk *pdftext.Kit, n, total int, w, h float64) []byte {
+// pageNumber is the content of page n's page-number form: the page
+// number, and under it the page's identifier (docs/versions.md), which
+// stays while the page does.
+func pageNumber(tk *pdftext.Kit, n, total int, id string, w, h float64) []byte {
 	s := fmt.Sprintf("第 %d 页 / 共 %d 页", n, total)
 	var b strings.Builder
 	b.WriteString("0.25 g\n")
 	size := 9.0
 	tk.Show(&b, fontKey, s, size, w-20-tk.Width(s, size), h-22)
+	if id != "" {
+		tk.Show(&b, fontKey, id, 10, w-20-tk.Width(id, 10), h-36)
+	}
 	return []byte(b.String())
 }
 
-// pageNumberGlyphs are all the characters page numbers use.
-const pageNumberGlyphs = "第页共 /0123456789"
+// pageNumberGlyphs are all the characters page numbers and identifiers use.
+const pageNumberGlyphs = "第页共 /0123456789卷-.目录封面"
 
 // planDoc reads a document for the plan. A document that cannot be used
 // (even one that makes the reader panic) gets a rejection.
@@ -562,17 +567,25 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 	if len(rejections) > 0 && !opt.Placeholders {
 		return Manifest{}, &AssembleError{Rejections: rejections}
 	}
+	pages := make([]int, len(docs)) // a slip-sheet stands in for a rejected one
+	for i, pl := range plans {
+		pages[i] = max(pl.pages, 1)
+		if pl.rejection != nil {
+			pages[i] = 1
+		}
+	}
+	ledger, err := assignIDs(docs, pages, opt.Previous, max(opt.Version, 1))
+	if err != nil {
+		return Manifest{}, err
+	}
 	vols := groupVolumes(docs)
 	total := 1
 	for _, v := range vols {
-		total += (len(v.docs) + tocRowsPerPage - 1) / tocRowsPerPage
+		v.removed = removedIn(ledger, v.num)
+		total += v.tocPageCount()
 	}
-	for _, pl := range plans {
-		if pl.rejection != nil {
-			total++
-		} else {
-			total += pl.pages
-		}
+	for _, n := range pages {
+		total += n
 	}
 	if total > maxPages {
 		return Manifest{}, &TooLargeError{Pages: total, MaxPages: maxPages, Bytes: inBytes, MaxBytes: maxBytes}
@@ -581,6 +594,7 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 	if err != nil {
 		return Manifest{}, err
 	}
+	b.ledger, b.opt = ledger, opt
 	if err := b.generate(); err != nil {
 		return Manifest{}, err
 	}
@@ -631,6 +645,11 @@ type baseBuild struct {
 	plans []docPlan
 	total int
 	man   Manifest
+	// ledger is each document's identifiers (in docs' order, then the
+	// removed), pageIDs each page's printed identifier.
+	ledger  []LedgerEntry
+	pageIDs []string
+	opt     AssembleOptions
 
 	caseInfo CaseInfo
 	xt       *model.XRefTable // the generated objects
@@ -734,9 +753,12 @@ func (b *baseBuild) generate() error {
 		return err
 	}
 	di := 0
+	b.pageIDs = make([]string, b.total)
+	b.pageIDs[0] = "封面"
 	for _, v := range b.vols {
-		n := (len(v.docs) + tocRowsPerPage - 1) / tocRowsPerPage
+		n := v.tocPageCount()
 		for i := 0; i < n; i++ {
+			b.pageIDs[len(b.pgs)] = fmt.Sprintf("卷%d-目录", v.num)
 			ref, err := genPage()
 			if err != nil {
 				return err
@@ -748,6 +770,9 @@ func (b *baseBuild) generate() error {
 			r := &docResult{doc: d, first: len(b.pgs) + 1, rejection: pl.rejection}
 			b.results = append(b.results, r)
 			b.docFirst[di] = -1
+			for k, id := range IDs(b.ledger[di].Runs) {
+				b.pageIDs[len(b.pgs)+k] = id.String()
+			}
 			di++
 			if r.rejection != nil {
 				ref, err := genPage()
@@ -792,15 +817,19 @@ func (b *baseBuild) generate() error {
 		ve := VolumeEntry{Volume: v.num, Title: v.title}
 		for _, d := range v.docs {
 			r := b.results[ri]
-			ri++
-			e := TOCEntry{Title: d.Title, FirstPage: r.first, LastPage: r.last}
+			e := TOCEntry{Title: d.Title, FirstPage: r.first, LastPage: r.last, IDs: Span(b.ledger[ri].Runs, false)}
 			if r.rejection != nil {
 				e.Placeholder = r.rejection.Reason
 			}
 			ve.Docs = append(ve.Docs, e)
+			ri++
+		}
+		for _, x := range v.removed {
+			ve.Removed = append(ve.Removed, TOCEntry{Title: x.Title, IDs: Span(x.Runs, false), RemovedIn: x.RemovedIn})
 		}
 		b.man.Volumes = append(b.man.Volumes, ve)
 	}
+	b.man.Ledger = b.ledger
 	byRef := map[int]int{}
 	for _, i := range b.genPages {
 		byRef[int(b.pgs[i].Ref.ObjectNumber)] = i + 1
@@ -814,7 +843,7 @@ func (b *baseBuild) generate() error {
 	}
 
 	// The generated pages' text.
-	if err := drawCover(xt, b.tk, cover, b.info(), len(b.vols), b.total); err != nil {
+	if err := drawCover(xt, b.tk, cover, b.info(), b.opt, len(b.vols), b.total); err != nil {
 		return err
 	}
 	for i, v := range b.vols {
@@ -849,7 +878,7 @@ func (b *baseBuild) generate() error {
 			p.Dict = d
 		}
 		w, h := p.DisplaySize()
-		form, err := newForm(xt, pageNumber(b.tk, i+1, b.total, w, h), w, h, b.fontRes)
+		form, err := newForm(xt, pageNumber(b.tk, i+1, b.total, b.pageIDs[i], w, h), w, h, b.fontRes)
 		if err != nil {
 			return err
 		}
@@ -1209,7 +1238,7 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 		if err := out.end(); err != nil {
 			return err
 		}
-		data, err := dw.deflate(pageNumber(b.tk, first+i+1, b.total, p.w, p.h))
+		data, err := dw.deflate(pageNumber(b.tk, first+i+1, b.total, b.pageIDs[first+i], p.w, p.h))
 		if err != nil {
 			return err
 		}

@@ -63,8 +63,8 @@ func TestAssembleBase(t *testing.T) {
 	testpdf.QPDFCheck(t, out)
 
 	want := Manifest{Pages: 8, Volumes: []VolumeEntry{
-		{Volume: 1, Title: "诉讼文书卷", TOCPage: 2, Docs: []TOCEntry{{"起诉意见书", 3, 4, ""}, {"讯问笔录", 5, 5, ""}}},
-		{Volume: 2, Title: "证据材料卷", TOCPage: 6, Docs: []TOCEntry{{"现场照片", 7, 7, ""}, {"鉴定意见", 8, 8, ""}}},
+		{Volume: 1, Title: "诉讼文书卷", TOCPage: 2, Docs: []TOCEntry{{"起诉意见书", 3, 4, "", "0001-0002", 0}, {"讯问笔录", 5, 5, "", "0003", 0}}},
+		{Volume: 2, Title: "证据材料卷", TOCPage: 6, Docs: []TOCEntry{{"现场照片", 7, 7, "", "0001", 0}, {"鉴定意见", 8, 8, "", "0002", 0}}},
 	}}
 	if !equalManifest(man, want) {
 		t.Fatalf("manifest\n got %+v\nwant %+v", man, want)
@@ -129,7 +129,7 @@ func TestAssembleBase(t *testing.T) {
 			got = append(got, "  "+d.Title+"@"+itoa(d.PageFrom))
 		}
 	}
-	wantBM := []string{"第 1 卷 诉讼文书卷@2", "  起诉意见书@3", "  讯问笔录@5", "第 2 卷 证据材料卷@6", "  现场照片@7", "  鉴定意见@8"}
+	wantBM := []string{"第 1 卷 诉讼文书卷@2", "  起诉意见书（卷1 0001-0002）@3", "  讯问笔录（卷1 0003）@5", "第 2 卷 证据材料卷@6", "  现场照片（卷2 0001）@7", "  鉴定意见（卷2 0002）@8"}
 	if strings.Join(got, "\n") != strings.Join(wantBM, "\n") {
 		t.Errorf("bookmarks:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantBM, "\n"))
 	}

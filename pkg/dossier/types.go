@@ -27,6 +27,14 @@ type Document struct {
 	// scan.Rejection's Reason); AssembleBase then treats the document as unusable
 	// without reading Path.
 	Rejected string
+	// Key identifies the document across versions (the material's id):
+	// a document of AssembleOptions.Previous with the same Key keeps its
+	// page identifiers. Replaces is the Key of the previous version's
+	// document this one replaces (it takes over its identifiers).
+	Key, Replaces string
+	// IDs, when set, are the document's page identifiers as they are (a
+	// supplement repeats the full version's).
+	IDs []IDRun
 }
 
 // AssembleOptions tunes AssembleBase.
@@ -41,6 +49,16 @@ type AssembleOptions struct {
 	// DefaultMaxPages, DefaultMaxBytes.
 	MaxPages int
 	MaxBytes int64
+	// Version is the dossier's version, printed on the cover (0: none;
+	// identifiers are still assigned, as for version 1). Previous is the
+	// ledger of the version before it (Manifest.Ledger): documents kept
+	// keep their page identifiers, the rest are removed (docs/versions.md).
+	Version  int
+	Previous []LedgerEntry
+	// Supplement makes the dossier a supplement to version Version: the
+	// cover says so and names version Since, the one it supplements.
+	Supplement bool
+	Since      int
 }
 
 // Manifest describes an assembled dossier. Page numbers are 1-based pages of
@@ -48,6 +66,9 @@ type AssembleOptions struct {
 type Manifest struct {
 	Pages   int
 	Volumes []VolumeEntry
+	// Ledger is every document's page identifiers in this version, the
+	// removed ones included: what the next version is assembled against.
+	Ledger []LedgerEntry
 }
 
 // VolumeEntry is one volume of a Manifest.
@@ -56,6 +77,9 @@ type VolumeEntry struct {
 	Title   string
 	TOCPage int // first page of the volume's 卷内目录
 	Docs    []TOCEntry
+	// Removed are the rows of documents removed in this or an earlier
+	// version: their identifiers, no pages.
+	Removed []TOCEntry
 }
 
 // TOCEntry is one document of a volume.
@@ -65,6 +89,10 @@ type TOCEntry struct {
 	LastPage  int
 	// Placeholder is the reason when a slip-sheet stands in for the document.
 	Placeholder string
+	// IDs is the span of the document's page identifiers (0003-0005),
+	// RemovedIn the version that removed it (a row without pages).
+	IDs       string
+	RemovedIn int
 }
 
 // Stamp identifies the lawyer a copy is made for.

@@ -152,27 +152,31 @@ func toc(vols []volume) string {
 		first := page + 1
 		page += tocPages
 		type row struct {
-			seq          int
-			title, pages string
+			seq               int
+			title, ids, pages string
 		}
 		var rows []row
+		id := 0 // page identifiers within the volume (docs/versions.md)
 		for i, d := range v.docs {
 			span := fmt.Sprint(page + 1)
+			ids := fmt.Sprintf("%04d", id+1)
 			if d.pages > 1 {
 				span = fmt.Sprintf("%d-%d", page+1, page+d.pages)
+				ids += fmt.Sprintf("-%04d", id+d.pages)
 			}
-			rows = append(rows, row{i + 1, d.title, span})
+			rows = append(rows, row{i + 1, d.title, ids, span})
 			page += d.pages
+			id += d.pages
 		}
 		for p := range tocPages {
 			head := fmt.Sprintf("第 %d 卷 %s", v.num, v.title)
 			if p > 0 {
 				head += "（续）"
 			}
-			fmt.Fprintf(&b, "== page %d\n第 %d 页 / 共 %d 页\n卷内目录\n%s\n案号：%s 共 %d 件\n序号 文件名称 页号\n",
-				first+p, first+p, total, head, caseNo, len(v.docs))
+			fmt.Fprintf(&b, "== page %d\n第 %d 页 / 共 %d 页\n卷%d-目录\n卷内目录\n%s\n案号：%s 共 %d 件\n序号 文件名称 页码标识 页号\n",
+				first+p, first+p, total, v.num, head, caseNo, len(v.docs))
 			for _, r := range rows[p*tocRows : min(len(rows), (p+1)*tocRows)] {
-				fmt.Fprintf(&b, "%d %s %s\n", r.seq, r.title, r.pages)
+				fmt.Fprintf(&b, "%d %s %s %s\n", r.seq, r.title, r.ids, r.pages)
 			}
 		}
 	}
