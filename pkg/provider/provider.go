@@ -16,6 +16,7 @@ package provider
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -24,7 +25,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -34,6 +34,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/notify"
+	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // Config describes a provider.
@@ -46,7 +47,10 @@ type Config struct {
 	Audience  string
 	Key       ed25519.PrivateKey
 	Directory *account.Directory
-	Clients   []Client
+	// Table keeps the protocol state and the provider's sign-in sessions
+	// (default: the directory's table), so they outlive the process.
+	Table   store.Table
+	Clients []Client
 	// Notices sends the code that proves a registering lawyer's mobile
 	// number (SMS on AWS, the outbox locally); nil: no registration.
 	Notices notify.Notifier
@@ -69,16 +73,6 @@ type Provider struct {
 	limiter account.Limiter
 	codes   account.Limiter // codes sent, per address and per phone
 	notices notify.Notifier
-
-	mu       sync.Mutex
-	sessions map[string]*session
-}
-
-// session is the provider's sign-in in one browser.
-type session struct {
-	user    string
-	at      time.Time
-	expires time.Time
 }
 
 // cookieName is the provider's session cookie.
@@ -105,21 +99,21 @@ func New(c Config) (*Provider, error) {
 		c.Log = slog.Default()
 	}
 	path := strings.TrimRight(iss.Path, "/")
-	st := &storage{dir: c.Directory, key: c.Key, kid: kidOf(c.Key), audience: c.Audience, clients: map[string]*client{},
-		tokenTTL: c.TokenTTL, idleTTL: c.RefreshTTL, now: time.Now,
-		requests: map[string]*authRequest{}, codes: map[string]string{}, access: map[string]*accessToken{},
-		refresh: map[string]*refreshToken{}, spent: map[string]string{}}
+	if c.Table == nil {
+		c.Table = c.Directory.T
+	}
+	st := &storage{dir: c.Directory, t: c.Table, key: c.Key, kid: kidOf(c.Key), audience: c.Audience, clients: map[string]*client{},
+		tokenTTL: c.TokenTTL, idleTTL: c.RefreshTTL, now: time.Now}
 	for _, cl := range c.Clients {
 		st.clients[cl.ID] = &client{Client: cl, secret: cl.Secret, loginURL: path + "/login", tokenTTL: c.TokenTTL}
 	}
-	var key [32]byte
-	if _, err := rand.Read(key[:]); err != nil {
-		return nil, err
-	}
+	// The library seals codes with this key: derived from the signing key,
+	// so a code issued before a restart is still read after it.
+	key := sha256.Sum256(append([]byte("yuejuan oidc codes\x00"), c.Key.Seed()...))
 	root := *iss
 	root.Path = "/"
 	cfg := &op.Config{
-		CryptoKey:                key, // codes are opaque only for this process's lifetime, as the requests are
+		CryptoKey:                key,
 		DefaultLogoutRedirectURI: root.String(),
 		CodeMethodS256:           true,
 		GrantTypeRefreshToken:    true,
@@ -139,10 +133,9 @@ func New(c Config) (*Provider, error) {
 		return nil, fmt.Errorf("provider: %w", err)
 	}
 	return &Provider{op: o, st: st, dir: c.Directory, path: path, secure: iss.Scheme == "https", ttl: c.SessionTTL, log: c.Log,
-		limiter:  account.Limiter{Every: 6 * time.Second, Burst: 10},
-		codes:    account.Limiter{Every: time.Minute, Burst: 3},
-		notices:  c.Notices,
-		sessions: map[string]*session{}}, nil
+		limiter: account.Limiter{Every: 6 * time.Second, Burst: 10},
+		codes:   account.Limiter{Every: time.Minute, Burst: 3},
+		notices: c.Notices}, nil
 }
 
 // Path is where Handler expects to be mounted (the issuer's path).
@@ -169,32 +162,29 @@ func (p *Provider) Handler() http.Handler {
 	return mux
 }
 
-func (p *Provider) currentSession(r *http.Request) (string, *session) {
+// currentSession is the provider's sign-in of r's browser, if any.
+func (p *Provider) currentSession(r *http.Request) (string, *browserSession) {
 	c, err := r.Cookie(cookieName)
-	if err != nil {
+	if err != nil || c.Value == "" {
 		return "", nil
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	s, ok := p.sessions[c.Value]
-	if !ok || time.Now().After(s.expires) {
-		delete(p.sessions, c.Value)
+	s, err := p.st.browser(r.Context(), c.Value)
+	if err != nil {
+		if !errors.Is(err, errNotFound) {
+			p.log.Error("read the provider's session", "err", err)
+		}
 		return "", nil
 	}
 	return c.Value, s
 }
 
-func (p *Provider) startSession(w http.ResponseWriter, user string) {
+func (p *Provider) startSession(w http.ResponseWriter, r *http.Request, user string) {
 	id := rand.Text() + rand.Text()
-	now := time.Now()
-	p.mu.Lock()
-	for k, s := range p.sessions {
-		if now.After(s.expires) {
-			delete(p.sessions, k)
-		}
+	if err := p.st.startBrowser(r.Context(), id, user, p.ttl); err != nil {
+		// The sign-in still completes; only the next one asks again.
+		p.log.Error("keep the provider's session", "err", err)
+		return
 	}
-	p.sessions[id] = &session{user: user, at: now, expires: now.Add(p.ttl)}
-	p.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: p.path + "/", HttpOnly: true, Secure: p.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(p.ttl.Seconds())})
 }
@@ -208,12 +198,12 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	p.mu.Lock()
-	delete(p.sessions, id)
-	p.mu.Unlock()
-	a, err := p.dir.Get(r.Context(), s.user)
+	if err := p.st.endBrowser(r.Context(), id); err != nil {
+		p.log.Error("end the provider's session", "err", err)
+	}
+	a, err := p.dir.Get(r.Context(), s.User)
 	if err != nil {
-		p.log.Error("sign-out of an account that cannot be read", "user", s.user, "err", err)
+		p.log.Error("sign-out of an account that cannot be read", "user", s.User, "err", err)
 		return
 	}
 	if err := p.dir.RecordSignOut(r.Context(), a.Identity(), actor(r)); err != nil {
@@ -224,7 +214,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 // complete finishes authorization request id for user and sends the
 // browser to the library's callback, which issues the code.
 func (p *Provider) complete(w http.ResponseWriter, r *http.Request, id, user string, at time.Time) {
-	if !p.st.signedIn(id, user, at) {
+	if !p.st.signedIn(r.Context(), id, user, at) {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
 	}
@@ -242,14 +232,14 @@ func hasPrompt(a *authRequest, want string) bool {
 
 func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("id")
-	a, ok := p.st.request(id)
+	a, ok := p.st.request(r.Context(), id)
 	if !ok {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
 	}
 	if _, s := p.currentSession(r); s != nil && !hasPrompt(a, oidc.PromptLogin) {
-		if acct, err := p.dir.Get(r.Context(), s.user); err == nil && !acct.Disabled {
-			p.complete(w, r, id, s.user, s.at)
+		if acct, err := p.dir.Get(r.Context(), s.User); err == nil && !acct.Disabled {
+			p.complete(w, r, id, s.User, s.At)
 			return
 		}
 	}
@@ -270,7 +260,7 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		// (full-width digits, spaces); other user names are kept as they are.
 		user = n
 	}
-	if _, ok := p.st.request(id); !ok {
+	if _, ok := p.st.request(r.Context(), id); !ok {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
 	}
@@ -313,17 +303,17 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.MustChange {
-		p.st.mustChange(id, a.Username)
+		p.st.mustChange(r.Context(), id, a.Username)
 		p.render(w, http.StatusOK, page{ID: id, Username: a.Username, Change: true})
 		return
 	}
-	p.startSession(w, a.Username)
+	p.startSession(w, r, a.Username)
 	p.complete(w, r, id, a.Username, time.Now())
 }
 
 func (p *Provider) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 	id, pw, again := r.PostFormValue("id"), r.PostFormValue("password"), r.PostFormValue("confirm")
-	a, ok := p.st.request(id)
+	a, ok := p.st.request(r.Context(), id)
 	if !ok || a.MustChange == "" {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
@@ -342,7 +332,7 @@ func (p *Provider) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusBadRequest, pg)
 		return
 	}
-	p.startSession(w, user)
+	p.startSession(w, r, user)
 	p.complete(w, r, id, user, time.Now())
 }
 

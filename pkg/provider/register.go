@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -24,10 +26,10 @@ import (
 
 // registration is a sign-in's registration waiting for its code.
 type registration struct {
-	acct    account.Account
-	code    [32]byte // sha256 of the code sent
-	expires time.Time
-	tries   int
+	Acct    account.Account `json:"acct"`
+	Code    []byte          `json:"code"` // sha256 of the code sent
+	Expires time.Time       `json:"expires"`
+	Tries   int             `json:"tries"`
 }
 
 // codeTTL is how long a sent code works; maxCodeTries how many wrong
@@ -39,7 +41,7 @@ const (
 
 func (p *Provider) registerPage(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("id")
-	if _, ok := p.st.request(id); !ok {
+	if _, ok := p.st.request(r.Context(), id); !ok {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
 	}
@@ -48,7 +50,7 @@ func (p *Provider) registerPage(w http.ResponseWriter, r *http.Request) {
 
 func (p *Provider) registerSubmit(w http.ResponseWriter, r *http.Request) {
 	id := r.PostFormValue("id")
-	if _, ok := p.st.request(id); !ok {
+	if _, ok := p.st.request(r.Context(), id); !ok {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
 	}
@@ -88,7 +90,8 @@ func (p *Provider) registerSubmit(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, pg, fmt.Errorf("send the code: %w", err))
 		return
 	}
-	if !p.st.registering(id, &registration{acct: a, code: sha256.Sum256([]byte(code)), expires: time.Now().Add(codeTTL)}) {
+	sum := sha256.Sum256([]byte(code))
+	if !p.st.registering(r.Context(), id, &registration{Acct: a, Code: sum[:], Expires: time.Now().Add(codeTTL)}) {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
 	}
@@ -97,18 +100,22 @@ func (p *Provider) registerSubmit(w http.ResponseWriter, r *http.Request) {
 
 func (p *Provider) confirmSubmit(w http.ResponseWriter, r *http.Request) {
 	id := r.PostFormValue("id")
-	a, ok := p.st.request(id)
+	a, ok := p.st.request(r.Context(), id)
 	if !ok || a.Reg == nil {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
 	}
 	reg := a.Reg
-	pg := page{ID: id, Confirm: true, Acct: reg.acct}
+	pg := page{ID: id, Confirm: true, Acct: reg.Acct}
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	sum := sha256.Sum256([]byte(code))
-	if time.Now().After(reg.expires) || !p.st.codeTry(id, reg, subtle.ConstantTimeCompare(sum[:], reg.code[:]) == 1) {
-		if time.Now().After(reg.expires) || reg.tries >= maxCodeTries {
-			pg = page{ID: id, Register: true, Acct: reg.acct,
+	right := subtle.ConstantTimeCompare(sum[:], reg.Code) == 1
+	if time.Now().After(reg.Expires) || !p.st.codeTry(r.Context(), id, reg.Code, right) {
+		if a, ok := p.st.request(r.Context(), id); ok && a.Reg != nil {
+			reg = a.Reg
+		}
+		if time.Now().After(reg.Expires) || reg.Tries >= maxCodeTries {
+			pg = page{ID: id, Register: true, Acct: reg.Acct,
 				Error: "验证码已失效，请重新获取 (The code is no longer valid: ask for a new one)"}
 			p.render(w, http.StatusBadRequest, pg)
 			return
@@ -123,7 +130,7 @@ func (p *Provider) confirmSubmit(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusBadRequest, pg)
 		return
 	}
-	acct, err := p.dir.Register(r.Context(), reg.acct, pw, actor(r))
+	acct, err := p.dir.Register(r.Context(), reg.Acct, pw, actor(r))
 	switch {
 	case errors.Is(err, account.ErrPasswordShort), errors.Is(err, account.ErrPasswordLong):
 		pg.Error = passwordProblem(err)
@@ -137,7 +144,7 @@ func (p *Provider) confirmSubmit(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, pg, err)
 		return
 	}
-	p.startSession(w, acct.Username)
+	p.startSession(w, r, acct.Username)
 	p.complete(w, r, id, acct.Username, time.Now())
 }
 
@@ -148,28 +155,26 @@ func (p *Provider) fail(w http.ResponseWriter, pg page, err error) {
 }
 
 // registering keeps reg on request id.
-func (s *storage) registering(id string, reg *registration) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.requests[id]
-	if ok {
-		a.Reg = reg
-	}
-	return ok
+func (s *storage) registering(ctx context.Context, id string, reg *registration) bool {
+	return s.changeRequest(ctx, id, func(a *authRequest) bool { a.Reg = reg; return true })
 }
 
-// codeTry counts a try of reg's code: a right one ends the registration's
-// wait (it is used once), a wrong one counts toward maxCodeTries.
-func (s *storage) codeTry(id string, reg *registration, right bool) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.requests[id]
-	if !ok || a.Reg != reg || reg.tries >= maxCodeTries {
-		return false
-	}
-	if !right {
-		reg.tries++
-		return false
-	}
-	return true
+// codeTry counts a try of the code whose hash is code: a right one ends the
+// registration's wait (it is used once), a wrong one counts toward
+// maxCodeTries. The count is written before the answer, so tries in two
+// processes add up.
+func (s *storage) codeTry(ctx context.Context, id string, code []byte, right bool) bool {
+	ok := false
+	s.changeRequest(ctx, id, func(a *authRequest) bool {
+		if a.Reg == nil || !bytes.Equal(a.Reg.Code, code) || a.Reg.Tries >= maxCodeTries {
+			return false
+		}
+		if !right {
+			a.Reg.Tries++
+			return true
+		}
+		ok = true
+		return true
+	})
+	return ok
 }

@@ -24,13 +24,15 @@ type authRequest struct {
 
 	Subject  string
 	AuthTime time.Time
-	done     bool
+	Finished bool
 	// MustChange is the user who signed in with a one-time password and
 	// has yet to choose their own.
 	MustChange string
 	// Reg is a lawyer's registration waiting for the code sent to the
 	// mobile number (register.go).
 	Reg *registration
+
+	rev int64
 }
 
 func (a *authRequest) GetID() string                         { return a.ID }
@@ -47,7 +49,7 @@ func (a *authRequest) GetResponseMode() oidc.ResponseMode    { return a.Response
 func (a *authRequest) GetScopes() []string                   { return a.Scopes }
 func (a *authRequest) GetState() string                      { return a.State }
 func (a *authRequest) GetSubject() string                    { return a.Subject }
-func (a *authRequest) Done() bool                            { return a.done }
+func (a *authRequest) Done() bool                            { return a.Finished }
 
 var _ op.AuthRequest = (*authRequest)(nil)
 

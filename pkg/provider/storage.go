@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -17,15 +19,18 @@ import (
 
 	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // storage is the op.Storage of the embedded provider: clients are fixed,
-// users are the account directory's, and the short-lived protocol state
-// (authorization requests, codes, tokens, refresh tokens) is kept in the
-// process, as the provider serves one process's pages: a restart signs
-// everyone out, which the pages meet as an expired session.
+// users are the account directory's, and the protocol state (authorization
+// requests, codes, access-token records, refresh tokens, the provider's
+// browser sessions) is kept in the metadata table with expiries, so a
+// restart or a second process signs nobody out. Codes and refresh tokens
+// are keyed by their SHA-256: the table never holds one that works.
 type storage struct {
 	dir      *account.Directory
+	t        store.Table
 	key      ed25519.PrivateKey
 	kid      string
 	audience string
@@ -33,164 +38,234 @@ type storage struct {
 	tokenTTL time.Duration // access and ID tokens
 	idleTTL  time.Duration // a refresh token unused this long is gone
 	now      func() time.Time
+}
 
-	mu       sync.Mutex
-	requests map[string]*authRequest
-	codes    map[string]string // code → request id
-	access   map[string]*accessToken
-	refresh  map[string]*refreshToken // token → its grant
-	spent    map[string]string        // rotated-out refresh token → family
+// The table's keys of the provider's records.
+const (
+	pkRequest = "oidc#req#"   // + request id
+	pkCode    = "oidc#code#"  // + sha256(code)
+	pkAccess  = "oidc#at#"    // + token id
+	pkRefresh = "oidc#rt#"    // + sha256(token)
+	pkSpent   = "oidc#spent#" // + sha256(rotated-out token)
+	pkBrowser = "oidc#op#"    // + sha256(session cookie)
+	bySubject = "oidc#sub#"   // GSI1: a user's tokens
+	byFamily  = "oidc#fam#"   // GSI2: a refresh-token family's tokens
+)
+
+// hashKey is what a secret is stored under.
+func hashKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
 }
 
 type accessToken struct {
-	id, subject, clientID, family string
-	expires                       time.Time
+	ID       string    `json:"id"`
+	Subject  string    `json:"sub"`
+	ClientID string    `json:"client"`
+	Family   string    `json:"family,omitempty"`
+	Expires  time.Time `json:"expires"`
+	rev      int64
 }
 
 // refreshToken is one link of a family: each use rotates it, and the use of
 // a link already rotated out ends the whole family (a stolen copy was used).
 type refreshToken struct {
-	token, family     string
-	subject, clientID string
-	scopes, audience  []string
-	amr               []string
-	authTime, expires time.Time
+	Key      string    `json:"key"` // sha256 of the token; the token itself is never stored
+	Family   string    `json:"family"`
+	Subject  string    `json:"sub"`
+	ClientID string    `json:"client"`
+	Scopes   []string  `json:"scopes"`
+	Aud      []string  `json:"aud"`
+	AMR      []string  `json:"amr"`
+	AuthTime time.Time `json:"authTime"`
+	Expires  time.Time `json:"expires"`
+	rev      int64
 }
 
-func (r *refreshToken) GetAMR() []string                 { return r.amr }
-func (r *refreshToken) GetAudience() []string            { return r.audience }
-func (r *refreshToken) GetAuthTime() time.Time           { return r.authTime }
-func (r *refreshToken) GetClientID() string              { return r.clientID }
-func (r *refreshToken) GetScopes() []string              { return r.scopes }
-func (r *refreshToken) GetSubject() string               { return r.subject }
-func (r *refreshToken) SetCurrentScopes(scopes []string) { r.scopes = scopes }
+func (r *refreshToken) GetAMR() []string                 { return r.AMR }
+func (r *refreshToken) GetAudience() []string            { return r.Aud }
+func (r *refreshToken) GetAuthTime() time.Time           { return r.AuthTime }
+func (r *refreshToken) GetClientID() string              { return r.ClientID }
+func (r *refreshToken) GetScopes() []string              { return r.Scopes }
+func (r *refreshToken) GetSubject() string               { return r.Subject }
+func (r *refreshToken) SetCurrentScopes(scopes []string) { r.Scopes = scopes }
+
+// spent is a rotated-out refresh token's family, kept as long as the
+// token would have lived.
+type spent struct {
+	Family  string    `json:"family"`
+	Expires time.Time `json:"expires"`
+	rev     int64
+	pk      string // where a new one is written
+}
+
+// codeRef is an issued code's request.
+type codeRef struct {
+	Request string    `json:"req"`
+	Expires time.Time `json:"expires"`
+	rev     int64
+	pk      string // where a new one is written
+}
+
+// browserSession is the provider's sign-in in one browser.
+type browserSession struct {
+	User    string    `json:"user"`
+	At      time.Time `json:"at"`
+	Expires time.Time `json:"expires"`
+	rev     int64
+	pk      string // where a new one is written
+}
+
+func (s *storage) requests() store.Records[authRequest] {
+	return store.Records[authRequest]{T: s.t, Kind: "oidc request", Rev: func(a *authRequest) *int64 { return &a.rev },
+		Item: func(a *authRequest) store.Item {
+			return store.Item{PK: pkRequest + a.ID, SK: "req", ExpiresAt: a.Created.Add(requestTTL)}
+		}}
+}
+
+func (s *storage) codes() store.Records[codeRef] {
+	return store.Records[codeRef]{T: s.t, Kind: "oidc code", Rev: func(c *codeRef) *int64 { return &c.rev },
+		Item: func(c *codeRef) store.Item { return store.Item{PK: c.pk, SK: "code", ExpiresAt: c.Expires} }}
+}
+
+func (s *storage) access() store.Records[accessToken] {
+	return store.Records[accessToken]{T: s.t, Kind: "oidc access token", Rev: func(t *accessToken) *int64 { return &t.rev },
+		Item: func(t *accessToken) store.Item {
+			it := store.Item{PK: pkAccess + t.ID, SK: "at", GSI1PK: bySubject + t.Subject, GSI1SK: "at#" + t.ID, ExpiresAt: t.Expires}
+			if t.Family != "" {
+				it.GSI2PK, it.GSI2SK = byFamily+t.Family, "at#"+t.ID
+			}
+			return it
+		}}
+}
+
+func (s *storage) refresh() store.Records[refreshToken] {
+	return store.Records[refreshToken]{T: s.t, Kind: "oidc refresh token", Rev: func(r *refreshToken) *int64 { return &r.rev },
+		Item: func(r *refreshToken) store.Item {
+			return store.Item{PK: pkRefresh + r.Key, SK: "rt", GSI1PK: bySubject + r.Subject, GSI1SK: "rt#" + r.Key,
+				GSI2PK: byFamily + r.Family, GSI2SK: "rt#" + r.Key, ExpiresAt: r.Expires}
+		}}
+}
+
+func (s *storage) spentTokens() store.Records[spent] {
+	return store.Records[spent]{T: s.t, Kind: "oidc spent token", Rev: func(x *spent) *int64 { return &x.rev },
+		Item: func(x *spent) store.Item { return store.Item{PK: x.pk, SK: "spent", ExpiresAt: x.Expires} }}
+}
+
+func (s *storage) browsers() store.Records[browserSession] {
+	return store.Records[browserSession]{T: s.t, Kind: "oidc session", Rev: func(x *browserSession) *int64 { return &x.rev },
+		Item: func(x *browserSession) store.Item { return store.Item{PK: x.pk, SK: "op", ExpiresAt: x.Expires} }}
+}
+
+// remove deletes the item at pk, sk if it is there; someone else's delete
+// meanwhile is not an error.
+func (s *storage) remove(ctx context.Context, pk, sk string) error {
+	return store.Unmark(ctx, s.t, pk, sk)
+}
 
 func randomID() string { return rand.Text() }
 
 var errNotFound = errors.New("provider: not found or expired")
 
-func (s *storage) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+// found turns the store's not-found into errNotFound.
+func found[T any](v *T, err error) (*T, error) {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNotFound
+	}
+	return v, err
+}
+
+func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
 	// PKCE with S256 for every client: a code is worth nothing without
 	// the verifier, and "plain" would put the verifier on the front channel.
 	if req.CodeChallenge == "" || req.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
 		return nil, oidc.ErrInvalidRequest().WithDescription("PKCE is required: code_challenge with code_challenge_method=S256")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sweep()
 	a := &authRequest{
 		ID: randomID(), ClientID: req.ClientID, RedirectURI: req.RedirectURI, State: req.State, Nonce: req.Nonce,
 		Scopes: req.Scopes, ResponseType: req.ResponseType, ResponseMode: req.ResponseMode,
 		Prompt: req.Prompt, Challenge: &oidc.CodeChallenge{Challenge: req.CodeChallenge, Method: req.CodeChallengeMethod},
 		Audience: []string{req.ClientID, s.audience}, Created: s.now(),
 	}
-	s.requests[a.ID] = a
+	if err := s.requests().Put(ctx, a); err != nil {
+		return nil, err
+	}
 	return a, nil
-}
-
-// sweep drops what has expired; the caller holds mu.
-func (s *storage) sweep() {
-	now := s.now()
-	for id, a := range s.requests {
-		if now.Sub(a.Created) > requestTTL {
-			delete(s.requests, id)
-		}
-	}
-	for c, id := range s.codes {
-		if _, ok := s.requests[id]; !ok {
-			delete(s.codes, c)
-		}
-	}
-	for id, t := range s.access {
-		if now.After(t.expires) {
-			delete(s.access, id)
-		}
-	}
-	for tok, r := range s.refresh {
-		if now.After(r.expires) {
-			delete(s.refresh, tok)
-		}
-	}
-	if len(s.spent) > 100000 {
-		clear(s.spent)
-	}
 }
 
 // requestTTL is how long a sign-in may take, from the authorization
 // request to the code's exchange.
 const requestTTL = 15 * time.Minute
 
-func (s *storage) AuthRequestByID(_ context.Context, id string) (op.AuthRequest, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.requests[id]
-	if !ok || s.now().Sub(a.Created) > requestTTL {
-		return nil, errNotFound
+func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	a, err := s.getRequest(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	return a, nil
 }
 
-// request returns the stored request to be changed by the login page.
-func (s *storage) request(id string) (*authRequest, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.requests[id]
-	if !ok || s.now().Sub(a.Created) > requestTTL {
-		return nil, false
+func (s *storage) getRequest(ctx context.Context, id string) (*authRequest, error) {
+	if id == "" {
+		return nil, errNotFound
 	}
-	return a, true
+	a, err := found(s.requests().Get(ctx, pkRequest+id, "req"))
+	if err == nil && s.now().Sub(a.Created) > requestTTL {
+		return nil, errNotFound
+	}
+	return a, err
+}
+
+// request returns the stored request for the login page; a failing table
+// is logged by the caller's page as an expired request would be.
+func (s *storage) request(ctx context.Context, id string) (*authRequest, bool) {
+	a, err := s.getRequest(ctx, id)
+	return a, err == nil
+}
+
+// changeRequest applies fn to request id; false if it is gone or fn says so.
+func (s *storage) changeRequest(ctx context.Context, id string, fn func(*authRequest) bool) bool {
+	if _, err := s.getRequest(ctx, id); err != nil {
+		return false
+	}
+	_, err := s.requests().Update(ctx, pkRequest+id, "req", func(a *authRequest) error {
+		if !fn(a) {
+			return errNotFound
+		}
+		return nil
+	})
+	return err == nil
 }
 
 // signedIn marks request id done for subject.
-func (s *storage) signedIn(id, subject string, at time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.requests[id]
-	if !ok {
-		return false
-	}
-	a.Subject, a.AuthTime, a.done, a.MustChange = subject, at, true, ""
-	return true
+func (s *storage) signedIn(ctx context.Context, id, subject string, at time.Time) bool {
+	return s.changeRequest(ctx, id, func(a *authRequest) bool {
+		a.Subject, a.AuthTime, a.Finished, a.MustChange = subject, at, true, ""
+		return true
+	})
 }
 
 // mustChange marks request id as waiting for subject's new password.
-func (s *storage) mustChange(id, subject string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a, ok := s.requests[id]; ok {
-		a.MustChange = subject
-	}
+func (s *storage) mustChange(ctx context.Context, id, subject string) {
+	s.changeRequest(ctx, id, func(a *authRequest) bool { a.MustChange = subject; return true })
 }
 
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	s.mu.Lock()
-	id, ok := s.codes[code]
-	s.mu.Unlock()
-	if !ok {
-		return nil, errNotFound
+	c, err := found(s.codes().Get(ctx, pkCode+hashKey(code), "code"))
+	if err != nil {
+		return nil, err
 	}
-	return s.AuthRequestByID(ctx, id)
+	return s.AuthRequestByID(ctx, c.Request)
 }
 
-func (s *storage) SaveAuthCode(_ context.Context, id, code string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.codes[code] = id
-	return nil
+func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
+	return s.codes().Put(ctx, &codeRef{pk: pkCode + hashKey(code), Request: id, Expires: s.now().Add(requestTTL)})
 }
 
-// DeleteAuthRequest runs when a code is exchanged: the request and its code
-// go, so a code works once.
-func (s *storage) DeleteAuthRequest(_ context.Context, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.requests, id)
-	for c, rid := range s.codes {
-		if rid == id {
-			delete(s.codes, c)
-		}
-	}
-	return nil
+// DeleteAuthRequest runs when a code is exchanged: the request goes, so its
+// code finds nothing and works once (the code's own record expires).
+func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
+	return s.remove(ctx, pkRequest+id, "req")
 }
 
 func clientOf(req op.TokenRequest) string {
@@ -198,134 +273,172 @@ func clientOf(req op.TokenRequest) string {
 	case *authRequest:
 		return r.ClientID
 	case *refreshToken:
-		return r.clientID
+		return r.ClientID
 	}
 	return ""
 }
 
-func (s *storage) newAccess(subject, clientID, family string) *accessToken {
-	t := &accessToken{id: randomID(), subject: subject, clientID: clientID, family: family, expires: s.now().Add(s.tokenTTL)}
-	s.access[t.id] = t
-	return t
+func (s *storage) newAccess(ctx context.Context, subject, clientID, family string) (*accessToken, error) {
+	t := &accessToken{ID: randomID(), Subject: subject, ClientID: clientID, Family: family, Expires: s.now().Add(s.tokenTTL)}
+	return t, s.access().Put(ctx, t)
 }
 
-func (s *storage) CreateAccessToken(_ context.Context, req op.TokenRequest) (string, time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.newAccess(req.GetSubject(), clientOf(req), "")
-	return t.id, t.expires, nil
+func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
+	t, err := s.newAccess(ctx, req.GetSubject(), clientOf(req), "")
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return t.ID, t.Expires, nil
 }
 
-func (s *storage) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
 	now := s.now()
-	r := &refreshToken{token: randomID(), subject: req.GetSubject(), clientID: clientOf(req),
-		scopes: req.GetScopes(), audience: req.GetAudience(), expires: now.Add(s.idleTTL)}
+	token := randomID() + randomID()
+	r := &refreshToken{Key: hashKey(token), Subject: req.GetSubject(), ClientID: clientOf(req),
+		Scopes: req.GetScopes(), Aud: req.GetAudience(), Expires: now.Add(s.idleTTL)}
 	switch q := req.(type) {
 	case *authRequest:
-		r.family, r.authTime, r.amr = randomID(), q.AuthTime, q.GetAMR()
+		r.Family, r.AuthTime, r.AMR = randomID(), q.AuthTime, q.GetAMR()
 	case *refreshToken:
-		old, ok := s.refresh[current]
-		if !ok {
+		// The conditional delete is the rotation: of two uses of the same
+		// token, in any process, one finds it gone.
+		old, err := found(s.refresh().Get(ctx, pkRefresh+hashKey(current), "rt"))
+		if err != nil {
 			return "", "", time.Time{}, op.ErrInvalidRefreshToken
 		}
-		delete(s.refresh, current)
-		s.spent[current] = old.family
-		r.family, r.authTime, r.amr = old.family, old.authTime, old.amr
+		if err := s.t.Delete(ctx, pkRefresh+old.Key, "rt", old.rev); err != nil {
+			return "", "", time.Time{}, op.ErrInvalidRefreshToken
+		}
+		if err := s.spentTokens().Put(ctx, &spent{pk: pkSpent + old.Key, Family: old.Family, Expires: old.Expires}); err != nil {
+			return "", "", time.Time{}, err
+		}
+		r.Family, r.AuthTime, r.AMR = old.Family, old.AuthTime, old.AMR
 	default:
 		return "", "", time.Time{}, fmt.Errorf("provider: no refresh token for a %T", req)
 	}
-	s.refresh[r.token] = r
-	t := s.newAccess(r.subject, r.clientID, r.family)
-	return t.id, r.token, t.expires, nil
+	if err := s.refresh().Put(ctx, r); err != nil {
+		return "", "", time.Time{}, err
+	}
+	t, err := s.newAccess(ctx, r.Subject, r.ClientID, r.Family)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	return t.ID, token, t.Expires, nil
 }
 
 func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
-	s.mu.Lock()
-	r, ok := s.refresh[token]
-	if !ok {
-		if fam, reused := s.spent[token]; reused {
-			s.endFamily(fam)
+	key := hashKey(token)
+	r, err := found(s.refresh().Get(ctx, pkRefresh+key, "rt"))
+	if errors.Is(err, errNotFound) {
+		if x, err := s.spentTokens().Get(ctx, pkSpent+key, "spent"); err == nil {
+			if err := s.endFamily(ctx, x.Family); err != nil {
+				return nil, err
+			}
 		}
-		s.mu.Unlock()
 		return nil, op.ErrInvalidRefreshToken
 	}
-	if s.now().After(r.expires) {
-		delete(s.refresh, token)
-		s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if s.now().After(r.Expires) {
 		return nil, op.ErrInvalidRefreshToken
 	}
-	copied := *r
-	s.mu.Unlock()
 	// A disabled account gets no new tokens.
-	a, err := s.dir.Get(ctx, r.subject)
+	a, err := s.dir.Get(ctx, r.Subject)
 	if err != nil || a.Disabled {
 		return nil, op.ErrInvalidRefreshToken
 	}
-	return &copied, nil
+	return r, nil
 }
 
-// endFamily removes every token of a refresh-token family; mu is held.
-func (s *storage) endFamily(family string) {
-	for tok, r := range s.refresh {
-		if r.family == family {
-			delete(s.refresh, tok)
+// removeAll deletes every item q selects for which keep is true.
+func (s *storage) removeAll(ctx context.Context, q store.Query, keep func(store.Item) bool) error {
+	items, err := store.All(ctx, s.t, q)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if keep == nil || keep(it) {
+			if err := s.remove(ctx, it.PK, it.SK); err != nil {
+				return err
+			}
 		}
 	}
-	for id, t := range s.access {
-		if t.family == family {
-			delete(s.access, id)
+	return nil
+}
+
+// endFamily removes every token of a refresh-token family.
+func (s *storage) endFamily(ctx context.Context, family string) error {
+	return s.removeAll(ctx, store.Query{Index: store.GSI2, PK: byFamily + family}, nil)
+}
+
+// ofClient reports whether a token record was issued to clientID.
+func ofClient(clientID string) func(store.Item) bool {
+	return func(it store.Item) bool {
+		var c struct {
+			ClientID string `json:"client"`
 		}
+		return json.Unmarshal(it.Data, &c) == nil && c.ClientID == clientID
 	}
 }
 
 // TerminateSession runs at end_session: the user's tokens at that client
 // go (its refresh tokens in every browser; JWT access tokens already handed
 // out run out within tokenTTL).
-func (s *storage) TerminateSession(_ context.Context, userID, clientID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for tok, r := range s.refresh {
-		if r.subject == userID && r.clientID == clientID {
-			delete(s.refresh, tok)
+func (s *storage) TerminateSession(ctx context.Context, userID, clientID string) error {
+	return s.removeAll(ctx, store.Query{Index: store.GSI1, PK: bySubject + userID}, ofClient(clientID))
+}
+
+// RevokeToken ends a refresh token's family or an access token; token is
+// the token, or the id GetRefreshTokenInfo gave (its hash).
+func (s *storage) RevokeToken(ctx context.Context, token, _, clientID string) *oidc.Error {
+	for _, key := range []string{hashKey(token), token} {
+		if r, err := s.refresh().Get(ctx, pkRefresh+key, "rt"); err == nil {
+			if r.ClientID != clientID {
+				return oidc.ErrInvalidClient().WithDescription("token was not issued for this client")
+			}
+			if err := s.endFamily(ctx, r.Family); err != nil {
+				return oidc.ErrServerError().WithParent(err)
+			}
+			return nil
 		}
 	}
-	for id, t := range s.access {
-		if t.subject == userID && t.clientID == clientID {
-			delete(s.access, id)
+	if t, err := s.access().Get(ctx, pkAccess+token, "at"); err == nil {
+		if t.ClientID != clientID {
+			return oidc.ErrInvalidClient().WithDescription("token was not issued for this client")
+		}
+		if err := s.remove(ctx, pkAccess+token, "at"); err != nil {
+			return oidc.ErrServerError().WithParent(err)
 		}
 	}
 	return nil
 }
 
-func (s *storage) RevokeToken(_ context.Context, token, _, clientID string) *oidc.Error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r, ok := s.refresh[token]; ok {
-		if r.clientID != clientID {
-			return oidc.ErrInvalidClient().WithDescription("token was not issued for this client")
-		}
-		s.endFamily(r.family)
-		return nil
-	}
-	if t, ok := s.access[token]; ok {
-		if t.clientID != clientID {
-			return oidc.ErrInvalidClient().WithDescription("token was not issued for this client")
-		}
-		delete(s.access, token)
-	}
-	return nil
-}
-
-func (s *storage) GetRefreshTokenInfo(_ context.Context, clientID, token string) (string, string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.refresh[token]
-	if !ok || r.clientID != clientID {
+func (s *storage) GetRefreshTokenInfo(ctx context.Context, clientID, token string) (string, string, error) {
+	r, err := s.refresh().Get(ctx, pkRefresh+hashKey(token), "rt")
+	if err != nil || r.ClientID != clientID {
 		return "", "", op.ErrInvalidRefreshToken
 	}
-	return r.subject, r.token, nil
+	return r.Subject, r.Key, nil
+}
+
+// startBrowser records a provider sign-in for the browser holding cookie.
+func (s *storage) startBrowser(ctx context.Context, cookie, user string, ttl time.Duration) error {
+	now := s.now()
+	return s.browsers().Put(ctx, &browserSession{pk: pkBrowser + hashKey(cookie), User: user, At: now, Expires: now.Add(ttl)})
+}
+
+// browser is the provider sign-in of the browser holding cookie.
+func (s *storage) browser(ctx context.Context, cookie string) (*browserSession, error) {
+	b, err := found(s.browsers().Get(ctx, pkBrowser+hashKey(cookie), "op"))
+	if err == nil && s.now().After(b.Expires) {
+		return nil, errNotFound
+	}
+	return b, err
+}
+
+func (s *storage) endBrowser(ctx context.Context, cookie string) error {
+	return s.remove(ctx, pkBrowser+hashKey(cookie), "op")
 }
 
 // signingKey is the login key (keys/login-ed25519.pem): the provider signs
@@ -407,27 +520,23 @@ func (s *storage) userinfo(ctx context.Context, info *oidc.UserInfo, subject str
 }
 
 func (s *storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
-	s.mu.Lock()
-	t, ok := s.access[tokenID]
-	s.mu.Unlock()
-	if !ok || t.subject != subject {
+	t, err := s.access().Get(ctx, pkAccess+tokenID, "at")
+	if err != nil || t.Subject != subject {
 		return errNotFound
 	}
 	return s.userinfo(ctx, info, subject, []string{oidc.ScopeProfile})
 }
 
 func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
-	s.mu.Lock()
-	t, ok := s.access[tokenID]
-	s.mu.Unlock()
-	if !ok || t.subject != subject {
+	t, err := s.access().Get(ctx, pkAccess+tokenID, "at")
+	if err != nil || t.Subject != subject {
 		return errNotFound
 	}
 	a, err := s.claims(ctx, subject)
 	if err != nil {
 		return err
 	}
-	resp.Active, resp.Subject, resp.ClientID, resp.Name = true, a.Username, t.clientID, a.Name
+	resp.Active, resp.Subject, resp.ClientID, resp.Name = true, a.Username, t.ClientID, a.Name
 	return nil
 }
 

@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
-	"crypto/rand"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"strings"
@@ -38,7 +40,11 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 	s.Accounts = &account.Directory{T: s.table, Audit: log}
 	// Registered lawyers' identities are checked by clerks through the API.
 	s.API.Accounts = s.Accounts
-	secret := rand.Text() // the client lives as long as this process
+	// The web client's secret is derived from the login key: the same in
+	// every process on this data, so sessions survive a restart.
+	mac := hmac.New(sha256.New, key.Seed())
+	mac.Write([]byte("yuejuan-web client secret"))
+	secret := hex.EncodeToString(mac.Sum(nil))
 	p, err := provider.New(provider.Config{Issuer: issuer, Audience: cfg.Audience, Key: key, Directory: s.Accounts, Log: s.Log,
 		Notices: s.Notices, // registration codes, audited and retried like every notice; the outbox shows them
 		Clients: []provider.Client{{ID: webClient, Secret: secret, RedirectURIs: []string{cfg.PublicURL + "/auth/callback"},
@@ -56,6 +62,7 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 		EndSessionURL: issuer + "/end_session", RevokeURL: issuer + "/revoke", PostLogoutURL: cfg.PublicURL + "/",
 		HTTP:     &http.Client{Transport: inProcess{p.Handler()}},
 		Verifier: s.signIn, Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Log: s.Log,
+		Table: s.table,
 	})
 	return nil
 }

@@ -10,13 +10,19 @@
 // Why a BFF rather than tokens in the page (docs/security.md): a script
 // injected into the page cannot read or send away a token it never sees,
 // and a new tab shares the cookie, so it is signed in at once.
+//
+// Sessions and the sign-ins under way are kept in the metadata table (keyed
+// by the SHA-256 of the cookie or state, with expiries), so a restart, a
+// deployment or a second server keeps everyone signed in.
 package session
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +37,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/store"
 )
 
 // Verifier checks an access token as the API does.
@@ -57,29 +64,62 @@ type Config struct {
 	// session).
 	MaxAge time.Duration
 	Log    *slog.Logger
+	// Table keeps the sessions; required.
+	Table store.Table
 }
 
 // BFF is the pages' sign-in.
 type BFF struct {
 	c Config
 
-	mu       sync.Mutex
-	sessions map[string]*session
-	pending  map[string]pending // state → the flow it started
+	// renewing serializes the renewals of one session in this process: a
+	// refresh token is used once. Across processes the conditional write
+	// of the renewed session decides (fresh).
+	renewing sync.Map // table key → *sync.Mutex
 }
 
+// session is one browser's sign-in, as stored.
 type session struct {
-	mu      sync.Mutex // one refresh at a time: a refresh token is used once
-	id      Identity
-	csrf    string
-	token   *oauth2.Token
-	idToken string
-	expires time.Time
+	ID      Identity  `json:"id"`
+	CSRF    string    `json:"csrf"`
+	Access  string    `json:"access"`
+	Refresh string    `json:"refresh,omitempty"`
+	Expiry  time.Time `json:"expiry"` // the access token's
+	IDToken string    `json:"idToken,omitempty"`
+	Expires time.Time `json:"expires"` // the session's
+	rev     int64
+	key     string
 }
 
+// pending is a sign-in under way: from /auth/login to /auth/callback.
 type pending struct {
-	verifier, next string
-	expires        time.Time
+	Verifier string    `json:"verifier"`
+	Next     string    `json:"next"`
+	Expires  time.Time `json:"expires"`
+	rev      int64
+	key      string
+}
+
+func digest(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+func (b *BFF) sessions() store.Records[session] {
+	return store.Records[session]{T: b.c.Table, Kind: "page session", Rev: func(s *session) *int64 { return &s.rev },
+		Item: func(s *session) store.Item { return store.Item{PK: s.key, SK: "session", ExpiresAt: s.Expires} }}
+}
+
+func (b *BFF) pendings() store.Records[pending] {
+	return store.Records[pending]{T: b.c.Table, Kind: "sign-in", Rev: func(p *pending) *int64 { return &p.rev },
+		Item: func(p *pending) store.Item { return store.Item{PK: p.key, SK: "pending", ExpiresAt: p.Expires} }}
+}
+
+func sessionKey(sid string) string   { return "bff#session#" + digest(sid) }
+func pendingKey(state string) string { return "bff#pending#" + digest(state) }
+
+func (s *session) token() *oauth2.Token {
+	return &oauth2.Token{AccessToken: s.Access, TokenType: "Bearer", RefreshToken: s.Refresh, Expiry: s.Expiry}
 }
 
 // Identity is who a session is for, as the pages read it.
@@ -96,7 +136,10 @@ func New(c Config) *BFF {
 	if c.HTTP == nil {
 		c.HTTP = http.DefaultClient
 	}
-	return &BFF{c: c, sessions: map[string]*session{}, pending: map[string]pending{}}
+	if c.Table == nil {
+		panic("session: Config.Table is required (the sessions are kept there)")
+	}
+	return &BFF{c: c}
 }
 
 // The cookies. The session id is HttpOnly; the CSRF token and who is
@@ -152,15 +195,12 @@ func (b *BFF) login(w http.ResponseWriter, r *http.Request) {
 		next = "/"
 	}
 	state, verifier := rand.Text(), oauth2.GenerateVerifier()
-	now := time.Now()
-	b.mu.Lock()
-	for k, p := range b.pending {
-		if now.After(p.expires) {
-			delete(b.pending, k)
-		}
+	if err := b.pendings().Put(r.Context(), &pending{key: pendingKey(state), Verifier: verifier, Next: next,
+		Expires: time.Now().Add(15 * time.Minute)}); err != nil {
+		b.c.Log.Error("keep the sign-in under way", "err", err)
+		b.problem(w, http.StatusServiceUnavailable, "暂时无法登录，请稍后再试 (Signing in is unavailable: try again later)", "")
+		return
 	}
-	b.pending[state] = pending{verifier: verifier, next: next, expires: now.Add(15 * time.Minute)}
-	b.mu.Unlock()
 	// The state is also bound to this browser: a code that arrives in
 	// another browser (login CSRF) finds no matching cookie.
 	http.SetCookie(w, &http.Cookie{Name: b.name(stateCookie), Value: state, Path: "/", HttpOnly: true, Secure: b.c.Secure,
@@ -173,12 +213,9 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	state := q.Get("state")
 	c, err := r.Cookie(b.name(stateCookie))
-	b.mu.Lock()
-	p, ok := b.pending[state]
-	delete(b.pending, state)
-	b.mu.Unlock()
+	p, ok := b.takePending(r.Context(), state)
 	http.SetCookie(w, &http.Cookie{Name: b.name(stateCookie), Value: "", Path: "/", HttpOnly: true, Secure: b.c.Secure, MaxAge: -1})
-	if err != nil || !ok || state == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 || time.Now().After(p.expires) {
+	if err != nil || !ok || state == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 || time.Now().After(p.Expires) {
 		b.problem(w, http.StatusBadRequest, "登录请求已失效，请重新登录 (The sign-in request is no longer valid: sign in again)", "")
 		return
 	}
@@ -187,7 +224,7 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, http.StatusBadRequest, "登录未完成，请重新登录 (Signing in did not finish: sign in again)", "")
 		return
 	}
-	tok, err := b.c.OAuth.Exchange(b.context(), q.Get("code"), oauth2.VerifierOption(p.verifier))
+	tok, err := b.c.OAuth.Exchange(b.context(), q.Get("code"), oauth2.VerifierOption(p.Verifier))
 	if err != nil {
 		b.c.Log.Error("exchange the sign-in code", "err", err)
 		b.problem(w, http.StatusBadGateway, "登录未完成，请重新登录 (Signing in did not finish: sign in again)", "")
@@ -202,16 +239,18 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sid, csrf := rand.Text()+rand.Text(), rand.Text()
-	s := &session{id: id, csrf: csrf, token: tok, idToken: idToken, expires: time.Now().Add(b.c.MaxAge)}
-	b.mu.Lock()
-	b.sweep()
-	b.sessions[sid] = s
-	b.mu.Unlock()
+	s := &session{key: sessionKey(sid), ID: id, CSRF: csrf, Access: tok.AccessToken, Refresh: tok.RefreshToken, Expiry: tok.Expiry,
+		IDToken: idToken, Expires: time.Now().Add(b.c.MaxAge)}
+	if err := b.sessions().Put(r.Context(), s); err != nil {
+		b.c.Log.Error("keep the session", "err", err)
+		b.problem(w, http.StatusServiceUnavailable, "暂时无法登录，请稍后再试 (Signing in is unavailable: try again later)", "")
+		return
+	}
 	age := int(b.c.MaxAge.Seconds())
 	b.setCookie(w, sessionCookie, sid, true, age)
 	b.setCookie(w, csrfCookie, csrf, false, age)
 	b.setCookie(w, whoCookie, who(id), false, age)
-	next := p.next
+	next := p.Next
 	if next == "/" {
 		next = "/" + string(id.Role)
 	}
@@ -226,14 +265,23 @@ func who(id Identity) string {
 	return base64.RawURLEncoding.EncodeToString(j)
 }
 
-// sweep drops ended sessions; mu is held.
-func (b *BFF) sweep() {
-	now := time.Now()
-	for k, s := range b.sessions {
-		if now.After(s.expires) {
-			delete(b.sessions, k)
-		}
+// takePending reads and removes the sign-in under way of state: a state
+// is used once.
+func (b *BFF) takePending(ctx context.Context, state string) (*pending, bool) {
+	if state == "" {
+		return nil, false
 	}
+	p, err := b.pendings().Get(ctx, pendingKey(state), "pending")
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			b.c.Log.Error("read the sign-in under way", "err", err)
+		}
+		return nil, false
+	}
+	if err := b.c.Table.Delete(ctx, pendingKey(state), "pending", p.rev); err != nil {
+		return nil, false // another request took it
+	}
+	return p, true
 }
 
 func (b *BFF) current(r *http.Request) (string, *session) {
@@ -241,20 +289,24 @@ func (b *BFF) current(r *http.Request) (string, *session) {
 	if err != nil || c.Value == "" {
 		return "", nil
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s, ok := b.sessions[c.Value]
-	if !ok || time.Now().After(s.expires) {
-		delete(b.sessions, c.Value)
+	s, err := b.sessions().Get(r.Context(), sessionKey(c.Value), "session")
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			b.c.Log.Error("read the session", "err", err)
+		}
+		return "", nil
+	}
+	s.key = sessionKey(c.Value)
+	if time.Now().After(s.Expires) {
 		return "", nil
 	}
 	return c.Value, s
 }
 
-func (b *BFF) end(sid string) {
-	b.mu.Lock()
-	delete(b.sessions, sid)
-	b.mu.Unlock()
+func (b *BFF) end(ctx context.Context, sid string) {
+	if err := store.Unmark(ctx, b.c.Table, sessionKey(sid), "session"); err != nil {
+		b.c.Log.Error("end the session", "err", err)
+	}
 }
 
 func (b *BFF) endSessionURL(idToken string) string {
@@ -276,10 +328,8 @@ func (b *BFF) logout(w http.ResponseWriter, r *http.Request) {
 			forbidden(w)
 			return
 		}
-		b.end(sid)
-		s.mu.Lock()
-		refresh, idToken := s.token.RefreshToken, s.idToken
-		s.mu.Unlock()
+		b.end(r.Context(), sid)
+		refresh, idToken := s.Refresh, s.IDToken
 		b.revoke(refresh)
 		loc = b.endSessionURL(idToken)
 	}
@@ -315,7 +365,7 @@ func (b *BFF) revoke(token string) {
 
 func (b *BFF) csrfOK(r *http.Request, s *session) bool {
 	got := r.Header.Get(CSRFHeader)
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) == 1
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) == 1
 }
 
 // safe methods change nothing, so they need no CSRF token.
@@ -347,10 +397,10 @@ func (b *BFF) API(next http.Handler) http.Handler {
 			forbidden(w)
 			return
 		}
-		tok, err := b.fresh(s)
+		tok, err := b.fresh(r.Context(), s)
 		if err != nil {
-			b.c.Log.Info("session ended: its token cannot be renewed", "sub", s.id.Subject, "err", err)
-			b.end(sid)
+			b.c.Log.Info("session ended: its token cannot be renewed", "sub", s.ID.Subject, "err", err)
+			b.end(r.Context(), sid)
 			b.clearCookies(w)
 			next.ServeHTTP(w, r)
 			return
@@ -362,30 +412,50 @@ func (b *BFF) API(next http.Handler) http.Handler {
 }
 
 // fresh returns the session's access token, renewed (and the refresh token
-// rotated) if it expires within renewBefore.
-func (b *BFF) fresh(s *session) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if time.Until(s.token.Expiry) > renewBefore {
-		return s.token.AccessToken, nil
+// rotated) if it expires within renewBefore. The renewed session is written
+// on the version read: if another process renewed it first, its token is
+// the one used.
+func (b *BFF) fresh(ctx context.Context, s *session) (string, error) {
+	if time.Until(s.Expiry) > renewBefore {
+		return s.Access, nil
 	}
-	if s.token.RefreshToken == "" {
+	mu, _ := b.renewing.LoadOrStore(s.key, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	defer b.renewing.Delete(s.key)
+	cur, err := b.sessions().Get(ctx, s.key, "session")
+	if err != nil {
+		return "", err
+	}
+	cur.key = s.key
+	if time.Until(cur.Expiry) > renewBefore {
+		return cur.Access, nil // renewed meanwhile
+	}
+	if cur.Refresh == "" {
 		return "", errors.New("no refresh token")
 	}
-	old := *s.token
+	old := cur.token()
 	old.Expiry = time.Now().Add(-time.Second) // make the source refresh
-	tok, err := b.c.OAuth.TokenSource(b.context(), &old).Token()
+	tok, err := b.c.OAuth.TokenSource(b.context(), old).Token()
 	if err != nil {
 		return "", fmt.Errorf("refresh: %w", err)
 	}
-	if _, err := b.c.Verifier.Verify(context.Background(), tok.AccessToken); err != nil {
+	if _, err := b.c.Verifier.Verify(ctx, tok.AccessToken); err != nil {
 		return "", fmt.Errorf("renewed token: %w", err)
 	}
-	s.token = tok
+	cur.Access, cur.Refresh, cur.Expiry = tok.AccessToken, tok.RefreshToken, tok.Expiry
 	if idt, ok := tok.Extra("id_token").(string); ok && idt != "" {
-		s.idToken = idt
+		cur.IDToken = idt
 	}
-	return tok.AccessToken, nil
+	if err := b.sessions().Put(ctx, cur); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			if again, gerr := b.sessions().Get(ctx, s.key, "session"); gerr == nil && time.Until(again.Expiry) > 0 {
+				return again.Access, nil
+			}
+		}
+		return "", fmt.Errorf("keep the renewed session: %w", err)
+	}
+	return cur.Access, nil
 }
 
 // codeForbidden is the API's word for a refused request (pkg/httpapi).

@@ -59,6 +59,7 @@ func TestRenewal(t *testing.T) {
 		OAuth: oauth2.Config{ClientID: "web", ClientSecret: "s3cret", RedirectURL: base + "/auth/callback", Scopes: []string{"openid", "profile", "offline_access"},
 			Endpoint: oauth2.Endpoint{AuthURL: base + "/oidc/authorize", TokenURL: base + "/oidc/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}},
 		EndSessionURL: base + "/oidc/end_session", RevokeURL: base + "/oidc/revoke", PostLogoutURL: base + "/", Verifier: verifier,
+		Table: tbl,
 	})
 	var seen atomic.Value // the last Authorization the API saw
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +97,7 @@ func TestRenewal(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.Request.URL.Path != "/auditor" {
-		t.Fatalf("signed in at %s", resp.Request.URL)
+		t.Fatalf("signed in at %s (%d)", resp.Request.URL, resp.StatusCode)
 	}
 	get := func() int {
 		resp, err := c.Get(base + "/api/v1/audit/events")
