@@ -23,6 +23,9 @@ type storedMaterial struct {
 }
 
 func stored(m *Material) *storedMaterial {
+	if m.Status != AwaitingUpload {
+		m.LapsesAt = nil // uploaded: it stays
+	}
 	return &storedMaterial{Material: *m, UploadKey: m.UploadKey, PDFKey: m.PDFKey, Unfinished: m.Unfinished, Runs: m.Runs}
 }
 

@@ -35,6 +35,9 @@ type Budgeted struct {
 // Material is Worker.Material within the job's budget.
 func (b *Budgeted) Material(ctx context.Context, caseID, id string) error {
 	m, err := b.Cases.GetMaterial(ctx, caseID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // removed by the clerk, or lapsed: see Worker.Material
+	}
 	if err != nil {
 		return err
 	}
