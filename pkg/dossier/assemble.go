@@ -17,6 +17,7 @@ import (
 	"github.com/yuejuan/yuejuan/internal/pdffile"
 	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/pdftext"
+	"github.com/yuejuan/yuejuan/pkg/pageid"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
@@ -89,7 +90,7 @@ type volume struct {
 	num      int
 	title    string
 	docs     []Document
-	removed  []LedgerEntry // documents removed in this or an earlier version
+	removed  []pageid.LedgerEntry // documents removed in this or an earlier version
 	tocPages []types.IndirectRef
 }
 
@@ -320,7 +321,7 @@ func spanBefore(a, b string) bool {
 	if pa == nil || pb == nil {
 		return false
 	}
-	return lessID(PageID{Path: pa}, PageID{Path: pb})
+	return pageid.Less(pageid.PageID{Path: pa}, pageid.PageID{Path: pb})
 }
 
 // parseLocal reads the first identifier of a local span (0013.2-0014).

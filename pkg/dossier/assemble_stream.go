@@ -27,6 +27,7 @@ import (
 	"github.com/yuejuan/yuejuan/internal/pdfpage"
 	"github.com/yuejuan/yuejuan/internal/pdftext"
 	"github.com/yuejuan/yuejuan/internal/raster"
+	"github.com/yuejuan/yuejuan/pkg/pageid"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
@@ -568,20 +569,23 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 		return Manifest{}, &AssembleError{Rejections: rejections}
 	}
 	pages := make([]int, len(docs)) // a slip-sheet stands in for a rejected one
+	ids := make([]pageid.Doc, len(docs))
 	for i, pl := range plans {
 		pages[i] = max(pl.pages, 1)
 		if pl.rejection != nil {
 			pages[i] = 1
 		}
+		d := docs[i]
+		ids[i] = pageid.Doc{Key: d.Key, Replaces: d.Replaces, Volume: d.Volume, Title: d.Title, Pages: pages[i], IDs: d.IDs}
 	}
-	ledger, err := assignIDs(docs, pages, opt.Previous, max(opt.Version, 1))
+	ledger, err := pageid.Assign(ids, opt.Previous, max(opt.Version, 1))
 	if err != nil {
 		return Manifest{}, err
 	}
 	vols := groupVolumes(docs)
 	total := 1
 	for _, v := range vols {
-		v.removed = removedIn(ledger, v.num)
+		v.removed = pageid.RemovedIn(ledger, v.num)
 		total += v.tocPageCount()
 	}
 	for _, n := range pages {
@@ -647,7 +651,7 @@ type baseBuild struct {
 	man   Manifest
 	// ledger is each document's identifiers (in docs' order, then the
 	// removed), pageIDs each page's printed identifier.
-	ledger  []LedgerEntry
+	ledger  []pageid.LedgerEntry
 	pageIDs []string
 	opt     AssembleOptions
 
@@ -770,7 +774,7 @@ func (b *baseBuild) generate() error {
 			r := &docResult{doc: d, first: len(b.pgs) + 1, rejection: pl.rejection}
 			b.results = append(b.results, r)
 			b.docFirst[di] = -1
-			for k, id := range IDs(b.ledger[di].Runs) {
+			for k, id := range pageid.IDs(b.ledger[di].Runs) {
 				b.pageIDs[len(b.pgs)+k] = id.String()
 			}
 			di++
@@ -817,7 +821,7 @@ func (b *baseBuild) generate() error {
 		ve := VolumeEntry{Volume: v.num, Title: v.title}
 		for _, d := range v.docs {
 			r := b.results[ri]
-			e := TOCEntry{Title: d.Title, FirstPage: r.first, LastPage: r.last, IDs: Span(b.ledger[ri].Runs, false)}
+			e := TOCEntry{Title: d.Title, FirstPage: r.first, LastPage: r.last, IDs: pageid.Span(b.ledger[ri].Runs, false)}
 			if r.rejection != nil {
 				e.Placeholder = r.rejection.Reason
 			}
@@ -825,7 +829,7 @@ func (b *baseBuild) generate() error {
 			ri++
 		}
 		for _, x := range v.removed {
-			ve.Removed = append(ve.Removed, TOCEntry{Title: x.Title, IDs: Span(x.Runs, false), RemovedIn: x.RemovedIn})
+			ve.Removed = append(ve.Removed, TOCEntry{Title: x.Title, IDs: pageid.Span(x.Runs, false), RemovedIn: x.RemovedIn})
 		}
 		b.man.Volumes = append(b.man.Volumes, ve)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuejuan/yuejuan/pkg/pageid"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
@@ -34,7 +35,7 @@ type Document struct {
 	Key, Replaces string
 	// IDs, when set, are the document's page identifiers as they are (a
 	// supplement repeats the full version's).
-	IDs []IDRun
+	IDs []pageid.IDRun
 }
 
 // AssembleOptions tunes AssembleBase.
@@ -54,7 +55,7 @@ type AssembleOptions struct {
 	// ledger of the version before it (Manifest.Ledger): documents kept
 	// keep their page identifiers, the rest are removed (docs/versions.md).
 	Version  int
-	Previous []LedgerEntry
+	Previous []pageid.LedgerEntry
 	// Supplement makes the dossier a supplement to version Version: the
 	// cover says so and names version Since, the one it supplements.
 	Supplement bool
@@ -68,7 +69,7 @@ type Manifest struct {
 	Volumes []VolumeEntry
 	// Ledger is every document's page identifiers in this version, the
 	// removed ones included: what the next version is assembled against.
-	Ledger []LedgerEntry
+	Ledger []pageid.LedgerEntry
 }
 
 // VolumeEntry is one volume of a Manifest.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/pageid"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
@@ -124,18 +125,18 @@ func TestVersionIdentifiers(t *testing.T) {
 		t.Errorf("the removed row is not before the next document's:\n%s", toc)
 	}
 
-	ch := Changes(man2.Ledger, 2)
-	got := func(es []LedgerEntry) string {
+	ch := pageid.Changes(man2.Ledger, 2)
+	got := func(es []pageid.LedgerEntry) string {
 		var s []string
 		for _, e := range es {
-			s = append(s, e.Key+":"+Span(e.Runs, true))
+			s = append(s, e.Key+":"+pageid.Span(e.Runs, true))
 		}
 		return strings.Join(s, " ")
 	}
 	if got(ch.Added) != "n:卷1-0002.1-0002.2" || got(ch.Replaced) != "r:卷2-0002-0003、0003.1" || got(ch.Removed) != "c:卷2-0001" {
 		t.Errorf("change list: added %q, replaced %q, removed %q", got(ch.Added), got(ch.Replaced), got(ch.Removed))
 	}
-	if ch.Replaced[0].Replaces != "d" || Span(ch.Replaced[0].ReplacedRuns, true) != "卷2-0002-0003" {
+	if ch.Replaced[0].Replaces != "d" || pageid.Span(ch.Replaced[0].ReplacedRuns, true) != "卷2-0002-0003" {
 		t.Errorf("replaced: %+v", ch.Replaced[0])
 	}
 
@@ -172,7 +173,7 @@ func TestVersionIdentifiers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ch := Changes(man3.Ledger, 3); got(ch.Added) != "c2:卷2-0005" || len(ch.Removed) != 0 {
+	if ch := pageid.Changes(man3.Ledger, 3); got(ch.Added) != "c2:卷2-0005" || len(ch.Removed) != 0 {
 		t.Errorf("v3 change list: added %q, removed %d", got(ch.Added), len(ch.Removed))
 	}
 	if rm := man3.Volumes[1].Removed; len(rm) != 1 || rm[0].RemovedIn != 2 {

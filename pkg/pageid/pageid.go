@@ -1,4 +1,9 @@
-package dossier
+// Package pageid is the dossier's page identifiers (docs/versions.md):
+// what every page of a base prints so that it can be found again in a later
+// version, the ledger of a version that the next one is assigned against,
+// and the change list read from it. It is plain data, without the PDF
+// library, so that the API can show versions and change lists.
+package pageid
 
 import (
 	"fmt"
@@ -7,7 +12,7 @@ import (
 	"strings"
 )
 
-// Page identifiers (docs/versions.md). Every page of a document in the base
+// Every page of a document in the base
 // prints an identifier — volume, a four-digit number within the volume, and
 // for pages inserted later a dotted suffix: 卷1-0013, 卷1-0013.1 — that stays
 // the same in every later version while the page is unchanged, so a page
@@ -157,7 +162,19 @@ func idKey(vol int, path []int) string {
 	return b.String()
 }
 
-// assignIDs gives each document (in dossier order) its identifiers, pages[i]
+// Doc is a document to assign identifiers to: its key (the material's
+// id), the key of the document of the previous version it replaces, its
+// volume, title and pages, and, when they are given as they are (a
+// supplement repeats the full version's), its identifiers.
+type Doc struct {
+	Key, Replaces string
+	Volume        int
+	Title         string
+	Pages         int
+	IDs           []IDRun
+}
+
+// Assign gives each document (in dossier order) its identifiers, d.Pages
 // of them, against the previous version's ledger, and returns the new
 // ledger: documents kept (by Key) keep theirs; a replacement takes the
 // replaced document's page for page, and suffixes of its last one for pages
@@ -165,7 +182,7 @@ func idKey(vol int, path []int) string {
 // numbers, one inserted before kept documents takes suffixes of the
 // identifier before it; documents of prev not kept nor replaced are removed
 // in version. Identifiers are never reused.
-func assignIDs(docs []Document, pages []int, prev []LedgerEntry, version int) ([]LedgerEntry, error) {
+func Assign(docs []Doc, prev []LedgerEntry, version int) ([]LedgerEntry, error) {
 	prevByKey := map[string]*LedgerEntry{}
 	nextTop := map[int]int{}        // volume → highest top-level number ever used
 	maxChild := map[string]int{}    // identifier → highest suffix ever used under it
@@ -192,7 +209,7 @@ func assignIDs(docs []Document, pages []int, prev []LedgerEntry, version int) ([
 		if len(d.IDs) > 0 {
 			note(d.IDs)
 			kept[i] = true
-		} else if p := prevByKey[d.Key]; d.Key != "" && p != nil && p.Pages == pages[i] {
+		} else if p := prevByKey[d.Key]; d.Key != "" && p != nil && p.Pages == docs[i].Pages {
 			kept[i] = true
 		}
 	}
@@ -204,7 +221,7 @@ func assignIDs(docs []Document, pages []int, prev []LedgerEntry, version int) ([
 		if d.Volume != lastVol {
 			last, lastVol = PageID{Volume: d.Volume, Path: []int{0}}, d.Volume
 		}
-		e := LedgerEntry{Key: d.Key, Volume: d.Volume, Title: d.Title, Pages: pages[i], Since: version}
+		e := LedgerEntry{Key: d.Key, Volume: d.Volume, Title: d.Title, Pages: docs[i].Pages, Since: version}
 		switch p := prevByKey[d.Key]; {
 		case len(d.IDs) > 0:
 			e.Runs = d.IDs
@@ -215,7 +232,7 @@ func assignIDs(docs []Document, pages []int, prev []LedgerEntry, version int) ([
 			old := prevByKey[d.Replaces]
 			used[d.Replaces] = true
 			e.Replaces, e.ReplacedRuns = old.Key, old.Runs
-			n := pages[i]
+			n := docs[i].Pages
 			for _, r := range old.Runs {
 				if n == 0 {
 					break
@@ -232,8 +249,8 @@ func assignIDs(docs []Document, pages []int, prev []LedgerEntry, version int) ([
 				maxChild[k] += n
 			}
 		default:
-			if pages[i] <= 0 {
-				return nil, fmt.Errorf("dossier: document %q has no pages", d.Title)
+			if docs[i].Pages <= 0 {
+				return nil, fmt.Errorf("pageid: document %q has no pages", d.Title)
 			}
 			atEnd := true
 			for j := i + 1; j < len(docs) && docs[j].Volume == d.Volume; j++ {
@@ -244,16 +261,16 @@ func assignIDs(docs []Document, pages []int, prev []LedgerEntry, version int) ([
 			}
 			if atEnd && len(last.Path) == 1 {
 				from := nextTop[d.Volume] + 1
-				e.Runs = []IDRun{{Volume: d.Volume, From: from, To: from + pages[i] - 1}}
-				nextTop[d.Volume] = from + pages[i] - 1
+				e.Runs = []IDRun{{Volume: d.Volume, From: from, To: from + docs[i].Pages - 1}}
+				nextTop[d.Volume] = from + docs[i].Pages - 1
 			} else {
 				k := idKey(last.Volume, last.Path)
-				e.Runs = []IDRun{{Volume: last.Volume, Parent: last.Path, From: maxChild[k] + 1, To: maxChild[k] + pages[i]}}
-				maxChild[k] += pages[i]
+				e.Runs = []IDRun{{Volume: last.Volume, Parent: last.Path, From: maxChild[k] + 1, To: maxChild[k] + docs[i].Pages}}
+				maxChild[k] += docs[i].Pages
 			}
 		}
-		if countIDs(e.Runs) != pages[i] {
-			return nil, fmt.Errorf("dossier: document %q has %d pages and %d identifiers", d.Title, pages[i], countIDs(e.Runs))
+		if countIDs(e.Runs) != docs[i].Pages {
+			return nil, fmt.Errorf("pageid: document %q has %d pages and %d identifiers", d.Title, docs[i].Pages, countIDs(e.Runs))
 		}
 		ids := IDs(e.Runs)
 		if d.Volume == lastVol {
@@ -275,7 +292,7 @@ func assignIDs(docs []Document, pages []int, prev []LedgerEntry, version int) ([
 	return out, nil
 }
 
-func keyIn(docs []Document, key string) bool {
+func keyIn(docs []Doc, key string) bool {
 	for _, d := range docs {
 		if d.Key == key {
 			return true
@@ -284,20 +301,21 @@ func keyIn(docs []Document, key string) bool {
 	return false
 }
 
-// removedIn lists the removed entries of ledger in volume vol, ordered by
+// RemovedIn lists the removed entries of ledger in volume vol, ordered by
 // their first identifier.
-func removedIn(ledger []LedgerEntry, vol int) []LedgerEntry {
+func RemovedIn(ledger []LedgerEntry, vol int) []LedgerEntry {
 	var out []LedgerEntry
 	for _, e := range ledger {
 		if e.RemovedIn != 0 && e.Volume == vol {
 			out = append(out, e)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return lessID(IDs(out[i].Runs)[0], IDs(out[j].Runs)[0]) })
+	sort.SliceStable(out, func(i, j int) bool { return Less(IDs(out[i].Runs)[0], IDs(out[j].Runs)[0]) })
 	return out
 }
 
-func lessID(a, b PageID) bool {
+// Less orders identifiers of one volume: by number, then suffixes.
+func Less(a, b PageID) bool {
 	for i := 0; i < len(a.Path) && i < len(b.Path); i++ {
 		if a.Path[i] != b.Path[i] {
 			return a.Path[i] < b.Path[i]
