@@ -143,7 +143,7 @@ func (a *API) pageWith(w http.ResponseWriter, status int, title, zh, en string, 
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>`+t+` · 阅卷</title>
 <style>body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.6;color:#222}h1{font-size:1.4rem}.en{color:#666}</style>
-</head><body><h1>`+t+`</h1><p>`+html.EscapeString(zh)+`</p><p class="en" lang="en">`+html.EscapeString(en)+`</p>`+extra+`<p>人民检察院 12309 检察服务中心</p></body></html>`)
+</head><body><main><h1>`+t+`</h1><p>`+html.EscapeString(zh)+`</p><p class="en" lang="en">`+html.EscapeString(en)+`</p>`+extra+`<p>人民检察院 12309 检察服务中心</p></main></body></html>`)
 }
 
 // downloadLoggedIn lets a signed-in lawyer download their own ready dossier

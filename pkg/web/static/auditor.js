@@ -11,6 +11,7 @@
   YJ.addMessages({
     pageTitle: ['审计 · 阅卷', 'Auditor · Yuejuan'],
     logTitle: ['访问日志', 'Access log'],
+    eventsTable: ['审计记录（可左右滚动）', 'Audit records (scrolls sideways)'],
     caseNo: ['案号', 'Case no.'],
     caseNoPh: ['如 京检刑诉〔2026〕7号', 'e.g. 京检刑诉〔2026〕7号'],
     caseNoHint: ['〔〕、()、全角数字等写法均可', 'Any bracket style or full-width digits'],

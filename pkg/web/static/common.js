@@ -135,6 +135,9 @@
     root.querySelectorAll('[data-i18n-title]').forEach(function (n) {
       n.setAttribute('title', t(n.getAttribute('data-i18n-title')));
     });
+    root.querySelectorAll('[data-i18n-aria-label]').forEach(function (n) {
+      n.setAttribute('aria-label', t(n.getAttribute('data-i18n-aria-label')));
+    });
     if (dict.pageTitle) document.title = t('pageTitle');
   }
 
@@ -182,6 +185,7 @@
   // was typed in its forms (saveDrafts).
   function signIn() {
     saveDrafts();
+    leaving = true;
     location.assign('/auth/login?next=' + encodeURIComponent(location.pathname));
   }
 
@@ -440,6 +444,23 @@
   function clearProblems(form) {
     form.querySelectorAll('[data-error-for]').forEach(function (n) { clear(n); n.hidden = true; });
     form.querySelectorAll('[aria-invalid]').forEach(function (n) { n.removeAttribute('aria-invalid'); });
+    form.querySelectorAll('[data-described-error]').forEach(function (n) {
+      var ids = (n.getAttribute('aria-describedby') || '').split(' ').filter(function (x) { return x && x !== n.getAttribute('data-described-error'); });
+      if (ids.length) n.setAttribute('aria-describedby', ids.join(' '));
+      else n.removeAttribute('aria-describedby');
+      n.removeAttribute('data-described-error');
+    });
+  }
+
+  // describeBy ties input to its error box for screen readers
+  // (aria-describedby), giving the box an id if it has none.
+  var errSeq = 0;
+  function describeBy(input, box) {
+    if (!box.id) box.id = 'err-' + (++errSeq);
+    var ids = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+    if (ids.indexOf(box.id) < 0) ids.push(box.id);
+    input.setAttribute('aria-describedby', ids.join(' '));
+    input.setAttribute('data-described-error', box.id);
   }
 
   function showProblems(form, err) {
@@ -462,10 +483,19 @@
         form.querySelector('[data-error-for="' + CSS.escape(base) + '"]') || general;
       if (box) add(box, apiText(p.message));
       var input = form.querySelector('[name="' + CSS.escape(base) + '"]');
-      if (input) input.setAttribute('aria-invalid', 'true');
+      if (input) {
+        input.setAttribute('aria-invalid', 'true');
+        if (box && box !== general) describeBy(input, box);
+      }
     });
-    var first = form.querySelector('[data-error-for]:not([hidden])');
-    if (first && first.scrollIntoView) first.scrollIntoView({ block: 'center' });
+    // Focus moves to the first field to fix (or the first message), so a
+    // keyboard or screen-reader user lands where the work is.
+    var first = form.querySelector('[aria-invalid="true"], [data-error-for]:not([hidden])');
+    if (first) {
+      if (!first.matches('input, select, textarea, button')) first.setAttribute('tabindex', '-1');
+      if (first.focus) first.focus({ preventScroll: true });
+      if (first.scrollIntoView) first.scrollIntoView({ block: 'center' });
+    }
     return problems.length;
   }
 
@@ -486,6 +516,7 @@
           if (resp.status === 401) showSessionBanner();
           throw err;
         }
+        if (method !== 'GET' && method !== 'HEAD') sent();
         return data;
       });
     }, function () {
@@ -526,6 +557,50 @@
   }
 
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  // ---- unsaved input ---------------------------------------------------------
+  // Typing in a form of the page marks it; a change the server accepted
+  // (any successful POST/PUT/DELETE started from that form) clears it.
+  // Leaving the page while a marked form still holds text, or while a
+  // check registered with unsaved() says so (the clerk's staged files),
+  // asks first. Filter forms (class "filters", or data-no-guard) never
+  // ask: what they hold is not work. Signing in again keeps the drafts
+  // (saveDrafts) and does not ask.
+  var dirty = [];
+  var sending = null;
+  var leaving = false;
+  var checks = [];
+  function guarded(f) { return f && !f.classList.contains('filters') && !f.hasAttribute('data-no-guard'); }
+  document.addEventListener('input', function (ev) {
+    var f = ev.target && ev.target.closest ? ev.target.closest('main form') : null;
+    if (guarded(f) && ev.target.type !== 'password' && dirty.indexOf(f) < 0) dirty.push(f);
+  }, true);
+  document.addEventListener('submit', function (ev) { sending = ev.target; }, true);
+  document.addEventListener('click', function (ev) {
+    var b = ev.target && ev.target.closest ? ev.target.closest('button') : null;
+    if (b && b.form) sending = b.form;
+  }, true);
+  function sent() {
+    if (sending) dirty = dirty.filter(function (f) { return f !== sending; });
+    sending = null;
+  }
+  function holdsText(f) {
+    return Array.prototype.some.call(f.querySelectorAll('input, textarea'), function (n) {
+      if (n.type === 'file') return n.files && n.files.length > 0;
+      if (n.type === 'password' || n.type === 'hidden' || n.type === 'checkbox' || n.type === 'radio') return false;
+      return n.value.trim() !== '' && n.value !== n.defaultValue;
+    });
+  }
+  function unsaved(check) { checks.push(check); }
+  function hasUnsaved() {
+    dirty = dirty.filter(function (f) { return f.isConnected; });
+    return dirty.some(holdsText) || checks.some(function (c) { return c(); });
+  }
+  window.addEventListener('beforeunload', function (ev) {
+    if (leaving || !hasUnsaved()) return;
+    ev.preventDefault();
+    ev.returnValue = '';
+  });
 
   // ---- page frame ---------------------------------------------------------
   // showSessionBanner says once that the session has ended (the server
@@ -575,6 +650,7 @@
     who: who, signIn: signIn, requireRole: requireRole, signOut: signOut, frame: frame,
     $: $, el: el, clear: clear, fmtTime: fmtTime, fmtDate: fmtDate, beijing: beijing, fmtSize: fmtSize, deadlineNode: deadlineNode, status: status,
     telLink: telLink, contactNode: contactNode, noticeNode: noticeNode, noticeKey: noticeKey, keepTyped: keepTyped, typingIn: typingIn,
-    api: api, ApiError: ApiError, upload: upload, sleep: sleep, showProblems: showProblems, clearProblems: clearProblems
+    api: api, ApiError: ApiError, upload: upload, sleep: sleep, showProblems: showProblems, clearProblems: clearProblems,
+    unsaved: unsaved, hasUnsaved: hasUnsaved
   };
 })();

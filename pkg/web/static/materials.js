@@ -164,7 +164,7 @@
           el('td', null, m.pages ? String(m.pages) : ''),
           el('td', { className: 'reason' }, m.reason ? YJ.apiText(m.reason) : [m.decrypted ? t('decrypted') : '', m.repaired && m.repaired.length ? t('repaired', m.repaired.join('; ')) : ''].filter(Boolean).join(' '))));
       });
-      box.appendChild(el('div', { className: 'table-wrap' }, el('table', null,
+      box.appendChild(el('div', { className: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('volHeading', v.no, v.title) }, el('table', null,
         el('thead', null, el('tr', null, el('th', null, t('colSeq')), el('th', null, t('colTitle')), el('th', null, t('colFile')),
           el('th', null, t('colStatus')), el('th', null, t('colPages')), el('th', null, t('colReason')))),
         tb)));
