@@ -77,6 +77,8 @@ type Settings struct {
 	// is the limit). A larger case fails for good (assemble.Budgeted).
 	MaxDossierPages int
 	MaxDossierBytes int64
+	// OCR recognises the text of scanned pages at ingest (pkg/ocr).
+	OCR bool
 }
 
 // App is the application built from its ports.

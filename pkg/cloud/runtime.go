@@ -250,7 +250,7 @@ func (rt *Runtime) buildAPI(p app.Ports, roles ...auth.Role) *httpapi.API {
 func (rt *Runtime) App(p app.Ports) *app.App {
 	p.Table, p.Calendar, p.Log = rt.Table, rt.Calendar, rt.Log
 	return app.New(p, app.Settings{PublicURL: rt.Env.PublicURL, LinkIssuer: rt.Env.LinkIssuer, PresignTTL: rt.Env.PresignTTL,
-		MaxUpload: rt.Env.MaxUpload, LinkTTL: rt.Env.LinkTTL, MaxDownloads: rt.Env.MaxDownloads, TempDir: rt.Env.TempDir})
+		MaxUpload: rt.Env.MaxUpload, LinkTTL: rt.Env.LinkTTL, MaxDownloads: rt.Env.MaxDownloads, TempDir: rt.Env.TempDir, OCR: rt.Env.OCR})
 }
 
 // API returns the HTTP API of one login role, with only that role's routes

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type Config struct {
 	RemindHour   int           // YUEJUAN_REMIND_HOUR
 	Workers      int           // YUEJUAN_WORKERS
 	LogLevel     string        // YUEJUAN_LOG_LEVEL
+	// OCR recognises the text of scanned pages at ingest (issue 18,
+	// docs/ocr.md); on unless YUEJUAN_OCR=off.
+	OCR bool // YUEJUAN_OCR
 	// Per-lawyer rate limits: requests per hour and burst; 0 disables.
 	ApplyPerHour, DownloadPerHour float64 // YUEJUAN_RATE_APPLICATIONS, YUEJUAN_RATE_DOWNLOADS
 	ApplyBurst, DownloadBurst     int
@@ -44,6 +48,23 @@ type Config struct {
 	DossiersBucket   string // YUEJUAN_DOSSIERS_BUCKET
 	S3Endpoint       string // YUEJUAN_S3_ENDPOINT
 	S3PathStyle      bool   // YUEJUAN_S3_PATH_STYLE
+
+	// External is an OpenID provider the pages also sign in through (a
+	// unit's single sign-on); zero when YUEJUAN_OIDC_ISSUER is unset.
+	External External
+}
+
+// External is an external OpenID provider: where it is, the pages' client
+// at it, and how its tokens' claims map to yuejuan's identity.
+type External struct {
+	Issuer       string            // YUEJUAN_OIDC_ISSUER
+	ClientID     string            // YUEJUAN_OIDC_CLIENT_ID
+	ClientSecret string            // YUEJUAN_OIDC_CLIENT_SECRET
+	Audience     string            // YUEJUAN_OIDC_AUDIENCE (default YUEJUAN_AUDIENCE)
+	Algorithms   []string          // YUEJUAN_OIDC_ALGORITHMS (default RS256,ES256)
+	Claims       map[string]string // YUEJUAN_OIDC_CLAIMS: subject, name, role, unit, certificate → claim name
+	Roles        map[string]string // YUEJUAN_OIDC_ROLES: claim value → lawyer, clerk or auditor
+	Label        string            // YUEJUAN_OIDC_LABEL: the sign-in page's button
 }
 
 // ProviderIssuer is the issuer of the local server's embedded OpenID
@@ -108,6 +129,7 @@ var Vars = [][2]string{
 	{"YUEJUAN_DOSSIERS_BUCKET", "S3 bucket of dossiers instead of the data dir (with YUEJUAN_UPLOADS_BUCKET)"},
 	{"YUEJUAN_S3_ENDPOINT", "S3-compatible endpoint instead of AWS (MinIO, versitygw, on-premises stores)"},
 	{"YUEJUAN_S3_PATH_STYLE", "true to address buckets by path (most S3-compatible stores need it)"},
+	{"YUEJUAN_OCR", "on or off: text recognition of scanned pages at ingest; on needs Tesseract (default on)"},
 }
 
 // FromEnv reads the configuration using getenv (os.Getenv if nil).
@@ -173,6 +195,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.S3PathStyle = b
 	}
+	switch v := get("YUEJUAN_OCR", "on"); v {
+	case "on":
+		c.OCR = true
+	case "off":
+	default:
+		errs = append(errs, fmt.Sprintf("YUEJUAN_OCR=%q: want on or off", v))
+	}
 	rateOf := func(k string, defPer float64, defBurst int) (float64, int) {
 		v := get(k, "")
 		if v == "" {
@@ -202,6 +231,43 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.PublicURL = strings.TrimRight(get("YUEJUAN_PUBLIC_URL", "http://"+c.Addr), "/")
+	if iss := get("YUEJUAN_OIDC_ISSUER", ""); iss != "" {
+		x := External{Issuer: iss, ClientID: get("YUEJUAN_OIDC_CLIENT_ID", ""), ClientSecret: get("YUEJUAN_OIDC_CLIENT_SECRET", ""),
+			Audience: get("YUEJUAN_OIDC_AUDIENCE", c.Audience), Label: get("YUEJUAN_OIDC_LABEL", "单位统一身份认证")}
+		if !strings.HasPrefix(iss, "https://") && !strings.HasPrefix(iss, "http://") {
+			errs = append(errs, fmt.Sprintf("YUEJUAN_OIDC_ISSUER=%q: want the provider's issuer URL, https://...", iss))
+		}
+		if x.ClientID == "" || x.ClientSecret == "" {
+			errs = append(errs, "YUEJUAN_OIDC_ISSUER is set: set YUEJUAN_OIDC_CLIENT_ID and YUEJUAN_OIDC_CLIENT_SECRET too (the pages' client at that provider)")
+		}
+		if v := get("YUEJUAN_OIDC_ALGORITHMS", ""); v != "" {
+			x.Algorithms = strings.Split(v, ",")
+		}
+		pairs := func(k string, keys []string) map[string]string {
+			m := map[string]string{}
+			v := get(k, "")
+			if v == "" {
+				return m
+			}
+			for _, p := range strings.Split(v, ",") {
+				a, b, ok := strings.Cut(strings.TrimSpace(p), "=")
+				if !ok || a == "" || b == "" || (keys != nil && !slices.Contains(keys, a)) {
+					errs = append(errs, fmt.Sprintf("%s: %q is not KEY=VALUE (keys: %s)", k, p, strings.Join(keys, ", ")))
+					continue
+				}
+				m[a] = b
+			}
+			return m
+		}
+		x.Claims = pairs("YUEJUAN_OIDC_CLAIMS", []string{"subject", "name", "role", "unit", "certificate"})
+		x.Roles = pairs("YUEJUAN_OIDC_ROLES", nil)
+		for v, r := range x.Roles {
+			if r != "lawyer" && r != "clerk" && r != "auditor" {
+				errs = append(errs, fmt.Sprintf("YUEJUAN_OIDC_ROLES: %s=%s: the role is lawyer, clerk or auditor", v, r))
+			}
+		}
+		c.External = x
+	}
 	if c.PresignTTL < 60*time.Second || c.PresignTTL > 300*time.Second {
 		errs = append(errs, fmt.Sprintf("YUEJUAN_PRESIGN_TTL=%s: must be between 60s and 300s", c.PresignTTL))
 	}

@@ -20,6 +20,12 @@ import (
 // queue's 15-minute timeout and the ingest function's 900 s.
 var DefaultBudget = queue.Budget{Base: time.Minute, PerUnit: time.Second, Max: 10 * time.Minute}
 
+// OCRBudget is DefaultBudget when text recognition is on: 2 minutes plus
+// 10 s per MiB, at most 14 minutes (under the ingest function's 900 s).
+// Recognition costs some 2.5 s of CPU per page and a MiB of scans is 2-10
+// pages (docs/ocr.md); what does not fit is accepted without text, flagged.
+var OCRBudget = queue.Budget{Base: 2 * time.Minute, PerUnit: 10 * time.Second, Max: 14 * time.Minute}
+
 // Budgeted runs the Worker's material jobs each within a time budget
 // derived from the upload's size. A material whose check is stopped at its
 // budget is rejected with a reason that says so (the clerk sees it like any
@@ -42,6 +48,9 @@ func (b *Budgeted) Material(ctx context.Context, caseID, id string) error {
 		return err
 	}
 	budget := DefaultBudget
+	if b.OCR != nil {
+		budget = OCRBudget
+	}
 	if b.Budget != (queue.Budget{}) {
 		budget = b.Budget
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/blob"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
+	"github.com/yuejuan/yuejuan/pkg/ocr"
 	"github.com/yuejuan/yuejuan/pkg/reconcile"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -70,6 +71,9 @@ type Worker struct {
 	Uploads *blob.Bucket // uploads and normalised material PDFs
 	Limits  scan.Limits
 	TempDir string
+	// OCR recognises the text of the pages that have none (pkg/ocr);
+	// nil switches recognition off.
+	OCR *ocr.Engine
 	// OnDecided, when set, runs after a material is decided (its verdict and
 	// the verdict's follow-ups all written): the local server re-queues the
 	// case's dossiers that wait for it. An error is logged by the caller
@@ -165,6 +169,10 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
 	if err != nil {
 		return fmt.Errorf("ingest: material %s: %w", id, err)
 	}
+	rec, err := w.recognize(ctx, dst, caseID, id, info.Pages)
+	if err != nil {
+		return err
+	}
 	pdfKey := MaterialPDFKey(caseID, id)
 	if err := upload(ctx, w.Uploads, dst, pdfKey, "application/pdf"); err != nil {
 		return err
@@ -173,6 +181,7 @@ func (w *Worker) Material(ctx context.Context, caseID, id string) (err error) {
 	m, err = w.Cases.UpdateMaterial(ctx, caseID, id, func(m *casefile.Material) error {
 		m.Status, m.Reason, m.Pages, m.Kind, m.PDFKey = casefile.Accepted, "", info.Pages, string(info.Kind), pdfKey
 		m.Decrypted, m.Repaired = info.Decrypted, info.Repaired
+		rec.apply(m)
 		m.Unfinished = true
 		return nil
 	})
@@ -278,6 +287,7 @@ func (w *Worker) accepted(ctx context.Context, caseID string, m *casefile.Materi
 	if len(m.Repaired) > 0 {
 		e.Detail["repaired"] = strings.Join(m.Repaired, "; ")
 	}
+	ocrDetail(m, e.Detail)
 	if has, err := w.Audit.HasSince(ctx, e, since); err != nil || has {
 		return err
 	}

@@ -107,8 +107,10 @@ const poorConf = 70
 // Document recognises the pages of the PDF at path that have no usable
 // text of their own, up to Workers at once, each rendered at DPI by
 // pdftoppm. A page that fails to render or recognise is recorded with its
-// Error and the rest go on: only a cancelled ctx, or a missing command,
-// is an error of the whole.
+// Error and the rest go on: only a missing command, or ctx done, is an
+// error of the whole. When ctx is done the Result comes with the error:
+// the pages recognised so far, the others with their Error (the ingest
+// job keeps what its time budget allowed).
 func (e *Engine) Document(ctx context.Context, path string, pages int) (*Result, error) {
 	dir, err := os.MkdirTemp("", "ocr-")
 	if err != nil {
@@ -161,11 +163,16 @@ func (e *Engine) Document(ctx context.Context, path string, pages int) (*Result,
 	}
 	close(jobs)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if fatal != nil {
+	if fatal != nil && ctx.Err() == nil {
 		return nil, fatal
+	}
+	if err := ctx.Err(); err != nil {
+		for i := range res.Pages {
+			if p := &res.Pages[i]; p.N == 0 || (!p.Text && p.Error == "" && p.Secs == 0) {
+				*p = Page{N: i + 1, Error: "not recognised: stopped at the time budget (" + err.Error() + ")"}
+			}
+		}
+		return res, err
 	}
 	return res, nil
 }

@@ -124,6 +124,8 @@ func startShared() (*tsrv, error) {
 			return ln.Addr().String()
 		case "YUEJUAN_PUBLIC_URL":
 			return url
+		case "YUEJUAN_OCR":
+			return "off" // recognition has its own tests (pkg/ocr, pkg/dossier's text layer)
 		}
 		return ""
 	})

@@ -41,6 +41,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/notify"
+	"github.com/yuejuan/yuejuan/pkg/ocr"
 	"github.com/yuejuan/yuejuan/pkg/provider"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/reconcile"
@@ -111,6 +112,11 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	if err := dossier.Setup(filepath.Join(cfg.DataDir, "pdfcpu")); err != nil {
 		return nil, fmt.Errorf("server: set up PDF fonts: %w", err)
+	}
+	if cfg.OCR {
+		if err := (&ocr.Engine{}).Check(context.Background()); err != nil {
+			return nil, fmt.Errorf("server: text recognition (YUEJUAN_OCR=on): %w", err)
+		}
 	}
 	cal, err := deadline.LoadFile(cfg.Holidays) // the embedded data when unset
 	if err != nil {
@@ -211,7 +217,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			LinkTTL: cfg.LinkTTL, MaxDownloads: cfg.MaxDownloads, TempDir: tmp, RemindHour: cfg.RemindHour,
 			// The page ceiling bounds the assembly's memory; the bytes are
 			// bounded by this server's disk, not by a Lambda's /tmp.
-			MaxDossierBytes: -1})
+			MaxDossierBytes: -1, OCR: cfg.OCR})
 	ing, asm = jobs.Ingest(a), jobs.Assemble(a)
 	if err := s.setupAnchors(a.Service.Audit); err != nil {
 		s.Queue.Close()

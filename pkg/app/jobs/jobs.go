@@ -17,6 +17,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/casefile"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/ocr"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
@@ -30,8 +31,12 @@ func Ingest(a *app.App) *ingest.Budgeted {
 	if s.MaxUpload > 0 {
 		lim.MaxBytes = s.MaxUpload
 	}
-	return &ingest.Budgeted{Log: a.Log, Worker: &ingest.Worker{Cases: svc.Cases, Apps: svc.Apps, Audit: svc.Audit,
-		Uploads: p.Uploads, Limits: lim, TempDir: s.TempDir}}
+	w := &ingest.Worker{Cases: svc.Cases, Apps: svc.Apps, Audit: svc.Audit,
+		Uploads: p.Uploads, Limits: lim, TempDir: s.TempDir}
+	if s.OCR {
+		w.OCR = &ocr.Engine{}
+	}
+	return &ingest.Budgeted{Log: a.Log, Worker: w}
 }
 
 // Assemble is the assemble job of a: a ready copy notifies its lawyer and

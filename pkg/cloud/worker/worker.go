@@ -25,6 +25,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/cloud"
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
+	"github.com/yuejuan/yuejuan/pkg/ocr"
 	"github.com/yuejuan/yuejuan/pkg/queue"
 	"github.com/yuejuan/yuejuan/pkg/queue/sqsqueue"
 	"github.com/yuejuan/yuejuan/pkg/store"
@@ -53,6 +54,13 @@ func IngestHandler(ctx context.Context, rt *cloud.Runtime) (func(context.Context
 	uploads, err := pdfFunction(ctx, rt, "ingest")
 	if err != nil {
 		return nil, err
+	}
+	if rt.Env.OCR {
+		// The container image (infra/Dockerfile) carries Tesseract; a
+		// function deployed without it says so at its cold start.
+		if err := (&ocr.Engine{}).Check(ctx); err != nil {
+			return nil, fmt.Errorf("cloud: ingest: %w", err)
+		}
 	}
 	return (&Ingest{Worker: jobs.Ingest(rt.App(app.Ports{Uploads: uploads})).Worker, Log: rt.Log}).Handle, nil
 }
