@@ -88,6 +88,7 @@ func startServer(t *testing.T, adjust ...func(*server.Server)) (*server.Server, 
 		"YUEJUAN_DATA":       t.TempDir(),
 		"YUEJUAN_ADDR":       addr,
 		"YUEJUAN_PUBLIC_URL": "http://" + addr,
+		"YUEJUAN_OCR":        "off", // recognition has its own tests
 	}
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
