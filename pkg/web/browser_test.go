@@ -30,6 +30,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -88,7 +89,6 @@ func startServer(t *testing.T, adjust ...func(*server.Server)) (*server.Server, 
 		"YUEJUAN_DATA":       t.TempDir(),
 		"YUEJUAN_ADDR":       addr,
 		"YUEJUAN_PUBLIC_URL": "http://" + addr,
-		"YUEJUAN_OCR":        "off", // recognition has its own tests
 	}
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
@@ -176,6 +176,7 @@ type tab struct {
 	artifacts string
 	mu        sync.Mutex
 	problems  []string
+	dialogs   []string // the types of the dialogs the page opened, in order
 }
 
 func newTab(t *testing.T, browserCtx context.Context, name, base, artifacts string) *tab {
@@ -191,6 +192,22 @@ func newTab(t *testing.T, browserCtx context.Context, name, base, artifacts stri
 	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Shanghai"}); err != nil {
 		t.Fatalf("%s: time zone: %v", name, err)
 	}
+	// A dialog (the unsaved-input warning) is counted and accepted, so a
+	// journey that leaves a page never stalls on it.
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			tb.mu.Lock()
+			tb.dialogs = append(tb.dialogs, string(ev.Type))
+			tb.mu.Unlock()
+			go func() {
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			}()
+		}
+	}()
 	// Script errors and policy violations (CSP) fail the test.
 	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
 	entries := chromedp.Events(ctx, cdplog.EntryAdded)
@@ -444,6 +461,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("auditor filter", func(t *testing.T) { testAuditorFilter(t, e) })
 	t.Run("beijing times", func(t *testing.T) { testBeijingTimes(t, e) })
 	t.Run("sign-in", func(t *testing.T) { testSignIn(t, e) })
+	t.Run("unsaved input", func(t *testing.T) { testUnsavedInput(t, e) })
+	t.Run("accessibility", func(t *testing.T) { testAccessibility(t, e) })
 }
 
 // testApplications: a clerk registers a case and uploads scans, a lawyer
