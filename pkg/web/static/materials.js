@@ -178,6 +178,10 @@
   var items = [];
   var nextKey = 1;
   var busy = false;
+  // Files chosen and not yet sent, or on their way: leaving asks first.
+  YJ.unsaved(function () {
+    return items.some(function (it) { return it.phase === 'queued' || it.phase === 'uploading' || it.phase === 'failed'; });
+  });
 
   function volumeNo() { return parseInt(YJ.$('#volume').value, 10) || 0; }
 
