@@ -11,13 +11,16 @@ import (
 )
 
 // attachmentCSP is the policy of an opened document. An image is
-// sandboxed outright; a PDF is not, for Chromium refuses to show a PDF in a
-// sandboxed document, so it gets no scripts, no connections and no
-// framing but by our own pages instead. The type served is the sniffed
-// one, with nosniff, so no upload is ever served as a page.
+// sandboxed outright, with nothing else to load. A PDF cannot be: Chromium
+// refuses to show a PDF in a sandboxed document, and its viewer loads what
+// it needs from inside the document (blob: data, inline styles), so any
+// default-src leaves the frame empty (seen in headless Chromium); it gets
+// no base, no forms and framing by our own pages only. What keeps an
+// upload from running as a page of ours is the type: the sniffed one is
+// served, with nosniff, and a file neither PDF nor image is never shown.
 const (
 	attachmentCSPImage = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'self'"
-	attachmentCSPPDF   = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'"
+	attachmentCSPPDF   = "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
 
 // viewAttachment serves an application's document inline to the applying

@@ -123,7 +123,7 @@ func TestAttachmentPreview(t *testing.T) {
 	}
 	h := a.header
 	if h.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(h.Get("Content-Disposition"), "inline") ||
-		h.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") ||
+		h.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(h.Get("Content-Security-Policy"), "form-action 'none'") ||
 		!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'self'") {
 		t.Fatalf("the PDF's headers: %v", h)
 	}

@@ -89,6 +89,7 @@ func startServer(t *testing.T, adjust ...func(*server.Server)) (*server.Server, 
 		"YUEJUAN_DATA":       t.TempDir(),
 		"YUEJUAN_ADDR":       addr,
 		"YUEJUAN_PUBLIC_URL": "http://" + addr,
+		"YUEJUAN_OCR":        "off", // recognition has its own tests
 	}
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
@@ -457,6 +458,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("held dossier", func(t *testing.T) { testHeldDossier(t, e) })
 	t.Run("renew link", func(t *testing.T) { testRenewLink(t, e) })
 	t.Run("clerk desk", func(t *testing.T) { testClerkDesk(t, e) })
+	t.Run("desk documents", func(t *testing.T) { testDeskDocuments(t, e) })
 	t.Run("lawyer identity", func(t *testing.T) { testLawyerIdentity(t, e) })
 	t.Run("auditor filter", func(t *testing.T) { testAuditorFilter(t, e) })
 	t.Run("beijing times", func(t *testing.T) { testBeijingTimes(t, e) })
@@ -579,7 +581,7 @@ func testApplications(t *testing.T, e *browserEnv) {
 		chromedp.Click(chromedp.CSS("#apply-submit")),
 	)
 	lawyer.wait("field errors", `document.querySelector('#apply [data-error-for="lawyer.license"]:not([hidden])')`, 15*time.Second)
-	for _, f := range []string{"client", "lawyer.license", "lawyer.firm", "lawyer.phone", "attachments"} {
+	for _, f := range []string{"client", "lawyer.license", "lawyer.firm", "lawyer.phone", "attachments.practice_certificate", "attachments.firm_letter", "attachments.authority"} {
 		msg := lawyer.text(fmt.Sprintf(`#apply [data-error-for="%s"]`, f))
 		if strings.TrimSpace(msg) == "" {
 			t.Errorf("the bad application shows no error next to %s", f)
@@ -588,8 +590,9 @@ func testApplications(t *testing.T, e *browserEnv) {
 			t.Errorf("the Chinese page shows the English half of the message next to %s: %q", f, msg)
 		}
 	}
-	if n := eval[int](lawyer, `document.querySelectorAll('#apply [data-error-for="attachments"] div').length`); n != 3 {
-		t.Errorf("the bad application lists %d missing documents, want 3", n)
+	// Each missing document is named once, at its slot (issue 16, defect 6).
+	if n := eval[int](lawyer, `document.querySelectorAll('#apply .attach [data-error-for^="attachments."] div').length`); n != 3 {
+		t.Errorf("the bad application lists %d missing documents at their slots, want 3", n)
 	}
 	if eval[bool](lawyer, `document.querySelector('#lawyer-license').getAttribute('aria-invalid') !== 'true'`) {
 		t.Error("the invalid field is not marked aria-invalid")
@@ -607,7 +610,7 @@ func testApplications(t *testing.T, e *browserEnv) {
 		chromedp.SetUploadFiles(chromedp.CSS("#att-authority"), []string{poa}),
 	)
 	lawyer.wait("three documents uploaded", `document.querySelectorAll('.attach .file-state.ok').length === 3`, 30*time.Second)
-	if got := lawyer.text(`.attach[data-slot="firm_letter"] .file-state`); !strings.Contains(got, "firm.pdf") || !strings.Contains(got, "application/pdf") {
+	if got := lawyer.text(`.attach[data-slot="firm_letter"] .file-state`); !strings.Contains(got, "firm.pdf") || !strings.Contains(got, "PDF · 1 页") {
 		t.Errorf("upload state %q should name the file and its checked type", got)
 	}
 	lawyer.shot("documents-375")

@@ -139,7 +139,19 @@
     unitNoticesIntro: ['时间均为北京时间。', 'Times are Beijing time.'],
     unitNoticesTitle: ['本单位通知（到期提醒、超期、新收申诉与意见）', 'Unit notices (due today, overdue, new complaints and opinions)'],
     unitNoticesEmpty: ['暂无通知。', 'No notices.'],
-    noCase: ['请先在下方登记案件。', 'Register a case below first.']
+    noCase: ['请先在下方登记案件。', 'Register a case below first.'],
+    filesTitle: ['申请材料（{0} 份，点击查看）', 'Documents ({0}; open to view)'],
+    filesNone: ['未见申请材料。', 'No documents.'],
+    fk_practice_certificate: ['律师执业证', 'Practice certificate'],
+    fk_firm_letter: ['律师事务所证明', 'Firm letter'],
+    fk_power_of_attorney: ['授权委托书', 'Power of attorney'],
+    fk_legal_aid_letter: ['法律援助公函', 'Legal-aid letter'],
+    fk_supporting_document: ['其他材料', 'Other document'],
+    filePages: ['{0} 页', '{0} page(s)'],
+    fileAccepted: ['检查通过', 'Checked'],
+    fileRefused: ['不符合要求', 'Refused'],
+    fileOpen: ['在新窗口打开', 'Open in a new window'],
+    fileNotShown: ['该文件不是 PDF 或图片，不在页面中显示。', 'Not a PDF or an image: not shown in the page.']
   });
 
   var c = YJ.requireRole('clerk');
@@ -150,6 +162,69 @@
   var queueApps = [];
   var opened = {}; // application id → the decision panel open on its card
   var failed = {}; // application id → why its last decision was refused
+
+  // ---- documents ------------------------------------------------------------
+  // filesNode lists an application's documents with what they really are
+  // (the sniffed type, size, pages, verdict); each opens in place, a PDF in
+  // a frame and an image as an image. A preview is fetched only when opened:
+  // each opening is audited as the clerk's (attachment.view).
+  var previewOpen = {}; // application id + file id → its preview is open
+
+  function typeLabel(ct) {
+    return { 'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG' }[ct] || ct || '?';
+  }
+
+  function fileURL(a, f) {
+    return '/api/v1/applications/' + encodeURIComponent(a.id) + '/attachments/' + encodeURIComponent(f.id);
+  }
+
+  function filesNode(a) {
+    var files = a.files || [];
+    var box = el('div', { className: 'files' },
+      el('div', { className: 'k files-title' }, files.length ? t('filesTitle', files.length) : t('filesNone')));
+    var list = el('ul', { className: 'file-list' });
+    files.forEach(function (f) {
+      var key = a.id + '/' + f.id;
+      var refused = f.verdict === 'refused';
+      var facts = [typeLabel(f.contentType)];
+      if (f.pages) facts.push(t('filePages', f.pages));
+      if (f.size) facts.push(YJ.fmtSize(f.size));
+      var summary = el('summary', null,
+        el('span', { className: 'file-kind' }, t('fk_' + f.kind)), ' ',
+        el('span', { className: 'file-name' }, f.filename || ''), ' ',
+        el('span', { className: 'file-facts muted' }, facts.join(' · ')), ' ',
+        el('span', { className: 'badge ' + (refused ? 'badge-no' : 'badge-ok') }, t(refused ? 'fileRefused' : 'fileAccepted')));
+      var body = el('div', { className: 'file-body' });
+      var details = el('details', { className: 'file', 'data-file-id': f.id, 'data-type': f.contentType || '' }, summary, body);
+      if (refused && f.reason) body.appendChild(el('p', { className: 'error' }, f.reason));
+      var fill = function () {
+        if (body.querySelector('.preview')) return;
+        var url = fileURL(a, f);
+        var title = t('fk_' + f.kind) + ' ' + (f.filename || '');
+        var view;
+        if (f.contentType === 'application/pdf') {
+          view = el('iframe', { className: 'preview preview-pdf', src: url, title: title });
+        } else if (/^image\/(jpeg|png)$/.test(f.contentType || '')) {
+          view = el('img', { className: 'preview preview-image', src: url, alt: title });
+        } else {
+          view = el('p', { className: 'preview muted' }, t('fileNotShown'));
+        }
+        body.appendChild(view);
+        body.appendChild(el('p', null, el('a', { href: url, target: '_blank', rel: 'noopener', className: 'file-open' }, t('fileOpen'))));
+      };
+      details.addEventListener('toggle', function () {
+        previewOpen[key] = details.open;
+        if (details.open) fill();
+      });
+      if (previewOpen[key]) {
+        details.open = true;
+        fill();
+      }
+      list.appendChild(el('li', null, details));
+    });
+    if (files.length) box.appendChild(list);
+    return box;
+  }
 
   function renderQueue(apps) {
     var list = YJ.$('#queue');
@@ -182,6 +257,7 @@
         li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'badge badge-warn' }, t('flag_' + f))));
       });
       if (a.lawyerIdentity) li.appendChild(identityNode(a, l));
+      li.appendChild(filesNode(a));
       if (a.awaitingScans) {
         li.appendChild(el('div', { className: 'kv awaiting-scans' }, el('span', { className: 'badge badge-warn' }, t('awaitingScans')), ' ', t('awaitingScansHint')));
       }

@@ -38,7 +38,9 @@
     waitingUploads: ['正在等待材料上传完成…', 'Waiting for the documents to finish uploading…'],
     footer: ['如需帮助请致电 12309 检察服务热线', 'For help call the 12309 procuratorate hotline'],
     checking: ['已上传，正在核验文件…', 'Uploaded; checking the file…'],
-    fileOk: ['已上传：{0}（{1}）', 'Uploaded: {0} ({1})'],
+    fileOk: ['已上传，检查通过：{0}（{1}）', 'Uploaded and checked: {0} ({1})'],
+    fileBad: ['未通过检查：{0}', 'Refused: {0}'],
+    filePages: ['{0} 页', '{0} page(s)'],
     fileNotArrived: ['文件未能送达，请重新选择文件', 'The file did not arrive; choose it again'],
     applied: ['申请已提交，答复期限 {0}。请留意本页状态，结果也会通过短信告知。', 'Application submitted; reply due by {0}. Watch this page; you will also get an SMS.'],
     appliedAgain: ['您已就该案提交过申请，以下为该申请的当前状态。', 'You already applied for this case; its current state is shown below.'],
@@ -158,8 +160,22 @@
         var tries = 0;
         var poll = function () {
           return YJ.api('GET', '/attachments/' + encodeURIComponent(at.id)).then(function (got) {
-            if (got.uploaded) {
-              if (current()) setState(name, '✓ ' + t('fileOk', file.name, got.contentType || '?'), 'ok');
+            // The server's verdict is final once the file arrived: what
+            // submit would say of it is said now, at the slot.
+            if (got.uploaded && got.verdict) {
+              if (!current()) return at.id;
+              bar.hidden = true;
+              if (got.verdict === 'refused') {
+                setState(name, '✗ ' + t('fileBad', file.name), 'bad');
+                errBox.appendChild(el('div', null, got.reason || ''));
+                errBox.hidden = false;
+                input.setAttribute('aria-invalid', 'true');
+              } else {
+                var facts = [{ 'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG' }[got.contentType] || got.contentType || '?'];
+                if (got.pages) facts.push(t('filePages', got.pages));
+                if (got.size) facts.push(YJ.fmtSize(got.size));
+                setState(name, '✓ ' + t('fileOk', file.name, facts.join(' · ')), 'ok');
+              }
               return at.id;
             }
             if (++tries > 120) throw new Error(t('fileNotArrived'));
@@ -212,9 +228,12 @@
         load();
       }, function (err) {
         // attachments[i] is the i-th id sent: show it under its slot.
+        // A missing document is named at its slot: the power of
+        // attorney's and the legal-aid letter's is "authority".
         (err.problems || []).forEach(function (p) {
           var m = /^attachments\[(\d+)\]$/.exec(p.field || '');
           if (m && order[+m[1]]) p.field = 'attachments.' + order[+m[1]];
+          if (p.field === 'attachments.power_of_attorney' || p.field === 'attachments.legal_aid_letter') p.field = 'attachments.authority';
         });
         YJ.showProblems(form, err);
       });
