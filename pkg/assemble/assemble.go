@@ -27,6 +27,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/store"
+	"github.com/yuejuan/yuejuan/pkg/version"
 )
 
 // Worker builds dossiers.
@@ -58,6 +59,13 @@ type Worker struct {
 	// their page counts say so, else as soon as the bytes downloaded do.
 	MaxPages int
 	MaxBytes int64
+	// Versions records each base built as a dossier version with its page
+	// identifiers and change list (docs/versions.md); nil: bases are built
+	// without versions. OnVersion, when set, runs once per live application
+	// brought to a new version (Worker.Case): the lawyer's notice with the
+	// change list and both links.
+	Versions  *version.Repo
+	OnVersion func(ctx context.Context, a *application.Application, v *version.Version, full, supplement *link.Link) error
 }
 
 func (w *Worker) now() time.Time {
@@ -172,6 +180,7 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	ver := sc.Version
 
 	// The copy is the base's byte prefix (copied inside the object store:
 	// UploadPartCopy on S3, a file clone or in-kernel copy locally) plus a
@@ -194,13 +203,13 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 	// before its record.
 	if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.CopyMake,
 		CaseID: c.ID, ApplicationID: a.ID, Target: copyKey, Result: audit.OK,
-		Detail: map[string]string{"lawyer": a.Lawyer.License}}, nil); err != nil {
+		Detail: versionDetail(map[string]string{"lawyer": a.Lawyer.License}, ver)}, nil); err != nil {
 		return err
 	}
 
 	// The link id is derived from the application and version, so a retry
 	// finds the link it already made instead of making a second one.
-	l := &link.Link{ID: a.ID + "-v" + fmt.Sprint(c.ContentVersion), ApplicationID: a.ID, CaseID: c.ID,
+	l := &link.Link{ID: a.ID + "-v" + fmt.Sprint(c.ContentVersion), ApplicationID: a.ID, CaseID: c.ID, Version: ver,
 		Lawyer: a.Lawyer.License, CopyKey: copyKey, Filename: fmt.Sprintf("%s-阅卷-%s.pdf", c.CaseNo, a.Lawyer.Name),
 		ExpiresAt: w.now().Add(w.LinkTTL), MaxDownloads: w.MaxDownloads}
 	if err := w.Links.Create(ctx, l); errors.Is(err, store.ErrConflict) {
@@ -318,7 +327,9 @@ func (w *Worker) ensureBase(ctx context.Context, c *casefile.Case, mats []*casef
 		if sc != nil {
 			break
 		}
-		bctx, release, mine, err := store.Hold(ctx, w.Apps.T, "assemble-base#"+key, leaseTTL)
+		// One base of a case at a time: a version's number and ledger
+		// follow the one before it.
+		bctx, release, mine, err := store.Hold(ctx, w.Apps.T, "assemble-base#"+c.ID, leaseTTL)
 		if err != nil {
 			return nil, err
 		}
@@ -340,10 +351,13 @@ func (w *Worker) ensureBase(ctx context.Context, c *casefile.Case, mats []*casef
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	// A previous run may have built it and failed before its record.
+	// A previous run may have built it and failed before its records.
+	if err := w.recordVersion(ctx, c, key, sc); err != nil {
+		return nil, err
+	}
 	err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.DossierAssemble,
 		CaseID: c.ID, Target: key, Result: audit.OK}, func() (map[string]string, error) {
-		return map[string]string{"pages": fmt.Sprint(sc.Pages), "version": fmt.Sprint(c.ContentVersion)}, nil
+		return versionDetail(map[string]string{"pages": fmt.Sprint(sc.Pages), "version": fmt.Sprint(c.ContentVersion)}, sc.Version), nil
 	})
 	return sc, err
 }
@@ -416,6 +430,17 @@ func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefi
 		unit = w.Unit(c.Unit)
 	}
 	info := dossier.CaseInfo{CaseNo: c.CaseNo, Title: c.Title, Unit: unit, Date: c.UpdatedAt}
+	if w.Versions != nil {
+		// The next version, assigned against the last one's identifiers.
+		last, err := w.Versions.Latest(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		opt.Version = 1
+		if last != nil {
+			opt.Version, opt.Previous = last.N+1, last.Ledger
+		}
+	}
 	man, err := dossier.AssembleBase(ctx, info, docs, dst, opt)
 	if err != nil {
 		return nil, fmt.Errorf("assemble: base dossier of %s: %w", c.CaseNo, err)
@@ -430,9 +455,12 @@ func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefi
 	if err := ingest.Upload(ctx, w.Dossiers, dossier.SidecarPath(dst), SidecarKey(key), "application/json"); err != nil {
 		return nil, err
 	}
+	if err := w.recordVersion(ctx, c, key, sc); err != nil {
+		return nil, err
+	}
 	return sc, w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.DossierAssemble,
 		CaseID: c.ID, Target: key, Result: audit.OK,
-		Detail: map[string]string{"pages": fmt.Sprint(man.Pages), "documents": fmt.Sprint(len(docs)), "version": fmt.Sprint(c.ContentVersion)}}, nil)
+		Detail: versionDetail(map[string]string{"pages": fmt.Sprint(man.Pages), "documents": fmt.Sprint(len(docs)), "version": fmt.Sprint(c.ContentVersion)}, sc.Version)}, nil)
 }
 
 // downloads is how many materials buildBase downloads at once: on S3 each
@@ -490,7 +518,8 @@ func (w *Worker) download(ctx context.Context, mats []*casefile.Material, dir st
 					fail(err)
 					return
 				}
-				docs[i] = dossier.Document{Volume: m.Volume, VolumeTitle: m.VolumeTitle, Seq: m.Seq, Title: m.Title, Path: p}
+				docs[i] = dossier.Document{Volume: m.Volume, VolumeTitle: m.VolumeTitle, Seq: m.Seq, Title: m.Title, Path: p,
+					Key: m.ID, Replaces: m.Replaces}
 			}
 		}()
 	}

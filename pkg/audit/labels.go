@@ -61,6 +61,7 @@ var detailLabels = map[string]string{
 	"maxPages": "页数上限", "dossierPages": "卷宗页数", "maxBytes": "字节上限", "final": "最终", "decrypted": "已解除限制",
 	"repaired": "已修复", "counted": "已计数", "changed": "已变更", "appended": "已补记", "settledAt": "补记时间",
 	"nextAttemptAt": "下次尝试时间", "failures": "失败次数", "file": "文件", "range": "续传范围",
+	"dossierVersion": "卷宗版本",
 }
 
 // detailValues say in Chinese the detail values that are words of the
@@ -77,6 +78,7 @@ var detailValues = map[string]string{
 	"unknown": "账号不存在", "password": "密码错误", "locked": "账号已锁定", "disabled": "账号已停用",
 	"csv": "CSV", "ndjson": "NDJSON",
 	"link": "下载链接", "login": "登录后下载",
+	"supplement": "补充材料",
 }
 
 // DetailLabel is a detail key in Chinese, or the key itself.

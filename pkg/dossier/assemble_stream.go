@@ -135,6 +135,7 @@ type docPlan struct {
 	bytes     int64 // size of its file
 	sizes     []sizeUse
 	overlays  []string // distinct overlay contents, in order of first use
+	glyphs    string   // the characters of its text layer (textlayer.go)
 }
 
 // sizeUse is a displayed page size and how many pages have it.
@@ -440,6 +441,7 @@ func planDoc(c context.Context, d Document) (pl docPlan, err error) {
 		return docPlan{rejection: scan.CorruptPDF(filepath.Base(d.Path))}, nil
 	}
 	pl = docPlan{pages: len(l.pages), objects: l.objects(), bytes: src.size}
+	pl.glyphs = textGlyphs(d.Words)
 	sizes := map[[2]float64]int{}
 	overlays := map[string]bool{}
 	for _, p := range l.pages {
@@ -901,6 +903,9 @@ func (b *baseBuild) generate() error {
 		return err
 	}
 	b.tk.Hex(pageNumberGlyphs)
+	for _, pl := range b.plans {
+		b.tk.Hex(pl.glyphs) // the text layers'
+	}
 	// Making the font subset allocates some 70 MB for a moment (pdfcpu
 	// reads the whole font): collected first, the heap holds the generated
 	// objects and that, not that on top of the garbage of the layout.
@@ -1038,6 +1043,9 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 		return nil, err
 	}
 	sc := &Sidecar{Format: SidecarFormat, Root: catalog, Pages: b.total, InfoDict: meta}
+	if !b.opt.Supplement {
+		sc.Version, sc.Ledger = b.opt.Version, b.ledger
+	}
 	for j, sl := range b.slots {
 		sc.Slots = append(sc.Slots, SlotInfo{Obj: first + j, W: sl.w, H: sl.h, Pages: sl.pages})
 	}
@@ -1109,7 +1117,7 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 			src.close()
 			return nil, fmt.Errorf("dossier: %s: %w", d.Path, err)
 		}
-		return &openDoc{src: src, l: l}, nil
+		return &openDoc{src: src, l: l, words: readWords(d.Words)}, nil
 	}, func(i int, od *openDoc) error {
 		defer od.src.close()
 		di := used[i]
@@ -1144,8 +1152,9 @@ func (b *baseBuild) write(c context.Context, meta map[string]string, w io.Writer
 }
 
 type openDoc struct {
-	src *sourcePDF
-	l   *docLayout
+	src   *sourcePDF
+	l     *docLayout
+	words *docWords // its text layer (textlayer.go)
 }
 
 // prefixWriter writes the objects before the slots, recording their
@@ -1242,7 +1251,7 @@ func (dw *docWriter) write(c context.Context, di, base int, od *openDoc) error {
 		if err := out.end(); err != nil {
 			return err
 		}
-		data, err := dw.deflate(pageNumber(b.tk, first+i+1, b.total, b.pageIDs[first+i], p.w, p.h))
+		data, err := dw.deflate(withText(pageNumber(b.tk, first+i+1, b.total, b.pageIDs[first+i], p.w, p.h), od.words, i, b.tk, p.w, p.h))
 		if err != nil {
 			return err
 		}

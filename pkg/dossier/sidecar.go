@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"regexp"
+
+	"github.com/yuejuan/yuejuan/pkg/pageid"
 )
 
 // SlotName is the resource name under which every page of a base dossier
@@ -49,6 +51,11 @@ type Sidecar struct {
 	// unsigned varints of the differences between consecutive offsets (the
 	// first from 0), deflated and base64-encoded.
 	Offsets string `json:"offsets"`
+	// Version is the dossier version the base was built as (0: none) and
+	// Ledger its page identifiers (Manifest.Ledger): with them a job that
+	// finds the base built records its version without reading the base.
+	Version int                  `json:"version,omitempty"`
+	Ledger  []pageid.LedgerEntry `json:"ledger,omitempty"`
 
 	offsets []int64 // decoded Offsets, index 0 = object 1
 }

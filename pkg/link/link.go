@@ -36,17 +36,22 @@ var (
 
 // Link is one issued download link.
 type Link struct {
-	ID            string    `json:"id"`
-	ApplicationID string    `json:"applicationId"`
-	CaseID        string    `json:"caseId"`
-	Lawyer        string    `json:"lawyer"` // practice certificate no.
-	CopyKey       string    `json:"copyKey"`
-	Filename      string    `json:"filename"`
-	ExpiresAt     time.Time `json:"expiresAt"`
-	MaxDownloads  int       `json:"maxDownloads"`
-	Used          int       `json:"used"`
-	Revoked       bool      `json:"revoked"`
-	CreatedAt     time.Time `json:"createdAt"`
+	ID            string `json:"id"`
+	ApplicationID string `json:"applicationId"`
+	CaseID        string `json:"caseId"`
+	Lawyer        string `json:"lawyer"` // practice certificate no.
+	CopyKey       string `json:"copyKey"`
+	// Version is the dossier version of the copy (0: before versions);
+	// Supplement marks the link of a version's supplement, not its full
+	// copy (docs/versions.md).
+	Version      int       `json:"version,omitempty"`
+	Supplement   bool      `json:"supplement,omitempty"`
+	Filename     string    `json:"filename"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+	MaxDownloads int       `json:"maxDownloads"`
+	Used         int       `json:"used"`
+	Revoked      bool      `json:"revoked"`
+	CreatedAt    time.Time `json:"createdAt"`
 	// LastUsedAt is when a download was last counted; Resumes how many
 	// resumed transfers (ranges not starting at byte 0) were let through
 	// without counting since then, and ResumedBytes how many bytes they
@@ -55,6 +60,12 @@ type Link struct {
 	Resumes      int       `json:"resumes,omitempty"`
 	ResumedBytes int64     `json:"resumedBytes,omitempty"`
 }
+
+// SupplementID is the id of the link to a version's supplement that goes
+// with the link id of its full copy (docs/versions.md): the download door
+// knows the one from the other, and the application names only the full
+// copy's.
+func SupplementID(linkID string) string { return linkID + "-supplement" }
 
 // Resumed transfers are free, within limits: they continue the last counted
 // download, within ResumeWindow of it, at most ResumesPerDownload times, and

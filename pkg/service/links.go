@@ -138,8 +138,9 @@ func (s *Service) applicationLive(ctx context.Context, l *link.Link) error {
 	switch {
 	case app.Status == application.Expired:
 		return link.ErrExpired
-	case app.Status != application.Ready || app.LinkID != l.ID:
-		// Refused (revoked by the clerk), or superseded by a newer copy.
+	case app.Status != application.Ready || app.LinkID != l.ID && link.SupplementID(app.LinkID) != l.ID:
+		// Refused (revoked by the clerk), or superseded by a newer copy
+		// (a version's supplement goes with its full copy).
 		return link.ErrRevoked
 	}
 	return nil
@@ -232,6 +233,12 @@ func (s *Service) Download(ctx context.Context, c Caller, l *link.Link, via, rng
 	ev := audit.Event{Action: audit.LinkDownload, CaseID: l.CaseID, ApplicationID: l.ApplicationID, Target: l.ID, Result: audit.OK,
 		Detail: map[string]string{"via": via, "linkOwner": l.Lawyer, "downloadsLeft": fmt.Sprint(l.Left()), "resume": fmt.Sprint(resume),
 			"counted": fmt.Sprint(counted), "range": limits.Clip(header, 64)}}
+	if l.Version > 0 {
+		ev.Detail["dossierVersion"] = fmt.Sprint(l.Version)
+	}
+	if l.Supplement {
+		ev.Detail["kind"] = "supplement"
+	}
 	if c.Subject == "" {
 		ev.Actor, ev.Role = LinkHolderActor, string(LinkHolder)
 	}
