@@ -239,33 +239,30 @@ func noise(m *image.Gray, rng *rand.Rand) {
 	}
 }
 
-// WordBox is the box of the first occurrence of word on the page, the
-// union of its characters' boxes (ok false when it is not there or is
-// broken across lines).
-func (p *Page) WordBox(word string) (image.Rectangle, bool) {
+// WordBoxes are the boxes of every occurrence of word on the page, each
+// the union of its characters' boxes (an occurrence broken across lines
+// left out).
+func (p *Page) WordBoxes(word string) []image.Rectangle {
 	rs := []rune(word)
+	var out []image.Rectangle
+next:
 	for i := 0; i+len(rs) <= len(p.Glyphs); i++ {
-		match := true
 		for k, r := range rs {
 			if p.Glyphs[i+k].R != r {
-				match = false
-				break
+				continue next
 			}
-		}
-		if !match {
-			continue
 		}
 		box := p.Glyphs[i].Box
 		for k := 1; k < len(rs); k++ {
 			b := p.Glyphs[i+k].Box
 			if b.Min.Y >= box.Max.Y || b.Max.Y <= box.Min.Y {
-				return image.Rectangle{}, false
+				continue next
 			}
 			box = box.Union(b)
 		}
-		return box, true
+		out = append(out, box)
 	}
-	return image.Rectangle{}, false
+	return out
 }
 
 // FileName is a page's file in testdata/ocr.

@@ -24,6 +24,9 @@ type Document struct {
 	Seq         int    // order inside the volume
 	Title       string // document title for the 卷内目录
 	Path        string // an ingested PDF (output of scan.Ingest)
+	// Words, if set, is the file of Path's recognised words (an ocr.Result):
+	// its pages get an invisible text layer (textlayer.go).
+	Words string
 	// Rejected, if set, is why the file was refused at ingest (a
 	// scan.Rejection's Reason); AssembleBase then treats the document as unusable
 	// without reading Path.

@@ -1,0 +1,387 @@
+package dossier
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/yuejuan/yuejuan/internal/ocrtruth"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/ocr"
+	"github.com/yuejuan/yuejuan/pkg/scan"
+)
+
+// truthDoc is one page of the ground truth (testdata/ocr) taken through
+// ingest as the ingest job does: scan.Ingest, recognition, the turn, the
+// words file.
+type truthDoc struct {
+	text ocrtruth.Text
+	cond ocrtruth.Condition
+	pdf  string
+	res  *ocr.Result
+	secs float64
+}
+
+// ingestTruth ingests and recognises every ground-truth page, NumCPU at
+// once, and assembles them into one base dossier at base.
+func ingestTruth(t *testing.T, e *ocr.Engine, base string) ([]*truthDoc, Manifest) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	var items []*truthDoc
+	for _, tx := range ocrtruth.Texts {
+		for _, c := range ocrtruth.Conditions {
+			items = append(items, &truthDoc{text: tx, cond: c})
+		}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.NumCPU())
+	errs := make([]error, len(items))
+	for i, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = func() error {
+				src := filepath.Join("..", "..", "testdata", "ocr", ocrtruth.FileName(it.text, it.cond))
+				it.pdf = filepath.Join(dir, fmt.Sprintf("doc-%02d.pdf", i))
+				info, err := scan.Ingest(ctx, src, it.pdf, scan.DefaultLimits())
+				if err != nil {
+					return err
+				}
+				start := time.Now()
+				one := *e
+				one.Workers = 1
+				if it.res, err = one.Document(ctx, it.pdf, info.Pages); err != nil {
+					return err
+				}
+				it.secs = time.Since(start).Seconds()
+				if err := scan.Turn(ctx, it.pdf, it.res.Turns()); err != nil {
+					return err
+				}
+				data, err := it.res.Marshal()
+				if err != nil {
+					return err
+				}
+				return os.WriteFile(it.pdf+".words.json", data, 0o600)
+			}()
+		}()
+	}
+	wg.Wait()
+	var docs []Document
+	for i, it := range items {
+		if errs[i] != nil {
+			t.Fatalf("%s %s: %v", it.text.Name, it.cond.Name, errs[i])
+		}
+		docs = append(docs, Document{Volume: 1, VolumeTitle: "诉讼文书卷", Seq: i + 1, Title: it.text.Title + "（" + it.cond.Name + "）",
+			Path: it.pdf, Words: it.pdf + ".words.json"})
+	}
+	man, err := AssembleBase(ctx, CaseInfo{CaseNo: "京朝检刑诉〔2026〕1号", Title: "张建国盗窃案", Unit: "朝阳区人民检察院", Date: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)}, docs, base, AssembleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items, man
+}
+
+// bodyText is what pdftotext reads on page n of the dossier below its top
+// 45 points (the page number and identifier are drawn above).
+func bodyText(t *testing.T, file string, n int) string {
+	return testpdf.Run(t, "pdftotext", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-x", "0", "-y", "45", "-W", "2000", "-H", "2000", "-enc", "UTF-8", file, "-")
+}
+
+// normalise makes recognised and true text comparable: compatibility
+// forms folded (NFKC: full-width ，：（） to their ASCII forms, which
+// Tesseract often gives for them) and white space removed (Chinese has
+// none between words; where a reader puts spaces is layout, not text).
+func normalise(s string) []rune {
+	var out []rune
+	for _, r := range norm.NFKC.String(s) {
+		if !unicode.IsSpace(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// cer is the character error rate of got against truth: the edit distance
+// (insertions, deletions, substitutions) over the truth's length.
+func cer(got, truth string) float64 {
+	a, b := normalise(got), normalise(truth)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return float64(prev[len(b)]) / float64(len(b))
+}
+
+func TestCER(t *testing.T) {
+	for _, c := range []struct {
+		got, truth string
+		want       float64
+	}{
+		{"张建国，男", "张建国，男", 0},
+		{"张 建国,男", "张建国，男", 0},
+		{"张建因，男", "张建国，男", 0.2},
+		{"张建国", "张建国，男", 0.4},
+		{"", "张建国，男", 1},
+	} {
+		if got := cer(c.got, c.truth); got != c.want {
+			t.Errorf("cer(%q, %q) = %v, want %v", c.got, c.truth, got, c.want)
+		}
+	}
+}
+
+// TestTextLayerGroundTruth takes the ground truth through ingest,
+// recognition and assembly, and reads each page of the base dossier with
+// pdftotext: the character error rate per condition, against the
+// targets (≤ 3 % clean at 300 dpi, ≤ 8 % noisy at 200 dpi); the page put
+// in upside down is turned and read like a clean one; every page's words
+// were recognised.
+func TestTextLayerGroundTruth(t *testing.T) {
+	e := &ocr.Engine{}
+	if err := e.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(t.TempDir(), "base.pdf")
+	items, man := ingestTruth(t, e, base)
+	testpdf.QPDFCheck(t, base)
+	limits := map[string]float64{"clean300": 0.03, "noisy200": 0.08, "rot180": 0.03, "clean200": 0.08, "noisy300": 0.08, "skew+2": 0.08, "skew-2": 0.08}
+	byCond := map[string][]float64{}
+	for i, it := range items {
+		page := man.Volumes[0].Docs[i].FirstPage
+		got := bodyText(t, base, page)
+		rate := cer(got, it.text.Truth())
+		byCond[it.cond.Name] = append(byCond[it.cond.Name], rate)
+		t.Logf("%-8s %-6s CER %5.2f %%  (%.1f s)", it.cond.Name, it.text.Name, 100*rate, it.secs)
+		if rate > limits[it.cond.Name] {
+			t.Errorf("%s %s: CER %.2f %%, want ≤ %.0f %%; pdftotext read:\n%s", it.cond.Name, it.text.Name, 100*rate, 100*limits[it.cond.Name], got)
+		}
+		p := it.res.Pages[0]
+		if p.Error != "" || len(p.Words) == 0 {
+			t.Errorf("%s %s: page not recognised: %q", it.cond.Name, it.text.Name, p.Error)
+		}
+		wantTurn := 0
+		if it.cond.Rotate == 180 {
+			wantTurn = 180
+		}
+		if p.Rotate != wantTurn {
+			t.Errorf("%s %s: turned %d°, want %d°", it.cond.Name, it.text.Name, p.Rotate, wantTurn)
+		}
+		if wantTurn != 0 {
+			if rot := testpdf.PDFInfo(t, base, page)["Page rot"]; rot != "180" {
+				t.Errorf("%s %s: the dossier's page has rotation %q, want 180", it.cond.Name, it.text.Name, rot)
+			}
+		}
+	}
+	for _, c := range ocrtruth.Conditions {
+		r := byCond[c.Name]
+		t.Logf("condition %-8s mean CER %5.2f %%", c.Name, 100*(r[0]+r[1])/2)
+	}
+	// The text is invisible: the rendered page is the scan alone (a page
+	// without the layer renders the same but for the page number).
+	if r := bodyText(t, base, 1); !strings.Contains(r, "张建国盗窃案") {
+		t.Errorf("cover lacks the case title: %q", r)
+	}
+}
+
+// stext is mutool's structured text (mutool draw -F stext): lines of
+// characters, each with its quad.
+type stext struct {
+	Pages []struct {
+		Blocks []struct {
+			Lines []struct {
+				Fonts []struct {
+					Chars []struct {
+						Quad string `xml:"quad,attr"`
+						C    string `xml:"c,attr"`
+					} `xml:"char"`
+				} `xml:"font"`
+			} `xml:"line"`
+		} `xml:"block"`
+	} `xml:"page"`
+}
+
+// layerChar is a character of the text layer and its box, in points.
+type layerChar struct {
+	r   rune
+	box [4]float64
+}
+
+// lines are the text layer's lines as characters with their boxes.
+func (d *stext) lines(t *testing.T) [][]layerChar {
+	var out [][]layerChar
+	for _, p := range d.Pages {
+		for _, b := range p.Blocks {
+			for _, l := range b.Lines {
+				var line []layerChar
+				for _, f := range l.Fonts {
+					for _, c := range f.Chars {
+						var q [8]float64
+						if _, err := fmt.Sscan(c.Quad, &q[0], &q[1], &q[2], &q[3], &q[4], &q[5], &q[6], &q[7]); err != nil {
+							t.Fatalf("quad %q: %v", c.Quad, err)
+						}
+						r := []rune(c.C)
+						if len(r) != 1 || unicode.IsSpace(r[0]) { // spaces MuPDF puts in gaps
+							continue
+						}
+						line = append(line, layerChar{r[0], [4]float64{min(q[0], q[4]), min(q[1], q[3]), max(q[2], q[6]), max(q[5], q[7])}})
+					}
+				}
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
+// find gives the box of every occurrence of word in the lines, which may
+// run on from one line into the next (MuPDF breaks lines at wide gaps).
+func find(lines [][]layerChar, word string) [][4]float64 {
+	rs := []rune(word)
+	var all []layerChar
+	for _, l := range lines {
+		all = append(all, l...)
+	}
+	var out [][4]float64
+next:
+	for i := 0; i+len(rs) <= len(all); i++ {
+		box := all[i].box
+		for k, r := range rs {
+			c := all[i+k]
+			if c.r != r {
+				continue next
+			}
+			box = [4]float64{min(box[0], c.box[0]), min(box[1], c.box[1]), max(box[2], c.box[2]), max(box[3], c.box[3])}
+		}
+		out = append(out, box)
+	}
+	return out
+}
+
+// TestTextLayerBoxes: a search for a known word lands on the word. For
+// names and numbers of the clean 300 dpi pages, each place MuPDF (mutool
+// draw -F stext, a box per character) finds the word in the text layer
+// overlaps a place the word
+// was rendered, by at least half of the smaller box, and the word is
+// found as often as it was rendered.
+func TestTextLayerBoxes(t *testing.T) {
+	e := &ocr.Engine{}
+	if err := e.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	var docs []Document
+	var pages []*ocrtruth.Page
+	for i, tx := range ocrtruth.Texts {
+		c := ocrtruth.Conditions[0]
+		src := filepath.Join("..", "..", "testdata", "ocr", ocrtruth.FileName(tx, c))
+		pdf := filepath.Join(dir, tx.Name+".pdf")
+		if _, err := scan.Ingest(ctx, src, pdf, scan.DefaultLimits()); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Document(ctx, pdf, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := res.Marshal()
+		if err := os.WriteFile(pdf+".words.json", data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, Document{Volume: 1, Seq: i + 1, Title: tx.Title, Path: pdf, Words: pdf + ".words.json"})
+		p, err := ocrtruth.Render(tx, c, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+	}
+	base := filepath.Join(dir, "base.pdf")
+	man, err := AssembleBase(ctx, CaseInfo{CaseNo: "京朝检刑诉〔2026〕1号", Date: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)}, docs, base, AssembleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := [][]string{{"张建国", "李秀英", "王海涛", "4320", "盗窃罪"}, {"赵明远", "孙丽娟", "8600", "手提包"}}
+	for i := range docs {
+		n := man.Volumes[0].Docs[i].FirstPage
+		out := testpdf.Run(t, "mutool", "draw", "-F", "stext", "-o", "-", base, strconv.Itoa(n))
+		var st stext
+		if err := xml.Unmarshal([]byte(out), &st); err != nil || len(st.Pages) != 1 {
+			t.Fatalf("mutool draw -F stext: %v\n%s", err, out)
+		}
+		lines := st.lines(t)
+		pt := 72.0 / ocrtruth.Conditions[0].DPI // rendered pixels to points
+		for _, word := range known[i] {
+			var rendered [][4]float64
+			for _, b := range pages[i].WordBoxes(word) {
+				rendered = append(rendered, [4]float64{float64(b.Min.X) * pt, float64(b.Min.Y) * pt, float64(b.Max.X) * pt, float64(b.Max.Y) * pt})
+			}
+			found := find(lines, word)
+			if len(found) != len(rendered) {
+				var near []string
+				for _, l := range lines {
+					var b strings.Builder
+					for _, c := range l {
+						b.WriteRune(c.r)
+					}
+					if strings.ContainsRune(b.String(), []rune(word)[0]) {
+						near = append(near, b.String())
+					}
+				}
+				t.Errorf("%s: found %d times in the text layer of page %d, rendered %d times; lines with its first character: %q", word, len(found), n, len(rendered), near)
+			}
+			for _, got := range found {
+				best, at := 0.0, [4]float64{}
+				for _, want := range rendered {
+					if ov := overlap(got, want); ov > best {
+						best, at = ov, want
+					}
+				}
+				if best < 0.5 {
+					t.Errorf("%s: text layer box %v overlaps no rendered box by half (best %.2f, %v)", word, fmtBox(got), best, fmtBox(at))
+				} else {
+					t.Logf("%s: text layer box %v, rendered %v: overlap %.2f", word, fmtBox(got), fmtBox(at), best)
+				}
+			}
+		}
+	}
+}
+
+// overlap is the area two boxes share over the smaller one's area.
+func overlap(a, b [4]float64) float64 {
+	r := func(x [4]float64) image.Rectangle {
+		return image.Rect(int(x[0]*100), int(x[1]*100), int(x[2]*100), int(x[3]*100))
+	}
+	ra, rb := r(a), r(b)
+	in := ra.Intersect(rb)
+	area := func(x image.Rectangle) float64 { return float64(x.Dx()) * float64(x.Dy()) }
+	return area(in) / min(area(ra), area(rb))
+}
+
+func fmtBox(b [4]float64) string {
+	return fmt.Sprintf("[%.0f %.0f %.0f %.0f]", b[0], b[1], b[2], b[3])
+}
