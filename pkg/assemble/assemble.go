@@ -520,6 +520,10 @@ func (w *Worker) download(ctx context.Context, mats []*casefile.Material, dir st
 				}
 				docs[i] = dossier.Document{Volume: m.Volume, VolumeTitle: m.VolumeTitle, Seq: m.Seq, Title: m.Title, Path: p,
 					Key: m.ID, Replaces: m.Replaces}
+				if docs[i].Words, err = w.wordsFile(ctx, m, p); err != nil {
+					fail(fmt.Errorf("material %s: %w", m.ID, err))
+					return
+				}
 			}
 		}()
 	}
