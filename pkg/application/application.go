@@ -110,13 +110,44 @@ type Reply struct {
 	Contact *casefile.Handler `json:"contact,omitempty"`
 }
 
-// Transition is one recorded state change.
+// Transition is one recorded state change, or, with Step, one recorded
+// act that changes no state (From and To both the status it happened in).
 type Transition struct {
 	From   Status    `json:"from,omitempty"`
 	To     Status    `json:"to"`
 	At     time.Time `json:"at"`
 	By     string    `json:"by"`
 	Reason string    `json:"reason,omitempty"`
+	Step   StepKind  `json:"step,omitempty"`
+}
+
+// StepKind names a recorded act that is not a change of state.
+type StepKind string
+
+// StepAcknowledged is the unit's 受理.
+const StepAcknowledged StepKind = "acknowledged"
+
+// Record adds step, done by by with reason at at, to the history without
+// changing the status.
+func (a *Application) Record(step StepKind, by, reason string, at time.Time) {
+	a.History = append(a.History, Transition{From: a.Status, To: a.Status, At: at, By: by, Reason: reason, Step: step})
+}
+
+// fieldLabels name what a clerk may ask to be fixed, as the lawyer reads it.
+var fieldLabels = map[string]string{
+	"client": "委托人", "lawyer.firm": "律师事务所", "lawyer.phone": "联系电话",
+	"attachments." + string(PracticeCertificate): "律师执业证",
+	"attachments." + string(FirmLetter):          "律师事务所证明",
+	"attachments." + string(PowerOfAttorney):     "授权委托书或法律援助公函",
+	"attachments." + string(LegalAidLetter):      "授权委托书或法律援助公函",
+}
+
+// FieldLabel is field in Chinese (the field itself if unknown).
+func FieldLabel(field string) string {
+	if l, ok := fieldLabels[field]; ok {
+		return l
+	}
+	return field
 }
 
 // Application is one lawyer's request to review one case.

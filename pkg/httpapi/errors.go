@@ -31,7 +31,8 @@ func statusOf(c service.Code) int {
 		return http.StatusNotFound
 	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered, service.CaseConcluded,
 		service.DuplicateCase, service.NotReady, service.AwaitingScans, service.IdentityDecided,
-		service.MaterialBusy, service.UploadNotAwaited:
+		service.MaterialBusy, service.UploadNotAwaited,
+		service.AlreadyAcknowledged, service.AwaitingCorrection, service.NotAwaitingCorrection:
 		return http.StatusConflict
 	case service.LinkExpired, service.LinkRevoked:
 		return http.StatusGone
@@ -43,7 +44,7 @@ func statusOf(c service.Code) int {
 		return http.StatusUnauthorized
 	case TooLarge:
 		return http.StatusRequestEntityTooLarge
-	case RateLimited, service.RenewLimited:
+	case RateLimited, service.RenewLimited, service.FindLimited:
 		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError

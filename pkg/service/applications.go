@@ -155,6 +155,9 @@ func (s *Service) Decide(ctx context.Context, c Caller, app *application.Applica
 	default:
 		return nil, InvalidError(casefile.Problems{{Field: "decision", Message: string(msg.Decision)}})
 	}
+	if to == application.Approved && app.Status == application.NeedsCorrection {
+		return nil, Fail(AwaitingCorrection, msg.AwaitingCorrection)
+	}
 	cs, err := s.Cases.Get(ctx, app.CaseID)
 	if err != nil {
 		return nil, internal(err)
