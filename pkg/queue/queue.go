@@ -21,6 +21,9 @@ const (
 	IngestMaterial   = "ingest.material"
 	IngestAttachment = "ingest.attachment"
 	Assemble         = "assemble"
+	// Version brings a case's live applications to its current content
+	// version (Key: the case id; docs/versions.md).
+	Version = "assemble.version"
 )
 
 // Job is one unit of background work.

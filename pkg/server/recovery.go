@@ -69,6 +69,9 @@ func (s *Server) requeueHeld(ctx context.Context, caseID string) error {
 			_ = s.Queue.Send(ctx, queue.Job{Kind: queue.Assemble, Key: id})
 		}
 	}
+	// A decided material may make a new dossier version for the lawyers
+	// whose copies are ready (docs/versions.md).
+	_ = s.Queue.Send(ctx, queue.Job{Kind: queue.Version, Key: caseID})
 	return nil
 }
 

@@ -202,6 +202,15 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			}
 			return err
 		},
+		queue.Version: func(ctx context.Context, j queue.Job) error {
+			err := asm.Case(ctx, j.Key)
+			if errors.Is(err, assemble.ErrHeld) || errors.Is(err, assemble.ErrNoMaterials) {
+				// Queued again when the last material is decided.
+				s.Log.Info("new dossier version waits for the case's materials", "case", j.Key, "err", err)
+				return nil
+			}
+			return err
+		},
 	}.Handle)
 	s.Queue.Log = log
 	s.Outbox = &notify.Outbox{T: tbl}

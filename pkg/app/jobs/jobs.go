@@ -20,6 +20,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/ocr"
 	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/scan"
+	"github.com/yuejuan/yuejuan/pkg/version"
 )
 
 // Ingest is the ingest job of a: uploads checked against the dossier's
@@ -61,6 +62,13 @@ func Assemble(a *app.App) *assemble.Budgeted {
 			},
 			OnHold: func(ctx context.Context, x *application.Application, _ *casefile.Case) error {
 				return a.Send(ctx, procedure.DossierHeld(x))
+			},
+			Versions: &version.Repo{T: svc.Cases.T},
+			OnVersion: func(ctx context.Context, x *application.Application, v *version.Version, full, supplement *link.Link) error {
+				if err := a.Send(ctx, procedure.DossierVersion(x, v, full, supplement)); err != nil {
+					return err
+				}
+				return a.Watch.Add(ctx, x.ID, full)
 			}},
 		OnFailed: func(ctx context.Context, x *application.Application, f assemble.Failure) error {
 			if tl := f.TooLarge; tl != nil {

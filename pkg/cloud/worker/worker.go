@@ -84,6 +84,12 @@ func AssembleHandler(ctx context.Context, rt *cloud.Runtime) (func(context.Conte
 	b := jobs.Assemble(rt.App(app.Ports{Uploads: uploads, Dossiers: dossiers, Channel: notices}))
 	h := &Assemble{Jobs: queue.Mux{queue.Assemble: func(ctx context.Context, j queue.Job) error {
 		return b.Application(ctx, j.Key)
+	}, queue.Version: func(ctx context.Context, j queue.Job) error {
+		err := b.Case(ctx, j.Key)
+		if errors.Is(err, assemble.ErrHeld) || errors.Is(err, assemble.ErrNoMaterials) {
+			return nil // queued again when the last material is decided
+		}
+		return err
 	}}.Handle, Log: rt.Log}
 	return h.Handle, nil
 }
