@@ -119,6 +119,10 @@ const (
 	// CaseConclude is written when a clerk concludes a case, or refused
 	// (result denied) when it cannot be concluded.
 	CaseConclude Action = "case.conclude"
+	// CaseFind is written when a lawyer (or clerk) searches a unit's open
+	// cases by a suspect's or defendant's name (detail: unit, defendant,
+	// title, found); a refused search is denied, with the limit.
+	CaseFind Action = "case.find"
 	// DecisionRecord is written when a clerk records a procedural decision
 	// on a case.
 	DecisionRecord Action = "decision.record"
@@ -255,6 +259,7 @@ var labels = map[Action]string{
 	CaseBind:       "登记辩护律师",
 	CaseUnbind:     "解除辩护律师登记",
 	CaseConclude:   "办结案件",
+	CaseFind:       "按姓名查找案件",
 	DecisionRecord: "记录程序性决定",
 
 	ComplaintValidate: "审查控告申诉",

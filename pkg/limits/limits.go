@@ -68,13 +68,13 @@ var (
 		Fields: []string{"POST /cases caseNo", "POST /applications caseNo", "POST /complaints caseNo"},
 		Why:    "案号 such as 京检刑诉〔2026〕123号 are under 30 characters; 64 leaves room for a unit's own prefixes."}
 	CaseTitle = &Limit{Label: "案件名称", Kind: Line, Max: 200,
-		Fields: []string{"POST /cases title"},
+		Fields: []string{"POST /cases title", "GET /cases/find title"},
 		Why:    "A case name is the lead defendant and the charges (张某某等12人组织、领导、参加黑社会性质组织、敲诈勒索案 is 31); 200 fits the longest joint cases and still fits the dossier cover (wrapped, at most 10 lines)."}
 	Defendants = &Limit{Label: "犯罪嫌疑人/被告人", Kind: Count, Max: 300, Item: "名",
 		Fields: []string{"POST /cases defendants"},
 		Why:    "The largest joint prosecutions (organised crime, pyramid schemes) have had a few hundred defendants; larger ones are split into several cases."}
 	DefendantName = &Limit{Label: "犯罪嫌疑人/被告人姓名", Kind: Line, Max: 100,
-		Fields: []string{"POST /cases defendants[i]", "POST /applications client", "POST /cases/{id}/lawyers client"},
+		Fields: []string{"POST /cases defendants[i]", "POST /applications client", "POST /cases/{id}/lawyers client", "GET /cases/find defendant"},
 		Why:    "A person's name is a few characters (a transliterated foreign name a few dozen); a company charged as a unit (单位犯罪) can have a registered name of up to about 60. The client of an application or binding is one of them."}
 	PersonName = &Limit{Label: "姓名", Kind: Line, Max: 50,
 		Fields: []string{"POST /cases handler.name", "POST /applications lawyer.name", "POST /cases/{id}/lawyers name"},
@@ -110,7 +110,7 @@ var (
 		Fields: []string{"POST /applications attachments[i]", "POST /complaints attachments[i]", "POST /cases/{id}/opinions attachments[i]"},
 		Why:    "Ids are 26 characters (ULID); anything much longer is not one of ours."}
 	Unit = &Limit{Label: "受理单位", Kind: Line, Max: 100,
-		Fields: []string{"POST /complaints unit"},
+		Fields: []string{"POST /complaints unit", "GET /cases/find unit"},
 		Why:    "A procuratorate's name (北京市朝阳区人民检察院) is under 30 characters."}
 	DecisionReason = &Limit{Label: "理由", Kind: Text, Max: 2000,
 		Fields: []string{"POST /applications/{id}/decision reason"},

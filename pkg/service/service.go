@@ -60,6 +60,10 @@ type Service struct {
 	LinkTTL      time.Duration
 	MaxDownloads int
 	Watch        LinkWatcher
+	// FindMisses limits the case searches that find nothing, per signed-in
+	// user (FindCase; nil: FindMissesBurst at once, then one every
+	// FindMissEvery).
+	FindMisses *account.Limiter
 	Log          *slog.Logger
 	Now          func() time.Time
 }
