@@ -64,8 +64,8 @@ type Service struct {
 	// user (FindCase; nil: FindMissesBurst at once, then one every
 	// FindMissEvery).
 	FindMisses *account.Limiter
-	Log          *slog.Logger
-	Now          func() time.Time
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // New is the service on table t: its repositories, with the ports given.
