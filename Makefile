@@ -17,11 +17,11 @@ run: build
 	YUEJUAN_DATA=$${YUEJUAN_DATA:-$(DATA)} ./$(BIN)/yuejuan serve
 
 ## peers: install what the tests need and this machine lacks: Debian's qpdf,
-## poppler-utils, mupdf-tools and chromium (apt-get update first), dynalite and axe-core from
-## npm, versitygw and the Lambda RIE with go install. Idempotent: seconds when
+## poppler-utils, mupdf-tools and chromium (apt-get update first), dynalite, axe-core and
+## oidc-provider (the sign-in tests' second OpenID provider) from npm, versitygw and the Lambda RIE with go install. Idempotent: seconds when
 ## everything is present; the first time about 5-8 minutes (versitygw compiles).
 peers:
-	@for p in debian dynalite axe versitygw lambda-rie; do sh infra/peers/$$p.sh || exit 1; done
+	@for p in debian dynalite axe oidc-provider versitygw lambda-rie; do sh infra/peers/$$p.sh || exit 1; done
 
 ## test: everything CI runs; installs the missing peers first
 test: peers lint

@@ -19,6 +19,7 @@ import (
 type signinServer struct {
 	t          *testing.T
 	addr, data string
+	env        []string // added to the environment
 	cmd        *exec.Cmd
 	logs       *syncBuf
 }
@@ -27,7 +28,7 @@ func (s *signinServer) start() {
 	s.t.Helper()
 	s.logs = &syncBuf{}
 	s.cmd = exec.Command(binPath, "serve", "--addr", s.addr, "--data", s.data)
-	s.cmd.Env = append(os.Environ(), "YUEJUAN_PUBLIC_URL=", "YUEJUAN_DATA=")
+	s.cmd.Env = append(append(os.Environ(), "YUEJUAN_PUBLIC_URL=", "YUEJUAN_DATA="), s.env...)
 	s.cmd.Stderr = s.logs
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)

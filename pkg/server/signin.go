@@ -2,9 +2,11 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -54,6 +56,10 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 		return err
 	}
 	s.provider = p
+	external, err := s.externalSignIn()
+	if err != nil {
+		return err
+	}
 	s.bff = session.New(session.Config{
 		OAuth: oauth2.Config{ClientID: webClient, ClientSecret: secret, RedirectURL: cfg.PublicURL + "/auth/callback",
 			Scopes: []string{"openid", "profile", "offline_access"},
@@ -62,9 +68,45 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 		EndSessionURL: issuer + "/end_session", RevokeURL: issuer + "/revoke", PostLogoutURL: cfg.PublicURL + "/",
 		HTTP:     &http.Client{Transport: inProcess{p.Handler()}},
 		Verifier: s.signIn, Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Log: s.Log,
-		Table: s.table,
+		Table: s.table, External: external,
 	})
 	return nil
+}
+
+// externalVia is the external provider's via= on /auth/login.
+const externalVia = "unit"
+
+// externalSignIn is the configured external provider (YUEJUAN_OIDC_*) as
+// the BFF's second upstream, its tokens also taken by the API; none when
+// unset. Its endpoints come from discovery at the first sign-in.
+func (s *Server) externalSignIn() ([]*session.Upstream, error) {
+	x := s.Config.External
+	if x.Issuer == "" {
+		return nil, nil
+	}
+	roles := map[string]auth.Role{}
+	for v, r := range x.Roles {
+		roles[v] = auth.Role(r)
+	}
+	v := &auth.OIDC{Issuer: x.Issuer, Audience: x.Audience, Algorithms: x.Algorithms,
+		Claims: auth.ClaimMap{Subject: x.Claims["subject"], Name: x.Claims["name"], Role: x.Claims["role"],
+			Unit: x.Claims["unit"], Certificate: x.Claims["certificate"], Roles: roles}}
+	if err := v.Check(); err != nil {
+		return nil, fmt.Errorf("server: YUEJUAN_OIDC_*: %w", err)
+	}
+	s.API.Auth = auth.FirstOf{s.API.Auth, v}
+	return []*session.Upstream{{Name: externalVia, Label: x.Label, Verifier: v,
+		OAuth: oauth2.Config{ClientID: x.ClientID, ClientSecret: x.ClientSecret, RedirectURL: s.Config.PublicURL + "/auth/callback",
+			Scopes: []string{"openid", "profile", "offline_access"}},
+		Resolve: func(ctx context.Context, u *session.Upstream) error {
+			d, err := v.Discover(ctx)
+			if err != nil {
+				return err
+			}
+			u.OAuth.Endpoint = oauth2.Endpoint{AuthURL: d.Authorization, TokenURL: d.Token, AuthStyle: oauth2.AuthStyleInHeader}
+			u.EndSessionURL, u.RevokeURL = d.EndSession, d.Revocation
+			return nil
+		}}}, nil
 }
 
 // signInRoutes mounts the provider and the BFF on mux, and returns api

@@ -66,11 +66,55 @@ type Config struct {
 	Log    *slog.Logger
 	// Table keeps the sessions; required.
 	Table store.Table
+	// External are further providers the pages may sign in through (a
+	// unit's single sign-on), chosen by /auth/login?via=NAME; the fields
+	// above are the default one's.
+	External []*Upstream
+}
+
+// Upstream is a provider the pages sign in through, by the same code path
+// as the default one.
+type Upstream struct {
+	// Name is its via= value; Label the sign-in page's button.
+	Name, Label string
+	// OAuth, EndSessionURL, RevokeURL, HTTP and Verifier are as in Config.
+	OAuth                    oauth2.Config
+	EndSessionURL, RevokeURL string
+	HTTP                     *http.Client
+	Verifier                 Verifier
+	// Resolve, if set, fills in the endpoints before first use (OpenID
+	// discovery), so a provider that is down at startup is retried at the
+	// next sign-in rather than stopping the server.
+	Resolve func(ctx context.Context, u *Upstream) error
+
+	mu       sync.Mutex
+	resolved bool
+}
+
+func (u *Upstream) ready(ctx context.Context) error {
+	if u.Resolve == nil {
+		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.resolved {
+		return nil
+	}
+	if err := u.Resolve(ctx, u); err != nil {
+		return err
+	}
+	u.resolved = true
+	return nil
+}
+
+func (u *Upstream) context() context.Context {
+	return context.WithValue(context.Background(), oauth2.HTTPClient, u.HTTP)
 }
 
 // BFF is the pages' sign-in.
 type BFF struct {
-	c Config
+	c   Config
+	ups map[string]*Upstream // by Name; "" is the default
 
 	// renewing serializes the renewals of one session in this process: a
 	// refresh token is used once. Across processes the conditional write
@@ -81,6 +125,7 @@ type BFF struct {
 // session is one browser's sign-in, as stored.
 type session struct {
 	ID      Identity  `json:"id"`
+	Via     string    `json:"via,omitempty"` // the upstream it signed in through
 	CSRF    string    `json:"csrf"`
 	Access  string    `json:"access"`
 	Refresh string    `json:"refresh,omitempty"`
@@ -95,6 +140,7 @@ type session struct {
 type pending struct {
 	Verifier string    `json:"verifier"`
 	Next     string    `json:"next"`
+	Via      string    `json:"via,omitempty"`
 	Expires  time.Time `json:"expires"`
 	rev      int64
 	key      string
@@ -139,7 +185,15 @@ func New(c Config) *BFF {
 	if c.Table == nil {
 		panic("session: Config.Table is required (the sessions are kept there)")
 	}
-	return &BFF{c: c}
+	b := &BFF{c: c, ups: map[string]*Upstream{"": {OAuth: c.OAuth, EndSessionURL: c.EndSessionURL, RevokeURL: c.RevokeURL,
+		HTTP: c.HTTP, Verifier: c.Verifier}}}
+	for _, u := range c.External {
+		if u.HTTP == nil {
+			u.HTTP = &http.Client{Timeout: 15 * time.Second}
+		}
+		b.ups[u.Name] = u
+	}
+	return b
 }
 
 // The cookies. The session id is HttpOnly; the CSRF token and who is
@@ -173,10 +227,6 @@ func (b *BFF) clearCookies(w http.ResponseWriter) {
 	}
 }
 
-func (b *BFF) context() context.Context {
-	return context.WithValue(context.Background(), oauth2.HTTPClient, b.c.HTTP)
-}
-
 // pages are where a sign-in may return to.
 var pages = map[string]bool{"/": true, "/lawyer": true, "/clerk": true, "/auditor": true}
 
@@ -186,6 +236,7 @@ func (b *BFF) Handler() http.Handler {
 	mux.HandleFunc("GET /auth/login", b.login)
 	mux.HandleFunc("GET /auth/callback", b.callback)
 	mux.HandleFunc("POST /auth/logout", b.logout)
+	mux.HandleFunc("GET /auth/providers", b.providers)
 	return mux
 }
 
@@ -194,8 +245,19 @@ func (b *BFF) login(w http.ResponseWriter, r *http.Request) {
 	if !pages[next] {
 		next = "/"
 	}
+	via := r.URL.Query().Get("via")
+	up, ok := b.ups[via]
+	if !ok {
+		b.problem(w, http.StatusNotFound, "没有这个登录方式 (No such way to sign in)", "")
+		return
+	}
+	if err := up.ready(r.Context()); err != nil {
+		b.c.Log.Error("the external provider cannot be reached", "via", via, "err", err)
+		b.problem(w, http.StatusBadGateway, "单位统一身份认证暂时无法访问，请稍后再试 (The unit's sign-on cannot be reached: try again later)", "")
+		return
+	}
 	state, verifier := rand.Text(), oauth2.GenerateVerifier()
-	if err := b.pendings().Put(r.Context(), &pending{key: pendingKey(state), Verifier: verifier, Next: next,
+	if err := b.pendings().Put(r.Context(), &pending{key: pendingKey(state), Verifier: verifier, Next: next, Via: via,
 		Expires: time.Now().Add(15 * time.Minute)}); err != nil {
 		b.c.Log.Error("keep the sign-in under way", "err", err)
 		b.problem(w, http.StatusServiceUnavailable, "暂时无法登录，请稍后再试 (Signing in is unavailable: try again later)", "")
@@ -206,7 +268,7 @@ func (b *BFF) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: b.name(stateCookie), Value: state, Path: "/", HttpOnly: true, Secure: b.c.Secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: 15 * 60})
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, b.c.OAuth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), http.StatusFound)
+	http.Redirect(w, r, up.OAuth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), http.StatusFound)
 }
 
 func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
@@ -224,22 +286,27 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, http.StatusBadRequest, "登录未完成，请重新登录 (Signing in did not finish: sign in again)", "")
 		return
 	}
-	tok, err := b.c.OAuth.Exchange(b.context(), q.Get("code"), oauth2.VerifierOption(p.Verifier))
+	up, ok := b.ups[p.Via]
+	if !ok || up.ready(r.Context()) != nil {
+		b.problem(w, http.StatusBadGateway, "登录未完成，请重新登录 (Signing in did not finish: sign in again)", "")
+		return
+	}
+	tok, err := up.OAuth.Exchange(up.context(), q.Get("code"), oauth2.VerifierOption(p.Verifier))
 	if err != nil {
 		b.c.Log.Error("exchange the sign-in code", "err", err)
 		b.problem(w, http.StatusBadGateway, "登录未完成，请重新登录 (Signing in did not finish: sign in again)", "")
 		return
 	}
 	idToken, _ := tok.Extra("id_token").(string)
-	id, err := b.c.Verifier.Verify(r.Context(), tok.AccessToken)
+	id, err := up.Verifier.Verify(r.Context(), tok.AccessToken)
 	if err != nil {
 		// An administrator's token names a role the pages do not serve.
 		b.c.Log.Info("a signed-in account the pages do not serve", "err", err)
-		b.problem(w, http.StatusForbidden, "此账户不能使用阅卷页面（管理员账户请使用 yuejuan user 命令）。 (This account cannot use the pages: administrators use the yuejuan user command.)", b.endSessionURL(idToken))
+		b.problem(w, http.StatusForbidden, "此账户不能使用阅卷页面（管理员账户请使用 yuejuan user 命令）。 (This account cannot use the pages: administrators use the yuejuan user command.)", up.endSessionURL(idToken, b.c.PostLogoutURL))
 		return
 	}
 	sid, csrf := rand.Text()+rand.Text(), rand.Text()
-	s := &session{key: sessionKey(sid), ID: id, CSRF: csrf, Access: tok.AccessToken, Refresh: tok.RefreshToken, Expiry: tok.Expiry,
+	s := &session{key: sessionKey(sid), ID: id, Via: p.Via, CSRF: csrf, Access: tok.AccessToken, Refresh: tok.RefreshToken, Expiry: tok.Expiry,
 		IDToken: idToken, Expires: time.Now().Add(b.c.MaxAge)}
 	if err := b.sessions().Put(r.Context(), s); err != nil {
 		b.c.Log.Error("keep the session", "err", err)
@@ -309,12 +376,29 @@ func (b *BFF) end(ctx context.Context, sid string) {
 	}
 }
 
-func (b *BFF) endSessionURL(idToken string) string {
-	q := url.Values{"client_id": {b.c.OAuth.ClientID}, "post_logout_redirect_uri": {b.c.PostLogoutURL}}
+func (u *Upstream) endSessionURL(idToken, back string) string {
+	if u.EndSessionURL == "" {
+		return back // the provider has no end_session: the page goes home
+	}
+	q := url.Values{"client_id": {u.OAuth.ClientID}, "post_logout_redirect_uri": {back}}
 	if idToken != "" {
 		q.Set("id_token_hint", idToken)
 	}
-	return b.c.EndSessionURL + "?" + q.Encode()
+	return u.EndSessionURL + "?" + q.Encode()
+}
+
+// providers lists the further ways to sign in, for the sign-in page.
+func (b *BFF) providers(w http.ResponseWriter, _ *http.Request) {
+	type entry struct {
+		Via   string `json:"via"`
+		Label string `json:"label"`
+	}
+	out := []entry{}
+	for _, u := range b.c.External {
+		out = append(out, entry{Via: u.Name, Label: u.Label})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
 }
 
 // logout ends the session here and sends the page on to the provider's
@@ -322,7 +406,7 @@ func (b *BFF) endSessionURL(idToken string) string {
 // answer names where to go ({"location": URL}), for the page's script.
 func (b *BFF) logout(w http.ResponseWriter, r *http.Request) {
 	sid, s := b.current(r)
-	loc := b.endSessionURL("")
+	loc := b.ups[""].endSessionURL("", b.c.PostLogoutURL)
 	if s != nil {
 		if !b.csrfOK(r, s) {
 			forbidden(w)
@@ -330,8 +414,12 @@ func (b *BFF) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		b.end(r.Context(), sid)
 		refresh, idToken := s.Refresh, s.IDToken
-		b.revoke(refresh)
-		loc = b.endSessionURL(idToken)
+		up := b.ups[s.Via]
+		if up == nil || up.ready(r.Context()) != nil {
+			up = b.ups[""]
+		}
+		up.revoke(refresh, b.c.Log)
+		loc = up.endSessionURL(idToken, b.c.PostLogoutURL)
 	}
 	b.clearCookies(w)
 	w.Header().Set("Content-Type", "application/json")
@@ -341,25 +429,25 @@ func (b *BFF) logout(w http.ResponseWriter, r *http.Request) {
 
 // revoke tells the provider a refresh token is done with (RFC 7009); a
 // failure is logged: end_session ends the tokens too.
-func (b *BFF) revoke(token string) {
-	if token == "" || b.c.RevokeURL == "" {
+func (u *Upstream) revoke(token string, log *slog.Logger) {
+	if token == "" || u.RevokeURL == "" {
 		return
 	}
-	req, err := http.NewRequest(http.MethodPost, b.c.RevokeURL,
+	req, err := http.NewRequest(http.MethodPost, u.RevokeURL,
 		strings.NewReader(url.Values{"token": {token}, "token_type_hint": {"refresh_token"}}.Encode()))
 	if err != nil {
 		return
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(b.c.OAuth.ClientID), url.QueryEscape(b.c.OAuth.ClientSecret))
-	resp, err := b.c.HTTP.Do(req)
+	req.SetBasicAuth(url.QueryEscape(u.OAuth.ClientID), url.QueryEscape(u.OAuth.ClientSecret))
+	resp, err := u.HTTP.Do(req)
 	if err != nil {
-		b.c.Log.Warn("revoke refresh token", "err", err)
+		log.Warn("revoke refresh token", "err", err)
 		return
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		b.c.Log.Warn("revoke refresh token", "status", resp.StatusCode)
+		log.Warn("revoke refresh token", "status", resp.StatusCode)
 	}
 }
 
@@ -434,13 +522,20 @@ func (b *BFF) fresh(ctx context.Context, s *session) (string, error) {
 	if cur.Refresh == "" {
 		return "", errors.New("no refresh token")
 	}
+	up, ok := b.ups[cur.Via]
+	if !ok {
+		return "", fmt.Errorf("the provider %q is no longer configured", cur.Via)
+	}
+	if err := up.ready(ctx); err != nil {
+		return "", err
+	}
 	old := cur.token()
 	old.Expiry = time.Now().Add(-time.Second) // make the source refresh
-	tok, err := b.c.OAuth.TokenSource(b.context(), old).Token()
+	tok, err := up.OAuth.TokenSource(up.context(), old).Token()
 	if err != nil {
 		return "", fmt.Errorf("refresh: %w", err)
 	}
-	if _, err := b.c.Verifier.Verify(ctx, tok.AccessToken); err != nil {
+	if _, err := up.Verifier.Verify(ctx, tok.AccessToken); err != nil {
 		return "", fmt.Errorf("renewed token: %w", err)
 	}
 	cur.Access, cur.Refresh, cur.Expiry = tok.AccessToken, tok.RefreshToken, tok.Expiry
