@@ -456,6 +456,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("applications", func(t *testing.T) { testApplications(t, e) })
 	t.Run("lawyer service", func(t *testing.T) { testLawyerService(t, e) })
 	t.Run("held dossier", func(t *testing.T) { testHeldDossier(t, e) })
+	t.Run("materials", func(t *testing.T) { testMaterials(t, e) })
 	t.Run("renew link", func(t *testing.T) { testRenewLink(t, e) })
 	t.Run("clerk desk", func(t *testing.T) { testClerkDesk(t, e) })
 	t.Run("desk documents", func(t *testing.T) { testDeskDocuments(t, e) })

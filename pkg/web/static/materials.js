@@ -58,7 +58,48 @@
     ex_witness_protection: ['涉及证人保护', 'Witness protection'],
     ex_other: ['其他情形', 'Other'],
     register: ['登记', 'Register'],
-    registered: ['已登记案件 {0}。现在可以上传扫描件。', 'Registered case {0}. You can upload its scans now.']
+    registered: ['已登记案件 {0}。现在可以上传扫描件。', 'Registered case {0}. You can upload its scans now.'],
+    colActions: ['操作', 'Actions'],
+    replacesNote: ['替换《{0}》', 'Replaces “{0}”'],
+    beingReplaced: ['替换文件待上传或检查中，通过后本材料自动移除', 'A replacement is pending; this one goes once it is accepted'],
+    lapsesNote: ['未上传：北京时间 {0} 前未继续上传将自动移除', 'Not uploaded: removed by itself unless resumed before {0} (Beijing time)'],
+    mUp: ['上移{0}', 'Move {0} up'],
+    mDown: ['下移{0}', 'Move {0} down'],
+    mRename: ['改标题', 'Rename'],
+    mRenameOf: ['修改{0}的标题', 'Rename {0}'],
+    mMove: ['移卷', 'Move'],
+    mMoveOf: ['将{0}移至其他卷', 'Move {0} to another volume'],
+    mResume: ['继续上传', 'Resume'],
+    mResumeOf: ['继续上传{0}', 'Resume the upload of {0}'],
+    mReplace: ['替换', 'Replace'],
+    mReplaceOf: ['替换{0}', 'Replace {0}'],
+    mDelete: ['删除', 'Delete'],
+    mDeleteOf: ['删除{0}', 'Delete {0}'],
+    mSave: ['保存', 'Save'],
+    mNewTitle: ['新标题（写入卷内目录）', 'New title (goes into the volume index)'],
+    mToVolume: ['移至第几卷', 'To volume no.'],
+    mToVolumeTitle: ['卷名（选填；不填则沿用该卷卷名）', 'Volume title (optional; else that volume\'s)'],
+    mVolTitlePh: ['如：证据材料卷', 'e.g. evidence'],
+    mMoveGo: ['移动（排在该卷末尾）', 'Move (last in that volume)'],
+    mDeleteAsk: ['确认删除第 {0} 卷第 {1} 号《{2}》？', 'Delete volume {0} no. {1} “{2}”?'],
+    mDeleteKept: ['已生成的阅卷材料不受影响；此后生成的卷宗将不再包含此材料。', 'Dossiers already made are not changed; those made from now on leave it out.'],
+    mDeleteYes: ['确认删除', 'Delete'],
+    mReplaceAsk: ['选择新的扫描件替换《{0}》，卷次、顺序号和标题不变。', 'Choose the new scan for “{0}”; its volume, number and title stay.'],
+    mReplaceKept: ['新文件检查通过前，原材料仍保留在卷宗中；未通过则原材料不变。', 'The old scan stays in the dossier until the new one is accepted; if it is rejected nothing changes.'],
+    mResumeAsk: ['该材料登记后未上传完成。请重新选择原文件 {0}（{1}）继续上传。', 'This material was never uploaded. Choose the file {0} ({1}) again to resume.'],
+    mChooseFile: ['选择文件', 'Choose the file'],
+    mReplaceGo: ['上传并替换', 'Upload and replace'],
+    mResumeGo: ['继续上传', 'Resume upload'],
+    mNeedFile: ['请先选择文件', 'Choose a file first'],
+    mSizeDiffers: ['所选文件大小为 {0}，与登记时的 {1} 不同，请选择原文件，或删除后重新上传', 'The file is {0}, not the {1} registered: choose the same file, or delete and upload again'],
+    renamedOK: ['已将标题改为《{0}》。', 'Renamed to “{0}”.'],
+    movedOK: ['已将《{0}》移至第 {1} 卷。', 'Moved “{0}” to volume {1}.'],
+    deletedOK: ['已删除《{0}》。', 'Deleted “{0}”.'],
+    reorderedOK: ['已将《{0}》调整为第 {1} 号。', '“{0}” is now no. {1}.'],
+    resumedOK: ['《{0}》已上传并通过检查，{1} 页。', '“{0}” uploaded and accepted, {1} page(s).'],
+    replacedOK: ['《{0}》已替换，新文件 {1} 页。', '“{0}” replaced; the new scan has {1} page(s).'],
+    replaceRejected: ['《{0}》的新文件未通过检查：{1}', 'The new scan of “{0}” was rejected: {1}'],
+    stagedFor: ['以下待上传文件属于：{0}', 'These files are for: {0}']
 
   });
 
@@ -89,6 +130,7 @@
 
   function loadMaterials() {
     var id = currentCase();
+    switchStaged(id);
     if (!id) {
       materials = [];
       renderTOC();
@@ -137,6 +179,11 @@
     }).join('、'))));
   }
 
+  // renderTOC shows the case's materials by volume, each row with what the
+  // clerk may do to it (materials.go in the service says when): ↑ ↓ within
+  // its volume, 改标题, 移卷, and by status 替换 and 删除 (accepted,
+  // rejected) or 继续上传 and 删除 (never uploaded). A change opens its
+  // form in a row of its own under the material.
   function renderTOC() {
     var box = YJ.$('#toc');
     YJ.clear(box);
@@ -144,7 +191,9 @@
       box.appendChild(el('p', { className: 'muted' }, t('tocEmpty')));
       return;
     }
-    var sorted = materials.slice().sort(function (x, y) { return x.volume - y.volume || x.seq - y.seq; });
+    var byID = {};
+    materials.forEach(function (m) { byID[m.id] = m; });
+    var sorted = materials.slice().sort(function (x, y) { return x.volume - y.volume || x.seq - y.seq || (x.id < y.id ? -1 : 1); });
     var vols = [];
     sorted.forEach(function (m) {
       var v = vols[vols.length - 1];
@@ -155,20 +204,240 @@
     vols.forEach(function (v) {
       box.appendChild(el('h3', null, t('volHeading', v.no, v.title)));
       var tb = el('tbody');
-      v.items.forEach(function (m) {
-        tb.appendChild(el('tr', { 'data-id': m.id, 'data-status': m.status },
+      v.items.forEach(function (m, i) {
+        var pending = pendingReplacement(m.id);
+        var note = [];
+        if (m.reason) note.push(YJ.apiText(m.reason));
+        if (m.decrypted) note.push(t('decrypted'));
+        if (m.repaired && m.repaired.length) note.push(t('repaired', m.repaired.join('; ')));
+        if (m.replaces && byID[m.replaces]) note.push(t('replacesNote', byID[m.replaces].title));
+        if (pending) note.push(t('beingReplaced'));
+        if (m.status === 'awaiting_upload' && m.lapsesAt) note.push(t('lapsesNote', YJ.fmtTime(m.lapsesAt)));
+        var row = el('tr', { 'data-id': m.id, 'data-status': m.status },
           el('td', { className: 'nowrap' }, m.seq),
-          el('td', null, m.title),
+          el('td', { className: 'm-title' }, m.title),
           el('td', { className: 'mono' }, m.filename),
           el('td', { className: 'nowrap' }, el('span', { className: 'status status-' + m.status }, t('ms_' + m.status))),
           el('td', null, m.pages ? String(m.pages) : ''),
-          el('td', { className: 'reason' }, m.reason ? YJ.apiText(m.reason) : [m.decrypted ? t('decrypted') : '', m.repaired && m.repaired.length ? t('repaired', m.repaired.join('; ')) : ''].filter(Boolean).join(' '))));
+          el('td', { className: 'reason' }, note.join(' ')),
+          el('td', { className: 'm-actions' }, actionsOf(m, v.items, i, pending)));
+        tb.appendChild(row);
+        if (editing && editing.id === m.id) tb.appendChild(editorRow(m));
       });
-      box.appendChild(el('div', { className: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('volHeading', v.no, v.title) }, el('table', null,
+      box.appendChild(el('div', { className: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('volHeading', v.no, v.title) }, el('table', { className: 'toc' },
         el('thead', null, el('tr', null, el('th', null, t('colSeq')), el('th', null, t('colTitle')), el('th', null, t('colFile')),
-          el('th', null, t('colStatus')), el('th', null, t('colPages')), el('th', null, t('colReason')))),
+          el('th', null, t('colStatus')), el('th', null, t('colPages')), el('th', null, t('colReason')), el('th', null, t('colActions')))),
         tb)));
     });
+    if (editing && editing.focus) {
+      var f = YJ.$('#toc tr.m-editor [data-focus]');
+      if (f) f.focus();
+      editing.focus = false;
+    }
+  }
+
+  // pendingReplacement is the replacement of material id not yet accepted.
+  function pendingReplacement(id) {
+    return materials.filter(function (x) { return x.replaces === id && x.status !== 'accepted'; })[0] || null;
+  }
+
+  // editing is the material whose change form is open, and which: rename,
+  // move, delete, replace or resume.
+  var editing = null;
+  var changing = false;
+
+  function openEditor(m, kind) {
+    editing = { id: m.id, kind: kind, focus: true };
+    renderTOC();
+  }
+
+  function closeEditor(focusID, cls) {
+    editing = null;
+    renderTOC();
+    var b = focusID && YJ.$('#toc tr[data-id="' + focusID + '"] .' + cls);
+    if (b) b.focus();
+  }
+
+  function actionsOf(m, volItems, i, pending) {
+    var name = '《' + m.title + '》';
+    var btn = function (cls, text, label, fn, disabled) {
+      var b = el('button', { type: 'button', className: 'small secondary ' + cls, 'aria-label': label, title: label, disabled: changing || !!disabled }, text);
+      b.addEventListener('click', fn);
+      return b;
+    };
+    var busy = m.status === 'processing';
+    var out = [
+      btn('m-up', '↑', t('mUp', name), function () { reorder(m, -1); }, i === 0),
+      btn('m-down', '↓', t('mDown', name), function () { reorder(m, 1); }, i === volItems.length - 1),
+      btn('m-rename', t('mRename'), t('mRenameOf', name), function () { openEditor(m, 'rename'); }),
+      btn('m-move', t('mMove'), t('mMoveOf', name), function () { openEditor(m, 'move'); })
+    ];
+    if (m.status === 'awaiting_upload') {
+      out.push(btn('m-resume', t('mResume'), t('mResumeOf', name), function () { openEditor(m, 'resume'); }));
+    } else if (!busy && !pending) {
+      out.push(btn('m-replace', t('mReplace'), t('mReplaceOf', name), function () { openEditor(m, 'replace'); }));
+    }
+    if (!busy) out.push(btn('m-delete', t('mDelete'), t('mDeleteOf', name), function () { openEditor(m, 'delete'); }));
+    var span = el('span', { className: 'm-buttons' });
+    out.forEach(function (b) { span.appendChild(b); });
+    return span;
+  }
+
+  // editorRow is the open change form of material m, across the row.
+  function editorRow(m) {
+    var kind = editing.kind;
+    var box = el('div', { className: 'm-edit m-edit-' + kind });
+    var err = el('div', { className: 'form-error', role: 'alert', hidden: true });
+    var cancel = el('button', { type: 'button', className: 'secondary m-cancel' }, t('cancel'));
+    cancel.addEventListener('click', function () { closeEditor(m.id, 'm-' + kind); });
+    var fail = function (e) {
+      changing = false;
+      YJ.clear(err);
+      err.appendChild(document.createTextNode(e.problems && e.problems.length ? e.problems.map(function (p) { return YJ.apiText(p.message); }).join('；') : (e.message || String(e))));
+      err.hidden = false;
+      box.querySelectorAll('button, input').forEach(function (n) { n.disabled = false; });
+    };
+    var go = function (btn, fn) {
+      btn.addEventListener('click', function () {
+        err.hidden = true;
+        changing = true;
+        box.querySelectorAll('button, input').forEach(function (n) { n.disabled = true; });
+        fn().then(function () { changing = false; }, fail);
+      });
+    };
+    var uid = 'm-' + kind + '-' + m.id;
+    if (kind === 'rename') {
+      var title = el('input', { type: 'text', id: uid, value: m.title, 'data-focus': '1', className: 'm-new-title' });
+      var save = el('button', { type: 'button', className: 'm-save' }, t('mSave'));
+      box.appendChild(el('label', { 'for': uid }, t('mNewTitle')));
+      box.appendChild(title);
+      go(save, function () { return change(m, { title: title.value.trim() }, t('renamedOK', title.value.trim())); });
+      box.appendChild(el('div', { className: 'buttons' }, save, cancel));
+    } else if (kind === 'move') {
+      var vol = el('input', { type: 'number', id: uid, min: '1', max: '999', value: String(m.volume), inputmode: 'numeric', 'data-focus': '1', className: 'm-new-volume' });
+      var vt = el('input', { type: 'text', id: uid + '-t', className: 'm-new-volume-title', placeholder: t('mVolTitlePh') });
+      var mv = el('button', { type: 'button', className: 'm-save' }, t('mMoveGo'));
+      box.appendChild(el('div', { className: 'grid two' },
+        el('div', { className: 'field' }, el('label', { 'for': uid }, t('mToVolume')), vol),
+        el('div', { className: 'field' }, el('label', { 'for': uid + '-t' }, t('mToVolumeTitle')), vt)));
+      go(mv, function () {
+        var body = { volume: parseInt(vol.value, 10) || 0 };
+        if (vt.value.trim()) body.volumeTitle = vt.value.trim();
+        return change(m, body, t('movedOK', m.title, body.volume));
+      });
+      box.appendChild(el('div', { className: 'buttons' }, mv, cancel));
+    } else if (kind === 'delete') {
+      box.appendChild(el('p', null, t('mDeleteAsk', m.volume, m.seq, m.title)));
+      if (m.status === 'accepted') box.appendChild(el('p', { className: 'muted' }, t('mDeleteKept')));
+      var yes = el('button', { type: 'button', className: 'danger m-confirm', 'data-focus': '1' }, t('mDeleteYes'));
+      go(yes, function () { return remove(m); });
+      box.appendChild(el('div', { className: 'buttons' }, yes, cancel));
+    } else {
+      // replace or resume: a file, sent to a fresh upload URL.
+      var file = el('input', { type: 'file', id: uid, className: 'm-file', 'data-focus': '1', accept: '.pdf,.jpg,.jpeg,.png,.tif,.tiff,application/pdf,image/jpeg,image/png,image/tiff' });
+      var send = el('button', { type: 'button', className: 'm-save' }, kind === 'resume' ? t('mResumeGo') : t('mReplaceGo'));
+      box.appendChild(el('p', null, kind === 'resume' ? t('mResumeAsk', m.filename, YJ.fmtSize(m.size || 0)) : t('mReplaceAsk', m.title)));
+      if (kind === 'replace' && m.status === 'accepted') box.appendChild(el('p', { className: 'muted' }, t('mReplaceKept')));
+      box.appendChild(el('label', { 'for': uid }, t('mChooseFile')));
+      box.appendChild(file);
+      var progress = el('div', { className: 'file-state', 'aria-live': 'polite' });
+      go(send, function () { return sendFile(m, kind, file.files && file.files[0], progress); });
+      box.appendChild(el('div', { className: 'buttons' }, send, cancel));
+      box.appendChild(progress);
+    }
+    box.appendChild(err);
+    return el('tr', { className: 'm-editor', 'data-for': m.id }, el('td', { colSpan: 7 }, box));
+  }
+
+  function casePath() { return '/cases/' + encodeURIComponent(currentCase()) + '/materials'; }
+
+  // done closes the form, says what happened and reloads the materials.
+  function done(text, focusID, cls) {
+    editing = null;
+    changing = false;
+    return loadMaterials().then(function () {
+      YJ.status(YJ.$('#toc-status'), text, 'ok'); // after the reload, which clears it
+      var b = focusID && YJ.$('#toc tr[data-id="' + focusID + '"] .' + cls);
+      if (b && !b.disabled) b.focus();
+    });
+  }
+
+  function change(m, body, text) {
+    return YJ.api('PATCH', casePath() + '/' + encodeURIComponent(m.id), body).then(function () {
+      return done(text, m.id, body.title !== undefined ? 'm-rename' : 'm-move');
+    });
+  }
+
+  function remove(m) {
+    return YJ.api('DELETE', casePath() + '/' + encodeURIComponent(m.id)).then(function () {
+      return done(t('deletedOK', m.title));
+    });
+  }
+
+  function reorder(m, delta) {
+    var vol = materials.filter(function (x) { return x.volume === m.volume; })
+      .sort(function (x, y) { return x.seq - y.seq || (x.id < y.id ? -1 : 1); })
+      .map(function (x) { return x.id; });
+    var i = vol.indexOf(m.id);
+    var j = i + delta;
+    if (i < 0 || j < 0 || j >= vol.length) return;
+    vol[i] = vol[j];
+    vol[j] = m.id;
+    changing = true;
+    renderTOC();
+    YJ.api('POST', casePath() + '/order', { volume: m.volume, ids: vol }).then(function () {
+      changing = false;
+      return done(t('reorderedOK', m.title, j + 1), m.id, delta < 0 ? 'm-up' : 'm-down');
+    }, function (err) {
+      changing = false;
+      renderTOC();
+      YJ.status(YJ.$('#toc-status'), err.message, 'error');
+    });
+  }
+
+  // sendFile replaces material m with file, or resumes its upload, and
+  // waits for the checker's verdict on what was sent.
+  function sendFile(m, kind, file, progress) {
+    if (!file) return Promise.reject(new Error(t('mNeedFile')));
+    if (kind === 'resume' && m.size && file.size !== m.size) {
+      return Promise.reject(new Error(t('mSizeDiffers', YJ.fmtSize(file.size), YJ.fmtSize(m.size))));
+    }
+    var caseID = currentCase();
+    var req = kind === 'resume' ?
+      YJ.api('POST', casePath() + '/' + encodeURIComponent(m.id) + '/upload') :
+      YJ.api('POST', casePath() + '/' + encodeURIComponent(m.id) + '/replace', { filename: file.name, size: file.size });
+    var id;
+    return req.then(function (got) {
+      id = got.id;
+      return YJ.upload(got.uploadUrl, file, function (p) { progress.textContent = t('uploading', p); });
+    }).then(function () {
+      progress.textContent = t('processing');
+      return verdictOf(caseID, id);
+    }).then(function (got) {
+      if (caseID !== currentCase()) return;
+      var text = !got ? t('checkTimeout') :
+        got.status === 'accepted' ? (kind === 'resume' ? t('resumedOK', got.title, got.pages || 0) : t('replacedOK', m.title, got.pages || 0)) :
+          t('replaceRejected', got.title, YJ.apiText(got.reason || ''));
+      return done(text, id, 'm-replace').then(function () {
+        if (got && got.status === 'rejected') YJ.status(YJ.$('#toc-status'), text, 'error');
+      });
+    });
+  }
+
+  // verdictOf polls the case's materials until material id is decided (or
+  // three minutes pass: null), showing them meanwhile.
+  function verdictOf(caseID, id) {
+    var deadline = Date.now() + 180000;
+    var round = function () {
+      return YJ.api('GET', '/cases/' + encodeURIComponent(caseID) + '/materials').then(function (data) {
+        var ms = (data && data.materials) || [];
+        var m = ms.filter(function (x) { return x.id === id; })[0];
+        if (m && (m.status === 'accepted' || m.status === 'rejected')) return m;
+        if (Date.now() > deadline) return null;
+        return YJ.sleep(700).then(round);
+      });
+    };
+    return round();
   }
 
   // ---- the upload list --------------------------------------------------------
@@ -178,6 +447,25 @@
   var items = [];
   var nextKey = 1;
   var busy = false;
+
+  // The staged files belong to their case: switching case puts this case's
+  // list aside and brings back the other's (empty the first time), so a
+  // file is never sent to a case it was not chosen for.
+  var staged = {};
+  var stagedCase = null;
+
+  function switchStaged(id) {
+    if (stagedCase === id) return;
+    if (stagedCase !== null) staged[stagedCase] = items;
+    items = staged[id] || [];
+    stagedCase = id;
+    editing = null;
+  }
+
+  function caseName(id) {
+    var k = cases.filter(function (x) { return x.id === id; })[0];
+    return k ? k.caseNo + ' ' + k.title : '';
+  }
   // Files chosen and not yet sent, or on their way: leaving asks first.
   YJ.unsaved(function () {
     return items.some(function (it) { return it.phase === 'queued' || it.phase === 'uploading' || it.phase === 'failed'; });
@@ -234,6 +522,11 @@
   function renderFiles() {
     var ol = YJ.$('#files');
     YJ.clear(ol);
+    var whose = YJ.$('#files-case');
+    if (whose) {
+      whose.hidden = !items.length;
+      whose.textContent = items.length ? t('stagedFor', caseName(stagedCase)) : '';
+    }
     var seqs = pendingSeqs();
     items.forEach(function (it, idx) {
       var can = movable(it) && !busy;
@@ -321,6 +614,7 @@
     todo.forEach(function (it) { it.seq = seqs[it.key]; it.volume = vol; });
     busy = true;
     YJ.$('#upload-start').disabled = true;
+    YJ.$('#case-select').disabled = true; // the batch is this case's
     renderFiles();
     var chain = Promise.resolve();
     var stop = false;
@@ -352,6 +646,7 @@
     chain.then(function () {
       busy = false;
       YJ.$('#upload-start').disabled = false;
+      YJ.$('#case-select').disabled = false;
       renderFiles();
       return waitVerdicts(caseID);
     });
@@ -361,16 +656,17 @@
   // the batch is accepted or rejected.
   function waitVerdicts(caseID) {
     var deadline = Date.now() + 180000;
+    var batch = items;
     var round = function () {
       return YJ.api('GET', '/cases/' + encodeURIComponent(caseID) + '/materials').then(function (data) {
         var byID = {};
         ((data && data.materials) || []).forEach(function (m) { byID[m.id] = m; });
         if (caseID === currentCase()) {
           materials = (data && data.materials) || [];
-          renderTOC();
+          if (!editing) renderTOC(); // an open change form keeps what is typed in it
         }
         var waiting = false;
-        items.forEach(function (it) {
+        batch.forEach(function (it) {
           if (it.phase !== 'processing' || !byID[it.id]) return;
           var m = byID[it.id];
           if (m.status === 'accepted') { it.phase = 'accepted'; it.pages = m.pages; }
@@ -458,6 +754,11 @@
     });
     YJ.$('#case-form').addEventListener('submit', registerCase);
     wireDrop();
+    // Files chosen and not yet sent, of any case, are work the page holds.
+    YJ.unsaved(function () {
+      if (stagedCase !== null) staged[stagedCase] = items;
+      return Object.keys(staged).some(function (k) { return staged[k].some(movable); });
+    });
     return loadCases();
   }
 

@@ -1,0 +1,261 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/audit"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// testMaterials (issue 16, defect 5): the clerk fixes a case's materials
+// from its 卷内目录 after a lawyer's dossier was built — renames one,
+// moves one up, moves one to another volume, deletes a rejected scan,
+// replaces an accepted one with a new file — and deals with two uploads a
+// reload cut short: one resumed with its file, one removed. Each change is
+// seen in the table and in the API; the case gets a new content version
+// and the log a record of each. Files staged for upload stay with their
+// case: switching to another case shows none, coming back shows them again,
+// labelled with the case. At 1280 and 375 px.
+func testMaterials(t *testing.T, e *browserEnv) {
+	s, base := e.s, e.base
+	const (
+		unit    = "开发区检察院"
+		caseNo  = "京检刑诉〔2026〕71号"
+		otherNo = "京检刑诉〔2026〕72号"
+		lic     = "11101201910078801"
+	)
+	clerkTok := token(t, s, auth.Identity{Subject: "clerk21", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
+	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "吴律师", Role: auth.Lawyer})
+	call := apiCaller(t, base)
+	newCase := func(no, title, defendant string) string {
+		var c struct{ ID string }
+		call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": no, "title": title, "stage": "prosecution_review",
+			"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{defendant}}, http.StatusCreated, &c)
+		return c.ID
+	}
+	caseID := newCase(caseNo, "吴某某诈骗案", "吴某某")
+	otherID := newCase(otherNo, "郑某盗窃案", "郑某")
+	mats := "/api/v1/cases/" + caseID + "/materials"
+	register := func(seq int, title, file string, size int) (id, url string) {
+		var m struct{ ID, UploadURL string }
+		call(clerkTok, "POST", mats, map[string]any{"volume": 1, "volumeTitle": "诉讼文书卷", "seq": seq, "title": title,
+			"filename": file, "size": size}, http.StatusCreated, &m)
+		return m.ID, strings.TrimPrefix(m.UploadURL, base)
+	}
+	put := func(seq int, title, file string, data []byte) string {
+		id, url := register(seq, title, file, len(data))
+		call("", "PUT", url, data, http.StatusOK, nil)
+		return id
+	}
+	a := put(1, "起诉意见书", "a.pdf", testpdf.Text("MAT-WEB-A"))
+	b := put(2, "讯问笔录", "b.pdf", testpdf.Text("MAT-WEB-B"))
+	r := put(3, "现场照片", "r.pdf", []byte("这不是扫描件，只是一段文字。"))
+	s.Queue.Wait()
+
+	// A lawyer's dossier is built from them: a base of this content version.
+	var atts []string
+	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+		var at struct{ ID, UploadURL string }
+		doc := testpdf.Text(kind)
+		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &at)
+		call("", "PUT", strings.TrimPrefix(at.UploadURL, base), doc, http.StatusOK, nil)
+		atts = append(atts, at.ID)
+	}
+	s.Queue.Wait()
+	var app struct{ ID, Status string }
+	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": "吴某某", "attachments": atts,
+		"lawyer": map[string]string{"name": "吴律师", "license": lic, "firm": "某律所", "phone": "13700000001"}}, http.StatusCreated, &app)
+	call(clerkTok, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
+	s.Queue.Wait()
+	call(lawyerTok, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &app)
+	if app.Status != "ready" {
+		t.Fatalf("the lawyer's application is %s, want ready", app.Status)
+	}
+	version := func() int {
+		var c struct{ ContentVersion int }
+		call(clerkTok, "GET", "/api/v1/cases/"+caseID, nil, http.StatusOK, &c)
+		return c.ContentVersion
+	}
+	v0 := version()
+
+	// Two uploads a reload cut short: registered, never sent.
+	dData := testpdf.Text("MAT-WEB-D")
+	d, _ := register(4, "鉴定意见", "d.pdf", len(dData))
+	x, _ := register(5, "辨认笔录", "x.pdf", 500)
+
+	dir := t.TempDir()
+	file := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bNew := file("b-rescan.pdf", testpdf.Text("MAT-WEB-B2"))
+	dFile := file("d.pdf", dData)
+	staged := file("staged.pdf", testpdf.Text("MAT-WEB-STAGED"))
+
+	clerk := newTab(t, e.browser, "clerk-materials", base, e.artifacts)
+	clerk.viewport(1280, 900)
+	clerk.signIn(clerkTok, "/clerk")
+	pick := func(id string) {
+		clerk.wait("the case in the list", fmt.Sprintf(`!!document.querySelector('#case-select option[value=%q]')`, id), 10*time.Second)
+		eval[bool](clerk, fmt.Sprintf(`(function(){var s=document.querySelector('#case-select');s.value=%q;s.dispatchEvent(new Event('change'));return true})()`, id))
+	}
+	row := func(id string) string { return fmt.Sprintf(`#toc tr[data-id=%q]`, id) }
+	has := func(sel string) string { return fmt.Sprintf(`!!document.querySelector(%q)`, sel) }
+	cell := func(id string, n int) string {
+		return eval[string](clerk, fmt.Sprintf(`(function(){var r=document.querySelector(%q);return r?r.children[%d].textContent:''})()`, row(id), n))
+	}
+	pick(caseID)
+	clerk.wait("the 卷内目录 with five materials", `document.querySelectorAll('#toc tr[data-id]').length === 5`, 15*time.Second)
+	if got := clerk.text(row(d)); !strings.Contains(got, "等待上传") || !strings.Contains(got, "前未继续上传将自动移除") {
+		t.Errorf("the unuploaded material's row says %q, want 等待上传 and when it goes by itself", got)
+	}
+	for _, want := range []string{row(d) + " .m-resume", row(r) + " .m-replace", row(r) + " .m-delete", row(a) + " .m-replace"} {
+		if !eval[bool](clerk, has(want)) {
+			t.Errorf("no %s", want)
+		}
+	}
+	clerk.shot("materials-toc-1280")
+
+	// Rename.
+	clerk.do("open the rename of 讯问笔录", chromedp.Click(chromedp.CSS(row(b)+" .m-rename")))
+	clerk.wait("the rename form", has("tr.m-editor .m-new-title"), 5*time.Second)
+	clerk.do("rename it", chromedp.SetValue(chromedp.CSS("tr.m-editor .m-new-title"), "讯问笔录（第一次）"), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
+	clerk.wait("the new title", fmt.Sprintf(`(function(){var c=document.querySelector(%q);return c&&c.textContent==='讯问笔录（第一次）'})()`, row(b)+" .m-title"), 10*time.Second)
+
+	// Re-order: 讯问笔录 up to no. 1.
+	clerk.do("move 讯问笔录 up", chromedp.Click(chromedp.CSS(row(b)+" .m-up")))
+	clerk.wait("讯问笔录 first", fmt.Sprintf(`(function(){var r=document.querySelector(%q);return r&&r.children[0].textContent==='1'})()`, row(b)), 10*time.Second)
+	if got := cell(a, 0); got != "2" {
+		t.Errorf("起诉意见书 is no. %s after 讯问笔录 moved up, want 2", got)
+	}
+
+	// Move 起诉意见书 to a new volume 2.
+	clerk.do("open the move of 起诉意见书", chromedp.Click(chromedp.CSS(row(a)+" .m-move")))
+	clerk.wait("the move form", has("tr.m-editor .m-new-volume"), 5*time.Second)
+	clerk.do("move it to volume 2", chromedp.SetValue(chromedp.CSS("tr.m-editor .m-new-volume"), "2"),
+		chromedp.SetValue(chromedp.CSS("tr.m-editor .m-new-volume-title"), "证据材料卷"), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
+	clerk.wait("volume 2 in the table", `/第 2 卷 证据材料卷/.test(document.querySelector('#toc').textContent)`, 10*time.Second)
+
+	// Delete the rejected scan, after confirming.
+	clerk.do("ask to delete 现场照片", chromedp.Click(chromedp.CSS(row(r)+" .m-delete")))
+	clerk.wait("the confirmation", has("tr.m-editor .m-confirm"), 5*time.Second)
+	if got := clerk.text("tr.m-editor"); !strings.Contains(got, "确认删除第 1 卷") || !strings.Contains(got, "现场照片") {
+		t.Errorf("the confirmation says %q", got)
+	}
+	clerk.shot("materials-delete-confirm-1280")
+	clerk.do("confirm", chromedp.Click(chromedp.CSS("tr.m-editor .m-confirm")))
+	clerk.wait("the rejected scan gone", "!"+has(row(r)), 10*time.Second)
+
+	// Replace 讯问笔录 with a re-scan: a new row in its place, the old one gone.
+	clerk.do("open the replace of 讯问笔录", chromedp.Click(chromedp.CSS(row(b)+" .m-replace")))
+	clerk.wait("the replace form", has("tr.m-editor .m-file"), 5*time.Second)
+	clerk.do("send the re-scan", chromedp.SetUploadFiles(chromedp.CSS("tr.m-editor .m-file"), []string{bNew}), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
+	clerk.wait("the re-scan in, the old scan out", "!"+has(row(b))+` && /已替换/.test(document.querySelector('#toc-status').textContent)`, 60*time.Second)
+	var replacement string
+	var ms struct {
+		Materials []struct {
+			ID, Title, Status, Replaces string
+			Volume, Seq                 int
+		}
+	}
+	call(clerkTok, "GET", mats, nil, http.StatusOK, &ms)
+	for _, m := range ms.Materials {
+		if m.Replaces == b {
+			replacement = m.ID
+			if m.Title != "讯问笔录（第一次）" || m.Status != "accepted" || m.Volume != 1 || m.Seq != 1 {
+				t.Errorf("the replacement: %+v", m)
+			}
+		}
+	}
+	if replacement == "" || !eval[bool](clerk, has(row(replacement))) {
+		t.Fatalf("no replacement of 讯问笔录 listed (%+v)", ms.Materials)
+	}
+
+	// The upload cut short, resumed with its file.
+	clerk.do("open the resume of 鉴定意见", chromedp.Click(chromedp.CSS(row(d)+" .m-resume")))
+	clerk.wait("the resume form", has("tr.m-editor .m-file"), 5*time.Second)
+	if got := clerk.text("tr.m-editor"); !strings.Contains(got, "d.pdf") {
+		t.Errorf("the resume form does not name the file to choose: %q", got)
+	}
+	clerk.do("send it", chromedp.SetUploadFiles(chromedp.CSS("tr.m-editor .m-file"), []string{dFile}), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
+	clerk.wait("鉴定意见 accepted", fmt.Sprintf(`(function(){var r=document.querySelector(%q);return r&&r.dataset.status==='accepted'})()`, row(d)), 60*time.Second)
+
+	// The other, removed.
+	clerk.do("ask to remove 辨认笔录", chromedp.Click(chromedp.CSS(row(x)+" .m-delete")))
+	clerk.wait("the confirmation", has("tr.m-editor .m-confirm"), 5*time.Second)
+	clerk.do("confirm", chromedp.Click(chromedp.CSS("tr.m-editor .m-confirm")))
+	clerk.wait("辨认笔录 gone", "!"+has(row(x)), 10*time.Second)
+	clerk.shot("materials-fixed-1280")
+
+	call(clerkTok, "GET", mats, nil, http.StatusOK, &ms)
+	got := map[string]string{}
+	for _, m := range ms.Materials {
+		got[m.ID] = fmt.Sprintf("%d/%d %s %s", m.Volume, m.Seq, m.Title, m.Status)
+	}
+	want := map[string]string{a: "2/1 起诉意见书 accepted", replacement: "1/1 讯问笔录（第一次） accepted", d: "1/4 鉴定意见 accepted"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the case's materials are %v, want %v", got, want)
+	}
+	if v := version(); v <= v0 {
+		t.Errorf("content version %d after changing a built dossier's materials, want more than %d", v, v0)
+	}
+	for action, target := range map[audit.Action]string{audit.MaterialRename: b, audit.MaterialDelete: r, audit.MaterialReplace: replacement, audit.MaterialMove: a} {
+		n := 0
+		if err := s.API.Audit.Each(context.Background(), audit.Filter{CaseID: caseID, Action: action}, func(ev audit.Event) error {
+			if ev.Target == target && ev.Actor == "clerk21" {
+				n++
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("%d %s records of %s by the clerk, want 1", n, action, target)
+		}
+	}
+
+	// Staged files stay with their case.
+	clerk.do("stage a file", chromedp.SetUploadFiles(chromedp.CSS("#scan-files"), []string{staged}))
+	clerk.wait("the staged file", `document.querySelectorAll('#files li').length === 1`, 5*time.Second)
+	if got := clerk.text("#files-case"); !strings.Contains(got, caseNo) {
+		t.Errorf("the staged list says %q, want it to name %s", got, caseNo)
+	}
+	pick(otherID)
+	clerk.wait("the other case's empty list", `document.querySelectorAll('#files li').length === 0 && document.querySelector('#files-case').hidden`, 10*time.Second)
+	pick(caseID)
+	clerk.wait("the staged file back with its case", `document.querySelectorAll('#files li').length === 1`, 10*time.Second)
+	if got := clerk.text("#files li .meta"); !strings.Contains(got, "staged.pdf") {
+		t.Errorf("back on the case, the staged list shows %q", got)
+	}
+	clerk.do("unstage it", chromedp.Click(chromedp.CSS("#files li .remove")))
+	clerk.wait("the staged list empty", `document.querySelectorAll('#files li').length === 0`, 5*time.Second)
+
+	// At 375 px: the table scrolls inside its card, the change form stays in view.
+	clerk.viewport(375, 800)
+	clerk.do("ask to delete 起诉意见书", chromedp.Click(chromedp.CSS(row(a)+" .m-delete")))
+	clerk.wait("the confirmation", has("tr.m-editor .m-confirm"), 5*time.Second)
+	clerk.noHorizontalScroll("/clerk with a material's change form")
+	if right := eval[float64](clerk, `document.querySelector('tr.m-editor .m-confirm').getBoundingClientRect().right`); right > 375 {
+		t.Errorf("the confirm button ends at %.0f px, off a 375 px screen", right)
+	}
+	clerk.shot("materials-delete-confirm-375")
+	clerk.do("cancel", chromedp.Click(chromedp.CSS("tr.m-editor .m-cancel")))
+	clerk.wait("the form closed", "!"+has("tr.m-editor"), 5*time.Second)
+	if !eval[bool](clerk, has(row(a))) {
+		t.Error("cancelling deleted the material")
+	}
+	clerk.shot("materials-375")
+	clerk.checkClean()
+}
