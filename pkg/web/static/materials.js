@@ -218,7 +218,7 @@
           el('td', { className: 'm-title' }, m.title),
           el('td', { className: 'mono' }, m.filename),
           el('td', { className: 'nowrap' }, el('span', { className: 'status status-' + m.status }, t('ms_' + m.status))),
-          el('td', null, m.pages ? String(m.pages) : ''),
+          el('td', { className: 'm-pages', 'data-label': t('colPages') }, m.pages ? String(m.pages) : ''),
           el('td', { className: 'reason' }, note.join(' ')),
           el('td', { className: 'm-actions' }, actionsOf(m, v.items, i, pending)));
         tb.appendChild(row);
