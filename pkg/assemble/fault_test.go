@@ -55,7 +55,7 @@ func TestMain(m *testing.M) {
 
 // rig is the ingest and assemble workers on faulty stores.
 type rig struct {
-	t        *testing.T
+	t        testing.TB
 	plan     *faults.Plan
 	table    *sqlitestore.Table
 	uploads  *blob.Local // the real buckets, to inspect
@@ -68,7 +68,7 @@ type rig struct {
 	builder  *assemble.Worker
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	tbl, err := sqlitestore.Open(filepath.Join(dir, "meta.db"))
