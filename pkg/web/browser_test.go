@@ -91,6 +91,11 @@ func startServer(t *testing.T, adjust ...func(*server.Server)) (*server.Server, 
 		"YUEJUAN_PUBLIC_URL": "http://" + addr,
 		"YUEJUAN_OCR":        "off", // recognition has its own tests
 	}
+	for _, f := range serverEnv {
+		for k, v := range f(t, "http://"+addr) {
+			env[k] = v
+		}
+	}
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +122,10 @@ func startServer(t *testing.T, adjust ...func(*server.Server)) (*server.Server, 
 	})
 	return s, "http://" + addr
 }
+
+// serverEnv adds settings to a test's server, given its public URL (the
+// single sign-on journey's external provider, browser_sso_test.go).
+var serverEnv []func(t *testing.T, base string) map[string]string
 
 // servers finds a test's server by its URL, for tab.signIn.
 var servers sync.Map
@@ -464,6 +473,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("auditor filter", func(t *testing.T) { testAuditorFilter(t, e) })
 	t.Run("beijing times", func(t *testing.T) { testBeijingTimes(t, e) })
 	t.Run("sign-in", func(t *testing.T) { testSignIn(t, e) })
+	t.Run("single sign-on", func(t *testing.T) { testSSOSignIn(t, e) })
 	t.Run("unsaved input", func(t *testing.T) { testUnsavedInput(t, e) })
 	t.Run("accessibility", func(t *testing.T) { testAccessibility(t, e) })
 }
