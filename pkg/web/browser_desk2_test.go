@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/server"
@@ -74,6 +75,9 @@ func testDeskDocuments(t *testing.T, e *browserEnv) {
 	// Defect 6: red at once, never a green tick first.
 	lawyer.wait("both verdicts", `document.querySelector('`+slot("practice_certificate")+` .file-state.bad') && document.querySelector('`+slot("firm_letter")+` .file-state.ok')`, 30*time.Second)
 	cert := lawyer.text(slot("practice_certificate"))
+	if strings.Contains(cert, "attachment must") {
+		t.Errorf("the Chinese page shows the English half of the reason: %q", cert)
+	}
 	if strings.Contains(cert, "✓") || !strings.Contains(cert, "未通过检查") || !strings.Contains(cert, "不是 PDF、JPEG 或 PNG") || !strings.Contains(cert, "text/plain") {
 		t.Errorf("the text file named .pdf reads %q, want red at once with the reason", cert)
 	}
@@ -183,4 +187,183 @@ func (tb *tab) shotOf(sel, name string) {
 	if err := os.WriteFile(filepath.Join(tb.artifacts, tb.name+"-"+name+".png"), png, 0o644); err != nil {
 		tb.t.Logf("save screenshot: %v", err)
 	}
+}
+
+// testDeskCorrection: 受理 and 补正 through the pages (issue 16), and a
+// dossier given up on the clerk's card. The clerk acknowledges receipt
+// after a confirmation (the lawyer gets the receipt number); asks for
+// corrections — nothing ticked, or a ticked item without its reason, is
+// refused at the item — naming the certificate and the phone; the card
+// waits for the lawyer without 批准. On her phone the lawyer sees exactly
+// what to fix, a text file as the new certificate is red at once and
+// refused on sending, a PNG and a new phone go through; the clerk's card is
+// pending review again with 批准 and the whole history. An approved
+// application whose dossier was given up says why and what to do next in
+// 已办.
+func testDeskCorrection(t *testing.T, e *browserEnv) {
+	s, base := e.s, e.base
+	const (
+		unit    = "乡检察院"
+		license = "11101201910073332"
+		caseNo  = "京乡检刑诉〔2026〕82号"
+	)
+	clerkTok := token(t, s, auth.Identity{Subject: "clerk07", Name: "李书记员", Role: auth.Clerk, Unit: unit})
+	lawyerTok := token(t, s, auth.Identity{Subject: license, Name: "卫律师", Role: auth.Lawyer})
+	call := apiCaller(t, base)
+	var c struct{ ID string }
+	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "蒋某某诈骗案", "stage": "prosecution_review",
+		"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"蒋某某"}}, http.StatusCreated, &c)
+	var atts []string
+	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+		var a struct{ ID, UploadURL string }
+		doc := testpdf.Text(kind)
+		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
+		call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
+		atts = append(atts, a.ID)
+	}
+	s.Queue.Wait()
+	var app struct{ ID, Receipt string }
+	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": "蒋某某", "attachments": atts,
+		"lawyer": map[string]string{"name": "卫律师", "license": license, "firm": "某律所", "phone": "13500000000"}}, http.StatusCreated, &app)
+	card := `#queue li[data-id="` + app.ID + `"]`
+
+	clerk := newTab(t, e.browser, "desk-corr-clerk", base, e.artifacts)
+	clerk.signIn(clerkTok, "/clerk")
+	clerk.wait("the application", `document.querySelector('`+card+` button.ack')`, 15*time.Second)
+	clerk.do("受理", chromedp.Click(chromedp.CSS(card+` button.ack`)))
+	if got := clerk.text(card + ` .confirm-ack`); !strings.Contains(got, "确认受理 卫律师 的申请") || !strings.Contains(got, app.Receipt) {
+		t.Errorf("the 受理 confirmation reads %q", got)
+	}
+	clerk.do("confirm", chromedp.Click(chromedp.CSS(card+` button.ack-yes`)))
+	clerk.wait("acknowledged", `/已受理 李书记员 · /.test(document.querySelector('`+card+` .acknowledged').textContent) && !document.querySelector('`+card+` button.ack')`, 10*time.Second)
+	var notices struct{ Notices []struct{ Kind, Body string } }
+	call(lawyerTok, "GET", "/api/v1/notices", nil, http.StatusOK, &notices)
+	told := false
+	for _, n := range notices.Notices {
+		told = told || (n.Kind == "application.acknowledged" && strings.Contains(n.Body, "受理回执号 "+app.Receipt))
+	}
+	if !told {
+		t.Errorf("the lawyer was not sent the receipt: %+v", notices.Notices)
+	}
+
+	// 补正: nothing ticked, then an item without its reason, are refused
+	// at their place.
+	clerk.do("要求补正", chromedp.Click(chromedp.CSS(card+` button.correct`)))
+	clerk.do("send nothing", chromedp.Click(chromedp.CSS(card+` button.corr-yes`)))
+	clerk.wait("nothing ticked", `/请至少勾选一项/.test(document.querySelector('`+card+` .desk-form [data-error-for="_"]').textContent)`, 5*time.Second)
+	row := func(f string) string { return card + ` .corr-row:has(input[data-field="` + f + `"])` }
+	clerk.do("tick the certificate without a reason", chromedp.Click(chromedp.CSS(row("attachments.practice_certificate")+` input[type=checkbox]`)),
+		chromedp.Click(chromedp.CSS(card+` button.corr-yes`)))
+	clerk.wait("the reason asked", `/请写明需要补正的原因/.test(document.querySelector('`+row("attachments.practice_certificate")+` .error').textContent)`, 5*time.Second)
+	clerk.do("fill the reasons", chromedp.SendKeys(chromedp.CSS(row("attachments.practice_certificate")+` input[type=text]`), "执业证照片模糊，无法辨认证号"),
+		chromedp.Click(chromedp.CSS(row("lawyer.phone")+` input[type=checkbox]`)),
+		chromedp.SendKeys(chromedp.CSS(row("lawyer.phone")+` input[type=text]`), "所留电话无法接通"))
+	clerk.shotOf(card, "correction-panel-1280")
+	clerk.do("send", chromedp.Click(chromedp.CSS(card+` button.corr-yes`)))
+	clerk.wait("waiting for the lawyer", `document.querySelector('`+card+`[data-status="needs_correction"] .correction-open')`, 10*time.Second)
+	got := clerk.text(card)
+	for _, want := range []string{"待律师补正", "律师执业证：执业证照片模糊，无法辨认证号", "联系电话：所留电话无法接通", "答复期限暂停"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the waiting card lacks %q: %q", want, got)
+		}
+	}
+	if eval[bool](clerk, `document.querySelector('`+card+` button.approve').offsetParent !== null`) {
+		t.Error("批准 is offered while the lawyer corrects")
+	}
+	if strings.Contains(got, "答复期限 2") {
+		t.Errorf("the waiting card shows a reply date while the clock stops: %q", got)
+	}
+	clerk.shotOf(card, "waiting-1280")
+
+	// The lawyer, on her phone.
+	dir := t.TempDir()
+	textCert := filepath.Join(dir, "新执业证.pdf")
+	if err := os.WriteFile(textCert, []byte("仍然不是 PDF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var img bytes.Buffer
+	if err := png.Encode(&img, testpdf.ScanImage(300, 420, true)); err != nil {
+		t.Fatal(err)
+	}
+	pngCert := filepath.Join(dir, "执业证清晰.png")
+	if err := os.WriteFile(pngCert, img.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lawyer := newTab(t, e.browser, "desk-corr-lawyer", base, e.artifacts)
+	lawyer.viewport(375, 812)
+	lawyer.signIn(lawyerTok, "/lawyer")
+	mine := `#apps li[data-id="` + app.ID + `"]`
+	lawyer.wait("what to fix", `document.querySelector('`+mine+` form.correction-ask')`, 15*time.Second)
+	got = lawyer.text(mine)
+	for _, want := range []string{"待律师补正", "需要补正：案管 李书记员", "律师执业证：执业证照片模糊，无法辨认证号", "联系电话：所留电话无法接通", "已受理"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the lawyer's card lacks %q: %q", want, got)
+		}
+	}
+	fix := func(f string) string { return mine + ` .fix[data-field="` + f + `"]` }
+	lawyer.do("a text file as the certificate", chromedp.SetUploadFiles(chromedp.CSS(fix("attachments.practice_certificate")+` input[type=file]`), []string{textCert}))
+	lawyer.wait("red at once", `document.querySelector('`+fix("attachments.practice_certificate")+` .file-state.bad')`, 30*time.Second)
+	lawyer.do("a new phone, send", chromedp.SetValue(chromedp.CSS(fix("lawyer.phone")+` input`), "13500000009"), chromedp.Click(chromedp.CSS(mine+` button.fix-submit`)))
+	lawyer.wait("refused at the certificate", `/不是 PDF/.test(document.querySelector('`+fix("attachments.practice_certificate")+` [data-error-for]').textContent)`, 10*time.Second)
+	if n := eval[int](lawyer, `document.querySelectorAll('`+fix("attachments.practice_certificate")+` [data-error-for] div').length`); n != 1 {
+		t.Errorf("the refused certificate's reason is shown %d times, want once", n)
+	}
+	if got := lawyer.text(fix("attachments.practice_certificate")); strings.Contains(got, "attachment must") {
+		t.Errorf("the Chinese page shows the English half of the reason: %q", got)
+	}
+	lawyer.noHorizontalScroll("lawyer correction")
+	lawyer.shotOf(mine, "correction-375")
+	lawyer.do("the PNG", chromedp.SetUploadFiles(chromedp.CSS(fix("attachments.practice_certificate")+` input[type=file]`), []string{pngCert}))
+	lawyer.wait("accepted", `document.querySelector('`+fix("attachments.practice_certificate")+` .file-state.ok')`, 30*time.Second)
+	lawyer.do("send", chromedp.Click(chromedp.CSS(mine+` button.fix-submit`)))
+	lawyer.wait("pending review again", `document.querySelector('`+mine+`[data-status="pending_review"]') && /补正已提交/.test(document.querySelector('#apps-status').textContent)`, 15*time.Second)
+	lawyer.shotOf(mine, "resubmitted-375")
+
+	// The clerk's card is pending review again, with its history.
+	clerk.do("refresh", chromedp.Click(chromedp.CSS("#queue-refresh")))
+	clerk.wait("pending review again", `document.querySelector('`+card+`[data-status="pending_review"]') && document.querySelector('`+card+` button.approve').offsetParent !== null`, 15*time.Second)
+	clerk.do("open the history", chromedp.Click(chromedp.CSS(card+` details.history-box > summary`)))
+	got = clerk.text(card + ` .history`)
+	for _, want := range []string{"已受理", "待律师补正", "经办 李书记员", "已补正", "13500000009", "待审查"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the card's history lacks %q: %q", want, got)
+		}
+	}
+	if got := clerk.text(card + " .files"); !strings.Contains(got, "执业证清晰.png") {
+		t.Errorf("the card's documents do not show the new certificate: %q", got)
+	}
+	clerk.viewport(375, 812)
+	clerk.noHorizontalScroll("/clerk card after 补正")
+	clerk.shotOf(card, "resubmitted-375")
+	clerk.viewport(1280, 800)
+
+	// Step 5: a dossier given up, on the clerk's card in 已办.
+	if _, err := s.API.Apps.Update(context.Background(), app.ID, func(x *application.Application) error {
+		now := time.Now()
+		if err := x.Move(application.Approved, "clerk:clerk07", "", now); err != nil {
+			return err
+		}
+		x.Reply = &application.Reply{Decision: application.Approve, By: "clerk07", ByName: "李书记员", At: now}
+		x.Failure = &application.Failure{At: now, Version: 1, Code: application.FailTooLarge,
+			Reason: "本案共 25000 页，超过卷宗上限 20000 页 (the case has 25000 pages, over the dossier's limit of 20000)"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	done := `#handled li[data-id="` + app.ID + `"]`
+	clerk.do("search 已办", chromedp.Click(chromedp.CSS(`#handled-form button[type="submit"]`)))
+	clerk.wait("the failure in 已办", `document.querySelector('`+done+` .failure')`, 10*time.Second)
+	got = clerk.text(done + " .failure")
+	for _, want := range []string{"卷宗未能生成", "超过卷宗上限 20000 页", "下一步", "删除重复或无关的材料", "现场阅卷"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the failure on the card lacks %q: %q", want, got)
+		}
+	}
+	if strings.Contains(got, "the case has") {
+		t.Errorf("the Chinese page shows the English half of the reason: %q", got)
+	}
+	clerk.shotOf(done, "failure-1280")
+	clerk.viewport(375, 812)
+	clerk.noHorizontalScroll("/clerk handled failure")
+	clerk.shotOf(done, "failure-375")
 }

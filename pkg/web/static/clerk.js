@@ -151,8 +151,40 @@
     fileAccepted: ['检查通过', 'Checked'],
     fileRefused: ['不符合要求', 'Refused'],
     fileOpen: ['在新窗口打开', 'Open in a new window'],
-    fileNotShown: ['该文件不是 PDF 或图片，不在页面中显示。', 'Not a PDF or an image: not shown in the page.']
+    fileNotShown: ['该文件不是 PDF 或图片，不在页面中显示。', 'Not a PDF or an image: not shown in the page.'],
+    ackAsk: ['受理…', 'Acknowledge…'],
+    ackConfirm: ['确认受理 {0} 的申请？将向律师发送受理回执（受理回执号 {1}）及答复期限。', 'Acknowledge {0}\'s application? The lawyer is sent the receipt ({1}) and the reply date.'],
+    ackYes: ['确认受理', 'Confirm'],
+    ackDone: ['已受理 {0} 的申请，受理回执已发送律师。', 'Acknowledged {0}\'s application; the receipt was sent.'],
+    acknowledged: ['{0} · {1}（北京时间）', '{0} · {1} (Beijing time)'],
+    corrAsk: ['要求补正…', 'Ask for corrections…'],
+    corrTitle: ['请勾选需要律师补正的项目，并写明原因（将一次性告知律师）：', 'Tick what the lawyer must fix and say why (told all at once):'],
+    corrReasonFor: ['{0}：补正原因', '{0}: why'],
+    corrNote: ['补充说明（可选）', 'Note (optional)'],
+    corrYes: ['发送补正通知', 'Send'],
+    corrNone: ['请至少勾选一项需要补正的内容', 'Tick at least one item'],
+    corrReasonNeeded: ['请写明需要补正的原因', 'Say why'],
+    corrDone: ['已通知 {0} 补正，律师重新提交后将回到待办。', 'Told {0} what to fix; the application returns to the queue when resubmitted.'],
+    corrWaiting: ['等待律师补正（{0} 要求，北京时间）：', 'Waiting for the lawyer\'s corrections (asked {0}, Beijing time):'],
+    corrClock: ['补正期间答复期限暂停计算，律师重新提交后重新计算三日。', 'The reply clock stops while the lawyer corrects; three days run again from the resubmission.'],
+    cf_client: ['委托人', 'Client'],
+    'cf_lawyer.firm': ['律师事务所', 'Law firm'],
+    'cf_lawyer.phone': ['联系电话', 'Phone'],
+    'cf_attachments.practice_certificate': ['律师执业证', 'Practice certificate'],
+    'cf_attachments.firm_letter': ['律师事务所证明', 'Firm letter'],
+    'cf_attachments.power_of_attorney': ['授权委托书或法律援助公函', 'Power of attorney or legal-aid letter'],
+    failureTitle: ['卷宗未能生成', 'The dossier could not be made'],
+    failureNext: ['下一步：', 'What to do: '],
+    failNext_too_large: ['本案材料超出卷宗上限。请在“案件材料”中删除重复或无关的材料、合并或压缩过大的扫描件后重新上传；材料变更后系统会自动重新生成并通知律师。如确需全部材料，请联系律师安排现场阅卷。',
+      'The case is over the dossier\'s limits. Remove duplicate or unrelated materials, or re-upload oversized scans smaller, under the case\'s materials; a change of materials rebuilds the dossier and tells the lawyer. If every page is needed, arrange on-site review with the lawyer.'],
+    failNext_over_budget: ['卷宗生成超时。材料变更后系统会自动重试；如急需，请联系系统管理员，或联系律师安排现场阅卷。',
+      'Building the dossier ran out of time. A change of materials retries it; if urgent, call the administrator, or arrange on-site review with the lawyer.'],
+    failNext_other: ['请联系系统管理员，或联系律师安排现场阅卷。', 'Call the administrator, or arrange on-site review with the lawyer.']
   });
+
+  // The items a clerk may ask the lawyer to fix (application.Correctable).
+  var correctable = ['attachments.practice_certificate', 'attachments.firm_letter', 'attachments.power_of_attorney',
+    'client', 'lawyer.firm', 'lawyer.phone'];
 
   var c = YJ.requireRole('clerk');
   if (!c) return;
@@ -230,7 +262,7 @@
     var list = YJ.$('#queue');
     // Keep reasons being written across a refresh.
     var typed = {};
-    list.querySelectorAll('li[data-id] textarea').forEach(function (ta) {
+    list.querySelectorAll('li[data-id] textarea[name="reason"]').forEach(function (ta) {
       if (ta.value) typed[ta.closest('li').getAttribute('data-id')] = ta.value;
     });
     YJ.clear(list);
@@ -243,7 +275,9 @@
       li.appendChild(el('div', { className: 'item-head' },
         el('strong', null, a.caseNo),
         el('span', { className: 'status status-' + a.status }, t('st_' + a.status))));
-      li.appendChild(el('div', { className: 'kv' }, YJ.deadlineNode(a)));
+      // While the lawyer corrects, the clock stops: no date to show
+      // (deskNode says so).
+      if (a.status !== 'needs_correction') li.appendChild(el('div', { className: 'kv' }, YJ.deadlineNode(a)));
       li.appendChild(el('div', { className: 'kv' },
         el('span', { className: 'k' }, t('clientLabel')), a.client || '—',
         el('span', { className: 'k' }, ' · ' + t('channelLabel')), t('ch_' + (a.channel || 'online')),
@@ -261,6 +295,7 @@
       if (a.awaitingScans) {
         li.appendChild(el('div', { className: 'kv awaiting-scans' }, el('span', { className: 'badge badge-warn' }, t('awaitingScans')), ' ', t('awaitingScansHint')));
       }
+      li.appendChild(deskNode(a, l));
       // Each decision is asked twice: a first tap opens its own panel (the
       // refusal's with its reason box), the second confirms it. The two
       // first buttons sit at opposite ends of the card.
@@ -332,6 +367,9 @@
       approveYes.addEventListener('click', function () { decide('approve'); });
       refuseYes.addEventListener('click', function () { decide('reject'); });
       form.addEventListener('submit', function (ev) { ev.preventDefault(); });
+      // Waiting for the lawyer's corrections: refusing stays possible,
+      // approving waits for the resubmission.
+      if (a.status === 'needs_correction') approve.hidden = true;
       if (opened[a.id]) {
         actions.hidden = true;
         approvePanel.hidden = opened[a.id] !== 'approve';
@@ -341,6 +379,152 @@
       li.appendChild(form);
       list.appendChild(li);
     });
+  }
+
+  // deskNode is the card's 受理 and 补正: whether and by whom it was
+  // acknowledged, or 受理… with its confirmation; the open round of 补正,
+  // or 要求补正… with its panel (the items ticked, each with its reason, all
+  // sent at once); the history so far. Each act is confirmed first.
+  var deskOpen = {}; // application id → 'ack' or 'corr' panel open
+  function deskNode(a, l) {
+    var box = el('div', { className: 'desk' });
+    var waiting = a.status === 'needs_correction';
+    var rounds = a.corrections || [];
+    var round = waiting && rounds.length ? rounds[rounds.length - 1] : null;
+    if (a.acknowledged) {
+      box.appendChild(el('div', { className: 'kv acknowledged' }, el('span', { className: 'badge badge-ok' }, t('step_acknowledged')), ' ',
+        t('acknowledged', a.acknowledged.byName || a.acknowledged.by, YJ.fmtTime(a.acknowledged.at))));
+    }
+    if (round) {
+      var items = el('ul', { className: 'correction-items' });
+      (round.items || []).forEach(function (it) {
+        items.appendChild(el('li', null, el('strong', null, t('cf_' + it.field)), '：' + it.reason));
+      });
+      box.appendChild(el('div', { className: 'correction-open' },
+        el('div', null, el('span', { className: 'badge badge-warn' }, t('st_needs_correction')), ' ', t('corrWaiting', YJ.fmtTime(round.asked && round.asked.at))),
+        items, round.note ? el('div', { className: 'muted' }, round.note) : null,
+        el('div', { className: 'muted' }, t('corrClock'))));
+    }
+    var form = el('form', { className: 'desk-form', novalidate: true });
+    var ackBtn = el('button', { type: 'button', className: 'secondary ack' }, t('ackAsk'));
+    var corrBtn = el('button', { type: 'button', className: 'secondary correct' }, t('corrAsk'));
+    var row = el('div', { className: 'buttons desk-actions' });
+    if (!a.acknowledged) row.appendChild(ackBtn);
+    if (!waiting) row.appendChild(corrBtn);
+    // 受理's confirmation.
+    var ackYes = el('button', { type: 'button', className: 'ack-yes' }, t('ackYes'));
+    var ackNo = el('button', { type: 'button', className: 'secondary ack-no' }, t('cancel'));
+    var ackPanel = el('div', { className: 'confirm confirm-ack', role: 'group', hidden: true },
+      el('p', null, t('ackConfirm', l.name || '', a.receipt || '')), el('div', { className: 'buttons' }, ackYes, ackNo));
+    // 补正's panel: one row per item, its reason box beside it.
+    var rows = el('div', { className: 'corr-rows' });
+    correctable.forEach(function (f) {
+      var id = 'corr-' + a.id + '-' + f.replace(/\./g, '-');
+      var cb = el('input', { type: 'checkbox', id: id, 'data-field': f });
+      var reason = el('input', { type: 'text', id: id + '-reason', 'data-reason-for': f, 'aria-label': t('corrReasonFor', t('cf_' + f)),
+        'aria-describedby': id + '-error' });
+      var err = el('div', { id: id + '-error', className: 'error', 'data-error-for': 'corr:' + f, hidden: true });
+      cb.addEventListener('change', function () { if (cb.checked) reason.focus(); });
+      rows.appendChild(el('div', { className: 'corr-row' }, el('label', { for: id, className: 'check' }, cb, ' ' + t('cf_' + f)), reason, err));
+    });
+    var noteId = 'corr-note-' + a.id;
+    var corrYes = el('button', { type: 'button', className: 'corr-yes' }, t('corrYes'));
+    var corrNo = el('button', { type: 'button', className: 'secondary corr-no' }, t('cancel'));
+    var corrPanel = el('div', { className: 'confirm confirm-correct', role: 'group', hidden: true },
+      el('p', null, t('corrTitle')), rows,
+      el('label', { for: noteId }, t('corrNote')), el('textarea', { id: noteId, rows: '2', 'data-note': '1' }),
+      el('div', { className: 'buttons' }, corrYes, corrNo));
+    form.appendChild(row);
+    form.appendChild(ackPanel);
+    form.appendChild(corrPanel);
+    form.appendChild(el('div', { className: 'form-error', 'data-error-for': '_', role: 'alert', hidden: true }));
+    var show = function (which) {
+      deskOpen[a.id] = which;
+      row.hidden = !!which;
+      ackPanel.hidden = which !== 'ack';
+      corrPanel.hidden = which !== 'corr';
+      if (which === 'ack') ackYes.focus();
+      if (which === 'corr') rows.querySelector('input').focus();
+      if (!which) YJ.clearProblems(form);
+    };
+    var done = function (text) {
+      delete deskOpen[a.id];
+      YJ.status(YJ.$('#queue-status'), text, 'ok');
+      queueJSON = '';
+      loadQueue(true);
+    };
+    ackBtn.addEventListener('click', function () { show('ack'); });
+    corrBtn.addEventListener('click', function () { show('corr'); });
+    ackNo.addEventListener('click', function () { show(''); ackBtn.focus(); });
+    corrNo.addEventListener('click', function () { show(''); corrBtn.focus(); });
+    ackYes.addEventListener('click', function () {
+      ackYes.disabled = true;
+      YJ.api('POST', '/applications/' + encodeURIComponent(a.id) + '/acknowledgement', {}).then(function () {
+        done(t('ackDone', l.name || a.caseNo));
+      }, function (err) { ackYes.disabled = false; YJ.showProblems(form, err); });
+    });
+    corrYes.addEventListener('click', function () {
+      var items = [], problems = [];
+      rows.querySelectorAll('input[type=checkbox]').forEach(function (cb) {
+        if (!cb.checked) return;
+        var f = cb.getAttribute('data-field');
+        var reason = rows.querySelector('[data-reason-for="' + f + '"]').value.trim();
+        if (!reason) problems.push({ field: 'corr:' + f, message: t('corrReasonNeeded') });
+        items.push({ field: f, reason: reason });
+      });
+      if (!items.length) problems.push({ field: '_', message: t('corrNone') });
+      if (problems.length) {
+        YJ.showProblems(form, { quiet: true, problems: problems });
+        var first = form.querySelector('.corr-row [data-error-for]:not([hidden])');
+        if (first) first.parentNode.querySelector('input[type=text]').focus();
+        return;
+      }
+      corrYes.disabled = true;
+      var note = corrPanel.querySelector('[data-note]').value.trim();
+      YJ.api('POST', '/applications/' + encodeURIComponent(a.id) + '/correction', { items: items, note: note }).then(function () {
+        done(t('corrDone', l.name || a.caseNo));
+      }, function (err) {
+        corrYes.disabled = false;
+        // items[i] is the i-th item sent: shown at its row.
+        (err.problems || []).forEach(function (p) {
+          var m = /^items\[(\d+)\]/.exec(p.field || '');
+          if (m && items[+m[1]]) p.field = 'corr:' + items[+m[1]].field;
+        });
+        YJ.showProblems(form, err);
+      });
+    });
+    form.addEventListener('submit', function (ev) { ev.preventDefault(); });
+    if (deskOpen[a.id]) {
+      row.hidden = true;
+      ackPanel.hidden = deskOpen[a.id] !== 'ack';
+      corrPanel.hidden = deskOpen[a.id] !== 'corr';
+    }
+    box.appendChild(form);
+    if ((a.history || []).length) box.appendChild(historyNode(a));
+    return box;
+  }
+
+  // failureNode says why an approved application's dossier was given up
+  // (application.Failure) and what the clerk can do about it.
+  function failureNode(f) {
+    return el('div', { className: 'failure', role: 'alert' },
+      el('div', null, el('span', { className: 'badge badge-no' }, t('failureTitle')), ' ', el('span', { className: 'muted' }, YJ.fmtTime(f.at))),
+      el('div', { className: 'failure-reason' }, YJ.apiText(f.reason || '')),
+      el('div', { className: 'failure-next' }, el('strong', null, t('failureNext')), t(f.code === 'too_large' || f.code === 'over_budget' ? 'failNext_' + f.code : 'failNext_other')));
+  }
+
+  // historyNode is an application's history, every state and step with
+  // when (Beijing time), by whom and why, collapsed.
+  function historyNode(a) {
+    var hist = el('ol', { className: 'history' });
+    (a.history || []).forEach(function (h) {
+      hist.appendChild(el('li', null,
+        el('span', { className: 'muted when' }, YJ.fmtTime(h.at)), ' ',
+        el('strong', null, t(h.step ? 'step_' + h.step : 'st_' + h.to)),
+        ' · ' + t('historyBy') + ' ' + who(a, h.by || ''),
+        h.reason ? '：' + h.reason : ''));
+    });
+    return el('details', { className: 'history-box' }, el('summary', null, t('historyTitle') + '（' + (a.history || []).length + '）'), hist);
   }
 
   // identityNode is the registered lawyer's identity on the card: its badge
@@ -403,7 +587,7 @@
       if (j === queueJSON) return;
       // Do not re-render under the clerk's cursor; the next refresh will.
       var active = document.activeElement;
-      if (active && active.closest && active.closest('#queue') && active.tagName === 'TEXTAREA' && queueJSON && keepNotice) return;
+      if (active && active.closest && active.closest('#queue') && (active.tagName === 'TEXTAREA' || active.tagName === 'INPUT') && queueJSON && keepNotice) return;
       queueJSON = j;
       queueApps = apps;
       renderQueue(apps);
@@ -422,8 +606,12 @@
     var l = a.lawyer || {};
     if (by === 'system') return t('systemActor');
     if (by === l.license) return l.name || by;
-    var r = a.reply || {};
-    if (by === 'clerk:' + r.by && r.byName) return r.byName;
+    // A clerk's name is kept where they acted: the reply, 受理, 补正.
+    var steps = [a.reply, a.acknowledged].concat((a.corrections || []).map(function (c) { return c.asked; }));
+    for (var i = 0; i < steps.length; i++) {
+      var st = steps[i];
+      if (st && st.byName && (by === st.by || by === 'clerk:' + st.by)) return st.byName;
+    }
     return by.replace(/^clerk:/, '');
   }
 
@@ -448,15 +636,8 @@
         el('span', { className: 'k' }, t('decidedAt')), YJ.fmtTime(r.at),
         el('span', { className: 'k' }, ' · ' + t('decidedBy')), r.byName || r.by || ''));
       if (r.reason) li.appendChild(el('div', { className: 'kv' }, el('span', { className: 'k' }, t('replyReason')), el('span', { className: 'reply-reason' }, r.reason)));
-      var hist = el('ol', { className: 'history' });
-      (a.history || []).forEach(function (h) {
-        hist.appendChild(el('li', null,
-          el('span', { className: 'muted when' }, YJ.fmtTime(h.at)), ' ',
-          el('strong', null, t('st_' + h.to)),
-          ' · ' + t('historyBy') + ' ' + who(a, h.by || ''),
-          h.reason ? '：' + h.reason : ''));
-      });
-      li.appendChild(el('details', { className: 'history-box' }, el('summary', null, t('historyTitle') + '（' + (a.history || []).length + '）'), hist));
+      if (a.failure) li.appendChild(failureNode(a.failure));
+      li.appendChild(historyNode(a));
       list.appendChild(li);
     });
   }

@@ -32,6 +32,8 @@
     st_ready: ['可下载', 'Ready to download'],
     st_refused: ['不予许可', 'Refused'],
     st_expired: ['已过期', 'Expired'],
+    st_needs_correction: ['待律师补正', 'Awaiting corrections'],
+    step_acknowledged: ['已受理', 'Acknowledged'],
     ms_awaiting_upload: ['等待上传', 'Awaiting upload'],
     ms_processing: ['检查中', 'Checking'],
     ms_accepted: ['已接收', 'Accepted'],

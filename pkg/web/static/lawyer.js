@@ -41,6 +41,19 @@
     fileOk: ['已上传，检查通过：{0}（{1}）', 'Uploaded and checked: {0} ({1})'],
     fileBad: ['未通过检查：{0}', 'Refused: {0}'],
     filePages: ['{0} 页', '{0} page(s)'],
+    ackAt: ['已受理：{0}（北京时间）', 'Acknowledged: {0} (Beijing time)'],
+    corrTitle: ['需要补正：案管 {0} 于 {1}（北京时间）要求补正以下项目', 'To fix: asked by {0} on {1} (Beijing time)'],
+    corrClock: ['补正期间答复期限暂停，补正提交后重新计算三日。', 'The reply clock stops while you correct; three days run again once you resubmit.'],
+    corrFileFor: ['上传新的{0}', 'Upload a new {0}'],
+    corrSubmit: ['提交补正', 'Send corrections'],
+    corrSent: ['补正已提交，申请回到待审查，答复期限重新计算。', 'Corrections sent; the application is pending review again with a new deadline.'],
+    corrField_client: ['委托人', 'Client'],
+    'corrField_lawyer.firm': ['律师事务所', 'Law firm'],
+    'corrField_lawyer.phone': ['联系电话', 'Phone'],
+    'corrField_attachments.practice_certificate': ['律师执业证', 'Practice certificate'],
+    'corrField_attachments.firm_letter': ['律师事务所证明', 'Firm letter'],
+    'corrField_attachments.power_of_attorney': ['授权委托书或法律援助公函', 'Power of attorney or legal-aid letter'],
+    historyTitle: ['办理经过', 'History'],
     fileNotArrived: ['文件未能送达，请重新选择文件', 'The file did not arrive; choose it again'],
     applied: ['申请已提交，答复期限 {0}。请留意本页状态，结果也会通过短信告知。', 'Application submitted; reply due by {0}. Watch this page; you will also get an SMS.'],
     appliedAgain: ['您已就该案提交过申请，以下为该申请的当前状态。', 'You already applied for this case; its current state is shown below.'],
@@ -167,7 +180,7 @@
               bar.hidden = true;
               if (got.verdict === 'refused') {
                 setState(name, '✗ ' + t('fileBad', file.name), 'bad');
-                errBox.appendChild(el('div', null, got.reason || ''));
+                errBox.appendChild(el('div', null, YJ.apiText(got.reason || '')));
                 errBox.hidden = false;
                 input.setAttribute('aria-invalid', 'true');
               } else {
@@ -273,7 +286,7 @@
       }
       if (a.status === 'submitted' || a.status === 'pending_review') {
         li.appendChild(el('div', { className: 'kv' }, YJ.deadlineNode(a)));
-      } else if (a.deadline) {
+      } else if (a.deadline && a.status !== 'needs_correction') {
         li.appendChild(el('div', { className: 'kv muted' }, t('deadline') + ' ' + YJ.fmtDate(a.deadline)));
       }
       var r = a.reply;
@@ -290,6 +303,8 @@
         }
         li.appendChild(box);
       }
+      if (a.acknowledged) li.appendChild(el('div', { className: 'kv acknowledged' }, t('ackAt', YJ.fmtTime(a.acknowledged.at))));
+      if (a.status === 'needs_correction') li.appendChild(correctionNode(a));
       if (a.status === 'approved') {
         li.appendChild(el('div', { className: 'kv muted' }, t('preparing')));
       }
@@ -312,8 +327,133 @@
           li.appendChild(el('div', { className: 'kv muted' }, t('linkGone')));
         }
       }
+      if ((a.history || []).length) li.appendChild(historyNode(a));
       list.appendChild(li);
     });
+  }
+
+  // historyNode is the application's history: every state and step, when.
+  function historyNode(a) {
+    var hist = el('ol', { className: 'history' });
+    (a.history || []).forEach(function (h) {
+      hist.appendChild(el('li', null, el('span', { className: 'muted when' }, YJ.fmtTime(h.at)), ' ',
+        el('strong', null, t(h.step ? 'step_' + h.step : 'st_' + h.to)), h.reason ? '：' + h.reason : ''));
+    });
+    return el('details', { className: 'history-box' }, el('summary', null, t('historyTitle') + '（' + a.history.length + '）'), hist);
+  }
+
+  // correctionNode is the open round of 补正 on the lawyer's card: each
+  // item the clerk named with its reason and, in place, what answers it — a
+  // new document (its verdict shown at once, as on the form) or the field's
+  // new value; nothing else can be changed. Uploaded documents and typed
+  // values survive the list's refreshes (corr).
+  var corr = {}; // application id → { files: {field: attachment}, values: {field: text} }
+  function correctionNode(a) {
+    var round = (a.corrections || [])[(a.corrections || []).length - 1] || {};
+    var st = corr[a.id] = corr[a.id] || { files: {}, values: {} };
+    var form = el('form', { className: 'correction-ask', novalidate: true, 'data-app': a.id });
+    form.appendChild(el('p', null, el('strong', null, t('corrTitle', (round.asked && round.asked.byName) || '', YJ.fmtTime(round.asked && round.asked.at)))));
+    (round.items || []).forEach(function (it) {
+      var f = it.field, id = 'fix-' + a.id + '-' + f.replace(/\./g, '-');
+      var label = t('corrField_' + f);
+      var row = el('div', { className: 'fix', 'data-field': f });
+      row.appendChild(el('div', null, el('strong', null, label), '：' + it.reason));
+      var err = el('div', { id: id + '-error', className: 'error', 'data-error-for': f, hidden: true });
+      if (f.indexOf('attachments.') === 0) {
+        var kind = f.slice('attachments.'.length);
+        var input = el('input', { type: 'file', id: id, accept: '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png', 'aria-describedby': id + '-error' });
+        var state = el('div', { className: 'file-state', 'aria-live': 'polite' });
+        var got = st.files[f];
+        // show puts a document's verdict at its item: refused in red with
+        // the reason in the item's error box (where submit puts it too).
+        var show = function (x) {
+          var facts = [{ 'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG' }[x.contentType] || x.contentType];
+          if (x.pages) facts.push(t('filePages', x.pages));
+          YJ.clear(err);
+          err.hidden = true;
+          input.removeAttribute('aria-invalid');
+          if (x.verdict === 'refused') {
+            state.textContent = '✗ ' + t('fileBad', x.filename);
+            err.appendChild(el('div', null, YJ.apiText(x.reason || '')));
+            err.hidden = false;
+            input.setAttribute('aria-invalid', 'true');
+          } else {
+            state.textContent = '✓ ' + t('fileOk', x.filename, facts.join(' · '));
+          }
+          state.className = 'file-state ' + (x.verdict === 'refused' ? 'bad' : 'ok');
+        };
+        if (st.files[f]) show(st.files[f]);
+        input.addEventListener('change', function () {
+          var file = input.files && input.files[0];
+          delete st.files[f];
+          if (!file) return;
+          state.className = 'file-state';
+          state.textContent = t('uploading', 0);
+          YJ.api('POST', '/attachments', { kind: kind, filename: file.name, size: file.size }).then(function (at) {
+            return YJ.upload(at.uploadUrl, file, function (p) { state.textContent = t('uploading', p); }).then(function () {
+              var tries = 0;
+              var poll = function () {
+                return YJ.api('GET', '/attachments/' + encodeURIComponent(at.id)).then(function (x) {
+                  if (x.uploaded && x.verdict) return x;
+                  if (++tries > 120) throw new Error(t('fileNotArrived'));
+                  return YJ.sleep(250).then(poll);
+                });
+              };
+              return poll();
+            });
+          }).then(function (x) {
+            st.files[f] = x;
+            show(x);
+          }, function (e) {
+            state.className = 'file-state bad';
+            state.textContent = '✗ ' + t('uploadFailed', e.message || String(e));
+          });
+        });
+        row.appendChild(el('label', { for: id }, t('corrFileFor', label)));
+        row.appendChild(input);
+        row.appendChild(state);
+      } else {
+        var cur = f === 'client' ? a.client : (a.lawyer || {})[f.slice('lawyer.'.length)];
+        var text = el('input', { type: 'text', id: id, name: f, value: f in st.values ? st.values[f] : (cur || ''), 'aria-describedby': id + '-error' });
+        text.addEventListener('input', function () { st.values[f] = text.value; });
+        row.appendChild(el('label', { for: id }, label));
+        row.appendChild(text);
+      }
+      row.appendChild(err);
+      form.appendChild(row);
+    });
+    if (round.note) form.appendChild(el('p', { className: 'muted' }, round.note));
+    form.appendChild(el('p', { className: 'muted' }, t('corrClock')));
+    form.appendChild(el('div', { className: 'form-error', 'data-error-for': '_', role: 'alert', hidden: true }));
+    var send = el('button', { type: 'submit', className: 'fix-submit' }, t('corrSubmit'));
+    form.appendChild(el('div', { className: 'buttons' }, send));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var body = { attachments: {}, lawyer: {} };
+      (round.items || []).forEach(function (it) {
+        var f = it.field;
+        if (f.indexOf('attachments.') === 0) {
+          if (st.files[f]) body.attachments[f.slice('attachments.'.length)] = st.files[f].id;
+        } else {
+          var v = form.querySelector('[name="' + f + '"]').value.trim();
+          if (f === 'client') body.client = v;
+          else body.lawyer[f.slice('lawyer.'.length)] = v;
+        }
+      });
+      send.disabled = true;
+      YJ.clearProblems(form);
+      YJ.api('POST', '/applications/' + encodeURIComponent(a.id) + '/resubmission', body).then(function () {
+        delete corr[a.id];
+        return load().then(function () { YJ.status(YJ.$('#apps-status'), t('corrSent'), 'ok'); });
+      }, function (err) {
+        send.disabled = false;
+        YJ.showProblems(form, err);
+        var first = form.querySelector('[data-error-for]:not([hidden])');
+        var input = first && first.parentNode.querySelector('input');
+        if (input) input.focus();
+      });
+    });
+    return form;
   }
 
   function renewLink(id, btn, st) {
