@@ -469,6 +469,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("renew link", func(t *testing.T) { testRenewLink(t, e) })
 	t.Run("clerk desk", func(t *testing.T) { testClerkDesk(t, e) })
 	t.Run("desk documents", func(t *testing.T) { testDeskDocuments(t, e) })
+	t.Run("desk correction", func(t *testing.T) { testDeskCorrection(t, e) })
 	t.Run("lawyer identity", func(t *testing.T) { testLawyerIdentity(t, e) })
 	t.Run("auditor filter", func(t *testing.T) { testAuditorFilter(t, e) })
 	t.Run("beijing times", func(t *testing.T) { testBeijingTimes(t, e) })
