@@ -1,0 +1,80 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// testFindCase (issue 16, lawyer): a lawyer without the case number opens
+// 按检察院和当事人姓名查找 on the application form, chooses the
+// procuratorate, types the client's name (with a full-width space), and
+// picks the case found: its number lands in 案号 and the name in 委托人. A
+// name that finds nothing says what to check. At 1280 and 375 px.
+func testFindCase(t *testing.T, e *browserEnv) {
+	s, base := e.s, e.base
+	const (
+		unit   = "丰台区检察院"
+		caseNo = "京丰检刑诉〔2026〕41号"
+		lic    = "11101201910041041"
+	)
+	clerkTok := token(t, s, auth.Identity{Subject: "clerk-ft", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
+	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "邓律师", Role: auth.Lawyer})
+	call := apiCaller(t, base)
+	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "司马某某非法吸收公众存款案", "stage": "prosecution_review",
+		"onlineReview": true, "handler": map[string]string{"name": "冯检察官", "phone": "010-63330000"}, "defendants": []string{"司马某某", "周某"}}, http.StatusCreated, nil)
+
+	for _, w := range []int64{1280, 375} {
+		lawyer := newTab(t, e.browser, fmt.Sprint("findcase-", w), base, e.artifacts)
+		lawyer.viewport(w, 900)
+		lawyer.signIn(lawyerTok, "/lawyer")
+		lawyer.do("open the search", chromedp.Click(chromedp.CSS("#find-open")))
+		lawyer.wait("the procuratorates", `Array.from(document.querySelectorAll('#find-unit option')).some(function(o){return o.value===`+jsString(unit)+`})`, 10*time.Second)
+		if got := eval[string](lawyer, `document.querySelector('#find-open').getAttribute('aria-expanded')`); got != "true" {
+			t.Errorf("the opened search is aria-expanded=%q", got)
+		}
+
+		// A name that is not the whole name finds nothing, and says why.
+		lawyer.do("search by part of the name",
+			chromedp.SetValue(chromedp.CSS("#find-unit"), unit),
+			chromedp.SendKeys(chromedp.CSS("#find-defendant"), "司马"),
+			chromedp.Click(chromedp.CSS("#find-go")))
+		lawyer.wait("nothing found", `!document.querySelector('#find-status').hidden && /未找到/.test(document.querySelector('#find-status').textContent)`, 10*time.Second)
+		if n := eval[int](lawyer, `document.querySelectorAll('#find-results li').length`); n != 0 {
+			t.Errorf("part of a name lists %d cases", n)
+		}
+
+		eval[bool](lawyer, `(document.querySelector('#find-defendant').value = '') === ''`)
+		lawyer.do("search by the whole name", chromedp.SendKeys(chromedp.CSS("#find-defendant"), "司马　某某\r"))
+		lawyer.wait("the case found", `document.querySelectorAll('#find-results li').length === 1`, 10*time.Second)
+		if got := lawyer.text("#find-results li"); !strings.Contains(got, caseNo) || !strings.Contains(got, "司马某某非法吸收公众存款案") || !strings.Contains(got, "审查起诉") {
+			t.Errorf("the case found reads %q; want its number, name and stage", got)
+		}
+		if n := eval[int](lawyer, `Array.from(document.querySelectorAll('#apply [data-error-for]:not([hidden])')).filter(function(n){return !n.closest('#find-case')}).length`); n != 0 {
+			t.Errorf("Enter in the name field submitted the application (%d errors shown on its form)", n)
+		}
+		lawyer.shot(fmt.Sprint("found-", w))
+		if w <= 400 {
+			lawyer.noHorizontalScroll("the lawyer's page with a case found")
+		}
+		lawyer.do("use it", chromedp.Click(chromedp.CSS("#find-results li button")))
+		lawyer.wait("the number filled in", `document.querySelector('#caseNo').value !== ''`, 5*time.Second)
+		if got := eval[string](lawyer, `document.querySelector('#caseNo').value`); got != caseNo {
+			t.Errorf("案号 filled with %q, want %q", got, caseNo)
+		}
+		if got := eval[string](lawyer, `document.querySelector('#client').value`); got != "司马某某" {
+			t.Errorf("委托人 filled with %q, want 司马某某", got)
+		}
+		if !eval[bool](lawyer, `document.querySelector('#find-case').hidden && document.activeElement === document.querySelector('#caseNo')`) {
+			t.Error("after choosing, the search stays open or the focus is not on 案号")
+		}
+		lawyer.shot(fmt.Sprint("used-", w))
+		lawyer.checkClean()
+	}
+}
