@@ -213,8 +213,8 @@
         if (m.replaces && byID[m.replaces]) note.push(t('replacesNote', byID[m.replaces].title));
         if (pending) note.push(t('beingReplaced'));
         if (m.status === 'awaiting_upload' && m.lapsesAt) note.push(t('lapsesNote', YJ.fmtTime(m.lapsesAt)));
-        var row = el('tr', { 'data-id': m.id, 'data-status': m.status },
-          el('td', { className: 'nowrap' }, m.seq),
+        var row = el('tr', { 'data-id': m.id, 'data-status': m.status, 'data-seq': m.seq },
+          el('td', { className: 'nowrap' }, i + 1),
           el('td', { className: 'm-title' }, m.title),
           el('td', { className: 'mono' }, m.filename),
           el('td', { className: 'nowrap' }, el('span', { className: 'status status-' + m.status }, t('ms_' + m.status))),
@@ -234,6 +234,11 @@
       if (f) f.focus();
       editing.focus = false;
     }
+  }
+
+  // posOf is m's number in its volume as the 卷内目录 shows it.
+  function posOf(m) {
+    return materials.filter(function (x) { return x.volume === m.volume && (x.seq < m.seq || (x.seq === m.seq && x.id <= m.id)); }).length;
   }
 
   // pendingReplacement is the replacement of material id not yet accepted.
@@ -327,7 +332,7 @@
       });
       box.appendChild(el('div', { className: 'buttons' }, mv, cancel));
     } else if (kind === 'delete') {
-      box.appendChild(el('p', null, t('mDeleteAsk', m.volume, m.seq, m.title)));
+      box.appendChild(el('p', null, t('mDeleteAsk', m.volume, posOf(m), m.title)));
       if (m.status === 'accepted') box.appendChild(el('p', { className: 'muted' }, t('mDeleteKept')));
       var yes = el('button', { type: 'button', className: 'danger m-confirm', 'data-focus': '1' }, t('mDeleteYes'));
       go(yes, function () { return remove(m); });
@@ -517,6 +522,22 @@
     return seqs;
   }
 
+  // shownNo is the number a staged file will have in the 卷内目录, which
+  // numbers each volume's materials 1, 2, … in order (as the dossier does),
+  // whatever their stored seq.
+  function shownNo(it, seqs) {
+    var vol = movable(it) ? volumeNo() : it.volume;
+    var inVol = materials.filter(function (x) { return x.volume === vol; })
+      .sort(function (x, y) { return x.seq - y.seq || (x.id < y.id ? -1 : 1); });
+    if (!movable(it)) {
+      var i = inVol.findIndex(function (x) { return x.id === it.id; });
+      return i >= 0 ? i + 1 : it.seq;
+    }
+    var before = 0;
+    items.forEach(function (x) { if (movable(x) && seqs[x.key] < seqs[it.key]) before++; });
+    return inVol.length + before + 1;
+  }
+
   var dragKey = null;
 
   function renderFiles() {
@@ -531,7 +552,7 @@
     items.forEach(function (it, idx) {
       var can = movable(it) && !busy;
       var li = el('li', { 'data-key': it.key, 'data-phase': it.phase, draggable: can ? 'true' : null });
-      var seq = movable(it) ? seqs[it.key] : it.seq;
+      var seq = shownNo(it, seqs);
       li.appendChild(el('span', { className: 'lead' },
         el('span', { className: 'handle', 'aria-hidden': 'true' }, can ? '⠿' : '·'),
         el('span', { className: 'seq' }, seq ? String(seq) : '')));
