@@ -228,7 +228,14 @@ func (tp *template) functions(t *testing.T) map[string]*function {
 		}
 		code := render(props["CodeUri"])
 		f.name = strings.TrimSuffix(strings.TrimPrefix(code, "dist/"), "/")
-		if code != "dist/"+f.name+"/" {
+		if props["PackageType"] == "Image" {
+			// A container image (infra/Dockerfile) names its function by its
+			// tag; dockerfile_test.go checks what the image holds.
+			f.name = render(get(r, "Metadata", "DockerTag"))
+			if props["CodeUri"] != nil || props["Runtime"] != nil || props["Handler"] != nil {
+				t.Errorf("%s: an image function with CodeUri, Runtime or Handler", logical)
+			}
+		} else if code != "dist/"+f.name+"/" {
 			t.Errorf("%s: CodeUri %q, want dist/<function>/ (what make build-lambda writes)", logical, code)
 		}
 		pols, _ := props["Policies"].(arr)
@@ -349,13 +356,17 @@ func TestFunctions(t *testing.T) {
 		t.Fatalf("functions differ: functions/ has %v, template.yaml %v, cloud.Functions %v", dirs, inTemplate, inCode)
 	}
 	for name, f := range fns {
-		if got := render(f.props["Runtime"]); got != "provided.al2023" {
+		if f.props["PackageType"] == "Image" {
+			if !isRef(f.props["ImageUri"], "IngestImageUri") || name != "ingest" {
+				t.Errorf("%s: an image function other than ingest's, or ImageUri %v not the IngestImageUri parameter", name, f.props["ImageUri"])
+			}
+		} else if got := render(f.props["Runtime"]); got != "provided.al2023" {
 			t.Errorf("%s: Runtime %s", name, got)
 		}
 		if got := strs(f.props["Architectures"]); !slices.Equal(got, []string{"arm64"}) {
 			t.Errorf("%s: Architectures %v", name, got)
 		}
-		if got := render(f.props["Handler"]); got != "bootstrap" {
+		if got := render(f.props["Handler"]); got != "bootstrap" && f.props["PackageType"] != "Image" {
 			t.Errorf("%s: Handler %s", name, got)
 		}
 		spec := cloud.Functions[name]

@@ -149,7 +149,8 @@ var Functions = map[string]Spec{
 		Optional: []string{"YUEJUAN_LINK_ISSUER", "YUEJUAN_PRESIGN_TTL"},
 	},
 	"ingest": {
-		Need: []string{"YUEJUAN_UPLOADS_BUCKET"},
+		Need:     []string{"YUEJUAN_UPLOADS_BUCKET"},
+		Optional: []string{"YUEJUAN_OCR"},
 	},
 	"assemble": {
 		Need:     []string{"YUEJUAN_UPLOADS_BUCKET", "YUEJUAN_DOSSIERS_BUCKET", "YUEJUAN_TOPIC_ARN"},
