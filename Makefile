@@ -38,6 +38,7 @@ lint: vet
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 	@$(MAKE) --no-print-directory bench-server
+	@$(MAKE) --no-print-directory bench-ocr-server
 	@$(MAKE) --no-print-directory load
 
 ## bench-server: big cases through the local server (issue 19): upload of
@@ -50,7 +51,17 @@ YUEJUAN_BENCH_SERVER_SCANS ?= 1000
 YUEJUAN_BENCH_SERVER_PAGES ?= 20000
 .PHONY: bench-server
 bench-server:
-	$(GO) run ./cmd/loadgen -big-scans $(YUEJUAN_BENCH_SERVER_SCANS) -big-pages '$(YUEJUAN_BENCH_SERVER_PAGES)'
+	YUEJUAN_OCR=off $(GO) run ./cmd/loadgen -big-scans $(YUEJUAN_BENCH_SERVER_SCANS) -big-pages '$(YUEJUAN_BENCH_SERVER_PAGES)'
+
+## bench-ocr-server: upload → all accepted of YUEJUAN_BENCH_OCR_SCANS one-page
+## scans with text recognition on (issue 18; docs/ocr.md). Recognition costs
+## seconds of CPU per page (BenchmarkDocumentPage in pkg/ocr, run by the go test
+## line of bench), so 1,000 scans take the better part of an hour on 2 cores:
+## YUEJUAN_BENCH_OCR_SCANS=1000 for that run.
+YUEJUAN_BENCH_OCR_SCANS ?= 100
+.PHONY: bench-ocr-server
+bench-ocr-server:
+	YUEJUAN_OCR=on $(GO) run ./cmd/loadgen -big-scans $(YUEJUAN_BENCH_OCR_SCANS) -big-pages ''
 
 clean:
 	rm -rf $(BIN)
@@ -95,4 +106,4 @@ fuzz:
 ## 1,000-page dossier is assembled; prints requests/s and p50/p90/p99 per route
 LOAD_DURATION ?= 20s
 load:
-	$(GO) run ./cmd/loadgen -duration $(LOAD_DURATION)
+	YUEJUAN_OCR=off $(GO) run ./cmd/loadgen -duration $(LOAD_DURATION)

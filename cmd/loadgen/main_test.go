@@ -17,6 +17,7 @@ func TestLoadSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server and drives it for seconds")
 	}
+	t.Setenv("YUEJUAN_OCR", "off") // the load without text recognition, as make load runs it
 	var out bytes.Buffer
 	rep, err := run(context.Background(), options{duration: 3 * time.Second, lawyers: 3, clerks: 2, statusRate: 100, pages: 20, perFile: 10}, &out)
 	if err != nil {
