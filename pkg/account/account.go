@@ -44,6 +44,12 @@ type Account struct {
 	Disabled    bool      `json:"disabled,omitempty"`
 	Failures    int       `json:"failures,omitempty"` // consecutive, since the last success or lockout
 	LockedUntil time.Time `json:"lockedUntil,omitzero"`
+	// TOTP is a staff member's second factor once enrolled (totp.go):
+	// the secret, the one being enrolled, and the last time step used (a
+	// code works once).
+	TOTP        string    `json:"totp,omitempty"`
+	TOTPPending string    `json:"totpPending,omitempty"`
+	TOTPStep    int64     `json:"totpStep,omitempty"`
 	Created     time.Time `json:"created"`
 	Changed     time.Time `json:"changed"`
 
@@ -457,6 +463,11 @@ func (d *Directory) SignIn(ctx context.Context, username, password string, from 
 	}
 	if a.Disabled {
 		return nil, d.refuse(ctx, from, username, "disabled", ErrDisabled)
+	}
+	if a.HasTOTP() {
+		// Half a sign-in: the failures count on, and the sign-in is
+		// recorded, by CheckTOTP.
+		return a, nil
 	}
 	if a.Failures > 0 || !a.LockedUntil.IsZero() {
 		if a, err = d.update(ctx, username, func(a *Account) error {

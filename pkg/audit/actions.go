@@ -208,6 +208,9 @@ const (
 	// lawyer's identity (detail decision: verified or rejected, and a
 	// rejection's reason); it is decided once.
 	AccountIdentity Action = "account.identity"
+	// AccountTOTP is written when a staff member's second factor changes
+	// (detail change: enrolled, or reset by an administrator).
+	AccountTOTP Action = "account.totp"
 )
 
 // The audit log itself.
@@ -287,6 +290,7 @@ var labels = map[Action]string{
 	AccountPassword: "修改密码",
 	AccountRegister: "律师注册",
 	AccountIdentity: "核验律师身份",
+	AccountTOTP:     "两步验证设置",
 
 	AuditQuery:  "查询审计日志",
 	AuditVerify: "校验审计日志",

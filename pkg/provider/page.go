@@ -22,6 +22,13 @@ type page struct {
 	Acct              account.Account
 	Problems          []string
 	CanRegister       bool
+	// TOTP asks for the code of an enrolled second factor after the
+	// password; Enrol shows a new secret (QR code and text, once) and asks
+	// for its first code; Enrolled says it is on; SignedOut that enrolling
+	// needs a sign-in first.
+	TOTP, Enrol, Enrolled, SignedOut bool
+	QR                               template.HTML // an inline SVG, made by totpQR from numbers only
+	Secret                           string
 }
 
 // The login page: Chinese first, English beside it, as the pages' messages
@@ -31,7 +38,7 @@ var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{if .Change}}设置新密码{{else}}登录{{end}} · 阅卷</title>
+<title>{{if .Change}}设置新密码{{else if or .Enrol .Enrolled .SignedOut}}两步验证{{else}}登录{{end}} · 阅卷</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/app.css">
 </head>
@@ -76,6 +83,38 @@ var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
       {{if .Error}}<div class="form-error" id="form-error" role="alert">{{.Error}}</div>{{end}}
       <div class="buttons"><button type="submit" id="confirm-submit">完成注册并登录 (Register and sign in)</button></div>
     </form>
+{{- else if .SignedOut}}
+    <h2 id="title">两步验证 <span lang="en">(Two-step verification)</span></h2>
+    <p>请先登录，再设置两步验证。<span lang="en">Sign in first, then set up two-step verification.</span></p>
+    <p><a href="/auth/login">登录 (Sign in)</a></p>
+{{- else if .Enrolled}}
+    <h2 id="title">两步验证已启用 <span lang="en">(Two-step verification is on)</span></h2>
+    <p>今后登录时，输入密码后还需输入验证器应用中的 6 位验证码。手机丢失时请联系管理员重置。<span lang="en">From now on, signing in asks for the 6-digit code of your authenticator app after the password. If you lose the phone, ask the administrator to reset it.</span></p>
+    <p><a id="totp-back" href="/">返回 (Back)</a></p>
+{{- else if .Enrol}}
+    <h2 id="title">设置两步验证 <span lang="en">(Set up two-step verification)</span></h2>
+    <p class="muted">用验证器应用（如手机上的身份验证器）扫描二维码，或手动输入密钥；然后输入应用显示的 6 位验证码。二维码和密钥只显示这一次。<span lang="en">Scan the QR code with an authenticator app, or type the key; then enter the 6-digit code it shows. The QR code and key are shown this once.</span></p>
+    <div class="totp-qr">{{.QR}}</div>
+    <p>密钥 (Key)：<code id="totp-secret" class="totp-secret">{{.Secret}}</code></p>
+    <form method="post" action="{{.Path}}/totp" novalidate>
+      <input type="hidden" name="username" value="{{.Username}}" autocomplete="username">
+      <div class="field"><label for="code">验证码 (Code)</label>
+        <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required autofocus{{if .Error}} aria-invalid="true" aria-describedby="form-error"{{end}}></div>
+      {{if .Error}}<div class="form-error" id="form-error" role="alert">{{.Error}}</div>{{end}}
+      <div class="buttons"><button type="submit" id="totp-enrol-submit">启用 (Turn on)</button></div>
+    </form>
+{{- else if .TOTP}}
+    <h2 id="title">两步验证 <span lang="en">(Two-step verification)</span></h2>
+    <p class="muted">请输入验证器应用中的 6 位验证码。<span lang="en">Enter the 6-digit code of your authenticator app.</span></p>
+    <form method="post" action="{{.Path}}/login/totp" novalidate>
+      <input type="hidden" name="id" value="{{.ID}}">
+      <input type="hidden" name="username" value="{{.Username}}" autocomplete="username">
+      <div class="field"><label for="code">验证码 (Code)</label>
+        <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required autofocus{{if .Error}} aria-invalid="true" aria-describedby="form-error"{{end}}></div>
+      {{if .Error}}<div class="form-error" id="form-error" role="alert">{{.Error}}</div>{{end}}
+      <div class="buttons"><button type="submit" id="totp-submit">登录 (Sign in)</button></div>
+    </form>
+    <p class="muted">手机丢失？请联系本单位管理员重置两步验证。<span lang="en">Lost the phone? Ask your unit's administrator to reset it.</span></p>
 {{- else if .Change}}
     <h2 id="title">设置新密码 <span lang="en">(Choose your password)</span></h2>
     <p class="muted">您使用的是管理员发放的一次性密码，请设置自己的密码（至少 10 个字符）。<span lang="en">You signed in with a one-time password from the administrator: choose your own (at least 10 characters).</span></p>

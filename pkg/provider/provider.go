@@ -148,6 +148,9 @@ func (p *Provider) Handler() http.Handler {
 	mux.HandleFunc("GET "+p.path+"/login", p.loginPage)
 	mux.HandleFunc("POST "+p.path+"/login", p.loginSubmit)
 	mux.HandleFunc("POST "+p.path+"/login/password", p.passwordSubmit)
+	mux.HandleFunc("POST "+p.path+"/login/totp", p.totpSubmit)
+	mux.HandleFunc("GET "+p.path+"/totp", p.enrolPage)
+	mux.HandleFunc("POST "+p.path+"/totp", p.enrolSubmit)
 	if p.notices != nil {
 		mux.HandleFunc("GET "+p.path+"/register", p.registerPage)
 		mux.HandleFunc("POST "+p.path+"/register", p.registerSubmit)
@@ -307,6 +310,9 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusOK, page{ID: id, Username: a.Username, Change: true})
 		return
 	}
+	if p.secondFactor(w, r, id, a) {
+		return
+	}
 	p.startSession(w, r, a.Username)
 	p.complete(w, r, id, a.Username, time.Now())
 }
@@ -330,6 +336,9 @@ func (p *Provider) passwordSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := p.dir.SetPassword(r.Context(), user, pw, by); err != nil {
 		pg.Error = passwordProblem(err)
 		p.render(w, http.StatusBadRequest, pg)
+		return
+	}
+	if acct, err := p.dir.Get(r.Context(), user); err == nil && p.secondFactor(w, r, id, acct) {
 		return
 	}
 	p.startSession(w, r, user)

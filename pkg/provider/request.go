@@ -31,6 +31,9 @@ type authRequest struct {
 	// Reg is a lawyer's registration waiting for the code sent to the
 	// mobile number (register.go).
 	Reg *registration
+	// TOTPUser gave the right password and has yet to give the second
+	// factor's code (totp.go).
+	TOTPUser string
 
 	rev int64
 }

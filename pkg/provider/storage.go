@@ -240,7 +240,7 @@ func (s *storage) changeRequest(ctx context.Context, id string, fn func(*authReq
 // signedIn marks request id done for subject.
 func (s *storage) signedIn(ctx context.Context, id, subject string, at time.Time) bool {
 	return s.changeRequest(ctx, id, func(a *authRequest) bool {
-		a.Subject, a.AuthTime, a.Finished, a.MustChange = subject, at, true, ""
+		a.Subject, a.AuthTime, a.Finished, a.MustChange, a.TOTPUser = subject, at, true, "", ""
 		return true
 	})
 }
