@@ -75,7 +75,7 @@ func testClerkDesk(t *testing.T, e *browserEnv) {
 	clerk.do("approve the case without scans", chromedp.Click(chromedp.CSS(card(waiting)+` button.approve`)))
 	clerk.wait("the approval's confirmation", `!document.querySelector('`+card(waiting)+` .confirm-approve').hidden`, 5*time.Second)
 	clerk.do("confirm", chromedp.Click(chromedp.CSS(card(waiting)+` button.approve-yes`)))
-	clerk.wait("the refusal next to the card", `/尚无已通过检查的卷宗材料，暂不能批准/.test(document.querySelector('`+card(waiting)+` [data-error-for="_"]:not([hidden])') ? document.querySelector('`+card(waiting)+` [data-error-for="_"]').textContent : '')`, 10*time.Second)
+	clerk.wait("the refusal next to the card", `/尚无已通过检查的卷宗材料，暂不能批准/.test(document.querySelector('`+card(waiting)+` form.decide [data-error-for="_"]:not([hidden])') ? document.querySelector('`+card(waiting)+` form.decide [data-error-for="_"]').textContent : '')`, 10*time.Second)
 	if st := status(waiting); st != "pending_review" {
 		t.Errorf("after the refused approval the application is %q, want pending_review", st)
 	}
@@ -101,7 +101,7 @@ func testClerkDesk(t *testing.T, e *browserEnv) {
 	// At 375 px: no reason box until the refusal is chosen, the two first
 	// buttons far apart, nothing wider than the phone.
 	clerk.viewport(375, 800)
-	if vis := eval[bool](clerk, `document.querySelector('`+card(scanned)+` textarea').offsetParent !== null`); vis {
+	if vis := eval[bool](clerk, `document.querySelector('`+card(scanned)+` form.decide textarea').offsetParent !== null`); vis {
 		t.Error("the refusal's reason box shows before the refusal is chosen")
 	}
 	gap := eval[float64](clerk, `(function(){var a=document.querySelector('`+card(scanned)+` button.approve').getBoundingClientRect(),r=document.querySelector('`+card(scanned)+` button.refuse').getBoundingClientRect();return Math.max(r.left-a.right, r.top-a.bottom)})()`)
@@ -113,7 +113,7 @@ func testClerkDesk(t *testing.T, e *browserEnv) {
 	clerk.do("choose the refusal", chromedp.Click(chromedp.CSS(card(scanned)+` button.refuse`)))
 	clerk.do("confirm without a reason", chromedp.Click(chromedp.CSS(card(scanned)+` button.refuse-yes`)))
 	clerk.wait("the reason error", `document.querySelector('`+card(scanned)+` [data-error-for="reason"]:not([hidden])')`, 5*time.Second)
-	if got := eval[string](clerk, `(function(){var ta=document.querySelector('`+card(scanned)+` textarea');return document.getElementById(ta.getAttribute('aria-describedby')).textContent})()`); got != "不予许可必须书面说明理由" {
+	if got := eval[string](clerk, `(function(){var ta=document.querySelector('`+card(scanned)+` form.decide textarea');return document.getElementById(ta.getAttribute('aria-describedby')).textContent})()`); got != "不予许可必须书面说明理由" {
 		t.Errorf("the reason box is described by %q, want its error", got)
 	}
 	clerk.shot("refuse-confirm-375")
