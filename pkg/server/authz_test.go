@@ -65,6 +65,9 @@ var routes = []route{
 	{"POST", "/api/v1/cases/{id}/materials/{mid}/replace", []auth.Role{clerk}, resource, map[string]any{"filename": "a.pdf", "size": 100}},
 	{"POST", "/api/v1/cases/{id}/materials/{mid}/upload", []auth.Role{clerk}, resource, nil},
 	{"DELETE", "/api/v1/cases/{id}/materials/{mid}", []auth.Role{clerk}, resource, nil},
+	// The dossier's versions: the unit's clerks; the application's lawyer.
+	{"GET", "/api/v1/cases/{id}/versions", []auth.Role{clerk}, resource, nil},
+	{"GET", "/api/v1/applications/{id}/versions", []auth.Role{lawyer, clerk}, resource, nil},
 	{"POST", "/api/v1/attachments", []auth.Role{lawyer, clerk}, create, map[string]any{}},
 	{"GET", "/api/v1/attachments/{id}", []auth.Role{lawyer, clerk}, resource, nil},
 	{"POST", "/api/v1/applications", []auth.Role{lawyer, clerk}, create, map[string]any{}},

@@ -223,6 +223,11 @@ func TestMaterialChanges(t *testing.T) {
 	if _, ok := ts.materials(clerk, caseID)[c.ID]; !ok {
 		t.Error("the replaced material left before its replacement arrived")
 	}
+	// Renamed meanwhile, the replacement takes the new title too.
+	ts.must(clerk, "PATCH", path+"/"+c.ID, map[string]any{"title": "鉴定意见（补充）"}, http.StatusOK, nil)
+	if got := ts.materials(clerk, caseID)[r.ID]; got.Title != "鉴定意见（补充）" {
+		t.Errorf("the pending replacement kept the title %q after the material's rename", got.Title)
+	}
 	// Meanwhile a lawyer's dossier waits for the replacement (a hold), not
 	// built from the case half-changed.
 	lawyer2, app2 := ts.approved(clerk, matLicense2, caseNo)
@@ -249,7 +254,7 @@ func TestMaterialChanges(t *testing.T) {
 	}
 
 	second := ts.copyText(lawyer2, app2)
-	for _, want := range []string{"MARKER-DELTA", "MARKER-BRAVO", "讯问笔录（第一次）"} {
+	for _, want := range []string{"MARKER-DELTA", "MARKER-BRAVO", "讯问笔录（第一次）", "鉴定意见（补充）"} {
 		if !strings.Contains(second, want) {
 			t.Errorf("the next copy lacks %s", want)
 		}
