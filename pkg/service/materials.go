@@ -172,6 +172,16 @@ func (s *Service) ChangeMaterial(ctx context.Context, c Caller, cs *casefile.Cas
 	}
 	renamed := after.Title != before.Title
 	moved := after.Volume != before.Volume || after.Seq != before.Seq || after.VolumeTitle != before.VolumeTitle
+	if rp := replacementOf(ms, id); rp != nil && (renamed || moved) {
+		// The replacement pending takes the material's place when it is
+		// accepted: it follows the change, so the change is not lost then.
+		if _, err := s.Cases.UpdateMaterial(ctx, cs.ID, rp.ID, func(m *casefile.Material) error {
+			m.Title, m.Volume, m.VolumeTitle, m.Seq = after.Title, after.Volume, after.VolumeTitle, after.Seq
+			return nil
+		}); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, internal(err)
+		}
+	}
 	if shown(after) && (renamed || moved) {
 		if err := s.contentChanged(ctx, cs); err != nil {
 			return nil, internal(err)
