@@ -62,6 +62,7 @@ var detailLabels = map[string]string{
 	"repaired": "已修复", "counted": "已计数", "changed": "已变更", "appended": "已补记", "settledAt": "补记时间",
 	"nextAttemptAt": "下次尝试时间", "failures": "失败次数", "file": "文件", "range": "续传范围",
 	"dossierVersion": "卷宗版本",
+	"receipt":        "受理回执号", "items": "补正项目", "round": "补正轮次", "replaced": "被替换的附件", "contentType": "文件类型",
 }
 
 // detailValues say in Chinese the detail values that are words of the
@@ -74,6 +75,7 @@ var detailValues = map[string]string{
 	"link_invalid": "链接无效", "link_foreign": "链接不属于当前用户",
 	"case of another unit": "其他单位的案件", "lawyer not bound to the case": "律师未登记为本案辩护人",
 	"not the owner": "非本人", "attachment of another user": "他人的附件", "case concluded": "案件已办结",
+	"not the applicant or the deciding unit": "非申请人或审批单位", "not an attachment of the application": "非本申请的附件",
 	"unanswered opinions": "有未答复的书面意见", "too large": "超出卷宗上限",
 	"unknown": "账号不存在", "password": "密码错误", "locked": "账号已锁定", "disabled": "账号已停用",
 	"csv": "CSV", "ndjson": "NDJSON",
