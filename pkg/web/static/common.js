@@ -51,6 +51,9 @@
     nk_decision: ['程序性决定', 'Procedural decision'],
     nk_application_approved: ['申请已许可', 'Application approved'],
     nk_application_refused: ['申请不予许可', 'Application refused'],
+    nk_application_acknowledged: ['申请已受理', 'Application acknowledged'],
+    nk_application_correction: ['申请需要补正', 'Corrections needed'],
+    nk_application_resubmitted: ['律师已补正', 'Corrections sent'],
     nk_application_remind: ['申请今日到期', 'Application due today'],
     nk_application_overdue: ['申请已超期', 'Application overdue'],
     nk_link_ready: ['卷宗可下载', 'Dossier ready'],
@@ -369,7 +372,7 @@
     opts = opts || {};
     var kind = String(n.kind || '');
     var bad = /overdue|refused/.test(kind);
-    var warn = /remind|expiring/.test(kind);
+    var warn = /remind|expiring|correction/.test(kind);
     var li = el('li', { 'data-id': n.id, 'data-kind': kind, className: 'notice-item' + (bad ? ' overdue' : '') });
     var label = t(noticeKey(kind));
     var headline = noticeHeadline(n);
