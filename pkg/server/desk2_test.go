@@ -424,7 +424,7 @@ func TestCorrection(t *testing.T) {
 	}
 	cert := ts.attach(lawyer, "practice_certificate", "执业证清晰版.png", pngScan(t))
 	ts.must(lawyer, "POST", base+"/resubmission", map[string]any{"lawyer": map[string]string{"phone": "13900000009"}, "attachments": map[string]string{"practice_certificate": cert.ID}}, http.StatusOK, &got)
-	if got.Status != "pending_review" || got.Lawyer.Phone != "13900000009" || !slices.Contains(got.Attachments, cert.ID) || slices.Contains(got.Attachments, atts[0]) {
+	if got.Status != "pending_review" || got.Lawyer.Phone != "13900000009" || got.Attachments[0] != cert.ID || slices.Contains(got.Attachments, atts[0]) {
 		t.Fatalf("after the resubmission: %+v", got)
 	}
 	r := got.Corrections[0]
@@ -434,6 +434,9 @@ func TestCorrection(t *testing.T) {
 	// Three days again, from the resubmission five days on.
 	if got.Deadline <= before.Deadline || got.DaysLeft == nil {
 		t.Fatalf("the deadline after the resubmission is %s (daysLeft %v), want three days from it, after the first %s", got.Deadline, got.DaysLeft, before.Deadline)
+	}
+	if why := got.History[len(got.History)-1].Reason; !strings.Contains(why, "律师执业证：新文件“执业证清晰版.png”") || !strings.Contains(why, "联系电话：13900000000 → 13900000009") {
+		t.Fatalf("the resubmission's history entry says %q, want what answered each item", why)
 	}
 	var steps []string
 	for _, h := range got.History {

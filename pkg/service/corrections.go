@@ -176,7 +176,7 @@ func (s *Service) Resubmit(ctx context.Context, c Caller, app *application.Appli
 	next := *app
 	next.Attachments = slices.Clone(app.Attachments)
 	var ps casefile.Problems
-	var replaced, changed []string
+	var replaced, changed, answers []string
 	field := func(name string, v *string, cur *string) {
 		switch {
 		case v == nil && named[name]:
@@ -187,6 +187,9 @@ func (s *Service) Resubmit(ctx context.Context, c Caller, app *application.Appli
 			nv := strings.TrimSpace(*v)
 			if nv != *cur {
 				changed = append(changed, application.FieldLabel(name)+"："+*cur+" → "+nv)
+				answers = append(answers, changed[len(changed)-1])
+			} else {
+				answers = append(answers, application.FieldLabel(name)+"：未改（"+nv+"）")
 			}
 			*cur = nv
 		}
@@ -230,16 +233,24 @@ func (s *Service) Resubmit(ctx context.Context, c Caller, app *application.Appli
 			ps = append(ps, casefile.Problem{Field: f, Message: msg.CorrectionKind.Format(at.Filename, application.FieldLabel(f))})
 			continue
 		}
-		// The new document takes the place of the slot's old one(s).
-		kept := next.Attachments[:0]
+		// The new document takes the place of the slot's old one(s), where
+		// the first of them was (the card lists them in the order sent).
+		kept, placed := next.Attachments[:0], false
 		for _, old := range next.Attachments {
 			if oa, err := s.Apps.GetAttachment(ctx, old); err == nil && sameSlot(oa.Kind, kind) {
 				replaced = append(replaced, old)
+				if !placed {
+					kept, placed = append(kept, id), true
+				}
 				continue
 			}
 			kept = append(kept, old)
 		}
-		next.Attachments = append(kept, id)
+		if !placed {
+			kept = append(kept, id)
+		}
+		next.Attachments = kept
+		answers = append(answers, application.FieldLabel(f)+"：新文件“"+at.Filename+"”")
 	}
 	if len(ps) > 0 {
 		return nil, InvalidError(ps)
@@ -267,7 +278,7 @@ func (s *Service) Resubmit(ctx context.Context, c Caller, app *application.Appli
 		if open == nil {
 			return errNotAwaiting
 		}
-		if err := x.Move(application.PendingReview, Owner(c.Identity), "已补正："+strings.Join(append(fieldNames(open.Items), changed...), "；"), now); err != nil {
+		if err := x.Move(application.PendingReview, Owner(c.Identity), "已补正："+strings.Join(answers, "；"), now); err != nil {
 			return err
 		}
 		x.Attachments, x.Client, x.Lawyer.Firm, x.Lawyer.Phone = next.Attachments, next.Client, next.Lawyer.Firm, next.Lawyer.Phone
@@ -304,14 +315,6 @@ func sameSlot(have, want application.AttachmentKind) bool {
 		return k == application.PowerOfAttorney || k == application.LegalAidLetter
 	}
 	return have == want || (authority(have) && authority(want))
-}
-
-func fieldNames(items []application.CorrectionItem) []string {
-	out := make([]string, 0, len(items))
-	for _, it := range items {
-		out = append(out, application.FieldLabel(it.Field))
-	}
-	return out
 }
 
 // lawyerNotice is a notice to the applying lawyer of app, with the case
