@@ -467,6 +467,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("held dossier", func(t *testing.T) { testHeldDossier(t, e) })
 	t.Run("materials", func(t *testing.T) { testMaterials(t, e) })
 	t.Run("renew link", func(t *testing.T) { testRenewLink(t, e) })
+	t.Run("versions", func(t *testing.T) { testVersions(t, e) })
 	t.Run("clerk desk", func(t *testing.T) { testClerkDesk(t, e) })
 	t.Run("desk documents", func(t *testing.T) { testDeskDocuments(t, e) })
 	t.Run("desk correction", func(t *testing.T) { testDeskCorrection(t, e) })

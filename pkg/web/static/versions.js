@@ -22,7 +22,7 @@
     versionsNone: ['暂无卷宗版本（卷宗尚未生成）。', 'No dossier version yet (no dossier has been built).'],
     versionsNoCases: ['本单位暂无案件。', 'Your unit has no cases yet.'],
     versionN: ['第 {0} 版', 'Version {0}'],
-    versionMeta: ['生成于 {0}（北京时间） · 共 {1} 页 · {2} 件文件', 'Built {0} (Beijing time) · {1} pages · {2} documents'],
+    versionMeta: ['生成于 {0}（北京时间） · 共 {1} 页 · {2} 件', 'Built {0} (Beijing time) · {1} pages · {2} documents'],
     versionContent: ['材料版本 {0}', 'content version {0}'],
     versionFirst: ['首个版本', 'First version'],
     versionYours: ['您当前的卷宗', 'Your current copy'],
@@ -67,7 +67,7 @@
   function versionList(data, clerk) {
     var vs = (data && data.versions) || [];
     if (!vs.length) return el('p', { className: 'muted' }, t('versionsNone'));
-    var ol = el('ol', { className: 'items versions' });
+    var ol = el('ul', { className: 'items compact versions' });
     vs.forEach(function (v) {
       var head = el('div', { className: 'item-head' }, el('h3', null, t('versionN', v.version)));
       if (v.current) head.appendChild(el('span', { className: 'badge' }, t('versionYours')));
@@ -160,6 +160,10 @@
   document.addEventListener('DOMContentLoaded', function () {
     var card = YJ.$('#versions-card');
     if (!card) return;
+    // The page's own script translated the page before these messages
+    // were added: the card and its link in the page's menu again.
+    YJ.applyI18n(card);
+    document.querySelectorAll('a[href="#versions-card"]').forEach(function (a) { YJ.applyI18n(a.parentNode); });
     if (card.getAttribute('data-role') === 'clerk') clerkPanel();
     else lawyerPanel(card);
   });

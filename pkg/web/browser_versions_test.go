@@ -1,0 +1,134 @@
+package web_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/auth"
+)
+
+// testVersions (issue 17): a lawyer's copy is ready; the clerk adds a
+// document and deletes one; the lawyer's page shows the case's versions
+// with the change list (volume, title, pages, identifiers), that her copy
+// is the new one, and the supplement's download, which serves a PDF; the
+// notice says 电子卷宗已更新; the clerk sees the same history for the case
+// with its content versions. At 1280 and 375 px.
+func testVersions(t *testing.T, e *browserEnv) {
+	s, base := e.s, e.base
+	const (
+		unit   = "朝阳区检察院"
+		caseNo = "京朝检刑诉〔2026〕17号"
+		lic    = "11101201910071717"
+	)
+	clerkTok := token(t, s, auth.Identity{Subject: "clerk17", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
+	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "陈律师", Role: auth.Lawyer})
+	call := apiCaller(t, base)
+	var c struct{ ID string }
+	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "陈某某职务侵占案", "stage": "prosecution_review",
+		"onlineReview": true, "handler": map[string]string{"name": "蒋检察官", "phone": "010-66661717"}, "defendants": []string{"陈某某"}}, http.StatusCreated, &c)
+	material := func(vol, seq int, title, marker string) string {
+		var m struct{ ID, UploadURL string }
+		data := testpdf.Text(marker)
+		call(clerkTok, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{"volume": vol, "volumeTitle": map[int]string{1: "诉讼文书卷", 2: "证据材料卷"}[vol],
+			"seq": seq, "title": title, "filename": marker + ".pdf", "size": len(data)}, http.StatusCreated, &m)
+		call("", "PUT", strings.TrimPrefix(m.UploadURL, base), data, http.StatusOK, nil)
+		return m.ID
+	}
+	material(1, 1, "起诉意见书", "VERS-ONE")
+	photo := material(2, 1, "现场照片", "VERS-PHOTO")
+	var atts []string
+	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+		var a struct{ ID, UploadURL string }
+		doc := testpdf.Text(kind)
+		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
+		call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
+		atts = append(atts, a.ID)
+	}
+	s.Queue.Wait()
+	var app struct{ ID, Status string }
+	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": "陈某某", "attachments": atts,
+		"lawyer": map[string]string{"name": "陈律师", "license": lic, "firm": "北京某某律师事务所", "phone": "13600001717"}}, http.StatusCreated, &app)
+	call(clerkTok, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
+	s.Queue.Wait()
+	call(lawyerTok, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &app)
+	if app.Status != "ready" {
+		t.Fatalf("application %s: want ready", app.Status)
+	}
+
+	// The clerk's changes: the photo removed, a report added.
+	call(clerkTok, "DELETE", "/api/v1/cases/"+c.ID+"/materials/"+photo, nil, http.StatusOK, nil)
+	material(1, 2, "补充侦查报告", "VERS-NEW")
+	s.Queue.Wait()
+
+	lawyer := newTab(t, e.browser, "lawyer-versions", base, e.artifacts)
+	lawyer.viewport(1280, 900)
+	lawyer.signIn(lawyerTok, "/lawyer")
+	card := `#versions li[data-app="` + app.ID + `"]`
+	lawyer.wait("the case's versions", `document.querySelector('`+card+` a.supplement') && !document.querySelector('#versions-card').hidden`, 20*time.Second)
+	got := lawyer.text(card)
+	for _, want := range []string{caseNo, "第 1 版", "首个版本", "您当前的卷宗", "下载补充材料", "北京时间",
+		"补充侦查报告", "卷1-0002", "撤出 1", "现场照片", "卷2-0001", "页码标识保留，不再使用"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the lawyer's versions lack %q:\n%s", want, got)
+		}
+	}
+	if !regexp.MustCompile(`第 [2-9] 版`).MatchString(got) {
+		t.Errorf("no second version shown:\n%s", got)
+	}
+	if n := lawyer.text("#notices"); !strings.Contains(n, "电子卷宗已更新") || !strings.Contains(n, "补充侦查报告") {
+		t.Errorf("the notices do not tell of the new version:\n%s", n)
+	}
+	lawyer.do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(card)))
+	lawyer.shot("versions-1280")
+	lawyer.shotOf("#versions-card", "card-1280")
+	href := eval[string](lawyer, `document.querySelector('`+card+` a.supplement').href`)
+	resp, err := http.Get(href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("the supplement's link: %d, not a PDF", resp.StatusCode)
+	}
+	lawyer.viewport(375, 812)
+	lawyer.noHorizontalScroll("/lawyer with versions")
+	lawyer.do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(card)))
+	lawyer.shot("versions-375")
+	lawyer.shotOf("#versions-card", "card-375")
+	lawyer.checkClean()
+
+	clerk := newTab(t, e.browser, "clerk-versions", base, e.artifacts)
+	clerk.viewport(1280, 900)
+	clerk.signIn(clerkTok, "/clerk")
+	clerk.wait("the unit's cases to choose from", `[...document.querySelectorAll('#versions-case option')].some(o => o.value === '`+c.ID+`')`, 20*time.Second)
+	clerk.do("choose the case", chromedp.SetValue(chromedp.CSS(`#versions-case`), c.ID),
+		chromedp.Click(chromedp.CSS(`#versions-form button[type=submit]`)))
+	clerk.wait("the case's versions", `document.querySelector('#versions li.version')`, 15*time.Second)
+	hist := clerk.text("#versions")
+	for _, want := range []string{"第 1 版", "材料版本", "新增 1", "补充侦查报告", "撤出 1", "现场照片"} {
+		if !strings.Contains(hist, want) {
+			t.Errorf("the clerk's versions lack %q:\n%s", want, hist)
+		}
+	}
+	if strings.Contains(hist, "您当前的卷宗") {
+		t.Errorf("the clerk is shown a lawyer's copy:\n%s", hist)
+	}
+	clerk.do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(`#versions-card`)))
+	clerk.shot("versions-1280")
+	clerk.shotOf("#versions-card", "card-1280")
+	clerk.viewport(375, 812)
+	clerk.noHorizontalScroll("/clerk with versions")
+	clerk.do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(`#versions-card`)))
+	clerk.shot("versions-375")
+	clerk.shotOf("#versions-card", "card-375")
+	clerk.checkClean()
+}
