@@ -45,6 +45,7 @@ var (
 	lawyer  = auth.Lawyer
 	clerk   = auth.Clerk
 	auditor = auth.Auditor
+	admin   = auth.Admin
 )
 
 // routes is every /api/v1 route with the roles it admits. Keep it in step
@@ -103,6 +104,13 @@ var routes = []route{
 	{"GET", "/api/v1/audit/events", []auth.Role{auditor}, global, nil},
 	{"GET", "/api/v1/audit/verify", []auth.Role{auditor}, global, nil},
 	{"GET", "/api/v1/audit/export", []auth.Role{auditor}, global, nil},
+	// The administrator's page: the staff accounts (no owner; the target
+	// account need not exist, the matrix checks who is admitted).
+	{"GET", "/api/v1/admin/accounts", []auth.Role{admin}, global, nil},
+	{"POST", "/api/v1/admin/accounts", []auth.Role{admin}, global, map[string]any{}},
+	{"POST", "/api/v1/admin/accounts/{username}/disable", []auth.Role{admin}, global, nil},
+	{"POST", "/api/v1/admin/accounts/{username}/password", []auth.Role{admin}, global, nil},
+	{"DELETE", "/api/v1/admin/accounts/{username}/totp", []auth.Role{admin}, global, nil},
 }
 
 // path fills the route's parameters with the world's resources.
@@ -123,6 +131,7 @@ func (r route) path(w *world) string {
 	p = strings.ReplaceAll(p, "{mid}", w.materialID)
 	p = strings.ReplaceAll(p, "{aid}", w.attachment)
 	p = strings.ReplaceAll(p, "{license}", licenseA)
+	p = strings.ReplaceAll(p, "{username}", "matrix.nobody")
 	return p
 }
 
@@ -160,6 +169,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"auditor", auditor, w.auditor, false},
 		{"the lawyer, signed in by the pages", lawyer, w.lawyerAPages, false},
 		{"clerk of another unit, signed in by the pages", clerk, w.clerkBPages, true},
+		// Administrators exist only at the embedded provider: signed in by
+		// the pages.
+		{"administrator, signed in by the pages", admin, ts.sessionOf(auth.Identity{Subject: "admin.matrix", Name: "矩阵管理员", Role: auth.Admin}), false},
 	}
 	type denial struct {
 		what, action, requestID string

@@ -40,6 +40,8 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 		return err
 	}
 	s.Accounts = &account.Directory{T: s.table, Audit: log}
+	// The embedded provider's administrators have their page and routes.
+	s.signIn.Admins = true
 	// Registered lawyers' identities are checked by clerks through the API.
 	s.API.Accounts = s.Accounts
 	// The web client's secret is derived from the login key: the same in

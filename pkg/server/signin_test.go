@@ -187,20 +187,6 @@ func TestPagesSignIn(t *testing.T) {
 	}
 }
 
-// An administrator signs in at the provider but gets no page session: the
-// API admits no administrator.
-func TestAdministratorHasNoPages(t *testing.T) {
-	ts := newTsrv(t)
-	pw := ts.ensureAccount(auth.Identity{Subject: "admin21", Name: "管理员", Role: auth.Admin})
-	c, _, resp := ts.signInPages("admin21", pw)
-	if resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("administrator: %d at %s", resp.StatusCode, resp.Request.URL)
-	}
-	if a := ts.send(c, "GET", "/api/v1/cases", "", ""); a.status != http.StatusUnauthorized {
-		t.Errorf("administrator's browser on the API: %d", a.status)
-	}
-}
-
 // The sign-in's own routes, each as nobody: what a stranger can reach.
 func TestSignInRoutes(t *testing.T) {
 	ts := newTsrv(t)

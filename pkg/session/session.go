@@ -228,7 +228,7 @@ func (b *BFF) clearCookies(w http.ResponseWriter) {
 }
 
 // pages are where a sign-in may return to.
-var pages = map[string]bool{"/": true, "/lawyer": true, "/clerk": true, "/auditor": true}
+var pages = map[string]bool{"/": true, "/lawyer": true, "/clerk": true, "/auditor": true, "/admin": true}
 
 // Handler serves /auth/login, /auth/callback and /auth/logout.
 func (b *BFF) Handler() http.Handler {
@@ -302,7 +302,7 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// An administrator's token names a role the pages do not serve.
 		b.c.Log.Info("a signed-in account the pages do not serve", "err", err)
-		b.problem(w, http.StatusForbidden, "此账户不能使用阅卷页面（管理员账户请使用 yuejuan user 命令）。 (This account cannot use the pages: administrators use the yuejuan user command.)", up.endSessionURL(idToken, b.c.PostLogoutURL))
+		b.problem(w, http.StatusForbidden, "此账户不能使用阅卷页面，请联系管理员。 (This account cannot use the pages: ask the administrator.)", up.endSessionURL(idToken, b.c.PostLogoutURL))
 		return
 	}
 	sid, csrf := rand.Text()+rand.Text(), rand.Text()

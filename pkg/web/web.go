@@ -57,6 +57,7 @@ var pages = map[string]string{
 	"/lawyer":  "pages/lawyer.html",
 	"/clerk":   "pages/clerk.html",
 	"/auditor": "pages/auditor.html",
+	"/admin":   "pages/admin.html",
 }
 
 // New is Handler with options.

@@ -20,7 +20,7 @@
     footer: ['如需帮助请致电 12309 检察服务热线', 'For help call the 12309 procuratorate hotline']
   });
 
-  var pages = { lawyer: '/lawyer', clerk: '/clerk', auditor: '/auditor' };
+  var pages = { lawyer: '/lawyer', clerk: '/clerk', auditor: '/auditor', admin: '/admin' };
 
   // The unit's single sign-on and any other configured provider: one
   // button each, next to the server's own sign-in.
