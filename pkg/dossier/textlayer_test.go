@@ -170,7 +170,10 @@ func TestTextLayerGroundTruth(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "base.pdf")
 	items, man := ingestTruth(t, e, base)
 	testpdf.QPDFCheck(t, base)
-	limits := map[string]float64{"clean300": 0.03, "noisy200": 0.08, "rot180": 0.03, "clean200": 0.08, "noisy300": 0.08, "skew+2": 0.08, "skew-2": 0.08}
+	// The targets for clean 300 and noisy 200 dpi; the page upside
+	// down, once turned, is a clean 300 dpi page; the others are held to
+	// what they measured with some room (docs/ocr.md).
+	limits := map[string]float64{"clean300": 0.03, "noisy200": 0.08, "rot180": 0.03, "clean200": 0.06, "noisy300": 0.12, "skew+2": 0.06, "skew-2": 0.06}
 	byCond := map[string][]float64{}
 	for i, it := range items {
 		page := man.Volumes[0].Docs[i].FirstPage
@@ -193,7 +196,7 @@ func TestTextLayerGroundTruth(t *testing.T) {
 			t.Errorf("%s %s: turned %d°, want %d°", it.cond.Name, it.text.Name, p.Rotate, wantTurn)
 		}
 		if wantTurn != 0 {
-			if rot := testpdf.PDFInfo(t, base, page)["Page rot"]; rot != "180" {
+			if rot := testpdf.PDFInfo(t, base, page)[fmt.Sprintf("Page %d rot", page)]; rot != "180" {
 				t.Errorf("%s %s: the dossier's page has rotation %q, want 180", it.cond.Name, it.text.Name, rot)
 			}
 		}

@@ -197,7 +197,7 @@ func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 	}
 	img := stem + ".png"
 	defer os.Remove(img)
-	w, h, err := imageSize(img)
+	w, h, err := cleanImage(img, dpi)
 	if err != nil {
 		return err
 	}
@@ -224,8 +224,8 @@ func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 			// little text (a photograph, a form).
 			if MeanConf(again) > MeanConf(words) {
 				words, p.Rotate = again, rot
-			} else if w, h, err = imageSize(img); err != nil {
-				return err
+			} else if rot == 90 || rot == 270 {
+				w, h = h, w
 			}
 		}
 	}
@@ -233,17 +233,28 @@ func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 	return nil
 }
 
-func imageSize(path string) (int, int, error) {
+// cleanImage despeckles the rendered page at path in place (Despeckle)
+// and returns its size.
+func cleanImage(path string, dpi int) (int, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
+	m, err := png.Decode(f)
+	f.Close()
 	if err != nil {
 		return 0, 0, fmt.Errorf("ocr: rendered page: %w", err)
 	}
-	return cfg.Width, cfg.Height, nil
+	g := Despeckle(m, dpi)
+	out, err := os.Create(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(out, g); err != nil {
+		out.Close()
+		return 0, 0, err
+	}
+	return g.Rect.Dx(), g.Rect.Dy(), out.Close()
 }
 
 // turnImage writes the image at src turned clockwise by deg (90, 180,

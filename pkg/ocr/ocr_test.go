@@ -159,3 +159,32 @@ func TestCheckNamesTheInstall(t *testing.T) {
 		t.Errorf("Check without a language: %v", err)
 	}
 }
+
+func TestDespeckle(t *testing.T) {
+	m := image.NewGray(image.Rect(0, 0, 200, 100))
+	for i := range m.Pix {
+		m.Pix[i] = 235 // paper
+	}
+	fill := func(x0, y0, x1, y1 int, v uint8) {
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				m.Pix[y*m.Stride+x] = v
+			}
+		}
+	}
+	fill(20, 20, 60, 60, 30)    // a stroke
+	fill(64, 55, 68, 59, 30)    // a full stop beside it
+	fill(150, 70, 155, 75, 40)  // a speck far from any stroke
+	fill(100, 10, 103, 13, 128) // a grey speck, still ink by Otsu
+	got := Despeckle(m, 300)
+	at := func(x, y int) uint8 { return got.Pix[y*got.Stride+x] }
+	if at(40, 40) != 30 || at(66, 57) != 30 {
+		t.Errorf("stroke %d or its full stop %d changed", at(40, 40), at(66, 57))
+	}
+	if at(152, 72) != 255 || at(101, 11) != 255 {
+		t.Errorf("specks left: %d, %d", at(152, 72), at(101, 11))
+	}
+	if at(5, 5) != 235 {
+		t.Errorf("paper changed to %d", at(5, 5))
+	}
+}
