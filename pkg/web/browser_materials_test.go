@@ -232,6 +232,7 @@ func testMaterials(t *testing.T, e *browserEnv) {
 	if got := clerk.text("#files-case"); !strings.Contains(got, caseNo) {
 		t.Errorf("the staged list says %q, want it to name %s", got, caseNo)
 	}
+	clerk.shot("materials-staged-1280")
 	pick(otherID)
 	clerk.wait("the other case's empty list", `document.querySelectorAll('#files li').length === 0 && document.querySelector('#files-case').hidden`, 10*time.Second)
 	pick(caseID)
