@@ -81,8 +81,13 @@ func (s *Service) OpenAttachment(ctx context.Context, c Caller, appID, attID str
 	if err != nil {
 		return nil, nil, internal(err)
 	}
-	s.record(ctx, c, audit.Event{Action: audit.AttachmentView, ApplicationID: app.ID, CaseID: app.CaseID, Target: at.ID, Result: audit.OK,
-		Detail: map[string]string{"kind": string(at.Kind), "contentType": at.ContentType, "size": strconv.FormatInt(at.Size, 10)}})
+	// The record before the bytes, as for a download: a document nobody
+	// can later show was opened is not served.
+	if _, err := s.Audit.Append(ctx, c.Fill(audit.Event{Action: audit.AttachmentView, ApplicationID: app.ID, CaseID: app.CaseID, Target: at.ID, Result: audit.OK,
+		Detail: map[string]string{"kind": string(at.Kind), "contentType": at.ContentType, "size": strconv.FormatInt(at.Size, 10)}})); err != nil {
+		rc.Close()
+		return nil, nil, internal(err)
+	}
 	return at, rc, nil
 }
 

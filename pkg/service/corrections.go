@@ -29,6 +29,13 @@ import (
 // application was decided (409 already_decided).
 func (s *Service) Acknowledge(ctx context.Context, c Caller, app *application.Application) (*application.Application, error) {
 	now := s.now()
+	// Written ahead, as a decision is: the record exists whenever the step
+	// does (SettleAudit's resolver finds the step by its instant).
+	in, err := s.Intend(ctx, c, audit.Event{Time: now, Action: audit.ApplicationAcknowledge, CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
+		Detail: map[string]string{"receipt": application.ReceiptNo(app)}})
+	if err != nil {
+		return nil, internal(err)
+	}
 	updated, err := s.Apps.Update(ctx, app.ID, func(x *application.Application) error {
 		switch {
 		case x.Acknowledged != nil:
@@ -40,6 +47,7 @@ func (s *Service) Acknowledge(ctx context.Context, c Caller, app *application.Ap
 		x.Record(application.StepAcknowledged, Owner(c.Identity), "受理回执号 "+application.ReceiptNo(x), now)
 		return nil
 	})
+	s.Finish(ctx, err, in)
 	switch {
 	case errors.Is(err, errAcknowledged):
 		return nil, Fail(AlreadyAcknowledged, msg.AlreadyAcknowledged)
@@ -48,8 +56,6 @@ func (s *Service) Acknowledge(ctx context.Context, c Caller, app *application.Ap
 	case err != nil:
 		return nil, internal(err)
 	}
-	s.record(ctx, c, audit.Event{Action: audit.ApplicationAcknowledge, CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
-		Detail: map[string]string{"receipt": application.ReceiptNo(updated)}})
 	deadlineText := "答复期限 " + updated.Deadline
 	if updated.Status == application.NeedsCorrection {
 		deadlineText = "补正后三日内答复"
@@ -105,6 +111,15 @@ func (s *Service) RequestCorrection(ctx context.Context, c Caller, app *applicat
 		return nil, InvalidError(ps)
 	}
 	now := s.now()
+	fields := make([]string, 0, len(req.Items))
+	for _, it := range req.Items {
+		fields = append(fields, it.Field)
+	}
+	in, err := s.Intend(ctx, c, audit.Event{Time: now, Action: audit.ApplicationCorrect, CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
+		Detail: map[string]string{"items": strings.Join(fields, ","), "reason": correctionSummary(req.Items), "round": fmt.Sprint(len(app.Corrections) + 1)}})
+	if err != nil {
+		return nil, internal(err)
+	}
 	updated, err := s.Apps.Update(ctx, app.ID, func(x *application.Application) error {
 		if err := x.Move(application.NeedsCorrection, Owner(c.Identity), correctionSummary(req.Items), now); err != nil {
 			return err
@@ -113,6 +128,7 @@ func (s *Service) RequestCorrection(ctx context.Context, c Caller, app *applicat
 			Asked: application.Step{By: Owner(c.Identity), ByName: c.Name, At: now}})
 		return nil
 	})
+	s.Finish(ctx, err, in)
 	if errors.Is(err, application.ErrTransition) {
 		if app.Status == application.NeedsCorrection {
 			return nil, Fail(AwaitingCorrection, msg.AwaitingCorrection)
@@ -122,12 +138,6 @@ func (s *Service) RequestCorrection(ctx context.Context, c Caller, app *applicat
 	if err != nil {
 		return nil, internal(err)
 	}
-	fields := make([]string, 0, len(req.Items))
-	for _, it := range req.Items {
-		fields = append(fields, it.Field)
-	}
-	s.record(ctx, c, audit.Event{Action: audit.ApplicationCorrect, CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
-		Detail: map[string]string{"items": strings.Join(fields, ","), "reason": correctionSummary(req.Items), "round": fmt.Sprint(len(updated.Corrections))}})
 	body := fmt.Sprintf("案号 %s 的互联网阅卷申请（受理回执号 %s）需要补正：%s。", updated.CaseNo, application.ReceiptNo(updated), correctionSummary(req.Items))
 	if req.Note != "" {
 		body += "说明：" + req.Note + "。"
@@ -273,6 +283,11 @@ func (s *Service) Resubmit(ctx context.Context, c Caller, app *application.Appli
 	}
 	now := s.now()
 	res := s.calendar().Due(deadline.DateOf(now), deadline.ApplicationReview)
+	in, err := s.Intend(ctx, c, audit.Event{Time: now, Action: audit.ApplicationResubmit, CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
+		Detail: map[string]string{"replaced": strings.Join(replaced, ","), "changed": strings.Join(changed, "；"), "deadline": res.Due.String()}})
+	if err != nil {
+		return nil, internal(err)
+	}
 	updated, err := s.Apps.Update(ctx, app.ID, func(x *application.Application) error {
 		open := x.OpenCorrection()
 		if open == nil {
@@ -290,14 +305,13 @@ func (s *Service) Resubmit(ctx context.Context, c Caller, app *application.Appli
 		x.Reminded, x.OverdueNotified = false, false
 		return nil
 	})
+	s.Finish(ctx, err, in)
 	if errors.Is(err, errNotAwaiting) || errors.Is(err, application.ErrTransition) {
 		return nil, Fail(NotAwaitingCorrection, msg.NotAwaitingCorrection)
 	}
 	if err != nil {
 		return nil, internal(err)
 	}
-	s.record(ctx, c, audit.Event{Action: audit.ApplicationResubmit, CaseID: app.CaseID, ApplicationID: app.ID, Result: audit.OK,
-		Detail: map[string]string{"replaced": strings.Join(replaced, ","), "changed": strings.Join(changed, "；"), "deadline": updated.Deadline}})
 	s.Notify(ctx, c.RequestID, notify.Notice{ID: fmt.Sprintf("app-resubmitted-%s-%d", app.ID, len(updated.Corrections)), To: notify.Unit(app.Unit),
 		Kind: "application.resubmitted", Subject: "律师已补正阅卷申请",
 		Body: fmt.Sprintf("案号 %s，律师 %s 已按要求补正阅卷申请（受理回执号 %s），请于 %s 前答复。", updated.CaseNo,

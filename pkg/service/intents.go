@@ -95,6 +95,31 @@ func (s *Service) resolvers() map[audit.Action]audit.Resolver {
 			}
 			return app.Reply != nil && app.Reply.By == e.Actor && app.Reply.At.Equal(e.Time), nil
 		},
+		// The clerk's 受理 and 补正 and the lawyer's answer carry the
+		// intent's instant (corrections.go).
+		audit.ApplicationAcknowledge: func(ctx context.Context, e audit.Event) (bool, error) {
+			app, err := s.Apps.Get(ctx, e.ApplicationID)
+			if err != nil {
+				return notFound(err)
+			}
+			return app.Acknowledged != nil && app.Acknowledged.At.Equal(e.Time), nil
+		},
+		audit.ApplicationCorrect: func(ctx context.Context, e audit.Event) (bool, error) {
+			app, err := s.Apps.Get(ctx, e.ApplicationID)
+			if err != nil {
+				return notFound(err)
+			}
+			return slices.ContainsFunc(app.Corrections, func(r application.Correction) bool { return r.Asked.At.Equal(e.Time) }), nil
+		},
+		audit.ApplicationResubmit: func(ctx context.Context, e audit.Event) (bool, error) {
+			app, err := s.Apps.Get(ctx, e.ApplicationID)
+			if err != nil {
+				return notFound(err)
+			}
+			return slices.ContainsFunc(app.Corrections, func(r application.Correction) bool {
+				return r.Answered != nil && r.Answered.At.Equal(e.Time)
+			}), nil
+		},
 		audit.LinkRenew: func(ctx context.Context, e audit.Event) (bool, error) {
 			app, err := s.Apps.Get(ctx, e.ApplicationID)
 			if err != nil {
