@@ -62,7 +62,9 @@ var detailLabels = map[string]string{
 	"repaired": "已修复", "counted": "已计数", "changed": "已变更", "appended": "已补记", "settledAt": "补记时间",
 	"nextAttemptAt": "下次尝试时间", "failures": "失败次数", "file": "文件", "range": "续传范围",
 	"dossierVersion": "卷宗版本",
-	"receipt":        "受理回执号", "items": "补正项目", "round": "补正轮次", "replaced": "被替换的附件", "contentType": "文件类型",
+	"title":          "标题", "oldTitle": "原标题", "place": "位置", "oldPlace": "原位置", "status": "状态",
+	"replaces": "被替换的材料", "newFilename": "新文件名", "order": "顺序",
+	"receipt": "受理回执号", "items": "补正项目", "round": "补正轮次", "replaced": "被替换的附件", "contentType": "文件类型",
 }
 
 // detailValues say in Chinese the detail values that are words of the
@@ -81,6 +83,7 @@ var detailValues = map[string]string{
 	"csv": "CSV", "ndjson": "NDJSON",
 	"link": "下载链接", "login": "登录后下载",
 	"supplement": "补充材料",
+	"accepted":   "已接收", "awaiting_upload": "等待上传", "processing": "检查中",
 }
 
 // DetailLabel is a detail key in Chinese, or the key itself.

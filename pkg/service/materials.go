@@ -189,11 +189,11 @@ func (s *Service) ChangeMaterial(ctx context.Context, c Caller, cs *casefile.Cas
 	}
 	if renamed {
 		s.record(ctx, c, audit.Event{Action: audit.MaterialRename, CaseID: cs.ID, Target: id, Result: audit.OK,
-			Detail: map[string]string{"from": before.Title, "to": after.Title}})
+			Detail: map[string]string{"oldTitle": before.Title, "title": after.Title}})
 	}
 	if moved {
 		s.record(ctx, c, audit.Event{Action: audit.MaterialMove, CaseID: cs.ID, Target: id, Result: audit.OK,
-			Detail: map[string]string{"from": place(before), "to": place(after), "title": after.Title}})
+			Detail: map[string]string{"oldPlace": place(before), "place": place(after), "title": after.Title}})
 	}
 	return after, nil
 }
