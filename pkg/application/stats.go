@@ -33,7 +33,13 @@ func Tally(apps []*Application, from, to time.Time, today deadline.Date) Stats {
 		if app.Reply != nil {
 			answered = &app.Reply.At
 		}
-		if !st.Count(app.Deadline, answered, today) || app.Reply == nil {
+		due := app.Deadline
+		if app.Status == NeedsCorrection {
+			// The clock stops while the lawyer corrects (补正): open, never
+			// overdue (docs/design.md, "补正 stops the clock").
+			due = today.String()
+		}
+		if !st.Count(due, answered, today) || app.Reply == nil {
 			continue
 		}
 		if app.Reply.Decision == Approve {
