@@ -32,6 +32,7 @@
     mustChange: ['待首次登录改密', 'One-time password not yet replaced'],
     totpOn: ['已启用两步验证', 'Two-step verification on'],
     created: ['开设于', 'Opened'],
+    beijingTime: ['（北京时间）', ' (Beijing time)'],
     disable: ['停用', 'Disable'],
     resetPassword: ['重置密码', 'Reset password'],
     resetTOTP: ['重置两步验证', 'Reset two-step verification'],
@@ -40,7 +41,8 @@
     confirmTOTP: ['为 {0} 重置两步验证？下次登录只需密码。', 'Reset two-step verification of {0}? The next sign-in asks for the password alone.'],
     doneDisable: ['{0} 已停用', '{0} is disabled'],
     doneTOTP: ['{0} 的两步验证已重置', 'Two-step verification of {0} is reset'],
-    failed: ['操作失败：{0}', 'Failed: {0}']
+    failed: ['操作失败：{0}', 'Failed: {0}'],
+    footer: ['如需帮助请致电 12309 检察服务热线', 'For help call the 12309 procuratorate hotline']
   });
 
   var roleKey = { clerk: 'roleClerk', auditor: 'roleAuditor', admin: 'roleAdmin' };
@@ -92,17 +94,17 @@
   }
 
   function tagBox(tags) {
-    var box = el('div', { className: 'tags' });
-    tags.forEach(function (x) { box.appendChild(x); box.appendChild(document.createTextNode(' ')); });
+    var box = el('span', { className: 'tags' });
+    tags.forEach(function (x) { box.appendChild(x); });
     return box;
   }
 
   function row(a) {
     var tags = [];
-    if (a.disabled) tags.push(el('span', { className: 'tag bad' }, t('disabled')));
-    if (a.locked) tags.push(el('span', { className: 'tag bad' }, t('locked')));
-    if (a.mustChange) tags.push(el('span', { className: 'tag' }, t('mustChange')));
-    if (a.totp) tags.push(el('span', { className: 'tag ok' }, t('totpOn')));
+    if (a.disabled) tags.push(el('span', { className: 'badge badge-no' }, t('disabled')));
+    if (a.locked) tags.push(el('span', { className: 'badge badge-urgent' }, t('locked')));
+    if (a.mustChange) tags.push(el('span', { className: 'badge badge-warn' }, t('mustChange')));
+    if (a.totp) tags.push(el('span', { className: 'badge badge-ok' }, t('totpOn')));
     var buttons = el('div', { className: 'buttons' });
     var add = function (verb, label, id) {
       buttons.appendChild(el('button', { type: 'button', className: 'secondary', id: id,
@@ -113,9 +115,9 @@
     add('password', 'resetPassword', 'password-' + slug);
     if (a.totp) add('totp', 'resetTOTP', 'totp-' + slug);
     return el('li', { className: 'staff', id: 'staff-' + slug },
-      el('div', null, el('strong', null, a.name), ' · ', a.username, ' · ', t(roleKey[a.role] || a.role), a.unit ? ' · ' + a.unit : ''),
-      tags.length ? tagBox(tags) : null,
-      el('div', { className: 'muted' }, t('created') + YJ.colon() + YJ.fmtTime(a.created) + '（北京时间）'),
+      el('div', null, el('strong', null, a.name), ' · ', a.username, ' · ', t(roleKey[a.role] || a.role), a.unit ? ' · ' + a.unit : '',
+        tags.length ? tagBox(tags) : null),
+      el('div', { className: 'muted' }, t('created') + YJ.colon() + YJ.fmtTime(a.created) + t('beijingTime')),
       buttons);
   }
 
