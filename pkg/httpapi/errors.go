@@ -31,7 +31,8 @@ func statusOf(c service.Code) int {
 		return http.StatusNotFound
 	case service.AlreadyDecided, service.AlreadyAnswered, service.OpinionsUnanswered, service.CaseConcluded,
 		service.DuplicateCase, service.NotReady, service.AwaitingScans, service.IdentityDecided,
-		service.MaterialBusy, service.UploadNotAwaited:
+		service.MaterialBusy, service.UploadNotAwaited,
+		service.AlreadyAcknowledged, service.AwaitingCorrection, service.NotAwaitingCorrection:
 		return http.StatusConflict
 	case service.LinkExpired, service.LinkRevoked:
 		return http.StatusGone

@@ -79,6 +79,10 @@ var routes = []route{
 	// The documents an application rests on: the applicant's and the
 	// deciding unit's, not an auditor's.
 	{"GET", "/api/v1/applications/{id}/attachments/{aid}", []auth.Role{lawyer, clerk}, resource, nil},
+	// 受理 and 补正 by the deciding unit's clerks; the lawyer's answer.
+	{"POST", "/api/v1/applications/{id}/acknowledgement", []auth.Role{clerk}, resource, map[string]any{}},
+	{"POST", "/api/v1/applications/{id}/correction", []auth.Role{clerk}, resource, map[string]any{"items": []map[string]string{{"field": "client", "reason": "测试"}}}},
+	{"POST", "/api/v1/applications/{id}/resubmission", []auth.Role{lawyer}, resource, map[string]any{}},
 	{"GET", "/api/v1/applications/{id}/download", []auth.Role{lawyer}, resource, nil},
 	{"POST", "/api/v1/applications/{id}/link", []auth.Role{lawyer, clerk}, resource, nil},
 	{"GET", "/api/v1/notices", []auth.Role{lawyer, clerk}, list, nil},

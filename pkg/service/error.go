@@ -48,6 +48,15 @@ const (
 	// AwaitingScans: an application cannot be approved while its case
 	// has no accepted scans (the dossier would have nothing to bind).
 	AwaitingScans Code = "awaiting_scans"
+	// AlreadyAcknowledged: the unit acknowledged the application (受理)
+	// before; it is done once.
+	AlreadyAcknowledged Code = "already_acknowledged"
+	// AwaitingCorrection: the application waits for the lawyer's 补正; it
+	// cannot be approved, nor asked to be corrected again, until then.
+	AwaitingCorrection Code = "awaiting_correction"
+	// NotAwaitingCorrection: a resubmission of an application nobody
+	// asked to be corrected (or already resubmitted).
+	NotAwaitingCorrection Code = "not_awaiting_correction"
 	// AlreadyAnswered: the complaint or opinion was answered (or
 	// withdrawn) before.
 	AlreadyAnswered Code = "already_answered"
