@@ -259,6 +259,10 @@ func testDeskCorrection(t *testing.T, e *browserEnv) {
 		chromedp.Click(chromedp.CSS(row("lawyer.phone")+` input[type=checkbox]`)),
 		chromedp.SendKeys(chromedp.CSS(row("lawyer.phone")+` input[type=text]`), "所留电话无法接通"))
 	clerk.shotOf(card, "correction-panel-1280")
+	clerk.viewport(375, 812)
+	clerk.noHorizontalScroll("/clerk 补正 panel")
+	clerk.shotOf(card, "correction-panel-375")
+	clerk.viewport(1280, 800)
 	clerk.do("send", chromedp.Click(chromedp.CSS(card+` button.corr-yes`)))
 	clerk.wait("waiting for the lawyer", `document.querySelector('`+card+`[data-status="needs_correction"] .correction-open')`, 10*time.Second)
 	got := clerk.text(card)
@@ -313,6 +317,9 @@ func testDeskCorrection(t *testing.T, e *browserEnv) {
 	}
 	lawyer.noHorizontalScroll("lawyer correction")
 	lawyer.shotOf(mine, "correction-375")
+	lawyer.viewport(1280, 800)
+	lawyer.shotOf(mine, "correction-1280")
+	lawyer.viewport(375, 812)
 	lawyer.do("the PNG", chromedp.SetUploadFiles(chromedp.CSS(fix("attachments.practice_certificate")+` input[type=file]`), []string{pngCert}))
 	lawyer.wait("accepted", `document.querySelector('`+fix("attachments.practice_certificate")+` .file-state.ok')`, 30*time.Second)
 	lawyer.do("send", chromedp.Click(chromedp.CSS(mine+` button.fix-submit`)))

@@ -425,6 +425,10 @@
         'aria-describedby': id + '-error' });
       var err = el('div', { id: id + '-error', className: 'error', 'data-error-for': 'corr:' + f, hidden: true });
       cb.addEventListener('change', function () { if (cb.checked) reason.focus(); });
+      // A reason typed answers its error.
+      reason.addEventListener('input', function () {
+        if (reason.value.trim()) { YJ.clear(err); err.hidden = true; reason.removeAttribute('aria-invalid'); }
+      });
       rows.appendChild(el('div', { className: 'corr-row' }, el('label', { for: id, className: 'check' }, cb, ' ' + t('cf_' + f)), reason, err));
     });
     var noteId = 'corr-note-' + a.id;
