@@ -149,8 +149,10 @@ var Functions = map[string]Spec{
 		Optional: []string{"YUEJUAN_LINK_ISSUER", "YUEJUAN_PRESIGN_TTL"},
 	},
 	"ingest": {
-		Need:     []string{"YUEJUAN_UPLOADS_BUCKET"},
-		Optional: []string{"YUEJUAN_OCR"},
+		Need: []string{"YUEJUAN_UPLOADS_BUCKET"},
+		// The job queue, for the new dossier version a decided material
+		// may make (docs/versions.md).
+		Optional: []string{"YUEJUAN_OCR", "YUEJUAN_QUEUE_URL"},
 	},
 	"assemble": {
 		Need:     []string{"YUEJUAN_UPLOADS_BUCKET", "YUEJUAN_DOSSIERS_BUCKET", "YUEJUAN_TOPIC_ARN"},

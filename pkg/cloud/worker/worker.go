@@ -62,7 +62,19 @@ func IngestHandler(ctx context.Context, rt *cloud.Runtime) (func(context.Context
 			return nil, fmt.Errorf("cloud: ingest: %w", err)
 		}
 	}
-	return (&Ingest{Worker: jobs.Ingest(rt.App(app.Ports{Uploads: uploads})).Worker, Log: rt.Log}).Handle, nil
+	w := jobs.Ingest(rt.App(app.Ports{Uploads: uploads})).Worker
+	if rt.Env.QueueURL != "" {
+		// A decided material may make a new dossier version for the
+		// lawyers whose copies are ready: the assemble function sees to it.
+		q, err := rt.Queue()
+		if err != nil {
+			return nil, err
+		}
+		w.OnDecided = func(ctx context.Context, caseID string) error {
+			return q.Send(ctx, queue.Job{Kind: queue.Version, Key: caseID})
+		}
+	}
+	return (&Ingest{Worker: w, Log: rt.Log}).Handle, nil
 }
 
 // AssembleHandler returns the handler of the job queue (Assemble.Handle),
