@@ -323,7 +323,7 @@ func TestTemplateHeader(t *testing.T) {
 	if tp.root["Transform"] != "AWS::Serverless-2016-10-31" {
 		t.Errorf("Transform %v", tp.root["Transform"])
 	}
-	for _, p := range []string{"Stage", "Issuer", "Audience", "JwksUrl", "PublicUrl", "LinkTtl", "CopyRetentionDays", "AnchorRetentionDays"} {
+	for _, p := range []string{"Stage", "IdentityProvider", "Issuer", "Audience", "JwksUrl", "PublicUrl", "LinkTtl", "CopyRetentionDays", "AnchorRetentionDays"} {
 		if get(tp.root, "Parameters", p) == nil {
 			t.Errorf("no parameter %s", p)
 		}
@@ -386,7 +386,7 @@ func TestFunctions(t *testing.T) {
 		for v, res := range map[string]string{"YUEJUAN_UPLOADS_BUCKET": "UploadsBucket", "YUEJUAN_DOSSIERS_BUCKET": "DossiersBucket",
 			"YUEJUAN_ANCHORS_BUCKET": "AnchorsBucket", "YUEJUAN_QUEUE_URL": "JobQueue", "YUEJUAN_TOPIC_ARN": "NoticeTopic",
 			"YUEJUAN_LINK_KEY_SECRET": "LinkKeySecret", "YUEJUAN_ANCHOR_KEY_SECRET": "AnchorKeySecret",
-			"YUEJUAN_ISSUER": "Issuer", "YUEJUAN_AUDIENCE": "Audience", "YUEJUAN_JWKS_URL": "JwksUrl", "YUEJUAN_PUBLIC_URL": "PublicUrl"} {
+			"YUEJUAN_PUBLIC_URL": "PublicUrl"} {
 			if f.env[v] != nil && !isRef(f.env[v], res) {
 				t.Errorf("%s: %s is %v, want !Ref %s", name, v, f.env[v], res)
 			}
@@ -627,8 +627,8 @@ func TestHTTPAPIs(t *testing.T) {
 		auth := get(a, "Properties", "Auth")
 		def := render(get(auth, "DefaultAuthorizer"))
 		jwt := get(auth, "Authorizers", def, "JwtConfiguration")
-		if !isRef(get(jwt, "issuer"), "Issuer") || !isRef(get(jwt, "audience", 0), "Audience") {
-			t.Errorf("%s: default authorizer %s is not a JWT authorizer on the Issuer and Audience parameters: %v", name, def, jwt)
+		if !loginValue(get(jwt, "issuer"), "Issuer", "${UserPool}") || !loginValue(get(jwt, "audience", 0), "Audience", "PagesClient") {
+			t.Errorf("%s: default authorizer %s is not a JWT authorizer on the user pool's issuer and client, or the Issuer and Audience parameters: %v", name, def, jwt)
 		}
 	}
 	// The pages upload to presigned URLs from the lawyers' and the clerks'
@@ -796,5 +796,80 @@ func TestPermissionBoundaries(t *testing.T) {
 	}
 	if fns["api-clerk"].grants("s3:GetObject", bucket("dossiers")) {
 		t.Error("api-clerk: may read dossiers")
+	}
+}
+
+// loginValue reports whether v is the sign-in's setting: with the stack's
+// user pool (condition UseCognito) something naming cognito, else the
+// external provider's parameter.
+func loginValue(v any, param, cognito string) bool {
+	branches, ok := get(v, "Fn::If").(arr)
+	return ok && len(branches) == 3 && branches[0] == "UseCognito" && strings.Contains(render(branches[1]), cognito) && isRef(branches[2], param)
+}
+
+// TestCognito checks the stack's own sign-in (issue 15): a user pool whose
+// groups are the API's roles (and the administrator), with a clerk's unit
+// and a lawyer's certificate number as custom attributes and optional TOTP;
+// the pages' confidential client on the code flow back to the public URL;
+// and every function and HTTP API trusting that pool's tokens, with the
+// claims Cognito puts in them, when IdentityProvider is cognito, and the
+// external provider's parameters otherwise.
+func TestCognito(t *testing.T) {
+	tp := load(t)
+	if render(get(tp.root, "Conditions", "UseCognito")) == "" || get(tp.root, "Parameters", "IdentityProvider", "Default") != "cognito" {
+		t.Fatalf("no UseCognito condition on IdentityProvider (default cognito)")
+	}
+	pool := tp.res["UserPool"]
+	if get(pool, "Type") != "AWS::Cognito::UserPool" || get(pool, "Condition") != "UseCognito" {
+		t.Fatalf("UserPool: %v", pool)
+	}
+	if get(pool, "Properties", "MfaConfiguration") != "OPTIONAL" || fmt.Sprint(get(pool, "Properties", "EnabledMfas")) != "[SOFTWARE_TOKEN_MFA]" {
+		t.Errorf("the pool's second factor is not optional TOTP: %v %v", get(pool, "Properties", "MfaConfiguration"), get(pool, "Properties", "EnabledMfas"))
+	}
+	if get(pool, "Properties", "AdminCreateUserConfig", "AllowAdminCreateUserOnly") != true {
+		t.Error("anyone may sign up to the pool")
+	}
+	attrs := map[string]bool{}
+	schema, _ := get(pool, "Properties", "Schema").(arr)
+	for _, a := range schema {
+		attrs[fmt.Sprint(get(a, "Name"))] = true
+	}
+	for _, a := range []string{"name", "unit", "certificate"} {
+		if !attrs[a] {
+			t.Errorf("the pool has no attribute %s", a)
+		}
+	}
+	groups := map[string]bool{}
+	for _, r := range tp.ofType("AWS::Cognito::UserPoolGroup") {
+		if !isRef(get(r, "Properties", "UserPoolId"), "UserPool") {
+			t.Errorf("group %v not in the pool", get(r, "Properties", "GroupName"))
+		}
+		groups[fmt.Sprint(get(r, "Properties", "GroupName"))] = true
+	}
+	for _, g := range []string{"lawyer", "clerk", "auditor", "admin"} {
+		if !groups[g] {
+			t.Errorf("no group %s (the role claim is cognito:groups, whose values are the roles)", g)
+		}
+	}
+	client := tp.res["PagesClient"]
+	cp := get(client, "Properties")
+	if get(cp, "GenerateSecret") != true || fmt.Sprint(get(cp, "AllowedOAuthFlows")) != "[code]" || !isRef(get(cp, "UserPoolId"), "UserPool") {
+		t.Errorf("the pages' client is not a confidential code-flow client of the pool: %v", cp)
+	}
+	if cb := render(get(cp, "CallbackURLs")); !strings.Contains(cb, "${PublicUrl}/auth/callback") || !strings.Contains(cb, "${StaffUrl}/auth/callback") {
+		t.Errorf("the pages' callback URLs: %s", cb)
+	}
+	for name, f := range tp.functions(t) {
+		if f.env["YUEJUAN_ISSUER"] == nil {
+			continue
+		}
+		for v, want := range map[string][2]string{
+			"YUEJUAN_ISSUER": {"Issuer", "${UserPool}"}, "YUEJUAN_AUDIENCE": {"Audience", "PagesClient"},
+			"YUEJUAN_JWKS_URL": {"JwksUrl", "/.well-known/jwks.json"}, "YUEJUAN_CLAIM_ROLE": {"RoleClaim", "cognito:groups"},
+			"YUEJUAN_CLAIM_UNIT": {"UnitClaim", "custom:unit"}, "YUEJUAN_CLAIM_SUBJECT": {"SubjectClaim", "cognito:username"}} {
+			if !loginValue(f.env[v], want[0], want[1]) {
+				t.Errorf("%s: %s is %v, want the pool's (%s) or !Ref %s", name, v, f.env[v], want[1], want[0])
+			}
+		}
 	}
 }
