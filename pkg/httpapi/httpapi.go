@@ -86,6 +86,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/v1/cases/{id}", a.role(a.getCase, auth.Clerk, auth.Auditor))
 	mux.Handle("GET /api/v1/cases/find", a.role(a.findCase, auth.Lawyer, auth.Clerk))
 	mux.Handle("GET /api/v1/units", a.role(a.listUnits, auth.Lawyer, auth.Clerk, auth.Auditor))
+	mux.Handle("GET /api/v1/me", a.role(a.me, auth.Lawyer, auth.Clerk, auth.Auditor, auth.Admin))
 	mux.Handle("POST /api/v1/cases/{id}/materials", a.role(a.createMaterial, auth.Clerk))
 	mux.Handle("GET /api/v1/cases/{id}/materials", a.role(a.listMaterials, auth.Clerk))
 	mux.Handle("GET /api/v1/cases/{id}/materials/{mid}", a.role(a.getMaterial, auth.Clerk))

@@ -56,6 +56,7 @@ var routes = []route{
 	{"GET", "/api/v1/cases/{id}", []auth.Role{clerk, auditor}, resource, nil},
 	{"GET", "/api/v1/cases/find", []auth.Role{lawyer, clerk}, global, nil},
 	{"GET", "/api/v1/units", []auth.Role{lawyer, clerk, auditor}, global, nil},
+	{"GET", "/api/v1/me", []auth.Role{lawyer, clerk, auditor, admin}, global, nil},
 	{"POST", "/api/v1/cases/{id}/materials", []auth.Role{clerk}, resource, map[string]any{}},
 	{"GET", "/api/v1/cases/{id}/materials", []auth.Role{clerk}, resource, nil},
 	{"GET", "/api/v1/cases/{id}/materials/{mid}", []auth.Role{clerk}, resource, nil},
