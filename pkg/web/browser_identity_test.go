@@ -57,6 +57,12 @@ func testLawyerIdentity(t *testing.T, e *browserEnv) {
 		t.Errorf("the lawyer's card before the check: %q, want 待案管核验", got)
 	}
 	lawyer.shot("pending-375")
+	// Her application form starts with the firm and mobile number she
+	// registered with.
+	lawyer.wait("the form filled in from her account", `document.querySelector('#lawyer-firm').value !== ''`, 10*time.Second)
+	if got := eval[string](lawyer, `document.querySelector('#lawyer-firm').value + ' ' + document.querySelector('#lawyer-phone').value`); got != "某律所 13600000000" {
+		t.Errorf("the application form starts with firm and phone %q, want those she registered with", got)
+	}
 
 	clerk := newTab(t, e.browser, "identity", base, e.artifacts)
 	clerk.signIn(clerkTok, "/clerk")

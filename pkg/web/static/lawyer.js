@@ -711,6 +711,15 @@
     YJ.onLang(function () { render(lastApps); renderNotices(); renderComplaints(); renderOpinions(); });
     if (!YJ.$('#lawyer-name').value) YJ.$('#lawyer-name').value = c.name || '';
     if (!YJ.$('#lawyer-license').value) YJ.$('#lawyer-license').value = c.sub || '';
+    // The account's firm and mobile number (GET /me) start the forms;
+    // what the lawyer typed, or a draft put back, is kept.
+    YJ.api('GET', '/me').then(function (p) {
+      if (!p) return;
+      [['#lawyer-firm', p.firm], ['#lawyer-phone', p.phone], ['#cp-firm', p.firm], ['#cp-phone', p.phone]].forEach(function (f) {
+        var n = YJ.$(f[0]);
+        if (n && !n.value && f[1]) n.value = f[1];
+      });
+    }, function () { /* the forms stay as they are: nothing is lost */ });
     Object.keys(slots).forEach(function (name) {
       slotInput(name).addEventListener('change', function () { startUpload(name); });
     });
