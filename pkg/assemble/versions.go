@@ -131,6 +131,9 @@ func (w *Worker) Case(ctx context.Context, caseID string) error {
 	if err != nil {
 		return err
 	}
+	if sc.Version == 0 {
+		return nil // a base built before versions: nothing to announce as one
+	}
 	v, err := w.Versions.Get(ctx, c.ID, sc.Version)
 	if err != nil {
 		return fmt.Errorf("assemble: version of %s: %w", baseKey, err)
@@ -263,18 +266,12 @@ func (w *Worker) deliver(ctx context.Context, c *casefile.Case, a *application.A
 	if sup != nil {
 		supLink = links[1]
 	}
-	a, err := w.Apps.Update(ctx, a.ID, func(x *application.Application) error {
-		if x.Status != application.Ready {
-			return errAlreadyDone
-		}
-		x.CopyKey, x.LinkID = copyKey, full.ID
-		return nil
-	})
-	if errors.Is(err, errAlreadyDone) {
-		return nil // no longer live: nothing to tell
-	}
+	cur, err := w.Apps.Get(ctx, a.ID)
 	if err != nil {
 		return err
+	}
+	if cur.Status != application.Ready {
+		return nil // no longer live: nothing to tell
 	}
 	for _, l := range links {
 		if err := w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.LinkIssue,
@@ -283,8 +280,23 @@ func (w *Worker) deliver(ctx context.Context, c *casefile.Case, a *application.A
 			return err
 		}
 	}
+	// The notice before the move to the new copy: the move is what marks
+	// the application done, so a failed notice is sent again by the next
+	// run (notices are kept once by their id).
 	if w.OnVersion != nil {
-		return w.OnVersion(ctx, a, v, full, supLink)
+		if err := w.OnVersion(ctx, cur, v, full, supLink); err != nil {
+			return err
+		}
 	}
-	return nil
+	_, err = w.Apps.Update(ctx, a.ID, func(x *application.Application) error {
+		if x.Status != application.Ready {
+			return errAlreadyDone
+		}
+		x.CopyKey, x.LinkID = copyKey, full.ID
+		return nil
+	})
+	if errors.Is(err, errAlreadyDone) {
+		return nil
+	}
+	return err
 }

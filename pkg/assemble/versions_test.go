@@ -3,6 +3,7 @@ package assemble_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -291,4 +292,58 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// A notice of a new version that fails is sent again by the next run: the
+// application moves to the new copy only once its lawyer was told.
+func TestVersionNoticeRetried(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	r.builder.Versions = &version.Repo{T: r.table}
+	c, ms := r.setup(ctx)
+	r.ingestAll(ctx, c, ms)
+	a := r.approved(ctx, c, lawyerA, "张律师")
+	if err := r.builder.Application(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	m := &casefile.Material{CaseID: c.ID, Volume: 1, VolumeTitle: "诉讼文书卷", Seq: 9, Title: "补充材料", Filename: "9.pdf"}
+	if err := r.cases.AddMaterial(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	m.UploadKey = ingest.MaterialUploadKey(c.ID, m.ID)
+	if _, err := r.cases.UpdateMaterial(ctx, c.ID, m.ID, func(x *casefile.Material) error {
+		x.UploadKey, x.Status = m.UploadKey, casefile.Processing
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.uploads.WriteAll(ctx, m.UploadKey, testpdf.Text("DOC-LATE"), nil); err != nil {
+		t.Fatal(err)
+	}
+	r.ingestAll(ctx, c, []*casefile.Material{m})
+	calls := 0
+	r.builder.OnVersion = func(context.Context, *application.Application, *version.Version, *link.Link, *link.Link) error {
+		calls++
+		if calls == 1 {
+			return errors.New("notice channel down")
+		}
+		return nil
+	}
+	before, _ := r.apps.Get(ctx, a.ID)
+	if err := r.builder.Case(ctx, c.ID); err == nil {
+		t.Fatal("a failed notice did not fail the job")
+	}
+	if got, _ := r.apps.Get(ctx, a.ID); got.LinkID != before.LinkID {
+		t.Fatal("the application moved to the new copy before its lawyer was told")
+	}
+	if err := r.builder.Case(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := r.apps.Get(ctx, a.ID)
+	if calls != 2 || got.LinkID == before.LinkID {
+		t.Fatalf("after the retry: %d notices, link %s (was %s)", calls, got.LinkID, before.LinkID)
+	}
+	if n := r.count(ctx, audit.LinkIssue, c.ID, a.ID, link.SupplementID(got.LinkID)); n != 1 {
+		t.Errorf("%d link.issue records of the supplement, want 1", n)
+	}
 }
