@@ -348,7 +348,7 @@ func Judge(at *Attachment, pages int, readErr error) {
 	at.Pages, at.Verdict, at.Reason = pages, AttachmentAccepted, ""
 	switch {
 	case !AllowedType(at.ContentType):
-		at.Verdict, at.Reason = AttachmentRefused, msg.AttachmentType.Format(at.Filename, at.ContentType)
+		at.Verdict, at.Reason, at.Pages = AttachmentRefused, msg.AttachmentType.Format(at.Filename, at.ContentType), 0
 	case at.ContentType == "application/pdf" && (readErr != nil || pages < 1):
 		at.Verdict, at.Reason, at.Pages = AttachmentRefused, msg.AttachmentUnreadable.Format(at.Filename), 0
 	}

@@ -34,11 +34,13 @@ func (ts *tsrv) attach(lawyer, kind, name string, data []byte) deskFile {
 	var a struct{ ID, UploadURL string }
 	ts.must(lawyer, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": name, "size": len(data)}, http.StatusCreated, &a)
 	ts.must("", "PUT", a.UploadURL, data, http.StatusOK, nil)
+	start := time.Now()
 	var got deskFile
 	ts.waitFor("attachment verdict", func() bool {
 		ts.must(lawyer, "GET", "/api/v1/attachments/"+a.ID, nil, http.StatusOK, &got)
 		return got.Verdict != ""
 	})
+	ts.t.Logf("%s (%d bytes, %s): verdict %s %d page(s) %s after the upload", name, len(data), got.ContentType, got.Verdict, got.Pages, time.Since(start).Round(time.Millisecond))
 	return got
 }
 
@@ -183,7 +185,7 @@ func TestAttachmentVerdict(t *testing.T) {
 	_, caseNo := ts.newDeskCase(clerk)
 
 	text := ts.attach(lawyer, "practice_certificate", "执业证.pdf", []byte("这不是 PDF，只是一段文字。\n"))
-	if text.Verdict != "refused" || text.ContentType != "text/plain" || !strings.Contains(text.Reason, "不是 PDF、JPEG 或 PNG") || !strings.Contains(text.Reason, "执业证.pdf") {
+	if text.Verdict != "refused" || text.ContentType != "text/plain" || text.Pages != 0 || !strings.Contains(text.Reason, "不是 PDF、JPEG 或 PNG") || !strings.Contains(text.Reason, "执业证.pdf") {
 		t.Fatalf("a text file named .pdf: %+v, want refused at once, saying it is not a PDF", text)
 	}
 	broken := ts.attach(lawyer, "firm_letter", "律所函.pdf", []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"))
