@@ -87,8 +87,15 @@ func (s *Service) contentChanged(ctx context.Context, cs *casefile.Case) error {
 	if !built {
 		return nil
 	}
-	_, err = s.Cases.Update(ctx, cs.ID, func(x *casefile.Case) error { x.ContentVersion++; return nil })
-	return err
+	if _, err = s.Cases.Update(ctx, cs.ID, func(x *casefile.Case) error { x.ContentVersion++; return nil }); err != nil {
+		return err
+	}
+	// The lawyers whose copies are ready get the new version (its job); a
+	// job not queued is the scheduler's to catch up, not the clerk's error.
+	if err := s.CaseChanged(ctx, cs.ID); err != nil {
+		s.log().Error("new dossier version not queued", "case", cs.ID, "err", err)
+	}
+	return nil
 }
 
 func materialDetail(m *casefile.Material) map[string]string {
