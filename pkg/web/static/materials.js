@@ -471,10 +471,6 @@
     var k = cases.filter(function (x) { return x.id === id; })[0];
     return k ? k.caseNo + ' ' + k.title : '';
   }
-  // Files chosen and not yet sent, or on their way: leaving asks first.
-  YJ.unsaved(function () {
-    return items.some(function (it) { return it.phase === 'queued' || it.phase === 'uploading' || it.phase === 'failed'; });
-  });
 
   function volumeNo() { return parseInt(YJ.$('#volume').value, 10) || 0; }
 
@@ -775,10 +771,13 @@
     });
     YJ.$('#case-form').addEventListener('submit', registerCase);
     wireDrop();
-    // Files chosen and not yet sent, of any case, are work the page holds.
+    // Files chosen and not yet sent, or on their way, of any case: leaving
+    // asks first.
     YJ.unsaved(function () {
       if (stagedCase !== null) staged[stagedCase] = items;
-      return Object.keys(staged).some(function (k) { return staged[k].some(movable); });
+      return Object.keys(staged).some(function (k) {
+        return staged[k].some(function (it) { return movable(it) || it.phase === 'uploading'; });
+      });
     });
     return loadCases();
   }
