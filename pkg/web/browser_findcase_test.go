@@ -21,7 +21,7 @@ func testFindCase(t *testing.T, e *browserEnv) {
 	s, base := e.s, e.base
 	const (
 		unit   = "丰台区检察院"
-		caseNo = "京丰检刑诉〔2026〕41号"
+		caseNo = "京丰检刑诉〔2026〕404号"
 		lic    = "11101201910041041"
 	)
 	clerkTok := token(t, s, auth.Identity{Subject: "clerk-ft", Name: "冯书记员", Role: auth.Clerk, Unit: unit})

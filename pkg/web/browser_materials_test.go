@@ -29,8 +29,8 @@ func testMaterials(t *testing.T, e *browserEnv) {
 	s, base := e.s, e.base
 	const (
 		unit    = "开发区检察院"
-		caseNo  = "京检刑诉〔2026〕71号"
-		otherNo = "京检刑诉〔2026〕72号"
+		caseNo  = "京检刑诉〔2026〕171号"
+		otherNo = "京检刑诉〔2026〕172号"
 		lic     = "11101201910078801"
 	)
 	clerkTok := token(t, s, auth.Identity{Subject: "clerk21", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
