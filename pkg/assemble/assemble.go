@@ -26,6 +26,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/dossier"
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
+	"github.com/yuejuan/yuejuan/pkg/procedure"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/version"
 )
@@ -66,6 +67,9 @@ type Worker struct {
 	// change list and both links.
 	Versions  *version.Repo
 	OnVersion func(ctx context.Context, a *application.Application, v *version.Version, full, supplement *link.Link) error
+	// Decisions, when set, are the cases' procedural decisions: a version
+	// names those recorded since the version before it.
+	Decisions *procedure.Repo
 }
 
 func (w *Worker) now() time.Time {

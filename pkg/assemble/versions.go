@@ -60,12 +60,42 @@ func (w *Worker) recordVersion(ctx context.Context, c *casefile.Case, key string
 			docs++
 		}
 	}
-	err := w.Versions.Record(ctx, &version.Version{CaseID: c.ID, N: sc.Version, ContentVersion: c.ContentVersion,
-		BaseKey: key, Pages: sc.Pages, Documents: docs, Ledger: sc.Ledger, BuiltAt: w.now().UTC()})
+	v := &version.Version{CaseID: c.ID, N: sc.Version, ContentVersion: c.ContentVersion,
+		BaseKey: key, Pages: sc.Pages, Documents: docs, Ledger: sc.Ledger, BuiltAt: w.now().UTC()}
+	if err := w.decisionsOf(ctx, v); err != nil {
+		return err
+	}
+	err := w.Versions.Record(ctx, v)
 	if errors.Is(err, version.ErrExists) {
 		return nil
 	}
 	return err
+}
+
+// decisionsOf names in v the procedural decisions recorded for its case
+// since the version before it was built (none for version 1: nothing was
+// disclosed before it to change).
+func (w *Worker) decisionsOf(ctx context.Context, v *version.Version) error {
+	if w.Decisions == nil || v.N < 2 {
+		return nil
+	}
+	prev, err := w.Versions.Get(ctx, v.CaseID, v.N-1)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ds, err := w.Decisions.List(ctx, v.CaseID)
+	if err != nil {
+		return err
+	}
+	for i := len(ds) - 1; i >= 0; i-- { // oldest first
+		if d := ds[i]; d.At.After(prev.BuiltAt) && !d.At.After(v.BuiltAt) {
+			v.Decisions = append(v.Decisions, version.DecisionRef{ID: d.ID, Kind: string(d.Kind), Label: d.Label, At: d.At})
+		}
+	}
+	return nil
 }
 
 // Case brings every live (ready) application of a case to the case's

@@ -33,6 +33,15 @@ type versionOut struct {
 	Removed        []changeOut `json:"removed"`
 	ContentVersion int         `json:"contentVersion,omitempty"`
 	Current        bool        `json:"current,omitempty"`
+	// Decisions are the procedural decisions recorded since the version
+	// before: what the change came of.
+	Decisions []decisionRefOut `json:"decisions"`
+}
+
+type decisionRefOut struct {
+	Kind  string    `json:"kind"`
+	Label string    `json:"label"`
+	At    time.Time `json:"at"`
 }
 
 type versionsOut struct {
@@ -56,7 +65,10 @@ func presentVersions(vs []*version.Version, clerk bool, current int) []versionOu
 	for _, v := range vs {
 		o := versionOut{Version: v.N, BuiltAt: v.BuiltAt, Pages: v.Pages, Documents: v.Documents,
 			Added: changesOut(v.Changes.Added), Replaced: changesOut(v.Changes.Replaced), Removed: changesOut(v.Changes.Removed),
-			Current: current != 0 && v.N == current}
+			Current: current != 0 && v.N == current, Decisions: []decisionRefOut{}}
+		for _, d := range v.Decisions {
+			o.Decisions = append(o.Decisions, decisionRefOut{Kind: d.Kind, Label: d.Label, At: d.At})
+		}
 		if clerk {
 			o.ContentVersion = v.ContentVersion
 		}

@@ -48,6 +48,9 @@ func ChangeText(c pageid.ChangeList) string {
 // supplement of only those. Like LinkReady it carries no link.
 func DossierVersion(a *application.Application, v *version.Version, full, supplement *link.Link) notify.Notice {
 	body := fmt.Sprintf("案号 %s 的电子卷宗已更新为第 %d 版（受理回执号 %s）。%s", a.CaseNo, v.N, application.ReceiptNo(a), ChangeText(v.Changes))
+	for _, d := range v.Decisions {
+		body += fmt.Sprintf("本次更新前，本院于 %s 作出程序性决定：%s。", clock(d.At), d.Label)
+	}
 	if supplement != nil {
 		body += fmt.Sprintf("新版完整卷宗和补充材料（仅含新增、替换的文件，页码标识与完整卷宗一致）已可下载，请登录本系统下载。下载链接有效至 %s，各可下载 %d 次。",
 			clock(full.ExpiresAt), full.MaxDownloads)

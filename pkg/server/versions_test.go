@@ -21,6 +21,7 @@ type versionsOut struct {
 	Versions []struct {
 		Version, Pages, Documents, ContentVersion int
 		Current                                   bool
+		Decisions                                 []struct{ Label string }
 		Added, Replaced, Removed                  []struct {
 			Volume, Pages           int
 			Title, IDs, ReplacedIDs string
@@ -98,8 +99,9 @@ func TestDossierVersions(t *testing.T) {
 		t.Fatalf("version 1 lacks its documents or identifiers:\n%s", text1)
 	}
 
-	// The clerk's changes: one added to volume 1, one replaced in volume 2,
-	// one deleted.
+	// 退回补充侦查, then the clerk's changes: one added to volume 1, one
+	// replaced in volume 2, one deleted.
+	ts.must(clerk, "POST", "/api/v1/cases/"+caseID+"/decisions", map[string]string{"kind": "supplementary_investigation", "text": "补充侦查一个月"}, http.StatusCreated, nil)
 	data := testpdf.Text("VER-FIX")
 	var r matOut
 	ts.must(clerk, "POST", "/api/v1/cases/"+caseID+"/materials/"+two.ID+"/replace", map[string]any{"filename": "fix.pdf", "size": len(data)}, http.StatusCreated, &r)
@@ -124,8 +126,11 @@ func TestDossierVersions(t *testing.T) {
 	})
 	// Changes made one after another may land in one version or several;
 	// together they are what the clerk did.
-	var added, replaced, removed []string
+	var added, replaced, removed, decisions []string
 	for _, v := range vs.Versions {
+		for _, d := range v.Decisions {
+			decisions = append(decisions, itoa(v.Version)+":"+d.Label)
+		}
 		if v.ContentVersion != 0 {
 			t.Errorf("the lawyer is shown the content version: %+v", v)
 		}
@@ -144,6 +149,10 @@ func TestDossierVersions(t *testing.T) {
 		t.Errorf("change lists: added %q, replaced %q, removed %q", added, replaced, removed)
 	}
 	latest := vs.Versions[0].Version
+	// The decision belongs to the first version built after it.
+	if !slices.Equal(decisions, []string{"2:退回补充侦查"}) {
+		t.Errorf("procedural decisions by version: %q", decisions)
+	}
 
 	// One notice per version, each with its change list.
 	var notes struct {
@@ -160,7 +169,7 @@ func TestDossierVersions(t *testing.T) {
 		t.Errorf("%d dossier.version notices for versions 2…%d: %q", len(versionNotes), latest, versionNotes)
 	}
 	all := strings.Join(versionNotes, "\n")
-	for _, s := range []string{"第1卷《补充侦查报告》1页（卷1-0002）", "第2卷《鉴定意见》1页（卷2-0001），替换原卷2-0001", "撤出 1 件：第2卷《现场照片》1页（卷2-0002"} {
+	for _, s := range []string{"作出程序性决定：退回补充侦查", "第1卷《补充侦查报告》1页（卷1-0002）", "第2卷《鉴定意见》1页（卷2-0001），替换原卷2-0001", "撤出 1 件：第2卷《现场照片》1页（卷2-0002"} {
 		if !strings.Contains(all, s) {
 			t.Errorf("the notices do not say %q:\n%s", s, all)
 		}

@@ -31,8 +31,20 @@ type Version struct {
 	Ledger []pageid.LedgerEntry `json:"-"`
 	// Changes is what changed since version N-1 (empty for version 1).
 	Changes pageid.ChangeList `json:"changes"`
-	BuiltAt time.Time         `json:"builtAt"`
-	rev     int64
+	// Decisions are the procedural decisions recorded for the case between
+	// version N-1 and this one (退回补充侦查, a change of jurisdiction …):
+	// what the change came of.
+	Decisions []DecisionRef `json:"decisions,omitempty"`
+	BuiltAt   time.Time     `json:"builtAt"`
+	rev       int64
+}
+
+// DecisionRef names a procedural decision (procedure.Decision).
+type DecisionRef struct {
+	ID    string    `json:"id"`
+	Kind  string    `json:"kind"`
+	Label string    `json:"label"`
+	At    time.Time `json:"at"`
 }
 
 // stored is a version as its item holds it (the fields the API never

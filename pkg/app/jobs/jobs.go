@@ -63,7 +63,7 @@ func Assemble(a *app.App) *assemble.Budgeted {
 			OnHold: func(ctx context.Context, x *application.Application, _ *casefile.Case) error {
 				return a.Send(ctx, procedure.DossierHeld(x))
 			},
-			Versions: &version.Repo{T: svc.Cases.T},
+			Versions: &version.Repo{T: svc.Cases.T}, Decisions: svc.Decisions,
 			OnVersion: func(ctx context.Context, x *application.Application, v *version.Version, full, supplement *link.Link) error {
 				if err := a.Send(ctx, procedure.DossierVersion(x, v, full, supplement)); err != nil {
 					return err

@@ -33,6 +33,7 @@
     chReplacedOf: ['（替换原 {0}）', ' (in place of {0})'],
     chRetired: ['（页码标识保留，不再使用）', ' (identifiers retired, never reused)'],
     chNone: ['文件未增减，仅调整了标题或顺序。', 'No documents added or removed: titles or order changed.'],
+    versionDecision: ['本次更新前的程序性决定：{0}（{1}，北京时间）', 'Procedural decision before this version: {0} ({1}, Beijing time)'],
     supplementDownload: ['下载补充材料', 'Download the supplement'],
     supplementInfo: ['第 {0} 版新增、替换的文件，页码标识与完整卷宗一致。链接有效至 {1}（北京时间），还可下载 {2} 次', 'Documents added or replaced in version {0}, with the full copy\'s identifiers. Link valid until {1} (Beijing time); {2} download(s) left'],
     versionsFor: ['案号 {0}', 'Case {0}'],
@@ -73,8 +74,12 @@
       if (v.current) head.appendChild(el('span', { className: 'badge' }, t('versionYours')));
       var meta = t('versionMeta', YJ.fmtTime(v.builtAt), v.pages, v.documents);
       if (clerk && v.contentVersion) meta += ' · ' + t('versionContent', v.contentVersion);
-      ol.appendChild(el('li', { className: 'version', 'data-version': String(v.version) },
-        head, el('div', { className: 'kv muted' }, meta), changeList(v)));
+      var li = el('li', { className: 'version', 'data-version': String(v.version) }, head, el('div', { className: 'kv muted' }, meta));
+      (v.decisions || []).forEach(function (d) {
+        li.appendChild(el('div', { className: 'kv decision' }, t('versionDecision', d.label, YJ.fmtTime(d.at))));
+      });
+      li.appendChild(changeList(v));
+      ol.appendChild(li);
     });
     return ol;
   }
