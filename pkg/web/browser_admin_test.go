@@ -69,7 +69,12 @@ func testAdminTOTP(t *testing.T, e *browserEnv) {
 	clerk.do("her own password", chromedp.SetValue(chromedp.CSS("#password"), "qi-own-password-1"), chromedp.SetValue(chromedp.CSS("#confirm"), "qi-own-password-1"))
 	clerk.submit("#password-submit")
 	clerk.wait("the clerk's page", `location.pathname === '/clerk'`, 20*time.Second)
-	clerk.do("open two-step verification", chromedp.Navigate(e.base+"/oidc/totp"), chromedp.WaitVisible(chromedp.CSS("#totp-secret")))
+	clerk.wait("the header's 两步验证", `document.querySelector('#two-step') !== null`, 10*time.Second)
+	clerk.viewport(375, 812)
+	clerk.noHorizontalScroll("the clerk's page with 两步验证 in the header")
+	clerk.shot("clerk-header-375")
+	clerk.viewport(1280, 800)
+	clerk.do("open two-step verification", chromedp.Click(chromedp.CSS("#two-step")), chromedp.WaitVisible(chromedp.CSS("#totp-secret")))
 	if !eval[bool](clerk, `document.querySelector('.totp-qr svg path') !== null`) {
 		t.Error("no QR code on the enrolment page")
 	}

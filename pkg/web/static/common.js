@@ -11,6 +11,7 @@
   var dict = {
     appName: ['阅卷 · 互联网阅卷服务', 'Yuejuan · online case-file review'],
     signOut: ['退出登录', 'Sign out'],
+    twoStep: ['两步验证', 'Two-step'],
     langSwitch: ['English', '中文'],
     roleLawyer: ['律师', 'Lawyer'],
     roleClerk: ['案管', 'Clerk'],
@@ -636,6 +637,12 @@
     if (ls) ls.addEventListener('click', function () { setLang(lang() === 'en' ? 'zh' : 'en'); });
     var so = $('#signout');
     if (so) so.addEventListener('click', signOut);
+    // Staff turn on two-step verification at the server's own provider.
+    if (c && c.role !== 'lawyer' && so && !$('#two-step')) {
+      var ts = el('button', { type: 'button', id: 'two-step', 'data-i18n': 'twoStep',
+        on: { click: function () { location.href = '/oidc/totp'; } } }, t('twoStep'));
+      so.parentNode.insertBefore(ts, so);
+    }
     onLang(paint);
     applyI18n();
     paint();
