@@ -259,6 +259,8 @@ func testDeskCorrection(t *testing.T, e *browserEnv) {
 		chromedp.Click(chromedp.CSS(row("lawyer.phone")+` input[type=checkbox]`)),
 		chromedp.SendKeys(chromedp.CSS(row("lawyer.phone")+` input[type=text]`), "所留电话无法接通"))
 	clerk.shotOf(card, "correction-panel-1280")
+	axe := axeSource(t)
+	clerk.axeCheck(axe, "clerk card with the 补正 panel open and a reason missing")
 	clerk.viewport(375, 812)
 	clerk.noHorizontalScroll("/clerk 补正 panel")
 	clerk.shotOf(card, "correction-panel-375")
@@ -278,6 +280,9 @@ func testDeskCorrection(t *testing.T, e *browserEnv) {
 		t.Errorf("the waiting card shows a reply date while the clock stops: %q", got)
 	}
 	clerk.shotOf(card, "waiting-1280")
+	eval[bool](clerk, `(function(){document.querySelectorAll('`+card+` details').forEach(function(d){d.open=true});return true})()`)
+	clerk.wait("the previews", `document.querySelectorAll('`+card+` .preview').length === 3`, 10*time.Second)
+	clerk.axeCheck(axe, "clerk card waiting for corrections, documents and history open")
 
 	// The lawyer, on her phone.
 	dir := t.TempDir()
@@ -315,6 +320,7 @@ func testDeskCorrection(t *testing.T, e *browserEnv) {
 	if got := lawyer.text(fix("attachments.practice_certificate")); strings.Contains(got, "attachment must") {
 		t.Errorf("the Chinese page shows the English half of the reason: %q", got)
 	}
+	lawyer.axeCheck(axe, "lawyer's correction form with a refused document at 375 px")
 	lawyer.noHorizontalScroll("lawyer correction")
 	lawyer.shotOf(mine, "correction-375")
 	lawyer.viewport(1280, 800)
@@ -358,6 +364,9 @@ func testDeskCorrection(t *testing.T, e *browserEnv) {
 		t.Fatal(err)
 	}
 	done := `#handled li[data-id="` + app.ID + `"]`
+	// The queue's refresh drops the approved card and moves the page: the
+	// search is clicked once it has.
+	clerk.wait("the card gone from the queue", `!document.querySelector('`+card+`')`, 15*time.Second)
 	clerk.do("search 已办", chromedp.Click(chromedp.CSS(`#handled-form button[type="submit"]`)))
 	clerk.wait("the failure in 已办", `document.querySelector('`+done+` .failure')`, 10*time.Second)
 	got = clerk.text(done + " .failure")

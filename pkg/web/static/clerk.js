@@ -602,6 +602,7 @@
 
   // ---- handled --------------------------------------------------------------
   var handledJSON = '';
+  var handledSeq = 0;
   var handledApps = [];
 
   // who is how a history entry's actor reads: the lawyer's or the
@@ -655,7 +656,11 @@
       if (v) q.push(k + '=' + encodeURIComponent(v));
     });
     YJ.clearProblems(form);
+    // Only the latest request's answer is shown: a refresh sent before a
+    // search (or a decision) must not answer after it with the older list.
+    var seq = ++handledSeq;
     return YJ.api('GET', '/applications?' + q.join('&')).then(function (data) {
+      if (seq !== handledSeq) return;
       var apps = (data && data.applications) || [];
       var j = JSON.stringify(apps);
       if (j === handledJSON && !ev) return;
@@ -663,7 +668,7 @@
       handledApps = apps;
       renderHandled(apps);
     }, function (err) {
-      YJ.showProblems(form, err);
+      if (seq === handledSeq) YJ.showProblems(form, err);
     });
   }
 
