@@ -137,6 +137,24 @@ The data dir is found as yuejuan serve finds it (--data, $YUEJUAN_DATA, else
 		},
 	}
 
+	resetTOTP := &cobra.Command{
+		Use:   "reset-totp USERNAME",
+		Short: "Remove a staff member's two-step verification (a lost phone): the next sign-in asks for the password alone",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, done, err := open()
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := dir.ResetTOTP(cmd.Context(), args[0], cliActor()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "two-step verification of %s removed\n", args[0])
+			return nil
+		},
+	}
+
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the accounts: user name, role, unit, name, state",
@@ -150,7 +168,7 @@ The data dir is found as yuejuan serve finds it (--data, $YUEJUAN_DATA, else
 			return listAccounts(cmd.Context(), dir, cmd.OutOrStdout())
 		},
 	}
-	cmd.AddCommand(add, reset, disable, list)
+	cmd.AddCommand(add, reset, disable, resetTOTP, list)
 	return cmd
 }
 
@@ -171,6 +189,9 @@ func listAccounts(ctx context.Context, dir *account.Directory, out io.Writer) er
 			state = "locked until " + a.LockedUntil.Local().Format("2006-01-02 15:04")
 		case a.MustChange:
 			state = "one-time password not yet changed"
+		}
+		if a.HasTOTP() {
+			state += ", two-step verification on"
 		}
 		unit := a.Unit
 		if unit == "" {

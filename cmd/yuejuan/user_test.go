@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/audit"
@@ -109,5 +112,51 @@ func TestOutboxCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "13900001111  【阅卷注册验证码】您的注册验证码为 123456") {
 		t.Errorf("outbox:\n%s", out.String())
+	}
+}
+
+// yuejuan user reset-totp removes a staff member's second factor from the
+// server (the administrator's page does the same): list shows it on, then
+// off, and the log has account.totp under the command's user.
+func TestUserResetTOTP(t *testing.T) {
+	data := t.TempDir()
+	if out, err := userCmd(t, "audit-password-9\n", "add", "--data", data, "--role", "auditor", "--name", "蒋审计", "--password-stdin", "audit09"); err != nil {
+		t.Fatal(err, out)
+	}
+	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := &account.Directory{T: tbl, Audit: &audit.Log{T: tbl}}
+	ctx := context.Background()
+	key, err := dir.BeginTOTP(ctx, "audit09")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(key.Secret(), time.Now())
+	if err := dir.ConfirmTOTP(ctx, "audit09", code, account.Actor{Subject: "audit09"}); err != nil {
+		t.Fatal(err)
+	}
+	tbl.Close()
+	if out, _ := userCmd(t, "", "list", "--data", data); !strings.Contains(out, "two-step verification on") {
+		t.Errorf("list before the reset:\n%s", out)
+	}
+	if out, err := userCmd(t, "", "reset-totp", "--data", data, "audit09"); err != nil || !strings.Contains(out, "removed") {
+		t.Fatalf("reset-totp: %v\n%s", err, out)
+	}
+	if out, _ := userCmd(t, "", "list", "--data", data); strings.Contains(out, "two-step") {
+		t.Errorf("list after the reset:\n%s", out)
+	}
+	tbl, err = sqlitestore.Open(filepath.Join(data, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Close()
+	var last audit.Event
+	if err := (&audit.Log{T: tbl}).Each(ctx, audit.Filter{}, func(e audit.Event) error { last = e; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if last.Action != audit.AccountTOTP || last.Detail["change"] != "reset" || !strings.HasPrefix(last.Actor, "cli:") {
+		t.Errorf("the last record: %+v", last)
 	}
 }
