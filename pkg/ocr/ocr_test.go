@@ -188,3 +188,16 @@ func TestDespeckle(t *testing.T) {
 		t.Errorf("paper changed to %d", at(5, 5))
 	}
 }
+
+func TestPGM(t *testing.T) {
+	m := image.NewGray(image.Rect(0, 0, 3, 2))
+	m.Pix = []uint8{1, 2, 3, 10, 11, 12}
+	p := filepath.Join(t.TempDir(), "p.pgm")
+	if err := writePGM(p, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readPGM(p)
+	if err != nil || got.Rect != m.Rect || string(got.Pix) != string(m.Pix) {
+		t.Fatalf("read back %v %v, want %v", got, err, m.Pix)
+	}
+}
