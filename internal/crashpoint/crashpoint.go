@@ -32,3 +32,8 @@ func Reach(ctx context.Context, name string) { reach(ctx, name) }
 // the first chunk read through and stops at the next read: a write copied
 // from it is left half done.
 func Reader(ctx context.Context, name string, r io.Reader) io.Reader { return reader(ctx, name, r) }
+
+// Writer returns w, or, if name is the point chosen, a writer that passes
+// half of the first write through and stops: what is written through it is
+// left half done.
+func Writer(ctx context.Context, name string, w io.Writer) io.Writer { return writer(ctx, name, w) }

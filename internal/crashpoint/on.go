@@ -52,3 +52,34 @@ func (s *stopReader) Read(p []byte) (int, error) {
 	s.n += n
 	return n, err
 }
+
+func writer(ctx context.Context, name string, w io.Writer) io.Writer {
+	if !chosen(name) {
+		return w
+	}
+	return &stopWriter{ctx: ctx, name: name, w: w}
+}
+
+type stopWriter struct {
+	ctx  context.Context
+	name string
+	w    io.Writer
+	n    int
+}
+
+// Write passes half of the first write through and stops: a writer that
+// buffers (the base is written through a 1 MiB buffer) may write a small
+// object in one call.
+func (s *stopWriter) Write(p []byte) (int, error) {
+	n := 0
+	if s.n == 0 && len(p) > 1 {
+		var err error
+		n, err = s.w.Write(p[:len(p)/2])
+		s.n += n
+		if err != nil {
+			return n, err
+		}
+	}
+	reach(s.ctx, s.name)
+	return n, s.ctx.Err()
+}

@@ -414,10 +414,10 @@ func (r *objectReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return io.ReadFull(rd, p)
 }
 
-// buildBase assembles the base dossier, uploads it and then its sidecar
-// (so a sidecar is never there without its base), and records it.
+// buildBase assembles the base dossier into its object, then writes its
+// sidecar (so a sidecar is never there without its base), and records it.
+// dir holds the downloaded materials.
 func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefile.Material, key, dir string) (*dossier.Sidecar, error) {
-	dst := filepath.Join(dir, "base.pdf")
 	// A case over the ceilings is refused before anything is downloaded
 	// when its materials' page counts say so, else as soon as the bytes
 	// downloaded do, else by AssembleBase (which counts the 卷内目录 too).
@@ -445,19 +445,16 @@ func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefi
 			opt.Version, opt.Previous = last.N+1, last.Ledger
 		}
 	}
-	man, err := dossier.AssembleBase(ctx, info, docs, dst, opt)
+	man, sc, err := w.writeBase(ctx, info, docs, key, opt)
 	if err != nil {
 		return nil, fmt.Errorf("assemble: base dossier of %s: %w", c.CaseNo, err)
 	}
-	sc, err := dossier.ReadSidecar(dossier.SidecarPath(dst))
+	data, err := sc.Marshal()
 	if err != nil {
-		return nil, fmt.Errorf("assemble: base dossier of %s: %w", c.CaseNo, err)
-	}
-	if err := ingest.Upload(ctx, w.Dossiers, dst, key, "application/pdf"); err != nil {
 		return nil, err
 	}
-	if err := ingest.Upload(ctx, w.Dossiers, dossier.SidecarPath(dst), SidecarKey(key), "application/json"); err != nil {
-		return nil, err
+	if err := w.Dossiers.WriteAll(ctx, SidecarKey(key), data, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+		return nil, fmt.Errorf("assemble: sidecar of %s: %w", key, err)
 	}
 	if err := w.recordVersion(ctx, c, key, sc); err != nil {
 		return nil, err
@@ -465,6 +462,29 @@ func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefi
 	return sc, w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.DossierAssemble,
 		CaseID: c.ID, Target: key, Result: audit.OK,
 		Detail: versionDetail(map[string]string{"pages": fmt.Sprint(man.Pages), "documents": fmt.Sprint(len(docs)), "version": fmt.Sprint(c.ContentVersion)}, sc.Version)}, nil)
+}
+
+// writeBase assembles the base straight into its object, as it is made
+// (on S3 a multipart upload in parts; locally the bucket's own temporary
+// file): no local copy of the base first, and nothing visible until the
+// whole base is there — a failed or killed build abandons the write.
+func (w *Worker) writeBase(ctx context.Context, info dossier.CaseInfo, docs []dossier.Document, key string, opt dossier.AssembleOptions) (dossier.Manifest, *dossier.Sidecar, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	bw, err := w.Dossiers.NewWriter(wctx, key, &blob.WriterOptions{ContentType: "application/pdf"})
+	if err != nil {
+		return dossier.Manifest{}, nil, err
+	}
+	man, sc, err := dossier.AssembleBaseTo(ctx, info, docs, crashpoint.Writer(ctx, "write:"+key, bw), opt)
+	if err != nil {
+		cancel()
+		bw.Close()
+		return dossier.Manifest{}, nil, err
+	}
+	if err := bw.Close(); err != nil {
+		return dossier.Manifest{}, nil, err
+	}
+	return man, sc, nil
 }
 
 // downloads is how many materials buildBase downloads at once: on S3 each

@@ -13,12 +13,14 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"io/fs"
 	mrand "math/rand"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,8 +144,8 @@ func TestComposedCopyS3(t *testing.T) {
 	r := newRig(t)
 	r.builder.Dossiers = b
 	c, ms := r.setup(ctx)
-	// Enough scan bytes for a base over 5 MiB.
-	for i := 0; i < 4; i++ {
+	// Enough scan bytes for a base over two of the upload's 8 MiB parts.
+	for i := 0; i < 9; i++ {
 		m := &casefile.Material{ID: casefile.NewID(), CaseID: c.ID, Volume: 2, VolumeTitle: "证据材料卷", Seq: i + 1,
 			Title: fmt.Sprintf("照片%d", i+1), Filename: fmt.Sprintf("p%d.jpg", i)}
 		if err := r.cases.AddMaterial(ctx, m); err != nil {
@@ -168,18 +170,56 @@ func TestComposedCopyS3(t *testing.T) {
 	}
 	a := r.approved(ctx, c, lawyerA, "张律师")
 	bb := r.approved(ctx, c, lawyerB, "李律师")
+	// While the job runs, the largest file in its working folder: the
+	// downloaded scans, never a local copy of the base.
+	r.builder.TempDir = t.TempDir()
+	var largest atomic.Int64
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			_ = filepath.WalkDir(r.builder.TempDir, func(_ string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					if info, err := d.Info(); err == nil && info.Size() > largest.Load() {
+						largest.Store(info.Size())
+					}
+				}
+				return nil
+			})
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
 	for _, app := range []*application.Application{a, bb} {
 		if err := r.builder.Application(ctx, app.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
+	close(stop)
+	<-watched
 	baseKey := assemble.BaseKey(c.ID, cur.ContentVersion)
 	attrs, err := b.Attributes(ctx, baseKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if attrs.Size < 6<<20 {
-		t.Fatalf("base is only %d bytes: the test needs one over 5 MiB", attrs.Size)
+	if attrs.Size < 17<<20 {
+		t.Fatalf("base is only %d bytes: the test needs one over two 8 MiB parts", attrs.Size)
+	}
+	// The base went up as it was made, a multipart upload in parts (its
+	// ETag "<md5>-<parts>"), not as a file built first and put whole.
+	bhead, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s3Bucket), Key: aws.String(baseKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if etag := aws.ToString(bhead.ETag); !strings.Contains(etag, "-") {
+		t.Errorf("base ETag %s is not a multipart ETag: the base was not streamed up in parts", etag)
+	}
+	if n := largest.Load(); n == 0 || n > 4<<20 {
+		t.Errorf("the largest file in the job's folder was %d bytes (base %d): the base must go up as it is made, not from a local copy", n, attrs.Size)
 	}
 	checkComposed(t, ctx, b, cur, a, bb)
 	// The copy was assembled by the server from parts: its ETag is a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -62,11 +63,38 @@ const (
 // layout is recorded in a Sidecar written to SidecarPath(dst). MakeCopy
 // then makes a stamped copy from the sidecar alone.
 func AssembleBase(ctx context.Context, info CaseInfo, docs []Document, dst string, opt AssembleOptions) (Manifest, error) {
-	if err := cjkfont.Ensure(); err != nil {
+	var m Manifest
+	var sc *Sidecar
+	err := writeFileAtomic(ctx, dst, func(w io.Writer) error {
+		var err error
+		m, sc, err = AssembleBaseTo(ctx, info, docs, w, opt)
+		return err
+	})
+	if err != nil {
 		return Manifest{}, err
 	}
+	data, err := sc.Marshal()
+	if err != nil {
+		return Manifest{}, err
+	}
+	return m, writeFileAtomic(ctx, SidecarPath(dst), func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// AssembleBaseTo is AssembleBase writing the base to w as it is made —
+// object by object, never held whole, never written to a file first (on
+// S3, a multipart upload) — and returning its sidecar rather than writing
+// it. The bytes are those AssembleBase writes for equal input. On an error
+// w has received part of a base: the caller abandons it (blob.Writer: cancel
+// its context, then Close), so that no partial base is ever visible.
+func AssembleBaseTo(ctx context.Context, info CaseInfo, docs []Document, w io.Writer, opt AssembleOptions) (Manifest, *Sidecar, error) {
+	if err := cjkfont.Ensure(); err != nil {
+		return Manifest{}, nil, err
+	}
 	if len(docs) == 0 {
-		return Manifest{}, errors.New("dossier: no documents")
+		return Manifest{}, nil, errors.New("dossier: no documents")
 	}
 	sorted := make([]Document, len(docs))
 	copy(sorted, docs)
@@ -76,14 +104,19 @@ func AssembleBase(ctx context.Context, info CaseInfo, docs []Document, dst strin
 		}
 		return sorted[i].Seq < sorted[j].Seq
 	})
-	m, err := guard.Run(ctx, func(c context.Context) (Manifest, error) {
-		return assemble(c, info, sorted, dst, opt)
+	type result struct {
+		m  Manifest
+		sc *Sidecar
+	}
+	r, err := guard.Run(ctx, func(c context.Context) (result, error) {
+		m, sc, err := assemble(c, info, sorted, func(write func(io.Writer) error) error { return write(w) }, opt)
+		return result{m, sc}, err
 	})
 	var pe *guard.PanicError
 	if errors.As(err, &pe) {
-		return Manifest{}, fmt.Errorf("dossier: assembling failed: %v", pe.Value)
+		return Manifest{}, nil, fmt.Errorf("dossier: assembling failed: %v", pe.Value)
 	}
-	return m, err
+	return r.m, r.sc, err
 }
 
 type volume struct {

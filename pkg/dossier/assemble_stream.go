@@ -532,7 +532,9 @@ func inOrder[T any](c context.Context, n, workers, ahead int, work func(c contex
 
 func workers() int { return max(1, runtime.GOMAXPROCS(0)) }
 
-func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt AssembleOptions) (Manifest, error) {
+// assemble builds the base dossier of docs and writes it with out (the
+// PDF) and then its sidecar.
+func assemble(c context.Context, info CaseInfo, docs []Document, out func(write func(io.Writer) error) error, opt AssembleOptions) (Manifest, *Sidecar, error) {
 	// The plan: every document read, several at once, only counts kept.
 	plans := make([]docPlan, len(docs))
 	maxPages, maxBytes := opt.ceilings()
@@ -556,7 +558,7 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 		return nil
 	}, nil)
 	if err != nil {
-		return Manifest{}, err
+		return Manifest{}, nil, err
 	}
 	var rejections []*scan.Rejection
 	for i, pl := range plans {
@@ -568,7 +570,7 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 		}
 	}
 	if len(rejections) > 0 && !opt.Placeholders {
-		return Manifest{}, &AssembleError{Rejections: rejections}
+		return Manifest{}, nil, &AssembleError{Rejections: rejections}
 	}
 	pages := make([]int, len(docs)) // a slip-sheet stands in for a rejected one
 	ids := make([]pageid.Doc, len(docs))
@@ -582,7 +584,7 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 	}
 	ledger, err := pageid.Assign(ids, opt.Previous, max(opt.Version, 1))
 	if err != nil {
-		return Manifest{}, err
+		return Manifest{}, nil, err
 	}
 	vols := groupVolumes(docs)
 	total := 1
@@ -594,15 +596,15 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 		total += n
 	}
 	if total > maxPages {
-		return Manifest{}, &TooLargeError{Pages: total, MaxPages: maxPages, Bytes: inBytes, MaxBytes: maxBytes}
+		return Manifest{}, nil, &TooLargeError{Pages: total, MaxPages: maxPages, Bytes: inBytes, MaxBytes: maxBytes}
 	}
 	b, err := newBaseBuild(info, docs, plans, vols, total)
 	if err != nil {
-		return Manifest{}, err
+		return Manifest{}, nil, err
 	}
 	b.ledger, b.opt = ledger, opt
 	if err := b.generate(); err != nil {
-		return Manifest{}, err
+		return Manifest{}, nil, err
 	}
 	date := types.DateString(info.Date)
 	title := info.Title
@@ -622,26 +624,15 @@ func assemble(c context.Context, info CaseInfo, docs []Document, dst string, opt
 		meta["Author"] = info.Unit
 	}
 	var sc *Sidecar
-	err = writeFileAtomic(c, dst, func(w io.Writer) error {
+	err = out(func(w io.Writer) error {
 		var err error
 		sc, err = b.write(c, meta, w)
 		return err
 	})
 	if err != nil {
-		return Manifest{}, err
+		return Manifest{}, nil, err
 	}
-	data, err := sc.Marshal()
-	if err != nil {
-		return Manifest{}, err
-	}
-	err = writeFileAtomic(c, SidecarPath(dst), func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-	if err != nil {
-		return Manifest{}, err
-	}
-	return b.man, nil
+	return b.man, sc, nil
 }
 
 // baseBuild is a base dossier being built: the generated objects in a
