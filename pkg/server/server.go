@@ -107,16 +107,17 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.CheckPeers(); err != nil {
 		return nil, err
 	}
+	// Before anything is set up: a refusal leaves nothing behind.
+	if cfg.OCR {
+		if err := (&ocr.Engine{}).Check(context.Background()); err != nil {
+			return nil, fmt.Errorf("server: text recognition (YUEJUAN_OCR=on): %w", err)
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("server: data dir: %w", err)
 	}
 	if err := dossier.Setup(filepath.Join(cfg.DataDir, "pdfcpu")); err != nil {
 		return nil, fmt.Errorf("server: set up PDF fonts: %w", err)
-	}
-	if cfg.OCR {
-		if err := (&ocr.Engine{}).Check(context.Background()); err != nil {
-			return nil, fmt.Errorf("server: text recognition (YUEJUAN_OCR=on): %w", err)
-		}
 	}
 	cal, err := deadline.LoadFile(cfg.Holidays) // the embedded data when unset
 	if err != nil {
