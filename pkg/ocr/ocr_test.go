@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
 // engine is the engine the tests use; a machine without Tesseract fails
@@ -199,5 +202,35 @@ func TestPGM(t *testing.T) {
 	got, err := readPGM(p)
 	if err != nil || got.Rect != m.Rect || string(got.Pix) != string(m.Pix) {
 		t.Fatalf("read back %v %v, want %v", got, err, m.Pix)
+	}
+}
+
+// TestDocumentKeepsTextLayers: a page with a usable text layer of its own
+// is not recognised (Tesseract is not even run: here it would fail), and a
+// scanned page is.
+func TestDocumentKeepsTextLayers(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "text.pdf")
+	if err := os.WriteFile(pdf, testpdf.Text("THE DEFENDANT WAS BORN IN 1985"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := (&Engine{Tesseract: "/bin/false"}).Document(ctx, pdf, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := res.Pages[0]; !p.Text || p.Error != "" || len(p.Words) != 0 {
+		t.Errorf("a page with its own text: %+v, want kept as it is", p)
+	}
+	scanned := filepath.Join(dir, "scan.pdf")
+	if _, err := scan.Ingest(ctx, filepath.Join(truthDir(), "xunwen-clean200.jpg"), scanned, scan.DefaultLimits()); err != nil {
+		t.Fatal(err)
+	}
+	res, err = engine(t).Document(ctx, scanned, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := res.Pages[0]; p.Text || p.Error != "" || len(p.Words) < 50 || p.W < 2478 || p.W > 2482 || p.H < 3506 || p.H > 3510 {
+		t.Errorf("a scanned page: text %v, error %q, %d words, %d×%d; want recognised at 300 dpi (A4: about 2480×3508)", p.Text, p.Error, len(p.Words), p.W, p.H)
 	}
 }
