@@ -343,7 +343,8 @@ func endToEnd(t *testing.T, in *instance) {
 	for _, p := range bad.Error.Problems {
 		fields[p.Field] = true
 	}
-	for _, f := range []string{"lawyer.license", "lawyer.firm", "client", "attachments"} {
+	// A missing document is named at its slot (attachments.<kind>).
+	for _, f := range []string{"lawyer.license", "lawyer.firm", "client", "attachments.practice_certificate", "attachments.firm_letter", "attachments.power_of_attorney"} {
 		if !fields[f] {
 			t.Errorf("a bad application should report %s among all its problems; got %+v", f, bad.Error.Problems)
 		}
