@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/yuejuan/yuejuan/internal/crashpoint"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/blob"
@@ -16,6 +17,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/pageid"
+	"github.com/yuejuan/yuejuan/pkg/reconcile"
 	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/version"
 )
@@ -110,7 +112,7 @@ func (w *Worker) Case(ctx context.Context, caseID string) error {
 	if w.Versions == nil {
 		return nil
 	}
-	ctx, release, ok, err := store.Hold(ctx, w.Apps.T, "assemble-case#"+caseID, leaseTTL)
+	ctx, release, ok, err := store.Hold(ctx, w.Apps.T, reconcile.CaseLease(caseID), leaseTTL) // the lease a reconciler spares
 	if err != nil {
 		return err
 	}
@@ -310,6 +312,7 @@ func (w *Worker) deliver(ctx context.Context, c *casefile.Case, a *application.A
 			return err
 		}
 	}
+	crashpoint.Reach(ctx, "version.notice")
 	// The notice before the move to the new copy: the move is what marks
 	// the application done, so a failed notice is sent again by the next
 	// run (notices are kept once by their id).

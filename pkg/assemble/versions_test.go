@@ -24,6 +24,7 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/link"
 	"github.com/yuejuan/yuejuan/pkg/pageid"
+	"github.com/yuejuan/yuejuan/pkg/reconcile"
 	"github.com/yuejuan/yuejuan/pkg/version"
 )
 
@@ -345,5 +346,14 @@ func TestVersionNoticeRetried(t *testing.T) {
 	}
 	if n := r.count(ctx, audit.LinkIssue, c.ID, a.ID, link.SupplementID(got.LinkID)); n != 1 {
 		t.Errorf("%d link.issue records of the supplement, want 1", n)
+	}
+}
+
+// TestCopyKeyAgrees holds reconcile's spelling of a copy's key, by which it
+// finds the copies that lag their case's version, to the one copies are
+// written under: were they to differ, every ready case would look behind.
+func TestCopyKeyAgrees(t *testing.T) {
+	if got, want := reconcile.CopyKey("c1", 3, "a1"), assemble.CopyKey("c1", 3, "a1"); got != want {
+		t.Fatalf("reconcile.CopyKey = %q, assemble.CopyKey = %q", got, want)
 	}
 }

@@ -32,6 +32,25 @@ import (
 func (s *Server) Recover(ctx context.Context) {
 	s.sweepTemp(time.Now())
 	s.requeueStuck(ctx, time.Now(), true)
+	s.requeueBehind(ctx, time.Now(), true)
+}
+
+// requeueBehind queues the version job of the cases whose ready copies lag
+// their content version (reconcile.Versions.Behind): the job was lost with
+// the process that held it.
+func (s *Server) requeueBehind(ctx context.Context, before time.Time, leased bool) {
+	ids, err := reconcile.Versions{Cases: s.ingest.Cases, Apps: s.API.Apps}.Behind(ctx, before, leased)
+	if err != nil {
+		s.Log.Error("reconcile versions", "err", err)
+	}
+	for _, id := range ids {
+		if err := s.Queue.Send(ctx, queue.Job{Kind: queue.Version, Key: id}); err != nil {
+			s.Log.Error("re-queue version", "case", id, "err", err)
+		}
+	}
+	if len(ids) > 0 {
+		s.Log.Warn("re-queued the version job of cases whose lawyers' copies lag", "count", len(ids))
+	}
 }
 
 // requeueStuck queues the ingest of the materials reconcile finds stuck,

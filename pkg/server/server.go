@@ -296,6 +296,7 @@ func (s *Server) Tick(ctx context.Context) {
 // the temporary files of jobs that died an hour ago or more.
 func (s *Server) Reconcile(ctx context.Context) {
 	s.requeueStuck(ctx, time.Now().Add(-reconcile.StuckAfter), false)
+	s.requeueBehind(ctx, time.Now().Add(-reconcile.StuckAfter), false)
 	ids, err := s.API.Apps.PendingWork(ctx)
 	if err != nil {
 		s.Log.Error("reconcile", "err", err)
