@@ -217,4 +217,3 @@ func followLink(t *testing.T, url string) string {
 	}
 	return resp.Header.Get("Location")
 }
-
