@@ -27,7 +27,7 @@ import (
 // Handler returns the handler of the scheduled deadline job (Deadline.Handle),
 // for cloud.Main: reminders and
 // overdue notices, link-expiry notices, retries of failed notices, the
-// re-queueing of assembly work a lost message left behind, the re-ingest of
+// re-queueing of assembly and version work a lost message left behind, the re-ingest of
 // stuck materials (with YUEJUAN_INGEST_FUNCTION), and, with
 // YUEJUAN_ANCHOR_KEY_SECRET, an anchor of the audit chain's head.
 func Handler(ctx context.Context, rt *cloud.Runtime) (func(context.Context, json.RawMessage) (Result, error), error) {
@@ -43,7 +43,7 @@ func Handler(ctx context.Context, rt *cloud.Runtime) (func(context.Context, json
 		return nil, err
 	}
 	a := rt.App(app.Ports{Queue: q, Channel: notices})
-	d := &Deadline{Apps: rt.Apps, Queue: q, Log: rt.Log, Job: a.Reminder, Settle: a.Service.SettleAudit}
+	d := &Deadline{Apps: rt.Apps, Queue: q, Log: rt.Log, Job: a.Reminder, Settle: a.Service.SettleAudit, Behind: behind(rt)}
 	if rt.Env.IngestFunction != "" {
 		d.Sweep = sweep(rt, &cloud.LambdaInvoker{Function: rt.Env.IngestFunction, Region: rt.AWS.Region, Endpoint: rt.Env.LambdaEndpoint,
 			Credentials: rt.AWS.Credentials, HTTP: rt.HTTP})
@@ -100,6 +100,17 @@ func sweep(rt *cloud.Runtime, inv *cloud.LambdaInvoker) func(ctx context.Context
 	}
 }
 
+// behind is the deadline job's search for the version jobs a lost message
+// or a dead worker left undone (reconcile.Versions.Behind): the cases,
+// unchanged for reconcile.StuckAfter and their lease free, whose lawyers'
+// ready copies lag the case's content version.
+func behind(rt *cloud.Runtime) func(ctx context.Context) ([]string, error) {
+	r := reconcile.Versions{Cases: rt.Cases, Apps: rt.Apps}
+	return func(ctx context.Context) ([]string, error) {
+		return r.Behind(ctx, time.Now().Add(-reconcile.StuckAfter), false)
+	}
+}
+
 // Deadline is the scheduled job (EventBridge Scheduler, every 15 minutes,
 // Asia/Shanghai): reminders, overdue notices and notice retries
 // (reminder.Job), re-queueing of assembly work that a lost or dead-lettered
@@ -117,7 +128,10 @@ type Deadline struct {
 	// undecided again (reconcile.Materials.Stuck; the ingest function invoked
 	// with their upload's event) and says how many; nil: none.
 	Sweep func(ctx context.Context) (int, error)
-	Log   *slog.Logger
+	// Behind names the cases whose version job (queue.Version) is to be
+	// queued again (reconcile.Versions.Behind); nil: none.
+	Behind func(ctx context.Context) ([]string, error)
+	Log    *slog.Logger
 }
 
 // Result is what one run did (the invocation's result, in the
@@ -126,6 +140,7 @@ type Result struct {
 	reminder.Summary
 	Requeued   int                 `json:"requeued"`
 	Reingested int                 `json:"reingested"`
+	Versioned  int                 `json:"versionsRequeued"`
 	Audit      audit.SettleSummary `json:"auditSettled"`
 	AnchorSeq  int64               `json:"anchorSeq,omitempty"`
 	AnchorNew  bool                `json:"anchorNew,omitempty"`
@@ -154,6 +169,19 @@ func (h *Deadline) Handle(ctx context.Context, _ json.RawMessage) (Result, error
 			continue
 		}
 		out.Requeued++
+	}
+	if h.Behind != nil {
+		cases, err := h.Behind(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cases behind their version: %w", err))
+		}
+		for _, id := range cases {
+			if err := h.Queue.Send(ctx, queue.Job{Kind: queue.Version, Key: id}); err != nil {
+				errs = append(errs, fmt.Errorf("re-queue the version of %s: %w", id, err))
+				continue
+			}
+			out.Versioned++
+		}
 	}
 	if h.Sweep != nil {
 		n, err := h.Sweep(ctx)
