@@ -173,6 +173,9 @@ func newWorld(t *testing.T) *world {
 		"AWS_LAMBDA_FUNCTION_TIMEOUT":      "300",
 		"HOME":                             tmp,
 		"TZ":                               "UTC",
+		// The ingest function's image has Tesseract on its PATH
+		// (infra/Dockerfile); here it is the machine's.
+		"PATH": os.Getenv("PATH"),
 	}
 	// Each function gets exactly what the template gives it (cloud.Functions).
 	for name, spec := range cloud.Functions {

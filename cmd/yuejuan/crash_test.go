@@ -99,7 +99,10 @@ func (s *crashServer) start(env ...string) {
 	s.logs = &syncBuf{}
 	fmt.Fprintf(s.all, "---- start %v\n", env)
 	s.cmd = exec.Command(crashBin(s.t), "serve", "--addr", s.addr, "--data", s.data)
-	s.cmd.Env = append(append(os.Environ(), "YUEJUAN_LOG_LEVEL=debug"), env...)
+	// Text recognition (2-3 CPU-seconds a page, tested through the real
+	// jobs in pkg/assemble and pkg/dossier) is off: these tests are about
+	// what a kill leaves, and their bounds are for the pipeline without it.
+	s.cmd.Env = append(append(os.Environ(), "YUEJUAN_LOG_LEVEL=debug", "YUEJUAN_OCR=off"), env...)
 	s.cmd.Stderr = teeBuf{s.logs, s.all}
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
