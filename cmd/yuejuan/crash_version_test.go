@@ -93,17 +93,23 @@ func fetchText(t *testing.T, url string) string {
 	return string(txt)
 }
 
-// TestCrashMidVersion kills the server (SIGKILL) inside the version job
-// that a clerk's new document started, after the lawyers' new copies are
-// composed and before their notices: the job is lost with the process.
-// After the restart, recovery finds the case whose ready copies lag and
+// TestCrashMidVersion kills the server (SIGKILL) in the version job that a
+// clerk's new document started — as it starts (nothing done), and after the
+// lawyers' new copies and links are made, before their notices: the job is
+// lost with the process. After the restart, recovery finds the case whose ready copies lag and
 // runs the job again: each of the two lawyers gets, within the bound,
 // exactly one notice of version 2, her new full copy and a supplement of
 // only the new document, and the audit log has each copy and each link
 // once.
 func TestCrashMidVersion(t *testing.T) {
+	for _, point := range []string{"version.start", "version.notice"} {
+		t.Run(point, func(t *testing.T) { crashMidVersion(t, point) })
+	}
+}
+
+func crashMidVersion(t *testing.T, point string) {
 	s := newCrashServer(t)
-	s.start(crashpoint.Env + "=version.notice")
+	s.start(crashpoint.Env + "=" + point)
 	w := newCrashWorld(s)
 	lawyers := []crashLawyer{{name: "张律师", license: license, token: w.lawyer, app: w.app}, w.applyAs("11101201910054321", "赵律师")}
 	w.putScans(w.scans("", 3))
@@ -125,7 +131,7 @@ func TestCrashMidVersion(t *testing.T) {
 		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 4, "title": "补充侦查报告",
 		"filename": "04.pdf", "size": len(data)}, http.StatusCreated, &m)
 	s.put(m.UploadURL, data)
-	s.reached("version.notice")
+	s.reached(point)
 	time.Sleep(200 * time.Millisecond)
 	s.kill()
 	s.start()

@@ -120,6 +120,7 @@ func (w *Worker) Case(ctx context.Context, caseID string) error {
 		return ErrBusy
 	}
 	defer release()
+	crashpoint.Reach(ctx, "version.start")
 	c, err := w.Cases.Get(ctx, caseID)
 	if err != nil {
 		return err
