@@ -164,20 +164,11 @@ func (w *Worker) Application(ctx context.Context, id string) error {
 		}
 	}
 	crashpoint.Reach(ctx, "assemble.start")
-	var accepted []*casefile.Material
-	for _, m := range mats {
-		if m.Status == casefile.Accepted {
-			accepted = append(accepted, m)
-		}
-	}
-	if len(accepted) == 0 {
-		return ErrNoMaterials
-	}
-	dir, err := os.MkdirTemp(w.TempDir, "assemble-")
+	accepted, dir, done, err := w.workOn(mats)
 	if err != nil {
-		return fmt.Errorf("assemble: temp dir: %w", err)
+		return err
 	}
-	defer os.RemoveAll(dir)
+	defer done()
 
 	baseKey := BaseKey(c.ID, c.ContentVersion)
 	sc, err := w.ensureBase(ctx, c, accepted, baseKey, dir)
@@ -462,6 +453,25 @@ func (w *Worker) buildBase(ctx context.Context, c *casefile.Case, mats []*casefi
 	return sc, w.once(ctx, audit.Event{Actor: "system", Role: "system", Action: audit.DossierAssemble,
 		CaseID: c.ID, Target: key, Result: audit.OK,
 		Detail: versionDetail(map[string]string{"pages": fmt.Sprint(man.Pages), "documents": fmt.Sprint(len(docs)), "version": fmt.Sprint(c.ContentVersion)}, sc.Version)}, nil)
+}
+
+// workOn is what a job builds a dossier from: the accepted materials
+// (ErrNoMaterials when there are none), and a working folder for their
+// downloads with its removal.
+func (w *Worker) workOn(mats []*casefile.Material) (accepted []*casefile.Material, dir string, done func(), err error) {
+	for _, m := range mats {
+		if m.Status == casefile.Accepted {
+			accepted = append(accepted, m)
+		}
+	}
+	if len(accepted) == 0 {
+		return nil, "", nil, ErrNoMaterials
+	}
+	dir, err = os.MkdirTemp(w.TempDir, "assemble-")
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("assemble: temp dir: %w", err)
+	}
+	return accepted, dir, func() { os.RemoveAll(dir) }, nil
 }
 
 // writeBase assembles the base straight into its object, as it is made

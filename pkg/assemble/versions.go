@@ -145,20 +145,11 @@ func (w *Worker) Case(ctx context.Context, caseID string) error {
 	if open := casefile.Undecided(mats); len(open) > 0 {
 		return fmt.Errorf("%w: %d undecided", ErrHeld, len(open))
 	}
-	var accepted []*casefile.Material
-	for _, m := range mats {
-		if m.Status == casefile.Accepted {
-			accepted = append(accepted, m)
-		}
-	}
-	if len(accepted) == 0 {
-		return ErrNoMaterials
-	}
-	dir, err := os.MkdirTemp(w.TempDir, "assemble-")
+	accepted, dir, done, err := w.workOn(mats)
 	if err != nil {
-		return fmt.Errorf("assemble: temp dir: %w", err)
+		return err
 	}
-	defer os.RemoveAll(dir)
+	defer done()
 	baseKey := BaseKey(c.ID, c.ContentVersion)
 	sc, err := w.ensureBase(ctx, c, accepted, baseKey, dir)
 	if err != nil {
