@@ -12,7 +12,6 @@ import (
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/casefile"
-	"github.com/yuejuan/yuejuan/pkg/ingest"
 	"github.com/yuejuan/yuejuan/pkg/ocr"
 )
 
@@ -65,7 +64,7 @@ func TestIngestRecognizes(t *testing.T) {
 			t.Errorf("material %d: %s, ocr %q, failed %v, rotated %v; want accepted, %q, %v, %v", i+1, got.Status, got.OCR, got.OCRFailedPages, got.Rotated,
 				want[i].state, want[i].failed, want[i].rotated)
 		}
-		words, err := r.uploads.ReadAll(ctx, ingest.MaterialWordsKey(c.ID, m.ID))
+		words, err := r.uploads.ReadAll(ctx, ocr.WordsKey(c.ID, m.ID))
 		if err != nil {
 			t.Fatalf("material %d: words: %v", i+1, err)
 		}

@@ -81,6 +81,9 @@ const (
 	// DossierAssemble is written by the assemble job when it has built a
 	// case's dossier for a content version.
 	DossierAssemble Action = "dossier.assemble"
+	// DossierSearch is written when a lawyer searches the recognised text
+	// of her dossier (detail: query, found, version).
+	DossierSearch Action = "dossier.search"
 	// DossierHold is written by the assemble job when an approved
 	// application's dossier waits for materials still undecided.
 	DossierHold Action = "dossier.hold"
@@ -250,6 +253,7 @@ var labels = map[Action]string{
 	AttachmentView:   "查看申请附件",
 
 	DossierAssemble: "生成电子卷宗",
+	DossierSearch:   "检索卷宗文字",
 	DossierHold:     "卷宗等待材料",
 	DossierFail:     "卷宗生成失败",
 	CopyMake:        "制作律师阅卷副本",

@@ -65,6 +65,7 @@ var detailLabels = map[string]string{
 	"title":          "标题", "oldTitle": "原标题", "place": "位置", "oldPlace": "原位置", "status": "状态",
 	"replaces": "被替换的材料", "newFilename": "新文件名", "order": "顺序",
 	"receipt": "受理回执号", "items": "补正项目", "round": "补正轮次", "replaced": "被替换的附件", "contentType": "文件类型",
+	"defendant": "犯罪嫌疑人/被告人", "found": "找到",
 }
 
 // detailValues say in Chinese the detail values that are words of the

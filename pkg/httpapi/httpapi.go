@@ -109,6 +109,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /api/v1/applications/{id}/resubmission", a.role(a.resubmit, auth.Lawyer))
 	mux.Handle("GET /api/v1/applications/{id}/versions", a.role(a.applicationVersions, auth.Lawyer, auth.Clerk))
 	mux.Handle("GET /api/v1/applications/{id}/download", a.role(a.downloadLoggedIn, auth.Lawyer))
+	mux.Handle("GET /api/v1/applications/{id}/search", a.role(a.searchDossier, auth.Lawyer))
 	mux.Handle("POST /api/v1/applications/{id}/link", a.role(a.renewLink, auth.Lawyer, auth.Clerk))
 	mux.Handle("GET /api/v1/notices", a.role(a.listNotices, auth.Lawyer, auth.Clerk))
 	mux.Handle("POST /api/v1/cases/{id}/decisions", a.role(a.recordDecision, auth.Clerk))

@@ -13,13 +13,6 @@ import (
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
 
-// MaterialWordsKey is where the words text recognition found in a
-// material's PDF go (an ocr.Result as JSON), next to the PDF: the dossier
-// draws its text layer from them.
-func MaterialWordsKey(caseID, id string) string {
-	return "materials/" + caseID + "/" + id + ".words.json"
-}
-
 // recognition is what text recognition made of a material, for its record.
 type recognition struct {
 	state           casefile.OCRState
@@ -81,7 +74,7 @@ func (w *Worker) recognize(ctx context.Context, path, caseID, id string, pages i
 	if err := os.WriteFile(side, data, 0o600); err != nil {
 		return recognition{}, err
 	}
-	if err := upload(ctx, w.Uploads, side, MaterialWordsKey(caseID, id), "application/json"); err != nil {
+	if err := upload(ctx, w.Uploads, side, ocr.WordsKey(caseID, id), "application/json"); err != nil {
 		return recognition{}, err
 	}
 	rec := recognition{state: casefile.OCRDone, failed: res.Failed(), rotated: res.Rotated()}

@@ -130,6 +130,9 @@ var (
 	DecisionText = &Limit{Label: "决定内容", Kind: Text, Max: 2000,
 		Fields: []string{"POST /cases/{id}/decisions text"},
 		Why:    "A procedural decision's text goes into every bound lawyer's notice."}
+	SearchQuery = &Limit{Label: "检索词", Kind: Line, Max: 50,
+		Fields: []string{"GET /applications/{id}/search q"},
+		Why:    "A name, a number or a phrase to find in the dossier; a sentence is longer than anyone searches for."}
 )
 
 // All is the table, in the order of docs/limits.md.
@@ -138,7 +141,7 @@ var All = []*Limit{
 	Volume, Seq, VolumeTitle, MaterialTitle, Filename,
 	Firm, Attachments, AttachmentID, DecisionReason,
 	Unit, ComplaintDescription, ComplaintAnswer,
-	OpinionText, OpinionReason, DecisionText,
+	OpinionText, OpinionReason, DecisionText, SearchQuery,
 }
 
 // Fits reports whether the text s is within a Line or Text limit.

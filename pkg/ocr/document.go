@@ -19,7 +19,7 @@ import (
 )
 
 // Result is what recognition found in one document: its sidecar, stored
-// next to the ingested PDF (ingest.MaterialWordsKey).
+// next to the ingested PDF (WordsKey).
 type Result struct {
 	DPI   int    `json:"dpi"`
 	Pages []Page `json:"pages"`
@@ -377,4 +377,11 @@ func Usable(text string) bool {
 		}
 	}
 	return good >= 10 && bad*10 <= good+bad
+}
+
+// WordsKey is where the words recognised in material id's PDF are kept (a
+// Result as JSON), next to the PDF in the uploads bucket: the dossier draws
+// its text layer from them, and the lawyer's search reads them.
+func WordsKey(caseID, id string) string {
+	return "materials/" + caseID + "/" + id + ".words.json"
 }

@@ -85,6 +85,7 @@ var routes = []route{
 	{"POST", "/api/v1/applications/{id}/correction", []auth.Role{clerk}, resource, map[string]any{"items": []map[string]string{{"field": "client", "reason": "测试"}}}},
 	{"POST", "/api/v1/applications/{id}/resubmission", []auth.Role{lawyer}, resource, map[string]any{}},
 	{"GET", "/api/v1/applications/{id}/download", []auth.Role{lawyer}, resource, nil},
+	{"GET", "/api/v1/applications/{id}/search", []auth.Role{lawyer}, resource, nil},
 	{"POST", "/api/v1/applications/{id}/link", []auth.Role{lawyer, clerk}, resource, nil},
 	{"GET", "/api/v1/notices", []auth.Role{lawyer, clerk}, list, nil},
 	{"POST", "/api/v1/cases/{id}/decisions", []auth.Role{clerk}, resource, map[string]any{}},
