@@ -478,6 +478,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("single sign-on", func(t *testing.T) { testSSOSignIn(t, e) })
 	t.Run("administrator and two-step", func(t *testing.T) { testAdminTOTP(t, e) })
 	t.Run("find a case", func(t *testing.T) { testFindCase(t, e) })
+	t.Run("dossier search", func(t *testing.T) { testDossierSearch(t, e) })
 	t.Run("unsaved input", func(t *testing.T) { testUnsavedInput(t, e) })
 	t.Run("accessibility", func(t *testing.T) { testAccessibility(t, e) })
 }

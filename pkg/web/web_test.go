@@ -150,7 +150,7 @@ func readAssets(t *testing.T) map[string][]byte {
 	for _, p := range []string{"/", "/lawyer", "/clerk", "/auditor"} {
 		out[p+".html"] = get(p)
 	}
-	for _, p := range []string{"common.js", "signin.js", "lawyer.js", "findcase.js", "clerk.js", "materials.js", "auditor.js", "app.css"} {
+	for _, p := range []string{"common.js", "signin.js", "lawyer.js", "findcase.js", "search.js", "clerk.js", "materials.js", "auditor.js", "app.css"} {
 		out[p] = get("/static/" + p)
 	}
 	// Every asset a page links must exist.
