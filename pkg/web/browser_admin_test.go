@@ -20,6 +20,8 @@ import (
 // the password (a new one-time password, once) and disables the account.
 // The administrator's page and the two-step forms at 1280 and 375 px.
 func testAdminTOTP(t *testing.T, e *browserEnv) {
+	// Each state is photographed and checked with axe-core at both widths.
+	axe := axeSource(t)
 	shots := func(tb *tab, name string) {
 		for _, w := range []int64{1280, 375} {
 			tb.viewport(w, map[int64]int64{375: 812, 1280: 800}[w])
@@ -27,6 +29,7 @@ func testAdminTOTP(t *testing.T, e *browserEnv) {
 				tb.noHorizontalScroll(name)
 			}
 			tb.shot(name + "-" + map[int64]string{375: "375", 1280: "1280"}[w])
+			tb.axeCheck(axe, name+map[int64]string{375: " at 375 px", 1280: " at 1280 px"}[w])
 		}
 		tb.viewport(1280, 800)
 	}
