@@ -102,7 +102,7 @@ func (a *API) refused(r *http.Request, e audit.Event) {
 	now := a.now()
 	start := now.Truncate(time.Minute)
 	what := string(e.Action) + ": " + e.Detail["reason"]
-	w, isNew, closed := lg.note(clientKey(info(r.Context()).ip), start, what, a.flushRefusalsLater)
+	w, isNew, closed := lg.note(clientKey(info(r.Context()).ip), now, what, a.flushRefusalsLater)
 	if isNew && !lg.claim(r.Context(), w, a) {
 		isNew = false // another instance recorded this client's first
 		lg.count(w, what)
@@ -117,10 +117,11 @@ func (a *API) refused(r *http.Request, e audit.Event) {
 	a.writeCounts(r.Context(), closed)
 }
 
-// note finds or opens the client's window of the minute start, counting
+// note finds or opens the client's window of now's minute, counting
 // what in it unless the window is new (the caller records that one). It
 // also takes out the windows of earlier minutes, to be written.
-func (l *RefusalLog) note(client string, start time.Time, what string, later func()) (w *refusalWindow, isNew bool, closed []*refusalWindow) {
+func (l *RefusalLog) note(client string, now time.Time, what string, later func()) (w *refusalWindow, isNew bool, closed []*refusalWindow) {
+	start := now.Truncate(time.Minute)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	closed = l.takeClosed(start)
@@ -138,7 +139,8 @@ func (l *RefusalLog) note(client string, start time.Time, what string, later fun
 			// Written when the minute is over even if nothing else
 			// happens (locally; a frozen Lambda instance runs it when it
 			// next thaws, or the next request does).
-			l.timer = time.AfterFunc(time.Until(start.Add(time.Minute))+time.Second, later)
+			// By the service's clock, as the windows are.
+			l.timer = time.AfterFunc(start.Add(time.Minute).Sub(now)+time.Second, later)
 		}
 		return w, true, closed
 	}
