@@ -196,10 +196,11 @@ func TestEnvCheck(t *testing.T) {
 	for _, v := range Vars {
 		full[v[0]] = "x"
 	}
-	for _, k := range []string{"YUEJUAN_ISSUER", "YUEJUAN_AUDIENCE", "YUEJUAN_PUBLIC_URL"} {
+	for _, k := range []string{"YUEJUAN_ISSUER", "YUEJUAN_AUDIENCE", "YUEJUAN_PUBLIC_URL", "YUEJUAN_SIGNIN_URL"} {
 		full[k] = "https://x"
 	}
 	full["YUEJUAN_S3_PATH_STYLE"] = "true"
+	full["YUEJUAN_SIGNIN_PROVIDER"] = "cognito"
 	getenv := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	for name, spec := range Functions {
 		e, err := FromEnv(getenv(full))
@@ -225,7 +226,27 @@ func TestEnvCheck(t *testing.T) {
 	if _, err := FromEnv(getenv(map[string]string{"YUEJUAN_S3_PATH_STYLE": "yes please"})); err == nil {
 		t.Error("a bad YUEJUAN_S3_PATH_STYLE was accepted")
 	}
+	for k, v := range map[string]string{"YUEJUAN_SIGNIN_PROVIDER": "keycloak", "YUEJUAN_SIGNIN_URL": "yuejuan.example.gov.cn"} {
+		if _, err := FromEnv(getenv(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v, want refused naming it", k, v, err)
+		}
+	}
 	if err := (Env{}).Check("nope"); err == nil {
 		t.Error("an unknown function passed Check")
+	}
+}
+
+// TestCognitoEndpoints: the pages' sign-out goes to the Cognito domain's
+// /logout (its discovery names no end_session), revocation to the one
+// discovery names, else the domain's /oauth2/revoke.
+func TestCognitoEndpoints(t *testing.T) {
+	auth := "https://yuejuan-prod-1234.auth.cn-north-1.amazoncognito.com/oauth2/authorize"
+	logout, revoke := cognitoEndpoints(auth, "")
+	if logout != "https://yuejuan-prod-1234.auth.cn-north-1.amazoncognito.com/logout" ||
+		revoke != "https://yuejuan-prod-1234.auth.cn-north-1.amazoncognito.com/oauth2/revoke" {
+		t.Errorf("logout %s, revoke %s", logout, revoke)
+	}
+	if _, revoke := cognitoEndpoints(auth, "https://r.example/revoke"); revoke != "https://r.example/revoke" {
+		t.Errorf("the discovered revocation endpoint was replaced: %s", revoke)
 	}
 }

@@ -61,6 +61,11 @@ type Env struct {
 	IngestFunction string // YUEJUAN_INGEST_FUNCTION
 	LambdaEndpoint string // YUEJUAN_LAMBDA_ENDPOINT
 
+	SignInURL      string // YUEJUAN_SIGNIN_URL
+	SignInClientID string // YUEJUAN_SIGNIN_CLIENT_ID
+	SignInSecret   string // YUEJUAN_SIGNIN_SECRET
+	SignInProvider string // YUEJUAN_SIGNIN_PROVIDER
+
 	set map[string]bool // which variables were set (not defaulted)
 }
 
@@ -101,6 +106,10 @@ var Vars = [][2]string{
 	{"YUEJUAN_TMP", "scratch directory for PDF work (default /tmp, the Lambda ephemeral storage)"},
 	{"YUEJUAN_INGEST_FUNCTION", "the ingest function (name or ARN) the deadline job invokes again for materials left undecided (docs/recovery.md)"},
 	{"YUEJUAN_LAMBDA_ENDPOINT", "Lambda-compatible endpoint instead of AWS (an emulator in tests)"},
+	{"YUEJUAN_SIGNIN_URL", "origin the role's pages are served at (https://...): the pages sign in there (/auth/callback); unset, they cannot sign in at this function"},
+	{"YUEJUAN_SIGNIN_CLIENT_ID", "the identity provider's client of the pages (Cognito: PagesClient)"},
+	{"YUEJUAN_SIGNIN_SECRET", "Secrets Manager secret (name or ARN) holding that client's secret, read at cold start"},
+	{"YUEJUAN_SIGNIN_PROVIDER", "cognito (ID token to the API, Cognito's /logout) or oidc (default: access token, end_session)"},
 }
 
 // Spec is what one function reads from the environment: Need must be set
@@ -116,6 +125,7 @@ var Common = []string{"YUEJUAN_TABLE", "YUEJUAN_LOG_LEVEL", "YUEJUAN_HOLIDAYS", 
 
 var (
 	login  = []string{"YUEJUAN_ISSUER", "YUEJUAN_AUDIENCE", "YUEJUAN_JWKS_URL"}
+	signIn = []string{"YUEJUAN_SIGNIN_URL", "YUEJUAN_SIGNIN_CLIENT_ID", "YUEJUAN_SIGNIN_SECRET", "YUEJUAN_SIGNIN_PROVIDER"}
 	claims = []string{"YUEJUAN_CLAIM_SUBJECT", "YUEJUAN_CLAIM_ROLE", "YUEJUAN_CLAIM_UNIT", "YUEJUAN_CLAIM_NAME"}
 )
 
@@ -134,15 +144,15 @@ func cat(lists ...[]string) []string {
 var Functions = map[string]Spec{
 	"api-lawyer": {
 		Need:     cat(login, []string{"YUEJUAN_PUBLIC_URL", "YUEJUAN_UPLOADS_BUCKET", "YUEJUAN_DOSSIERS_BUCKET", "YUEJUAN_LINK_KEY_SECRET", "YUEJUAN_TOPIC_ARN"}),
-		Optional: cat(claims, []string{"YUEJUAN_LINK_ISSUER", "YUEJUAN_PRESIGN_TTL", "YUEJUAN_MAX_UPLOAD_MB"}),
+		Optional: cat(claims, signIn, []string{"YUEJUAN_LINK_ISSUER", "YUEJUAN_PRESIGN_TTL", "YUEJUAN_MAX_UPLOAD_MB"}),
 	},
 	"api-clerk": {
 		Need:     cat(login, []string{"YUEJUAN_UPLOADS_BUCKET", "YUEJUAN_QUEUE_URL", "YUEJUAN_TOPIC_ARN"}),
-		Optional: cat(claims, []string{"YUEJUAN_PUBLIC_URL", "YUEJUAN_MAX_UPLOAD_MB"}),
+		Optional: cat(claims, signIn, []string{"YUEJUAN_PUBLIC_URL", "YUEJUAN_MAX_UPLOAD_MB"}),
 	},
 	"api-auditor": {
 		Need:     login,
-		Optional: cat(claims, []string{"YUEJUAN_ANCHOR_PUBLIC_KEYS", "YUEJUAN_ANCHORS_BUCKET"}),
+		Optional: cat(claims, signIn, []string{"YUEJUAN_ANCHOR_PUBLIC_KEYS", "YUEJUAN_ANCHORS_BUCKET"}),
 	},
 	"download": {
 		Need:     []string{"YUEJUAN_DOSSIERS_BUCKET", "YUEJUAN_LINK_KEY_SECRET"},
@@ -200,6 +210,10 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		TempDir:          get("YUEJUAN_TMP", os.TempDir()),
 		IngestFunction:   get("YUEJUAN_INGEST_FUNCTION", ""),
 		LambdaEndpoint:   get("YUEJUAN_LAMBDA_ENDPOINT", ""),
+		SignInURL:        strings.TrimRight(get("YUEJUAN_SIGNIN_URL", ""), "/"),
+		SignInClientID:   get("YUEJUAN_SIGNIN_CLIENT_ID", ""),
+		SignInSecret:     get("YUEJUAN_SIGNIN_SECRET", ""),
+		SignInProvider:   get("YUEJUAN_SIGNIN_PROVIDER", signInOIDC),
 	}
 	e.set = map[string]bool{}
 	for _, k := range []string{"YUEJUAN_ISSUER", "YUEJUAN_AUDIENCE", "YUEJUAN_PUBLIC_URL"} {
@@ -215,6 +229,12 @@ func FromEnv(getenv func(string) string) (Env, error) {
 			errs = append(errs, fmt.Sprintf("YUEJUAN_S3_PATH_STYLE=%q: want true or false", v))
 		}
 		e.S3PathStyle = b
+	}
+	if p := e.SignInProvider; p != signInOIDC && p != signInCognito {
+		errs = append(errs, fmt.Sprintf("YUEJUAN_SIGNIN_PROVIDER=%q: want cognito or oidc", p))
+	}
+	if u := e.SignInURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		errs = append(errs, fmt.Sprintf("YUEJUAN_SIGNIN_URL=%q: want the pages' origin, https://host", u))
 	}
 	if len(errs) > 0 {
 		return e, fmt.Errorf("cloud: %s", strings.Join(errs, "; "))
@@ -252,6 +272,12 @@ func (e Env) Value(k string) string {
 		return e.audienceSet()
 	case "YUEJUAN_PUBLIC_URL":
 		return e.publicURLSet()
+	case "YUEJUAN_SIGNIN_URL":
+		return e.SignInURL
+	case "YUEJUAN_SIGNIN_CLIENT_ID":
+		return e.SignInClientID
+	case "YUEJUAN_SIGNIN_SECRET":
+		return e.SignInSecret
 	}
 	return ""
 }

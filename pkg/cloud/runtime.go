@@ -335,16 +335,21 @@ func (rt *Runtime) anchorsForVerify(ctx context.Context, log *audit.Log) error {
 }
 
 // APIHandler is the Lambda handler of one role's API: the API under
-// /api/v1, and the pages (sign-in, the role's page, their assets) that the
-// template routes to it without an authorizer. The pages' scripts may send
-// requests to their own origin and, where the role uploads, to the origin of
-// the uploads bucket's presigned URLs.
+// /api/v1 for Bearer callers, and, routed to it without an authorizer, the
+// pages (sign-in, the role's page, their assets), their sign-in (/auth/*)
+// and the API behind their session cookie (/web/api/v1/*; SignIn). The
+// pages' scripts may send requests to their own origin and, where the role
+// uploads, to the origin of the uploads bucket's presigned URLs.
 func (rt *Runtime) APIHandler(ctx context.Context, role auth.Role) (func(context.Context, apigwEvent) (apigwResponse, error), error) {
 	a, err := rt.API(ctx, role)
 	if err != nil {
 		return nil, err
 	}
-	var opts web.Options
+	bff, err := rt.SignIn(ctx, role, a.Auth)
+	if err != nil {
+		return nil, err
+	}
+	opts := web.Options{APIBase: WebAPIPrefix + "/api/v1"}
 	if a.Uploads != nil {
 		origin, err := uploadOrigin(ctx, a.Uploads)
 		if err != nil {
@@ -352,7 +357,7 @@ func (rt *Runtime) APIHandler(ctx context.Context, role auth.Role) (func(context
 		}
 		opts.ConnectSrc = []string{origin}
 	}
-	return apigw.Handler(web.New(a.Handler(), opts)), nil
+	return apigw.Handler(web.New(pagesHandler(role, bff, a.Handler()), opts)), nil
 }
 
 // uploadOrigin is the scheme and host of the bucket's presigned PUT URLs

@@ -26,7 +26,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
+	"html"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -70,7 +71,39 @@ type Config struct {
 	// unit's single sign-on), chosen by /auth/login?via=NAME; the fields
 	// above are the default one's.
 	External []*Upstream
+	// Resolve, Bearer and Logout are the default provider's, as in
+	// Upstream.
+	Resolve func(ctx context.Context, u *Upstream) error
+	Bearer  Bearer
+	Logout  Logout
 }
+
+// Bearer says which of the provider's tokens the API takes.
+type Bearer int
+
+// Bearers.
+const (
+	// AccessToken: the provider's access token is a JWT for the API's
+	// audience (the embedded provider, Keycloak, oidc-provider).
+	AccessToken Bearer = iota
+	// IDToken: the ID token. Cognito puts the groups and custom attributes
+	// only there, and its access token has no audience
+	// (docs/deployment.md, "Identity provider").
+	IDToken
+)
+
+// Logout says how the provider's session is ended.
+type Logout int
+
+// Logouts.
+const (
+	// EndSession: OpenID RP-initiated logout (id_token_hint,
+	// post_logout_redirect_uri).
+	EndSession Logout = iota
+	// CognitoLogout: Cognito's /logout?client_id=&logout_uri=, which has
+	// no id_token_hint and wants one of the client's LogoutURLs.
+	CognitoLogout
+)
 
 // Upstream is a provider the pages sign in through, by the same code path
 // as the default one.
@@ -86,6 +119,10 @@ type Upstream struct {
 	// discovery), so a provider that is down at startup is retried at the
 	// next sign-in rather than stopping the server.
 	Resolve func(ctx context.Context, u *Upstream) error
+	// Bearer is the token the API is given; Logout how the provider's
+	// session ends.
+	Bearer Bearer
+	Logout Logout
 
 	mu       sync.Mutex
 	resolved bool
@@ -186,7 +223,7 @@ func New(c Config) *BFF {
 		panic("session: Config.Table is required (the sessions are kept there)")
 	}
 	b := &BFF{c: c, ups: map[string]*Upstream{"": {OAuth: c.OAuth, EndSessionURL: c.EndSessionURL, RevokeURL: c.RevokeURL,
-		HTTP: c.HTTP, Verifier: c.Verifier}}}
+		HTTP: c.HTTP, Verifier: c.Verifier, Resolve: c.Resolve, Bearer: c.Bearer, Logout: c.Logout}}}
 	for _, u := range c.External {
 		if u.HTTP == nil {
 			u.HTTP = &http.Client{Timeout: 15 * time.Second}
@@ -298,7 +335,8 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	idToken, _ := tok.Extra("id_token").(string)
-	id, err := up.Verifier.Verify(r.Context(), tok.AccessToken)
+	bearer := up.bearer(tok.AccessToken, idToken)
+	id, err := up.Verifier.Verify(r.Context(), bearer)
 	if err != nil {
 		// An administrator's token names a role the pages do not serve.
 		b.c.Log.Info("a signed-in account the pages do not serve", "err", err)
@@ -306,7 +344,7 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sid, csrf := rand.Text()+rand.Text(), rand.Text()
-	s := &session{key: sessionKey(sid), ID: id, Via: p.Via, CSRF: csrf, Access: tok.AccessToken, Refresh: tok.RefreshToken, Expiry: tok.Expiry,
+	s := &session{key: sessionKey(sid), ID: id, Via: p.Via, CSRF: csrf, Access: bearer, Refresh: tok.RefreshToken, Expiry: tok.Expiry,
 		IDToken: idToken, Expires: time.Now().Add(b.c.MaxAge)}
 	if err := b.sessions().Put(r.Context(), s); err != nil {
 		b.c.Log.Error("keep the session", "err", err)
@@ -376,9 +414,20 @@ func (b *BFF) end(ctx context.Context, sid string) {
 	}
 }
 
+// bearer is the token of a grant that the API is given.
+func (u *Upstream) bearer(access, idToken string) string {
+	if u.Bearer == IDToken {
+		return idToken
+	}
+	return access
+}
+
 func (u *Upstream) endSessionURL(idToken, back string) string {
 	if u.EndSessionURL == "" {
 		return back // the provider has no end_session: the page goes home
+	}
+	if u.Logout == CognitoLogout {
+		return u.EndSessionURL + "?" + url.Values{"client_id": {u.OAuth.ClientID}, "logout_uri": {back}}.Encode()
 	}
 	q := url.Values{"client_id": {u.OAuth.ClientID}, "post_logout_redirect_uri": {back}}
 	if idToken != "" {
@@ -535,11 +584,13 @@ func (b *BFF) fresh(ctx context.Context, s *session) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("refresh: %w", err)
 	}
-	if _, err := up.Verifier.Verify(ctx, tok.AccessToken); err != nil {
+	idt, _ := tok.Extra("id_token").(string)
+	bearer := up.bearer(tok.AccessToken, idt)
+	if _, err := up.Verifier.Verify(ctx, bearer); err != nil {
 		return "", fmt.Errorf("renewed token: %w", err)
 	}
-	cur.Access, cur.Refresh, cur.Expiry = tok.AccessToken, tok.RefreshToken, tok.Expiry
-	if idt, ok := tok.Extra("id_token").(string); ok && idt != "" {
+	cur.Access, cur.Refresh, cur.Expiry = bearer, tok.RefreshToken, tok.Expiry
+	if idt != "" {
 		cur.IDToken = idt
 	}
 	if err := b.sessions().Put(ctx, cur); err != nil {
@@ -563,15 +614,25 @@ func forbidden(w http.ResponseWriter) {
 		"message": "请求缺少页面的防伪令牌，请刷新页面后重试 (The request lacks the page's CSRF token: reload the page and try again)"}})
 }
 
-var problemTmpl = template.Must(template.New("p").Parse(`<!doctype html>
+// problemPage is the page of a sign-in that cannot go on. Written with
+// html.EscapeString, not html/template: executing a template keeps every
+// exported method of every type in the binary (docs/design.md, "Lambda
+// bootstraps"), which took the role functions from 13.7 to 22.8 MB.
+func problemPage(msg, signOut string) string {
+	link := `<a href="/auth/login">重新登录 (Sign in again)</a>`
+	if signOut != "" {
+		link = `<a href="` + html.EscapeString(signOut) + `">退出登录 (Sign out)</a>`
+	}
+	return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>登录 · 阅卷</title><link rel="stylesheet" href="/static/app.css"></head>
 <body><header class="topbar"><h1><a href="/">阅卷 · 互联网阅卷服务</a></h1></header>
 <main><section class="card signin"><h2>登录 <span lang="en">(Sign in)</span></h2>
-<p role="alert">{{.Message}}</p>
-<p>{{if .SignOut}}<a href="{{.SignOut}}">退出登录 (Sign out)</a>{{else}}<a href="/auth/login">重新登录 (Sign in again)</a>{{end}}</p>
+<p role="alert">` + html.EscapeString(msg) + `</p>
+<p>` + link + `</p>
 </section></main></body></html>
-`))
+`
+}
 
 func (b *BFF) problem(w http.ResponseWriter, status int, msg, signOut string) {
 	h := w.Header()
@@ -580,5 +641,5 @@ func (b *BFF) problem(w http.ResponseWriter, status int, msg, signOut string) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_ = problemTmpl.Execute(w, struct{ Message, SignOut string }{msg, signOut})
+	_, _ = io.WriteString(w, problemPage(msg, signOut))
 }

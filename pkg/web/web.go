@@ -39,6 +39,12 @@ type Options struct {
 	// to, such as the S3 endpoint that upload URLs point to on AWS. The
 	// local server's upload URLs are on its own origin and need none.
 	ConnectSrc []string
+	// APIBase is where the pages' scripts send their API requests, written
+	// into every page as <meta name="yj-api">: on AWS the cookie route
+	// (/web/api/v1), for the gateway's JWT authorizer on /api/v1 reads
+	// only a Bearer header (docs/deployment.md, "Signing in on AWS").
+	// Empty: the scripts' default, /api/v1.
+	APIBase string
 }
 
 // Handler serves the pages and their assets, and passes every other request
@@ -73,6 +79,9 @@ func New(next http.Handler, o Options) http.Handler {
 		}
 		if name == "pages/auditor.html" {
 			b = auditLabels(actionOptions(b))
+		}
+		if strings.HasPrefix(name, "pages/") && o.APIBase != "" {
+			b = apiMeta(b, o.APIBase)
 		}
 		sum := sha256.Sum256(b)
 		ct := mime.TypeByExtension(path.Ext(name))
@@ -183,4 +192,16 @@ func auditLabels(page []byte) []byte {
 	}
 	filled := strings.Replace(labelsData, `data-labels=""`, `data-labels="`+html.EscapeString(string(data))+`"`, 1)
 	return bytes.Replace(page, []byte(labelsData), []byte(filled), 1)
+}
+
+// charsetMeta is the first element of every page's head.
+const charsetMeta = `<meta charset="utf-8">`
+
+// apiMeta writes the API base into page after its charset.
+func apiMeta(page []byte, base string) []byte {
+	if !bytes.Contains(page, []byte(charsetMeta)) {
+		panic("web: a page has no " + charsetMeta)
+	}
+	return bytes.Replace(page, []byte(charsetMeta),
+		[]byte(charsetMeta+`<meta name="yj-api" content="`+html.EscapeString(base)+`">`), 1)
 }

@@ -264,7 +264,7 @@
     var st = YJ.$('#result-status');
     btn.disabled = true;
     YJ.status(st, t('exporting'));
-    fetch('/api/v1/audit/export?' + q.toString(), { headers: { 'Accept': 'text/csv, application/x-ndjson, application/json' }, cache: 'no-store' }).then(function (resp) {
+    fetch(YJ.apiBase + '/audit/export?' + q.toString(), { headers: { 'Accept': 'text/csv, application/x-ndjson, application/json' }, cache: 'no-store' }).then(function (resp) {
       if (!resp.ok) {
         return resp.json().catch(function () { return null; }).then(function (body) { throw new YJ.ApiError(resp.status, body); });
       }

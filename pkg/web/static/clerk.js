@@ -207,7 +207,7 @@
   }
 
   function fileURL(a, f) {
-    return '/api/v1/applications/' + encodeURIComponent(a.id) + '/attachments/' + encodeURIComponent(f.id);
+    return YJ.apiBase + '/applications/' + encodeURIComponent(a.id) + '/attachments/' + encodeURIComponent(f.id);
   }
 
   function filesNode(a) {

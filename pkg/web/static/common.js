@@ -506,6 +506,16 @@
   }
 
   // ---- API ---------------------------------------------------------------
+  // apiBase is where the API is for these pages: the page says (<meta
+  // name="yj-api">; on AWS the cookie route, /web/api/v1, since the
+  // gateway's JWT authorizer on /api/v1 reads only a Bearer header), else
+  // /api/v1 as on the local server.
+  var apiBase = (function () {
+    var m = document.querySelector('meta[name="yj-api"]');
+    var v = m && m.getAttribute('content');
+    return v && /^\/[A-Za-z0-9/_-]*$/.test(v) ? v.replace(/\/$/, '') : '/api/v1';
+  })();
+
   function api(method, path, body) {
     var opts = { method: method, headers: { 'Accept': 'application/json' }, cache: 'no-store' };
     if (method !== 'GET' && method !== 'HEAD') opts.headers['X-CSRF-Token'] = cookie('yj_csrf');
@@ -513,7 +523,7 @@
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(body);
     }
-    return fetch('/api/v1' + path, opts).then(function (resp) {
+    return fetch(apiBase + path, opts).then(function (resp) {
       return resp.text().then(function (text) {
         var data = null;
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
@@ -662,7 +672,7 @@
     who: who, signIn: signIn, requireRole: requireRole, signOut: signOut, frame: frame,
     $: $, el: el, clear: clear, fmtTime: fmtTime, fmtDate: fmtDate, beijing: beijing, fmtSize: fmtSize, deadlineNode: deadlineNode, status: status,
     telLink: telLink, contactNode: contactNode, noticeNode: noticeNode, noticeKey: noticeKey, keepTyped: keepTyped, typingIn: typingIn,
-    api: api, ApiError: ApiError, upload: upload, sleep: sleep, showProblems: showProblems, clearProblems: clearProblems,
+    api: api, apiBase: apiBase, ApiError: ApiError, upload: upload, sleep: sleep, showProblems: showProblems, clearProblems: clearProblems,
     unsaved: unsaved, hasUnsaved: hasUnsaved
   };
 })();
