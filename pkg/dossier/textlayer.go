@@ -2,7 +2,11 @@ package dossier
 
 import (
 	"fmt"
+	"math"
+	"slices"
+	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/yuejuan/yuejuan/internal/pdffile"
 	"github.com/yuejuan/yuejuan/internal/pdftext"
@@ -45,8 +49,10 @@ func textGlyphs(path string) string {
 	if r == nil {
 		return ""
 	}
-	seen := map[rune]bool{}
+	// The space fills wide gaps between words (textLayer).
+	seen := map[rune]bool{' ': true, '\u3000': true}
 	var b strings.Builder
+	b.WriteString(" \u3000")
 	for _, p := range r.Pages {
 		for _, w := range p.Words {
 			for _, c := range w.Text {
@@ -73,36 +79,205 @@ func withText(content []byte, words *docWords, i int, tk *pdftext.Kit, w, h floa
 	}
 	var b strings.Builder
 	b.Write(content)
-	b.WriteString("BT 3 Tr\n")
 	textLayer(&b, tk, p, w, h)
-	b.WriteString("ET\n")
 	return []byte(b.String())
 }
 
+// The layer is laid out for what readers need to put its text in order
+// (docs/ocr.md). pdftotext's layout analysis (poppler's TextOutputDev) joins
+// characters into a line only when they share a baseline (within half the
+// font size) and a font size, do not overlap by more than half the font size
+// and leave gaps under one and a half; lines join a block only at one font
+// size (within 5 %). Tesseract's boxes are the ink of each word: each has
+// its own height, the gaps between them are the glyphs' side bearings, and
+// neighbours overlap now and then. Drawn box by box, a line fell apart into
+// pieces that were then ordered by column. So the words of a visual line are
+// drawn on one baseline in one size, edge to edge (each word stretched from
+// its box's left edge to the next word's), with a space where the gap is
+// wide; lines of about the page's usual size take that size.
+
+// wideGap is the gap, in ems, above which two words of a line are apart
+// (an ideographic space between them); the gap between two Chinese
+// characters is their glyphs' margins, a fifth of an em or so, or
+// more where Tesseract's box missed part of a character.
+const wideGap = 0.9
+
+// layerLine is a visual line of a page: the words Tesseract put on one or
+// more of its lines that sit side by side on the image.
+type layerLine struct {
+	segs        [][]ocr.Word // Tesseract's lines, left to right
+	x0, x1      int          // horizontal extent, pixels
+	top, bottom float64      // median top and bottom of the words' boxes
+	em          float64      // estimated font size, pixels
+}
+
+func (l *layerLine) height() float64 { return l.bottom - l.top }
+
+// visualLines groups a page's words into visual lines, in Tesseract's
+// reading order. Tesseract numbers the lines it finds; a line of the image
+// can come out as two (a heading beside a date, a line split at a wide gap),
+// so a line whose vertical extent overlaps an earlier one's by more than half
+// of the lower of the two, and which lies beside it rather than under it, is
+// drawn as part of it.
+func visualLines(words []ocr.Word) []*layerLine {
+	var segs [][]ocr.Word
+	at := map[int]int{}
+	for _, w := range words {
+		if strings.TrimSpace(w.Text) == "" || w.Box[2] <= w.Box[0] || w.Box[3] <= w.Box[1] {
+			continue
+		}
+		i, ok := at[w.Line]
+		if !ok {
+			i = len(segs)
+			at[w.Line] = i
+			segs = append(segs, nil)
+		}
+		segs[i] = append(segs[i], w)
+	}
+	var lines []*layerLine
+next:
+	for _, s := range segs {
+		l := newLine(s)
+		for _, v := range lines {
+			ov := min(v.bottom, l.bottom) - max(v.top, l.top)
+			side := l.x0 >= v.x1-int(v.em/2) || l.x1 <= v.x0+int(v.em/2)
+			if side && ov > 0.5*min(v.height(), l.height()) {
+				v.add(s)
+				continue next
+			}
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func newLine(s []ocr.Word) *layerLine {
+	l := &layerLine{}
+	l.add(s)
+	return l
+}
+
+// add puts a segment into the line and measures it again.
+func (l *layerLine) add(s []ocr.Word) {
+	l.segs = append(l.segs, s)
+	sort.SliceStable(l.segs, func(i, j int) bool { return l.segs[i][0].Box[0] < l.segs[j][0].Box[0] })
+	var tops, bottoms, ems []float64
+	l.x0, l.x1 = math.MaxInt, math.MinInt
+	for _, s := range l.segs {
+		for _, w := range s {
+			l.x0, l.x1 = min(l.x0, w.Box[0]), max(l.x1, w.Box[2])
+			tops = append(tops, float64(w.Box[1]))
+			bottoms = append(bottoms, float64(w.Box[3]))
+			ems = append(ems, emOf(w))
+		}
+	}
+	l.top, l.bottom, l.em = medianOf(tops), medianOf(bottoms), medianOf(ems)
+}
+
+// emOf estimates the font size of a word from its box: the ink of a
+// Chinese character fills about 0.95 of the em, a digit or capital about
+// 0.72.
+func emOf(w ocr.Word) float64 {
+	h := float64(w.Box[3] - w.Box[1])
+	for _, r := range w.Text {
+		if wide(r) {
+			return h / 0.95
+		}
+	}
+	return h / 0.72
+}
+
+// wide reports whether r is written without spaces around it: Han
+// characters, kana, hangul and the full-width punctuation of CJK text.
+func wide(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
+		(r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xffef)
+}
+
+func medianOf(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
 // textLayer writes the words of p, whose boxes are in pixels of a W × H
-// image of the page, onto a page of w × h points, each word on its own
-// box: the font size is the box's height, the baseline a ninth of it above
-// the box's bottom (the font's descent), and the horizontal scaling makes
-// the word as wide as its box. Words of a line on a page scanned askew
-// thus follow its slant. Giving a line's words one size and one baseline
-// (fitted along the line or not) made pdftotext split lines and reorder
-// their pieces: 8-11 % CER on the clean pages of the ground truth against
-// 1.6-2.5 % word by word, 45-57 % on the skewed ones (docs/ocr.md).
+// image of the page, onto a page of w × h points, invisibly (render mode
+// 3): a text object per visual line, on one baseline and in one font size,
+// each word from its box's left edge to the next word's, stretched
+// (horizontal scaling) to span it, so that a search highlights the word on
+// the image. A gap wider than a space (a fifth of the em beside Latin
+// letters or digits, most of an em between Chinese characters) gets a space
+// glyph spanning it; narrower gaps are the glyphs' own margins and are
+// taken into the word before, so that readers put no space there.
 func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 	sx, sy := w/float64(p.W), h/float64(p.H)
 	f := pdffile.FormatFloat
-	for _, wd := range p.Words {
-		x0, x1 := float64(wd.Box[0])*sx, float64(wd.Box[2])*sx
-		top, bottom := h-float64(wd.Box[1])*sy, h-float64(wd.Box[3])*sy
-		size := top - bottom
-		if size <= 0 || x1 <= x0 {
-			continue
+	lines := visualLines(p.Words)
+	var ems []float64
+	for _, l := range lines {
+		ems = append(ems, l.em)
+	}
+	pageEm := medianOf(ems)
+	for _, l := range lines {
+		em := l.em
+		if math.Abs(em-pageEm) <= 0.2*pageEm {
+			em = pageEm
 		}
-		natural := tk.Width(wd.Text, size)
-		scale := 100.0
-		if natural > 0 {
-			scale = 100 * (x1 - x0) / natural
+		size := em * sy
+		// The glyphs' box runs from 0.2 of the size below the baseline to
+		// 0.8 above (the font's descent and ascent): centred on the ink.
+		base := h - (l.top+l.bottom)/2*sy - 0.3*size
+		var ws []ocr.Word
+		for _, s := range l.segs {
+			ws = append(ws, s...)
 		}
-		fmt.Fprintf(b, "/%s %s Tf %s Tz 1 0 0 1 %s %s Tm %s Tj\n", fontKey, f(size), f(scale), f(x0), f(bottom+size/9), tk.Hex(wd.Text))
+		fmt.Fprintf(b, "BT 3 Tr /%s %s Tf\n", fontKey, f(size))
+		show := func(s string, x0, x1 float64) {
+			natural := tk.Width(s, size)
+			if natural <= 0 || x1 <= x0 {
+				return
+			}
+			fmt.Fprintf(b, "%s Tz 1 0 0 1 %s %s Tm %s Tj\n", f(100*(x1-x0)/natural), f(x0), f(base), tk.Hex(s))
+		}
+		start := float64(ws[0].Box[0])
+		for i, wd := range ws {
+			rs := []rune(wd.Text)
+			end := float64(wd.Box[2])
+			// A box much narrower than its text (Tesseract gives a comma's
+			// box to the word it starts) is widened to the text's width.
+			natural := tk.Width(wd.Text, em)
+			if end-start < natural/2 {
+				end = start + natural
+			}
+			if i+1 < len(ws) {
+				nx := ws[i+1]
+				next := float64(nx.Box[0])
+				limit := 0.2 * em
+				if wide(rs[len(rs)-1]) && wide([]rune(nx.Text)[0]) {
+					limit = wideGap * em
+				}
+				if next-end <= limit {
+					end = next
+				}
+			}
+			end = max(end, start+0.3*em*float64(len(rs)))
+			show(wd.Text, start*sx, end*sx)
+			if i+1 < len(ws) {
+				next := max(float64(ws[i+1].Box[0]), end)
+				switch {
+				case next-end > wideGap*em:
+					// pdftotext drops spaces and starts a new column at a
+					// gap of an em: a wide gap is an ideographic space.
+					show("\u3000", end*sx, next*sx)
+				case next > end:
+					show(" ", end*sx, next*sx)
+				}
+				start = next
+			}
+		}
+		b.WriteString("ET\n")
 	}
 }
