@@ -45,8 +45,8 @@ type Account struct {
 	Failures    int       `json:"failures,omitempty"` // consecutive, since the last success or lockout
 	LockedUntil time.Time `json:"lockedUntil,omitzero"`
 	// TOTP is a staff member's second factor once enrolled (totp.go):
-	// the secret, the one being enrolled, and the last time step used (a
-	// code works once).
+	// the secret, the one being enrolled (both sealed, seal.go), and the
+	// last time step used (a code works once).
 	TOTP        string    `json:"totp,omitempty"`
 	TOTPPending string    `json:"totpPending,omitempty"`
 	TOTPStep    int64     `json:"totpStep,omitempty"`
@@ -125,6 +125,9 @@ type Directory struct {
 	// Verifier checks a registering lawyer's identity with an outside
 	// service (nil, or Manual: a clerk checks it).
 	Verifier Verifier
+	// Secrets seal staff members' second-factor secrets in their records
+	// (seal.go); without them no second factor is enrolled or checked.
+	Secrets *SecretKeys
 }
 
 const listPK = "accounts"

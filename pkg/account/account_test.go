@@ -43,7 +43,7 @@ func onStores(t *testing.T, test func(t *testing.T, d *Directory, clock *time.Ti
 			tb := s.open(t)
 			clock := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 			now := func() time.Time { return clock }
-			d := &Directory{T: tb, Audit: &audit.Log{T: tb, Now: now}, Now: now}
+			d := &Directory{T: tb, Audit: &audit.Log{T: tb, Now: now}, Now: now, Secrets: NewSecretKeys()}
 			test(t, d, &clock)
 		})
 	}

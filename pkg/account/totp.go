@@ -36,6 +36,9 @@ func (a *Account) HasTOTP() bool { return a.TOTP != "" }
 // kept as pending until ConfirmTOTP proves the app has it. The key (its
 // otpauth:// URL for the QR code, and the secret) is shown once.
 func (d *Directory) BeginTOTP(ctx context.Context, username string) (*otp.Key, error) {
+	if d.Secrets == nil {
+		return nil, ErrNoSecretKeys
+	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: username})
 	if err != nil {
 		return nil, err
@@ -44,7 +47,7 @@ func (d *Directory) BeginTOTP(ctx context.Context, username string) (*otp.Key, e
 		if a.Role == auth.Lawyer {
 			return ErrTOTPNotStaff
 		}
-		a.TOTPPending = key.Secret()
+		a.TOTPPending = d.Secrets.seal(username, key.Secret())
 		return nil
 	}); err != nil {
 		return nil, err
@@ -68,15 +71,22 @@ func step(secret, code string, now time.Time) (int64, bool) {
 // ConfirmTOTP ends the enrolment with a code from the app: the second factor
 // is on from the next sign-in.
 func (d *Directory) ConfirmTOTP(ctx context.Context, username, code string, by Actor) error {
+	if d.Secrets == nil {
+		return ErrNoSecretKeys
+	}
 	if _, err := d.update(ctx, username, func(a *Account) error {
 		if a.TOTPPending == "" {
 			return ErrTOTPNone
 		}
-		st, ok := step(a.TOTPPending, code, d.now())
+		secret, _, err := d.Secrets.open(username, a.TOTPPending)
+		if err != nil {
+			return err
+		}
+		st, ok := step(secret, code, d.now())
 		if !ok {
 			return ErrTOTPCode
 		}
-		a.TOTP, a.TOTPPending, a.TOTPStep, a.Changed = a.TOTPPending, "", st, d.now()
+		a.TOTP, a.TOTPPending, a.TOTPStep, a.Changed = d.Secrets.seal(username, secret), "", st, d.now()
 		return nil
 	}); err != nil {
 		return err
@@ -87,8 +97,14 @@ func (d *Directory) ConfirmTOTP(ctx context.Context, username, code string, by A
 // CheckTOTP checks the code of a user who gave the right password. A wrong
 // code, or one already used, counts toward the lockout as a wrong password
 // does, and is audited as a refused sign-in (reason totp); the right one is
-// the sign-in (auth.signin, factor totp).
+// the sign-in (auth.signin, factor totp). A secret that does not open
+// (ErrSecretSealed) refuses the sign-in too (reason sealed), without
+// counting against the user. A secret kept plain, or sealed with an older
+// key, is sealed with the current key in the same write.
 func (d *Directory) CheckTOTP(ctx context.Context, username, code string, from Actor) (*Account, error) {
+	if d.Secrets == nil {
+		return nil, ErrNoSecretKeys
+	}
 	from.Subject = clip(username)
 	now := d.now()
 	var bad, locked bool
@@ -103,7 +119,14 @@ func (d *Directory) CheckTOTP(ctx context.Context, username, code string, from A
 		case a.TOTP == "":
 			return ErrTOTPNone
 		}
-		st, ok := step(a.TOTP, code, now)
+		secret, reseal, err := d.Secrets.open(username, a.TOTP)
+		if err != nil {
+			return err
+		}
+		if reseal {
+			a.TOTP = d.Secrets.seal(username, secret)
+		}
+		st, ok := step(secret, code, now)
 		if ok && st > a.TOTPStep {
 			a.TOTPStep, a.Failures = st, 0
 			return nil
@@ -117,8 +140,11 @@ func (d *Directory) CheckTOTP(ctx context.Context, username, code string, from A
 	})
 	if err != nil {
 		var le *LockedError
-		if errors.As(err, &le) {
+		switch {
+		case errors.As(err, &le):
 			return nil, d.refuse(ctx, from, username, "locked", err)
+		case errors.Is(err, ErrSecretSealed):
+			return nil, d.refuse(ctx, from, username, "sealed", err)
 		}
 		return nil, err
 	}

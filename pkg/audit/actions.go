@@ -185,7 +185,8 @@ const (
 const (
 	// AuthSignIn is written when a user signs in with a password, or
 	// refused (result denied, detail reason: unknown, password, locked,
-	// disabled) when the sign-in fails; the actor of a refusal is the user
+	// disabled, totp, or sealed: a second factor's secret that does not
+	// open) when the sign-in fails; the actor of a refusal is the user
 	// name as typed.
 	AuthSignIn Action = "auth.signin"
 	// AuthLockout is written when consecutive wrong passwords lock an

@@ -32,6 +32,10 @@ type Config struct {
 	// OCR recognises the text of scanned pages at ingest (issue 18,
 	// docs/ocr.md); on unless YUEJUAN_OCR=off.
 	OCR bool // YUEJUAN_OCR
+	// TOTPKeyFile seals staff members' second-factor secrets
+	// (docs/security.md); empty: <DataDir>/keys/totp-aes256.keys, made at
+	// the first start.
+	TOTPKeyFile string // YUEJUAN_TOTP_KEY_FILE
 	// Per-lawyer rate limits: requests per hour and burst; 0 disables.
 	ApplyPerHour, DownloadPerHour float64 // YUEJUAN_RATE_APPLICATIONS, YUEJUAN_RATE_DOWNLOADS
 	ApplyBurst, DownloadBurst     int
@@ -130,6 +134,7 @@ var Vars = [][2]string{
 	{"YUEJUAN_S3_ENDPOINT", "S3-compatible endpoint instead of AWS (MinIO, versitygw, on-premises stores)"},
 	{"YUEJUAN_S3_PATH_STYLE", "true to address buckets by path (most S3-compatible stores need it)"},
 	{"YUEJUAN_OCR", "on or off: text recognition of scanned pages at ingest; on needs Tesseract (default on)"},
+	{"YUEJUAN_TOTP_KEY_FILE", "key file sealing staff two-step secrets, AES-256 keys as hex lines, first seals (default <DATA>/keys/totp-aes256.keys, made at first start; a file named here must exist)"},
 }
 
 // FromEnv reads the configuration using getenv (os.Getenv if nil).
@@ -187,6 +192,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		UploadsBucket:    get("YUEJUAN_UPLOADS_BUCKET", ""),
 		DossiersBucket:   get("YUEJUAN_DOSSIERS_BUCKET", ""),
 		S3Endpoint:       get("YUEJUAN_S3_ENDPOINT", ""),
+		TOTPKeyFile:      get("YUEJUAN_TOTP_KEY_FILE", ""),
 	}
 	if v := get("YUEJUAN_S3_PATH_STYLE", ""); v != "" {
 		b, err := strconv.ParseBool(v)

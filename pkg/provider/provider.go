@@ -181,6 +181,27 @@ func (p *Provider) currentSession(r *http.Request) (string, *browserSession) {
 	return c.Value, s
 }
 
+// signedIn is the account signed in to the provider in r's browser and
+// when it signed in: nil when there is no session, or its account is gone
+// or disabled (the session no longer speaks for anyone).
+func (p *Provider) signedIn(r *http.Request) (*account.Account, time.Time) {
+	_, s := p.currentSession(r)
+	if s == nil {
+		return nil, time.Time{}
+	}
+	a, err := p.dir.Get(r.Context(), s.User)
+	if err != nil {
+		if !errors.Is(err, account.ErrNotFound) {
+			p.log.Error("read the signed-in account", "user", s.User, "err", err)
+		}
+		return nil, time.Time{}
+	}
+	if a.Disabled {
+		return nil, time.Time{}
+	}
+	return a, s.At
+}
+
 func (p *Provider) startSession(w http.ResponseWriter, r *http.Request, user string) {
 	id := rand.Text() + rand.Text()
 	if err := p.st.startBrowser(r.Context(), id, user, p.ttl); err != nil {
@@ -240,9 +261,9 @@ func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request) {
 		p.render(w, http.StatusBadRequest, page{Expired: true})
 		return
 	}
-	if _, s := p.currentSession(r); s != nil && !hasPrompt(a, oidc.PromptLogin) {
-		if acct, err := p.dir.Get(r.Context(), s.User); err == nil && !acct.Disabled {
-			p.complete(w, r, id, s.User, s.At)
+	if !hasPrompt(a, oidc.PromptLogin) {
+		if acct, at := p.signedIn(r); acct != nil {
+			p.complete(w, r, id, acct.Username, at)
 			return
 		}
 	}

@@ -43,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tbl.Close() })
-	dir := &account.Directory{T: tbl, Audit: &audit.Log{T: tbl}}
+	dir := &account.Directory{T: tbl, Audit: &audit.Log{T: tbl}, Secrets: account.NewSecretKeys()}
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	srv := httptest.NewUnstartedServer(nil)
 	f := &fixture{url: "http://" + srv.Listener.Addr().String(), dir: dir, srv: srv}

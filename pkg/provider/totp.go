@@ -69,6 +69,13 @@ func (p *Provider) totpSubmit(w http.ResponseWriter, r *http.Request) {
 		pg.Error = "验证码错误或已使用，请输入应用中的新验证码 (Wrong or used code: enter the app's current code)"
 		p.render(w, http.StatusUnauthorized, pg)
 		return
+	case errors.Is(err, account.ErrSecretSealed):
+		// Not the user's doing: the key file lacks the key, or the record
+		// was altered. Only an administrator can help.
+		p.log.Error("second factor's secret does not open", "user", user, "err", err)
+		pg.Error = "无法校验两步验证，请联系管理员重置两步验证 (Two-step verification cannot be checked: ask the administrator to reset it)"
+		p.render(w, http.StatusInternalServerError, pg)
+		return
 	case err != nil:
 		p.log.Error("second factor", "err", err)
 		pg.Error = "暂时无法登录，请稍后再试 (Signing in is unavailable: try again later)"
@@ -81,13 +88,8 @@ func (p *Provider) totpSubmit(w http.ResponseWriter, r *http.Request) {
 
 // enrolUser is the staff member signed in to the provider in r's browser.
 func (p *Provider) enrolUser(w http.ResponseWriter, r *http.Request) (*account.Account, bool) {
-	_, s := p.currentSession(r)
-	if s == nil {
-		p.render(w, http.StatusUnauthorized, page{SignedOut: true})
-		return nil, false
-	}
-	a, err := p.dir.Get(r.Context(), s.User)
-	if err != nil || a.Disabled {
+	a, _ := p.signedIn(r)
+	if a == nil {
 		p.render(w, http.StatusUnauthorized, page{SignedOut: true})
 		return nil, false
 	}

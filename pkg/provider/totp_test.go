@@ -19,7 +19,8 @@ import (
 // code (an inline SVG) and the key are shown, the app's code turns it on.
 // The next sign-in asks for a code after the password: a wrong one is
 // refused on the same form, the right one finishes the sign-in with a
-// token; the administrator's reset brings back the password alone.
+// token; a secret the server's key file cannot open sends the clerk to the
+// administrator; the administrator's reset brings back the password alone.
 func TestTOTPSignIn(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -75,6 +76,18 @@ func TestTOTPSignIn(t *testing.T) {
 	if idn, err := f.authority.Verify(ctx, tok.AccessToken); err != nil || idn.Subject != "clerk01" {
 		t.Fatalf("the token after the code: %v %v", idn, err)
 	}
+
+	// The server started with another key file: the secret does not open,
+	// and the form says who can help rather than blaming the code.
+	keys := f.dir.Secrets
+	f.dir.Secrets = account.NewSecretKeys()
+	c = browser(t)
+	_, _, id = signIn(c)
+	code, _ = totp.GenerateCode(secret[1], time.Now().Add(60*time.Second))
+	if resp, body := post(t, c, f.issuer+"/login/totp", url.Values{"id": {id}, "code": {code}}); resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, "请联系管理员重置两步验证") {
+		t.Fatalf("a secret the key file cannot open: %d\n%s", resp.StatusCode, body)
+	}
+	f.dir.Secrets = keys
 
 	if err := f.dir.ResetTOTP(ctx, "clerk01", account.Actor{Subject: "admin"}); err != nil {
 		t.Fatal(err)

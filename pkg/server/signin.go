@@ -6,16 +6,20 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/oauth2"
 
+	"github.com/yuejuan/yuejuan/internal/keyfile"
 	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/config"
 	"github.com/yuejuan/yuejuan/pkg/provider"
 	"github.com/yuejuan/yuejuan/pkg/session"
 )
@@ -39,7 +43,11 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 	if err != nil {
 		return err
 	}
-	s.Accounts = &account.Directory{T: s.table, Audit: log}
+	secrets, err := totpKeys(cfg)
+	if err != nil {
+		return err
+	}
+	s.Accounts = &account.Directory{T: s.table, Audit: log, Secrets: secrets}
 	// The embedded provider's administrators have their page and routes.
 	s.signIn.Admins = true
 	// Registered lawyers' identities are checked by clerks through the API.
@@ -73,6 +81,27 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 		Table: s.table, External: external,
 	})
 	return nil
+}
+
+// totpKeys are the keys that seal staff members' second-factor secrets in
+// the table: the file YUEJUAN_TOTP_KEY_FILE names, which must exist (the
+// deployment provides it, away from the table and its backups), or else the
+// data dir's, made at the first start.
+func totpKeys(cfg config.Config) (*account.SecretKeys, error) {
+	spec := account.SecretKeyFile(filepath.Join(cfg.DataDir, "keys", "totp-aes256.keys"))
+	load := keyfile.LoadOrCreate
+	if cfg.TOTPKeyFile != "" {
+		spec.Path, load = cfg.TOTPKeyFile, keyfile.Load
+	}
+	b, err := load(spec)
+	if errors.Is(err, keyfile.ErrMissing) {
+		return nil, fmt.Errorf("YUEJUAN_TOTP_KEY_FILE: %w: make one with `openssl rand -hex 32 > %s` (mode 0600), "+
+			"or unset the variable to keep the key in the data directory", err, spec.Path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return account.ParseSecretKeys(b)
 }
 
 // externalVia is the external provider's via= on /auth/login.
