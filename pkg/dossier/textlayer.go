@@ -151,6 +151,42 @@ next:
 	return lines
 }
 
+// slant is where the middle of the line's words is (cx, cy, pixels) and
+// its slope: the median of the slopes between the middles of its Chinese
+// words (their boxes are the surest; words of other letters if it has
+// none) at least two ems apart.
+func (l *layerLine) slant() (cx, cy, slope float64) {
+	type pt struct{ x, y float64 }
+	var all, han []pt
+	for _, s := range l.segs {
+		for _, w := range s {
+			p := pt{float64(w.Box[0]+w.Box[2]) / 2, float64(w.Box[1]+w.Box[3]) / 2}
+			all = append(all, p)
+			if h := float64(w.Box[3] - w.Box[1]); strings.IndexFunc(w.Text, wide) >= 0 && h > 0.8*l.em && h < 1.1*l.em {
+				han = append(han, p)
+			}
+		}
+	}
+	ps := han
+	if len(ps) < 3 {
+		ps = all
+	}
+	var xs, ys, slopes []float64
+	for _, p := range ps {
+		xs, ys = append(xs, p.x), append(ys, p.y)
+	}
+	// At most 64 points: the pairs are their square.
+	step := max(1, len(ps)/64)
+	for i := 0; i < len(ps); i += step {
+		for j := i + step; j < len(ps); j += step {
+			if dx := ps[j].x - ps[i].x; math.Abs(dx) >= 2*l.em {
+				slopes = append(slopes, (ps[j].y-ps[i].y)/dx)
+			}
+		}
+	}
+	return medianOf(xs), medianOf(ys), medianOf(slopes)
+}
+
 func newLine(s []ocr.Word) *layerLine {
 	l := &layerLine{}
 	l.add(s)
@@ -227,12 +263,19 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 			em = pageEm
 		}
 		size := em * sy
-		// The glyphs' box runs from 0.2 of the size below the baseline to
-		// 0.8 above (the font's descent and ascent): centred on the ink.
-		base := h - (l.top+l.bottom)/2*sy - 0.3*size
 		var ws []ocr.Word
 		for _, s := range l.segs {
 			ws = append(ws, s...)
+		}
+		// The baseline follows the line's slant (a page scanned askew) as
+		// far as pdftotext keeps words on one line: within half the font
+		// size of each other. The glyphs' box runs from 0.2 of the size
+		// below the baseline to 0.8 above (the font's descent and ascent),
+		// so the baseline is 0.3 of it below the ink's middle.
+		cx, cy, slope := l.slant()
+		base := func(x0, x1 float64) float64 {
+			d := max(-0.24*em, min(0.24*em, slope*((x0+x1)/2-cx)))
+			return h - (cy+d)*sy - 0.3*size
 		}
 		fmt.Fprintf(b, "BT 3 Tr /%s %s Tf\n", fontKey, f(size))
 		show := func(s string, x0, x1 float64) {
@@ -240,7 +283,7 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 			if natural <= 0 || x1 <= x0 {
 				return
 			}
-			fmt.Fprintf(b, "%s Tz 1 0 0 1 %s %s Tm %s Tj\n", f(100*(x1-x0)/natural), f(x0), f(base), tk.Hex(s))
+			fmt.Fprintf(b, "%s Tz 1 0 0 1 %s %s Tm %s Tj\n", f(100*(x1-x0)*sx/natural), f(x0*sx), f(base(x0, x1)), tk.Hex(s))
 		}
 		start := float64(ws[0].Box[0])
 		for i, wd := range ws {
@@ -252,31 +295,34 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 			if end-start < natural/2 {
 				end = start + natural
 			}
+			next, gap := end, 0.0
 			if i+1 < len(ws) {
 				nx := ws[i+1]
-				next := float64(nx.Box[0])
+				next = float64(nx.Box[0])
+				gap = next - end
 				limit := 0.2 * em
 				if wide(rs[len(rs)-1]) && wide([]rune(nx.Text)[0]) {
 					limit = wideGap * em
 				}
-				if next-end <= limit {
-					end = next
+				if gap <= limit {
+					// Glyphs' margins: the words meet in the middle of
+					// the gap (at the next word's edge where they overlap).
+					end = min(end+gap/2, next)
+					next, gap = end, 0
 				}
 			}
 			end = max(end, start+0.3*em*float64(len(rs)))
-			show(wd.Text, start*sx, end*sx)
-			if i+1 < len(ws) {
-				next := max(float64(ws[i+1].Box[0]), end)
-				switch {
-				case next-end > wideGap*em:
-					// pdftotext drops spaces and starts a new column at a
-					// gap of an em: a wide gap is an ideographic space.
-					show("\u3000", end*sx, next*sx)
-				case next > end:
-					show(" ", end*sx, next*sx)
-				}
-				start = next
+			show(wd.Text, start, end)
+			next = max(next, end)
+			switch {
+			case next-end > wideGap*em:
+				// pdftotext drops spaces and starts a new column at a gap
+				// of an em: a wide gap is an ideographic space.
+				show("\u3000", end, next)
+			case next > end:
+				show(" ", end, next)
 			}
+			start = next
 		}
 		b.WriteString("ET\n")
 	}
