@@ -58,23 +58,33 @@ The data dir is found as yuejuan serve finds it (--data, $YUEJUAN_DATA, else
 		return &account.Directory{T: tbl, Audit: &audit.Log{T: tbl}}, func() { tbl.Close() }, nil
 	}
 
+	// change is a subcommand USERNAME that changes one account of the
+	// directory: the data dir opened, run, the directory closed.
+	change := func(use, short string, run func(cmd *cobra.Command, dir *account.Directory, username string) error) *cobra.Command {
+		return &cobra.Command{
+			Use:   use,
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				dir, done, err := open()
+				if err != nil {
+					return err
+				}
+				defer done()
+				return run(cmd, dir, args[0])
+			},
+		}
+	}
+
 	var role, name, unit string
 	var fromStdin bool
-	add := &cobra.Command{
-		Use:   "add USERNAME --role ROLE --name NAME [--unit UNIT]",
-		Short: "Create an account and print its one-time password",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, done, err := open()
-			if err != nil {
-				return err
-			}
-			defer done()
+	add := change("add USERNAME --role ROLE --name NAME [--unit UNIT]", "Create an account and print its one-time password",
+		func(cmd *cobra.Command, dir *account.Directory, username string) error {
 			pw, err := password(cmd.InOrStdin(), fromStdin)
 			if err != nil {
 				return err
 			}
-			a, err := dir.Add(cmd.Context(), account.Account{Username: args[0], Name: name, Role: auth.Role(role), Unit: unit}, pw, cliActor())
+			a, err := dir.Add(cmd.Context(), account.Account{Username: username, Name: name, Role: auth.Role(role), Unit: unit}, pw, cliActor())
 			if err != nil {
 				return err
 			}
@@ -83,8 +93,7 @@ The data dir is found as yuejuan serve finds it (--data, $YUEJUAN_DATA, else
 				fmt.Fprintf(cmd.OutOrStdout(), "one-time password: %s\n(shown once; the user sets their own at the first sign-in)\n", pw)
 			}
 			return nil
-		},
-	}
+		})
 	add.Flags().StringVar(&role, "role", "", "clerk, auditor, admin or lawyer (required)")
 	add.Flags().StringVar(&name, "name", "", "the person's name, shown on the pages and in the audit log (required)")
 	add.Flags().StringVar(&unit, "unit", "", "a clerk's unit (required for clerks)")
@@ -93,67 +102,40 @@ The data dir is found as yuejuan serve finds it (--data, $YUEJUAN_DATA, else
 	_ = add.MarkFlagRequired("name")
 
 	var resetStdin bool
-	reset := &cobra.Command{
-		Use:   "reset USERNAME",
-		Short: "Set a new one-time password (also enables the account and lifts a lockout)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, done, err := open()
-			if err != nil {
-				return err
-			}
-			defer done()
+	reset := change("reset USERNAME", "Set a new one-time password (also enables the account and lifts a lockout)",
+		func(cmd *cobra.Command, dir *account.Directory, username string) error {
 			pw, err := password(cmd.InOrStdin(), resetStdin)
 			if err != nil {
 				return err
 			}
-			if err := dir.Reset(cmd.Context(), args[0], pw, cliActor()); err != nil {
+			if err := dir.Reset(cmd.Context(), username, pw, cliActor()); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "reset %s\n", args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "reset %s\n", username)
 			if !resetStdin {
 				fmt.Fprintf(cmd.OutOrStdout(), "one-time password: %s\n(shown once; the user sets their own at the next sign-in)\n", pw)
 			}
 			return nil
-		},
-	}
+		})
 	reset.Flags().BoolVar(&resetStdin, "password-stdin", false, "read the one-time password from the first line of standard input")
 
-	disable := &cobra.Command{
-		Use:   "disable USERNAME",
-		Short: "Stop an account from signing in (tokens already issued run out within their lifetime)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, done, err := open()
-			if err != nil {
+	disable := change("disable USERNAME", "Stop an account from signing in (tokens already issued run out within their lifetime)",
+		func(cmd *cobra.Command, dir *account.Directory, username string) error {
+			if err := dir.Disable(cmd.Context(), username, cliActor()); err != nil {
 				return err
 			}
-			defer done()
-			if err := dir.Disable(cmd.Context(), args[0], cliActor()); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "disabled %s\n", args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "disabled %s\n", username)
 			return nil
-		},
-	}
+		})
 
-	resetTOTP := &cobra.Command{
-		Use:   "reset-totp USERNAME",
-		Short: "Remove a staff member's two-step verification (a lost phone): the next sign-in asks for the password alone",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, done, err := open()
-			if err != nil {
+	resetTOTP := change("reset-totp USERNAME", "Remove a staff member's two-step verification (a lost phone): the next sign-in asks for the password alone",
+		func(cmd *cobra.Command, dir *account.Directory, username string) error {
+			if err := dir.ResetTOTP(cmd.Context(), username, cliActor()); err != nil {
 				return err
 			}
-			defer done()
-			if err := dir.ResetTOTP(cmd.Context(), args[0], cliActor()); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "two-step verification of %s removed\n", args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "two-step verification of %s removed\n", username)
 			return nil
-		},
-	}
+		})
 
 	list := &cobra.Command{
 		Use:   "list",
