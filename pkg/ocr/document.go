@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,7 +38,11 @@ type Page struct {
 	Rotate int `json:"rotate,omitempty"`
 	// Text: the page has a usable text layer of its own and was not
 	// recognised.
-	Text  bool    `json:"text,omitempty"`
+	Text bool `json:"text,omitempty"`
+	// Skew is how far, in degrees counter-clockwise, the page lay askew
+	// and was levelled for recognition (Skew, Rotate); the words' boxes
+	// are mapped back onto the page as it is.
+	Skew  float64 `json:"skew,omitempty"`
 	Error string  `json:"error,omitempty"` // why recognition failed on the page
 	Words []Word  `json:"words,omitempty"`
 	Secs  float64 `json:"secs,omitempty"` // time the page took
@@ -178,8 +183,10 @@ func (e *Engine) Document(ctx context.Context, path string, pages int) (*Result,
 
 func isMissing(err error) bool { return strings.Contains(err.Error(), InstallHint) }
 
-// page renders page p.N and recognises it, turning it first when it reads
-// poorly and OSD says it lies on its side or upside down.
+// page renders page p.N and recognises it: levelled when it lies askew
+// (Skew, Rotate), despeckled, and turned first when it reads poorly and
+// OSD says it lies on its side or upside down. The words' boxes are on
+// the page as displayed (after Rotate), not levelled.
 func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 	stem := filepath.Join(dir, "p"+strconv.Itoa(p.N))
 	dpi := e.dpi()
@@ -196,9 +203,15 @@ func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 		}
 		return fmt.Errorf("page %d could not be rendered: %v: %s", p.N, err, bytes.TrimSpace(out))
 	}
-	img := stem + ".pgm"
+	rendered := stem + ".pgm"
+	defer os.Remove(rendered)
+	m, err := readPGM(rendered)
+	if err != nil {
+		return err
+	}
+	img := stem + "-clean.pgm"
 	defer os.Remove(img)
-	w, h, err := cleanImage(img, dpi)
+	skew, err := prepare(m, dpi, img)
 	if err != nil {
 		return err
 	}
@@ -206,54 +219,59 @@ func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 	if err != nil {
 		return err
 	}
+	w, h := m.Rect.Dx(), m.Rect.Dy()
 	if MeanConf(words) < poorConf {
 		rot, _, err := e.Orientation(ctx, img, dpi)
 		if err != nil {
 			return err
 		}
 		if rot != 0 {
-			turned := stem + "-turned.pgm"
-			if w, h, err = turnImage(img, turned, rot); err != nil {
+			// The scan turned, then levelled afresh: a page on its side
+			// has no level lines to measure until it is turned.
+			turned := Turn(m, rot)
+			timg := stem + "-turned.pgm"
+			defer os.Remove(timg)
+			tskew, err := prepare(turned, dpi, timg)
+			if err != nil {
 				return err
 			}
-			defer os.Remove(turned)
-			again, err := e.Recognize(ctx, turned, dpi)
+			again, err := e.Recognize(ctx, timg, dpi)
 			if err != nil {
 				return err
 			}
 			// Kept only if it reads better: OSD guesses on pages with
 			// little text (a photograph, a form).
 			if MeanConf(again) > MeanConf(words) {
-				words, p.Rotate = again, rot
-			} else if rot == 90 || rot == 270 {
-				w, h = h, w
+				words, p.Rotate, skew = again, rot, tskew
+				w, h = turned.Rect.Dx(), turned.Rect.Dy()
 			}
 		}
 	}
-	p.W, p.H, p.Words = w, h, words
+	if skew != 0 {
+		unrotateWords(words, w, h, skew)
+	}
+	p.W, p.H, p.Words, p.Skew = w, h, words, skew
 	return nil
 }
 
-// cleanImage despeckles the rendered page at path in place (Despeckle)
-// and returns its size.
-func cleanImage(path string, dpi int) (int, int, error) {
-	m, err := readPGM(path)
-	if err != nil {
-		return 0, 0, err
-	}
-	g := Despeckle(m, dpi)
-	return g.Rect.Dx(), g.Rect.Dy(), writePGM(path, g)
-}
+// minSkew is the skew, in degrees, from which a page is levelled before
+// recognition. Below it a line drifts less than a fifth of its height
+// across an A4 page at 300 dpi (13 pixels), which Tesseract's own line
+// finding takes in stride, and a level page's Skew stays within 0.15°
+// (the ground truth's noisy pages) of it.
+const minSkew = 0.3
 
-// turnImage writes the page image at src turned clockwise by deg (90,
-// 180, 270) to dst, and returns its new size.
-func turnImage(src, dst string, deg int) (int, int, error) {
-	m, err := readPGM(src)
-	if err != nil {
-		return 0, 0, err
+// prepare writes to path the page m as Tesseract is to read it: levelled
+// when it lies askew by minSkew or more, and despeckled. It returns the
+// skew it levelled (0 when it did not).
+func prepare(m *image.Gray, dpi int, path string) (float64, error) {
+	skew := Skew(m)
+	if math.Abs(skew) < minSkew {
+		skew = 0
+	} else {
+		m = Rotate(m, skew)
 	}
-	out := Turn(m, deg)
-	return out.Rect.Dx(), out.Rect.Dy(), writePGM(dst, out)
+	return skew, writePGM(path, Despeckle(m, dpi))
 }
 
 // readPGM reads a binary grey PGM (P5, 8 bits) as pdftoppm -gray writes it.
