@@ -1,17 +1,24 @@
 package main
 
 import (
-	"io"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
-	"regexp"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
 // signinServer is `yuejuan serve` on one data dir and address, started
@@ -59,97 +66,262 @@ func (s *signinServer) kill() {
 	s.cmd = nil
 }
 
-// A signed-in page stays signed in when the server is killed and started
-// again on the same data: the page session, the provider's own sign-in
-// and the refresh tokens are in the metadata store, not in the process.
-// The same browser (cookie jar) reads and changes data with its CSRF token
-// after the restart, and signing in again needs no password.
+// signInAs signs in through the start page and the provider's form with a
+// one-time password, choosing password as the own one, and waits for page.
+func (tb *tab) signInAs(base, user, oneTime, password, page string) {
+	tb.t.Helper()
+	tb.do("open the start page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
+	tb.do("sign in with the one-time password",
+		chromedp.Click(chromedp.CSS("#signin-start")),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SetValue(chromedp.CSS("#username"), user),
+		chromedp.SetValue(chromedp.CSS("#password"), oneTime),
+		chromedp.Click(chromedp.CSS("#signin-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm")),
+		chromedp.SetValue(chromedp.CSS("#password"), password),
+		chromedp.SetValue(chromedp.CSS("#confirm"), password),
+		chromedp.Click(chromedp.CSS("#password-submit")),
+	)
+	tb.wait("the "+page+" page", `location.pathname === '`+page+`' && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`, 30*time.Second)
+}
+
+// expireSession makes the page session of cookie sid need a renewal at its
+// next request, as ten minutes of the access token's life would: its
+// stored access-token expiry is set in the past. The server must be down.
+func expireSession(t *testing.T, data, sid string) {
+	t.Helper()
+	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Close()
+	sum := sha256.Sum256([]byte(sid))
+	ctx := context.Background()
+	it, err := tbl.Get(ctx, "bff#session#"+hex.EncodeToString(sum[:]), "session")
+	if err != nil {
+		t.Fatalf("the page session of the browser's cookie: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(it.Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["expiry"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	if it.Data, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tbl.Put(ctx, it); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sessionExpiry is the stored access-token expiry of cookie sid's page
+// session. The server must be down.
+func sessionExpiry(t *testing.T, data, sid string) time.Time {
+	t.Helper()
+	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Close()
+	sum := sha256.Sum256([]byte(sid))
+	it, err := tbl.Get(context.Background(), "bff#session#"+hex.EncodeToString(sum[:]), "session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct{ Expiry time.Time }
+	if err := json.Unmarshal(it.Data, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s.Expiry
+}
+
+// TestSignInSurvivesRestart: the page session, the provider's own sign-in
+// and the refresh tokens are in the metadata store, not in the process. In
+// headless Chromium two lawyers sign in through the real redirect flow and
+// type applications; the real `yuejuan serve` is killed with SIGKILL; while
+// it is down both sessions' access tokens run out (as ten minutes would)
+// and the second lawyer's account is disabled; it starts again on the same
+// data and port. The first lawyer's tab is still signed in: her list loads
+// without a sign-in prompt (the session renewed with the refresh token the
+// provider kept), what she typed is there, and she submits it; a new tab is
+// signed in and shows it, and signing in again needs no password. The
+// second lawyer's session cannot be renewed: her page says so once, keeps
+// what she typed, and once the administrator has enabled her again she
+// signs in and her draft is back.
 func TestSignInSurvivesRestart(t *testing.T) {
-	s := &signinServer{t: t, addr: freePort(t), data: t.TempDir()}
+	s := &signinServer{t: t, addr: freePort(t), data: t.TempDir(), env: []string{"YUEJUAN_OCR=off"}}
 	base := "http://" + s.addr
-	if out, err := userCmd(t, "restart-password-1\n", "add", "--data", s.data, "--role", "clerk", "--name", "郑书记员",
-		"--unit", "西城检察院", "--password-stdin", "clerk61"); err != nil {
-		t.Fatal(err, out)
+	const (
+		licA, licB = "11101201910061001", "11101201910061002"
+		caseNo     = "京西检刑诉〔2026〕61号"
+	)
+	for _, u := range []struct{ lic, name, pw string }{{licA, "冯律师", "feng-one-time-1"}, {licB, "陈律师", "chen-one-time-1"}} {
+		if out, err := userCmd(t, u.pw+"\n", "add", "--data", s.data, "--role", "lawyer", "--name", u.name, "--password-stdin", u.lic); err != nil {
+			t.Fatal(err, out)
+		}
 	}
 	s.start()
 	t.Cleanup(s.kill)
-
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	resp, err := c.Get(base + "/auth/login?next=/clerk")
+	// The case she applies for, registered by a clerk through the API.
+	tok, err := exec.Command(binPath, "token", "--data", s.data, "--role", "clerk", "--sub", "clerk61", "--name", "郑书记员", "--unit", "西城检察院").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	id := regexp.MustCompile(`name="id" value="([^"]+)"`).FindSubmatch(b)
-	if id == nil {
-		t.Fatalf("no sign-in form:\n%s", b)
+	req, _ := http.NewRequest("POST", base+"/api/v1/cases", strings.NewReader(`{"caseNo":"`+caseNo+`","title":"郑某诈骗案","stage":"prosecution_review","onlineReview":true,"handler":{"name":"孙检察官","phone":"010-66666666"},"defendants":["郑某"]}`))
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register the case: %v %v", resp, err)
 	}
-	// The password was given with --password-stdin: it is a one-time one,
-	// replaced at the first sign-in.
-	resp, err = c.PostForm(base+"/oidc/login", url.Values{"id": {string(id[1])}, "username": {"clerk61"}, "password": {"restart-password-1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	resp, err = c.PostForm(base+"/oidc/login/password", url.Values{"id": {string(id[1])}, "password": {"restart-password-2"}, "confirm": {"restart-password-2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.Request.URL.Path != "/clerk" {
-		t.Fatalf("signed in at %s (%d)\n%s", resp.Request.URL, resp.StatusCode, s.logs.String())
-	}
-	csrf := ""
-	u, _ := url.Parse(base)
-	for _, k := range jar.Cookies(u) {
-		if k.Name == "yj_csrf" {
-			csrf = k.Value
-		}
-	}
-	call := func(method, path, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-CSRF-Token", csrf)
-		}
-		resp, err := c.Do(req)
-		if err != nil {
+	files := t.TempDir()
+	doc := func(name, marker string) string {
+		p := filepath.Join(files, name)
+		if err := os.WriteFile(p, testpdf.Text(marker), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return p
 	}
-	if st, b := call("GET", "/api/v1/cases", ""); st != http.StatusOK {
-		t.Fatalf("before the restart: %d %s", st, b)
+	cert, firm, poa := doc("cert.pdf", "CERTIFICATE"), doc("firm.pdf", "FIRM LETTER"), doc("poa.pdf", "POWER OF ATTORNEY")
+
+	browser := startBrowser(t)
+	shots := shotsDir(t, "restart")
+	a := newTab(t, browser, "lawyer-a", shots)
+	a.viewport(1280, 900)
+	a.signInAs(base, licA, "feng-one-time-1", "feng-own-password", "/lawyer")
+	a.do("type an application and attach its documents",
+		chromedp.SetValue(chromedp.CSS("#caseNo"), caseNo),
+		chromedp.SetValue(chromedp.CSS("#client"), "郑某"),
+		chromedp.SetValue(chromedp.CSS("#lawyer-firm"), "北京某某律师事务所"),
+		chromedp.SetValue(chromedp.CSS("#lawyer-phone"), "13800006161"),
+		chromedp.SetUploadFiles(chromedp.CSS("#att-practice_certificate"), []string{cert}),
+		chromedp.SetUploadFiles(chromedp.CSS("#att-firm_letter"), []string{firm}),
+		chromedp.SetUploadFiles(chromedp.CSS("#att-authority"), []string{poa}),
+	)
+	a.wait("three documents uploaded", `document.querySelectorAll('.attach .file-state.ok').length === 3`, 60*time.Second)
+
+	b := newTab(t, browser, "lawyer-b", shots)
+	b.viewport(375, 812)
+	b.signInAs(base, licB, "chen-one-time-1", "chen-own-password", "/lawyer")
+	b.do("type an application and an opinion",
+		chromedp.SetValue(chromedp.CSS("#caseNo"), caseNo),
+		chromedp.SetValue(chromedp.CSS("#client"), "郑某"),
+		chromedp.SetValue(chromedp.CSS("#op-text"), "建议变更强制措施：郑某系初犯，已退赔。"))
+
+	draftA := map[string]string{"#caseNo": caseNo, "#client": "郑某", "#lawyer-firm": "北京某某律师事务所", "#lawyer-phone": "13800006161", "#lawyer-license": licA}
+	draftB := map[string]string{"#caseNo": caseNo, "#client": "郑某", "#op-text": "建议变更强制措施：郑某系初犯，已退赔。"}
+	sidA, sidB := a.cookie(base+"/", "yj_session"), b.cookie(base+"/", "yj_session")
+	if sidA == "" || sidB == "" {
+		t.Fatal("no page session cookie after signing in")
 	}
 
 	s.kill()
+	expireSession(t, s.data, sidA)
+	expireSession(t, s.data, sidB)
+	if out, err := userCmd(t, "", "disable", "--data", s.data, licB); err != nil {
+		t.Fatal(err, out)
+	}
 	s.start()
 
-	if st, b := call("GET", "/api/v1/cases", ""); st != http.StatusOK {
-		t.Fatalf("after the restart the page is signed out: %d %s\n%s", st, b, s.logs.String())
+	// The first lawyer's tab: her list loads (its old content cleared
+	// first, so what shows is the answer after the restart).
+	eval[bool](a, `(document.querySelector('#apps').textContent = '', true)`)
+	a.do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
+	a.wait("her applications after the restart", `/您还没有提交过阅卷申请/.test(document.querySelector('#apps').textContent)`, 20*time.Second)
+	if p := eval[string](a, `location.pathname`); p != "/lawyer" {
+		t.Fatalf("after the restart the tab went to %s", p)
 	}
-	body := `{"caseNo":"京西检刑诉〔2026〕61号","title":"郑某诈骗案","stage":"prosecution_review","onlineReview":true,"handler":{"name":"孙检察官","phone":"010-66666666"},"defendants":["郑某"]}`
-	if st, b := call("POST", "/api/v1/cases", body); st != http.StatusCreated {
-		t.Fatalf("a change with the page's CSRF token after the restart: %d %s", st, b)
+	if eval[bool](a, `!document.querySelector('#session-banner').hidden`) {
+		t.Errorf("after the restart the signed-in tab says the session ended: %q", eval[string](a, `document.querySelector('#session-banner').textContent`))
 	}
-	// The provider's own sign-in survived too: a new page sign-in (a new
-	// tab after the session cookie is gone) goes through without the form.
-	for _, k := range jar.Cookies(u) {
-		if k.Name == "yj_session" {
-			jar.SetCookies(u, []*http.Cookie{{Name: "yj_session", Value: "", Path: "/", MaxAge: -1}})
+	for sel, want := range draftA {
+		if got := a.value(sel); got != want {
+			t.Errorf("after the restart %s holds %q, want %q", sel, got, want)
 		}
 	}
-	resp, err = c.Get(base + "/auth/login?next=/clerk")
-	if err != nil {
+	a.shot("after-restart-1280")
+	a.viewport(375, 812)
+	a.shot("after-restart-375")
+	a.viewport(1280, 900)
+	a.do("submit the application", chromedp.Click(chromedp.CSS("#apply-submit")))
+	a.wait("the submitted notice", `!document.querySelector('#apply-ok').hidden`, 20*time.Second)
+	a.wait("the application in her list", `document.querySelector('#apps li[data-status="pending_review"]')`, 20*time.Second)
+	if item := eval[string](a, `document.querySelector('#apps li[data-status="pending_review"]').textContent`); !strings.Contains(item, caseNo) || !strings.Contains(item, "郑某") {
+		t.Errorf("the submitted application reads %q", item)
+	}
+	a.shot("submitted-1280")
+
+	// A new tab of her browser is signed in and shows it.
+	a2 := a.sameBrowser("lawyer-a-new-tab")
+	a2.do("open her page in a new tab", chromedp.Navigate(base+"/lawyer"))
+	a2.wait("her page with the application", `location.pathname === '/lawyer' && /冯律师/.test(document.querySelector('#who').textContent) && document.querySelector('#apps li[data-status="pending_review"]')`, 20*time.Second)
+	a2.viewport(375, 812)
+	a2.shot("new-tab-375")
+	a2.viewport(1280, 900)
+	a2.shot("new-tab-1280")
+	// The provider's own sign-in survived too: without the page session
+	// (cookie gone), signing in goes through without the form.
+	if _, err := chromedp.Call(a2.ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "yj_session", URL: base + "/"}); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.Request.URL.Path != "/clerk" {
-		t.Errorf("signing in again after the restart stopped at %s, want /clerk without a password", resp.Request.URL)
+	a2.do("sign in again", chromedp.Navigate(base+"/auth/login?next=/lawyer"))
+	a2.wait("her page, no password asked", `location.pathname === '/lawyer' && /冯律师/.test(document.querySelector('#who').textContent)`, 20*time.Second)
+
+	// The second lawyer's session cannot be renewed (her account was
+	// disabled meanwhile): the page says so once and keeps her text.
+	b.do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
+	b.wait("the session banner", `!document.querySelector('#session-banner').hidden`, 20*time.Second)
+	time.Sleep(time.Second) // the page's other loads answer 401 too
+	if n := eval[int](b, `document.body.innerText.split('登录已过期').length - 1`); n != 1 {
+		t.Errorf("the page says %d times that the session ended, want once", n)
+	}
+	for sel, want := range draftB {
+		if got := b.value(sel); got != want {
+			t.Errorf("after the failed renewal %s holds %q, want %q", sel, got, want)
+		}
+	}
+	b.shot("session-ended-375")
+	b.viewport(1280, 900)
+	b.shot("session-ended-1280")
+	b.do("sign in again", chromedp.Click(chromedp.CSS("#session-banner button")))
+	b.wait("the provider's form (her sign-in there speaks for a disabled account no more)", `location.pathname === '/oidc/login' && document.querySelector('#username')`, 20*time.Second)
+	b.do("her password while disabled",
+		chromedp.SetValue(chromedp.CSS("#username"), licB),
+		chromedp.SetValue(chromedp.CSS("#password"), "chen-own-password"),
+		chromedp.Click(chromedp.CSS("#signin-submit")))
+	b.wait("the refusal", `document.querySelector('.form-error') && /账户已停用/.test(document.querySelector('.form-error').textContent)`, 20*time.Second)
+	// The administrator enables her again with a new one-time password.
+	if out, err := userCmd(t, "chen-one-time-2\n", "reset", "--data", s.data, "--password-stdin", licB); err != nil {
+		t.Fatal(err, out)
+	}
+	b.do("sign in with the new one-time password",
+		chromedp.SetValue(chromedp.CSS("#username"), licB),
+		chromedp.SetValue(chromedp.CSS("#password"), "chen-one-time-2"),
+		chromedp.Click(chromedp.CSS("#signin-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm")),
+		chromedp.SetValue(chromedp.CSS("#password"), "chen-own-password-2"),
+		chromedp.SetValue(chromedp.CSS("#confirm"), "chen-own-password-2"),
+		chromedp.Click(chromedp.CSS("#password-submit")))
+	b.wait("her page again", `location.pathname === '/lawyer' && /陈律师/.test(document.querySelector('#who').textContent)`, 30*time.Second)
+	b.wait("her draft back", `document.querySelector('#op-text').value !== ''`, 5*time.Second)
+	for sel, want := range draftB {
+		if got := b.value(sel); got != want {
+			t.Errorf("after signing in again %s holds %q, want %q", sel, got, want)
+		}
+	}
+	b.shot("draft-back-1280")
+	b.viewport(375, 812)
+	b.shot("draft-back-375")
+
+	for _, tb := range []*tab{a, a2, b} {
+		tb.checkClean()
+	}
+	// Her first request after the restart renewed the session: the refresh
+	// token issued before the kill was taken by the restarted provider.
+	s.kill()
+	if exp := sessionExpiry(t, s.data, sidA); !exp.After(time.Now()) {
+		t.Errorf("the first lawyer's session was not renewed after the restart: its token expired %s", exp)
+	}
+	if strings.Contains(s.logs.String(), `"level":"ERROR"`) {
+		t.Errorf("the server logged errors:\n%s", s.logs.String())
 	}
 }
