@@ -47,12 +47,7 @@ func (ts *tsrv) attach(lawyer, kind, name string, data []byte) deskFile {
 // newDeskCase registers a case of unit A with defendant 钱某某: its number.
 func (ts *tsrv) newDeskCase(clerk string) (id, no string) {
 	ts.t.Helper()
-	var c struct{ ID, CaseNo string }
-	ts.must(clerk, "POST", "/api/v1/cases", map[string]any{
-		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": "钱某某诈骗案", "stage": "prosecution_review", "onlineReview": true,
-		"handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"钱某某"},
-	}, http.StatusCreated, &c)
-	return c.ID, c.CaseNo
+	return ts.newCase(clerk, "钱某某诈骗案", "钱某某")
 }
 
 func twoPagePDF(t *testing.T) []byte {
@@ -227,10 +222,7 @@ func (ts *tsrv) deskApplication(clerk, license, name string) (appID string, atts
 	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
 		atts = append(atts, ts.attach(lawyer, kind, kind+".pdf", testpdf.Text(kind)).ID)
 	}
-	var app struct{ ID string }
-	ts.must(lawyer, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": "钱某某", "attachments": atts,
-		"lawyer": map[string]string{"name": name, "license": license, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
-	return app.ID, atts
+	return ts.applyFor(lawyer, name, license, caseNo, "钱某某", atts), atts
 }
 
 // deskView is what the tests read of an application.

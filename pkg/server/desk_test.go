@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
@@ -27,27 +26,8 @@ func (ts *tsrv) deskApp(clerk string) (caseID, appID string) {
 func (ts *tsrv) applyAs(clerk, license string) (caseID, appID string) {
 	ts.t.Helper()
 	lawyer := ts.token(auth.Lawyer, license, "李律师", "")
-	var c struct{ ID, CaseNo string }
-	ts.must(clerk, "POST", "/api/v1/cases", map[string]any{
-		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": "钱某某诈骗案", "stage": "prosecution_review", "onlineReview": true,
-		"handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"钱某某"},
-	}, http.StatusCreated, &c)
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var a struct{ ID, UploadURL string }
-		ts.must(lawyer, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
-		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
-		atts = append(atts, a.ID)
-		ts.waitFor("attachment", func() bool {
-			var got struct{ Uploaded bool }
-			ts.must(lawyer, "GET", "/api/v1/attachments/"+a.ID, nil, http.StatusOK, &got)
-			return got.Uploaded
-		})
-	}
-	var app struct{ ID string }
-	ts.must(lawyer, "POST", "/api/v1/applications", map[string]any{"caseNo": c.CaseNo, "client": "钱某某", "attachments": atts,
-		"lawyer": map[string]string{"name": "李律师", "license": license, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
-	return c.ID, app.ID
+	caseID, caseNo := ts.newDeskCase(clerk)
+	return caseID, ts.applyFor(lawyer, "李律师", license, caseNo, "钱某某", ts.attachments(lawyer))
 }
 
 type queueEntry struct {
@@ -89,15 +69,9 @@ func TestApproveAwaitingScans(t *testing.T) {
 	if q := ts.listApps(clerk, "?status=open")[appID]; q.Status != "pending_review" {
 		t.Fatalf("after the refused approval the application is %q, want still pending_review", q.Status)
 	}
-	var m struct{ ID, UploadURL string }
-	ts.must(clerk, "POST", "/api/v1/cases/"+caseID+"/materials", map[string]any{
-		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf", "size": len(testpdf.Text("DESK"))}, http.StatusCreated, &m)
-	ts.must("", "PUT", m.UploadURL, testpdf.Text("DESK"), http.StatusOK, nil)
-	ts.waitFor("material", func() bool {
-		var got struct{ Status string }
-		ts.must(clerk, "GET", "/api/v1/cases/"+caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
-		return got.Status == "accepted"
-	})
+	if m := ts.scan(clerk, caseID, 1, 1, "起诉意见书", "DESK"); m.Status != "accepted" {
+		t.Fatalf("the scan is %s, want accepted", m.Status)
+	}
 	if q := ts.listApps(clerk, "?status=open")[appID]; q.AwaitingScans {
 		t.Fatalf("a scan is accepted but the queue still says the case waits: %+v", q)
 	}

@@ -282,6 +282,48 @@ const (
 
 var caseSeq atomic.Int64
 
+// newCase registers a new case of the clerk's unit, open to review, with
+// its own number, titled title, with defendant: its id and number.
+func (ts *tsrv) newCase(clerk, title, defendant string) (id, no string) {
+	ts.t.Helper()
+	var c struct{ ID, CaseNo string }
+	ts.must(clerk, "POST", "/api/v1/cases", map[string]any{
+		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": title, "stage": "prosecution_review", "onlineReview": true,
+		"handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{defendant},
+	}, http.StatusCreated, &c)
+	return c.ID, c.CaseNo
+}
+
+// attachments uploads an application's three documents as lawyer and
+// waits until each is uploaded: their ids.
+func (ts *tsrv) attachments(lawyer string) []string {
+	ts.t.Helper()
+	var atts []string
+	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
+		var a struct{ ID, UploadURL string }
+		ts.must(lawyer, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
+		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
+		atts = append(atts, a.ID)
+		ts.waitFor("attachment", func() bool {
+			var got struct{ Uploaded bool }
+			ts.must(lawyer, "GET", "/api/v1/attachments/"+a.ID, nil, http.StatusOK, &got)
+			return got.Uploaded
+		})
+	}
+	return atts
+}
+
+// applyFor is the application of lawyer (named name, with license, of
+// 北京某某律师事务所 on 13900000000) for case caseNo on behalf of client
+// with the documents atts: its id.
+func (ts *tsrv) applyFor(lawyer, name, license, caseNo, client string, atts []string) string {
+	ts.t.Helper()
+	var app struct{ ID string }
+	ts.must(lawyer, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": client, "attachments": atts,
+		"lawyer": map[string]string{"name": name, "license": license, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
+	return app.ID
+}
+
 func (ts *tsrv) world() *world {
 	ts.t.Helper()
 	w := &world{
@@ -293,39 +335,21 @@ func (ts *tsrv) world() *world {
 	}
 	w.lawyerAPages = ts.sessionOf(auth.Identity{Subject: licenseA, Name: "张律师", Role: auth.Lawyer})
 	w.clerkBPages = ts.sessionOf(auth.Identity{Subject: "clerk09", Name: "赵书记员", Role: auth.Clerk, Unit: unitB})
-	var c struct{ ID, CaseNo string }
-	ts.must(w.clerkA, "POST", "/api/v1/cases", map[string]any{
-		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": "张某某盗窃案", "stage": "prosecution_review", "onlineReview": true,
-		"handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"张某某"},
-	}, http.StatusCreated, &c)
-	w.caseID, w.caseNo = c.ID, c.CaseNo
+	w.caseID, w.caseNo = ts.newCase(w.clerkA, "张某某盗窃案", "张某某")
 	var m struct{ ID, UploadURL string }
-	ts.must(w.clerkA, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{
+	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
 		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf", "size": len(testpdf.Text("MATRIX"))}, http.StatusCreated, &m)
 	w.materialID = m.ID
 	ts.must("", "PUT", m.UploadURL, testpdf.Text("MATRIX"), http.StatusOK, nil)
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var a struct{ ID, UploadURL string }
-		ts.must(w.lawyerA, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
-		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
-		atts = append(atts, a.ID)
-	}
+	atts := ts.attachments(w.lawyerA)
 	w.attachment = atts[0]
-	for _, id := range atts {
-		ts.waitFor("attachment", func() bool {
-			var a struct{ Uploaded bool }
-			ts.must(w.lawyerA, "GET", "/api/v1/attachments/"+id, nil, http.StatusOK, &a)
-			return a.Uploaded
-		})
-	}
 	ts.waitFor("material", func() bool {
 		var got struct{ Status string }
-		ts.must(w.clerkA, "GET", "/api/v1/cases/"+c.ID+"/materials/"+m.ID, nil, http.StatusOK, &got)
+		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
 		return got.Status == "accepted"
 	})
 	var app struct{ ID string }
-	ts.must(w.lawyerA, "POST", "/api/v1/applications", map[string]any{"caseNo": c.CaseNo, "client": "张某某", "attachments": atts,
+	ts.must(w.lawyerA, "POST", "/api/v1/applications", map[string]any{"caseNo": w.caseNo, "client": "张某某", "attachments": atts,
 		"lawyer": map[string]string{"name": "张律师", "license": licenseA, "firm": "北京某某律师事务所", "phone": "13800000000"}}, http.StatusCreated, &app)
 	w.appID = app.ID
 	ts.must(w.clerkA, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
@@ -341,10 +365,10 @@ func (ts *tsrv) world() *world {
 		return got.Status == "ready"
 	})
 	var op struct{ ID string }
-	ts.must(w.lawyerA, "POST", "/api/v1/cases/"+c.ID+"/opinions", map[string]any{"text": "建议不起诉：证据不足。"}, http.StatusCreated, &op)
+	ts.must(w.lawyerA, "POST", "/api/v1/cases/"+w.caseID+"/opinions", map[string]any{"text": "建议不起诉：证据不足。"}, http.StatusCreated, &op)
 	w.opinion = op.ID
 	var cp struct{ ID string }
-	ts.must(w.lawyerA, "POST", "/api/v1/complaints", map[string]any{"caseNo": c.CaseNo, "kind": "obstructed_review",
+	ts.must(w.lawyerA, "POST", "/api/v1/complaints", map[string]any{"caseNo": w.caseNo, "kind": "obstructed_review",
 		"description": "多次申请阅卷未获答复。", "phone": "13800000000", "firm": "北京某某律师事务所"}, http.StatusCreated, &cp)
 	w.complaint = cp.ID
 	return w

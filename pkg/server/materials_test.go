@@ -28,12 +28,7 @@ type matOut struct {
 // (defendant 孙某某): its id and case number.
 func (ts *tsrv) matCase(clerk string) (id, no string) {
 	ts.t.Helper()
-	var c struct{ ID, CaseNo string }
-	ts.must(clerk, "POST", "/api/v1/cases", map[string]any{
-		"caseNo": "京检刑诉〔2026〕" + itoa(int(caseSeq.Add(1))) + "号", "title": "孙某某合同诈骗案", "stage": "prosecution_review", "onlineReview": true,
-		"handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"孙某某"},
-	}, http.StatusCreated, &c)
-	return c.ID, c.CaseNo
+	return ts.newCase(clerk, "孙某某合同诈骗案", "孙某某")
 }
 
 // scan registers a one-page PDF reading marker as material (vol, seq,
@@ -91,23 +86,9 @@ func (ts *tsrv) reviewText(clerk, license, caseNo string) string {
 func (ts *tsrv) approved(clerk, license, caseNo string) (lawyer, appID string) {
 	ts.t.Helper()
 	lawyer = ts.token(auth.Lawyer, license, "周律师", "")
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var a struct{ ID, UploadURL string }
-		ts.must(lawyer, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
-		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
-		atts = append(atts, a.ID)
-		ts.waitFor("attachment", func() bool {
-			var got struct{ Uploaded bool }
-			ts.must(lawyer, "GET", "/api/v1/attachments/"+a.ID, nil, http.StatusOK, &got)
-			return got.Uploaded
-		})
-	}
-	var app struct{ ID string }
-	ts.must(lawyer, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": "孙某某", "attachments": atts,
-		"lawyer": map[string]string{"name": "周律师", "license": license, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
-	ts.must(clerk, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
-	return lawyer, app.ID
+	appID = ts.applyFor(lawyer, "周律师", license, caseNo, "孙某某", ts.attachments(lawyer))
+	ts.must(clerk, "POST", "/api/v1/applications/"+appID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
+	return lawyer, appID
 }
 
 // copyText waits until application appID is ready and returns the text of
@@ -116,23 +97,39 @@ func (ts *tsrv) copyText(lawyer, appID string) string {
 	ts.t.Helper()
 	var url string
 	ts.waitFor("dossier", func() bool {
-		var got struct {
-			Status string
-			Link   *struct{ URL string }
-		}
-		ts.must(lawyer, "GET", "/api/v1/applications/"+appID, nil, http.StatusOK, &got)
-		if got.Link != nil {
-			url = got.Link.URL
-		}
-		return got.Status == "ready"
+		var st string
+		st, url = ts.linkOf(lawyer, appID)
+		return st == "ready"
 	})
-	door := ts.must("", "GET", url, nil, http.StatusFound, nil)
+	return testpdf.Run(ts.t, "pdftotext", "-layout", ts.download(url), "-")
+}
+
+// linkOf is application appID's state and its link's URL (none: "") as the
+// lawyer reads them.
+func (ts *tsrv) linkOf(lawyer, appID string) (status, url string) {
+	ts.t.Helper()
+	var got struct {
+		Status string
+		Link   *struct{ URL string }
+	}
+	ts.must(lawyer, "GET", "/api/v1/applications/"+appID, nil, http.StatusOK, &got)
+	if got.Link != nil {
+		url = got.Link.URL
+	}
+	return got.Status, url
+}
+
+// download follows a download link through the door and saves the PDF it
+// serves: the file's path.
+func (ts *tsrv) download(linkURL string) string {
+	ts.t.Helper()
+	door := ts.must("", "GET", linkURL, nil, http.StatusFound, nil)
 	pdf := ts.must("", "GET", door.header.Get("Location"), nil, http.StatusOK, nil)
 	f := filepath.Join(ts.t.TempDir(), "copy.pdf")
 	if err := os.WriteFile(f, pdf.body, 0o600); err != nil {
 		ts.t.Fatal(err)
 	}
-	return testpdf.Run(ts.t, "pdftotext", "-layout", f, "-")
+	return f
 }
 
 // A clerk fixes a case's materials (issue 16, defect 5). Before any

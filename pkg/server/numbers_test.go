@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/yuejuan/yuejuan/internal/testpdf"
 )
 
 // TestTypedNumbers (issue 16, defect 4): a lawyer who types the case number
@@ -19,20 +17,7 @@ func TestTypedNumbers(t *testing.T) {
 	ts := newTsrv(t)
 	w := ts.world()
 	typed := strings.NewReplacer("〔", "（", "〕", "）", "2", "２", "0", "０", "6", "６", "号", " 号").Replace(w.caseNo)
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var a struct{ ID, UploadURL string }
-		ts.must(w.lawyerB, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
-		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
-		atts = append(atts, a.ID)
-	}
-	for _, id := range atts {
-		ts.waitFor("attachment", func() bool {
-			var a struct{ Uploaded bool }
-			ts.must(w.lawyerB, "GET", "/api/v1/attachments/"+id, nil, http.StatusOK, &a)
-			return a.Uploaded
-		})
-	}
+	atts := ts.attachments(w.lawyerB)
 	var app struct{ CaseNo, CaseID, Status string }
 	ts.must(w.lawyerB, "POST", "/api/v1/applications", map[string]any{"caseNo": " " + typed + " ", "client": "张某某", "attachments": atts,
 		"lawyer": map[string]string{"name": "李律师", "license": "１１１０１ ２０１９１００５４３２１", "firm": "北京某某律师事务所", "phone": "13900000000"}},

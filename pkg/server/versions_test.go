@@ -3,14 +3,11 @@ package server_test
 import (
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/yuejuan/yuejuan/internal/testpdf"
-	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
 // The lawyer of the versions test: her own, so that no other test's lists
@@ -37,13 +34,7 @@ type versionsOut struct {
 // the PDF it serves.
 func (ts *tsrv) fetch(linkURL string) string {
 	ts.t.Helper()
-	door := ts.must("", "GET", linkURL, nil, http.StatusFound, nil)
-	pdf := ts.must("", "GET", door.header.Get("Location"), nil, http.StatusOK, nil)
-	f := filepath.Join(ts.t.TempDir(), "copy.pdf")
-	if err := os.WriteFile(f, pdf.body, 0o600); err != nil {
-		ts.t.Fatal(err)
-	}
-	return testpdf.Squash(testpdf.Run(ts.t, "pdftotext", f, "-"))
+	return testpdf.Squash(testpdf.Run(ts.t, "pdftotext", ts.download(linkURL), "-"))
 }
 
 // TestDossierVersions on the local server: a lawyer downloads version 1;
@@ -64,34 +55,8 @@ func TestDossierVersions(t *testing.T) {
 			t.Fatalf("material %s: %s", m.Title, m.Status)
 		}
 	}
-	lawyer := ts.token(auth.Lawyer, verLicense, "周律师", "")
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var a struct{ ID, UploadURL string }
-		ts.must(lawyer, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(testpdf.Text(kind))}, http.StatusCreated, &a)
-		ts.must("", "PUT", a.UploadURL, testpdf.Text(kind), http.StatusOK, nil)
-		atts = append(atts, a.ID)
-		ts.waitFor("attachment", func() bool {
-			var got struct{ Uploaded bool }
-			ts.must(lawyer, "GET", "/api/v1/attachments/"+a.ID, nil, http.StatusOK, &got)
-			return got.Uploaded
-		})
-	}
-	var app struct{ ID string }
-	ts.must(lawyer, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": "孙某某", "attachments": atts,
-		"lawyer": map[string]string{"name": "周律师", "license": verLicense, "firm": "北京某某律师事务所", "phone": "13900000000"}}, http.StatusCreated, &app)
-	ts.must(clerk, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
-	linkOf := func() (status, url string) {
-		var got struct {
-			Status string
-			Link   *struct{ URL string }
-		}
-		ts.must(lawyer, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &got)
-		if got.Link != nil {
-			url = got.Link.URL
-		}
-		return got.Status, url
-	}
+	lawyer, appID := ts.approved(clerk, verLicense, caseNo)
+	linkOf := func() (status, url string) { return ts.linkOf(lawyer, appID) }
 	var v1URL string
 	ts.waitFor("version 1", func() bool { st, u := linkOf(); v1URL = u; return st == "ready" && u != "" })
 	text1 := ts.fetch(v1URL)
@@ -121,7 +86,7 @@ func TestDossierVersions(t *testing.T) {
 		if len(cv.Versions) == 0 || cv.Versions[0].ContentVersion != ts.contentVersion(clerk, caseID) {
 			return false
 		}
-		ts.must(lawyer, "GET", "/api/v1/applications/"+app.ID+"/versions", nil, http.StatusOK, &vs)
+		ts.must(lawyer, "GET", "/api/v1/applications/"+appID+"/versions", nil, http.StatusOK, &vs)
 		return len(vs.Versions) == len(cv.Versions) && vs.Versions[0].Current && vs.Supplement != nil
 	})
 	// Changes made one after another may land in one version or several;
@@ -161,7 +126,7 @@ func TestDossierVersions(t *testing.T) {
 	ts.must(lawyer, "GET", "/api/v1/notices", nil, http.StatusOK, &notes)
 	var versionNotes []string
 	for _, n := range notes.Notices {
-		if n.Kind == "dossier.version" && n.ApplicationID == app.ID {
+		if n.Kind == "dossier.version" && n.ApplicationID == appID {
 			versionNotes = append(versionNotes, n.Body)
 		}
 	}
@@ -200,7 +165,7 @@ func TestDossierVersions(t *testing.T) {
 		t.Errorf("the clerk's history: %+v", cv)
 	}
 	ts.must(w.clerkB, "GET", "/api/v1/cases/"+caseID+"/versions", nil, http.StatusNotFound, nil)
-	ts.must(w.lawyerA, "GET", "/api/v1/applications/"+app.ID+"/versions", nil, http.StatusNotFound, nil)
+	ts.must(w.lawyerA, "GET", "/api/v1/applications/"+appID+"/versions", nil, http.StatusNotFound, nil)
 	ts.must(w.lawyerA, "GET", "/api/v1/cases/"+caseID+"/versions", nil, http.StatusForbidden, nil)
 	ts.must(w.auditor, "GET", "/api/v1/cases/"+caseID+"/versions", nil, http.StatusForbidden, nil)
 
