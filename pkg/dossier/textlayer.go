@@ -86,15 +86,20 @@ func withText(content []byte, words *docWords, i int, tk *pdftext.Kit, w, h floa
 // The layer is laid out for what readers need to put its text in order
 // (docs/ocr.md). pdftotext's layout analysis (poppler's TextOutputDev) joins
 // characters into a line only when they share a baseline (within half the
-// font size) and a font size, do not overlap by more than half the font size
-// and leave gaps under one and a half; lines join a block only at one font
-// size (within 5 %). Tesseract's boxes are the ink of each word: each has
-// its own height, the gaps between them are the glyphs' side bearings, and
-// neighbours overlap now and then. Drawn box by box, a line fell apart into
-// pieces that were then ordered by column. So the words of a visual line are
-// drawn on one baseline in one size, edge to edge (each word stretched from
-// its box's left edge to the next word's), with a space where the gap is
-// wide; lines of about the page's usual size take that size.
+// font size) and a font size, overlap by less than half the font size and
+// leave gaps under one and a half; a line's pieces farther apart than about
+// one font size become columns; lines join a block (kept together, in
+// order) only at one font size (within 5 %) and baselines at most 1.5 font
+// sizes apart. Tesseract's boxes are each word's ink: each has its own
+// height, the gaps between them are the glyphs' margins, and neighbours
+// overlap now and then. Drawn box by box, at each box's height, lines fell
+// apart into pieces that were then ordered as columns. So the words of a
+// visual line are drawn in one text object on one baseline (following the
+// line's slant within a quarter of the size) in one size (the page's, when
+// within a fifth of it, made large enough for the page's line spacing to
+// join its lines into blocks), edge to edge, meeting in the middle of the
+// gap between their boxes, with a space where the gap is a word space and
+// an ideographic space where it is wider.
 
 // wideGap is the gap, in ems, above which two words of a line are apart
 // (an ideographic space between them); the gap between two Chinese
@@ -242,12 +247,13 @@ func medianOf(v []float64) float64 {
 // textLayer writes the words of p, whose boxes are in pixels of a W × H
 // image of the page, onto a page of w × h points, invisibly (render mode
 // 3): a text object per visual line, on one baseline and in one font size,
-// each word from its box's left edge to the next word's, stretched
-// (horizontal scaling) to span it, so that a search highlights the word on
-// the image. A gap wider than a space (a fifth of the em beside Latin
-// letters or digits, most of an em between Chinese characters) gets a space
-// glyph spanning it; narrower gaps are the glyphs' own margins and are
-// taken into the word before, so that readers put no space there.
+// each word stretched (horizontal scaling) from the middle of the gap
+// before it to the middle of the gap after, so that a search highlights the
+// word on the image. A gap wider than a word space (a fifth of an em beside
+// Latin letters or digits) gets a space glyph spanning it, one wider than
+// wideGap an ideographic space; narrower gaps are the glyphs' own margins
+// and are shared by the words on either side, so that readers put no space
+// there.
 func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 	sx, sy := w/float64(p.W), h/float64(p.H)
 	f := pdffile.FormatFloat
@@ -257,12 +263,28 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 		ems = append(ems, l.em)
 	}
 	pageEm := medianOf(ems)
+	// pdftotext joins lines into a block (a paragraph, whose lines it keeps
+	// together and in order, whatever their gaps) when their baselines are
+	// at most 1.5 font sizes apart. Lines 1.5-spaced are two ems apart:
+	// the layer's text is drawn that much larger than the ink (up to 1.5
+	// ems), so that lines at the page's usual spacing make one block.
+	var mids, steps []float64
+	for _, l := range lines {
+		mids = append(mids, (l.top+l.bottom)/2)
+	}
+	slices.Sort(mids)
+	for i := 1; i < len(mids); i++ {
+		if d := mids[i] - mids[i-1]; d > pageEm/2 {
+			steps = append(steps, d)
+		}
+	}
+	grow := max(1, min(1.5, medianOf(steps)/(1.4*pageEm)))
 	for _, l := range lines {
 		em := l.em
 		if math.Abs(em-pageEm) <= 0.2*pageEm {
 			em = pageEm
 		}
-		size := em * sy
+		size := em * grow * sy
 		var ws []ocr.Word
 		for _, s := range l.segs {
 			ws = append(ws, s...)
@@ -273,8 +295,15 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 		// below the baseline to 0.8 above (the font's descent and ascent),
 		// so the baseline is 0.3 of it below the ink's middle.
 		cx, cy, slope := l.slant()
+		for i := 1; i < len(ws); i++ {
+			if float64(ws[i].Box[0]-ws[i-1].Box[2]) > wideGap*em {
+				// pdftotext may break the line at a wide gap and puts the
+				// higher piece first: a line with one is drawn level.
+				slope = 0
+			}
+		}
 		base := func(x0, x1 float64) float64 {
-			d := max(-0.24*em, min(0.24*em, slope*((x0+x1)/2-cx)))
+			d := max(-0.24*em*grow, min(0.24*em*grow, slope*((x0+x1)/2-cx)))
 			return h - (cy+d)*sy - 0.3*size
 		}
 		fmt.Fprintf(b, "BT 3 Tr /%s %s Tf\n", fontKey, f(size))
