@@ -487,6 +487,44 @@ func TestTextLayerReadingOrder(t *testing.T) {
 			t.Errorf("pdftotext (%s) read:\n%s\nwant:\n%s", mode, got, want)
 		}
 	}
+	// The lawyer's copy reads the same, and costs what a copy of the same
+	// pages without the text costs: the layer is in the base, the copy
+	// appends only its stamp.
+	tails := map[bool]int{}
+	for _, withWords := range []bool{true, false} {
+		b := base
+		if !withWords {
+			b = filepath.Join(dir, "bare.pdf")
+			if _, err := AssembleBase(ctx, CaseInfo{CaseNo: "京朝检刑诉〔2026〕1号", Date: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)},
+				[]Document{{Volume: 1, Seq: 1, Title: "起诉意见书", Path: pdf}}, b, AssembleOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sc, err := ReadSidecar(SidecarPath(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tail, prefixLen, err := MakeCopy(ctx, sc, testStamp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tails[withWords] = len(tail)
+		if withWords {
+			raw, err := os.ReadFile(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp := filepath.Join(dir, "copy.pdf")
+			testpdf.WriteFile(t, cp, append(raw[:prefixLen:prefixLen], tail...))
+			if got, want := lines(bodyTextMode(t, cp, n, false)), "甲方：张三\n乙方：李四\n"+rest; !strings.Contains(got, want) {
+				t.Errorf("the lawyer's copy read:\n%s\nwant:\n%s", got, want)
+			}
+		}
+	}
+	t.Logf("the copy appends %d bytes with the text layer, %d without", tails[true], tails[false])
+	if d := tails[true] - tails[false]; d < -16 || d > 16 {
+		t.Errorf("the copy appends %d bytes to the base with the text layer, %d without", tails[true], tails[false])
+	}
 	out := testpdf.Run(t, "mutool", "draw", "-F", "stext", "-o", "-", base, strconv.Itoa(n))
 	var st stext
 	if err := xml.Unmarshal([]byte(out), &st); err != nil {
