@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
@@ -18,6 +20,8 @@ import (
 	"time"
 
 	"github.com/pquerna/otp/totp"
+
+	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
 // formClient is a browser as far as the provider's forms go: cookies, and
@@ -72,8 +76,9 @@ func (f *formClient) passwordStep(base, user, password string) (*http.Response, 
 // TestTOTPSurvivesRestart: a clerk's second factor, enrolled on the real
 // `yuejuan serve` with the key file the deployment names
 // (YUEJUAN_TOTP_KEY_FILE, outside the data directory), is nowhere in the
-// data directory as it is after a SIGKILL; started again, the server checks
-// her next code and she is signed in. Started with another key file, the
+// data directory as it is after a SIGKILL; started again (her record
+// holding the secret plain, as an older version kept it), the server seals
+// it at the start, checks her next code, and she is signed in. Started with another key file, the
 // same code is refused with the way out (the administrator's reset). A key
 // file named but missing stops the start, saying how to make one.
 func TestTOTPSurvivesRestart(t *testing.T) {
@@ -143,6 +148,9 @@ func TestTOTPSurvivesRestart(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// As an older version kept it: the secret plain in her record. The
+	// start seals it.
+	setTOTP(t, s.data, "clerk62", secret)
 	s.start()
 
 	// After the restart: the password, then the next code, and she is in.
@@ -157,9 +165,16 @@ func TestTOTPSurvivesRestart(t *testing.T) {
 		t.Fatalf("the code after the restart: at %s (%d)\n%s\n%s", resp.Request.URL, resp.StatusCode, body, s.logs.String())
 	}
 
+	s.kill()
+	if got := storedTOTP(t, s.data, "clerk62"); !strings.HasPrefix(got, "sealed1:") || strings.Contains(got, secret) {
+		t.Errorf("the plain secret an older version kept was not sealed at the start: %q", got)
+	}
+	if !strings.Contains(s.logs.String(), "sealed two-step secrets with the current key") {
+		t.Errorf("the start did not say it sealed a secret:\n%s", s.logs.String())
+	}
+
 	// Another key file: her secret does not open, and the form says whom
 	// to ask.
-	s.kill()
 	if err := os.WriteFile(keys, newKey(), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -171,4 +186,51 @@ func TestTOTPSurvivesRestart(t *testing.T) {
 	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, "请联系管理员重置两步验证") {
 		t.Errorf("a secret the key file cannot open: %d at %s\n%s", resp.StatusCode, resp.Request.URL, body)
 	}
+}
+
+// setTOTP writes user's second-factor secret into the record as it is,
+// past the directory. The server must be down.
+func setTOTP(t *testing.T, data, user, v string) {
+	t.Helper()
+	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Close()
+	ctx := context.Background()
+	it, err := tbl.Get(ctx, "account#"+user, "account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(it.Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["totp"] = v
+	if it.Data, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tbl.Put(ctx, it); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storedTOTP is user's second-factor secret as the record holds it. The
+// server must be down.
+func storedTOTP(t *testing.T, data, user string) string {
+	t.Helper()
+	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Close()
+	it, err := tbl.Get(context.Background(), "account#"+user, "account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct{ TOTP string }
+	if err := json.Unmarshal(it.Data, &a); err != nil {
+		t.Fatal(err)
+	}
+	return a.TOTP
 }

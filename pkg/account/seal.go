@@ -2,6 +2,7 @@ package account
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -170,4 +171,75 @@ func (k *SecretKeys) open(username, stored string) (secret string, reseal bool, 
 		return string(plain), i > 0, nil
 	}
 	return "", false, fmt.Errorf("%w: it was sealed with key %s, which is not in the key file (put that key back on a line after the first)", ErrSecretSealed, id)
+}
+
+// SealSecrets seals again every stored second-factor secret that is not
+// sealed with the first key: kept plain by an older version, or sealed with
+// a key a rotation moved down. The server runs it at start, so after an
+// upgrade or a rotation no account waits for its next sign-in (and the old
+// key can leave the file after one start). It returns how many accounts it
+// changed; a secret that does not open is left as it is, for the
+// administrator's reset, and named in the error.
+func (d *Directory) SealSecrets(ctx context.Context) (int, error) {
+	if d.Secrets == nil {
+		return 0, ErrNoSecretKeys
+	}
+	all, err := d.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var bad []string
+	for _, a := range all {
+		if !d.Secrets.stale(a) {
+			continue
+		}
+		changed := false
+		_, err := d.update(ctx, a.Username, func(a *Account) error {
+			changed = false
+			for _, f := range []*string{&a.TOTP, &a.TOTPPending} {
+				if *f == "" {
+					continue
+				}
+				secret, reseal, err := d.Secrets.open(a.Username, *f)
+				if err != nil {
+					return err
+				}
+				if reseal {
+					*f, changed = d.Secrets.seal(a.Username, secret), true
+				}
+			}
+			if !changed {
+				return errUnchanged
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errUnchanged):
+		case errors.Is(err, ErrSecretSealed):
+			bad = append(bad, a.Username)
+		case err != nil:
+			return n, err
+		default:
+			n++
+		}
+	}
+	if len(bad) > 0 {
+		return n, fmt.Errorf("%w: accounts %s (reset their two-step verification, or put the missing key back)", ErrSecretSealed, strings.Join(bad, ", "))
+	}
+	return n, nil
+}
+
+// errUnchanged ends an update that has nothing to write.
+var errUnchanged = errors.New("unchanged")
+
+// stale reports whether a's stored secrets are not all sealed with the
+// first key.
+func (k *SecretKeys) stale(a *Account) bool {
+	for _, v := range []string{a.TOTP, a.TOTPPending} {
+		if v != "" && !strings.HasPrefix(v, sealedPrefix+k.keys[0].id+":") {
+			return true
+		}
+	}
+	return false
 }

@@ -234,3 +234,62 @@ func TestSecretKeyFile(t *testing.T) {
 		t.Errorf("enrolling without keys: %v", err)
 	}
 }
+
+// At start the server seals every secret not sealed with the key file's
+// first key: a plain one of an older version, and one of a key a rotation
+// moved down; one that does not open is left for the administrator and
+// named; a second run has nothing to do.
+func TestSealSecrets(t *testing.T) {
+	onStores(t, func(t *testing.T, d *Directory, clock *time.Time) {
+		ctx := context.Background()
+		oldFile, _ := NewSecretKeyFile()
+		newFile, _ := NewSecretKeyFile()
+		old, err := ParseSecretKeys(oldFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Secrets = old
+		enrol(t, d, "clerk91", *clock) // sealed with the old key
+		enrol(t, d, "clerk92", *clock)
+		const plain = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+		setRaw(t, d, "clerk92", "totp", plain)        // an older version's
+		setRaw(t, d, "clerk92", "totpPending", plain) // and one being enrolled
+		enrol(t, d, "clerk93", *clock)
+		setRaw(t, d, "clerk93", "totp", rawAccount(t, d, "clerk91")["totp"]) // copied: does not open
+		if _, err := d.Add(ctx, Account{Username: "audit91", Name: "无两步验证", Role: auth.Auditor}, "one-time-audit91", admin); err != nil {
+			t.Fatal(err)
+		}
+
+		if d.Secrets, err = ParseSecretKeys(append(newFile, oldFile...)); err != nil {
+			t.Fatal(err)
+		}
+		n, err := d.SealSecrets(ctx)
+		if n != 2 || !errors.Is(err, ErrSecretSealed) || !strings.Contains(err.Error(), "clerk93") || strings.Contains(err.Error(), "clerk91") {
+			t.Fatalf("the sweep: %d sealed, %v; want 2 and an error naming clerk93 alone", n, err)
+		}
+		for _, u := range []string{"clerk91", "clerk92"} {
+			raw := rawAccount(t, d, u)
+			whole, _ := json.Marshal(raw)
+			if strings.Contains(string(whole), plain) {
+				t.Errorf("%s still holds a plain secret: %s", u, whole)
+			}
+			for _, f := range []string{"totp", "totpPending"} {
+				if v, _ := raw[f].(string); v != "" && !strings.HasPrefix(v, "sealed1:"+d.Secrets.ID()+":") {
+					t.Errorf("%s's %s is %q, want sealed with the first key %s", u, f, v, d.Secrets.ID())
+				}
+			}
+		}
+		// The old key can go: what it sealed opens with the new one alone.
+		if d.Secrets, err = ParseSecretKeys(newFile); err != nil {
+			t.Fatal(err)
+		}
+		*clock = clock.Add(30 * time.Second)
+		c, _ := totp.GenerateCode(plain, *clock)
+		if _, err := d.CheckTOTP(ctx, "clerk92", c, Actor{}); err != nil {
+			t.Errorf("after the sweep, without the old key: %v", err)
+		}
+		if n, _ := d.SealSecrets(ctx); n != 0 {
+			t.Errorf("a second sweep sealed %d", n)
+		}
+	})
+}

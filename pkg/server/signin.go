@@ -48,6 +48,15 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 		return err
 	}
 	s.Accounts = &account.Directory{T: s.table, Audit: log, Secrets: secrets}
+	// Secrets an older version kept plain, or a rotated-out key sealed, are
+	// sealed with the current key now rather than at each one's next use.
+	// One that does not open is the administrator's to reset: the start
+	// goes on.
+	if n, err := s.Accounts.SealSecrets(context.Background()); err != nil {
+		s.Log.Error("seal two-step secrets", "sealed", n, "err", err)
+	} else if n > 0 {
+		s.Log.Info("sealed two-step secrets with the current key", "accounts", n, "key", secrets.ID())
+	}
 	// The embedded provider's administrators have their page and routes.
 	s.signIn.Admins = true
 	// Registered lawyers' identities are checked by clerks through the API.
