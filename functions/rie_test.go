@@ -88,7 +88,17 @@ func pemKey(t *testing.T, k ed25519.PrivateKey) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldWith(t, worldOptions{}) }
+
+// worldOptions adjust a world: only the functions named in only (all when
+// empty), with vars changed by each function's setVars, and more secrets.
+type worldOptions struct {
+	only    []string
+	setVars func(fname string, vars map[string]string)
+	secrets map[string]string
+}
+
+func newWorldWith(t *testing.T, o worldOptions) *world {
 	t.Helper()
 	if err := setupErr(); err != nil {
 		t.Fatalf("the Lambda tests need their peers: %v", err)
@@ -131,6 +141,9 @@ func newWorld(t *testing.T) *world {
 		"yuejuan/rie/link-key":   pemKey(t, linkKey),
 		"yuejuan/rie/anchor-key": pemKey(t, anchorKey),
 	}}
+	for k, v := range o.secrets {
+		w.secrets.secrets[k] = v
+	}
 	sm := httptest.NewServer(w.secrets)
 	t.Cleanup(sm.Close)
 	sqsSrv := httptest.NewServer(w.sqs)
@@ -179,6 +192,9 @@ func newWorld(t *testing.T) *world {
 	}
 	// Each function gets exactly what the template gives it (cloud.Functions).
 	for name, spec := range cloud.Functions {
+		if len(o.only) > 0 && !slices.Contains(o.only, name) {
+			continue
+		}
 		vars := map[string]string{}
 		for k, v := range aws {
 			vars[k] = v
@@ -189,6 +205,9 @@ func newWorld(t *testing.T) *world {
 			}
 		}
 		vars["AWS_LAMBDA_FUNCTION_NAME"] = "yuejuan-rie-" + name
+		if o.setVars != nil {
+			o.setVars(name, vars)
+		}
 		f, err := startFunction(name, vars)
 		if err != nil {
 			t.Fatalf("start %s under aws-lambda-rie: %v", name, err)

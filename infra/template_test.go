@@ -677,6 +677,14 @@ func TestHTTPAPIs(t *testing.T) {
 		"AuditorApi GET /":                "api-auditor",
 		"AuditorApi GET /auditor":         "api-auditor",
 		"AuditorApi GET /static/{file}":   "api-auditor",
+		// The pages' sign-in and their cookie route (docs/deployment.md,
+		// "Signing in on AWS").
+		"LawyerApi ANY /auth/{proxy+}":        "api-lawyer",
+		"LawyerApi ANY /web/api/v1/{proxy+}":  "api-lawyer",
+		"ClerkApi ANY /auth/{proxy+}":         "api-clerk",
+		"ClerkApi ANY /web/api/v1/{proxy+}":   "api-clerk",
+		"AuditorApi ANY /auth/{proxy+}":       "api-auditor",
+		"AuditorApi ANY /web/api/v1/{proxy+}": "api-auditor",
 	} {
 		if routes[k] != want {
 			t.Errorf("route %s goes to %q, want %s", k, routes[k], want)
@@ -684,10 +692,20 @@ func TestHTTPAPIs(t *testing.T) {
 	}
 	for k := range routes {
 		// Without an authorizer: the download door (the token is in the
-		// path) and the pages (static files that hold no data).
-		public := routes[k] == "download" || !strings.Contains(k, "/api/v1/")
+		// path), the pages (static files that hold no data), their sign-in
+		// and the cookie route, whose function checks the session (the JWT
+		// authorizer reads only Authorization). /api/v1 is the Bearer
+		// callers', always behind the authorizer.
+		public := routes[k] == "download" || !strings.Contains(k, " /api/v1/")
 		if noAuth[k] != public {
-			t.Errorf("route %s: authorizer NONE is %v; only the download door and the static pages go without", k, noAuth[k])
+			t.Errorf("route %s: authorizer NONE is %v; only the download door, the static pages, /auth and /web/api/v1 go without", k, noAuth[k])
+		}
+	}
+	// Each /auth/login writes a sign-in under way (15 minutes, the table's
+	// TTL): the API's throttle bounds how many anonymous traffic makes.
+	for _, name := range []string{"LawyerApi", "ClerkApi", "AuditorApi"} {
+		if rate, _ := get(apis[name], "Properties", "DefaultRouteSettings", "ThrottlingRateLimit").(int); rate <= 0 || rate > 50 {
+			t.Errorf("%s: throttled at %v a second; want at most 50 (docs/deployment.md, \"Signing in on AWS\")", name, rate)
 		}
 	}
 }
@@ -752,9 +770,18 @@ func TestPermissionBoundaries(t *testing.T) {
 			t.Errorf("api-auditor: granted %s on the uploads bucket", a)
 		}
 	}
-	for _, a := range []string{"dynamodb:DeleteItem", "sqs:SendMessage", "sns:Publish"} {
+	for _, a := range []string{"sqs:SendMessage", "sns:Publish"} {
 		if aud.grants(a, anything) {
 			t.Errorf("api-auditor: granted %s; the auditor only reads (and leaves its own audit records)", a)
+		}
+	}
+	// It deletes only its pages' sessions and sign-ins under way (keys
+	// bff#..., pkg/session).
+	for _, st := range aud.allow {
+		for _, a := range st.actions {
+			if matches(a, "dynamodb:DeleteItem") && !strings.Contains(render(st.condition), `ForAllValues:StringLike:map[dynamodb:LeadingKeys:[bff#*]]`) {
+				t.Errorf("api-auditor: granted dynamodb:DeleteItem (%s) beyond the sessions' keys bff#*: %s", st.sid, render(st.condition))
+			}
 		}
 	}
 
@@ -856,8 +883,54 @@ func TestCognito(t *testing.T) {
 	if get(cp, "GenerateSecret") != true || fmt.Sprint(get(cp, "AllowedOAuthFlows")) != "[code]" || !isRef(get(cp, "UserPoolId"), "UserPool") {
 		t.Errorf("the pages' client is not a confidential code-flow client of the pool: %v", cp)
 	}
-	if cb := render(get(cp, "CallbackURLs")); !strings.Contains(cb, "${PublicUrl}/auth/callback") || !strings.Contains(cb, "${StaffUrl}/auth/callback") {
-		t.Errorf("the pages' callback URLs: %s", cb)
+	for _, u := range []string{"PublicUrl", "StaffUrl", "AuditorUrl"} {
+		if cb := render(get(cp, "CallbackURLs")); !strings.Contains(cb, "${"+u+"}/auth/callback") {
+			t.Errorf("the pages' callback URLs lack %s: %s", u, cb)
+		}
+		if lo := render(get(cp, "LogoutURLs")); !strings.Contains(lo, "${"+u+"}/") {
+			t.Errorf("the pages' sign-out URLs lack %s: %s", u, lo)
+		}
+	}
+	// The pages' sign-in on AWS (docs/deployment.md, "Signing in on AWS"):
+	// the client secret only in Secrets Manager, from the pool's client;
+	// each role function signs its pages in at its own origin.
+	secret := tp.res["PagesClientSecret"]
+	if get(secret, "Type") != "AWS::SecretsManager::Secret" ||
+		!strings.Contains(render(get(secret, "Properties", "SecretString")), "[PagesClient ClientSecret]") {
+		t.Errorf("PagesClientSecret does not hold the pool client's secret: %v", secret)
+	}
+	fns := tp.functions(t)
+	for name, origin := range map[string]string{"api-lawyer": "PublicUrl", "api-clerk": "StaffUrl", "api-auditor": "AuditorUrl"} {
+		f := fns[name]
+		if f == nil {
+			t.Fatalf("no function %s", name)
+		}
+		if !strings.Contains(render(f.env["YUEJUAN_SIGNIN_URL"]), origin) {
+			t.Errorf("%s: YUEJUAN_SIGNIN_URL is %v, want %s", name, f.env["YUEJUAN_SIGNIN_URL"], origin)
+		}
+		if !isRef(f.env["YUEJUAN_SIGNIN_SECRET"], "PagesClientSecret") {
+			t.Errorf("%s: YUEJUAN_SIGNIN_SECRET is %v, want !Ref PagesClientSecret", name, f.env["YUEJUAN_SIGNIN_SECRET"])
+		}
+		if !loginValue(f.env["YUEJUAN_SIGNIN_CLIENT_ID"], "SignInClientId", "PagesClient") {
+			t.Errorf("%s: YUEJUAN_SIGNIN_CLIENT_ID is %v", name, f.env["YUEJUAN_SIGNIN_CLIENT_ID"])
+		}
+		if p := render(f.env["YUEJUAN_SIGNIN_PROVIDER"]); !strings.Contains(p, "UseCognito") || !strings.Contains(p, "cognito") || !strings.Contains(p, "oidc") {
+			t.Errorf("%s: YUEJUAN_SIGNIN_PROVIDER is %s, want cognito with the pool, else oidc", name, p)
+		}
+		for k, v := range f.env {
+			if strings.Contains(render(v), "ClientSecret]") {
+				t.Errorf("%s: %s carries the client secret in the environment", name, k)
+			}
+		}
+		if !f.grants("secretsmanager:GetSecretValue", func(r string) bool { return strings.Contains(r, "PagesClientSecret") }) {
+			t.Errorf("%s may not read PagesClientSecret", name)
+		}
+		// The sign-in keeps and ends sessions (keys bff#...): the
+		// auditor's function, which may delete nothing else, may delete
+		// those.
+		if !f.grants("dynamodb:DeleteItem", anything) {
+			t.Errorf("%s may not delete its pages' sessions", name)
+		}
 	}
 	for name, f := range tp.functions(t) {
 		if f.env["YUEJUAN_ISSUER"] == nil {

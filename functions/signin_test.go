@@ -1,0 +1,547 @@
+package functions_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"golang.org/x/oauth2"
+
+	"github.com/yuejuan/yuejuan/internal/oidcpeer"
+)
+
+// gateway stands in for one role's API Gateway HTTP API in front of its
+// function under the emulator: it turns each browser request into the
+// payload 2.0 event API Gateway sends (cookies in "cookies", headers
+// lower-case, the body base64), picks the route as the template's routes do,
+// and answers as the JWT authorizer does on the routes it guards when no
+// Authorization header came (401 {"message":"Unauthorized"}); the token's
+// signature, issuer and audience are the function's to check, as they are
+// behind the real authorizer too. The emulator runs one invocation at a
+// time, as one Lambda execution environment does, so requests wait their
+// turn.
+type gateway struct {
+	t      *testing.T
+	fn     *fn
+	routes []gwRoute
+	mu     sync.Mutex
+}
+
+type gwRoute struct {
+	method, path string // "ANY", "/api/v1/{proxy+}"
+	jwt          bool
+}
+
+// pageRoutes are a role API's routes of the template (TestHTTPAPIs checks
+// the template has them): the Bearer API behind the JWT authorizer; the
+// page, its assets, the sign-in and the cookie API without.
+func pageRoutes(page string) []gwRoute {
+	return []gwRoute{{"ANY", "/api/v1/{proxy+}", true}, {"GET", "/", false}, {"GET", page, false},
+		{"GET", "/static/{file}", false}, {"ANY", "/auth/{proxy+}", false}, {"ANY", "/web/api/v1/{proxy+}", false}}
+}
+
+func (r gwRoute) matches(method, path string) bool {
+	if r.method != "ANY" && r.method != method {
+		return false
+	}
+	prefix, last, _ := strings.Cut(r.path, "{")
+	switch {
+	case last == "":
+		return path == r.path
+	case last == "proxy+}":
+		return strings.HasPrefix(path, prefix) && len(path) > len(prefix)
+	default: // one segment
+		rest := strings.TrimPrefix(path, prefix)
+		return strings.HasPrefix(path, prefix) && rest != "" && !strings.Contains(rest, "/")
+	}
+}
+
+func gwJSON(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"message":%q}`, msg)
+}
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var route *gwRoute
+	for i := range g.routes {
+		if g.routes[i].matches(r.Method, r.URL.Path) {
+			route = &g.routes[i]
+			break
+		}
+	}
+	if route == nil {
+		gwJSON(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if route.jwt && r.Header.Get("Authorization") == "" {
+		gwJSON(w, http.StatusUnauthorized, "Unauthorized")
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	e := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: route.method + " " + route.path, RawPath: r.URL.EscapedPath(),
+		RawQueryString: r.URL.RawQuery, Headers: map[string]string{},
+		Body: base64.StdEncoding.EncodeToString(body), IsBase64Encoded: true,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{AccountID: "000000000000", APIID: "rieapi", DomainName: r.Host,
+			Stage: "$default", RequestID: "req-" + rnd(), TimeEpoch: time.Now().UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: r.Method, Path: r.URL.Path, Protocol: r.Proto,
+				SourceIP: "127.0.0.1", UserAgent: r.UserAgent()}}}
+	for k, vs := range r.Header {
+		if strings.EqualFold(k, "Cookie") {
+			for _, v := range vs {
+				for _, c := range strings.Split(v, ";") {
+					if c = strings.TrimSpace(c); c != "" {
+						e.Cookies = append(e.Cookies, c)
+					}
+				}
+			}
+			continue
+		}
+		e.Headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	e.Headers["host"] = r.Host
+	g.mu.Lock()
+	raw, err := g.fn.invoke(context.WithoutCancel(r.Context()), e)
+	g.mu.Unlock()
+	if err != nil {
+		g.t.Errorf("%s %s: %v", r.Method, r.URL, err)
+		gwJSON(w, http.StatusInternalServerError, "Internal Server Error")
+		return
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		g.t.Errorf("%s %s: response %s: %v", r.Method, r.URL, raw, err)
+		gwJSON(w, http.StatusInternalServerError, "Internal Server Error")
+		return
+	}
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	for _, c := range resp.Cookies {
+		w.Header().Add("Set-Cookie", c)
+	}
+	out := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		out, _ = base64.StdEncoding.DecodeString(resp.Body)
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(out)))
+	w.WriteHeader(resp.StatusCode)
+	g.t.Logf("gateway: %s %s -> %d", r.Method, r.URL.Path, resp.StatusCode)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(out)
+	}
+}
+
+const (
+	pagesClient   = "yuejuan-pages"
+	pagesSecret   = "pages-client-secret-rie-0123456789abcdef"
+	pagesSecretID = "yuejuan/rie/pages-client"
+	signInLicense = "11101201910099991"
+)
+
+// ssoUsers are the provider's accounts: a lawyer (her user name is her
+// practice certificate number) and a clerk with her unit.
+var ssoUsers = []oidcpeer.User{
+	{Username: signInLicense, Password: "lawyer-pass-0001", Name: "钱律师", Claims: map[string]any{"role": "lawyer"}},
+	{Username: "clerk.sun", Password: "clerk-pass-0001", Name: "孙书记员", Claims: map[string]any{"role": "clerk", "unit": "市检察院"}},
+}
+
+// TestPagesSignInOnLambda: the lawyers' and the clerks' pages sign in on
+// AWS. The api-lawyer and api-clerk bootstraps run under the emulator,
+// configured as the template configures them, against a real OpenID
+// provider process (oidc-provider) standing in for Cognito, each behind a
+// stand-in of its HTTP API; headless Chromium goes through the real
+// redirect flow: a lawyer and a clerk sign in, their pages show what the
+// API gives them through the cookie route (the lawyer's applications; the
+// clerk registers a case and finds it in her list), a change without the
+// CSRF header is refused with the API's own error, sign-out ends the
+// session here and at the provider and the cookie route then answers 401,
+// and a Bearer caller still uses /api/v1 while a cookie there is refused
+// by the gateway.
+func TestPagesSignInOnLambda(t *testing.T) {
+	exe := chromium(t)
+	lawyerLn, lawyerURL := listen(t)
+	clerkLn, clerkURL := listen(t)
+	issuer := oidcpeer.Start(t, oidcpeer.Config{Audience: audience, Users: ssoUsers, Clients: []oidcpeer.Client{{
+		ID: pagesClient, Secret: pagesSecret,
+		RedirectURIs:           []string{lawyerURL + "/auth/callback", clerkURL + "/auth/callback"},
+		PostLogoutRedirectURIs: []string{lawyerURL + "/", clerkURL + "/"}}}})
+	origin := map[string]string{"api-lawyer": lawyerURL, "api-clerk": clerkURL}
+	w := newWorldWith(t, worldOptions{only: []string{"api-lawyer", "api-clerk"}, secrets: map[string]string{pagesSecretID: pagesSecret},
+		setVars: func(name string, vars map[string]string) {
+			vars["YUEJUAN_ISSUER"], vars["YUEJUAN_JWKS_URL"] = issuer, issuer+"/jwks"
+			vars["YUEJUAN_SIGNIN_URL"], vars["YUEJUAN_SIGNIN_CLIENT_ID"] = origin[name], pagesClient
+			vars["YUEJUAN_SIGNIN_SECRET"], vars["YUEJUAN_SIGNIN_PROVIDER"] = pagesSecretID, "oidc"
+		}})
+	serve(t, lawyerLn, &gateway{t: t, fn: w.fns["api-lawyer"], routes: pageRoutes("/lawyer")})
+	serve(t, clerkLn, &gateway{t: t, fn: w.fns["api-clerk"], routes: pageRoutes("/clerk")})
+	shots := filepath.Join(os.TempDir(), "shots", "aws-signin")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	browser := startChromium(t, exe)
+
+	t.Run("lawyer", func(t *testing.T) {
+		tab := newTab(t, browser, shots, "lawyer")
+		tab.signIn(lawyerURL, ssoUsers[0])
+		tab.wait("her applications, from the API through the cookie route",
+			`document.querySelector('#apps li') !== null`, 30*time.Second)
+		if got := tab.text("#apps"); !strings.Contains(got, "您还没有提交过阅卷申请") {
+			t.Errorf("the applications card shows %q, want her (empty) list", got)
+		}
+		if who := tab.text("#who"); !strings.Contains(who, "钱律师") {
+			t.Errorf("the header shows %q, want her name from the provider's token", who)
+		}
+		if base := eval[string](tab, `document.querySelector('meta[name="yj-api"]').content`); base != "/web/api/v1" {
+			t.Errorf("the page's API base is %q, want the cookie route /web/api/v1", base)
+		}
+		tab.sessionBannerHidden()
+		tab.shots("lawyer-signed-in")
+		tab.csrfRefused("/web/api/v1/complaints")
+
+		// A Bearer caller (a script, the CLI) uses /api/v1 as before;
+		// the page's cookie is no login there (the gateway's authorizer
+		// reads only Authorization).
+		tok := bearerToken(t, issuer, lawyerURL, ssoUsers[0])
+		if st, body := get(t, lawyerURL+"/api/v1/applications", "Bearer "+tok); st != http.StatusOK || !strings.Contains(body, `"applications":[]`) {
+			t.Errorf("GET /api/v1/applications with a Bearer token: %d %s", st, body)
+		}
+		if st := eval[float64](tab, `fetch('/api/v1/applications').then(r => r.status)`); st != http.StatusUnauthorized {
+			t.Errorf("GET /api/v1/applications with the page's cookie: %v, want 401 from the authorizer", st)
+		}
+
+		tab.signOut(lawyerURL)
+		if st := eval[float64](tab, `fetch('/web/api/v1/applications').then(r => r.status)`); st != http.StatusUnauthorized {
+			t.Errorf("the cookie route after sign-out: %v, want 401", st)
+		}
+		// Signed out at the provider too: signing in again asks for the
+		// password.
+		tab.do("sign in again", chromedp.Navigate(lawyerURL+"/auth/login"))
+		tab.wait("the provider's password form", `document.querySelector('input[name="password"]') !== null`, 20*time.Second)
+	})
+
+	t.Run("clerk", func(t *testing.T) {
+		tab := newTab(t, browser, shots, "clerk")
+		tab.signIn(clerkURL, ssoUsers[1])
+		if who := tab.text("#who"); !strings.Contains(who, "孙书记员") || !strings.Contains(who, "市检察院") {
+			t.Errorf("the header shows %q, want her name and unit", who)
+		}
+		caseNo := "京检刑诉〔2026〕" + rnd() + "号"
+		tab.do("register a case on her page",
+			chromedp.WaitVisible(chromedp.CSS("#c-caseNo")),
+			chromedp.SetValue(chromedp.CSS("#c-caseNo"), caseNo),
+			chromedp.SetValue(chromedp.CSS("#c-title"), "孙某盗窃案"),
+			chromedp.SetValue(chromedp.CSS("#c-defendants"), "孙某"),
+			chromedp.SetValue(chromedp.CSS("#c-handler-name"), "马检察官"),
+			chromedp.SetValue(chromedp.CSS("#c-handler-phone"), "010-63333333"),
+			chromedp.Click(chromedp.CSS("#case-submit")))
+		tab.wait("the case registered", `!document.querySelector('#case-ok').hidden`, 30*time.Second)
+		if msg := tab.text("#case-ok"); !strings.Contains(msg, caseNo) {
+			t.Errorf("the registration notice %q does not name the case", msg)
+		}
+		tab.do("reload", chromedp.Reload())
+		tab.wait("her cases, from the API", fmt.Sprintf(`document.body.innerText.includes(%q)`, caseNo), 30*time.Second)
+		tab.sessionBannerHidden()
+		tab.shots("clerk-signed-in")
+		tab.csrfRefused("/web/api/v1/cases")
+		tab.signOut(clerkURL)
+		if st := eval[float64](tab, `fetch('/web/api/v1/cases').then(r => r.status)`); st != http.StatusUnauthorized {
+			t.Errorf("the cookie route after sign-out: %v, want 401", st)
+		}
+	})
+}
+
+// listen reserves a loopback port for a gateway, before the provider that
+// must know its callback URL starts.
+func listen(t *testing.T) (net.Listener, string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln, "http://" + ln.Addr().String()
+}
+
+func serve(t *testing.T, ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+}
+
+func chromium(t *testing.T) string {
+	if p := os.Getenv("YUEJUAN_CHROMIUM"); p != "" {
+		return p
+	}
+	p, err := findBin("chromium")
+	if err != nil {
+		t.Fatalf("the sign-in test drives Debian's chromium: run `make peers` (infra/peers/debian.sh: apt-get install -y chromium), or set YUEJUAN_CHROMIUM: %v", err)
+	}
+	return p
+}
+
+func startChromium(t *testing.T, exe string) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.Flag("lang", "zh-CN"), chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800))
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v (install it with `make peers`)", exe, err)
+	}
+	return ctx
+}
+
+// tab is one person's browser: its own browser context (cookies apart).
+type tab struct {
+	t    *testing.T
+	ctx  context.Context
+	dir  string
+	name string
+}
+
+func newTab(t *testing.T, browser context.Context, shots, name string) *tab {
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	b := &tab{t: t, ctx: ctx, dir: shots, name: name}
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Shanghai"}); err != nil {
+		t.Fatalf("%s: time zone: %v", name, err)
+	}
+	// A dialog is accepted, so that a page that asks before it is left
+	// never stalls the journey; script errors fail the test.
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			go func() {
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			}()
+		}
+	}()
+	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			d := ev.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				msg += " " + d.Exception.Description
+			}
+			t.Errorf("%s: script exception: %s (%s:%d)", name, msg, d.URL, d.LineNumber)
+		}
+	}()
+	return b
+}
+
+func (b *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		href, _ := evalIn[string](b, `location.href`)
+		body, _ := evalIn[string](b, `document.body ? document.body.innerText.slice(0, 600) : ''`)
+		b.t.Fatalf("%s: %s: %v (at %s); the page says:\n%s", b.name, what, err, href, body)
+	}
+}
+
+func evalIn[T any](b *tab, js string) (T, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+}
+
+func eval[T any](b *tab, js string) T {
+	b.t.Helper()
+	v, err := evalIn[T](b, js)
+	if err != nil {
+		b.t.Fatalf("%s: evaluate %s: %v", b.name, js, err)
+	}
+	return v
+}
+
+func (b *tab) text(sel string) string {
+	return eval[string](b, fmt.Sprintf(`(document.querySelector(%q) || {textContent: ''}).textContent`, sel))
+}
+
+func (b *tab) wait(what, cond string, d time.Duration) {
+	b.t.Helper()
+	end := time.Now().Add(d)
+	for {
+		if ok, err := evalIn[bool](b, `!!(`+cond+`)`); err == nil && ok {
+			return
+		}
+		if time.Now().After(end) {
+			href, _ := evalIn[string](b, `location.href`)
+			body, _ := evalIn[string](b, `document.body ? document.body.innerText.slice(0, 600) : ''`)
+			b.t.Fatalf("%s: waited %v for %s at %s; the page says:\n%s", b.name, d, what, href, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// signIn goes from the start page through the provider's form back to the
+// role's page.
+func (b *tab) signIn(origin string, u oidcpeer.User) {
+	b.t.Helper()
+	b.do("open the start page", chromedp.Navigate(origin+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
+	b.do("go to sign in", chromedp.Click(chromedp.CSS("#signin-start")))
+	b.wait("the provider's form", `document.querySelector('input[name="password"]') !== null`, 30*time.Second)
+	if href := eval[string](b, `location.origin`); href == origin {
+		b.t.Fatalf("%s: the password form is on the pages' origin, not the provider's", b.name)
+	}
+	b.do("type user name and password",
+		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), u.Username),
+		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), u.Password),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+	b.wait("back on the role's page, signed in", `location.origin === `+jsString(origin)+
+		` && /^\/(lawyer|clerk)$/.test(location.pathname) && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`,
+		60*time.Second)
+}
+
+func jsString(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// sessionBannerHidden: the page never said the session had ended.
+func (b *tab) sessionBannerHidden() {
+	b.t.Helper()
+	if !eval[bool](b, `document.querySelector('#session-banner').hidden`) {
+		b.t.Errorf("%s: the page says the session ended: %s", b.name, b.text("#session-banner"))
+	}
+}
+
+// csrfRefused: a change sent with the cookie but without the page's CSRF
+// header is refused with the API's error shape and a message that says
+// what to do.
+func (b *tab) csrfRefused(path string) {
+	b.t.Helper()
+	var got struct {
+		Status float64
+		Body   struct {
+			Error struct{ Code, Message string }
+		}
+	}
+	js := `fetch(` + jsString(path) + `, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})
+		.then(r => r.json().then(b => ({status: r.status, body: b})))`
+	j, _ := json.Marshal(eval[map[string]any](b, js))
+	_ = json.Unmarshal(j, &got)
+	if got.Status != http.StatusForbidden || got.Body.Error.Code != "forbidden" || !strings.Contains(got.Body.Error.Message, "防伪令牌") {
+		b.t.Errorf("%s: POST %s without the CSRF header: %s, want 403 forbidden naming the page's CSRF token", b.name, path, j)
+	}
+}
+
+// signOut presses 退出登录; the provider asks whether to sign out there
+// too (oidc-provider's confirmation; Cognito's /logout does not ask), and
+// the browser comes back to the start page.
+func (b *tab) signOut(origin string) {
+	b.t.Helper()
+	b.do("sign out", chromedp.Click(chromedp.CSS("#signout")))
+	b.wait("the provider's sign-out or the start page", `document.querySelector('button[name="logout"]') !== null || (location.origin === `+
+		jsString(origin)+` && location.pathname === '/')`, 30*time.Second)
+	if eval[bool](b, `document.querySelector('button[name="logout"]') !== null`) {
+		b.do("confirm at the provider", chromedp.Click(chromedp.CSS(`button[name="logout"]`)))
+	}
+	b.wait("the start page", `location.origin === `+jsString(origin)+` && location.pathname === '/' && document.querySelector('#signin-start') !== null`, 30*time.Second)
+}
+
+// shots photographs the page at 1280 and 375 px wide.
+func (b *tab) shots(name string) {
+	b.t.Helper()
+	for _, wd := range []int64{1280, 375} {
+		if wd <= 400 {
+			b.do("viewport", chromedp.EmulateViewport(wd, 812, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+		} else {
+			b.do("viewport", chromedp.EmulateViewport(wd, 800, chromedp.EmulateScale(1)))
+		}
+		b.do("settle", chromedp.Sleep(300*time.Millisecond))
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		cancel()
+		if err != nil {
+			b.t.Fatalf("%s: screenshot at %d px: %v", b.name, wd, err)
+		}
+		if err := os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("%s-%d.png", name, wd)), png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	b.do("back to 1280 px", chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(1)))
+}
+
+// get is a plain HTTP GET with an Authorization header.
+func get(t *testing.T, u, authz string) (int, string) {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Authorization", authz)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// bearerToken signs u in at the provider as a script would (code flow with
+// PKCE, the pages' client) and returns the access token.
+func bearerToken(t *testing.T, issuer, origin string, u oidcpeer.User) string {
+	t.Helper()
+	conf := oauth2.Config{ClientID: pagesClient, ClientSecret: pagesSecret, RedirectURL: origin + "/auth/callback",
+		Scopes:   []string{"openid", "profile"},
+		Endpoint: oauth2.Endpoint{AuthURL: issuer + "/auth", TokenURL: issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	jar, _ := cookiejar.New(nil)
+	var code string
+	errStop := errors.New("stop")
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second, CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+		if strings.HasPrefix(r.URL.String(), origin) {
+			code = r.URL.Query().Get("code")
+			return errStop
+		}
+		return nil
+	}}
+	verifier := oauth2.GenerateVerifier()
+	resp, err := c.Get(conf.AuthCodeURL("st-"+rnd(), oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	form := resp.Request.URL.String() // the interaction's form
+	resp, err = c.PostForm(form, url.Values{"username": {u.Username}, "password": {u.Password}})
+	if err != nil && !errors.Is(err, errStop) {
+		t.Fatal(err)
+	}
+	if resp != nil {
+		resp.Body.Close()
+	}
+	if code == "" {
+		t.Fatalf("no code from the provider after signing in at %s", form)
+	}
+	tok, err := conf.Exchange(context.WithValue(t.Context(), oauth2.HTTPClient, &http.Client{Timeout: 20 * time.Second}), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.AccessToken
+}
