@@ -114,6 +114,27 @@ func expireSession(t *testing.T, data, sid string) {
 	}
 }
 
+// deleteSession removes the page session of cookie sid, as a sign-out
+// elsewhere or an administrator would. The server must be down.
+func deleteSession(t *testing.T, data, sid string) {
+	t.Helper()
+	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Close()
+	sum := sha256.Sum256([]byte(sid))
+	key := "bff#session#" + hex.EncodeToString(sum[:])
+	ctx := context.Background()
+	it, err := tbl.Get(ctx, key, "session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tbl.Delete(ctx, key, "session", it.Version); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // sessionExpiry is the stored access-token expiry of cookie sid's page
 // session. The server must be down.
 func sessionExpiry(t *testing.T, data, sid string) time.Time {
@@ -147,15 +168,18 @@ func sessionExpiry(t *testing.T, data, sid string) time.Time {
 // signed in and shows it, and signing in again needs no password. The
 // second lawyer's session cannot be renewed: her page says so once, keeps
 // what she typed, and once the administrator has enabled her again she
-// signs in and her draft is back.
+// signs in and her draft is back. A third lawyer's page session was
+// deleted meanwhile: her page says so once, and signing in again (no
+// password: her sign-in at the provider survived) brings her text back.
 func TestSignInSurvivesRestart(t *testing.T) {
 	s := &signinServer{t: t, addr: freePort(t), data: t.TempDir(), env: []string{"YUEJUAN_OCR=off"}}
 	base := "http://" + s.addr
 	const (
 		licA, licB = "11101201910061001", "11101201910061002"
+		licC       = "11101201910061003"
 		caseNo     = "京西检刑诉〔2026〕61号"
 	)
-	for _, u := range []struct{ lic, name, pw string }{{licA, "冯律师", "feng-one-time-1"}, {licB, "陈律师", "chen-one-time-1"}} {
+	for _, u := range []struct{ lic, name, pw string }{{licA, "冯律师", "feng-one-time-1"}, {licB, "陈律师", "chen-one-time-1"}, {licC, "褚律师", "chu-one-time-1"}} {
 		if out, err := userCmd(t, u.pw+"\n", "add", "--data", s.data, "--role", "lawyer", "--name", u.name, "--password-stdin", u.lic); err != nil {
 			t.Fatal(err, out)
 		}
@@ -207,16 +231,23 @@ func TestSignInSurvivesRestart(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#client"), "郑某"),
 		chromedp.SetValue(chromedp.CSS("#op-text"), "建议变更强制措施：郑某系初犯，已退赔。"))
 
+	c := newTab(t, browser, "lawyer-c", shots)
+	c.viewport(375, 812)
+	c.signInAs(base, licC, "chu-one-time-1", "chu-own-password", "/lawyer")
+	c.do("type a complaint", chromedp.SetValue(chromedp.CSS("#cp-description"), "2026年12月1日到西城检察院阅卷，被告知须另行预约。"))
+	draftC := map[string]string{"#cp-description": "2026年12月1日到西城检察院阅卷，被告知须另行预约。"}
+
 	draftA := map[string]string{"#caseNo": caseNo, "#client": "郑某", "#lawyer-firm": "北京某某律师事务所", "#lawyer-phone": "13800006161", "#lawyer-license": licA}
 	draftB := map[string]string{"#caseNo": caseNo, "#client": "郑某", "#op-text": "建议变更强制措施：郑某系初犯，已退赔。"}
-	sidA, sidB := a.cookie(base+"/", "yj_session"), b.cookie(base+"/", "yj_session")
-	if sidA == "" || sidB == "" {
+	sidA, sidB, sidC := a.cookie(base+"/", "yj_session"), b.cookie(base+"/", "yj_session"), c.cookie(base+"/", "yj_session")
+	if sidA == "" || sidB == "" || sidC == "" {
 		t.Fatal("no page session cookie after signing in")
 	}
 
 	s.kill()
 	expireSession(t, s.data, sidA)
 	expireSession(t, s.data, sidB)
+	deleteSession(t, s.data, sidC)
 	if out, err := userCmd(t, "", "disable", "--data", s.data, licB); err != nil {
 		t.Fatal(err, out)
 	}
@@ -266,6 +297,26 @@ func TestSignInSurvivesRestart(t *testing.T) {
 	a2.do("sign in again", chromedp.Navigate(base+"/auth/login?next=/lawyer"))
 	a2.wait("her page, no password asked", `location.pathname === '/lawyer' && /冯律师/.test(document.querySelector('#who').textContent)`, 20*time.Second)
 
+	// The third lawyer's page session is gone (deleted while the server
+	// was down): the page says so once and keeps her text; her sign-in at
+	// the provider is still there, so signing in again asks for nothing
+	// and brings the text back.
+	c.do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
+	c.wait("the session banner", `!document.querySelector('#session-banner').hidden`, 20*time.Second)
+	time.Sleep(time.Second)
+	if n := eval[int](c, `document.body.innerText.split('登录已过期').length - 1`); n != 1 {
+		t.Errorf("the page says %d times that the session ended, want once", n)
+	}
+	c.shot("session-ended-375")
+	c.do("sign in again", chromedp.Click(chromedp.CSS("#session-banner button")))
+	c.wait("her page again, no password asked", `location.pathname === '/lawyer' && /褚律师/.test(document.querySelector('#who').textContent) && document.querySelector('#cp-description').value !== ''`, 30*time.Second)
+	for sel, want := range draftC {
+		if got := c.value(sel); got != want {
+			t.Errorf("after signing in again %s holds %q, want %q", sel, got, want)
+		}
+	}
+	c.shot("draft-back-375")
+
 	// The second lawyer's session cannot be renewed (her account was
 	// disabled meanwhile): the page says so once and keeps her text.
 	b.do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
@@ -312,7 +363,7 @@ func TestSignInSurvivesRestart(t *testing.T) {
 	b.viewport(375, 812)
 	b.shot("draft-back-375")
 
-	for _, tb := range []*tab{a, a2, b} {
+	for _, tb := range []*tab{a, a2, b, c} {
 		tb.checkClean()
 	}
 	// Her first request after the restart renewed the session: the refresh
