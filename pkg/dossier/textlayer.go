@@ -318,16 +318,21 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 		for i, wd := range ws {
 			rs := []rune(wd.Text)
 			end := float64(wd.Box[2])
-			// A box much narrower than its text (Tesseract gives a comma's
-			// box to the word it starts) is widened to the text's width.
-			natural := tk.Width(wd.Text, em)
-			if end-start < natural/2 {
-				end = start + natural
-			}
 			next, gap := end, 0.0
 			if i+1 < len(ws) {
+				next = float64(ws[i+1].Box[0])
+			}
+			// A box far narrower than its text (Tesseract gives a comma's
+			// box to the word it starts) is widened to the text's width,
+			// as far as the next word.
+			if natural := tk.Width(wd.Text, em); end-start < natural/4 {
+				end = start + natural
+				if i+1 < len(ws) {
+					end = max(min(end, next), float64(wd.Box[2]))
+				}
+			}
+			if i+1 < len(ws) {
 				nx := ws[i+1]
-				next = float64(nx.Box[0])
 				gap = next - end
 				limit := 0.2 * em
 				if wide(rs[len(rs)-1]) && wide([]rune(nx.Text)[0]) {

@@ -7,6 +7,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -333,9 +334,9 @@ next:
 // TestTextLayerBoxes: a search for a known word lands on the word. For
 // names and numbers of the clean 300 dpi pages, each place MuPDF (mutool
 // draw -F stext, a box per character) finds the word in the text layer
-// overlaps a place the word
-// was rendered, by at least half of the smaller box, and the word is
-// found as often as it was rendered.
+// overlaps a place the word was rendered, by at least half of the smaller
+// box, and the word is found as often as it was rendered; each rendered
+// number is overlapped so by a word of pdftotext -bbox with its text.
 func TestTextLayerBoxes(t *testing.T) {
 	e := &ocr.Engine{}
 	if err := e.Check(context.Background()); err != nil {
@@ -373,6 +374,7 @@ func TestTextLayerBoxes(t *testing.T) {
 		t.Fatal(err)
 	}
 	known := [][]string{{"张建国", "李秀英", "王海涛", "4320", "盗窃罪"}, {"赵明远", "孙丽娟", "8600", "手提包"}}
+	numbers := [][]string{{"0317", "8600", "4320"}, {"8600", "2000"}}
 	for i := range docs {
 		n := man.Volumes[0].Docs[i].FirstPage
 		out := testpdf.Run(t, "mutool", "draw", "-F", "stext", "-o", "-", base, strconv.Itoa(n))
@@ -382,6 +384,39 @@ func TestTextLayerBoxes(t *testing.T) {
 		}
 		lines := st.lines(t)
 		pt := 72.0 / ocrtruth.Conditions[0].DPI // rendered pixels to points
+		// Poppler's words (pdftotext -bbox; what its viewers highlight): a
+		// run of Chinese characters is one word there, so the numbers,
+		// which stand apart, are checked.
+		var words []bboxWord
+		for _, m := range bboxWordRE.FindAllStringSubmatch(testpdf.Run(t, "pdftotext", "-bbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), base, "-"), -1) {
+			var w bboxWord
+			for k := range w.box {
+				w.box[k], _ = strconv.ParseFloat(m[k+1], 64)
+			}
+			w.text = m[5]
+			words = append(words, w)
+		}
+		for _, num := range numbers[i] {
+			var found int
+			for _, b := range pages[i].WordBoxes(num) {
+				want := [4]float64{float64(b.Min.X) * pt, float64(b.Min.Y) * pt, float64(b.Max.X) * pt, float64(b.Max.Y) * pt}
+				best := 0.0
+				for _, w := range words {
+					if w.text == num {
+						best = max(best, overlap(w.box, want))
+					}
+				}
+				if best < 0.5 {
+					t.Errorf("%s: no word of pdftotext -bbox overlaps the rendered %v by half (best %.2f)", num, fmtBox(want), best)
+				} else {
+					t.Logf("%s: pdftotext -bbox overlaps the rendered %v by %.2f", num, fmtBox(want), best)
+				}
+				found++
+			}
+			if found == 0 {
+				t.Errorf("%s was not rendered on page %d", num, n)
+			}
+		}
 		for _, word := range known[i] {
 			var rendered [][4]float64
 			for _, b := range pages[i].WordBoxes(word) {
@@ -417,6 +452,14 @@ func TestTextLayerBoxes(t *testing.T) {
 		}
 	}
 }
+
+// bboxWord is a word of pdftotext -bbox and its box, in points.
+type bboxWord struct {
+	text string
+	box  [4]float64
+}
+
+var bboxWordRE = regexp.MustCompile(`<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="([0-9.]+)">([^<]*)</word>`)
 
 // overlap is the area two boxes share over the smaller one's area.
 func overlap(a, b [4]float64) float64 {
