@@ -5,8 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,26 +34,12 @@ const (
 // Beijing time with the weekday; a search whose end is before its start is
 // not run: the error stands by the end field and the old results go.
 func testAuditorFilter(t *testing.T, e *browserEnv) {
-	clerkTok := token(t, e.s, auth.Identity{Subject: "clerk88", Name: "赵书记员", Role: auth.Clerk, Unit: "区检察院"})
-	body, _ := json.Marshal(map[string]any{"caseNo": auditorCaseNo, "title": "钱某盗窃案", "stage": "prosecution_review",
-		"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"钱某"}})
-	req, _ := http.NewRequest("POST", e.base+"/api/v1/cases", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+clerkTok)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var cs struct{ ID string }
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &cs) != nil {
-		t.Fatalf("register the case: %s: %s", resp.Status, raw)
-	}
+	d := newDesk(t, e, auth.Identity{Subject: "clerk88", Name: "赵书记员", Unit: "区检察院"})
+	caseID := d.registerCase(caseSpec{No: auditorCaseNo, Title: "钱某盗窃案", Defendants: []string{"钱某"}})
 	// A lawyer asked for the case in vain: a refusal in the lawyer's name,
 	// its reason a word of the code.
 	denied, err := e.s.API.Audit.Append(t.Context(), audit.Event{Actor: "11101201910088888", Role: "lawyer", Action: audit.AccessDeny,
-		CaseID: cs.ID, Result: audit.Denied, IP: "192.0.2.8", Detail: map[string]string{"reason": "lawyer not bound to the case"}})
+		CaseID: caseID, Result: audit.Denied, IP: "192.0.2.8", Detail: map[string]string{"reason": "lawyer not bound to the case"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,11 +36,9 @@ func testDeskDocuments(t *testing.T, e *browserEnv) {
 		license = "11101201910073331"
 		caseNo  = "京县检刑诉〔2026〕81号"
 	)
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk06", Name: "孙书记员", Role: auth.Clerk, Unit: unit})
-	lawyerTok := token(t, s, auth.Identity{Subject: license, Name: "韩律师", Role: auth.Lawyer})
-	call := apiCaller(t, base)
-	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "褚某某受贿案", "stage": "prosecution_review",
-		"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"褚某某"}}, http.StatusCreated, nil)
+	d := newDesk(t, e, auth.Identity{Subject: "clerk06", Name: "孙书记员", Unit: unit})
+	clerkTok, lawyerTok := d.clerkTok, d.lawyerTok(license, "韩律师")
+	d.registerCase(caseSpec{No: caseNo, Title: "褚某某受贿案", Defendants: []string{"褚某某"}})
 
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
@@ -207,24 +205,13 @@ func testDeskCorrection(t *testing.T, e *browserEnv) {
 		license = "11101201910073332"
 		caseNo  = "京乡检刑诉〔2026〕82号"
 	)
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk07", Name: "李书记员", Role: auth.Clerk, Unit: unit})
-	lawyerTok := token(t, s, auth.Identity{Subject: license, Name: "卫律师", Role: auth.Lawyer})
-	call := apiCaller(t, base)
-	var c struct{ ID string }
-	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "蒋某某诈骗案", "stage": "prosecution_review",
-		"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"蒋某某"}}, http.StatusCreated, &c)
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var a struct{ ID, UploadURL string }
-		doc := testpdf.Text(kind)
-		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
-		call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
-		atts = append(atts, a.ID)
-	}
-	s.Queue.Wait()
+	d := newDesk(t, e, auth.Identity{Subject: "clerk07", Name: "李书记员", Unit: unit})
+	clerkTok, call := d.clerkTok, d.call
+	lawyerTok := d.lawyerTok(license, "卫律师")
+	d.registerCase(caseSpec{No: caseNo, Title: "蒋某某诈骗案", Defendants: []string{"蒋某某"}})
+	atts := d.attachments(lawyerTok)
 	var app struct{ ID, Receipt string }
-	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": "蒋某某", "attachments": atts,
-		"lawyer": map[string]string{"name": "卫律师", "license": license, "firm": "某律所", "phone": "13500000000"}}, http.StatusCreated, &app)
+	d.apply(lawyerTok, lawyerSpec{Name: "卫律师", License: license, Firm: "某律所", Phone: "13500000000"}, caseNo, "蒋某某", atts, &app)
 	card := `#queue li[data-id="` + app.ID + `"]`
 
 	clerk := newTab(t, e.browser, "desk-corr-clerk", base, e.artifacts)

@@ -19,36 +19,20 @@ import (
 // refusal's), the two first buttons far apart at 375 px; a decided
 // application moves to 已办 with its history, found by state.
 func testClerkDesk(t *testing.T, e *browserEnv) {
-	s, base := e.s, e.base
-	const unit = "镇检察院"
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk04", Name: "钱书记员", Role: auth.Clerk, Unit: unit})
-	call := apiCaller(t, base)
+	base := e.base
+	d := newDesk(t, e, auth.Identity{Subject: "clerk04", Name: "钱书记员", Unit: "镇检察院"})
+	clerkTok, call := d.clerkTok, d.call
 	// apply registers case no (with one accepted scan when scanned) and a
 	// lawyer's application on it.
 	apply := func(no, lic, name string, scanned bool) string {
-		var c struct{ ID string }
-		call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": no, "title": "吴某某盗窃案", "stage": "prosecution_review",
-			"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"吴某某"}}, http.StatusCreated, &c)
+		caseID := d.registerCase(caseSpec{No: no, Title: "吴某某盗窃案", Defendants: []string{"吴某某"}})
 		if scanned {
-			var m struct{ ID, UploadURL string }
-			data := testpdf.Text("DESK-" + no)
-			call(clerkTok, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1,
-				"title": "起诉意见书", "filename": "01.pdf", "size": len(data)}, http.StatusCreated, &m)
-			call("", "PUT", strings.TrimPrefix(m.UploadURL, base), data, http.StatusOK, nil)
+			d.scan(caseID, scanSpec{Volume: 1, VolumeTitle: "诉讼文书卷", Seq: 1, Title: "起诉意见书", Filename: "01.pdf", Data: testpdf.Text("DESK-" + no)})
 		}
-		lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: name, Role: auth.Lawyer})
-		var atts []string
-		for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-			var a struct{ ID, UploadURL string }
-			doc := testpdf.Text(kind)
-			call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
-			call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
-			atts = append(atts, a.ID)
-		}
-		s.Queue.Wait()
+		lawyerTok := d.lawyerTok(lic, name)
+		atts := d.attachments(lawyerTok)
 		var app struct{ ID string }
-		call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": no, "client": "吴某某", "attachments": atts,
-			"lawyer": map[string]string{"name": name, "license": lic, "firm": "某律所", "phone": "13600000000"}}, http.StatusCreated, &app)
+		d.apply(lawyerTok, lawyerSpec{Name: name, License: lic, Firm: "某律所", Phone: "13600000000"}, no, "吴某某", atts, &app)
 		return app.ID
 	}
 	waiting := apply("京检刑诉〔2026〕71号", "11101201910071111", "郑律师", false)

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -18,17 +17,16 @@ import (
 // picks the case found: its number lands in 案号 and the name in 委托人. A
 // name that finds nothing says what to check. At 1280 and 375 px.
 func testFindCase(t *testing.T, e *browserEnv) {
-	s, base := e.s, e.base
+	base := e.base
 	const (
 		unit   = "丰台区检察院"
 		caseNo = "京丰检刑诉〔2026〕404号"
 		lic    = "11101201910041041"
 	)
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk-ft", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
-	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "邓律师", Role: auth.Lawyer})
-	call := apiCaller(t, base)
-	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "司马某某非法吸收公众存款案", "stage": "prosecution_review",
-		"onlineReview": true, "handler": map[string]string{"name": "冯检察官", "phone": "010-63330000"}, "defendants": []string{"司马某某", "周某"}}, http.StatusCreated, nil)
+	d := newDesk(t, e, auth.Identity{Subject: "clerk-ft", Name: "冯书记员", Unit: unit})
+	lawyerTok := d.lawyerTok(lic, "邓律师")
+	d.registerCase(caseSpec{No: caseNo, Title: "司马某某非法吸收公众存款案", Defendants: []string{"司马某某", "周某"},
+		Handler: "冯检察官", Phone: "010-63330000"})
 
 	for _, w := range []int64{1280, 375} {
 		lawyer := newTab(t, e.browser, fmt.Sprint("findcase-", w), base, e.artifacts)

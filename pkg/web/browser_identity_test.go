@@ -9,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
@@ -22,28 +21,18 @@ import (
 func testLawyerIdentity(t *testing.T, e *browserEnv) {
 	s, base := e.s, e.base
 	const unit, lic, name = "乡检察院", "11101201910088801", "孙律师" // a lawyer of its own: the sign-in journey registers 11101201910088888
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk05", Name: "孙书记员", Role: auth.Clerk, Unit: unit})
+	d := newDesk(t, e, auth.Identity{Subject: "clerk05", Name: "孙书记员", Unit: unit})
+	clerkTok, call := d.clerkTok, d.call
 	if _, err := s.Accounts.Register(context.Background(), account.Account{Username: lic, Name: name, Firm: "某律所", Phone: "13600000000"},
 		"lawyer-password-1", account.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	call := apiCaller(t, base)
 	const no = "京检刑诉〔2026〕81号"
-	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": no, "title": "周某某盗窃案", "stage": "prosecution_review",
-		"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"周某某"}}, http.StatusCreated, nil)
-	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: name, Role: auth.Lawyer})
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var a struct{ ID, UploadURL string }
-		doc := testpdf.Text(kind)
-		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
-		call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
-		atts = append(atts, a.ID)
-	}
-	s.Queue.Wait()
+	d.registerCase(caseSpec{No: no, Title: "周某某盗窃案", Defendants: []string{"周某某"}})
+	lawyerTok := d.lawyerTok(lic, name)
+	atts := d.attachments(lawyerTok)
 	var app struct{ ID string }
-	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": no, "client": "周某某", "attachments": atts,
-		"lawyer": map[string]string{"name": name, "license": lic, "firm": "某律所", "phone": "13600000000"}}, http.StatusCreated, &app)
+	d.apply(lawyerTok, lawyerSpec{Name: name, License: lic, Firm: "某律所", Phone: "13600000000"}, no, "周某某", atts, &app)
 	card := `#queue li[data-id="` + app.ID + `"]`
 
 	// The lawyer signs in with the password she registered with and sees

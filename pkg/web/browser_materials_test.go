@@ -33,28 +33,17 @@ func testMaterials(t *testing.T, e *browserEnv) {
 		otherNo = "京检刑诉〔2026〕172号"
 		lic     = "11101201910078801"
 	)
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk21", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
-	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "吴律师", Role: auth.Lawyer})
-	call := apiCaller(t, base)
-	newCase := func(no, title, defendant string) string {
-		var c struct{ ID string }
-		call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": no, "title": title, "stage": "prosecution_review",
-			"onlineReview": true, "handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{defendant}}, http.StatusCreated, &c)
-		return c.ID
-	}
-	caseID := newCase(caseNo, "吴某某诈骗案", "吴某某")
-	otherID := newCase(otherNo, "郑某盗窃案", "郑某")
+	dk := newDesk(t, e, auth.Identity{Subject: "clerk21", Name: "冯书记员", Unit: unit})
+	clerkTok, call := dk.clerkTok, dk.call
+	lawyerTok := dk.lawyerTok(lic, "吴律师")
+	caseID := dk.registerCase(caseSpec{No: caseNo, Title: "吴某某诈骗案", Defendants: []string{"吴某某"}})
+	otherID := dk.registerCase(caseSpec{No: otherNo, Title: "郑某盗窃案", Defendants: []string{"郑某"}})
 	mats := "/api/v1/cases/" + caseID + "/materials"
 	register := func(seq int, title, file string, size int) (id, url string) {
-		var m struct{ ID, UploadURL string }
-		call(clerkTok, "POST", mats, map[string]any{"volume": 1, "volumeTitle": "诉讼文书卷", "seq": seq, "title": title,
-			"filename": file, "size": size}, http.StatusCreated, &m)
-		return m.ID, strings.TrimPrefix(m.UploadURL, base)
+		return dk.register(caseID, scanSpec{Volume: 1, VolumeTitle: "诉讼文书卷", Seq: seq, Title: title, Filename: file, Size: size})
 	}
 	put := func(seq int, title, file string, data []byte) string {
-		id, url := register(seq, title, file, len(data))
-		call("", "PUT", url, data, http.StatusOK, nil)
-		return id
+		return dk.scan(caseID, scanSpec{Volume: 1, VolumeTitle: "诉讼文书卷", Seq: seq, Title: title, Filename: file, Data: data})
 	}
 	a := put(1, "起诉意见书", "a.pdf", testpdf.Text("MAT-WEB-A"))
 	b := put(2, "讯问笔录", "b.pdf", testpdf.Text("MAT-WEB-B"))
@@ -62,20 +51,10 @@ func testMaterials(t *testing.T, e *browserEnv) {
 	s.Queue.Wait()
 
 	// A lawyer's dossier is built from them: a base of this content version.
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var at struct{ ID, UploadURL string }
-		doc := testpdf.Text(kind)
-		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &at)
-		call("", "PUT", strings.TrimPrefix(at.UploadURL, base), doc, http.StatusOK, nil)
-		atts = append(atts, at.ID)
-	}
-	s.Queue.Wait()
+	atts := dk.attachments(lawyerTok)
 	var app struct{ ID, Status string }
-	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": "吴某某", "attachments": atts,
-		"lawyer": map[string]string{"name": "吴律师", "license": lic, "firm": "某律所", "phone": "13700000001"}}, http.StatusCreated, &app)
-	call(clerkTok, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
-	s.Queue.Wait()
+	dk.apply(lawyerTok, lawyerSpec{Name: "吴律师", License: lic, Firm: "某律所", Phone: "13700000001"}, caseNo, "吴某某", atts, &app)
+	dk.approve(app.ID)
 	call(lawyerTok, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &app)
 	if app.Status != "ready" {
 		t.Fatalf("the lawyer's application is %s, want ready", app.Status)

@@ -27,37 +27,21 @@ func testRenewLink(t *testing.T, e *browserEnv) {
 	const (
 		unit   = "海淀区检察院"
 		caseNo = "京海检刑诉〔2026〕77号"
-		lic    = "11101201910077777"
 	)
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk07", Name: "钱书记员", Role: auth.Clerk, Unit: unit})
-	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "吴律师", Role: auth.Lawyer})
-	call := apiCaller(t, base)
-	var c struct{ ID string }
-	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "吴某某合同诈骗案", "stage": "prosecution_review",
-		"onlineReview": true, "handler": map[string]string{"name": "郑检察官", "phone": "010-88886666"}, "defendants": []string{"吴某某"}}, http.StatusCreated, &c)
-	var m struct{ ID, UploadURL string }
-	data := testpdf.Text("RENEW-ONE")
-	call(clerkTok, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1,
-		"title": "起诉意见书", "filename": "01.pdf", "size": len(data)}, http.StatusCreated, &m)
-	call("", "PUT", strings.TrimPrefix(m.UploadURL, base), data, http.StatusOK, nil)
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var a struct{ ID, UploadURL string }
-		doc := testpdf.Text(kind)
-		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
-		call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
-		atts = append(atts, a.ID)
-	}
-	s.Queue.Wait()
-	var app struct {
+	d := readyDossier(t, e, dossierSpec{
+		Clerk: auth.Identity{Subject: "clerk07", Name: "钱书记员", Unit: unit},
+		Case: caseSpec{No: caseNo, Title: "吴某某合同诈骗案", Defendants: []string{"吴某某"},
+			Handler: "郑检察官", Phone: "010-88886666"},
+		Scans:       []scanSpec{{Volume: 1, VolumeTitle: "诉讼文书卷", Seq: 1, Title: "起诉意见书", Filename: "01.pdf", Data: testpdf.Text("RENEW-ONE")}},
+		Lawyer:      lawyerSpec{Name: "吴律师", License: "11101201910077777", Firm: "北京某某律师事务所", Phone: "13600000000"},
+		TypedCaseNo: "京海检刑诉（２０２６）７７号",
+	})
+	lawyerTok := d.LawyerTok
+	app := struct {
 		ID, Status, Receipt string
 		Link                *struct{ URL string }
-	}
-	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": "京海检刑诉（２０２６）７７号", "client": "吴某某", "attachments": atts,
-		"lawyer": map[string]string{"name": "吴律师", "license": lic, "firm": "北京某某律师事务所", "phone": "13600000000"}}, http.StatusCreated, &app)
-	call(clerkTok, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
-	s.Queue.Wait()
-	call(lawyerTok, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &app)
+	}{ID: d.AppID, Receipt: d.Receipt}
+	d.call(lawyerTok, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &app)
 	if app.Status != "ready" || app.Link == nil {
 		t.Fatalf("application %s, link %v: want ready", app.Status, app.Link)
 	}

@@ -11,10 +11,7 @@ package web_test
 // to see every problem next to its field.
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +23,7 @@ import (
 
 // testLawyerService is the lawyer service, on its own unit and case.
 func testLawyerService(t *testing.T, e *browserEnv) {
-	s, base, artifacts, browserCtx := e.s, e.base, e.artifacts, e.browser
+	base, artifacts, browserCtx := e.base, e.artifacts, e.browser
 	shift := e.shift
 	t.Cleanup(func() { shift.Store(0) })
 
@@ -39,24 +36,12 @@ func testLawyerService(t *testing.T, e *browserEnv) {
 		opReason  = "退赃属实，但涉案数额巨大，不符合相对不起诉条件。"
 		decisionT = "退回公安机关补充侦查，期限一个月。"
 	)
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk02", Name: "钱书记员", Role: auth.Clerk, Unit: unit})
-	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "赵律师", Role: auth.Lawyer})
+	d := newDesk(t, e, auth.Identity{Subject: "clerk02", Name: "钱书记员", Unit: unit})
+	clerkTok, lawyerTok := d.clerkTok, d.lawyerTok(lic, "赵律师")
 
 	// The case is registered through the API (the page's form is tested in
 	// TestBrowser).
-	body, _ := json.Marshal(map[string]any{"caseNo": caseNo, "title": "孙某诈骗案", "stage": "prosecution_review", "onlineReview": true,
-		"handler": map[string]string{"name": "刘检察官", "phone": "010-12345678"}, "defendants": []string{"孙某"}})
-	req, _ := http.NewRequest("POST", base+"/api/v1/cases", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+clerkTok)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("register the case: %d", resp.StatusCode)
-	}
+	d.registerCase(caseSpec{No: caseNo, Title: "孙某诈骗案", Defendants: []string{"孙某"}})
 
 	visible := func(form, field string) string {
 		return fmt.Sprintf(`document.querySelector('%s [data-error-for="%s"]:not([hidden])')`, form, field)

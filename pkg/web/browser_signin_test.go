@@ -1,10 +1,7 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -41,14 +38,8 @@ func testSignIn(t *testing.T, e *browserEnv) {
 		t.Fatal(err)
 	}
 	// A case of the clerk's unit, registered beforehand through the API.
-	body, _ := json.Marshal(map[string]any{"caseNo": "京西检刑诉〔2026〕31号", "title": "吴某诈骗案", "stage": "prosecution_review", "onlineReview": true,
-		"handler": map[string]string{"name": "陈检察官", "phone": "010-66668888"}, "defendants": []string{"吴某"}})
-	req, _ := http.NewRequest("POST", e.base+"/api/v1/cases", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token(t, e.s, auth.Identity{Subject: "clerk31", Name: "吴书记员", Role: auth.Clerk, Unit: unit}))
-	req.Header.Set("Content-Type", "application/json")
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("register the case: %v %v", resp, err)
-	}
+	newDesk(t, e, auth.Identity{Subject: "clerk31", Name: "吴书记员", Unit: unit}).registerCase(caseSpec{No: "京西检刑诉〔2026〕31号", Title: "吴某诈骗案",
+		Defendants: []string{"吴某"}, Handler: "陈检察官", Phone: "010-66668888"})
 
 	clerk := newTab(t, e.browser, "signin-clerk", e.base, e.artifacts)
 	for _, size := range [][2]int64{{375, 812}, {1280, 800}} {

@@ -22,47 +22,30 @@ import (
 // deadline with their weekdays, and the link's expiry exactly as the
 // "卷宗已生成" notice says it; the clerk's queue likewise.
 func testBeijingTimes(t *testing.T, e *browserEnv) {
-	s, base := e.s, e.base
+	base := e.base
 	const (
 		unit    = "朝阳区检察院"
 		caseNo  = "京朝检刑诉〔2026〕88号"
 		caseNo2 = "京朝检刑诉〔2026〕89号"
 		lic     = "11101201910088802" // its own lawyer: the sign-in journey expects only its code in 88888's outbox
 	)
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk88", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
-	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "褚律师", Role: auth.Lawyer})
-	call := apiCaller(t, base)
-	var c, c2 struct{ ID string }
-	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "褚某某职务侵占案", "stage": "prosecution_review",
-		"onlineReview": true, "handler": map[string]string{"name": "卫检察官", "phone": "010-88887777"}, "defendants": []string{"褚某某"}}, http.StatusCreated, &c)
-	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo2, "title": "陈某某挪用资金案", "stage": "prosecution_review",
-		"onlineReview": true, "handler": map[string]string{"name": "卫检察官", "phone": "010-88887777"}, "defendants": []string{"陈某某"}}, http.StatusCreated, &c2)
-	var m struct{ ID, UploadURL string }
-	data := testpdf.Text("TIME-ONE")
-	call(clerkTok, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1,
-		"title": "起诉意见书", "filename": "01.pdf", "size": len(data)}, http.StatusCreated, &m)
-	call("", "PUT", strings.TrimPrefix(m.UploadURL, base), data, http.StatusOK, nil)
+	d := newDesk(t, e, auth.Identity{Subject: "clerk88", Name: "冯书记员", Unit: unit})
+	clerkTok, call := d.clerkTok, d.call
+	lawyerTok := d.lawyerTok(lic, "褚律师")
+	caseID := d.registerCase(caseSpec{No: caseNo, Title: "褚某某职务侵占案", Defendants: []string{"褚某某"}, Handler: "卫检察官", Phone: "010-88887777"})
+	d.registerCase(caseSpec{No: caseNo2, Title: "陈某某挪用资金案", Defendants: []string{"陈某某"}, Handler: "卫检察官", Phone: "010-88887777"})
+	d.scan(caseID, scanSpec{Volume: 1, VolumeTitle: "诉讼文书卷", Seq: 1, Title: "起诉意见书", Filename: "01.pdf", Data: testpdf.Text("TIME-ONE")})
 	type app struct {
 		ID, Status, SubmittedAt, Deadline string
 	}
 	apply := func(caseNo, client string) app {
-		var atts []string
-		for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-			var a struct{ ID, UploadURL string }
-			doc := testpdf.Text(kind)
-			call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
-			call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
-			atts = append(atts, a.ID)
-		}
-		s.Queue.Wait()
+		atts := d.attachments(lawyerTok)
 		var a app
-		call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": client, "attachments": atts,
-			"lawyer": map[string]string{"name": "褚律师", "license": lic, "firm": "北京某某律师事务所", "phone": "13600000088"}}, http.StatusCreated, &a)
+		d.apply(lawyerTok, lawyerSpec{Name: "褚律师", License: lic, Firm: "北京某某律师事务所", Phone: "13600000088"}, caseNo, client, atts, &a)
 		return a
 	}
 	ready, open := apply(caseNo, "褚某某"), apply(caseNo2, "陈某某")
-	call(clerkTok, "POST", "/api/v1/applications/"+ready.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
-	s.Queue.Wait()
+	d.approve(ready.ID)
 	call(lawyerTok, "GET", "/api/v1/applications/"+ready.ID, nil, http.StatusOK, &ready)
 	if ready.Status != "ready" {
 		t.Fatalf("application %s: want ready", ready.Status)

@@ -23,49 +23,30 @@ import (
 // with its content versions. At 1280 and 375 px.
 func testVersions(t *testing.T, e *browserEnv) {
 	s, base := e.s, e.base
-	const (
-		unit   = "朝阳区检察院"
-		caseNo = "京朝检刑诉〔2026〕17号"
-		lic    = "11101201910071717"
-	)
-	clerkTok := token(t, s, auth.Identity{Subject: "clerk17", Name: "冯书记员", Role: auth.Clerk, Unit: unit})
-	lawyerTok := token(t, s, auth.Identity{Subject: lic, Name: "陈律师", Role: auth.Lawyer})
-	call := apiCaller(t, base)
-	var c struct{ ID string }
-	call(clerkTok, "POST", "/api/v1/cases", map[string]any{"caseNo": caseNo, "title": "陈某某职务侵占案", "stage": "prosecution_review",
-		"onlineReview": true, "handler": map[string]string{"name": "蒋检察官", "phone": "010-66661717"}, "defendants": []string{"陈某某"}}, http.StatusCreated, &c)
-	material := func(vol, seq int, title, marker string) string {
-		var m struct{ ID, UploadURL string }
-		data := testpdf.Text(marker)
-		call(clerkTok, "POST", "/api/v1/cases/"+c.ID+"/materials", map[string]any{"volume": vol, "volumeTitle": map[int]string{1: "诉讼文书卷", 2: "证据材料卷"}[vol],
-			"seq": seq, "title": title, "filename": marker + ".pdf", "size": len(data)}, http.StatusCreated, &m)
-		call("", "PUT", strings.TrimPrefix(m.UploadURL, base), data, http.StatusOK, nil)
-		return m.ID
+	const caseNo = "京朝检刑诉〔2026〕17号"
+	// material is a one-page PDF reading marker as document seq of volume vol.
+	material := func(vol, seq int, title, marker string) scanSpec {
+		return scanSpec{Volume: vol, VolumeTitle: map[int]string{1: "诉讼文书卷", 2: "证据材料卷"}[vol],
+			Seq: seq, Title: title, Filename: marker + ".pdf", Data: testpdf.Text(marker)}
 	}
-	material(1, 1, "起诉意见书", "VERS-ONE")
-	photo := material(2, 1, "现场照片", "VERS-PHOTO")
-	var atts []string
-	for _, kind := range []string{"practice_certificate", "firm_letter", "power_of_attorney"} {
-		var a struct{ ID, UploadURL string }
-		doc := testpdf.Text(kind)
-		call(lawyerTok, "POST", "/api/v1/attachments", map[string]any{"kind": kind, "filename": kind + ".pdf", "size": len(doc)}, http.StatusCreated, &a)
-		call("", "PUT", strings.TrimPrefix(a.UploadURL, base), doc, http.StatusOK, nil)
-		atts = append(atts, a.ID)
-	}
-	s.Queue.Wait()
-	var app struct{ ID, Status string }
-	call(lawyerTok, "POST", "/api/v1/applications", map[string]any{"caseNo": caseNo, "client": "陈某某", "attachments": atts,
-		"lawyer": map[string]string{"name": "陈律师", "license": lic, "firm": "北京某某律师事务所", "phone": "13600001717"}}, http.StatusCreated, &app)
-	call(clerkTok, "POST", "/api/v1/applications/"+app.ID+"/decision", map[string]string{"decision": "approve"}, http.StatusOK, nil)
-	s.Queue.Wait()
+	d := readyDossier(t, e, dossierSpec{
+		Clerk: auth.Identity{Subject: "clerk17", Name: "冯书记员", Unit: "朝阳区检察院"},
+		Case: caseSpec{No: caseNo, Title: "陈某某职务侵占案", Defendants: []string{"陈某某"},
+			Handler: "蒋检察官", Phone: "010-66661717"},
+		Scans:  []scanSpec{material(1, 1, "起诉意见书", "VERS-ONE"), material(2, 1, "现场照片", "VERS-PHOTO")},
+		Lawyer: lawyerSpec{Name: "陈律师", License: "11101201910071717", Firm: "北京某某律师事务所", Phone: "13600001717"},
+	})
+	clerkTok, lawyerTok, call := d.clerkTok, d.LawyerTok, d.call
+	photo := d.ScanIDs[1]
+	app := struct{ ID, Status string }{ID: d.AppID}
 	call(lawyerTok, "GET", "/api/v1/applications/"+app.ID, nil, http.StatusOK, &app)
 	if app.Status != "ready" {
 		t.Fatalf("application %s: want ready", app.Status)
 	}
 
 	// The clerk's changes: the photo removed, a report added.
-	call(clerkTok, "DELETE", "/api/v1/cases/"+c.ID+"/materials/"+photo, nil, http.StatusOK, nil)
-	material(1, 2, "补充侦查报告", "VERS-NEW")
+	call(clerkTok, "DELETE", "/api/v1/cases/"+d.CaseID+"/materials/"+photo, nil, http.StatusOK, nil)
+	d.scan(d.CaseID, material(1, 2, "补充侦查报告", "VERS-NEW"))
 	s.Queue.Wait()
 
 	lawyer := newTab(t, e.browser, "lawyer-versions", base, e.artifacts)
@@ -109,8 +90,8 @@ func testVersions(t *testing.T, e *browserEnv) {
 	clerk := newTab(t, e.browser, "clerk-versions", base, e.artifacts)
 	clerk.viewport(1280, 900)
 	clerk.signIn(clerkTok, "/clerk")
-	clerk.wait("the unit's cases to choose from", `[...document.querySelectorAll('#versions-case option')].some(o => o.value === '`+c.ID+`')`, 20*time.Second)
-	clerk.do("choose the case", chromedp.SetValue(chromedp.CSS(`#versions-case`), c.ID),
+	clerk.wait("the unit's cases to choose from", `[...document.querySelectorAll('#versions-case option')].some(o => o.value === '`+d.CaseID+`')`, 20*time.Second)
+	clerk.do("choose the case", chromedp.SetValue(chromedp.CSS(`#versions-case`), d.CaseID),
 		chromedp.Click(chromedp.CSS(`#versions-form button[type=submit]`)))
 	clerk.wait("the case's versions", `document.querySelector('#versions li.version')`, 15*time.Second)
 	hist := clerk.text("#versions")
