@@ -234,9 +234,7 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		}
 
 		tab.signOut(lawyerURL)
-		if st := eval[float64](tab, `fetch('/web/api/v1/applications').then(r => r.status)`); st != http.StatusUnauthorized {
-			t.Errorf("the cookie route after sign-out: %v, want 401", st)
-		}
+		tab.refusedSignedOut("/web/api/v1/applications")
 		// Signed out at the provider too: signing in again asks for the
 		// password.
 		tab.do("sign in again", chromedp.Navigate(lawyerURL+"/auth/login"))
@@ -268,9 +266,7 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		tab.shots("clerk-signed-in")
 		tab.csrfRefused("/web/api/v1/cases")
 		tab.signOut(clerkURL)
-		if st := eval[float64](tab, `fetch('/web/api/v1/cases').then(r => r.status)`); st != http.StatusUnauthorized {
-			t.Errorf("the cookie route after sign-out: %v, want 401", st)
-		}
+		tab.refusedSignedOut("/web/api/v1/cases")
 	})
 }
 
@@ -455,6 +451,16 @@ func (b *tab) csrfRefused(path string) {
 	}
 }
 
+// refusedSignedOut: signed out, the cookie route answers 401 with the API's
+// own error, which says to sign in.
+func (b *tab) refusedSignedOut(path string) {
+	b.t.Helper()
+	got := eval[map[string]any](b, `fetch(`+jsString(path)+`).then(r => r.json().then(b => ({status: r.status, code: b.error && b.error.code, message: b.error && b.error.message})))`)
+	if got["status"] != float64(http.StatusUnauthorized) || got["code"] != "unauthenticated" || got["message"] == "" {
+		b.t.Errorf("%s: GET %s after sign-out: %v, want 401 unauthenticated with a message", b.name, path, got)
+	}
+}
+
 // signOut presses 退出登录; the provider asks whether to sign out there
 // too (oidc-provider's confirmation; Cognito's /logout does not ask), and
 // the browser comes back to the start page.
@@ -480,7 +486,11 @@ func (b *tab) shots(name string) {
 		}
 		b.do("settle", chromedp.Sleep(300*time.Millisecond))
 		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		shot := chromedp.FullScreenshot(100) // 100: PNG
+		if wd <= 400 {
+			shot = chromedp.CaptureScreenshot() // what a phone shows first
+		}
+		png, err := chromedp.Run(ctx, shot)
 		cancel()
 		if err != nil {
 			b.t.Fatalf("%s: screenshot at %d px: %v", b.name, wd, err)
