@@ -22,8 +22,9 @@ import (
 // another account's record does not open there. The sealed value names its
 // key, so the key can be rotated: the key file lists keys, the first seals,
 // the others only open, and a secret sealed with an older key, or kept
-// plain by an older version, is sealed again with the first at its next use
-// (docs/security.md, "Second-factor secrets at rest").
+// plain by an older version, is sealed again with the first at the next
+// start (SealSecrets), or at its use if that comes first (docs/security.md,
+// "Second-factor secrets at rest").
 
 // ErrSecretSealed is the error of a sealed secret that does not open: the
 // key it names is not in the key file, or the value was altered or copied
