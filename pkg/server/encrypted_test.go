@@ -29,20 +29,7 @@ func TestOwnerPasswordScanAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := enc.Bytes()
-	var m struct {
-		ID, UploadURL string
-	}
-	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
-		"volume": 3, "volumeTitle": "证据卷", "seq": 1, "title": "鉴定意见", "filename": "restricted.pdf", "size": len(data)}, http.StatusCreated, &m)
-	req, _ := http.NewRequest(http.MethodPut, m.UploadURL, bytes.NewReader(data))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT: %d", resp.StatusCode)
-	}
+	id := ts.upload(w.clerkA, w.caseID, material{Volume: 3, VolumeTitle: "证据卷", Seq: 1, Title: "鉴定意见", Filename: "restricted.pdf"}, data)
 	var got struct {
 		Status    string `json:"status"`
 		Reason    string `json:"reason"`
@@ -50,14 +37,14 @@ func TestOwnerPasswordScanAccepted(t *testing.T) {
 		Decrypted bool   `json:"decrypted"`
 	}
 	ts.waitFor("the material", func() bool {
-		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
+		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+id, nil, http.StatusOK, &got)
 		return got.Status == "accepted" || got.Status == "rejected"
 	})
 	ts.s.Queue.Wait() // the record follows the status
 	if got.Status != "accepted" || !got.Decrypted || got.Pages != 1 {
 		t.Fatalf("material %+v, want accepted, decrypted, 1 page", got)
 	}
-	r, err := ts.s.Uploads.NewReader(context.Background(), ingest.MaterialPDFKey(w.caseID, m.ID), nil)
+	r, err := ts.s.Uploads.NewReader(context.Background(), ingest.MaterialPDFKey(w.caseID, id), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +55,7 @@ func TestOwnerPasswordScanAccepted(t *testing.T) {
 	}
 	var found bool
 	for _, e := range ts.events() {
-		if e.Action == "material.accept" && e.Target == m.ID {
+		if e.Action == "material.accept" && e.Target == id {
 			found = e.Result == audit.OK && e.Detail["decrypted"] == "owner-password restrictions removed"
 		}
 	}
@@ -85,20 +72,7 @@ func TestRepairedScanAccepted(t *testing.T) {
 	w := ts.world()
 	data := testpdf.Doc{Prefix: "%!PS-Adobe-3.0\n", OffsetsFromHeader: true,
 		Objects: testpdf.Pages("", "REPAIRED SCAN"), Trailer: "/Root 1 0 R"}.Bytes()
-	var m struct {
-		ID, UploadURL string
-	}
-	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
-		"volume": 3, "volumeTitle": "证据卷", "seq": 2, "title": "扫描件", "filename": "gateway.pdf", "size": len(data)}, http.StatusCreated, &m)
-	req, _ := http.NewRequest(http.MethodPut, m.UploadURL, bytes.NewReader(data))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT: %d", resp.StatusCode)
-	}
+	id := ts.upload(w.clerkA, w.caseID, material{Volume: 3, VolumeTitle: "证据卷", Seq: 2, Title: "扫描件", Filename: "gateway.pdf"}, data)
 	var got struct {
 		Status   string   `json:"status"`
 		Reason   string   `json:"reason"`
@@ -106,7 +80,7 @@ func TestRepairedScanAccepted(t *testing.T) {
 		Repaired []string `json:"repaired"`
 	}
 	ts.waitFor("the material", func() bool {
-		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
+		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+id, nil, http.StatusOK, &got)
 		return got.Status == "accepted" || got.Status == "rejected"
 	})
 	ts.s.Queue.Wait()
@@ -116,7 +90,7 @@ func TestRepairedScanAccepted(t *testing.T) {
 	}
 	var found bool
 	for _, e := range ts.events() {
-		if e.Action == "material.accept" && e.Target == m.ID {
+		if e.Action == "material.accept" && e.Target == id {
 			found = e.Detail["repaired"] == want
 		}
 	}

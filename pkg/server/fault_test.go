@@ -43,10 +43,8 @@ func (ts *tsrv) count(action, caseID, appID, target string) int {
 func TestUploadFaults(t *testing.T) {
 	ts := newTsrv(t)
 	w := ts.world()
-	var m struct{ ID, UploadURL string }
 	data := testpdf.Text(strings.Repeat("SCAN ", 100))
-	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
-		"volume": 2, "volumeTitle": "证据卷", "seq": 1, "title": "讯问笔录", "filename": "02.pdf", "size": len(data)}, http.StatusCreated, &m)
+	m := ts.register(w.clerkA, w.caseID, material{Volume: 2, VolumeTitle: "证据卷", Seq: 1, Title: "讯问笔录", Filename: "02.pdf", Size: len(data)})
 	key := ingest.MaterialUploadKey(w.caseID, m.ID)
 	plan := faults.NewPlan()
 	var mu sync.Mutex
@@ -122,11 +120,8 @@ func TestDuplicateUploadEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m struct{ ID, UploadURL string }
-	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
-		"volume": 3, "volumeTitle": "证据卷", "seq": 1, "title": "鉴定意见", "filename": "03.pdf", "size": len(testpdf.Text("DUPLICATE"))}, http.StatusCreated, &m)
-	ts.must("", "PUT", m.UploadURL, testpdf.Text("DUPLICATE"), http.StatusOK, nil)
-	key := ingest.MaterialUploadKey(w.caseID, m.ID)
+	id := ts.upload(w.clerkA, w.caseID, material{Volume: 3, VolumeTitle: "证据卷", Seq: 1, Title: "鉴定意见", Filename: "03.pdf"}, testpdf.Text("DUPLICATE"))
+	key := ingest.MaterialUploadKey(w.caseID, id)
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Go(func() { ts.s.Notify(context.Background(), key, 0) })
@@ -134,11 +129,11 @@ func TestDuplicateUploadEvents(t *testing.T) {
 	wg.Wait()
 	ts.s.Queue.Wait()
 	var got struct{ Status string }
-	ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
+	ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+id, nil, http.StatusOK, &got)
 	if got.Status != "accepted" {
 		t.Fatalf("material %s", got.Status)
 	}
-	if n := ts.count("material.accept", w.caseID, "", m.ID); n != 1 {
+	if n := ts.count("material.accept", w.caseID, "", id); n != 1 {
 		t.Fatalf("%d material.accept records for one upload, want 1", n)
 	}
 	after, _ := ts.s.API.Cases.Get(context.Background(), w.caseID)

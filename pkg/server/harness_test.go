@@ -336,16 +336,12 @@ func (ts *tsrv) world() *world {
 	w.lawyerAPages = ts.sessionOf(auth.Identity{Subject: licenseA, Name: "张律师", Role: auth.Lawyer})
 	w.clerkBPages = ts.sessionOf(auth.Identity{Subject: "clerk09", Name: "赵书记员", Role: auth.Clerk, Unit: unitB})
 	w.caseID, w.caseNo = ts.newCase(w.clerkA, "张某某盗窃案", "张某某")
-	var m struct{ ID, UploadURL string }
-	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
-		"volume": 1, "volumeTitle": "诉讼文书卷", "seq": 1, "title": "起诉意见书", "filename": "01.pdf", "size": len(testpdf.Text("MATRIX"))}, http.StatusCreated, &m)
-	w.materialID = m.ID
-	ts.must("", "PUT", m.UploadURL, testpdf.Text("MATRIX"), http.StatusOK, nil)
+	w.materialID = ts.upload(w.clerkA, w.caseID, material{Volume: 1, VolumeTitle: "诉讼文书卷", Seq: 1, Title: "起诉意见书", Filename: "01.pdf"}, testpdf.Text("MATRIX"))
 	atts := ts.attachments(w.lawyerA)
 	w.attachment = atts[0]
 	ts.waitFor("material", func() bool {
 		var got struct{ Status string }
-		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+m.ID, nil, http.StatusOK, &got)
+		ts.must(w.clerkA, "GET", "/api/v1/cases/"+w.caseID+"/materials/"+w.materialID, nil, http.StatusOK, &got)
 		return got.Status == "accepted"
 	})
 	var app struct{ ID string }

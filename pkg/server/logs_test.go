@@ -50,9 +50,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	ts.call("", "GET", w.linkURL[:len(w.linkURL)-6]+"AAAAAA", nil)
 	a := ts.must(w.lawyerA, "GET", "/api/v1/applications/"+w.appID+"/download", nil, http.StatusFound, nil)
 	addSignatures(secrets, "presigned download URL (signed in)", a.header.Get("Location"))
-	var m struct{ UploadURL string }
-	ts.must(w.clerkA, "POST", "/api/v1/cases/"+w.caseID+"/materials", map[string]any{
-		"volume": 9, "volumeTitle": "卷", "seq": 1, "title": "t", "filename": "x.pdf", "size": len(testpdf.Text("LOGS"))}, http.StatusCreated, &m)
+	m := ts.register(w.clerkA, w.caseID, material{Volume: 9, VolumeTitle: "卷", Seq: 1, Title: "t", Filename: "x.pdf", Size: len(testpdf.Text("LOGS"))})
 	addSignatures(secrets, "upload URL", m.UploadURL)
 	ts.must("", "PUT", m.UploadURL, testpdf.Text("LOGS"), http.StatusOK, nil)
 	// Failed logins: the offered tokens are secrets too.

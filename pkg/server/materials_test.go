@@ -31,16 +31,41 @@ func (ts *tsrv) matCase(clerk string) (id, no string) {
 	return ts.newCase(clerk, "孙某某合同诈骗案", "孙某某")
 }
 
+// material is a material as the clerk registers it.
+type material struct {
+	Volume      int    `json:"volume"`
+	VolumeTitle string `json:"volumeTitle"`
+	Seq         int    `json:"seq"`
+	Title       string `json:"title"`
+	Filename    string `json:"filename"`
+	Size        int    `json:"size"`
+}
+
+// register registers m as a material of case caseID: its id and upload URL.
+func (ts *tsrv) register(clerk, caseID string, m material) matOut {
+	ts.t.Helper()
+	var out matOut
+	ts.must(clerk, "POST", "/api/v1/cases/"+caseID+"/materials", m, http.StatusCreated, &out)
+	return out
+}
+
+// upload registers data as material m of case caseID (its size is data's)
+// and uploads it: the material's id. Its verdict comes later.
+func (ts *tsrv) upload(clerk, caseID string, m material, data []byte) string {
+	ts.t.Helper()
+	m.Size = len(data)
+	out := ts.register(clerk, caseID, m)
+	ts.must("", "PUT", out.UploadURL, data, http.StatusOK, nil)
+	return out.ID
+}
+
 // scan registers a one-page PDF reading marker as material (vol, seq,
 // title) of case caseID, uploads it and waits for its verdict.
 func (ts *tsrv) scan(clerk, caseID string, vol, seq int, title, marker string) matOut {
 	ts.t.Helper()
-	data := testpdf.Text(marker)
-	var m matOut
-	ts.must(clerk, "POST", "/api/v1/cases/"+caseID+"/materials", map[string]any{
-		"volume": vol, "volumeTitle": map[int]string{1: "诉讼文书卷", 2: "证据材料卷"}[vol], "seq": seq, "title": title, "filename": marker + ".pdf", "size": len(data)}, http.StatusCreated, &m)
-	ts.must("", "PUT", m.UploadURL, data, http.StatusOK, nil)
-	return ts.verdict(clerk, caseID, m.ID)
+	id := ts.upload(clerk, caseID, material{Volume: vol, VolumeTitle: map[int]string{1: "诉讼文书卷", 2: "证据材料卷"}[vol], Seq: seq, Title: title,
+		Filename: marker + ".pdf"}, testpdf.Text(marker))
+	return ts.verdict(clerk, caseID, id)
 }
 
 // verdict waits until material id of case caseID is accepted or rejected.
