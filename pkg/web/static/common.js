@@ -200,8 +200,12 @@
   // put back once when the page loads signed in. Passwords and files are
   // never kept.
   var DRAFT_KEY = 'yuejuan.drafts';
+  // drawnFor is who the page was drawn for (requireRole): a session that
+  // cannot be renewed ends with its cookies, yj_who too, and what was typed
+  // before is still that user's.
+  var drawnFor = null;
   function saveDrafts() {
-    var c = who();
+    var c = who() || drawnFor;
     var d = { sub: c ? c.sub : '', page: location.pathname, fields: {} };
     document.querySelectorAll('main form[id] input[id], main form[id] textarea[id], main form[id] select[id]').forEach(function (n) {
       if (n.type === 'password' || n.type === 'file' || n.type === 'hidden') return;
@@ -237,6 +241,7 @@
       location.replace('/');
       return null;
     }
+    drawnFor = c;
     return c;
   }
 
