@@ -49,7 +49,7 @@ func textGlyphs(path string) string {
 	if r == nil {
 		return ""
 	}
-	// The space fills wide gaps between words (textLayer).
+	// The spaces that fill gaps between words (textLayer).
 	seen := map[rune]bool{' ': true, '\u3000': true}
 	var b strings.Builder
 	b.WriteString(" \u3000")
@@ -318,7 +318,7 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 		for i, wd := range ws {
 			rs := []rune(wd.Text)
 			end := float64(wd.Box[2])
-			next, gap := end, 0.0
+			next := end
 			if i+1 < len(ws) {
 				next = float64(ws[i+1].Box[0])
 			}
@@ -333,7 +333,7 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 			}
 			if i+1 < len(ws) {
 				nx := ws[i+1]
-				gap = next - end
+				gap := next - end
 				limit := 0.2 * em
 				if wide(rs[len(rs)-1]) && wide([]rune(nx.Text)[0]) {
 					limit = wideGap * em
@@ -342,7 +342,7 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 					// Glyphs' margins: the words meet in the middle of
 					// the gap (at the next word's edge where they overlap).
 					end = min(end+gap/2, next)
-					next, gap = end, 0
+					next = end
 				}
 			}
 			end = max(end, start+0.3*em*float64(len(rs)))
@@ -350,8 +350,9 @@ func textLayer(b *strings.Builder, tk *pdftext.Kit, p *ocr.Page, w, h float64) {
 			next = max(next, end)
 			switch {
 			case next-end > wideGap*em:
-				// pdftotext drops spaces and starts a new column at a gap
-				// of an em: a wide gap is an ideographic space.
+				// Wider than a word space: what a Chinese text leaves
+				// between two fields, which viewers copy as such
+				// (pdftotext drops it, as it drops spaces).
 				show("\u3000", end, next)
 			case next > end:
 				show(" ", end, next)
