@@ -184,8 +184,9 @@ func (e *Engine) Document(ctx context.Context, path string, pages int) (*Result,
 func isMissing(err error) bool { return strings.Contains(err.Error(), InstallHint) }
 
 // page renders page p.N and recognises it: levelled when it lies askew
-// (Skew, Rotate), despeckled, and turned first when it reads poorly and
-// OSD says it lies on its side or upside down. The words' boxes are on
+// (Skew, Rotate), despeckled, turned first when it reads poorly and OSD
+// says it lies on its side or upside down, and read again in LatinLangs
+// when it reads as mostly Latin letters. The words' boxes are on
 // the page as displayed (after Rotate), not levelled.
 func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 	stem := filepath.Join(dir, "p"+strconv.Itoa(p.N))
@@ -219,6 +220,7 @@ func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 	if err != nil {
 		return err
 	}
+	read := img // the image the words were read on
 	w, h := m.Rect.Dx(), m.Rect.Dy()
 	if MeanConf(words) < poorConf {
 		rot, _, err := e.Orientation(ctx, img, dpi)
@@ -242,15 +244,34 @@ func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 			// Kept only if it reads better: OSD guesses on pages with
 			// little text (a photograph, a form).
 			if MeanConf(again) > MeanConf(words) {
-				words, p.Rotate, skew = again, rot, tskew
+				words, p.Rotate, skew, read = again, rot, tskew, timg
 				w, h = turned.Rect.Dx(), turned.Rect.Dy()
 			}
+		}
+	}
+	if MostlyLatin(words) {
+		if err := e.readLatin(ctx, read, dpi, &words); err != nil {
+			return err
 		}
 	}
 	if skew != 0 {
 		unrotateWords(words, w, h, skew)
 	}
 	p.W, p.H, p.Words, p.Skew = w, h, words, skew
+	return nil
+}
+
+// readLatin reads the image at path again in the engine's LatinLangs, a
+// page whose first reading is mostly Latin letters, and keeps that
+// reading in *words when it reads better.
+func (e *Engine) readLatin(ctx context.Context, path string, dpi int, words *[]Word) error {
+	again, err := e.recognize(ctx, path, dpi, e.latinLangs())
+	if err != nil {
+		return err
+	}
+	if MeanConf(again) > MeanConf(*words) {
+		*words = again
+	}
 	return nil
 }
 
