@@ -332,10 +332,11 @@ next:
 }
 
 // TestTextLayerBoxes: a search for a known word lands on the word. For
-// names and numbers of the clean 300 dpi pages, each place MuPDF (mutool
-// draw -F stext, a box per character) finds the word in the text layer
-// overlaps a place the word was rendered, by at least half of the smaller
-// box, and the word is found as often as it was rendered; each rendered
+// names and numbers of the clean 300 dpi pages and of the pages scanned
+// 2° askew either way, each place MuPDF (mutool draw -F stext, a box per
+// character) finds the word in the text layer overlaps a place the word
+// was rendered, by at least half of the smaller box; on the clean pages
+// the word is found as often as it was rendered, and each rendered
 // number is overlapped so by a word of pdftotext -bbox with its text.
 func TestTextLayerBoxes(t *testing.T) {
 	e := &ocr.Engine{}
@@ -344,46 +345,80 @@ func TestTextLayerBoxes(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	var docs []Document
-	var pages []*ocrtruth.Page
-	for i, tx := range ocrtruth.Texts {
-		c := ocrtruth.Conditions[0]
-		src := filepath.Join("..", "..", "testdata", "ocr", ocrtruth.FileName(tx, c))
-		pdf := filepath.Join(dir, tx.Name+".pdf")
-		if _, err := scan.Ingest(ctx, src, pdf, scan.DefaultLimits()); err != nil {
-			t.Fatal(err)
+	type boxDoc struct {
+		tx   ocrtruth.Text
+		c    ocrtruth.Condition
+		page *ocrtruth.Page
+	}
+	var items []*boxDoc
+	for _, c := range ocrtruth.Conditions {
+		if c.Name == "clean300" || c.Skew != 0 {
+			for _, tx := range ocrtruth.Texts {
+				items = append(items, &boxDoc{tx: tx, c: c})
+			}
 		}
-		res, err := e.Document(ctx, pdf, 1)
+	}
+	docs := make([]Document, len(items))
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.NumCPU())
+	for i, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = func() error {
+				src := filepath.Join("..", "..", "testdata", "ocr", ocrtruth.FileName(it.tx, it.c))
+				pdf := filepath.Join(dir, fmt.Sprintf("%s-%s.pdf", it.tx.Name, it.c.Name))
+				if _, err := scan.Ingest(ctx, src, pdf, scan.DefaultLimits()); err != nil {
+					return err
+				}
+				one := *e
+				one.Workers = 1
+				res, err := one.Document(ctx, pdf, 1)
+				if err != nil {
+					return err
+				}
+				if err := scan.Turn(ctx, pdf, res.Turns()); err != nil {
+					return err
+				}
+				data, err := res.Marshal()
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(pdf+".words.json", data, 0o600); err != nil {
+					return err
+				}
+				docs[i] = Document{Volume: 1, Seq: i + 1, Title: it.tx.Title, Path: pdf, Words: pdf + ".words.json"}
+				it.page, err = ocrtruth.Render(it.tx, it.c, 0)
+				return err
+			}()
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s %s: %v", items[i].tx.Name, items[i].c.Name, err)
 		}
-		data, _ := res.Marshal()
-		if err := os.WriteFile(pdf+".words.json", data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		docs = append(docs, Document{Volume: 1, Seq: i + 1, Title: tx.Title, Path: pdf, Words: pdf + ".words.json"})
-		p, err := ocrtruth.Render(tx, c, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages = append(pages, p)
 	}
 	base := filepath.Join(dir, "base.pdf")
 	man, err := AssembleBase(ctx, CaseInfo{CaseNo: "京朝检刑诉〔2026〕1号", Date: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)}, docs, base, AssembleOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	known := [][]string{{"张建国", "李秀英", "王海涛", "4320", "盗窃罪"}, {"赵明远", "孙丽娟", "8600", "手提包"}}
-	numbers := [][]string{{"0317", "8600", "4320"}, {"8600", "2000"}}
-	for i := range docs {
+	known := map[string][]string{"qisu": {"张建国", "李秀英", "王海涛", "4320", "盗窃罪"}, "xunwen": {"赵明远", "孙丽娟", "8600", "手提包"}}
+	numbers := map[string][]string{"qisu": {"0317", "8600", "4320"}, "xunwen": {"8600", "2000"}}
+	for i, it := range items {
 		n := man.Volumes[0].Docs[i].FirstPage
+		clean := it.c.Skew == 0
 		out := testpdf.Run(t, "mutool", "draw", "-F", "stext", "-o", "-", base, strconv.Itoa(n))
 		var st stext
 		if err := xml.Unmarshal([]byte(out), &st); err != nil || len(st.Pages) != 1 {
 			t.Fatalf("mutool draw -F stext: %v\n%s", err, out)
 		}
 		lines := st.lines(t)
-		pt := 72.0 / ocrtruth.Conditions[0].DPI // rendered pixels to points
+		pt := 72.0 / it.c.DPI // rendered pixels to points
 		// Poppler's words (pdftotext -bbox; what its viewers highlight): a
 		// run of Chinese characters is one word there, so the numbers,
 		// which stand apart, are checked.
@@ -396,9 +431,13 @@ func TestTextLayerBoxes(t *testing.T) {
 			w.text = m[5]
 			words = append(words, w)
 		}
-		for _, num := range numbers[i] {
+		nums := numbers[it.tx.Name]
+		if !clean {
+			nums = nil // poppler's words are checked on the level pages
+		}
+		for _, num := range nums {
 			var found int
-			for _, b := range pages[i].WordBoxes(num) {
+			for _, b := range it.page.WordBoxes(num) {
 				want := [4]float64{float64(b.Min.X) * pt, float64(b.Min.Y) * pt, float64(b.Max.X) * pt, float64(b.Max.Y) * pt}
 				best := 0.0
 				for _, w := range words {
@@ -417,13 +456,15 @@ func TestTextLayerBoxes(t *testing.T) {
 				t.Errorf("%s was not rendered on page %d", num, n)
 			}
 		}
-		for _, word := range known[i] {
+		for _, word := range known[it.tx.Name] {
 			var rendered [][4]float64
-			for _, b := range pages[i].WordBoxes(word) {
+			for _, b := range it.page.WordBoxes(word) {
 				rendered = append(rendered, [4]float64{float64(b.Min.X) * pt, float64(b.Min.Y) * pt, float64(b.Max.X) * pt, float64(b.Max.Y) * pt})
 			}
 			found := find(lines, word)
-			if len(found) != len(rendered) {
+			// On a skewed page a recognition error may lose an occurrence
+			// (pkg/ocr's business): there, the ones found must be in place.
+			if len(found) != len(rendered) && (clean || len(found) == 0) {
 				var near []string
 				for _, l := range lines {
 					var b strings.Builder
@@ -434,7 +475,7 @@ func TestTextLayerBoxes(t *testing.T) {
 						near = append(near, b.String())
 					}
 				}
-				t.Errorf("%s: found %d times in the text layer of page %d, rendered %d times; lines with its first character: %q", word, len(found), n, len(rendered), near)
+				t.Errorf("%s %s: found %d times in the text layer of page %d, rendered %d times; lines with its first character: %q", it.c.Name, word, len(found), n, len(rendered), near)
 			}
 			for _, got := range found {
 				best, at := 0.0, [4]float64{}
@@ -444,9 +485,9 @@ func TestTextLayerBoxes(t *testing.T) {
 					}
 				}
 				if best < 0.5 {
-					t.Errorf("%s: text layer box %v overlaps no rendered box by half (best %.2f, %v)", word, fmtBox(got), best, fmtBox(at))
+					t.Errorf("%s %s: text layer box %v overlaps no rendered box by half (best %.2f, %v)", it.c.Name, word, fmtBox(got), best, fmtBox(at))
 				} else {
-					t.Logf("%s: text layer box %v, rendered %v: overlap %.2f", word, fmtBox(got), fmtBox(at), best)
+					t.Logf("%s %s: text layer box %v, rendered %v: overlap %.2f", it.c.Name, word, fmtBox(got), fmtBox(at), best)
 				}
 			}
 		}
