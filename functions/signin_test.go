@@ -484,6 +484,9 @@ func (b *tab) shots(name string) {
 		} else {
 			b.do("viewport", chromedp.EmulateViewport(wd, 800, chromedp.EmulateScale(1)))
 		}
+		if _, err := evalIn[any](b, `window.scrollTo(0, 0)`); err != nil {
+			b.t.Fatal(err)
+		}
 		b.do("settle", chromedp.Sleep(300*time.Millisecond))
 		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 		shot := chromedp.FullScreenshot(100) // 100: PNG

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -248,5 +249,33 @@ func TestCognitoEndpoints(t *testing.T) {
 	}
 	if _, revoke := cognitoEndpoints(auth, "https://r.example/revoke"); revoke != "https://r.example/revoke" {
 		t.Errorf("the discovered revocation endpoint was replaced: %s", revoke)
+	}
+}
+
+// TestPagesHandlerWithoutSignIn: a role function whose pages have no
+// origin to sign in at (the auditors' without AuditorUrl) says so at
+// /auth/login, naming the setting; its cookie route still reaches the API,
+// which refuses it for want of a login, and /api/v1 is the API's.
+func TestPagesHandlerWithoutSignIn(t *testing.T) {
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, "api "+r.URL.Path)
+	})
+	h := pagesHandler(auth.Auditor, nil, api)
+	for path, want := range map[string]string{
+		"/auth/login":              "YUEJUAN_SIGNIN_URL",
+		"/web/api/v1/audit/events": "api /api/v1/audit/events",
+		"/api/v1/audit/events":     "api /api/v1/audit/events",
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("GET %s: %d %q, want %q", path, rec.Code, rec.Body.String(), want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/auth/login", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "审计页面尚未配置登录") {
+		t.Errorf("/auth/login without sign-in: %d %q", rec.Code, rec.Body.String())
 	}
 }

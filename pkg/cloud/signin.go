@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/yuejuan/yuejuan/pkg/auth"
+	"github.com/yuejuan/yuejuan/pkg/msg"
 	"github.com/yuejuan/yuejuan/pkg/session"
 )
 
@@ -134,8 +135,7 @@ func signInOff(role auth.Role) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "此处的%s页面尚未配置登录，请联系管理员。 (Signing in to the %s pages is not set up here: the operator sets YUEJUAN_SIGNIN_URL, see docs/deployment.md.)\n",
-			roleLabel[role], role)
+		fmt.Fprintln(w, msg.SignInNotSetUp.Format(roleLabel[role], role, "YUEJUAN_SIGNIN_URL"))
 	})
 }
 
