@@ -196,13 +196,11 @@ func TestTextLayerGroundTruth(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "base.pdf")
 	items, man := ingestTruth(t, e, base)
 	testpdf.QPDFCheck(t, base)
-	// Per page, both ways of reading: the target for clean 300 dpi
-	// (≤ 3 %); the others held to what they measured with a little room
-	// (docs/ocr.md). Noisy 200 dpi misses the 8 %: the 讯问笔录
-	// measured 13.1 % (12.4 % read by layout; the 起诉意见书 4.4 %, the
-	// mean 8.7 %), so its bound is 14 % until recognition of noisy
-	// low-resolution pages improves.
-	limits := map[string]float64{"clean300": 0.03, "noisy200": 0.14, "rot180": 0.045, "clean200": 0.04, "noisy300": 0.08, "skew+2": 0.04, "skew-2": 0.08}
+	// Per page, both ways of reading: the targets for clean 300 dpi
+	// (≤ 3 %) and noisy 200 dpi (≤ 8 %; met since recognition reads
+	// Chinese alone first, 6.0 % at worst); the others held to what they
+	// measured with a little room (docs/ocr.md).
+	limits := map[string]float64{"clean300": 0.03, "noisy200": 0.08, "rot180": 0.045, "clean200": 0.04, "noisy300": 0.08, "skew+2": 0.04, "skew-2": 0.08}
 	type rates struct{ raw, layout []float64 }
 	byCond := map[string]*rates{}
 	for i, it := range items {
