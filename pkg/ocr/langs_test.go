@@ -21,7 +21,7 @@ func TestMostlyLatin(t *testing.T) {
 		want  bool
 	}{
 		{[]string{"WITNESS", "STATEMENT", "李"}, true},
-		{[]string{"答", "AT,PSBIMEANIA."}, true}, // gibberish a Chinese line was read as
+		{[]string{"答", ":RT,RBIAMR."}, true}, // gibberish a Chinese line was read as
 		{[]string{"扣押物品清单", "手机一部，品牌", "Apple", "序列号", "F2LXK9"}, false},
 		{[]string{"110105198506120035", "张"}, false},
 		{nil, false},
@@ -93,10 +93,10 @@ func recogniseFile(t *testing.T, e *Engine, src string) Page {
 
 // TestNoisyChineseStaysChinese: the noisy 200 dpi 讯问笔录 is read in
 // Chinese throughout. With English beside Chinese in one reading
-// (chi_sim+eng), Tesseract gave its short lines to the English model:
-// 答：听清楚了。 came out as "SWART." and 答：没有了，我愿意退赔被害人的损失。
-// as "答AT,PSBIMEANIA.", 13.8 % of characters wrong; read in Chinese
-// first it measured 6.0 %.
+// (chi_sim+eng), Tesseract gave pieces of it to the English model: its
+// last line, 答：没有了，我愿意退赔被害人的损失。, came out as ":RT,RBIAMR.",
+// 问 as "Ja)", 13.1 % of characters wrong; read in Chinese first it
+// measured 6.0 %.
 func TestNoisyChineseStaysChinese(t *testing.T) {
 	p := recogniseFile(t, engine(t), filepath.Join(truthDir(), "xunwen-noisy200.jpg"))
 	var text strings.Builder

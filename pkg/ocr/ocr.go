@@ -65,10 +65,11 @@ func (e *Engine) bin() string {
 
 // DefaultLangs is Simplified Chinese alone. Its model reads Latin
 // letters, digits and English words too; with English beside it
-// (chi_sim+eng), Tesseract gave whole lines of a noisy Chinese page to the
-// English model, which read them as Latin gibberish (答：听清楚了。 as
-// "SWART."): on the noisy ground truth chi_sim alone halved the error
-// rate, and costs a third less (docs/ocr.md).
+// (chi_sim+eng), Tesseract gave lines of a noisy Chinese page to the
+// English model, which read them as Latin gibberish (答：没有了，我愿意退赔
+// 被害人的损失。 as ":RT,RBIAMR."): on the noisy ground truth chi_sim alone
+// nearly halved the error rate, and costs about a third less
+// (docs/ocr.md).
 const DefaultLangs = "chi_sim"
 
 // DefaultLatinLangs is what a page that reads mostly as Latin letters is
