@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -219,6 +220,9 @@ func TestPagesSignInOnLambda(t *testing.T) {
 			t.Errorf("the page's API base is %q, want the cookie route /web/api/v1", base)
 		}
 		tab.sessionBannerHidden()
+		if c := tab.sessionCookie(lawyerURL); c == nil || !c.HTTPOnly || c.SameSite != network.CookieSameSiteLax {
+			t.Errorf("the session cookie: %+v, want HttpOnly, SameSite=Lax", c)
+		}
 		tab.shots("lawyer-signed-in")
 		tab.csrfRefused("/web/api/v1/complaints")
 
@@ -267,6 +271,24 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		tab.csrfRefused("/web/api/v1/cases")
 		tab.signOut(clerkURL)
 		tab.refusedSignedOut("/web/api/v1/cases")
+
+		// The lawyers' pages are not hers: signed in there by the same
+		// provider, she is told so at the callback and given no session.
+		tab.do("the lawyers' sign-in", chromedp.Navigate(lawyerURL+"/auth/login"))
+		tab.wait("the provider's form", `document.querySelector('input[name="password"]') !== null`, 30*time.Second)
+		tab.do("her user name and password",
+			chromedp.SetValue(chromedp.CSS(`input[name="username"]`), ssoUsers[1].Username),
+			chromedp.SetValue(chromedp.CSS(`input[name="password"]`), ssoUsers[1].Password),
+			chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+		tab.wait("the refusal at the lawyers' callback", `location.origin === `+jsString(lawyerURL)+` && location.pathname === '/auth/callback'`, 30*time.Second)
+		if msg := tab.text("[role=alert]"); !strings.Contains(msg, "此账户不能使用阅卷页面") {
+			t.Errorf("a clerk signed in at the lawyers' pages is told %q", msg)
+		}
+		// (The refusal page's policy lets it fetch nothing: ask the browser
+		// for its cookies.)
+		if c := tab.sessionCookie(lawyerURL); c != nil {
+			t.Errorf("a clerk refused at the lawyers' pages was given a session cookie")
+		}
 	})
 }
 
@@ -449,6 +471,21 @@ func (b *tab) csrfRefused(path string) {
 	if got.Status != http.StatusForbidden || got.Body.Error.Code != "forbidden" || !strings.Contains(got.Body.Error.Message, "防伪令牌") {
 		b.t.Errorf("%s: POST %s without the CSRF header: %s, want 403 forbidden naming the page's CSRF token", b.name, path, j)
 	}
+}
+
+// sessionCookie is the browser's session cookie for origin, or nil.
+func (b *tab) sessionCookie(origin string) *network.Cookie {
+	b.t.Helper()
+	jar, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{origin + "/"}})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, c := range jar.Cookies {
+		if c.Name == "yj_session" && c.Value != "" {
+			return c
+		}
+	}
+	return nil
 }
 
 // refusedSignedOut: signed out, the cookie route answers 401 with the API's
