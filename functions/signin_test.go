@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -168,16 +169,18 @@ const (
 var ssoUsers = []oidcpeer.User{
 	{Username: signInLicense, Password: "lawyer-pass-0001", Name: "钱律师", Claims: map[string]any{"role": "lawyer"}},
 	{Username: "clerk.sun", Password: "clerk-pass-0001", Name: "孙书记员", Claims: map[string]any{"role": "clerk", "unit": "市检察院"}},
+	{Username: "audit.li", Password: "audit-pass-0001", Name: "李审计", Claims: map[string]any{"role": "auditor"}},
 }
 
-// TestPagesSignInOnLambda: the lawyers' and the clerks' pages sign in on
-// AWS. The api-lawyer and api-clerk bootstraps run under the emulator,
+// TestPagesSignInOnLambda: the lawyers', clerks' and auditors' pages sign
+// in on AWS. The three role API bootstraps run under the emulator,
 // configured as the template configures them, against a real OpenID
 // provider process (oidc-provider) standing in for Cognito, each behind a
 // stand-in of its HTTP API; headless Chromium goes through the real
 // redirect flow: a lawyer and a clerk sign in, their pages show what the
 // API gives them through the cookie route (the lawyer's applications; the
-// clerk registers a case and finds it in her list), a change without the
+// clerk registers a case and finds it in her list; the auditor finds it in
+// the log and exports it), a change without the
 // CSRF header is refused with the API's own error, sign-out ends the
 // session here and at the provider and the cookie route then answers 401,
 // and a Bearer caller still uses /api/v1 while a cookie there is refused
@@ -186,12 +189,13 @@ func TestPagesSignInOnLambda(t *testing.T) {
 	exe := chromium(t)
 	lawyerLn, lawyerURL := listen(t)
 	clerkLn, clerkURL := listen(t)
+	auditorLn, auditorURL := listen(t)
 	issuer := oidcpeer.Start(t, oidcpeer.Config{Audience: audience, Users: ssoUsers, Clients: []oidcpeer.Client{{
 		ID: pagesClient, Secret: pagesSecret,
-		RedirectURIs:           []string{lawyerURL + "/auth/callback", clerkURL + "/auth/callback"},
-		PostLogoutRedirectURIs: []string{lawyerURL + "/", clerkURL + "/"}}}})
-	origin := map[string]string{"api-lawyer": lawyerURL, "api-clerk": clerkURL}
-	w := newWorldWith(t, worldOptions{only: []string{"api-lawyer", "api-clerk"}, secrets: map[string]string{pagesSecretID: pagesSecret},
+		RedirectURIs:           []string{lawyerURL + "/auth/callback", clerkURL + "/auth/callback", auditorURL + "/auth/callback"},
+		PostLogoutRedirectURIs: []string{lawyerURL + "/", clerkURL + "/", auditorURL + "/"}}}})
+	origin := map[string]string{"api-lawyer": lawyerURL, "api-clerk": clerkURL, "api-auditor": auditorURL}
+	w := newWorldWith(t, worldOptions{only: []string{"api-lawyer", "api-clerk", "api-auditor"}, secrets: map[string]string{pagesSecretID: pagesSecret},
 		setVars: func(name string, vars map[string]string) {
 			vars["YUEJUAN_ISSUER"], vars["YUEJUAN_JWKS_URL"] = issuer, issuer+"/jwks"
 			vars["YUEJUAN_SIGNIN_URL"], vars["YUEJUAN_SIGNIN_CLIENT_ID"] = origin[name], pagesClient
@@ -199,11 +203,13 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		}})
 	serve(t, lawyerLn, &gateway{t: t, fn: w.fns["api-lawyer"], routes: pageRoutes("/lawyer")})
 	serve(t, clerkLn, &gateway{t: t, fn: w.fns["api-clerk"], routes: pageRoutes("/clerk")})
+	serve(t, auditorLn, &gateway{t: t, fn: w.fns["api-auditor"], routes: pageRoutes("/auditor")})
 	shots := filepath.Join(os.TempDir(), "shots", "aws-signin")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	browser := startChromium(t, exe)
+	var caseNo string // the clerk's, which the auditor then finds
 
 	t.Run("lawyer", func(t *testing.T) {
 		tab := newTab(t, browser, shots, "lawyer")
@@ -251,7 +257,7 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		if who := tab.text("#who"); !strings.Contains(who, "孙书记员") || !strings.Contains(who, "市检察院") {
 			t.Errorf("the header shows %q, want her name and unit", who)
 		}
-		caseNo := "京检刑诉〔2026〕" + rnd() + "号"
+		caseNo = "京检刑诉〔2026〕" + rnd() + "号"
 		tab.do("register a case on her page",
 			chromedp.WaitVisible(chromedp.CSS("#c-caseNo")),
 			chromedp.SetValue(chromedp.CSS("#c-caseNo"), caseNo),
@@ -289,6 +295,37 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		if c := tab.sessionCookie(lawyerURL); c != nil {
 			t.Errorf("a clerk refused at the lawyers' pages was given a session cookie")
 		}
+	})
+
+	t.Run("auditor", func(t *testing.T) {
+		if caseNo == "" {
+			t.Fatal("no case registered by the clerk's journey")
+		}
+		tab := newTab(t, browser, shots, "auditor")
+		tab.signIn(auditorURL, ssoUsers[2])
+		tab.wait("the access log, from the API through the cookie route",
+			fmt.Sprintf(`document.querySelector('#events') && document.querySelector('#events').innerText.includes(%q)`, caseNo), 30*time.Second)
+		tab.sessionBannerHidden()
+		tab.shots("auditor-signed-in")
+		// The export (auditor.js) goes to the page's API base too.
+		downloads := t.TempDir()
+		if _, err := chromedp.CallBrowser(tab.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+			BrowserContextID: chromedp.FromContext(tab.ctx).BrowserContextID}); err != nil {
+			t.Fatalf("allow downloads: %v", err)
+		}
+		tab.do("export CSV", chromedp.Click(chromedp.CSS("#export")))
+		var csv []byte
+		for end := time.Now().Add(30 * time.Second); csv == nil && time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+			if m, _ := filepath.Glob(filepath.Join(downloads, "yuejuan-audit-*.csv")); len(m) > 0 {
+				csv, _ = os.ReadFile(m[0])
+			}
+		}
+		if !strings.Contains(string(csv), caseNo) || !strings.Contains(string(csv), "登记案件") {
+			t.Errorf("the CSV export (%d bytes) does not hold the clerk's registration of %s:\n%.600s", len(csv), caseNo, csv)
+		}
+		tab.signOut(auditorURL)
+		tab.refusedSignedOut("/web/api/v1/audit/events")
 	})
 }
 
@@ -439,7 +476,7 @@ func (b *tab) signIn(origin string, u oidcpeer.User) {
 		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), u.Password),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
 	b.wait("back on the role's page, signed in", `location.origin === `+jsString(origin)+
-		` && /^\/(lawyer|clerk)$/.test(location.pathname) && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`,
+		` && /^\/(lawyer|clerk|auditor)$/.test(location.pathname) && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`,
 		60*time.Second)
 }
 
