@@ -20,10 +20,11 @@ func TestMostlyLatin(t *testing.T) {
 		words []string
 		want  bool
 	}{
-		{[]string{"WITNESS", "STATEMENT", "李"}, true},
-		{[]string{"答", ":RT,RBIAMR."}, true}, // gibberish a Chinese line was read as
+		{[]string{"WITNESS", "STATEMENT", "I,", "Michael", "Anderson,", "李"}, true},
+		{[]string{"答", ":RT,RBIAMR.", "Ja)", "4ET", "SWART.", "答AT,PSBIMEANIA."}, true}, // gibberish Chinese lines were read as
 		{[]string{"扣押物品清单", "手机一部，品牌", "Apple", "序列号", "F2LXK9"}, false},
 		{[]string{"110105198506120035", "张"}, false},
+		{[]string{"l", "I|", "ii", "Wm"}, false}, // a photograph's few "letters"
 		{nil, false},
 	} {
 		var ws []Word

@@ -284,8 +284,9 @@ func ParseTSV(r io.Reader) ([]Word, error) {
 }
 
 // MostlyLatin says whether the words have more Latin letters than Han
-// characters: a page in English, or one a Chinese model read as
-// gibberish.
+// characters, and at least minLatin of them: a page in English, or one a
+// Chinese model read as gibberish. A page with a few letters on it (a
+// photograph, a stamp) is not worth a second reading.
 func MostlyLatin(words []Word) bool {
 	latin, han := 0, 0
 	for _, w := range words {
@@ -298,8 +299,12 @@ func MostlyLatin(words []Word) bool {
 			}
 		}
 	}
-	return latin > han
+	return latin >= minLatin && latin > han
 }
+
+// minLatin is how many Latin letters make a page MostlyLatin at least: a
+// line of English.
+const minLatin = 20
 
 // MeanConf is the words' mean confidence weighted by their length, 0 for
 // none.
