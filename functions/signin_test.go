@@ -2,7 +2,9 @@ package functions_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +21,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
@@ -28,6 +33,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/yuejuan/yuejuan/internal/oidcpeer"
+	"github.com/yuejuan/yuejuan/pkg/store/dynamostore"
 )
 
 // gateway stands in for one role's API Gateway HTTP API in front of its
@@ -190,7 +196,11 @@ func TestPagesSignInOnLambda(t *testing.T) {
 	lawyerLn, lawyerURL := listen(t)
 	clerkLn, clerkURL := listen(t)
 	auditorLn, auditorURL := listen(t)
-	issuer := oidcpeer.Start(t, oidcpeer.Config{Audience: audience, Users: ssoUsers, Clients: []oidcpeer.Client{{
+	// Access tokens live 62 s: the sessions renew them (with the refresh
+	// token, in the function, the renewed session written to DynamoDB)
+	// within a minute of their expiry, so from the second second on nearly
+	// every page request goes through a renewal.
+	issuer := oidcpeer.Start(t, oidcpeer.Config{Audience: audience, Users: ssoUsers, AccessTTL: 62, Clients: []oidcpeer.Client{{
 		ID: pagesClient, Secret: pagesSecret,
 		RedirectURIs:           []string{lawyerURL + "/auth/callback", clerkURL + "/auth/callback", auditorURL + "/auth/callback"},
 		PostLogoutRedirectURIs: []string{lawyerURL + "/", clerkURL + "/", auditorURL + "/"}}}})
@@ -230,6 +240,17 @@ func TestPagesSignInOnLambda(t *testing.T) {
 			t.Errorf("the session cookie: %+v, want HttpOnly, SameSite=Lax", c)
 		}
 		tab.shots("lawyer-signed-in")
+
+		// Two seconds on, her access token is within a minute of its end:
+		// the next page load renews it in the function, and the page
+		// never notices.
+		time.Sleep(3 * time.Second)
+		tab.do("reload", chromedp.Reload())
+		tab.wait("her applications again", `document.querySelector('#apps li') !== null`, 30*time.Second)
+		tab.sessionBannerHidden()
+		if v := w.sessionVersion(t, tab.sessionCookie(lawyerURL)); v < 2 {
+			t.Errorf("her session was written %d time(s): the access token was not renewed", v)
+		}
 		tab.csrfRefused("/web/api/v1/complaints")
 
 		// A Bearer caller (a script, the CLI) uses /api/v1 as before;
@@ -327,6 +348,23 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		tab.signOut(auditorURL)
 		tab.refusedSignedOut("/web/api/v1/audit/events")
 	})
+}
+
+// sessionVersion is how many times the session of cookie c was written in
+// the table (1: made at sign-in; each renewal writes it again).
+func (w *world) sessionVersion(t *testing.T, c *network.Cookie) int64 {
+	t.Helper()
+	if c == nil {
+		t.Fatal("no session cookie")
+	}
+	ddb := dynamodb.New(dynamodb.Options{Region: region, BaseEndpoint: aws.String(env.dynamo),
+		Credentials: credentials.NewStaticCredentialsProvider(env.s3Key+"x", "x", "")})
+	sum := sha256.Sum256([]byte(c.Value))
+	it, err := dynamostore.New(ddb, w.vars["YUEJUAN_TABLE"]).Get(t.Context(), "bff#session#"+hex.EncodeToString(sum[:]), "session")
+	if err != nil {
+		t.Fatalf("the session in the table: %v", err)
+	}
+	return it.Version
 }
 
 // listen reserves a loopback port for a gateway, before the provider that
