@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
@@ -221,6 +223,34 @@ func TestPagesSignInOnLambda(t *testing.T) {
 	browser := startChromium(t, exe)
 	var caseNo string // the clerk's, which the auditor then finds
 
+	// Anonymous traffic: each /auth/login keeps one sign-in under way, which
+	// carries the table's TTL attribute 15 minutes on (the template's table
+	// has TTL on it), so nobody's hits pile up for good.
+	t.Run("anonymous sign-in expires", func(t *testing.T) {
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Get(lawyerURL + "/auth/login?next=/lawyer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, issuer+"/") {
+			t.Fatalf("/auth/login: %d to %q, want 302 to the provider", resp.StatusCode, loc)
+		}
+		var state string
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "yj_auth" {
+				state = ck.Value
+			}
+		}
+		if state == "" {
+			t.Fatal("/auth/login set no state cookie")
+		}
+		ttl := w.itemTTL(t, "bff#pending#"+sha(state), "pending")
+		if left := time.Until(ttl); left <= 0 || left > 15*time.Minute+5*time.Second {
+			t.Errorf("the sign-in under way expires in %v, want within 15 minutes", left)
+		}
+	})
+
 	t.Run("lawyer", func(t *testing.T) {
 		tab := newTab(t, browser, shots, "lawyer")
 		tab.signIn(lawyerURL, ssoUsers[0])
@@ -357,14 +387,37 @@ func (w *world) sessionVersion(t *testing.T, c *network.Cookie) int64 {
 	if c == nil {
 		t.Fatal("no session cookie")
 	}
-	ddb := dynamodb.New(dynamodb.Options{Region: region, BaseEndpoint: aws.String(env.dynamo),
-		Credentials: credentials.NewStaticCredentialsProvider(env.s3Key+"x", "x", "")})
-	sum := sha256.Sum256([]byte(c.Value))
-	it, err := dynamostore.New(ddb, w.vars["YUEJUAN_TABLE"]).Get(t.Context(), "bff#session#"+hex.EncodeToString(sum[:]), "session")
+	it, err := dynamostore.New(w.ddb(), w.vars["YUEJUAN_TABLE"]).Get(t.Context(), "bff#session#"+sha(c.Value), "session")
 	if err != nil {
 		t.Fatalf("the session in the table: %v", err)
 	}
 	return it.Version
+}
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// itemTTL is the table's TTL attribute of an item, read raw from DynamoDB.
+func (w *world) itemTTL(t *testing.T, pk, sk string) time.Time {
+	t.Helper()
+	out, err := w.ddb().GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(w.vars["YUEJUAN_TABLE"]),
+		Key: map[string]types.AttributeValue{dynamostore.AttrPK: &types.AttributeValueMemberS{Value: pk}, dynamostore.AttrSK: &types.AttributeValueMemberS{Value: sk}}})
+	if err != nil || out.Item == nil {
+		t.Fatalf("item %s/%s: %v", pk, sk, err)
+	}
+	n, ok := out.Item[dynamostore.AttrTTL].(*types.AttributeValueMemberN)
+	if !ok {
+		t.Fatalf("item %s/%s has no %s attribute: it would never expire", pk, sk, dynamostore.AttrTTL)
+	}
+	sec, _ := strconv.ParseInt(n.Value, 10, 64)
+	return time.Unix(sec, 0)
+}
+
+func (w *world) ddb() *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{Region: region, BaseEndpoint: aws.String(env.dynamo),
+		Credentials: credentials.NewStaticCredentialsProvider(env.s3Key+"x", "x", "")})
 }
 
 // listen reserves a loopback port for a gateway, before the provider that
