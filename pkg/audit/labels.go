@@ -66,6 +66,7 @@ var detailLabels = map[string]string{
 	"replaces": "被替换的材料", "newFilename": "新文件名", "order": "顺序",
 	"receipt": "受理回执号", "items": "补正项目", "round": "补正轮次", "replaced": "被替换的附件", "contentType": "文件类型",
 	"defendant": "犯罪嫌疑人/被告人", "found": "找到",
+	"countedUntil": "此后拒绝合并计数至", "windowStart": "计数起", "windowEnd": "计数止",
 }
 
 // detailValues say in Chinese the detail values that are words of the

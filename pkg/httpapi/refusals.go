@@ -111,7 +111,9 @@ func (a *API) refused(r *http.Request, e audit.Event) {
 		if e.Detail == nil {
 			e.Detail = map[string]string{}
 		}
-		e.Detail["refusals"] = "further refusals from this client until " + start.Add(time.Minute).Format(time.RFC3339) + " are counted in one refusal.count record"
+		// A time, not a sentence: the auditor's page shows it in Beijing
+		// time under its label.
+		e.Detail["countedUntil"] = start.Add(time.Minute).UTC().Format(time.RFC3339)
 		a.record(r, auth.Identity{}, e)
 	}
 	a.writeCounts(r.Context(), closed)
@@ -239,8 +241,8 @@ func (a *API) writeCounts(ctx context.Context, ws []*refusalWindow) {
 		}
 		slices.Sort(kinds)
 		e := audit.Event{Actor: "anonymous", Role: "none", Action: audit.RefusalCount, IP: w.client, Result: audit.Denied,
-			Detail: map[string]string{"count": strconv.Itoa(w.counted), "from": w.start.UTC().Format(time.RFC3339),
-				"to": w.start.Add(time.Minute).UTC().Format(time.RFC3339), "refusals": limits.Clip(strings.Join(kinds, "; "), 512)}}
+			Detail: map[string]string{"count": strconv.Itoa(w.counted), "windowStart": w.start.UTC().Format(time.RFC3339),
+				"windowEnd": w.start.Add(time.Minute).UTC().Format(time.RFC3339), "refusals": limits.Clip(strings.Join(kinds, "; "), 512)}}
 		if _, err := a.Audit.Append(context.WithoutCancel(ctx), e); err != nil {
 			a.log().Error("audit append failed", "action", e.Action, "client", w.client, "count", w.counted, "err", err)
 		}

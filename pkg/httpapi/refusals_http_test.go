@@ -112,9 +112,24 @@ func TestAnonymousRefusalsAreCounted(t *testing.T) {
 			t.Errorf("a %d-byte %s record:\n%.300s", len(b), ev.Action, b)
 		}
 		if ev.Action == "refusal.count" && (ev.Actor != "anonymous" || ev.Result != audit.Denied || !strings.Contains(ev.Detail["refusals"], "auth.fail: invalid token ×") ||
-			!strings.Contains(ev.Detail["refusals"], "link.refuse: link_invalid ×") || ev.Detail["from"] == "" || ev.Detail["to"] == "") {
+			!strings.Contains(ev.Detail["refusals"], "link.refuse: link_invalid ×") || ev.Detail["windowStart"] == "" || ev.Detail["windowEnd"] == "") {
 			t.Errorf("refusal.count record %+v: want the anonymous client, the minute and the refusals by kind", ev)
 		}
+	}
+	// A window's first refusal says until when the rest are counted, as a
+	// time the auditor's page shows in Beijing time.
+	first := 0
+	for _, ev := range evs {
+		if ev.Action == "refusal.count" {
+			continue
+		}
+		if u, err := time.Parse(time.RFC3339, ev.Detail["countedUntil"]); err != nil || u.Second() != 0 {
+			t.Errorf("a window's first refusal %+v: countedUntil is not the end of its minute", ev)
+		}
+		first++
+	}
+	if first == 0 {
+		t.Error("no window's first refusal recorded")
 	}
 	t.Logf("%d refusals from %s → %d records (largest %d bytes), within %d minute(s)", total, ip, len(evs), biggest, minutes)
 }
