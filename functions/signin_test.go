@@ -308,6 +308,11 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		if who := tab.text("#who"); !strings.Contains(who, "孙书记员") || !strings.Contains(who, "市检察院") {
 			t.Errorf("the header shows %q, want her name and unit", who)
 		}
+		// Cognito (here its stand-in) keeps her second factor: the page
+		// offers no link to the embedded provider's, which is not here.
+		if eval[bool](tab, `document.querySelector('#two-step') !== null`) {
+			t.Errorf("the clerk's header offers 两步验证, a page that does not exist on AWS")
+		}
 		caseNo = "京检刑诉〔2026〕" + rnd() + "号"
 		tab.do("register a case on her page",
 			chromedp.WaitVisible(chromedp.CSS("#c-caseNo")),

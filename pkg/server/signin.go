@@ -87,7 +87,7 @@ func (s *Server) setupSignIn(log *audit.Log) error {
 		EndSessionURL: issuer + "/end_session", RevokeURL: issuer + "/revoke", PostLogoutURL: cfg.PublicURL + "/",
 		HTTP:     &http.Client{Transport: inProcess{p.Handler()}},
 		Verifier: s.signIn, Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Log: s.Log,
-		Table: s.table, External: external,
+		Table: s.table, External: external, TwoStepURL: "/oidc/totp",
 	})
 	return nil
 }

@@ -67,6 +67,11 @@ type Config struct {
 	Log    *slog.Logger
 	// Table keeps the sessions; required.
 	Table store.Table
+	// TwoStepURL is where the default provider's users turn on two-step
+	// verification (the embedded provider's /oidc/totp), told to the pages
+	// in the yj_who cookie; empty where the provider manages it itself
+	// (Cognito, a unit's single sign-on), so the pages offer no dead link.
+	TwoStepURL string
 	// External are further providers the pages may sign in through (a
 	// unit's single sign-on), chosen by /auth/login?via=NAME; the fields
 	// above are the default one's.
@@ -354,7 +359,11 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 	age := int(b.c.MaxAge.Seconds())
 	b.setCookie(w, sessionCookie, sid, true, age)
 	b.setCookie(w, csrfCookie, csrf, false, age)
-	b.setCookie(w, whoCookie, who(id), false, age)
+	twoStep := ""
+	if p.Via == "" {
+		twoStep = b.c.TwoStepURL
+	}
+	b.setCookie(w, whoCookie, who(id, twoStep), false, age)
 	next := p.Next
 	if next == "/" {
 		next = "/" + string(id.Role)
@@ -364,9 +373,13 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 // who is the pages' view of the identity: base64url JSON of the claims
-// the header shows.
-func who(id Identity) string {
-	j, _ := json.Marshal(id)
+// the header shows, and where to turn on two-step verification if the
+// provider signed in through offers it here.
+func who(id Identity, twoStep string) string {
+	j, _ := json.Marshal(struct {
+		Identity
+		TwoStep string `json:"twoStep,omitempty"`
+	}{id, twoStep})
 	return base64.RawURLEncoding.EncodeToString(j)
 }
 

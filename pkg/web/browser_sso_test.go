@@ -77,6 +77,10 @@ func testSSOSignIn(t *testing.T, e *browserEnv) {
 		t.Errorf("registration notice %q does not name the case", msg)
 	}
 	clerk.shot("registered-1280")
+	// Her unit's provider keeps her second factor: no 两步验证 here.
+	if eval[bool](clerk, `document.querySelector('#two-step') !== null`) {
+		t.Errorf("a clerk signed in through her unit's provider is offered the embedded provider's 两步验证")
+	}
 	// Her case is her unit's: the API says so, as the provider's clerk.
 	var cases json.RawMessage
 	apiCaller(t, e.base)(token(t, e.s, ssoClerk), http.MethodGet, "/api/v1/cases", nil, http.StatusOK, &cases)

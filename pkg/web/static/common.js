@@ -652,10 +652,13 @@
     if (ls) ls.addEventListener('click', function () { setLang(lang() === 'en' ? 'zh' : 'en'); });
     var so = $('#signout');
     if (so) so.addEventListener('click', signOut);
-    // Staff turn on two-step verification at the server's own provider.
-    if (c && c.role !== 'lawyer' && so && !$('#two-step')) {
+    // Staff turn on two-step verification at the server's own provider;
+    // the session says where (nowhere when Cognito or a unit's single
+    // sign-on signed them in: they manage it there).
+    var twoStep = c && typeof c.twoStep === 'string' && c.twoStep.charAt(0) === '/' && c.twoStep.charAt(1) !== '/' ? c.twoStep : '';
+    if (c && c.role !== 'lawyer' && twoStep && so && !$('#two-step')) {
       var ts = el('button', { type: 'button', id: 'two-step', 'data-i18n': 'twoStep',
-        on: { click: function () { location.href = '/oidc/totp'; } } }, t('twoStep'));
+        on: { click: function () { location.href = twoStep; } } }, t('twoStep'));
       so.parentNode.insertBefore(ts, so);
     }
     onLang(paint);
