@@ -254,6 +254,7 @@ func (e *Engine) page(ctx context.Context, pdf, dir string, p *Page) error {
 			return err
 		}
 	}
+	words = dropSpecks(words)
 	if skew != 0 {
 		unrotateWords(words, w, h, skew)
 	}
@@ -274,6 +275,29 @@ func (e *Engine) readLatin(ctx context.Context, path string, dpi int, words *[]W
 	}
 	return nil
 }
+
+// dropSpecks leaves out the words that are specks read as punctuation:
+// a full stop, a quotation mark, a dash or a bar alone, read with a
+// confidence under speckConf. Specks beside a line of text survive
+// despeckling (they could be its punctuation) and Tesseract reads them so,
+// at the start or end of a line, with confidences of 16-55; punctuation
+// that is there reads at 70-93. Chinese puts no ASCII full stop or
+// straight quote on its own (its full stop is 。), and a comma or colon,
+// which can read low and be there, is kept.
+func dropSpecks(words []Word) []Word {
+	out := words[:0]
+	for _, w := range words {
+		if w.Conf < speckConf && strings.Trim(w.Text, ".'\"`“”‘’-_|~") == "" {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// speckConf is the confidence under which lone punctuation is taken for
+// a speck (dropSpecks).
+const speckConf = 60
 
 // minSkew is the skew, in degrees, from which a page is levelled before
 // recognition. Below it a line drifts less than a fifth of its height

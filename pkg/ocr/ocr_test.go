@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -232,5 +233,24 @@ func TestDocumentKeepsTextLayers(t *testing.T) {
 	}
 	if p := res.Pages[0]; p.Text || p.Error != "" || len(p.Words) < 50 || p.W < 2478 || p.W > 2482 || p.H < 3506 || p.H > 3510 {
 		t.Errorf("a scanned page: text %v, error %q, %d words, %d×%d; want recognised at 300 dpi (A4: about 2480×3508)", p.Text, p.Error, len(p.Words), p.W, p.H)
+	}
+}
+
+// TestDropSpecks: lone full stops, quotation marks and dashes read with
+// low confidence go (specks beside a line); the same read with
+// confidence, Chinese punctuation, commas, colons and words with
+// punctuation in them stay.
+func TestDropSpecks(t *testing.T) {
+	in := []Word{
+		{Text: ".", Conf: 16}, {Text: "”", Conf: 55}, {Text: "-", Conf: 30}, {Text: "..", Conf: 22},
+		{Text: ".", Conf: 80}, {Text: "”", Conf: 64}, {Text: "。", Conf: 30}, {Text: "，", Conf: 40},
+		{Text: ":", Conf: 30}, {Text: "3.5", Conf: 20}, {Text: "张建国", Conf: 20},
+	}
+	var got []string
+	for _, w := range dropSpecks(in) {
+		got = append(got, w.Text)
+	}
+	if want := []string{".", "”", "。", "，", ":", "3.5", "张建国"}; !slices.Equal(got, want) {
+		t.Errorf("dropSpecks kept %q, want %q", got, want)
 	}
 }
