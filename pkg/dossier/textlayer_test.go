@@ -197,10 +197,11 @@ func TestTextLayerGroundTruth(t *testing.T) {
 	items, man := ingestTruth(t, e, base)
 	testpdf.QPDFCheck(t, base)
 	// Per page, both ways of reading: the targets for clean 300 dpi
-	// (≤ 3 %) and noisy 200 dpi (≤ 8 %; met since recognition reads
-	// Chinese alone first, 6.0 % at worst); the others held to what they
-	// measured with a little room (docs/ocr.md).
-	limits := map[string]float64{"clean300": 0.03, "noisy200": 0.08, "rot180": 0.045, "clean200": 0.04, "noisy300": 0.08, "skew+2": 0.04, "skew-2": 0.08}
+	// (≤ 3 %) and noisy 200 dpi (≤ 8 %; 3.9 % at worst since c72587c); the
+	// others at about twice what they measured (docs/ocr.md: 0.35–1.36 %
+	// clean, skewed and turned, 4.6–5.7 % noisy 300 dpi), so that a change
+	// that reads levelled or turned pages worse fails here.
+	limits := map[string]float64{"clean300": 0.03, "noisy200": 0.08, "rot180": 0.03, "clean200": 0.02, "noisy300": 0.08, "skew+2": 0.02, "skew-2": 0.02}
 	type rates struct{ raw, layout []float64 }
 	byCond := map[string]*rates{}
 	for i, it := range items {
