@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
@@ -69,9 +70,9 @@ func (s *signinServer) kill() {
 // signInAs signs in through the start page and the provider's form with a
 // one-time password, choosing password as the own one, and waits for page.
 func (tb *tab) signInAs(base, user, oneTime, password, page string) {
-	tb.t.Helper()
-	tb.do("open the start page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
-	tb.do("sign in with the one-time password",
+	tb.T.Helper()
+	tb.Do("open the start page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
+	tb.Do("sign in with the one-time password",
 		chromedp.Click(chromedp.CSS("#signin-start")),
 		chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SetValue(chromedp.CSS("#username"), user),
@@ -82,7 +83,7 @@ func (tb *tab) signInAs(base, user, oneTime, password, page string) {
 		chromedp.SetValue(chromedp.CSS("#confirm"), password),
 		chromedp.Click(chromedp.CSS("#password-submit")),
 	)
-	tb.wait("the "+page+" page", `location.pathname === '`+page+`' && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`, 30*time.Second)
+	tb.Wait("the "+page+" page", `location.pathname === '`+page+`' && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`, 30*time.Second)
 }
 
 // expireSession makes the page session of cookie sid need a renewal at its
@@ -208,11 +209,11 @@ func TestSignInSurvivesRestart(t *testing.T) {
 	cert, firm, poa := doc("cert.pdf", "CERTIFICATE"), doc("firm.pdf", "FIRM LETTER"), doc("poa.pdf", "POWER OF ATTORNEY")
 
 	browser := startBrowser(t)
-	shots := shotsDir(t, "restart")
+	shots := browsertest.ShotsDir(t, "restart")
 	a := newTab(t, browser, "lawyer-a", shots)
-	a.viewport(1280, 900)
+	a.Viewport(1280, 900)
 	a.signInAs(base, licA, "feng-one-time-1", "feng-own-password", "/lawyer")
-	a.do("type an application and attach its documents",
+	a.Do("type an application and attach its documents",
 		chromedp.SetValue(chromedp.CSS("#caseNo"), caseNo),
 		chromedp.SetValue(chromedp.CSS("#client"), "郑某"),
 		chromedp.SetValue(chromedp.CSS("#lawyer-firm"), "北京某某律师事务所"),
@@ -221,20 +222,20 @@ func TestSignInSurvivesRestart(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS("#att-firm_letter"), []string{firm}),
 		chromedp.SetUploadFiles(chromedp.CSS("#att-authority"), []string{poa}),
 	)
-	a.wait("three documents uploaded", `document.querySelectorAll('.attach .file-state.ok').length === 3`, 60*time.Second)
+	a.Wait("three documents uploaded", `document.querySelectorAll('.attach .file-state.ok').length === 3`, 60*time.Second)
 
 	b := newTab(t, browser, "lawyer-b", shots)
-	b.viewport(375, 812)
+	b.Viewport(375, 812)
 	b.signInAs(base, licB, "chen-one-time-1", "chen-own-password", "/lawyer")
-	b.do("type an application and an opinion",
+	b.Do("type an application and an opinion",
 		chromedp.SetValue(chromedp.CSS("#caseNo"), caseNo),
 		chromedp.SetValue(chromedp.CSS("#client"), "郑某"),
 		chromedp.SetValue(chromedp.CSS("#op-text"), "建议变更强制措施：郑某系初犯，已退赔。"))
 
 	c := newTab(t, browser, "lawyer-c", shots)
-	c.viewport(375, 812)
+	c.Viewport(375, 812)
 	c.signInAs(base, licC, "chu-one-time-1", "chu-own-password", "/lawyer")
-	c.do("type a complaint", chromedp.SetValue(chromedp.CSS("#cp-description"), "2026年12月1日到西城检察院阅卷，被告知须另行预约。"))
+	c.Do("type a complaint", chromedp.SetValue(chromedp.CSS("#cp-description"), "2026年12月1日到西城检察院阅卷，被告知须另行预约。"))
 	draftC := map[string]string{"#cp-description": "2026年12月1日到西城检察院阅卷，被告知须另行预约。"}
 
 	draftA := map[string]string{"#caseNo": caseNo, "#client": "郑某", "#lawyer-firm": "北京某某律师事务所", "#lawyer-phone": "13800006161", "#lawyer-license": licA}
@@ -255,74 +256,74 @@ func TestSignInSurvivesRestart(t *testing.T) {
 
 	// The first lawyer's tab: her list loads (its old content cleared
 	// first, so what shows is the answer after the restart).
-	eval[bool](a, `(document.querySelector('#apps').textContent = '', true)`)
-	a.do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
-	a.wait("her applications after the restart", `/您还没有提交过阅卷申请/.test(document.querySelector('#apps').textContent)`, 20*time.Second)
-	if p := eval[string](a, `location.pathname`); p != "/lawyer" {
+	browsertest.Eval[bool](a, `(document.querySelector('#apps').textContent = '', true)`)
+	a.Do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
+	a.Wait("her applications after the restart", `/您还没有提交过阅卷申请/.test(document.querySelector('#apps').textContent)`, 20*time.Second)
+	if p := browsertest.Eval[string](a, `location.pathname`); p != "/lawyer" {
 		t.Fatalf("after the restart the tab went to %s", p)
 	}
-	if eval[bool](a, `!document.querySelector('#session-banner').hidden`) {
-		t.Errorf("after the restart the signed-in tab says the session ended: %q", eval[string](a, `document.querySelector('#session-banner').textContent`))
+	if browsertest.Eval[bool](a, `!document.querySelector('#session-banner').hidden`) {
+		t.Errorf("after the restart the signed-in tab says the session ended: %q", browsertest.Eval[string](a, `document.querySelector('#session-banner').textContent`))
 	}
 	for sel, want := range draftA {
 		if got := a.value(sel); got != want {
 			t.Errorf("after the restart %s holds %q, want %q", sel, got, want)
 		}
 	}
-	a.shot("after-restart-1280")
-	a.viewport(375, 812)
-	a.shot("after-restart-375")
-	a.viewport(1280, 900)
-	a.do("submit the application", chromedp.Click(chromedp.CSS("#apply-submit")))
-	a.wait("the submitted notice", `!document.querySelector('#apply-ok').hidden`, 20*time.Second)
-	a.wait("the application in her list", `document.querySelector('#apps li[data-status="pending_review"]')`, 20*time.Second)
-	if item := eval[string](a, `document.querySelector('#apps li[data-status="pending_review"]').textContent`); !strings.Contains(item, caseNo) || !strings.Contains(item, "郑某") {
+	a.Shot("after-restart-1280")
+	a.Viewport(375, 812)
+	a.Shot("after-restart-375")
+	a.Viewport(1280, 900)
+	a.Do("submit the application", chromedp.Click(chromedp.CSS("#apply-submit")))
+	a.Wait("the submitted notice", `!document.querySelector('#apply-ok').hidden`, 20*time.Second)
+	a.Wait("the application in her list", `document.querySelector('#apps li[data-status="pending_review"]')`, 20*time.Second)
+	if item := browsertest.Eval[string](a, `document.querySelector('#apps li[data-status="pending_review"]').textContent`); !strings.Contains(item, caseNo) || !strings.Contains(item, "郑某") {
 		t.Errorf("the submitted application reads %q", item)
 	}
-	a.shot("submitted-1280")
+	a.Shot("submitted-1280")
 
 	// A new tab of her browser is signed in and shows it.
 	a2 := a.sameBrowser("lawyer-a-new-tab")
-	a2.do("open her page in a new tab", chromedp.Navigate(base+"/lawyer"))
-	a2.wait("her page with the application", `location.pathname === '/lawyer' && /冯律师/.test(document.querySelector('#who').textContent) && document.querySelector('#apps li[data-status="pending_review"]')`, 20*time.Second)
-	a2.viewport(375, 812)
-	a2.shot("new-tab-375")
-	a2.viewport(1280, 900)
-	a2.shot("new-tab-1280")
+	a2.Do("open her page in a new tab", chromedp.Navigate(base+"/lawyer"))
+	a2.Wait("her page with the application", `location.pathname === '/lawyer' && /冯律师/.test(document.querySelector('#who').textContent) && document.querySelector('#apps li[data-status="pending_review"]')`, 20*time.Second)
+	a2.Viewport(375, 812)
+	a2.Shot("new-tab-375")
+	a2.Viewport(1280, 900)
+	a2.Shot("new-tab-1280")
 	// The provider's own sign-in survived too: without the page session
 	// (cookie gone), signing in goes through without the form.
-	if _, err := chromedp.Call(a2.ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "yj_session", URL: base + "/"}); err != nil {
+	if _, err := chromedp.Call(a2.Ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "yj_session", URL: base + "/"}); err != nil {
 		t.Fatal(err)
 	}
-	a2.do("sign in again", chromedp.Navigate(base+"/auth/login?next=/lawyer"))
-	a2.wait("her page, no password asked", `location.pathname === '/lawyer' && /冯律师/.test(document.querySelector('#who').textContent)`, 20*time.Second)
+	a2.Do("sign in again", chromedp.Navigate(base+"/auth/login?next=/lawyer"))
+	a2.Wait("her page, no password asked", `location.pathname === '/lawyer' && /冯律师/.test(document.querySelector('#who').textContent)`, 20*time.Second)
 
 	// The third lawyer's page session is gone (deleted while the server
 	// was down): the page says so once and keeps her text; her sign-in at
 	// the provider is still there, so signing in again asks for nothing
 	// and brings the text back.
-	c.do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
-	c.wait("the session banner", `!document.querySelector('#session-banner').hidden`, 20*time.Second)
+	c.Do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
+	c.Wait("the session banner", `!document.querySelector('#session-banner').hidden`, 20*time.Second)
 	time.Sleep(time.Second)
-	if n := eval[int](c, `document.body.innerText.split('登录已过期').length - 1`); n != 1 {
+	if n := browsertest.Eval[int](c, `document.body.innerText.split('登录已过期').length - 1`); n != 1 {
 		t.Errorf("the page says %d times that the session ended, want once", n)
 	}
-	c.shot("session-ended-375")
-	c.do("sign in again", chromedp.Click(chromedp.CSS("#session-banner button")))
-	c.wait("her page again, no password asked", `location.pathname === '/lawyer' && /褚律师/.test(document.querySelector('#who').textContent) && document.querySelector('#cp-description').value !== ''`, 30*time.Second)
+	c.Shot("session-ended-375")
+	c.Do("sign in again", chromedp.Click(chromedp.CSS("#session-banner button")))
+	c.Wait("her page again, no password asked", `location.pathname === '/lawyer' && /褚律师/.test(document.querySelector('#who').textContent) && document.querySelector('#cp-description').value !== ''`, 30*time.Second)
 	for sel, want := range draftC {
 		if got := c.value(sel); got != want {
 			t.Errorf("after signing in again %s holds %q, want %q", sel, got, want)
 		}
 	}
-	c.shot("draft-back-375")
+	c.Shot("draft-back-375")
 
 	// The second lawyer's session cannot be renewed (her account was
 	// disabled meanwhile): the page says so once and keeps her text.
-	b.do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
-	b.wait("the session banner", `!document.querySelector('#session-banner').hidden`, 20*time.Second)
+	b.Do("refresh her applications", chromedp.Click(chromedp.CSS("#refresh")))
+	b.Wait("the session banner", `!document.querySelector('#session-banner').hidden`, 20*time.Second)
 	time.Sleep(time.Second) // the page's other loads answer 401 too
-	if n := eval[int](b, `document.body.innerText.split('登录已过期').length - 1`); n != 1 {
+	if n := browsertest.Eval[int](b, `document.body.innerText.split('登录已过期').length - 1`); n != 1 {
 		t.Errorf("the page says %d times that the session ended, want once", n)
 	}
 	for sel, want := range draftB {
@@ -330,21 +331,21 @@ func TestSignInSurvivesRestart(t *testing.T) {
 			t.Errorf("after the failed renewal %s holds %q, want %q", sel, got, want)
 		}
 	}
-	b.shot("session-ended-375")
-	b.viewport(1280, 900)
-	b.shot("session-ended-1280")
-	b.do("sign in again", chromedp.Click(chromedp.CSS("#session-banner button")))
-	b.wait("the provider's form (her sign-in there speaks for a disabled account no more)", `location.pathname === '/oidc/login' && document.querySelector('#username')`, 20*time.Second)
-	b.do("her password while disabled",
+	b.Shot("session-ended-375")
+	b.Viewport(1280, 900)
+	b.Shot("session-ended-1280")
+	b.Do("sign in again", chromedp.Click(chromedp.CSS("#session-banner button")))
+	b.Wait("the provider's form (her sign-in there speaks for a disabled account no more)", `location.pathname === '/oidc/login' && document.querySelector('#username')`, 20*time.Second)
+	b.Do("her password while disabled",
 		chromedp.SetValue(chromedp.CSS("#username"), licB),
 		chromedp.SetValue(chromedp.CSS("#password"), "chen-own-password"),
 		chromedp.Click(chromedp.CSS("#signin-submit")))
-	b.wait("the refusal", `document.querySelector('.form-error') && /账户已停用/.test(document.querySelector('.form-error').textContent)`, 20*time.Second)
+	b.Wait("the refusal", `document.querySelector('.form-error') && /账户已停用/.test(document.querySelector('.form-error').textContent)`, 20*time.Second)
 	// The administrator enables her again with a new one-time password.
 	if out, err := userCmd(t, "chen-one-time-2\n", "reset", "--data", s.data, "--password-stdin", licB); err != nil {
 		t.Fatal(err, out)
 	}
-	b.do("sign in with the new one-time password",
+	b.Do("sign in with the new one-time password",
 		chromedp.SetValue(chromedp.CSS("#username"), licB),
 		chromedp.SetValue(chromedp.CSS("#password"), "chen-one-time-2"),
 		chromedp.Click(chromedp.CSS("#signin-submit")),
@@ -352,19 +353,19 @@ func TestSignInSurvivesRestart(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#password"), "chen-own-password-2"),
 		chromedp.SetValue(chromedp.CSS("#confirm"), "chen-own-password-2"),
 		chromedp.Click(chromedp.CSS("#password-submit")))
-	b.wait("her page again", `location.pathname === '/lawyer' && /陈律师/.test(document.querySelector('#who').textContent)`, 30*time.Second)
-	b.wait("her draft back", `document.querySelector('#op-text').value !== ''`, 5*time.Second)
+	b.Wait("her page again", `location.pathname === '/lawyer' && /陈律师/.test(document.querySelector('#who').textContent)`, 30*time.Second)
+	b.Wait("her draft back", `document.querySelector('#op-text').value !== ''`, 5*time.Second)
 	for sel, want := range draftB {
 		if got := b.value(sel); got != want {
 			t.Errorf("after signing in again %s holds %q, want %q", sel, got, want)
 		}
 	}
-	b.shot("draft-back-1280")
-	b.viewport(375, 812)
-	b.shot("draft-back-375")
+	b.Shot("draft-back-1280")
+	b.Viewport(375, 812)
+	b.Shot("draft-back-375")
 
 	for _, tb := range []*tab{a, a2, b, c} {
-		tb.checkClean()
+		tb.CheckClean()
 	}
 	// Her first request after the restart renewed the session: the refresh
 	// token issued before the kill was taken by the restarted provider.
