@@ -27,13 +27,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	cdpbrowser "github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/oidcpeer"
 	"github.com/yuejuan/yuejuan/pkg/store/dynamostore"
 )
@@ -194,7 +192,7 @@ var ssoUsers = []oidcpeer.User{
 // and a Bearer caller still uses /api/v1 while a cookie there is refused
 // by the gateway.
 func TestPagesSignInOnLambda(t *testing.T) {
-	exe := chromium(t)
+	exe := browsertest.ChromiumPath(t)
 	lawyerLn, lawyerURL := listen(t)
 	clerkLn, clerkURL := listen(t)
 	auditorLn, auditorURL := listen(t)
@@ -220,7 +218,7 @@ func TestPagesSignInOnLambda(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	browser := startChromium(t, exe)
+	browser := browsertest.Start(t, exe)
 	var caseNo string // the clerk's, which the auditor then finds
 
 	// Anonymous traffic: each /auth/login keeps one sign-in under way, which
@@ -254,15 +252,15 @@ func TestPagesSignInOnLambda(t *testing.T) {
 	t.Run("lawyer", func(t *testing.T) {
 		tab := newTab(t, browser, shots, "lawyer")
 		tab.signIn(lawyerURL, ssoUsers[0])
-		tab.wait("her applications, from the API through the cookie route",
+		tab.Wait("her applications, from the API through the cookie route",
 			`document.querySelector('#apps li') !== null`, 30*time.Second)
-		if got := tab.text("#apps"); !strings.Contains(got, "您还没有提交过阅卷申请") {
+		if got := tab.Text("#apps"); !strings.Contains(got, "您还没有提交过阅卷申请") {
 			t.Errorf("the applications card shows %q, want her (empty) list", got)
 		}
-		if who := tab.text("#who"); !strings.Contains(who, "钱律师") {
+		if who := tab.Text("#who"); !strings.Contains(who, "钱律师") {
 			t.Errorf("the header shows %q, want her name from the provider's token", who)
 		}
-		if base := eval[string](tab, `document.querySelector('meta[name="yj-api"]').content`); base != "/web/api/v1" {
+		if base := browsertest.Eval[string](tab, `document.querySelector('meta[name="yj-api"]').content`); base != "/web/api/v1" {
 			t.Errorf("the page's API base is %q, want the cookie route /web/api/v1", base)
 		}
 		tab.sessionBannerHidden()
@@ -275,8 +273,8 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		// the next page load renews it in the function, and the page
 		// never notices.
 		time.Sleep(3 * time.Second)
-		tab.do("reload", chromedp.Reload())
-		tab.wait("her applications again", `document.querySelector('#apps li') !== null`, 30*time.Second)
+		tab.Do("reload", chromedp.Reload())
+		tab.Wait("her applications again", `document.querySelector('#apps li') !== null`, 30*time.Second)
 		tab.sessionBannerHidden()
 		if v := w.sessionVersion(t, tab.sessionCookie(lawyerURL)); v < 2 {
 			t.Errorf("her session was written %d time(s): the access token was not renewed", v)
@@ -290,7 +288,7 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		if st, body := get(t, lawyerURL+"/api/v1/applications", "Bearer "+tok); st != http.StatusOK || !strings.Contains(body, `"applications":[]`) {
 			t.Errorf("GET /api/v1/applications with a Bearer token: %d %s", st, body)
 		}
-		if st := eval[float64](tab, `fetch('/api/v1/applications').then(r => r.status)`); st != http.StatusUnauthorized {
+		if st := browsertest.Eval[float64](tab, `fetch('/api/v1/applications').then(r => r.status)`); st != http.StatusUnauthorized {
 			t.Errorf("GET /api/v1/applications with the page's cookie: %v, want 401 from the authorizer", st)
 		}
 
@@ -298,23 +296,23 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		tab.refusedSignedOut("/web/api/v1/applications")
 		// Signed out at the provider too: signing in again asks for the
 		// password.
-		tab.do("sign in again", chromedp.Navigate(lawyerURL+"/auth/login"))
-		tab.wait("the provider's password form", `document.querySelector('input[name="password"]') !== null`, 20*time.Second)
+		tab.Do("sign in again", chromedp.Navigate(lawyerURL+"/auth/login"))
+		tab.Wait("the provider's password form", `document.querySelector('input[name="password"]') !== null`, 20*time.Second)
 	})
 
 	t.Run("clerk", func(t *testing.T) {
 		tab := newTab(t, browser, shots, "clerk")
 		tab.signIn(clerkURL, ssoUsers[1])
-		if who := tab.text("#who"); !strings.Contains(who, "孙书记员") || !strings.Contains(who, "市检察院") {
+		if who := tab.Text("#who"); !strings.Contains(who, "孙书记员") || !strings.Contains(who, "市检察院") {
 			t.Errorf("the header shows %q, want her name and unit", who)
 		}
 		// Cognito (here its stand-in) keeps her second factor: the page
 		// offers no link to the embedded provider's, which is not here.
-		if eval[bool](tab, `document.querySelector('#two-step') !== null`) {
+		if browsertest.Eval[bool](tab, `document.querySelector('#two-step') !== null`) {
 			t.Errorf("the clerk's header offers 两步验证, a page that does not exist on AWS")
 		}
 		caseNo = "京检刑诉〔2026〕" + rnd() + "号"
-		tab.do("register a case on her page",
+		tab.Do("register a case on her page",
 			chromedp.WaitVisible(chromedp.CSS("#c-caseNo")),
 			chromedp.SetValue(chromedp.CSS("#c-caseNo"), caseNo),
 			chromedp.SetValue(chromedp.CSS("#c-title"), "孙某盗窃案"),
@@ -322,12 +320,12 @@ func TestPagesSignInOnLambda(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#c-handler-name"), "马检察官"),
 			chromedp.SetValue(chromedp.CSS("#c-handler-phone"), "010-63333333"),
 			chromedp.Click(chromedp.CSS("#case-submit")))
-		tab.wait("the case registered", `!document.querySelector('#case-ok').hidden`, 30*time.Second)
-		if msg := tab.text("#case-ok"); !strings.Contains(msg, caseNo) {
+		tab.Wait("the case registered", `!document.querySelector('#case-ok').hidden`, 30*time.Second)
+		if msg := tab.Text("#case-ok"); !strings.Contains(msg, caseNo) {
 			t.Errorf("the registration notice %q does not name the case", msg)
 		}
-		tab.do("reload", chromedp.Reload())
-		tab.wait("her cases, from the API", fmt.Sprintf(`document.body.innerText.includes(%q)`, caseNo), 30*time.Second)
+		tab.Do("reload", chromedp.Reload())
+		tab.Wait("her cases, from the API", fmt.Sprintf(`document.body.innerText.includes(%q)`, caseNo), 30*time.Second)
 		tab.sessionBannerHidden()
 		tab.shots("clerk-signed-in")
 		tab.csrfRefused("/web/api/v1/cases")
@@ -336,14 +334,14 @@ func TestPagesSignInOnLambda(t *testing.T) {
 
 		// The lawyers' pages are not hers: signed in there by the same
 		// provider, she is told so at the callback and given no session.
-		tab.do("the lawyers' sign-in", chromedp.Navigate(lawyerURL+"/auth/login"))
-		tab.wait("the provider's form", `document.querySelector('input[name="password"]') !== null`, 30*time.Second)
-		tab.do("her user name and password",
+		tab.Do("the lawyers' sign-in", chromedp.Navigate(lawyerURL+"/auth/login"))
+		tab.Wait("the provider's form", `document.querySelector('input[name="password"]') !== null`, 30*time.Second)
+		tab.Do("her user name and password",
 			chromedp.SetValue(chromedp.CSS(`input[name="username"]`), ssoUsers[1].Username),
 			chromedp.SetValue(chromedp.CSS(`input[name="password"]`), ssoUsers[1].Password),
 			chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
-		tab.wait("the refusal at the lawyers' callback", `location.origin === `+jsString(lawyerURL)+` && location.pathname === '/auth/callback'`, 30*time.Second)
-		if msg := tab.text("[role=alert]"); !strings.Contains(msg, "此账户不能使用阅卷页面") {
+		tab.Wait("the refusal at the lawyers' callback", `location.origin === `+jsString(lawyerURL)+` && location.pathname === '/auth/callback'`, 30*time.Second)
+		if msg := tab.Text("[role=alert]"); !strings.Contains(msg, "此账户不能使用阅卷页面") {
 			t.Errorf("a clerk signed in at the lawyers' pages is told %q", msg)
 		}
 		// (The refusal page's policy lets it fetch nothing: ask the browser
@@ -359,18 +357,18 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		}
 		tab := newTab(t, browser, shots, "auditor")
 		tab.signIn(auditorURL, ssoUsers[2])
-		tab.wait("the access log, from the API through the cookie route",
+		tab.Wait("the access log, from the API through the cookie route",
 			fmt.Sprintf(`document.querySelector('#events') && document.querySelector('#events').innerText.includes(%q)`, caseNo), 30*time.Second)
 		tab.sessionBannerHidden()
 		tab.shots("auditor-signed-in")
 		// The export (auditor.js) goes to the page's API base too.
 		downloads := t.TempDir()
-		if _, err := chromedp.CallBrowser(tab.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		if _, err := chromedp.CallBrowser(tab.Ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
 			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
-			BrowserContextID: chromedp.FromContext(tab.ctx).BrowserContextID}); err != nil {
+			BrowserContextID: chromedp.FromContext(tab.Ctx).BrowserContextID}); err != nil {
 			t.Fatalf("allow downloads: %v", err)
 		}
-		tab.do("export CSV", chromedp.Click(chromedp.CSS("#export")))
+		tab.Do("export CSV", chromedp.Click(chromedp.CSS("#export")))
 		var csv []byte
 		for end := time.Now().Add(30 * time.Second); csv == nil && time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
 			if m, _ := filepath.Glob(filepath.Join(downloads, "yuejuan-audit-*.csv")); len(m) > 0 {
@@ -441,137 +439,34 @@ func serve(t *testing.T, ln net.Listener, h http.Handler) {
 	t.Cleanup(func() { _ = srv.Close() })
 }
 
-func chromium(t *testing.T) string {
-	if p := os.Getenv("YUEJUAN_CHROMIUM"); p != "" {
-		return p
-	}
-	p, err := findBin("chromium")
-	if err != nil {
-		t.Fatalf("the sign-in test drives Debian's chromium: run `make peers` (infra/peers/debian.sh: apt-get install -y chromium), or set YUEJUAN_CHROMIUM: %v", err)
-	}
-	return p
-}
-
-func startChromium(t *testing.T, exe string) context.Context {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.Flag("lang", "zh-CN"), chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800))
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v (install it with `make peers`)", exe, err)
-	}
-	return ctx
-}
-
-// tab is one person's browser: its own browser context (cookies apart).
-type tab struct {
-	t    *testing.T
-	ctx  context.Context
-	dir  string
-	name string
-}
+// tab is one person's browser: its own browser context (cookies apart);
+// see browsertest.Tab. A dialog is accepted, so that a page that asks
+// before it is left never stalls the journey; script errors and policy
+// violations fail the test when it ends.
+type tab struct{ *browsertest.Tab }
 
 func newTab(t *testing.T, browser context.Context, shots, name string) *tab {
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	b := &tab{t: t, ctx: ctx, dir: shots, name: name}
-	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Shanghai"}); err != nil {
-		t.Fatalf("%s: time zone: %v", name, err)
-	}
-	// A dialog is accepted, so that a page that asks before it is left
-	// never stalls the journey; script errors fail the test.
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for _, err := range dialogs {
-			if err != nil {
-				return
-			}
-			go func() {
-				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-			}()
-		}
-	}()
-	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
-	go func() {
-		for ev, err := range exceptions {
-			if err != nil {
-				return
-			}
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil && d.Exception.Description != "" {
-				msg += " " + d.Exception.Description
-			}
-			t.Errorf("%s: script exception: %s (%s:%d)", name, msg, d.URL, d.LineNumber)
-		}
-	}()
+	t.Helper()
+	b := &tab{browsertest.NewTab(t, browser, name, shots)}
+	t.Cleanup(b.CheckClean)
 	return b
-}
-
-func (b *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		href, _ := evalIn[string](b, `location.href`)
-		body, _ := evalIn[string](b, `document.body ? document.body.innerText.slice(0, 600) : ''`)
-		b.t.Fatalf("%s: %s: %v (at %s); the page says:\n%s", b.name, what, err, href, body)
-	}
-}
-
-func evalIn[T any](b *tab, js string) (T, error) {
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	return chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
-}
-
-func eval[T any](b *tab, js string) T {
-	b.t.Helper()
-	v, err := evalIn[T](b, js)
-	if err != nil {
-		b.t.Fatalf("%s: evaluate %s: %v", b.name, js, err)
-	}
-	return v
-}
-
-func (b *tab) text(sel string) string {
-	return eval[string](b, fmt.Sprintf(`(document.querySelector(%q) || {textContent: ''}).textContent`, sel))
-}
-
-func (b *tab) wait(what, cond string, d time.Duration) {
-	b.t.Helper()
-	end := time.Now().Add(d)
-	for {
-		if ok, err := evalIn[bool](b, `!!(`+cond+`)`); err == nil && ok {
-			return
-		}
-		if time.Now().After(end) {
-			href, _ := evalIn[string](b, `location.href`)
-			body, _ := evalIn[string](b, `document.body ? document.body.innerText.slice(0, 600) : ''`)
-			b.t.Fatalf("%s: waited %v for %s at %s; the page says:\n%s", b.name, d, what, href, body)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // signIn goes from the start page through the provider's form back to the
 // role's page.
 func (b *tab) signIn(origin string, u oidcpeer.User) {
-	b.t.Helper()
-	b.do("open the start page", chromedp.Navigate(origin+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
-	b.do("go to sign in", chromedp.Click(chromedp.CSS("#signin-start")))
-	b.wait("the provider's form", `document.querySelector('input[name="password"]') !== null`, 30*time.Second)
-	if href := eval[string](b, `location.origin`); href == origin {
-		b.t.Fatalf("%s: the password form is on the pages' origin, not the provider's", b.name)
+	b.T.Helper()
+	b.Do("open the start page", chromedp.Navigate(origin+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
+	b.Do("go to sign in", chromedp.Click(chromedp.CSS("#signin-start")))
+	b.Wait("the provider's form", `document.querySelector('input[name="password"]') !== null`, 30*time.Second)
+	if href := browsertest.Eval[string](b, `location.origin`); href == origin {
+		b.T.Fatalf("%s: the password form is on the pages' origin, not the provider's", b.Name)
 	}
-	b.do("type user name and password",
+	b.Do("type user name and password",
 		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), u.Username),
 		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), u.Password),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
-	b.wait("back on the role's page, signed in", `location.origin === `+jsString(origin)+
+	b.Wait("back on the role's page, signed in", `location.origin === `+jsString(origin)+
 		` && /^\/(lawyer|clerk|auditor)$/.test(location.pathname) && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`,
 		60*time.Second)
 }
@@ -580,9 +475,9 @@ func jsString(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 // sessionBannerHidden: the page never said the session had ended.
 func (b *tab) sessionBannerHidden() {
-	b.t.Helper()
-	if !eval[bool](b, `document.querySelector('#session-banner').hidden`) {
-		b.t.Errorf("%s: the page says the session ended: %s", b.name, b.text("#session-banner"))
+	b.T.Helper()
+	if !browsertest.Eval[bool](b, `document.querySelector('#session-banner').hidden`) {
+		b.T.Errorf("%s: the page says the session ended: %s", b.Name, b.Text("#session-banner"))
 	}
 }
 
@@ -590,7 +485,7 @@ func (b *tab) sessionBannerHidden() {
 // header is refused with the API's error shape and a message that says
 // what to do.
 func (b *tab) csrfRefused(path string) {
-	b.t.Helper()
+	b.T.Helper()
 	var got struct {
 		Status float64
 		Body   struct {
@@ -599,35 +494,26 @@ func (b *tab) csrfRefused(path string) {
 	}
 	js := `fetch(` + jsString(path) + `, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})
 		.then(r => r.json().then(b => ({status: r.status, body: b})))`
-	j, _ := json.Marshal(eval[map[string]any](b, js))
+	j, _ := json.Marshal(browsertest.Eval[map[string]any](b, js))
 	_ = json.Unmarshal(j, &got)
 	if got.Status != http.StatusForbidden || got.Body.Error.Code != "forbidden" || !strings.Contains(got.Body.Error.Message, "防伪令牌") {
-		b.t.Errorf("%s: POST %s without the CSRF header: %s, want 403 forbidden naming the page's CSRF token", b.name, path, j)
+		b.T.Errorf("%s: POST %s without the CSRF header: %s, want 403 forbidden naming the page's CSRF token", b.Name, path, j)
 	}
 }
 
 // sessionCookie is the browser's session cookie for origin, or nil.
 func (b *tab) sessionCookie(origin string) *network.Cookie {
-	b.t.Helper()
-	jar, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{origin + "/"}})
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	for _, c := range jar.Cookies {
-		if c.Name == "yj_session" && c.Value != "" {
-			return c
-		}
-	}
-	return nil
+	b.T.Helper()
+	return b.Cookie(origin+"/", "yj_session")
 }
 
 // refusedSignedOut: signed out, the cookie route answers 401 with the API's
 // own error, which says to sign in.
 func (b *tab) refusedSignedOut(path string) {
-	b.t.Helper()
-	got := eval[map[string]any](b, `fetch(`+jsString(path)+`).then(r => r.json().then(b => ({status: r.status, code: b.error && b.error.code, message: b.error && b.error.message})))`)
+	b.T.Helper()
+	got := browsertest.Eval[map[string]any](b, `fetch(`+jsString(path)+`).then(r => r.json().then(b => ({status: r.status, code: b.error && b.error.code, message: b.error && b.error.message})))`)
 	if got["status"] != float64(http.StatusUnauthorized) || got["code"] != "unauthenticated" || got["message"] == "" {
-		b.t.Errorf("%s: GET %s after sign-out: %v, want 401 unauthenticated with a message", b.name, path, got)
+		b.T.Errorf("%s: GET %s after sign-out: %v, want 401 unauthenticated with a message", b.Name, path, got)
 	}
 }
 
@@ -635,30 +521,30 @@ func (b *tab) refusedSignedOut(path string) {
 // too (oidc-provider's confirmation; Cognito's /logout does not ask), and
 // the browser comes back to the start page.
 func (b *tab) signOut(origin string) {
-	b.t.Helper()
-	b.do("sign out", chromedp.Click(chromedp.CSS("#signout")))
-	b.wait("the provider's sign-out or the start page", `document.querySelector('button[name="logout"]') !== null || (location.origin === `+
+	b.T.Helper()
+	b.Do("sign out", chromedp.Click(chromedp.CSS("#signout")))
+	b.Wait("the provider's sign-out or the start page", `document.querySelector('button[name="logout"]') !== null || (location.origin === `+
 		jsString(origin)+` && location.pathname === '/')`, 30*time.Second)
-	if eval[bool](b, `document.querySelector('button[name="logout"]') !== null`) {
-		b.do("confirm at the provider", chromedp.Click(chromedp.CSS(`button[name="logout"]`)))
+	if browsertest.Eval[bool](b, `document.querySelector('button[name="logout"]') !== null`) {
+		b.Do("confirm at the provider", chromedp.Click(chromedp.CSS(`button[name="logout"]`)))
 	}
-	b.wait("the start page", `location.origin === `+jsString(origin)+` && location.pathname === '/' && document.querySelector('#signin-start') !== null`, 30*time.Second)
+	b.Wait("the start page", `location.origin === `+jsString(origin)+` && location.pathname === '/' && document.querySelector('#signin-start') !== null`, 30*time.Second)
 }
 
 // shots photographs the page at 1280 and 375 px wide.
 func (b *tab) shots(name string) {
-	b.t.Helper()
+	b.T.Helper()
 	for _, wd := range []int64{1280, 375} {
 		if wd <= 400 {
-			b.do("viewport", chromedp.EmulateViewport(wd, 812, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+			b.Viewport(wd, 812)
 		} else {
-			b.do("viewport", chromedp.EmulateViewport(wd, 800, chromedp.EmulateScale(1)))
+			b.Viewport(wd, 800)
 		}
-		if _, err := evalIn[any](b, `window.scrollTo(0, 0)`); err != nil {
-			b.t.Fatal(err)
+		if _, err := browsertest.EvalIn[any](b, `window.scrollTo(0, 0)`); err != nil {
+			b.T.Fatal(err)
 		}
-		b.do("settle", chromedp.Sleep(300*time.Millisecond))
-		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		b.Do("settle", chromedp.Sleep(300*time.Millisecond))
+		ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
 		shot := chromedp.FullScreenshot(100) // 100: PNG
 		if wd <= 400 {
 			shot = chromedp.CaptureScreenshot() // what a phone shows first
@@ -666,13 +552,13 @@ func (b *tab) shots(name string) {
 		png, err := chromedp.Run(ctx, shot)
 		cancel()
 		if err != nil {
-			b.t.Fatalf("%s: screenshot at %d px: %v", b.name, wd, err)
+			b.T.Fatalf("%s: screenshot at %d px: %v", b.Name, wd, err)
 		}
-		if err := os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("%s-%d.png", name, wd)), png, 0o644); err != nil {
-			b.t.Fatal(err)
+		if err := os.WriteFile(filepath.Join(b.Shots, fmt.Sprintf("%s-%d.png", name, wd)), png, 0o644); err != nil {
+			b.T.Fatal(err)
 		}
 	}
-	b.do("back to 1280 px", chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(1)))
+	b.Do("back to 1280 px", chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(1)))
 }
 
 // get is a plain HTTP GET with an Authorization header.
