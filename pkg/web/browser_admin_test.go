@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
@@ -24,114 +25,114 @@ func testAdminTOTP(t *testing.T, e *browserEnv) {
 	axe := axeSource(t)
 	shots := func(tb *tab, name string) {
 		for _, w := range []int64{1280, 375} {
-			tb.viewport(w, map[int64]int64{375: 812, 1280: 800}[w])
+			tb.Viewport(w, map[int64]int64{375: 812, 1280: 800}[w])
 			if w == 375 {
-				tb.noHorizontalScroll(name)
+				tb.NoHorizontalScroll(name)
 			}
-			tb.shot(name + "-" + map[int64]string{375: "375", 1280: "1280"}[w])
+			tb.Shot(name + "-" + map[int64]string{375: "375", 1280: "1280"}[w])
 			tb.axeCheck(axe, name+map[int64]string{375: " at 375 px", 1280: " at 1280 px"}[w])
 		}
-		tb.viewport(1280, 800)
+		tb.Viewport(1280, 800)
 	}
 	adminID := auth.Identity{Subject: "admin.web", Name: "系统管理员", Role: auth.Admin}
 	admin := newTab(t, e.browser, "admin", e.base, e.artifacts)
-	admin.viewport(1280, 800)
+	admin.Viewport(1280, 800)
 	admin.signInAs(adminID.Subject, accountFor(t, e.s, adminID), "/admin")
-	if who := admin.text("#who"); !strings.Contains(who, "系统管理员 · 管理员") {
+	if who := admin.Text("#who"); !strings.Contains(who, "系统管理员 · 管理员") {
 		t.Errorf("the administrator's header: %q", who)
 	}
-	admin.wait("the staff list", `document.querySelector('#staff-admin_web') !== null`, 10*time.Second)
+	admin.Wait("the staff list", `document.querySelector('#staff-admin_web') !== null`, 10*time.Second)
 	// A clerk without a unit: the problem by its field.
-	admin.do("a clerk without a unit",
+	admin.Do("a clerk without a unit",
 		chromedp.SetValue(chromedp.CSS("#a-username"), "clerk.web81"),
 		chromedp.SetValue(chromedp.CSS("#a-name"), "齐书记员"),
 		chromedp.Click(chromedp.CSS("#add-submit")))
-	admin.wait("the unit's problem", `!document.querySelector('[data-error-for="unit"]').hidden`, 10*time.Second)
-	admin.do("with her unit",
+	admin.Wait("the unit's problem", `!document.querySelector('[data-error-for="unit"]').hidden`, 10*time.Second)
+	admin.Do("with her unit",
 		chromedp.SetValue(chromedp.CSS("#a-unit"), "密云检察院"),
 		chromedp.Click(chromedp.CSS("#add-submit")))
-	admin.wait("the one-time password", `!document.querySelector('#secret-card').hidden && document.querySelector('#secret-password').textContent.length > 20`, 10*time.Second)
-	once := admin.text("#secret-password")
-	if got := admin.text("#secret-text"); !strings.Contains(got, "齐书记员") || !strings.Contains(got, "clerk.web81") {
+	admin.Wait("the one-time password", `!document.querySelector('#secret-card').hidden && document.querySelector('#secret-password').textContent.length > 20`, 10*time.Second)
+	once := admin.Text("#secret-password")
+	if got := admin.Text("#secret-text"); !strings.Contains(got, "齐书记员") || !strings.Contains(got, "clerk.web81") {
 		t.Errorf("the password's card says %q", got)
 	}
-	admin.wait("the new account listed", `document.querySelector('#staff-clerk_web81') !== null`, 10*time.Second)
+	admin.Wait("the new account listed", `document.querySelector('#staff-clerk_web81') !== null`, 10*time.Second)
 	shots(admin, "password-once")
-	admin.do("noted", chromedp.Click(chromedp.CSS("#secret-done")))
-	if !eval[bool](admin, `document.querySelector('#secret-card').hidden && document.querySelector('#secret-password').textContent === ''`) {
+	admin.Do("noted", chromedp.Click(chromedp.CSS("#secret-done")))
+	if !browsertest.Eval[bool](admin, `document.querySelector('#secret-card').hidden && document.querySelector('#secret-password').textContent === ''`) {
 		t.Error("the one-time password stays on the page after 我已记下")
 	}
 
 	// The clerk's first sign-in, her own password, then two-step verification.
 	clerk := newTab(t, e.browser, "totp-clerk", e.base, e.artifacts)
-	clerk.viewport(1280, 800)
-	clerk.do("sign in with the one-time password", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")),
+	clerk.Viewport(1280, 800)
+	clerk.Do("sign in with the one-time password", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")),
 		chromedp.Click(chromedp.CSS("#signin-start")), chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SetValue(chromedp.CSS("#username"), "clerk.web81"), chromedp.SetValue(chromedp.CSS("#password"), once))
 	clerk.submit("#signin-submit")
-	clerk.do("her own password", chromedp.SetValue(chromedp.CSS("#password"), "qi-own-password-1"), chromedp.SetValue(chromedp.CSS("#confirm"), "qi-own-password-1"))
+	clerk.Do("her own password", chromedp.SetValue(chromedp.CSS("#password"), "qi-own-password-1"), chromedp.SetValue(chromedp.CSS("#confirm"), "qi-own-password-1"))
 	clerk.submit("#password-submit")
-	clerk.wait("the clerk's page", `location.pathname === '/clerk'`, 20*time.Second)
-	clerk.wait("the header's 两步验证", `document.querySelector('#two-step') !== null`, 10*time.Second)
-	clerk.viewport(375, 812)
-	clerk.noHorizontalScroll("the clerk's page with 两步验证 in the header")
-	clerk.shot("clerk-header-375")
-	clerk.viewport(1280, 800)
-	clerk.do("open two-step verification", chromedp.Click(chromedp.CSS("#two-step")), chromedp.WaitVisible(chromedp.CSS("#totp-secret")))
-	if !eval[bool](clerk, `document.querySelector('.totp-qr svg path') !== null`) {
+	clerk.Wait("the clerk's page", `location.pathname === '/clerk'`, 20*time.Second)
+	clerk.Wait("the header's 两步验证", `document.querySelector('#two-step') !== null`, 10*time.Second)
+	clerk.Viewport(375, 812)
+	clerk.NoHorizontalScroll("the clerk's page with 两步验证 in the header")
+	clerk.Shot("clerk-header-375")
+	clerk.Viewport(1280, 800)
+	clerk.Do("open two-step verification", chromedp.Click(chromedp.CSS("#two-step")), chromedp.WaitVisible(chromedp.CSS("#totp-secret")))
+	if !browsertest.Eval[bool](clerk, `document.querySelector('.totp-qr svg path') !== null`) {
 		t.Error("no QR code on the enrolment page")
 	}
-	secret := strings.TrimSpace(clerk.text("#totp-secret"))
+	secret := strings.TrimSpace(clerk.Text("#totp-secret"))
 	shots(clerk, "totp-enrol")
 	code, _ := totp.GenerateCode(secret, time.Now())
-	clerk.do("her app's code", chromedp.SetValue(chromedp.CSS("#code"), code))
+	clerk.Do("her app's code", chromedp.SetValue(chromedp.CSS("#code"), code))
 	clerk.submit("#totp-enrol-submit")
-	if got := clerk.text("#title"); !strings.Contains(got, "两步验证已启用") {
+	if got := clerk.Text("#title"); !strings.Contains(got, "两步验证已启用") {
 		t.Fatalf("after the first code: %q", got)
 	}
 	shots(clerk, "totp-on")
 
 	// A new browser: the password, then the code.
 	again := newTab(t, e.browser, "totp-signin", e.base, e.artifacts)
-	again.viewport(1280, 800)
-	again.do("the password", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")),
+	again.Viewport(1280, 800)
+	again.Do("the password", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")),
 		chromedp.Click(chromedp.CSS("#signin-start")), chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SetValue(chromedp.CSS("#username"), "clerk.web81"), chromedp.SetValue(chromedp.CSS("#password"), "qi-own-password-1"))
 	again.submit("#signin-submit")
-	if !eval[bool](again, `document.querySelector('#totp-submit') !== null`) {
-		t.Fatalf("no code asked for after the password: %s", again.text("main"))
+	if !browsertest.Eval[bool](again, `document.querySelector('#totp-submit') !== null`) {
+		t.Fatalf("no code asked for after the password: %s", again.Text("main"))
 	}
 	shots(again, "totp-code")
-	again.do("a wrong code", chromedp.SetValue(chromedp.CSS("#code"), "000000"))
+	again.Do("a wrong code", chromedp.SetValue(chromedp.CSS("#code"), "000000"))
 	again.submit("#totp-submit")
-	if got := again.text("#form-error"); !strings.Contains(got, "验证码错误") {
+	if got := again.Text("#form-error"); !strings.Contains(got, "验证码错误") {
 		t.Errorf("a wrong code says %q", got)
 	}
 	shots(again, "totp-wrong")
 	code, _ = totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the enrolment's code was used
-	again.do("the right code", chromedp.SetValue(chromedp.CSS("#code"), code))
+	again.Do("the right code", chromedp.SetValue(chromedp.CSS("#code"), code))
 	again.submit("#totp-submit")
-	again.wait("the clerk's page", `location.pathname === '/clerk' && document.querySelector('#who').textContent.indexOf('齐书记员') >= 0`, 20*time.Second)
+	again.Wait("the clerk's page", `location.pathname === '/clerk' && document.querySelector('#who').textContent.indexOf('齐书记员') >= 0`, 20*time.Second)
 
 	// The administrator's list shows it; she resets it, the password, and
 	// disables the account.
-	admin.do("reload", chromedp.Reload())
-	admin.wait("the clerk's two-step tag", `/两步验证/.test((document.querySelector('#staff-clerk_web81')||{}).textContent||'')`, 10*time.Second)
-	admin.do("reset two-step verification", chromedp.Click(chromedp.CSS("#totp-clerk_web81")))
-	admin.wait("reset", `!document.querySelector('#admin-status').hidden && document.querySelector('#totp-clerk_web81') === null`, 10*time.Second)
-	admin.do("reset the password", chromedp.Click(chromedp.CSS("#password-clerk_web81")))
-	admin.wait("a new one-time password", `!document.querySelector('#secret-card').hidden && document.querySelector('#secret-password').textContent.length > 20`, 10*time.Second)
-	if admin.text("#secret-password") == once {
+	admin.Do("reload", chromedp.Reload())
+	admin.Wait("the clerk's two-step tag", `/两步验证/.test((document.querySelector('#staff-clerk_web81')||{}).textContent||'')`, 10*time.Second)
+	admin.Do("reset two-step verification", chromedp.Click(chromedp.CSS("#totp-clerk_web81")))
+	admin.Wait("reset", `!document.querySelector('#admin-status').hidden && document.querySelector('#totp-clerk_web81') === null`, 10*time.Second)
+	admin.Do("reset the password", chromedp.Click(chromedp.CSS("#password-clerk_web81")))
+	admin.Wait("a new one-time password", `!document.querySelector('#secret-card').hidden && document.querySelector('#secret-password').textContent.length > 20`, 10*time.Second)
+	if admin.Text("#secret-password") == once {
 		t.Error("the reset gave the same password")
 	}
-	admin.do("noted", chromedp.Click(chromedp.CSS("#secret-done")))
-	admin.do("disable", chromedp.Click(chromedp.CSS("#disable-clerk_web81")))
-	admin.wait("disabled", `/已停用/.test(document.querySelector('#staff-clerk_web81').textContent) && document.querySelector('#disable-clerk_web81') === null`, 10*time.Second)
-	if eval[bool](admin, `document.querySelector('#disable-admin_web') !== null`) {
+	admin.Do("noted", chromedp.Click(chromedp.CSS("#secret-done")))
+	admin.Do("disable", chromedp.Click(chromedp.CSS("#disable-clerk_web81")))
+	admin.Wait("disabled", `/已停用/.test(document.querySelector('#staff-clerk_web81').textContent) && document.querySelector('#disable-clerk_web81') === null`, 10*time.Second)
+	if browsertest.Eval[bool](admin, `document.querySelector('#disable-admin_web') !== null`) {
 		t.Error("the administrator is offered to disable herself")
 	}
 	shots(admin, "staff-list")
 	for _, tb := range []*tab{admin, clerk, again} {
-		tb.checkClean()
+		tb.CheckClean()
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
@@ -46,9 +47,9 @@ func testAuditorFilter(t *testing.T, e *browserEnv) {
 
 	tok := token(t, e.s, auth.Identity{Subject: "audit02", Name: "王审计", Role: auth.Auditor})
 	tb := newTab(t, e.browser, "auditor-filter", e.base, e.artifacts)
-	tb.viewport(1280, 800)
+	tb.Viewport(1280, 800)
 	tb.signIn(tok, "/auditor")
-	offered := eval[map[string]string](tb, `Object.fromEntries(Array.from(document.querySelectorAll('select#f-action option')).filter(function(o){return o.value}).map(function(o){return [o.value, o.label]}))`)
+	offered := browsertest.Eval[map[string]string](tb, `Object.fromEntries(Array.from(document.querySelectorAll('select#f-action option')).filter(function(o){return o.value}).map(function(o){return [o.value, o.label]}))`)
 	for _, a := range audit.Actions() {
 		if offered[string(a)] != a.Label() {
 			t.Errorf("the filter offers %s as %q, want %q", a, offered[string(a)], a.Label())
@@ -59,10 +60,10 @@ func testAuditorFilter(t *testing.T, e *browserEnv) {
 		t.Errorf("the filter offers %s, which is not a declared action", v)
 	}
 
-	tb.do("search by 案号 as typed off paper", chromedp.SetValue(chromedp.CSS("#f-case"), auditorCaseQuery), chromedp.Click(chromedp.CSS("#search")))
-	tb.wait("the case's records", `(function(){var r=document.querySelectorAll('#events tbody tr');return r.length===2&&Array.from(r).every(function(tr){var c=tr.querySelector('.case-no');return c&&c.textContent===`+jsString(auditorCaseNo)+`})})()`, 15*time.Second)
+	tb.Do("search by 案号 as typed off paper", chromedp.SetValue(chromedp.CSS("#f-case"), auditorCaseQuery), chromedp.Click(chromedp.CSS("#search")))
+	tb.Wait("the case's records", `(function(){var r=document.querySelectorAll('#events tbody tr');return r.length===2&&Array.from(r).every(function(tr){var c=tr.querySelector('.case-no');return c&&c.textContent===`+jsString(auditorCaseNo)+`})})()`, 15*time.Second)
 	type row struct{ Seq, Time, Actor, Role, Label, Action, Result, Detail, Source string }
-	rows := eval[[]row](tb, `Array.from(document.querySelectorAll('#events tbody tr')).map(function(tr){var q=function(s){var n=tr.querySelector(s);return n?n.textContent:''};return {Seq:tr.dataset.seq,Time:q('.when'),Actor:q('.actor'),Role:q('.role'),Label:q('.action-label'),Action:q('code.action'),Result:q('.result'),Detail:q('.detail'),Source:q('.source')}})`)
+	rows := browsertest.Eval[[]row](tb, `Array.from(document.querySelectorAll('#events tbody tr')).map(function(tr){var q=function(s){var n=tr.querySelector(s);return n?n.textContent:''};return {Seq:tr.dataset.seq,Time:q('.when'),Actor:q('.actor'),Role:q('.role'),Label:q('.action-label'),Action:q('code.action'),Result:q('.result'),Detail:q('.detail'),Source:q('.source')}})`)
 	// Newest first: the refusal, then the case's registration.
 	if len(rows) != 2 || rows[0].Seq != fmt.Sprint(denied.Seq) || rows[1].Action != string(audit.CaseCreate) {
 		t.Fatalf("the rows read %+v, want the refusal (%d) above the registration", rows, denied.Seq)
@@ -76,24 +77,24 @@ func testAuditorFilter(t *testing.T, e *browserEnv) {
 	if rows[1].Role != "案管" || rows[1].Label != "登记案件" || rows[1].Result != "成功" {
 		t.Errorf("the registration reads %+v, want 案管, 登记案件, 成功", rows[1])
 	}
-	if th := tb.text("#events thead th"); th != "时间（北京时间）" {
+	if th := tb.Text("#events thead th"); th != "时间（北京时间）" {
 		t.Errorf("the time column is headed %q, want it to say Beijing time", th)
 	}
-	if sw := eval[int](tb, `document.documentElement.scrollWidth`); sw > 1280 {
+	if sw := browsertest.Eval[int](tb, `document.documentElement.scrollWidth`); sw > 1280 {
 		t.Errorf("the auditor's page at 1280 px is %d px wide", sw)
 	}
-	tb.shot("by-case-1280")
+	tb.Shot("by-case-1280")
 
 	// The export button saves what the filter selects as the API writes it:
 	// Chinese headers, Beijing time to the second, the labels, then the
 	// machine fields.
 	downloads := t.TempDir()
-	if _, err := chromedp.CallBrowser(tb.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+	if _, err := chromedp.CallBrowser(tb.Ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
-		BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID}); err != nil {
+		BrowserContextID: chromedp.FromContext(tb.Ctx).BrowserContextID}); err != nil {
 		t.Fatalf("allow downloads: %v", err)
 	}
-	tb.do("export CSV", chromedp.Click(chromedp.CSS("#export")))
+	tb.Do("export CSV", chromedp.Click(chromedp.CSS("#export")))
 	var csvData []byte
 	for deadline := time.Now().Add(20 * time.Second); csvData == nil; time.Sleep(100 * time.Millisecond) {
 		if m, _ := filepath.Glob(filepath.Join(downloads, "yuejuan-audit-*.csv")); len(m) > 0 {
@@ -113,37 +114,37 @@ func testAuditorFilter(t *testing.T, e *browserEnv) {
 	if r := records[2]; strings.Join(r[:6], ",") != fmt.Sprintf("%d,%s,11101201910088888,律师,越权访问被拒,拒绝", denied.Seq, beijing.Format("2006-01-02 15:04:05")) {
 		t.Errorf("the refusal's row starts %q", r[:6])
 	}
-	if !strings.Contains(tb.text("#result-status"), "yuejuan-audit-") {
-		t.Errorf("after the export the page says %q", tb.text("#result-status"))
+	if !strings.Contains(tb.Text("#result-status"), "yuejuan-audit-") {
+		t.Errorf("after the export the page says %q", tb.Text("#result-status"))
 	}
-	tb.viewport(375, 812)
-	tb.noHorizontalScroll("auditor page with the case's records")
-	tb.shot("by-case-375")
+	tb.Viewport(375, 812)
+	tb.NoHorizontalScroll("auditor page with the case's records")
+	tb.Shot("by-case-375")
 
 	// An end before the start: the error by the end field, the old
 	// results gone, nothing asked of the API.
-	tb.do("a range that ends before it starts",
+	tb.Do("a range that ends before it starts",
 		chromedp.SetValue(chromedp.CSS("#f-from"), "2026-12-08T10:00"),
 		chromedp.SetValue(chromedp.CSS("#f-to"), "2026-12-08T09:00"),
 		chromedp.Click(chromedp.CSS("#search")))
-	tb.wait("the error by the end field", `!document.querySelector('#f-to-error').hidden`, 10*time.Second)
-	if got := tb.text("#f-to-error"); !strings.Contains(got, "截止时间应晚于起始时间") {
+	tb.Wait("the error by the end field", `!document.querySelector('#f-to-error').hidden`, 10*time.Second)
+	if got := tb.Text("#f-to-error"); !strings.Contains(got, "截止时间应晚于起始时间") {
 		t.Errorf("the end field's error reads %q", got)
 	}
-	if inv := eval[string](tb, `document.querySelector('#f-to').getAttribute('aria-invalid')`); inv != "true" {
+	if inv := browsertest.Eval[string](tb, `document.querySelector('#f-to').getAttribute('aria-invalid')`); inv != "true" {
 		t.Errorf("the end field is not marked invalid (aria-invalid %q)", inv)
 	}
-	if n := eval[int](tb, `document.querySelectorAll('#events tbody tr').length`); n != 0 {
+	if n := browsertest.Eval[int](tb, `document.querySelectorAll('#events tbody tr').length`); n != 0 {
 		t.Errorf("%d rows of the previous search still stand under a search that was not run", n)
 	}
-	if got := tb.text("#f-from-error"); got != "" {
+	if got := tb.Text("#f-from-error"); got != "" {
 		t.Errorf("the start field shows %q; the problem is the end", got)
 	}
-	tb.noHorizontalScroll("auditor page with a bad range")
-	tb.shot("bad-range-375")
-	tb.viewport(1280, 800)
-	tb.shot("bad-range-1280")
-	tb.checkClean()
+	tb.NoHorizontalScroll("auditor page with a bad range")
+	tb.Shot("bad-range-375")
+	tb.Viewport(1280, 800)
+	tb.Shot("bad-range-1280")
+	tb.CheckClean()
 }
 
 // jsString is s as a JavaScript string literal.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
@@ -55,19 +56,19 @@ type axeViolation struct {
 // axeCheck runs every axe rule on the tab's current page and reports the
 // serious and critical violations as test errors naming the page and state.
 func (tb *tab) axeCheck(src, where string) {
-	tb.t.Helper()
-	if !eval[bool](tb, `typeof window.axe === 'object'`) {
-		eval[bool](tb, src+";true")
+	tb.T.Helper()
+	if !browsertest.Eval[bool](tb, `typeof window.axe === 'object'`) {
+		browsertest.Eval[bool](tb, src+";true")
 	}
-	ctx, cancel := context.WithTimeout(tb.ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(tb.Ctx, 60*time.Second)
 	defer cancel()
 	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(function (r) { return JSON.stringify(r.violations); })`, chromedp.EvalAwaitPromise))
 	if err != nil {
-		tb.t.Fatalf("%s: axe.run on %s: %v", tb.name, where, err)
+		tb.T.Fatalf("%s: axe.run on %s: %v", tb.Name, where, err)
 	}
 	var vs []axeViolation
 	if err := json.Unmarshal([]byte(raw), &vs); err != nil {
-		tb.t.Fatalf("%s: axe result on %s: %v", tb.name, where, err)
+		tb.T.Fatalf("%s: axe result on %s: %v", tb.Name, where, err)
 	}
 	for _, v := range vs {
 		if v.Impact != "serious" && v.Impact != "critical" {
@@ -81,7 +82,7 @@ func (tb *tab) axeCheck(src, where string) {
 			}
 			nodes = append(nodes, fmt.Sprintf("%v %s (%s)", n.Target, n.HTML, strings.ReplaceAll(n.FailureSummary, "\n", " ")))
 		}
-		tb.t.Errorf("%s: %s: axe %s violation %s: %s\n  %s", tb.name, where, v.Impact, v.ID, v.Help, strings.Join(nodes, "\n  "))
+		tb.T.Errorf("%s: %s: axe %s violation %s: %s\n  %s", tb.Name, where, v.Impact, v.ID, v.Help, strings.Join(nodes, "\n  "))
 	}
 }
 
@@ -100,62 +101,60 @@ func testAccessibility(t *testing.T, e *browserEnv) {
 		// A newcomer: the start page, the sign-in form (and its error), the
 		// lawyer's registration form (and its errors), a refused link page.
 		guest := newTab(t, e.browser, fmt.Sprintf("axe-guest-%d", w), base, e.artifacts)
-		guest.viewport(w, 800)
-		guest.do("open the start page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
+		guest.Viewport(w, 800)
+		guest.Do("open the start page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-start")))
 		guest.axeCheck(src, "start page at "+size)
-		guest.do("open the sign-in form", chromedp.Click(chromedp.CSS("#signin-start")), chromedp.WaitVisible(chromedp.CSS("#username")))
+		guest.Do("open the sign-in form", chromedp.Click(chromedp.CSS("#signin-start")), chromedp.WaitVisible(chromedp.CSS("#username")))
 		guest.axeCheck(src, "sign-in form at "+size)
-		guest.do("a wrong password",
+		guest.Do("a wrong password",
 			chromedp.SetValue(chromedp.CSS("#username"), "nobody"),
 			chromedp.SetValue(chromedp.CSS("#password"), "wrong-password"),
 			chromedp.Click(chromedp.CSS("#signin-submit")),
 			chromedp.WaitVisible(chromedp.CSS("#username")))
 		guest.axeCheck(src, "sign-in form with its error at "+size)
-		if eval[bool](guest, `!!document.querySelector('a[href*="/register"]')`) {
-			guest.do("open registration", chromedp.Click(chromedp.CSS(`a[href*="/register"]`)), chromedp.WaitVisible(chromedp.CSS("form")))
+		if browsertest.Eval[bool](guest, `!!document.querySelector('a[href*="/register"]')`) {
+			guest.Do("open registration", chromedp.Click(chromedp.CSS(`a[href*="/register"]`)), chromedp.WaitVisible(chromedp.CSS("form")))
 			guest.axeCheck(src, "lawyer registration form at "+size)
 		}
-		guest.do("open a refused link", chromedp.Navigate(base+"/d/not-a-token"), chromedp.WaitVisible(chromedp.CSS("main")))
+		guest.Do("open a refused link", chromedp.Navigate(base+"/d/not-a-token"), chromedp.WaitVisible(chromedp.CSS("main")))
 		guest.axeCheck(src, "refused link page at "+size)
-		guest.checkClean()
+		guest.CheckClean()
 
 		lawyer := newTab(t, e.browser, fmt.Sprintf("axe-lawyer-%d", w), base, e.artifacts)
-		lawyer.viewport(w, 800)
+		lawyer.Viewport(w, 800)
 		lawyer.signIn(lawyerTok, "/lawyer")
-		lawyer.wait("the lawyer's applications", `!/加载中/.test(document.querySelector('main').textContent)`, 10*time.Second)
+		lawyer.Wait("the lawyer's applications", `!/加载中/.test(document.querySelector('main').textContent)`, 10*time.Second)
 		lawyer.axeCheck(src, "lawyer page at "+size)
-		if eval[bool](lawyer, `!!document.querySelector('#apply-submit')`) {
-			lawyer.do("submit an empty application", chromedp.Click(chromedp.CSS("#apply-submit")))
-			lawyer.wait("the application's errors", `document.querySelector('[data-error-for]:not([hidden])')`, 10*time.Second)
+		if browsertest.Eval[bool](lawyer, `!!document.querySelector('#apply-submit')`) {
+			lawyer.Do("submit an empty application", chromedp.Click(chromedp.CSS("#apply-submit")))
+			lawyer.Wait("the application's errors", `document.querySelector('[data-error-for]:not([hidden])')`, 10*time.Second)
 			lawyer.axeCheck(src, "lawyer page with the application's errors at "+size)
 		}
-		lawyer.checkClean()
+		lawyer.CheckClean()
 
 		clerk := newTab(t, e.browser, fmt.Sprintf("axe-clerk-%d", w), base, e.artifacts)
-		clerk.viewport(w, 800)
+		clerk.Viewport(w, 800)
 		clerk.signIn(clerkTok, "/clerk")
-		clerk.wait("the clerk's queue", `!/加载中/.test(document.querySelector('#queue').textContent)`, 10*time.Second)
+		clerk.Wait("the clerk's queue", `!/加载中/.test(document.querySelector('#queue').textContent)`, 10*time.Second)
 		clerk.axeCheck(src, "clerk page at "+size)
-		clerk.do("submit an empty case", chromedp.Click(chromedp.CSS("#case-submit")))
-		clerk.wait("case field errors", `document.querySelector('#case-form [data-error-for]:not([hidden])')`, 10*time.Second)
+		clerk.Do("submit an empty case", chromedp.Click(chromedp.CSS("#case-submit")))
+		clerk.Wait("case field errors", `document.querySelector('#case-form [data-error-for]:not([hidden])')`, 10*time.Second)
 		clerk.axeCheck(src, "clerk page with the case form's errors at "+size)
-		clerk.checkClean()
+		clerk.CheckClean()
 
 		auditor := newTab(t, e.browser, fmt.Sprintf("axe-auditor-%d", w), base, e.artifacts)
-		auditor.viewport(w, 800)
+		auditor.Viewport(w, 800)
 		auditor.signIn(auditorTok, "/auditor")
-		auditor.wait("the audit records", `document.querySelector('main') && !/加载中/.test(document.querySelector('main').textContent)`, 10*time.Second)
+		auditor.Wait("the audit records", `document.querySelector('main') && !/加载中/.test(document.querySelector('main').textContent)`, 10*time.Second)
 		auditor.axeCheck(src, "auditor page at "+size)
-		auditor.checkClean()
+		auditor.CheckClean()
 	}
 }
 
 // dialogCount is how many dialogs of kind the tab's pages have opened.
 func (tb *tab) dialogCount(kind string) int {
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
 	n := 0
-	for _, d := range tb.dialogs {
+	for _, d := range tb.Dialogs() {
 		if d == kind {
 			n++
 		}
@@ -170,34 +169,34 @@ func testUnsavedInput(t *testing.T, e *browserEnv) {
 	s, base := e.s, e.base
 	clerkTok := token(t, s, auth.Identity{Subject: "clerk-unsaved", Name: "赵书记员", Role: auth.Clerk, Unit: "市检察院"})
 	clerk := newTab(t, e.browser, "unsaved-clerk", base, e.artifacts)
-	clerk.viewport(1280, 800)
+	clerk.Viewport(1280, 800)
 	clerk.signIn(clerkTok, "/clerk")
-	clerk.wait("the clerk's queue", `!/加载中/.test(document.querySelector('#queue').textContent)`, 10*time.Second)
+	clerk.Wait("the clerk's queue", `!/加载中/.test(document.querySelector('#queue').textContent)`, 10*time.Second)
 
 	// An empty registration: focus lands on the first field to fix, which
 	// names its message for screen readers.
-	clerk.do("submit an empty case", chromedp.Click(chromedp.CSS("#case-submit")))
-	clerk.wait("case field errors", `document.querySelector('#case-form [data-error-for="caseNo"]:not([hidden])')`, 10*time.Second)
-	if got := eval[string](clerk, `document.activeElement ? document.activeElement.id : ''`); got != "c-caseNo" {
+	clerk.Do("submit an empty case", chromedp.Click(chromedp.CSS("#case-submit")))
+	clerk.Wait("case field errors", `document.querySelector('#case-form [data-error-for="caseNo"]:not([hidden])')`, 10*time.Second)
+	if got := browsertest.Eval[string](clerk, `document.activeElement ? document.activeElement.id : ''`); got != "c-caseNo" {
 		t.Errorf("after a refused registration the focus is on %q, want the first field to fix, c-caseNo", got)
 	}
-	desc := eval[string](clerk, `(function(){var n=document.querySelector('#c-caseNo');var ids=(n.getAttribute('aria-describedby')||'').split(' ');return ids.map(function(i){var b=document.getElementById(i);return b&&!b.hidden?b.textContent:''}).join('')})()`)
+	desc := browsertest.Eval[string](clerk, `(function(){var n=document.querySelector('#c-caseNo');var ids=(n.getAttribute('aria-describedby')||'').split(' ');return ids.map(function(i){var b=document.getElementById(i);return b&&!b.hidden?b.textContent:''}).join('')})()`)
 	if strings.TrimSpace(desc) == "" {
 		t.Error("the case number field is not described by its visible error message (aria-describedby)")
 	}
 
 	// Typed and not sent: leaving asks.
-	clerk.do("type a case number", chromedp.SendKeys(chromedp.CSS("#c-caseNo"), "京检刑诉〔2026〕501号"))
+	clerk.Do("type a case number", chromedp.SendKeys(chromedp.CSS("#c-caseNo"), "京检刑诉〔2026〕501号"))
 	before := clerk.dialogCount("beforeunload")
-	clerk.do("leave for the start page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("body")))
+	clerk.Do("leave for the start page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("body")))
 	if clerk.dialogCount("beforeunload") != before+1 {
-		t.Fatalf("leaving the clerk's page with a typed case number did not warn (dialogs: %v)", clerk.dialogs)
+		t.Fatalf("leaving the clerk's page with a typed case number did not warn (dialogs: %v)", clerk.Dialogs())
 	}
 
 	// Typed and sent: leaving does not ask.
-	clerk.do("back to the clerk's page", chromedp.Navigate(base+"/clerk"))
-	clerk.wait("the clerk's queue", `document.querySelector('#queue') && !/加载中/.test(document.querySelector('#queue').textContent)`, 10*time.Second)
-	clerk.do("register a case by typing",
+	clerk.Do("back to the clerk's page", chromedp.Navigate(base+"/clerk"))
+	clerk.Wait("the clerk's queue", `document.querySelector('#queue') && !/加载中/.test(document.querySelector('#queue').textContent)`, 10*time.Second)
+	clerk.Do("register a case by typing",
 		chromedp.SendKeys(chromedp.CSS("#c-caseNo"), "京检刑诉〔2026〕501号"),
 		chromedp.SendKeys(chromedp.CSS("#c-title"), "赵某某诈骗案"),
 		chromedp.SendKeys(chromedp.CSS("#c-defendants"), "赵某某"),
@@ -205,11 +204,11 @@ func testUnsavedInput(t *testing.T, e *browserEnv) {
 		chromedp.SendKeys(chromedp.CSS("#c-handler-phone"), "010-87654321"),
 		chromedp.Click(chromedp.CSS("#case-submit")),
 	)
-	clerk.wait("the case to be registered", `!document.querySelector('#case-ok').hidden`, 10*time.Second)
+	clerk.Wait("the case to be registered", `!document.querySelector('#case-ok').hidden`, 10*time.Second)
 	before = clerk.dialogCount("beforeunload")
-	clerk.do("leave after registering", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("body")))
+	clerk.Do("leave after registering", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("body")))
 	if n := clerk.dialogCount("beforeunload"); n != before {
 		t.Errorf("leaving after the case was registered warned about unsaved input (%d dialogs)", n-before)
 	}
-	clerk.checkClean()
+	clerk.CheckClean()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
 
@@ -30,49 +31,49 @@ func testFindCase(t *testing.T, e *browserEnv) {
 
 	for _, w := range []int64{1280, 375} {
 		lawyer := newTab(t, e.browser, fmt.Sprint("findcase-", w), base, e.artifacts)
-		lawyer.viewport(w, 900)
+		lawyer.Viewport(w, 900)
 		lawyer.signIn(lawyerTok, "/lawyer")
-		lawyer.do("open the search", chromedp.Click(chromedp.CSS("#find-open")))
-		lawyer.wait("the procuratorates", `Array.from(document.querySelectorAll('#find-unit option')).some(function(o){return o.value===`+jsString(unit)+`})`, 10*time.Second)
-		if got := eval[string](lawyer, `document.querySelector('#find-open').getAttribute('aria-expanded')`); got != "true" {
+		lawyer.Do("open the search", chromedp.Click(chromedp.CSS("#find-open")))
+		lawyer.Wait("the procuratorates", `Array.from(document.querySelectorAll('#find-unit option')).some(function(o){return o.value===`+jsString(unit)+`})`, 10*time.Second)
+		if got := browsertest.Eval[string](lawyer, `document.querySelector('#find-open').getAttribute('aria-expanded')`); got != "true" {
 			t.Errorf("the opened search is aria-expanded=%q", got)
 		}
 
 		// A name that is not the whole name finds nothing, and says why.
-		lawyer.do("search by part of the name",
+		lawyer.Do("search by part of the name",
 			chromedp.SetValue(chromedp.CSS("#find-unit"), unit),
 			chromedp.SendKeys(chromedp.CSS("#find-defendant"), "司马"),
 			chromedp.Click(chromedp.CSS("#find-go")))
-		lawyer.wait("nothing found", `!document.querySelector('#find-status').hidden && /未找到/.test(document.querySelector('#find-status').textContent)`, 10*time.Second)
-		if n := eval[int](lawyer, `document.querySelectorAll('#find-results li').length`); n != 0 {
+		lawyer.Wait("nothing found", `!document.querySelector('#find-status').hidden && /未找到/.test(document.querySelector('#find-status').textContent)`, 10*time.Second)
+		if n := browsertest.Eval[int](lawyer, `document.querySelectorAll('#find-results li').length`); n != 0 {
 			t.Errorf("part of a name lists %d cases", n)
 		}
 
-		eval[bool](lawyer, `(document.querySelector('#find-defendant').value = '') === ''`)
-		lawyer.do("search by the whole name", chromedp.SendKeys(chromedp.CSS("#find-defendant"), "司马　某某\r"))
-		lawyer.wait("the case found", `document.querySelectorAll('#find-results li').length === 1`, 10*time.Second)
-		if got := lawyer.text("#find-results li"); !strings.Contains(got, caseNo) || !strings.Contains(got, "司马某某非法吸收公众存款案") || !strings.Contains(got, "审查起诉") {
+		browsertest.Eval[bool](lawyer, `(document.querySelector('#find-defendant').value = '') === ''`)
+		lawyer.Do("search by the whole name", chromedp.SendKeys(chromedp.CSS("#find-defendant"), "司马　某某\r"))
+		lawyer.Wait("the case found", `document.querySelectorAll('#find-results li').length === 1`, 10*time.Second)
+		if got := lawyer.Text("#find-results li"); !strings.Contains(got, caseNo) || !strings.Contains(got, "司马某某非法吸收公众存款案") || !strings.Contains(got, "审查起诉") {
 			t.Errorf("the case found reads %q; want its number, name and stage", got)
 		}
-		if n := eval[int](lawyer, `Array.from(document.querySelectorAll('#apply [data-error-for]:not([hidden])')).filter(function(n){return !n.closest('#find-case')}).length`); n != 0 {
+		if n := browsertest.Eval[int](lawyer, `Array.from(document.querySelectorAll('#apply [data-error-for]:not([hidden])')).filter(function(n){return !n.closest('#find-case')}).length`); n != 0 {
 			t.Errorf("Enter in the name field submitted the application (%d errors shown on its form)", n)
 		}
-		lawyer.shot(fmt.Sprint("found-", w))
+		lawyer.Shot(fmt.Sprint("found-", w))
 		if w <= 400 {
-			lawyer.noHorizontalScroll("the lawyer's page with a case found")
+			lawyer.NoHorizontalScroll("the lawyer's page with a case found")
 		}
-		lawyer.do("use it", chromedp.Click(chromedp.CSS("#find-results li button")))
-		lawyer.wait("the number filled in", `document.querySelector('#caseNo').value !== ''`, 5*time.Second)
-		if got := eval[string](lawyer, `document.querySelector('#caseNo').value`); got != caseNo {
+		lawyer.Do("use it", chromedp.Click(chromedp.CSS("#find-results li button")))
+		lawyer.Wait("the number filled in", `document.querySelector('#caseNo').value !== ''`, 5*time.Second)
+		if got := browsertest.Eval[string](lawyer, `document.querySelector('#caseNo').value`); got != caseNo {
 			t.Errorf("案号 filled with %q, want %q", got, caseNo)
 		}
-		if got := eval[string](lawyer, `document.querySelector('#client').value`); got != "司马某某" {
+		if got := browsertest.Eval[string](lawyer, `document.querySelector('#client').value`); got != "司马某某" {
 			t.Errorf("委托人 filled with %q, want 司马某某", got)
 		}
-		if !eval[bool](lawyer, `document.querySelector('#find-case').hidden && document.activeElement === document.querySelector('#caseNo')`) {
+		if !browsertest.Eval[bool](lawyer, `document.querySelector('#find-case').hidden && document.activeElement === document.querySelector('#caseNo')`) {
 			t.Error("after choosing, the search stays open or the focus is not on 案号")
 		}
-		lawyer.shot(fmt.Sprint("used-", w))
-		lawyer.checkClean()
+		lawyer.Shot(fmt.Sprint("used-", w))
+		lawyer.CheckClean()
 	}
 }

@@ -38,10 +38,10 @@ func testHeldDossier(t *testing.T, e *browserEnv) {
 	}
 
 	clerk := newTab(t, e.browser, "clerk-held", base, e.artifacts)
-	clerk.viewport(375, 800)
+	clerk.Viewport(375, 800)
 	clerk.signIn(clerkTok, "/clerk")
-	clerk.wait("the held dossier shown with the case", `!document.querySelector('#held').hidden && /讯问笔录/.test(document.querySelector('#held').textContent)`, 15*time.Second)
-	got := clerk.text("#held")
+	clerk.Wait("the held dossier shown with the case", `!document.querySelector('#held').hidden && /讯问笔录/.test(document.querySelector('#held').textContent)`, 15*time.Second)
+	got := clerk.Text("#held")
 	for _, want := range []string{"1 份已许可的阅卷申请暂缓生成", "第 1 卷第 2 号《讯问笔录》（02-讯问笔录.pdf）：等待上传", "1 份尚未上传", "周律师"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the held notice on the clerk's page lacks %q:\n%s", want, got)
@@ -50,7 +50,7 @@ func testHeldDossier(t *testing.T, e *browserEnv) {
 	if strings.Contains(got, "起诉意见书") {
 		t.Errorf("the held notice lists a material already accepted:\n%s", got)
 	}
-	clerk.noHorizontalScroll("/clerk with a held dossier")
-	clerk.shot("clerk-held-dossier")
-	clerk.checkClean()
+	clerk.NoHorizontalScroll("/clerk with a held dossier")
+	clerk.Shot("clerk-held-dossier")
+	clerk.CheckClean()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/pkg/account"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
@@ -38,42 +39,42 @@ func testLawyerIdentity(t *testing.T, e *browserEnv) {
 	// The lawyer signs in with the password she registered with and sees
 	// her identity pending on her application.
 	lawyer := newTab(t, e.browser, "identity-lawyer", base, e.artifacts)
-	lawyer.viewport(375, 800)
+	lawyer.Viewport(375, 800)
 	lawyer.signInAs(lic, "lawyer-password-1", "/lawyer")
 	lcard := `#apps li[data-id="` + app.ID + `"] .identity`
-	lawyer.wait("her application", `document.querySelector('`+lcard+`')`, 15*time.Second)
-	if got := lawyer.text(lcard); !strings.Contains(got, "待案管核验") {
+	lawyer.Wait("her application", `document.querySelector('`+lcard+`')`, 15*time.Second)
+	if got := lawyer.Text(lcard); !strings.Contains(got, "待案管核验") {
 		t.Errorf("the lawyer's card before the check: %q, want 待案管核验", got)
 	}
-	lawyer.shot("pending-375")
+	lawyer.Shot("pending-375")
 	// Her application form starts with the firm and mobile number she
 	// registered with.
-	lawyer.wait("the form filled in from her account", `document.querySelector('#lawyer-firm').value !== ''`, 10*time.Second)
-	if got := eval[string](lawyer, `document.querySelector('#lawyer-firm').value + ' ' + document.querySelector('#lawyer-phone').value`); got != "某律所 13600000000" {
+	lawyer.Wait("the form filled in from her account", `document.querySelector('#lawyer-firm').value !== ''`, 10*time.Second)
+	if got := browsertest.Eval[string](lawyer, `document.querySelector('#lawyer-firm').value + ' ' + document.querySelector('#lawyer-phone').value`); got != "某律所 13600000000" {
 		t.Errorf("the application form starts with firm and phone %q, want those she registered with", got)
 	}
 
 	clerk := newTab(t, e.browser, "identity", base, e.artifacts)
 	clerk.signIn(clerkTok, "/clerk")
-	clerk.wait("the application in the queue", `document.querySelector('`+card+` .identity')`, 15*time.Second)
-	if got := clerk.text(card + ` .identity`); !strings.Contains(got, "身份待核验") || !strings.Contains(got, "核验身份") {
+	clerk.Wait("the application in the queue", `document.querySelector('`+card+` .identity')`, 15*time.Second)
+	if got := clerk.Text(card + ` .identity`); !strings.Contains(got, "身份待核验") || !strings.Contains(got, "核验身份") {
 		t.Errorf("the card of a registered lawyer: %q, want 身份待核验 and 核验身份", got)
 	}
-	clerk.shot("pending-1280")
-	clerk.do("open the check", chromedp.Click(chromedp.CSS(card+` button.id-check`)))
-	if got := clerk.text(card + ` .id-panel`); !strings.Contains(got, "请核对 孙律师 的执业证号 "+lic) {
+	clerk.Shot("pending-1280")
+	clerk.Do("open the check", chromedp.Click(chromedp.CSS(card+` button.id-check`)))
+	if got := clerk.Text(card + ` .id-panel`); !strings.Contains(got, "请核对 孙律师 的执业证号 "+lic) {
 		t.Errorf("the check's panel reads %q", got)
 	}
-	clerk.do("reject without a reason", chromedp.Click(chromedp.CSS(card+` button.id-reject`)))
-	clerk.wait("the reason is asked for", `/必须说明理由/.test(document.querySelector('`+card+` .id-panel [data-error-for="reason"]').textContent)`, 5*time.Second)
-	clerk.shot("check-1280")
-	clerk.viewport(375, 800)
-	clerk.noHorizontalScroll("the clerk's queue with the check open")
-	clerk.shot("check-375")
-	clerk.viewport(1280, 900)
-	clerk.do("verify", chromedp.Click(chromedp.CSS(card+` button.id-verify`)))
-	clerk.wait("the card says verified", `/身份已核验/.test(document.querySelector('`+card+` .identity') ? document.querySelector('`+card+` .identity').textContent : '')`, 10*time.Second)
-	if n := eval[int](clerk, `document.querySelectorAll('`+card+` .id-check').length`); n != 0 {
+	clerk.Do("reject without a reason", chromedp.Click(chromedp.CSS(card+` button.id-reject`)))
+	clerk.Wait("the reason is asked for", `/必须说明理由/.test(document.querySelector('`+card+` .id-panel [data-error-for="reason"]').textContent)`, 5*time.Second)
+	clerk.Shot("check-1280")
+	clerk.Viewport(375, 800)
+	clerk.NoHorizontalScroll("the clerk's queue with the check open")
+	clerk.Shot("check-375")
+	clerk.Viewport(1280, 900)
+	clerk.Do("verify", chromedp.Click(chromedp.CSS(card+` button.id-verify`)))
+	clerk.Wait("the card says verified", `/身份已核验/.test(document.querySelector('`+card+` .identity') ? document.querySelector('`+card+` .identity').textContent : '')`, 10*time.Second)
+	if n := browsertest.Eval[int](clerk, `document.querySelectorAll('`+card+` .id-check').length`); n != 0 {
 		t.Errorf("the verified card still offers 核验身份 (%d)", n)
 	}
 	var got struct{ LawyerIdentity string }
@@ -81,10 +82,10 @@ func testLawyerIdentity(t *testing.T, e *browserEnv) {
 	if got.LawyerIdentity != "verified" {
 		t.Errorf("after the check the application says %q", got.LawyerIdentity)
 	}
-	clerk.shot("verified-1280")
-	lawyer.do("reload", chromedp.Reload())
-	lawyer.wait("her application, verified", `/已核验/.test(document.querySelector('`+lcard+`') ? document.querySelector('`+lcard+`').textContent : '')`, 15*time.Second)
-	lawyer.shot("verified-375")
-	clerk.viewport(375, 800)
-	clerk.shot("verified-375")
+	clerk.Shot("verified-1280")
+	lawyer.Do("reload", chromedp.Reload())
+	lawyer.Wait("her application, verified", `/已核验/.test(document.querySelector('`+lcard+`') ? document.querySelector('`+lcard+`').textContent : '')`, 15*time.Second)
+	lawyer.Shot("verified-375")
+	clerk.Viewport(375, 800)
+	clerk.Shot("verified-375")
 }

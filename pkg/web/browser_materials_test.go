@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/audit"
 	"github.com/yuejuan/yuejuan/pkg/auth"
@@ -84,64 +85,64 @@ func testMaterials(t *testing.T, e *browserEnv) {
 	staged := file("staged.pdf", testpdf.Text("MAT-WEB-STAGED"))
 
 	clerk := newTab(t, e.browser, "clerk-materials", base, e.artifacts)
-	clerk.viewport(1280, 900)
+	clerk.Viewport(1280, 900)
 	clerk.signIn(clerkTok, "/clerk")
 	pick := func(id string) {
-		clerk.wait("the case in the list", fmt.Sprintf(`!!document.querySelector('#case-select option[value=%q]')`, id), 10*time.Second)
-		eval[bool](clerk, fmt.Sprintf(`(function(){var s=document.querySelector('#case-select');s.value=%q;s.dispatchEvent(new Event('change'));return true})()`, id))
+		clerk.Wait("the case in the list", fmt.Sprintf(`!!document.querySelector('#case-select option[value=%q]')`, id), 10*time.Second)
+		browsertest.Eval[bool](clerk, fmt.Sprintf(`(function(){var s=document.querySelector('#case-select');s.value=%q;s.dispatchEvent(new Event('change'));return true})()`, id))
 	}
 	row := func(id string) string { return fmt.Sprintf(`#toc tr[data-id=%q]`, id) }
 	has := func(sel string) string { return fmt.Sprintf(`!!document.querySelector(%q)`, sel) }
 	cell := func(id string, n int) string {
-		return eval[string](clerk, fmt.Sprintf(`(function(){var r=document.querySelector(%q);return r?r.children[%d].textContent:''})()`, row(id), n))
+		return browsertest.Eval[string](clerk, fmt.Sprintf(`(function(){var r=document.querySelector(%q);return r?r.children[%d].textContent:''})()`, row(id), n))
 	}
 	pick(caseID)
-	clerk.wait("the 卷内目录 with five materials", `document.querySelectorAll('#toc tr[data-id]').length === 5`, 15*time.Second)
-	if got := clerk.text(row(d)); !strings.Contains(got, "等待上传") || !strings.Contains(got, "前未继续上传将自动移除") {
+	clerk.Wait("the 卷内目录 with five materials", `document.querySelectorAll('#toc tr[data-id]').length === 5`, 15*time.Second)
+	if got := clerk.Text(row(d)); !strings.Contains(got, "等待上传") || !strings.Contains(got, "前未继续上传将自动移除") {
 		t.Errorf("the unuploaded material's row says %q, want 等待上传 and when it goes by itself", got)
 	}
 	for _, want := range []string{row(d) + " .m-resume", row(r) + " .m-replace", row(r) + " .m-delete", row(a) + " .m-replace"} {
-		if !eval[bool](clerk, has(want)) {
+		if !browsertest.Eval[bool](clerk, has(want)) {
 			t.Errorf("no %s", want)
 		}
 	}
-	clerk.shot("materials-toc-1280")
+	clerk.Shot("materials-toc-1280")
 
 	// Rename.
-	clerk.do("open the rename of 讯问笔录", chromedp.Click(chromedp.CSS(row(b)+" .m-rename")))
-	clerk.wait("the rename form", has("tr.m-editor .m-new-title"), 5*time.Second)
-	clerk.do("rename it", chromedp.SetValue(chromedp.CSS("tr.m-editor .m-new-title"), "讯问笔录（第一次）"), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
-	clerk.wait("the new title", fmt.Sprintf(`(function(){var c=document.querySelector(%q);return c&&c.textContent==='讯问笔录（第一次）'})()`, row(b)+" .m-title"), 10*time.Second)
+	clerk.Do("open the rename of 讯问笔录", chromedp.Click(chromedp.CSS(row(b)+" .m-rename")))
+	clerk.Wait("the rename form", has("tr.m-editor .m-new-title"), 5*time.Second)
+	clerk.Do("rename it", chromedp.SetValue(chromedp.CSS("tr.m-editor .m-new-title"), "讯问笔录（第一次）"), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
+	clerk.Wait("the new title", fmt.Sprintf(`(function(){var c=document.querySelector(%q);return c&&c.textContent==='讯问笔录（第一次）'})()`, row(b)+" .m-title"), 10*time.Second)
 
 	// Re-order: 讯问笔录 up to no. 1.
-	clerk.do("move 讯问笔录 up", chromedp.Click(chromedp.CSS(row(b)+" .m-up")))
-	clerk.wait("讯问笔录 first", fmt.Sprintf(`(function(){var r=document.querySelector(%q);return r&&r.children[0].textContent==='1'})()`, row(b)), 10*time.Second)
+	clerk.Do("move 讯问笔录 up", chromedp.Click(chromedp.CSS(row(b)+" .m-up")))
+	clerk.Wait("讯问笔录 first", fmt.Sprintf(`(function(){var r=document.querySelector(%q);return r&&r.children[0].textContent==='1'})()`, row(b)), 10*time.Second)
 	if got := cell(a, 0); got != "2" {
 		t.Errorf("起诉意见书 is no. %s after 讯问笔录 moved up, want 2", got)
 	}
 
 	// Move 起诉意见书 to a new volume 2.
-	clerk.do("open the move of 起诉意见书", chromedp.Click(chromedp.CSS(row(a)+" .m-move")))
-	clerk.wait("the move form", has("tr.m-editor .m-new-volume"), 5*time.Second)
-	clerk.do("move it to volume 2", chromedp.SetValue(chromedp.CSS("tr.m-editor .m-new-volume"), "2"),
+	clerk.Do("open the move of 起诉意见书", chromedp.Click(chromedp.CSS(row(a)+" .m-move")))
+	clerk.Wait("the move form", has("tr.m-editor .m-new-volume"), 5*time.Second)
+	clerk.Do("move it to volume 2", chromedp.SetValue(chromedp.CSS("tr.m-editor .m-new-volume"), "2"),
 		chromedp.SetValue(chromedp.CSS("tr.m-editor .m-new-volume-title"), "证据材料卷"), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
-	clerk.wait("volume 2 in the table", `/第 2 卷 证据材料卷/.test(document.querySelector('#toc').textContent)`, 10*time.Second)
+	clerk.Wait("volume 2 in the table", `/第 2 卷 证据材料卷/.test(document.querySelector('#toc').textContent)`, 10*time.Second)
 
 	// Delete the rejected scan, after confirming.
-	clerk.do("ask to delete 现场照片", chromedp.Click(chromedp.CSS(row(r)+" .m-delete")))
-	clerk.wait("the confirmation", has("tr.m-editor .m-confirm"), 5*time.Second)
-	if got := clerk.text("tr.m-editor"); !strings.Contains(got, "确认删除第 1 卷") || !strings.Contains(got, "现场照片") {
+	clerk.Do("ask to delete 现场照片", chromedp.Click(chromedp.CSS(row(r)+" .m-delete")))
+	clerk.Wait("the confirmation", has("tr.m-editor .m-confirm"), 5*time.Second)
+	if got := clerk.Text("tr.m-editor"); !strings.Contains(got, "确认删除第 1 卷") || !strings.Contains(got, "现场照片") {
 		t.Errorf("the confirmation says %q", got)
 	}
-	clerk.shot("materials-delete-confirm-1280")
-	clerk.do("confirm", chromedp.Click(chromedp.CSS("tr.m-editor .m-confirm")))
-	clerk.wait("the rejected scan gone", "!"+has(row(r)), 10*time.Second)
+	clerk.Shot("materials-delete-confirm-1280")
+	clerk.Do("confirm", chromedp.Click(chromedp.CSS("tr.m-editor .m-confirm")))
+	clerk.Wait("the rejected scan gone", "!"+has(row(r)), 10*time.Second)
 
 	// Replace 讯问笔录 with a re-scan: a new row in its place, the old one gone.
-	clerk.do("open the replace of 讯问笔录", chromedp.Click(chromedp.CSS(row(b)+" .m-replace")))
-	clerk.wait("the replace form", has("tr.m-editor .m-file"), 5*time.Second)
-	clerk.do("send the re-scan", chromedp.SetUploadFiles(chromedp.CSS("tr.m-editor .m-file"), []string{bNew}), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
-	clerk.wait("the re-scan in, the old scan out", "!"+has(row(b))+` && /已替换/.test(document.querySelector('#toc-status').textContent)`, 60*time.Second)
+	clerk.Do("open the replace of 讯问笔录", chromedp.Click(chromedp.CSS(row(b)+" .m-replace")))
+	clerk.Wait("the replace form", has("tr.m-editor .m-file"), 5*time.Second)
+	clerk.Do("send the re-scan", chromedp.SetUploadFiles(chromedp.CSS("tr.m-editor .m-file"), []string{bNew}), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
+	clerk.Wait("the re-scan in, the old scan out", "!"+has(row(b))+` && /已替换/.test(document.querySelector('#toc-status').textContent)`, 60*time.Second)
 	var replacement string
 	var ms struct {
 		Materials []struct {
@@ -158,25 +159,25 @@ func testMaterials(t *testing.T, e *browserEnv) {
 			}
 		}
 	}
-	if replacement == "" || !eval[bool](clerk, has(row(replacement))) {
+	if replacement == "" || !browsertest.Eval[bool](clerk, has(row(replacement))) {
 		t.Fatalf("no replacement of 讯问笔录 listed (%+v)", ms.Materials)
 	}
 
 	// The upload cut short, resumed with its file.
-	clerk.do("open the resume of 鉴定意见", chromedp.Click(chromedp.CSS(row(d)+" .m-resume")))
-	clerk.wait("the resume form", has("tr.m-editor .m-file"), 5*time.Second)
-	if got := clerk.text("tr.m-editor"); !strings.Contains(got, "d.pdf") {
+	clerk.Do("open the resume of 鉴定意见", chromedp.Click(chromedp.CSS(row(d)+" .m-resume")))
+	clerk.Wait("the resume form", has("tr.m-editor .m-file"), 5*time.Second)
+	if got := clerk.Text("tr.m-editor"); !strings.Contains(got, "d.pdf") {
 		t.Errorf("the resume form does not name the file to choose: %q", got)
 	}
-	clerk.do("send it", chromedp.SetUploadFiles(chromedp.CSS("tr.m-editor .m-file"), []string{dFile}), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
-	clerk.wait("鉴定意见 accepted", fmt.Sprintf(`(function(){var r=document.querySelector(%q);return r&&r.dataset.status==='accepted'})()`, row(d)), 60*time.Second)
+	clerk.Do("send it", chromedp.SetUploadFiles(chromedp.CSS("tr.m-editor .m-file"), []string{dFile}), chromedp.Click(chromedp.CSS("tr.m-editor .m-save")))
+	clerk.Wait("鉴定意见 accepted", fmt.Sprintf(`(function(){var r=document.querySelector(%q);return r&&r.dataset.status==='accepted'})()`, row(d)), 60*time.Second)
 
 	// The other, removed.
-	clerk.do("ask to remove 辨认笔录", chromedp.Click(chromedp.CSS(row(x)+" .m-delete")))
-	clerk.wait("the confirmation", has("tr.m-editor .m-confirm"), 5*time.Second)
-	clerk.do("confirm", chromedp.Click(chromedp.CSS("tr.m-editor .m-confirm")))
-	clerk.wait("辨认笔录 gone", "!"+has(row(x)), 10*time.Second)
-	clerk.shot("materials-fixed-1280")
+	clerk.Do("ask to remove 辨认笔录", chromedp.Click(chromedp.CSS(row(x)+" .m-delete")))
+	clerk.Wait("the confirmation", has("tr.m-editor .m-confirm"), 5*time.Second)
+	clerk.Do("confirm", chromedp.Click(chromedp.CSS("tr.m-editor .m-confirm")))
+	clerk.Wait("辨认笔录 gone", "!"+has(row(x)), 10*time.Second)
+	clerk.Shot("materials-fixed-1280")
 
 	call(clerkTok, "GET", mats, nil, http.StatusOK, &ms)
 	got := map[string]string{}
@@ -206,36 +207,36 @@ func testMaterials(t *testing.T, e *browserEnv) {
 	}
 
 	// Staged files stay with their case.
-	clerk.do("stage a file", chromedp.SetUploadFiles(chromedp.CSS("#scan-files"), []string{staged}))
-	clerk.wait("the staged file", `document.querySelectorAll('#files li').length === 1`, 5*time.Second)
-	if got := clerk.text("#files-case"); !strings.Contains(got, caseNo) {
+	clerk.Do("stage a file", chromedp.SetUploadFiles(chromedp.CSS("#scan-files"), []string{staged}))
+	clerk.Wait("the staged file", `document.querySelectorAll('#files li').length === 1`, 5*time.Second)
+	if got := clerk.Text("#files-case"); !strings.Contains(got, caseNo) {
 		t.Errorf("the staged list says %q, want it to name %s", got, caseNo)
 	}
-	clerk.shot("materials-staged-1280")
+	clerk.Shot("materials-staged-1280")
 	pick(otherID)
-	clerk.wait("the other case's empty list", `document.querySelectorAll('#files li').length === 0 && document.querySelector('#files-case').hidden`, 10*time.Second)
+	clerk.Wait("the other case's empty list", `document.querySelectorAll('#files li').length === 0 && document.querySelector('#files-case').hidden`, 10*time.Second)
 	pick(caseID)
-	clerk.wait("the staged file back with its case", `document.querySelectorAll('#files li').length === 1`, 10*time.Second)
-	if got := clerk.text("#files li .meta"); !strings.Contains(got, "staged.pdf") {
+	clerk.Wait("the staged file back with its case", `document.querySelectorAll('#files li').length === 1`, 10*time.Second)
+	if got := clerk.Text("#files li .meta"); !strings.Contains(got, "staged.pdf") {
 		t.Errorf("back on the case, the staged list shows %q", got)
 	}
-	clerk.do("unstage it", chromedp.Click(chromedp.CSS("#files li .remove")))
-	clerk.wait("the staged list empty", `document.querySelectorAll('#files li').length === 0`, 5*time.Second)
+	clerk.Do("unstage it", chromedp.Click(chromedp.CSS("#files li .remove")))
+	clerk.Wait("the staged list empty", `document.querySelectorAll('#files li').length === 0`, 5*time.Second)
 
 	// At 375 px: the table scrolls inside its card, the change form stays in view.
-	clerk.viewport(375, 800)
-	clerk.do("ask to delete 起诉意见书", chromedp.Click(chromedp.CSS(row(a)+" .m-delete")))
-	clerk.wait("the confirmation", has("tr.m-editor .m-confirm"), 5*time.Second)
-	clerk.noHorizontalScroll("/clerk with a material's change form")
-	if right := eval[float64](clerk, `document.querySelector('tr.m-editor .m-confirm').getBoundingClientRect().right`); right > 375 {
+	clerk.Viewport(375, 800)
+	clerk.Do("ask to delete 起诉意见书", chromedp.Click(chromedp.CSS(row(a)+" .m-delete")))
+	clerk.Wait("the confirmation", has("tr.m-editor .m-confirm"), 5*time.Second)
+	clerk.NoHorizontalScroll("/clerk with a material's change form")
+	if right := browsertest.Eval[float64](clerk, `document.querySelector('tr.m-editor .m-confirm').getBoundingClientRect().right`); right > 375 {
 		t.Errorf("the confirm button ends at %.0f px, off a 375 px screen", right)
 	}
-	clerk.shot("materials-delete-confirm-375")
-	clerk.do("cancel", chromedp.Click(chromedp.CSS("tr.m-editor .m-cancel")))
-	clerk.wait("the form closed", "!"+has("tr.m-editor"), 5*time.Second)
-	if !eval[bool](clerk, has(row(a))) {
+	clerk.Shot("materials-delete-confirm-375")
+	clerk.Do("cancel", chromedp.Click(chromedp.CSS("tr.m-editor .m-cancel")))
+	clerk.Wait("the form closed", "!"+has("tr.m-editor"), 5*time.Second)
+	if !browsertest.Eval[bool](clerk, has(row(a))) {
 		t.Error("cancelling deleted the material")
 	}
-	clerk.shot("materials-375")
-	clerk.checkClean()
+	clerk.Shot("materials-375")
+	clerk.CheckClean()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/application"
 	"github.com/yuejuan/yuejuan/pkg/auth"
@@ -59,46 +60,46 @@ func testRenewLink(t *testing.T, e *browserEnv) {
 	}
 
 	lawyer := newTab(t, e.browser, "lawyer-renew", base, e.artifacts)
-	lawyer.viewport(1280, 900)
+	lawyer.Viewport(1280, 900)
 	lawyer.signIn(lawyerTok, "/lawyer")
 	card := `#apps li[data-id="` + app.ID + `"]`
-	lawyer.wait("the used-up link said as it is", `document.querySelector('`+card+` button.renew')`, 15*time.Second)
-	got := lawyer.text(card)
+	lawyer.Wait("the used-up link said as it is", `document.querySelector('`+card+` button.renew')`, 15*time.Second)
+	got := lawyer.Text(card)
 	for _, want := range []string{"下载次数已用完（有效期至", "申请新链接", "受理回执号", app.Receipt, "吴某某合同诈骗案", caseNo, "郑检察官", "010-88886666"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the used-up card lacks %q:\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "还可下载 0 次") || eval[bool](lawyer, `!!document.querySelector('`+card+` a.download')`) {
+	if strings.Contains(got, "还可下载 0 次") || browsertest.Eval[bool](lawyer, `!!document.querySelector('`+card+` a.download')`) {
 		t.Errorf("the used-up card still offers a download:\n%s", got)
 	}
-	lawyer.shot("used-up-1280")
-	lawyer.viewport(375, 800)
-	lawyer.noHorizontalScroll("/lawyer with a used-up link")
-	lawyer.shot("used-up-375")
+	lawyer.Shot("used-up-1280")
+	lawyer.Viewport(375, 800)
+	lawyer.NoHorizontalScroll("/lawyer with a used-up link")
+	lawyer.Shot("used-up-375")
 
 	// The old link, opened in the browser: whom to call, and the way back.
-	lawyer.do("open the used-up link", chromedp.Navigate(old))
-	lawyer.wait("the door's page", `/下载次数已用完/.test(document.body.textContent)`, 10*time.Second)
-	door := lawyer.text("body")
+	lawyer.Do("open the used-up link", chromedp.Navigate(old))
+	lawyer.Wait("the door's page", `/下载次数已用完/.test(document.body.textContent)`, 10*time.Second)
+	door := lawyer.Text("body")
 	for _, want := range []string{"承办单位：" + unit, "承办人：郑检察官", "联系电话：010-88886666", "申请新链接"} {
 		if !strings.Contains(door, want) {
 			t.Errorf("the used-up link's page lacks %q:\n%s", want, door)
 		}
 	}
-	lawyer.shot("door-used-up-375")
-	lawyer.viewport(1280, 900)
-	lawyer.shot("door-used-up-1280")
-	lawyer.do("back to the lawyer's page", chromedp.Click(chromedp.CSS(`a[href$="/lawyer"]`)))
-	lawyer.wait("the lawyer's page again", `location.pathname === '/lawyer' && document.querySelector('`+card+` button.renew')`, 15*time.Second)
+	lawyer.Shot("door-used-up-375")
+	lawyer.Viewport(1280, 900)
+	lawyer.Shot("door-used-up-1280")
+	lawyer.Do("back to the lawyer's page", chromedp.Click(chromedp.CSS(`a[href$="/lawyer"]`)))
+	lawyer.Wait("the lawyer's page again", `location.pathname === '/lawyer' && document.querySelector('`+card+` button.renew')`, 15*time.Second)
 
-	lawyer.do("ask for a new link", chromedp.Click(chromedp.CSS(card+` button.renew`)))
-	lawyer.wait("the new link", `document.querySelector('`+card+` a.download') && /还可下载 5 次/.test(document.querySelector('`+card+`').textContent)`, 15*time.Second)
-	if st := lawyer.text("#apps-status"); !strings.Contains(st, "已签发新链接") {
+	lawyer.Do("ask for a new link", chromedp.Click(chromedp.CSS(card+` button.renew`)))
+	lawyer.Wait("the new link", `document.querySelector('`+card+` a.download') && /还可下载 5 次/.test(document.querySelector('`+card+`').textContent)`, 15*time.Second)
+	if st := lawyer.Text("#apps-status"); !strings.Contains(st, "已签发新链接") {
 		t.Errorf("after the renewal the page says %q", st)
 	}
-	lawyer.shot("renewed-1280")
-	href := eval[string](lawyer, `document.querySelector('`+card+` a.download').href`)
+	lawyer.Shot("renewed-1280")
+	href := browsertest.Eval[string](lawyer, `document.querySelector('`+card+` a.download').href`)
 	if href == old {
 		t.Fatal("the page offers the used-up link again")
 	}
@@ -111,10 +112,10 @@ func testRenewLink(t *testing.T, e *browserEnv) {
 	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("the new link: %d, not a PDF", resp.StatusCode)
 	}
-	lawyer.wait("the download counted", `/还可下载 4 次/.test(document.querySelector('`+card+`').textContent)`, 15*time.Second)
-	lawyer.viewport(375, 800)
-	lawyer.noHorizontalScroll("/lawyer after a renewal")
-	lawyer.shot("renewed-375")
+	lawyer.Wait("the download counted", `/还可下载 4 次/.test(document.querySelector('`+card+`').textContent)`, 15*time.Second)
+	lawyer.Viewport(375, 800)
+	lawyer.NoHorizontalScroll("/lawyer after a renewal")
+	lawyer.Shot("renewed-375")
 
 	// The deadline job ends the application when the link expires; the
 	// lawyer's page says so and a new link reopens it.
@@ -123,15 +124,15 @@ func testRenewLink(t *testing.T, e *browserEnv) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	lawyer.do("reload", chromedp.Reload())
-	lawyer.wait("the expired application", `document.querySelector('`+card+` button.renew') && /下载链接已过期/.test(document.querySelector('`+card+`').textContent)`, 15*time.Second)
-	if eval[bool](lawyer, `!!document.querySelector('`+card+` a.download')`) {
+	lawyer.Do("reload", chromedp.Reload())
+	lawyer.Wait("the expired application", `document.querySelector('`+card+` button.renew') && /下载链接已过期/.test(document.querySelector('`+card+`').textContent)`, 15*time.Second)
+	if browsertest.Eval[bool](lawyer, `!!document.querySelector('`+card+` a.download')`) {
 		t.Error("the expired card offers a download")
 	}
-	lawyer.shot("expired-375")
-	lawyer.viewport(1280, 900)
-	lawyer.shot("expired-1280")
-	lawyer.do("ask for a new link after the expiry", chromedp.Click(chromedp.CSS(card+` button.renew`)))
-	lawyer.wait("ready again", `document.querySelector('`+card+`[data-status="ready"] a.download')`, 15*time.Second)
-	lawyer.checkClean()
+	lawyer.Shot("expired-375")
+	lawyer.Viewport(1280, 900)
+	lawyer.Shot("expired-1280")
+	lawyer.Do("ask for a new link after the expiry", chromedp.Click(chromedp.CSS(card+` button.renew`)))
+	lawyer.Wait("ready again", `document.querySelector('`+card+`[data-status="ready"] a.download')`, 15*time.Second)
+	lawyer.CheckClean()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 	"github.com/yuejuan/yuejuan/pkg/ocr"
@@ -47,29 +48,29 @@ func testDossierSearch(t *testing.T, e *browserEnv) {
 
 	for _, w := range []int64{1280, 375} {
 		lawyer := newTab(t, e.browser, fmt.Sprint("search-", w), base, e.artifacts)
-		lawyer.viewport(w, 900)
+		lawyer.Viewport(w, 900)
 		lawyer.signIn(lawyerTok, "/lawyer")
-		lawyer.wait("the search card with the ready dossier", `!document.querySelector('#search-card').hidden && document.querySelector('#search-app').value === `+jsString(appID), 20*time.Second)
-		lawyer.do("search for a name that is not there",
+		lawyer.Wait("the search card with the ready dossier", `!document.querySelector('#search-card').hidden && document.querySelector('#search-app').value === `+jsString(appID), 20*time.Second)
+		lawyer.Do("search for a name that is not there",
 			chromedp.SendKeys(chromedp.CSS("#search-q"), "王五"),
 			chromedp.Click(chromedp.CSS("#search-go")))
-		lawyer.wait("nothing found", `/未找到/.test(document.querySelector('#search-status').textContent)`, 10*time.Second)
-		eval[bool](lawyer, `(document.querySelector('#search-q').value = '') === ''`)
-		lawyer.do("search for the witness", chromedp.SendKeys(chromedp.CSS("#search-q"), "李 秀英\r"))
-		lawyer.wait("the page found", `document.querySelectorAll('#search-results li').length === 1`, 10*time.Second)
-		if got := lawyer.text("#search-results li"); !strings.Contains(got, "卷1-0001") || !strings.Contains(got, "被害人陈述") || !strings.Contains(got, "李秀英陈述") {
+		lawyer.Wait("nothing found", `/未找到/.test(document.querySelector('#search-status').textContent)`, 10*time.Second)
+		browsertest.Eval[bool](lawyer, `(document.querySelector('#search-q').value = '') === ''`)
+		lawyer.Do("search for the witness", chromedp.SendKeys(chromedp.CSS("#search-q"), "李 秀英\r"))
+		lawyer.Wait("the page found", `document.querySelectorAll('#search-results li').length === 1`, 10*time.Second)
+		if got := lawyer.Text("#search-results li"); !strings.Contains(got, "卷1-0001") || !strings.Contains(got, "被害人陈述") || !strings.Contains(got, "李秀英陈述") {
 			t.Errorf("the hit reads %q; want 卷1-0001, the document and the text around the name", got)
 		}
-		if got := lawyer.text("#search-results li mark"); got != "李秀英" {
+		if got := lawyer.Text("#search-results li mark"); got != "李秀英" {
 			t.Errorf("the name marked in the hit is %q", got)
 		}
-		if got := lawyer.text("#search-status"); !strings.Contains(got, "在 1 页中找到") {
+		if got := lawyer.Text("#search-status"); !strings.Contains(got, "在 1 页中找到") {
 			t.Errorf("the search's status reads %q", got)
 		}
-		lawyer.shot(fmt.Sprint("found-", w))
+		lawyer.Shot(fmt.Sprint("found-", w))
 		if w <= 400 {
-			lawyer.noHorizontalScroll("the lawyer's page with a search's results")
+			lawyer.NoHorizontalScroll("the lawyer's page with a search's results")
 		}
-		lawyer.checkClean()
+		lawyer.CheckClean()
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/oidcpeer"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
@@ -36,35 +37,35 @@ func init() {
 func testSSOSignIn(t *testing.T, e *browserEnv) {
 	clerk := newTab(t, e.browser, "sso-clerk", e.base, e.artifacts)
 	for _, w := range []int64{375, 1280} {
-		clerk.viewport(w, map[int64]int64{375: 812, 1280: 800}[w])
-		clerk.do("open the start page", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-via-unit")))
-		if got := clerk.text("#signin-via-unit"); got != "通过单位统一身份认证登录" {
+		clerk.Viewport(w, map[int64]int64{375: 812, 1280: 800}[w])
+		clerk.Do("open the start page", chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.CSS("#signin-via-unit")))
+		if got := clerk.Text("#signin-via-unit"); got != "通过单位统一身份认证登录" {
 			t.Errorf("the single sign-on button reads %q", got)
 		}
 		if w == 375 {
-			clerk.noHorizontalScroll("the start page with two ways to sign in")
+			clerk.NoHorizontalScroll("the start page with two ways to sign in")
 		}
-		clerk.shot("start-" + map[int64]string{375: "375", 1280: "1280"}[w])
+		clerk.Shot("start-" + map[int64]string{375: "375", 1280: "1280"}[w])
 	}
-	clerk.do("go to the unit's sign-on", chromedp.Click(chromedp.CSS("#signin-via-unit")), chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)))
-	if !strings.Contains(eval[string](clerk, `document.title`), "单位统一身份认证") {
-		t.Errorf("not at the unit's sign-on: %s", eval[string](clerk, `location.href`))
+	clerk.Do("go to the unit's sign-on", chromedp.Click(chromedp.CSS("#signin-via-unit")), chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)))
+	if !strings.Contains(browsertest.Eval[string](clerk, `document.title`), "单位统一身份认证") {
+		t.Errorf("not at the unit's sign-on: %s", browsertest.Eval[string](clerk, `location.href`))
 	}
-	clerk.do("a wrong password at the provider",
+	clerk.Do("a wrong password at the provider",
 		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "sso.feng"),
 		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), "not-her-password"),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
-	clerk.wait("the provider's refusal", `document.querySelector('[role=alert]') !== null`, 10*time.Second)
-	clerk.do("her password",
+	clerk.Wait("the provider's refusal", `document.querySelector('[role=alert]') !== null`, 10*time.Second)
+	clerk.Do("her password",
 		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "sso.feng"),
 		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), "feng-sso-pass-1"),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
-	clerk.wait("the clerk's page", `location.pathname === '/clerk' && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`, 20*time.Second)
-	if who := clerk.text("#who"); !strings.Contains(who, "冯书记员") || !strings.Contains(who, "丰台检察院") {
+	clerk.Wait("the clerk's page", `location.pathname === '/clerk' && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`, 20*time.Second)
+	if who := clerk.Text("#who"); !strings.Contains(who, "冯书记员") || !strings.Contains(who, "丰台检察院") {
 		t.Errorf("the header shows %q, want her name and unit from the provider's claims", who)
 	}
 	const caseNo = "京丰检刑诉〔2026〕41号"
-	clerk.do("register a case",
+	clerk.Do("register a case",
 		chromedp.SetValue(chromedp.CSS("#c-caseNo"), caseNo),
 		chromedp.SetValue(chromedp.CSS("#c-title"), "冯某合同诈骗案"),
 		chromedp.SetValue(chromedp.CSS("#c-defendants"), "冯某"),
@@ -72,13 +73,13 @@ func testSSOSignIn(t *testing.T, e *browserEnv) {
 		chromedp.SetValue(chromedp.CSS("#c-handler-phone"), "010-63333333"),
 		chromedp.Click(chromedp.CSS("#case-submit")),
 	)
-	clerk.wait("the case to be registered", `!document.querySelector('#case-ok').hidden`, 15*time.Second)
-	if msg := clerk.text("#case-ok"); !strings.Contains(msg, caseNo) {
+	clerk.Wait("the case to be registered", `!document.querySelector('#case-ok').hidden`, 15*time.Second)
+	if msg := clerk.Text("#case-ok"); !strings.Contains(msg, caseNo) {
 		t.Errorf("registration notice %q does not name the case", msg)
 	}
-	clerk.shot("registered-1280")
+	clerk.Shot("registered-1280")
 	// Her unit's provider keeps her second factor: no 两步验证 here.
-	if eval[bool](clerk, `document.querySelector('#two-step') !== null`) {
+	if browsertest.Eval[bool](clerk, `document.querySelector('#two-step') !== null`) {
 		t.Errorf("a clerk signed in through her unit's provider is offered the embedded provider's 两步验证")
 	}
 	// Her case is her unit's: the API says so, as the provider's clerk.

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
@@ -92,11 +93,11 @@ func testBeijingTimes(t *testing.T, e *browserEnv) {
 		t.Helper()
 		// newTab put the tab in Beijing; this one is abroad.
 		for _, zone := range []string{"", "America/Los_Angeles"} {
-			if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone}); err != nil {
+			if _, err := chromedp.Call(tb.Ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone}); err != nil {
 				t.Fatalf("time zone %q: %v", zone, err)
 			}
 		}
-		if z := eval[string](tb, `Intl.DateTimeFormat().resolvedOptions().timeZone`); z != "America/Los_Angeles" {
+		if z := browsertest.Eval[string](tb, `Intl.DateTimeFormat().resolvedOptions().timeZone`); z != "America/Los_Angeles" {
 			t.Fatalf("the browser's zone is %q", z)
 		}
 	}
@@ -105,20 +106,20 @@ func testBeijingTimes(t *testing.T, e *browserEnv) {
 		t.Fatal(err)
 	}
 	shot := func(tb *tab, name string) {
-		tb.shot(name)
-		if png, err := os.ReadFile(filepath.Join(e.artifacts, tb.name+"-"+name+".png")); err == nil {
+		tb.Shot(name)
+		if png, err := os.ReadFile(filepath.Join(e.artifacts, tb.Name+"-"+name+".png")); err == nil {
 			_ = os.WriteFile(filepath.Join(shots, "time-"+name+".png"), png, 0o644)
 		}
 	}
 
 	lawyer := newTab(t, e.browser, "lawyer-time", base, e.artifacts)
 	losAngeles(lawyer)
-	lawyer.viewport(1280, 900)
+	lawyer.Viewport(1280, 900)
 	lawyer.signIn(lawyerTok, "/lawyer")
 	for _, a := range []app{ready, open} {
 		card := `#apps li[data-id="` + a.ID + `"]`
-		lawyer.wait("the card of "+a.ID, `document.querySelector('`+card+`')`, 15*time.Second)
-		got := lawyer.text(card)
+		lawyer.Wait("the card of "+a.ID, `document.querySelector('`+card+`')`, 15*time.Second)
+		got := lawyer.Text(card)
 		wants := []string{"提交时间（北京时间）" + submitted(a)}
 		if a.ID == open.ID {
 			wants = append(wants, "答复期限 "+day(a.Deadline))
@@ -131,30 +132,30 @@ func testBeijingTimes(t *testing.T, e *browserEnv) {
 			}
 		}
 	}
-	if got := lawyer.text("#notices-card"); !strings.Contains(got, "时间均为北京时间") {
+	if got := lawyer.Text("#notices-card"); !strings.Contains(got, "时间均为北京时间") {
 		t.Errorf("the notices do not say their zone:\n%s", got)
 	}
 	shot(lawyer, "lawyer-1280")
-	lawyer.viewport(375, 800)
-	lawyer.noHorizontalScroll("/lawyer in Los Angeles")
+	lawyer.Viewport(375, 800)
+	lawyer.NoHorizontalScroll("/lawyer in Los Angeles")
 	shot(lawyer, "lawyer-375")
-	lawyer.checkClean()
+	lawyer.CheckClean()
 
 	clerk := newTab(t, e.browser, "clerk-time", base, e.artifacts)
 	losAngeles(clerk)
-	clerk.viewport(1280, 900)
+	clerk.Viewport(1280, 900)
 	clerk.signIn(clerkTok, "/clerk")
 	card := `#queue li[data-id="` + open.ID + `"]`
-	clerk.wait("the open application in the queue", `document.querySelector('`+card+`')`, 15*time.Second)
-	got := clerk.text(card)
+	clerk.Wait("the open application in the queue", `document.querySelector('`+card+`')`, 15*time.Second)
+	got := clerk.Text(card)
 	for _, want := range []string{"提交时间（北京时间）" + submitted(open), "答复期限 " + day(open.Deadline)} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the clerk's queue card lacks %q:\n%s", want, got)
 		}
 	}
 	shot(clerk, "clerk-1280")
-	clerk.viewport(375, 800)
-	clerk.noHorizontalScroll("/clerk in Los Angeles")
+	clerk.Viewport(375, 800)
+	clerk.NoHorizontalScroll("/clerk in Los Angeles")
 	shot(clerk, "clerk-375")
-	clerk.checkClean()
+	clerk.CheckClean()
 }

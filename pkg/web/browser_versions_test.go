@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/auth"
 )
@@ -50,11 +51,11 @@ func testVersions(t *testing.T, e *browserEnv) {
 	s.Queue.Wait()
 
 	lawyer := newTab(t, e.browser, "lawyer-versions", base, e.artifacts)
-	lawyer.viewport(1280, 900)
+	lawyer.Viewport(1280, 900)
 	lawyer.signIn(lawyerTok, "/lawyer")
 	card := `#versions li[data-app="` + app.ID + `"]`
-	lawyer.wait("the case's versions", `document.querySelector('`+card+` a.supplement') && !document.querySelector('#versions-card').hidden`, 20*time.Second)
-	got := lawyer.text(card)
+	lawyer.Wait("the case's versions", `document.querySelector('`+card+` a.supplement') && !document.querySelector('#versions-card').hidden`, 20*time.Second)
+	got := lawyer.Text(card)
 	for _, want := range []string{caseNo, "第 1 版", "首个版本", "您当前的卷宗", "下载补充材料", "北京时间",
 		"补充侦查报告", "卷1-0002", "撤出 1", "现场照片", "卷2-0001", "页码标识保留，不再使用"} {
 		if !strings.Contains(got, want) {
@@ -64,13 +65,13 @@ func testVersions(t *testing.T, e *browserEnv) {
 	if !regexp.MustCompile(`第 [2-9] 版`).MatchString(got) {
 		t.Errorf("no second version shown:\n%s", got)
 	}
-	if n := lawyer.text("#notices"); !strings.Contains(n, "电子卷宗已更新") || !strings.Contains(n, "补充侦查报告") {
+	if n := lawyer.Text("#notices"); !strings.Contains(n, "电子卷宗已更新") || !strings.Contains(n, "补充侦查报告") {
 		t.Errorf("the notices do not tell of the new version:\n%s", n)
 	}
-	lawyer.do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(card)))
-	lawyer.shot("versions-1280")
+	lawyer.Do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(card)))
+	lawyer.Shot("versions-1280")
 	lawyer.shotOf("#versions-card", "card-1280")
-	href := eval[string](lawyer, `document.querySelector('`+card+` a.supplement').href`)
+	href := browsertest.Eval[string](lawyer, `document.querySelector('`+card+` a.supplement').href`)
 	resp, err := http.Get(href)
 	if err != nil {
 		t.Fatal(err)
@@ -80,21 +81,21 @@ func testVersions(t *testing.T, e *browserEnv) {
 	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("the supplement's link: %d, not a PDF", resp.StatusCode)
 	}
-	lawyer.viewport(375, 812)
-	lawyer.noHorizontalScroll("/lawyer with versions")
-	lawyer.do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(card)))
-	lawyer.shot("versions-375")
+	lawyer.Viewport(375, 812)
+	lawyer.NoHorizontalScroll("/lawyer with versions")
+	lawyer.Do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(card)))
+	lawyer.Shot("versions-375")
 	lawyer.shotOf("#versions-card", "card-375")
-	lawyer.checkClean()
+	lawyer.CheckClean()
 
 	clerk := newTab(t, e.browser, "clerk-versions", base, e.artifacts)
-	clerk.viewport(1280, 900)
+	clerk.Viewport(1280, 900)
 	clerk.signIn(clerkTok, "/clerk")
-	clerk.wait("the unit's cases to choose from", `[...document.querySelectorAll('#versions-case option')].some(o => o.value === '`+d.CaseID+`')`, 20*time.Second)
-	clerk.do("choose the case", chromedp.SetValue(chromedp.CSS(`#versions-case`), d.CaseID),
+	clerk.Wait("the unit's cases to choose from", `[...document.querySelectorAll('#versions-case option')].some(o => o.value === '`+d.CaseID+`')`, 20*time.Second)
+	clerk.Do("choose the case", chromedp.SetValue(chromedp.CSS(`#versions-case`), d.CaseID),
 		chromedp.Click(chromedp.CSS(`#versions-form button[type=submit]`)))
-	clerk.wait("the case's versions", `document.querySelector('#versions li.version')`, 15*time.Second)
-	hist := clerk.text("#versions")
+	clerk.Wait("the case's versions", `document.querySelector('#versions li.version')`, 15*time.Second)
+	hist := clerk.Text("#versions")
 	for _, want := range []string{"第 1 版", "材料版本", "新增 1", "补充侦查报告", "撤出 1", "现场照片"} {
 		if !strings.Contains(hist, want) {
 			t.Errorf("the clerk's versions lack %q:\n%s", want, hist)
@@ -103,13 +104,13 @@ func testVersions(t *testing.T, e *browserEnv) {
 	if strings.Contains(hist, "您当前的卷宗") {
 		t.Errorf("the clerk is shown a lawyer's copy:\n%s", hist)
 	}
-	clerk.do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(`#versions-card`)))
-	clerk.shot("versions-1280")
+	clerk.Do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(`#versions-card`)))
+	clerk.Shot("versions-1280")
 	clerk.shotOf("#versions-card", "card-1280")
-	clerk.viewport(375, 812)
-	clerk.noHorizontalScroll("/clerk with versions")
-	clerk.do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(`#versions-card`)))
-	clerk.shot("versions-375")
+	clerk.Viewport(375, 812)
+	clerk.NoHorizontalScroll("/clerk with versions")
+	clerk.Do("show the versions", chromedp.ScrollIntoView(chromedp.CSS(`#versions-card`)))
+	clerk.Shot("versions-375")
 	clerk.shotOf("#versions-card", "card-375")
-	clerk.checkClean()
+	clerk.CheckClean()
 }
