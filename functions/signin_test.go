@@ -2,9 +2,7 @@ package functions_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +31,7 @@ import (
 
 	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/oidcpeer"
+	"github.com/yuejuan/yuejuan/pkg/session"
 	"github.com/yuejuan/yuejuan/pkg/store/dynamostore"
 )
 
@@ -243,7 +242,7 @@ func TestPagesSignInOnLambda(t *testing.T) {
 		if state == "" {
 			t.Fatal("/auth/login set no state cookie")
 		}
-		ttl := w.itemTTL(t, "bff#pending#"+sha(state), "pending")
+		ttl := w.itemTTL(t, session.PendingKey(state), "pending")
 		if left := time.Until(ttl); left <= 0 || left > 15*time.Minute+5*time.Second {
 			t.Errorf("the sign-in under way expires in %v, want within 15 minutes", left)
 		}
@@ -390,16 +389,11 @@ func (w *world) sessionVersion(t *testing.T, c *network.Cookie) int64 {
 	if c == nil {
 		t.Fatal("no session cookie")
 	}
-	it, err := dynamostore.New(w.ddb(), w.vars["YUEJUAN_TABLE"]).Get(t.Context(), "bff#session#"+sha(c.Value), "session")
+	it, err := dynamostore.New(w.ddb(), w.vars["YUEJUAN_TABLE"]).Get(t.Context(), session.SessionKey(c.Value), "session")
 	if err != nil {
 		t.Fatalf("the session in the table: %v", err)
 	}
 	return it.Version
-}
-
-func sha(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }
 
 // itemTTL is the table's TTL attribute of an item, read raw from DynamoDB.

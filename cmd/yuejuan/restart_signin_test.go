@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -19,6 +17,8 @@ import (
 
 	"github.com/yuejuan/yuejuan/internal/browsertest"
 	"github.com/yuejuan/yuejuan/internal/testpdf"
+	"github.com/yuejuan/yuejuan/pkg/session"
+	"github.com/yuejuan/yuejuan/pkg/store"
 	"github.com/yuejuan/yuejuan/pkg/store/sqlitestore"
 )
 
@@ -86,74 +86,61 @@ func (tb *tab) signInAs(base, user, oneTime, password, page string) {
 	tb.Wait("the "+page+" page", `location.pathname === '`+page+`' && document.querySelector('#who') && document.querySelector('#who').textContent !== ''`, 30*time.Second)
 }
 
-// expireSession makes the page session of cookie sid need a renewal at its
-// next request, as ten minutes of the access token's life would: its
-// stored access-token expiry is set in the past. The server must be down.
-func expireSession(t *testing.T, data, sid string) {
+// pageSession hands f the table of data and the stored page session of
+// cookie sid. The server must be down (SQLite is its while it runs).
+func pageSession(t *testing.T, data, sid string, f func(store.Table, store.Item)) {
 	t.Helper()
 	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tbl.Close()
-	sum := sha256.Sum256([]byte(sid))
-	ctx := context.Background()
-	it, err := tbl.Get(ctx, "bff#session#"+hex.EncodeToString(sum[:]), "session")
+	it, err := tbl.Get(context.Background(), session.SessionKey(sid), "session")
 	if err != nil {
 		t.Fatalf("the page session of the browser's cookie: %v", err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(it.Data, &m); err != nil {
-		t.Fatal(err)
-	}
-	m["expiry"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
-	if it.Data, err = json.Marshal(m); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tbl.Put(ctx, it); err != nil {
-		t.Fatal(err)
-	}
+	f(tbl, it)
+}
+
+// expireSession makes the page session of cookie sid need a renewal at its
+// next request, as ten minutes of the access token's life would: its
+// stored access-token expiry is set in the past.
+func expireSession(t *testing.T, data, sid string) {
+	pageSession(t, data, sid, func(tbl store.Table, it store.Item) {
+		var m map[string]any
+		if err := json.Unmarshal(it.Data, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["expiry"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+		var err error
+		if it.Data, err = json.Marshal(m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tbl.Put(context.Background(), it); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // deleteSession removes the page session of cookie sid, as a sign-out
-// elsewhere or an administrator would. The server must be down.
+// elsewhere or an administrator would.
 func deleteSession(t *testing.T, data, sid string) {
-	t.Helper()
-	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Close()
-	sum := sha256.Sum256([]byte(sid))
-	key := "bff#session#" + hex.EncodeToString(sum[:])
-	ctx := context.Background()
-	it, err := tbl.Get(ctx, key, "session")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tbl.Delete(ctx, key, "session", it.Version); err != nil {
-		t.Fatal(err)
-	}
+	pageSession(t, data, sid, func(tbl store.Table, it store.Item) {
+		if err := tbl.Delete(context.Background(), it.PK, it.SK, it.Version); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // sessionExpiry is the stored access-token expiry of cookie sid's page
-// session. The server must be down.
+// session.
 func sessionExpiry(t *testing.T, data, sid string) time.Time {
-	t.Helper()
-	tbl, err := sqlitestore.Open(filepath.Join(data, "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Close()
-	sum := sha256.Sum256([]byte(sid))
-	it, err := tbl.Get(context.Background(), "bff#session#"+hex.EncodeToString(sum[:]), "session")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var s struct{ Expiry time.Time }
-	if err := json.Unmarshal(it.Data, &s); err != nil {
-		t.Fatal(err)
-	}
+	pageSession(t, data, sid, func(_ store.Table, it store.Item) {
+		if err := json.Unmarshal(it.Data, &s); err != nil {
+			t.Fatal(err)
+		}
+	})
 	return s.Expiry
 }
 

@@ -203,8 +203,12 @@ func (b *BFF) pendings() store.Records[pending] {
 		Item: func(p *pending) store.Item { return store.Item{PK: p.key, SK: "pending", ExpiresAt: p.Expires} }}
 }
 
-func sessionKey(sid string) string   { return "bff#session#" + digest(sid) }
-func pendingKey(state string) string { return "bff#pending#" + digest(state) }
+// SessionKey and PendingKey are the table keys (partition; the sort keys
+// are "session" and "pending") of the page session of cookie sid and of the
+// sign-in under way of state: what an operator or a test reads raw, and
+// what the functions' IAM policies name (bff#*).
+func SessionKey(sid string) string   { return "bff#session#" + digest(sid) }
+func PendingKey(state string) string { return "bff#pending#" + digest(state) }
 
 func (s *session) token() *oauth2.Token {
 	return &oauth2.Token{AccessToken: s.Access, TokenType: "Bearer", RefreshToken: s.Refresh, Expiry: s.Expiry}
@@ -299,7 +303,7 @@ func (b *BFF) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	state, verifier := rand.Text(), oauth2.GenerateVerifier()
-	if err := b.pendings().Put(r.Context(), &pending{key: pendingKey(state), Verifier: verifier, Next: next, Via: via,
+	if err := b.pendings().Put(r.Context(), &pending{key: PendingKey(state), Verifier: verifier, Next: next, Via: via,
 		Expires: time.Now().Add(15 * time.Minute)}); err != nil {
 		b.c.Log.Error("keep the sign-in under way", "err", err)
 		b.problem(w, http.StatusServiceUnavailable, "暂时无法登录，请稍后再试 (Signing in is unavailable: try again later)", "")
@@ -349,7 +353,7 @@ func (b *BFF) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sid, csrf := rand.Text()+rand.Text(), rand.Text()
-	s := &session{key: sessionKey(sid), ID: id, Via: p.Via, CSRF: csrf, Access: bearer, Refresh: tok.RefreshToken, Expiry: tok.Expiry,
+	s := &session{key: SessionKey(sid), ID: id, Via: p.Via, CSRF: csrf, Access: bearer, Refresh: tok.RefreshToken, Expiry: tok.Expiry,
 		IDToken: idToken, Expires: time.Now().Add(b.c.MaxAge)}
 	if err := b.sessions().Put(r.Context(), s); err != nil {
 		b.c.Log.Error("keep the session", "err", err)
@@ -389,14 +393,14 @@ func (b *BFF) takePending(ctx context.Context, state string) (*pending, bool) {
 	if state == "" {
 		return nil, false
 	}
-	p, err := b.pendings().Get(ctx, pendingKey(state), "pending")
+	p, err := b.pendings().Get(ctx, PendingKey(state), "pending")
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			b.c.Log.Error("read the sign-in under way", "err", err)
 		}
 		return nil, false
 	}
-	if err := b.c.Table.Delete(ctx, pendingKey(state), "pending", p.rev); err != nil {
+	if err := b.c.Table.Delete(ctx, PendingKey(state), "pending", p.rev); err != nil {
 		return nil, false // another request took it
 	}
 	return p, true
@@ -407,14 +411,14 @@ func (b *BFF) current(r *http.Request) (string, *session) {
 	if err != nil || c.Value == "" {
 		return "", nil
 	}
-	s, err := b.sessions().Get(r.Context(), sessionKey(c.Value), "session")
+	s, err := b.sessions().Get(r.Context(), SessionKey(c.Value), "session")
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			b.c.Log.Error("read the session", "err", err)
 		}
 		return "", nil
 	}
-	s.key = sessionKey(c.Value)
+	s.key = SessionKey(c.Value)
 	if time.Now().After(s.Expires) {
 		return "", nil
 	}
@@ -422,7 +426,7 @@ func (b *BFF) current(r *http.Request) (string, *session) {
 }
 
 func (b *BFF) end(ctx context.Context, sid string) {
-	if err := store.Unmark(ctx, b.c.Table, sessionKey(sid), "session"); err != nil {
+	if err := store.Unmark(ctx, b.c.Table, SessionKey(sid), "session"); err != nil {
 		b.c.Log.Error("end the session", "err", err)
 	}
 }
