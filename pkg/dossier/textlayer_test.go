@@ -16,8 +16,6 @@ import (
 	"time"
 	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/yuejuan/yuejuan/internal/ocrtruth"
 	"github.com/yuejuan/yuejuan/internal/testpdf"
 	"github.com/yuejuan/yuejuan/pkg/ocr"
@@ -35,16 +33,19 @@ type truthDoc struct {
 	secs float64
 }
 
-// ingestTruth ingests and recognises every ground-truth page, NumCPU at
-// once, and assembles them into one base dossier at base.
-func ingestTruth(t *testing.T, e *ocr.Engine, base string) ([]*truthDoc, Manifest) {
+// ingestTruth ingests and recognises the ground-truth pages of the
+// conditions keep admits (nil: all), NumCPU at once, and assembles them into
+// one base dossier at base, a document each, in the order returned.
+func ingestTruth(t *testing.T, e *ocr.Engine, base string, keep func(ocrtruth.Condition) bool) ([]*truthDoc, Manifest) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	var items []*truthDoc
 	for _, tx := range ocrtruth.Texts {
 		for _, c := range ocrtruth.Conditions {
-			items = append(items, &truthDoc{text: tx, cond: c})
+			if keep == nil || keep(c) {
+				items = append(items, &truthDoc{text: tx, cond: c})
+			}
 		}
 	}
 	var wg sync.WaitGroup
@@ -117,64 +118,10 @@ func bodyTextMode(t *testing.T, file string, n int, raw bool) string {
 	return testpdf.Run(t, "pdftotext", args...)
 }
 
-// normalise makes recognised and true text comparable: compatibility
-// forms folded (NFKC: full-width ，：（） to their ASCII forms, which
-// Tesseract often gives for them) and white space removed (Chinese has
-// none between words; where a reader puts spaces is layout, not text).
-func normalise(s string) []rune {
-	var out []rune
-	for _, r := range norm.NFKC.String(s) {
-		if !unicode.IsSpace(r) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// cer is the character error rate of got against truth: the edit distance
-// (insertions, deletions, substitutions) over the truth's length.
-func cer(got, truth string) float64 {
-	a, b := normalise(got), normalise(truth)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return float64(prev[len(b)]) / float64(len(b))
-}
-
 func TestHanSpaces(t *testing.T) {
 	for text, want := range map[string]int{"张建国盗窃": 0, "张建国 盗窃": 1, "张 建国\u3000盗窃": 2, "张建国\n盗窃": 0, "1985 年 6 月": 0, "孙丽娟 “记录员": 0} {
 		if got := hanSpaces(text); got != want {
 			t.Errorf("hanSpaces(%q) = %d, want %d", text, got, want)
-		}
-	}
-}
-
-func TestCER(t *testing.T) {
-	for _, c := range []struct {
-		got, truth string
-		want       float64
-	}{
-		{"张建国，男", "张建国，男", 0},
-		{"张 建国,男", "张建国，男", 0},
-		{"张建因，男", "张建国，男", 0.2},
-		{"张建国", "张建国，男", 0.4},
-		{"", "张建国，男", 1},
-	} {
-		if got := cer(c.got, c.truth); got != c.want {
-			t.Errorf("cer(%q, %q) = %v, want %v", c.got, c.truth, got, c.want)
 		}
 	}
 }
@@ -194,7 +141,7 @@ func TestTextLayerGroundTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := filepath.Join(t.TempDir(), "base.pdf")
-	items, man := ingestTruth(t, e, base)
+	items, man := ingestTruth(t, e, base, nil)
 	testpdf.QPDFCheck(t, base)
 	// Per page, both ways of reading: the targets for clean 300 dpi
 	// (≤ 3 %) and noisy 200 dpi (≤ 8 %; 3.9 % at worst since c72587c); the
@@ -212,7 +159,7 @@ func TestTextLayerGroundTruth(t *testing.T) {
 			r = &rates{}
 			byCond[it.cond.Name] = r
 		}
-		rateRaw, rateLayout := cer(raw, it.text.Truth()), cer(layout, it.text.Truth())
+		rateRaw, rateLayout := ocrtruth.CER(raw, it.text.Truth()), ocrtruth.CER(layout, it.text.Truth())
 		r.raw, r.layout = append(r.raw, rateRaw), append(r.layout, rateLayout)
 		t.Logf("%-8s %-6s CER -raw %5.2f %%, layout %5.2f %%  (%.1f s)", it.cond.Name, it.text.Name, 100*rateRaw, 100*rateLayout, it.secs)
 		for _, m := range []struct {
@@ -342,69 +289,22 @@ func TestTextLayerBoxes(t *testing.T) {
 	if err := e.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	dir := t.TempDir()
+	// The clean 300 dpi pages and the skewed ones, with where each word
+	// was rendered.
+	base := filepath.Join(t.TempDir(), "base.pdf")
+	docs, man := ingestTruth(t, e, base, func(c ocrtruth.Condition) bool { return c.Name == "clean300" || c.Skew != 0 })
 	type boxDoc struct {
 		tx   ocrtruth.Text
 		c    ocrtruth.Condition
 		page *ocrtruth.Page
 	}
-	var items []*boxDoc
-	for _, c := range ocrtruth.Conditions {
-		if c.Name == "clean300" || c.Skew != 0 {
-			for _, tx := range ocrtruth.Texts {
-				items = append(items, &boxDoc{tx: tx, c: c})
-			}
-		}
-	}
-	docs := make([]Document, len(items))
-	errs := make([]error, len(items))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.NumCPU())
-	for i, it := range items {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			errs[i] = func() error {
-				src := filepath.Join("..", "..", "testdata", "ocr", ocrtruth.FileName(it.tx, it.c))
-				pdf := filepath.Join(dir, fmt.Sprintf("%s-%s.pdf", it.tx.Name, it.c.Name))
-				if _, err := scan.Ingest(ctx, src, pdf, scan.DefaultLimits()); err != nil {
-					return err
-				}
-				one := *e
-				one.Workers = 1
-				res, err := one.Document(ctx, pdf, 1)
-				if err != nil {
-					return err
-				}
-				if err := scan.Turn(ctx, pdf, res.Turns()); err != nil {
-					return err
-				}
-				data, err := res.Marshal()
-				if err != nil {
-					return err
-				}
-				if err := os.WriteFile(pdf+".words.json", data, 0o600); err != nil {
-					return err
-				}
-				docs[i] = Document{Volume: 1, Seq: i + 1, Title: it.tx.Title, Path: pdf, Words: pdf + ".words.json"}
-				it.page, err = ocrtruth.Render(it.tx, it.c, 0)
-				return err
-			}()
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
+	items := make([]*boxDoc, len(docs))
+	for i, d := range docs {
+		page, err := ocrtruth.Render(d.text, d.cond, 0)
 		if err != nil {
-			t.Fatalf("%s %s: %v", items[i].tx.Name, items[i].c.Name, err)
+			t.Fatal(err)
 		}
-	}
-	base := filepath.Join(dir, "base.pdf")
-	man, err := AssembleBase(ctx, CaseInfo{CaseNo: "京朝检刑诉〔2026〕1号", Date: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)}, docs, base, AssembleOptions{})
-	if err != nil {
-		t.Fatal(err)
+		items[i] = &boxDoc{tx: d.text, c: d.cond, page: page}
 	}
 	known := map[string][]string{"qisu": {"张建国", "李秀英", "王海涛", "4320", "盗窃罪"}, "xunwen": {"赵明远", "孙丽娟", "8600", "手提包"}}
 	numbers := map[string][]string{"qisu": {"0317", "8600", "4320"}, "xunwen": {"8600", "2000"}}

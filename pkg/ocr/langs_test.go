@@ -9,8 +9,6 @@ import (
 	"testing"
 	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/yuejuan/yuejuan/internal/ocrtruth"
 	"github.com/yuejuan/yuejuan/pkg/scan"
 )
@@ -37,40 +35,14 @@ func TestMostlyLatin(t *testing.T) {
 	}
 }
 
-// cerOf is the character error rate of the words' text against truth:
-// the edit distance over the truth's length, compatibility forms folded
-// and white space left out (as pkg/dossier's ground-truth test measures).
+// cerOf is the character error rate of the words' text against truth, as
+// pkg/dossier's ground-truth test measures it.
 func cerOf(words []Word, truth string) float64 {
-	flat := func(s string) []rune {
-		var out []rune
-		for _, r := range norm.NFKC.String(s) {
-			if !unicode.IsSpace(r) {
-				out = append(out, r)
-			}
-		}
-		return out
-	}
 	var got strings.Builder
 	for _, w := range words {
 		got.WriteString(w.Text)
 	}
-	a, b := flat(got.String()), flat(truth)
-	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return float64(prev[len(b)]) / float64(len(b))
+	return ocrtruth.CER(got.String(), truth)
 }
 
 // recogniseFile takes the image at src through ingest and Document, as

@@ -3,7 +3,6 @@ package ocr
 import (
 	"context"
 	"image"
-	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -32,15 +31,7 @@ func truthDir() string { return filepath.Join("..", "..", "testdata", "ocr") }
 // PNG in a temporary directory.
 func pngOf(t *testing.T, name string, deg int) string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(truthDir(), name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := jpeg.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := greyOf(t, name)
 	p := filepath.Join(t.TempDir(), strings.TrimSuffix(name, ".jpg")+".png")
 	g, err := os.Create(p)
 	if err != nil {
