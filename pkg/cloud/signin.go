@@ -79,7 +79,11 @@ func (rt *Runtime) SignIn(ctx context.Context, role auth.Role, v session.Verifie
 	cognito := e.SignInProvider == signInCognito
 	scopes := []string{"openid", "profile", "offline_access"}
 	bearer, logout := session.AccessToken, session.EndSession
+	var fixCognito func(*session.Upstream, *auth.Discovery)
 	if cognito {
+		fixCognito = func(u *session.Upstream, d *auth.Discovery) {
+			u.EndSessionURL, u.RevokeURL = cognitoEndpoints(d.Authorization, d.Revocation)
+		}
 		// Cognito refuses scopes the client was not given and sends a
 		// refresh token without offline_access; the API takes its ID
 		// token; its sign-out is /logout.
@@ -98,18 +102,7 @@ func (rt *Runtime) SignIn(ctx context.Context, role auth.Role, v session.Verifie
 		Table:         rt.Table,
 		Bearer:        bearer,
 		Logout:        logout,
-		Resolve: func(ctx context.Context, u *session.Upstream) error {
-			d, err := disc.Discover(ctx)
-			if err != nil {
-				return err
-			}
-			u.OAuth.Endpoint = oauth2.Endpoint{AuthURL: d.Authorization, TokenURL: d.Token, AuthStyle: oauth2.AuthStyleInHeader}
-			u.EndSessionURL, u.RevokeURL = d.EndSession, d.Revocation
-			if cognito {
-				u.EndSessionURL, u.RevokeURL = cognitoEndpoints(d.Authorization, d.Revocation)
-			}
-			return nil
-		},
+		Resolve:       session.Discover(disc, fixCognito),
 	}), nil
 }
 

@@ -138,15 +138,7 @@ func (s *Server) externalSignIn() ([]*session.Upstream, error) {
 	return []*session.Upstream{{Name: externalVia, Label: x.Label, Verifier: v,
 		OAuth: oauth2.Config{ClientID: x.ClientID, ClientSecret: x.ClientSecret, RedirectURL: s.Config.PublicURL + "/auth/callback",
 			Scopes: []string{"openid", "profile", "offline_access"}},
-		Resolve: func(ctx context.Context, u *session.Upstream) error {
-			d, err := v.Discover(ctx)
-			if err != nil {
-				return err
-			}
-			u.OAuth.Endpoint = oauth2.Endpoint{AuthURL: d.Authorization, TokenURL: d.Token, AuthStyle: oauth2.AuthStyleInHeader}
-			u.EndSessionURL, u.RevokeURL = d.EndSession, d.Revocation
-			return nil
-		}}}, nil
+		Resolve: session.Discover(v, nil)}}, nil
 }
 
 // signInRoutes mounts the provider and the BFF on mux, and returns api

@@ -133,6 +133,25 @@ type Upstream struct {
 	resolved bool
 }
 
+// Discover is a Resolve that reads the provider's endpoints from its
+// OpenID discovery document (o's issuer), the client authenticating in the
+// Authorization header; adjust, if set, then corrects what a provider's
+// document leaves out (Cognito names no end_session endpoint).
+func Discover(o *auth.OIDC, adjust func(u *Upstream, d *auth.Discovery)) func(context.Context, *Upstream) error {
+	return func(ctx context.Context, u *Upstream) error {
+		d, err := o.Discover(ctx)
+		if err != nil {
+			return err
+		}
+		u.OAuth.Endpoint = oauth2.Endpoint{AuthURL: d.Authorization, TokenURL: d.Token, AuthStyle: oauth2.AuthStyleInHeader}
+		u.EndSessionURL, u.RevokeURL = d.EndSession, d.Revocation
+		if adjust != nil {
+			adjust(u, d)
+		}
+		return nil
+	}
+}
+
 func (u *Upstream) ready(ctx context.Context) error {
 	if u.Resolve == nil {
 		return nil
